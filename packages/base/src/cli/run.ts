@@ -1,0 +1,78 @@
+import { CommanderError, type Command } from 'commander'
+import { errorCode, toJsonSafe } from '../errors.ts'
+
+/**
+ * Shared conventions of every CLI (`plebnet`, `cloudomate`, `dolly`): `--help` everywhere, `--json`
+ * for scripts, exit 0 on success, 1 on failure, 2 on bad usage or bad input.
+ */
+
+/** Exit codes every CLI keeps. */
+export const EXIT = Object.freeze({ OK: 0, FAILURE: 1, USAGE: 2 })
+
+/**
+ * Error codes that mean "the caller gave bad input" (exit 2) rather than "something failed" (exit 1).
+ * Codes are a stable API (STYLE.md §1.7), so the CLI may classify by them.
+ */
+const INPUT_CODE_RE = /(_INVALID|_MALFORMED|_USAGE|_TOO_PRECISE|_OUT_OF_RANGE|_UNKNOWN|_WRONG_NETWORK|_BAD)(_|$)/
+
+/** True when an error code names bad user input. */
+export function isInputErrorCode(code: string): boolean {
+  return INPUT_CODE_RE.test(code)
+}
+
+/** Where a CLI writes; injectable so tests can capture output without a process. */
+export interface CliIo {
+  readonly out: (text: string) => void
+  readonly err: (text: string) => void
+}
+
+/** The process's stdout/stderr. */
+export function processIo(): CliIo {
+  return {
+    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  }
+}
+
+/** Prints `value` as JSON (bigints as strings) when `json` is set, else the human text. */
+export function emit(io: CliIo, json: boolean | undefined, value: unknown, human: () => string): void {
+  io.out(json === true ? JSON.stringify(toJsonSafe(value), null, 2) : human())
+}
+
+/**
+ * Runs a commander program with the shared conventions and returns the exit code (the caller sets
+ * `process.exitCode`). Usage errors print commander's message; DollyErrors print `code: message`
+ * (or the error's JSON when `--json` is among the arguments).
+ */
+export async function runCli(program: Command, argv: readonly string[], io: CliIo): Promise<number> {
+  const json = argv.includes('--json')
+  const configure = (cmd: Command): void => {
+    cmd.exitOverride()
+    cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    cmd.showHelpAfterError('(add --help for usage)')
+    for (const sub of cmd.commands) configure(sub)
+  }
+  configure(program)
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return EXIT.OK
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.OK
+      return EXIT.USAGE
+    }
+    const code = errorCode(err)
+    const message = err instanceof Error ? err.message : String(err)
+    if (json) {
+      const body = typeof (err as { toJSON?: unknown }).toJSON === 'function' ? (err as { toJSON(): unknown }).toJSON() : { message }
+      io.out(JSON.stringify({ error: toJsonSafe(body) }, null, 2))
+    } else {
+      io.err(code === undefined ? `error: ${message}` : `error ${code}: ${message}`)
+    }
+    if (code === undefined) {
+      if (err instanceof Error && err.stack !== undefined) io.err(err.stack)
+      return EXIT.FAILURE
+    }
+    return isInputErrorCode(code) ? EXIT.USAGE : EXIT.FAILURE
+  }
+}

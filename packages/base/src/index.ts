@@ -1,0 +1,25 @@
+/**
+ * @dolly/base — the cross-cutting ports every package shares (Clock, Rng, Logger) with their
+ * adapters, the DollyError base class, and exact bigint-satoshi money.
+ */
+export { DollyError, BaseError, errorCode, toJsonSafe, type BaseErrorCode } from './errors.ts'
+export { parseBtc, formatBtc, parseSats, SATS_PER_BTC, MAX_MONEY_SATS } from './money.ts'
+export { abortReason, type Clock, type AbortOptions } from './clock.ts'
+export { createVirtualClock, type VirtualClock } from './virtual-clock.ts'
+export { createSystemClock, realSleep } from './adapters/system-clock.ts'
+export { createScaledClock, type ScaledClock, type TimeScale } from './adapters/scaled-clock.ts'
+export { createSeededRng, type Rng } from './rng.ts'
+export { createCryptoRng } from './adapters/crypto-rng.ts'
+export {
+  createMemoryLogger,
+  createNullLogger,
+  redactFields,
+  REDACTED,
+  type Logger,
+  type LogFields,
+  type LogLevel,
+  type LogEntry,
+  type MemoryLogger,
+} from './logger.ts'
+export { createPinoLogger, type PinoLoggerOptions } from './adapters/pino-logger.ts'
+export { runCli, emit, processIo, isInputErrorCode, EXIT, type CliIo } from './cli/run.ts'

@@ -1,0 +1,21 @@
+import { Command } from 'commander'
+import type { CliIo } from '@dolly/base'
+
+/** Options every plebnet command shares. */
+export interface PlebnetGlobalOptions {
+  /** The agent's home (config, state, wallet); default the XDG config dir's `plebnet`. */
+  readonly home: string
+}
+
+/**
+ * Builds the `plebnet` command tree. Each area registers its own subcommands from its own file
+ * (`register*Commands(program, io)`), so adding one never edits another.
+ */
+export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Command {
+  const program = new Command('plebnet')
+    .description('The Dollynator agent: earns, sells, buys servers and replicates itself.')
+    .option('--home <dir>', 'agent home directory (config, state, wallet)', defaults.home)
+    .showHelpAfterError()
+  void io
+  return program
+}

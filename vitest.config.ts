@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config'
+
+// Three projects (STYLE.md §4): `unit` is fast and needs no network or root; `integration` runs
+// against the world's real components (chain, shops, hosts); `slow` holds long simulations and
+// large property runs.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'packages/*/test/integration/**', 'packages/*/test/slow/**'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'slow',
+          include: ['packages/*/test/slow/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+})

@@ -1,0 +1,286 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { formatBtc, realSleep, type Logger, createNullLogger } from '@dolly/base'
+import { WorldError } from '../../errors.ts'
+import { createCoreRpc, coinsToSats, type CoreRpcCall, type CoreRpcCallOptions } from './core-rpc.ts'
+
+/** The faucet's wallet name on the node. */
+export const FAUCET_WALLET = 'faucet'
+/**
+ * Height the bootstrap mines to: coinbases mature after 100 blocks, so every block up to 432 is
+ * spendable, about 12,900 coins with regtest's 150-block halving.
+ */
+const BOOTSTRAP_HEIGHT = 532
+/** How long the node may take to answer RPC after launch (ms). */
+const START_TIMEOUT_MS = 60_000
+/** How long a clean stop may take before the node is killed (ms). */
+const STOP_TIMEOUT_MS = 30_000
+
+/** Options of `startChain`. */
+export interface ChainOptions {
+  /** Directory for the node's data (created); reused across restarts, so the chain and faucet persist. */
+  readonly dir: string
+  readonly log?: Logger
+  /** Extra addresses the RPC server binds to (e.g. the world bridge's gateway), besides 127.0.0.1. */
+  readonly extraRpcBind?: readonly string[]
+  /** Source subnets allowed to call RPC besides loopback (e.g. the world's host subnet). */
+  readonly extraRpcAllow?: readonly string[]
+}
+
+/** A running world chain node. */
+export interface ChainHandle {
+  readonly rpcUrl: string
+  readonly rpcPort: number
+  readonly rpcUser: string
+  readonly rpcPassword: string
+  readonly dataDir: string
+  /** The node's process id (for status and crash cleanup). */
+  readonly pid: number
+  /** Raw JSON-RPC against the node. */
+  readonly rpc: CoreRpcCall
+  /** Mines `blocks` blocks to the faucet; returns their hashes. */
+  mine(blocks: number): Promise<string[]>
+  /** Pays `amountSats` from the faucet to `address`; returns the txid. */
+  faucet(address: string, amountSats: bigint): Promise<string>
+  /** The faucet's confirmed spendable balance in sats. */
+  faucetBalance(): Promise<bigint>
+  /** Stops the node cleanly (kills it if it hangs); idempotent. */
+  stop(): Promise<void>
+}
+
+/** Finds a free TCP port on loopback (the kernel picks; a race with another process is retried by the caller). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, host, () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Stops a node left running in `dataDir` by a crashed world (its pid file names it). */
+export async function stopLeftoverChain(dataDir: string, log: Logger = createNullLogger()): Promise<boolean> {
+  const pidFile = join(dataDir, 'regtest', 'litecoind.pid')
+  let pid: number
+  try {
+    pid = Number.parseInt(await readFile(pidFile, 'utf8'), 10)
+  } catch {
+    return false
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 1 || !isAlive(pid)) {
+    await rm(pidFile, { force: true })
+    return false
+  }
+  log.warn('chain.leftover_stopped', { pid, dataDir })
+  process.kill(pid, 'SIGTERM')
+  for (let waitedMs = 0; isAlive(pid) && waitedMs < STOP_TIMEOUT_MS; waitedMs += 100) await realSleep(100)
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+  await rm(pidFile, { force: true })
+  return true
+}
+
+/** True when a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Starts `litecoind -regtest` (Bitcoin Core 0.21 code with Litecoin parameters, standing in for
+ * Bitcoin) in `options.dir` with RPC on loopback at a free port, makes sure the faucet wallet
+ * exists and holds mature coins, and returns a handle.
+ *
+ * @throws WorldError WORLD_LITECOIND_MISSING, WORLD_CHAIN_START
+ */
+export async function startChain(options: ChainOptions): Promise<ChainHandle> {
+  const log = (options.log ?? createNullLogger()).child({ component: 'chain' })
+  const dataDir = options.dir
+  await mkdir(dataDir, { recursive: true })
+  await stopLeftoverChain(dataDir, log)
+  const rpcUser = 'dolly'
+  const rpcPassword = randomBytes(16).toString('hex')
+  const rpcPort = await freePort()
+  const binds = ['127.0.0.1', ...(options.extraRpcBind ?? [])]
+  const allows = ['127.0.0.1', ...(options.extraRpcAllow ?? [])]
+  // Everything node-specific lives in the config file, so `litecoin-cli -datadir=…` works by hand.
+  const conf = [
+    'regtest=1',
+    '[regtest]',
+    'server=1',
+    'listen=0',
+    'dnsseed=0',
+    'discover=0',
+    'upnp=0',
+    'txindex=1',
+    // estimatesmartfee has no data on a quiet regtest chain; 20 sat/vB keeps wallet sends working.
+    'fallbackfee=0.0002',
+    `rpcport=${rpcPort}`,
+    `rpcuser=${rpcUser}`,
+    `rpcpassword=${rpcPassword}`,
+    ...binds.map((b) => `rpcbind=${b}`),
+    ...allows.map((a) => `rpcallowip=${a}`),
+    'rpcworkqueue=64',
+    '',
+  ].join('\n')
+  await writeFile(join(dataDir, 'litecoin.conf'), conf, { mode: 0o600 })
+
+  const child = spawn('litecoind', [`-datadir=${dataDir}`, '-daemon=0', '-printtoconsole=0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000)
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const spawned = await new Promise<{ ok: true } | { ok: false; err: NodeJS.ErrnoException }>((resolve) => {
+    child.once('spawn', () => resolve({ ok: true }))
+    child.once('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, err }))
+  })
+  if (!spawned.ok) {
+    if (spawned.err.code === 'ENOENT') {
+      throw new WorldError(
+        'WORLD_LITECOIND_MISSING',
+        "litecoind is not installed or not on PATH; run 'npm run setup' (it installs Debian's litecoind package)",
+        {},
+        { cause: spawned.err },
+      )
+    }
+    throw new WorldError('WORLD_CHAIN_START', `could not launch litecoind: ${spawned.err.message}`, {}, { cause: spawned.err })
+  }
+
+  const rpcUrl = `http://127.0.0.1:${rpcPort}/`
+  const rpc = createCoreRpc({ url: rpcUrl, user: rpcUser, password: rpcPassword })
+  await waitForRpc(rpc, child, exited, () => stderr, dataDir)
+  log.info('chain.started', { rpcUrl, pid: child.pid, dataDir })
+
+  const handle = makeHandle(rpc, child, exited, { rpcUrl, rpcPort, rpcUser, rpcPassword, dataDir }, log)
+  try {
+    await ensureFaucet(rpc, log)
+  } catch (err) {
+    await handle.stop()
+    throw err
+  }
+  return handle
+}
+
+async function waitForRpc(
+  rpc: CoreRpcCall,
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  stderr: () => string,
+  dataDir: string,
+): Promise<void> {
+  let dead = false
+  void exited.then(() => {
+    dead = true
+  })
+  for (let waitedMs = 0; waitedMs < START_TIMEOUT_MS; waitedMs += 100) {
+    if (dead) {
+      const debugLog = await readFile(join(dataDir, 'regtest', 'debug.log'), 'utf8').catch(() => '')
+      const reason = (stderr().trim() || debugLog.split('\n').slice(-8).join('\n')).trim()
+      throw new WorldError(
+        'WORLD_CHAIN_START',
+        `litecoind exited during start-up (exit code ${child.exitCode ?? 'signal'}): ${reason || 'no output'}; see ${join(dataDir, 'regtest', 'debug.log')}`,
+        { dataDir },
+      )
+    }
+    try {
+      await rpc('getblockcount')
+      return
+    } catch {
+      await realSleep(100)
+    }
+  }
+  child.kill('SIGKILL')
+  throw new WorldError('WORLD_CHAIN_START', `litecoind did not answer RPC within ${START_TIMEOUT_MS} ms`, { dataDir })
+}
+
+/** Creates or loads the faucet wallet and mines the bootstrap blocks on a new chain. */
+async function ensureFaucet(rpc: CoreRpcCall, log: Logger): Promise<void> {
+  const loaded = await rpc<string[]>('listwallets')
+  if (!loaded.includes(FAUCET_WALLET)) {
+    try {
+      await rpc('loadwallet', [FAUCET_WALLET])
+    } catch {
+      await rpc('createwallet', [FAUCET_WALLET])
+    }
+  }
+  const wallet: CoreRpcCallOptions = { wallet: FAUCET_WALLET }
+  let height = await rpc<number>('getblockcount')
+  if (height >= BOOTSTRAP_HEIGHT) return
+  const address = await rpc<string>('getnewaddress', ['', 'bech32'], wallet)
+  log.info('chain.bootstrap', { fromHeight: height, toHeight: BOOTSTRAP_HEIGHT })
+  while (height < BOOTSTRAP_HEIGHT) {
+    const info = await rpc<{ softforks?: Record<string, { active?: boolean; bip9?: { status?: string; since?: number } }> }>(
+      'getblockchaininfo',
+    )
+    const mweb = info.softforks?.['mweb']?.bip9
+    // Litecoin's MWEB activates at height 432 on regtest, and its first block needs a peg-in for
+    // the HogEx transaction to have an input (as Litecoin's own functional tests do); without it
+    // no further block can be mined. Our agents never use MWEB: the chain stands in for Bitcoin.
+    if (mweb?.status === 'active' && mweb.since === height + 1) {
+      const mwebAddress = await rpc<string>('getnewaddress', ['', 'mweb'], wallet)
+      await rpc('sendtoaddress', [mwebAddress, '1'], wallet)
+    }
+    const step = height < 432 ? Math.max(1, Math.min(431 - height, BOOTSTRAP_HEIGHT - height)) : BOOTSTRAP_HEIGHT - height
+    await rpc('generatetoaddress', [step, address])
+    height = await rpc<number>('getblockcount')
+  }
+}
+
+function makeHandle(
+  rpc: CoreRpcCall,
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  info: { rpcUrl: string; rpcPort: number; rpcUser: string; rpcPassword: string; dataDir: string },
+  log: Logger,
+): ChainHandle {
+  let stopping: Promise<void> | undefined
+  const wallet: CoreRpcCallOptions = { wallet: FAUCET_WALLET }
+  return {
+    ...info,
+    pid: child.pid ?? -1,
+    rpc,
+    async mine(blocks) {
+      const address = await rpc<string>('getnewaddress', ['', 'bech32'], wallet)
+      return rpc<string[]>('generatetoaddress', [blocks, address])
+    },
+    async faucet(address, amountSats) {
+      // Amounts go to the node as decimal strings: exact, never through a float.
+      const txid = await rpc<string>('sendtoaddress', [address, formatBtc(amountSats)], wallet)
+      log.info('chain.faucet_paid', { address, amountSats, txid })
+      return txid
+    },
+    async faucetBalance() {
+      return coinsToSats(await rpc<number>('getbalance', ['*', 1], wallet))
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return
+        try {
+          await rpc('stop')
+        } catch {
+          child.kill('SIGTERM')
+        }
+        const timedOut = await Promise.race([exited.then(() => false), realSleep(STOP_TIMEOUT_MS).then(() => true)])
+        if (timedOut) {
+          log.warn('chain.stop_timeout', { pid: child.pid })
+          child.kill('SIGKILL')
+          await exited
+        }
+        log.info('chain.stopped', { pid: child.pid })
+      })()
+      return stopping
+    },
+  }
+}

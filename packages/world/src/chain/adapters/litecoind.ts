@@ -272,7 +272,16 @@ function makeHandle(
         } catch {
           child.kill('SIGTERM')
         }
-        const timedOut = await Promise.race([exited.then(() => false), realSleep(STOP_TIMEOUT_MS).then(() => true)])
+        // The guard timer is cancelled once the node exits, so it never keeps the process alive.
+        const guard = new AbortController()
+        const timedOut = await Promise.race([
+          exited.then(() => false),
+          realSleep(STOP_TIMEOUT_MS, { signal: guard.signal }).then(
+            () => true,
+            () => false,
+          ),
+        ])
+        guard.abort()
         if (timedOut) {
           log.warn('chain.stop_timeout', { pid: child.pid })
           child.kill('SIGKILL')

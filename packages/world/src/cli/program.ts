@@ -1,0 +1,15 @@
+import { Command } from 'commander'
+import type { CliIo } from '@dolly/base'
+import { registerWorldCommands, type WorldCliEnv } from './world.ts'
+
+/**
+ * Builds the `dolly` operator command tree. Each area registers its subcommands from its own file,
+ * so adding one never edits another.
+ */
+export function buildDollyProgram(io: CliIo, env: WorldCliEnv): Command {
+  const program = new Command('dolly')
+    .description('Operate Dollynator: the local world, the Vision dashboard, the fleet simulator.')
+    .showHelpAfterError()
+  registerWorldCommands(program, io, env)
+  return program
+}

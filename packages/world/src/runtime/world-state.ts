@@ -1,0 +1,49 @@
+import { z } from 'zod'
+import { WorldError } from '../errors.ts'
+
+/** What a running world publishes in `<dir>/world.json` for `status`, `faucet` and other processes. */
+export const WorldStateSchema = z
+  .object({
+    version: z.literal(1),
+    pid: z.number().int().positive(),
+    startedAtRealMs: z.number().int(),
+    timeScale: z
+      .object({
+        scale: z.number().positive(),
+        epochRealMs: z.number().int(),
+        epochWorldMs: z.number().int(),
+      })
+      .strict(),
+    blockIntervalWorldMs: z.number().int().positive(),
+    chain: z
+      .object({
+        rpcUrl: z.string().url(),
+        rpcUser: z.string(),
+        rpcPassword: z.string(),
+        dataDir: z.string(),
+        pid: z.number().int(),
+      })
+      .strict(),
+  })
+  .strict()
+
+/** The published state of a running world. */
+export type WorldState = z.infer<typeof WorldStateSchema>
+
+/** Parses `world.json` text; a damaged file is an error naming the file, never half-trusted. */
+export function parseWorldState(text: string, file: string): WorldState {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw new WorldError('WORLD_STATE_MALFORMED', `${file} is not valid JSON; remove it or run 'dolly world down'`, { file }, { cause: err })
+  }
+  const parsed = WorldStateSchema.safeParse(json)
+  if (!parsed.success) {
+    throw new WorldError('WORLD_STATE_MALFORMED', `${file} does not describe a world: ${parsed.error.message}`, {
+      file,
+      issues: parsed.error.issues,
+    })
+  }
+  return parsed.data
+}

@@ -30,7 +30,12 @@ const impure = {
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'coverage/**', 'packages/*/test/vectors/**', 'packages/*/test/fixtures/**'],
+    ignores: [
+      '**/node_modules/**',
+      'coverage/**',
+      'packages/*/test/vectors/**',
+      'packages/*/test/fixtures/**',
+    ],
   },
   ...tseslint.configs.recommended,
   {

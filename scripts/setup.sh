@@ -17,6 +17,8 @@ DEB_PACKAGES=(
   "wireguard-tools:wg"
   "wireguard-go:wireguard-go"
   "iptables:iptables"
+  "openssl:openssl"
+  "curl:curl"
 )
 
 missing=()

@@ -9,7 +9,12 @@ export class DollyError<Code extends string = string> extends Error {
   /** Structured, JSON-safe context (bigints are allowed and are stringified by loggers). */
   readonly details: Readonly<Record<string, unknown>>
 
-  constructor(code: Code, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: Code,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     this.code = code

@@ -67,15 +67,23 @@ export function formatBtc(sats: bigint, options: { trim?: boolean } = {}): strin
  */
 export function parseSats(input: string | bigint): bigint {
   if (typeof input === 'string' && !/^\d+$/.test(input)) {
-    throw new BaseError('BASE_INVALID_AMOUNT', `expected a whole number of satoshis, got ${JSON.stringify(input)}`, {
-      input,
-    })
+    throw new BaseError(
+      'BASE_INVALID_AMOUNT',
+      `expected a whole number of satoshis, got ${JSON.stringify(input)}`,
+      {
+        input,
+      },
+    )
   }
   const sats = BigInt(input)
   if (sats < 0n || sats > MAX_MONEY_SATS) {
-    throw new BaseError('BASE_AMOUNT_OUT_OF_RANGE', `satoshi amount ${sats} is outside 0..${MAX_MONEY_SATS}`, {
-      input: sats,
-    })
+    throw new BaseError(
+      'BASE_AMOUNT_OUT_OF_RANGE',
+      `satoshi amount ${sats} is outside 0..${MAX_MONEY_SATS}`,
+      {
+        input: sats,
+      },
+    )
   }
   return sats
 }

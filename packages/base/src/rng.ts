@@ -18,9 +18,13 @@ export interface Rng {
 /** Checks an `int()` bound: a positive safe integer up to 2^48. */
 export function checkIntBound(maxExclusive: number): void {
   if (!Number.isSafeInteger(maxExclusive) || maxExclusive <= 0 || maxExclusive > 2 ** 48) {
-    throw new BaseError('BASE_INVALID_OPTION', `int() bound must be an integer in 1..2^48, got ${maxExclusive}`, {
-      maxExclusive,
-    })
+    throw new BaseError(
+      'BASE_INVALID_OPTION',
+      `int() bound must be an integer in 1..2^48, got ${maxExclusive}`,
+      {
+        maxExclusive,
+      },
+    )
   }
 }
 

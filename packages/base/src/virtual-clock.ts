@@ -68,12 +68,17 @@ export function createVirtualClock(startMs = 0): VirtualClock {
     },
     async advance(ms: number): Promise<number> {
       if (!Number.isFinite(ms) || ms < 0) {
-        throw new BaseError('BASE_INVALID_OPTION', `advance expects a finite non-negative ms, got ${ms}`, { ms })
+        throw new BaseError('BASE_INVALID_OPTION', `advance expects a finite non-negative ms, got ${ms}`, {
+          ms,
+        })
       }
       const target = nowMs + ms
       let fired = 0
       for (;;) {
-        const next = sleepers.reduce<number | undefined>((m, s) => (m === undefined || s.dueMs < m ? s.dueMs : m), undefined)
+        const next = sleepers.reduce<number | undefined>(
+          (m, s) => (m === undefined || s.dueMs < m ? s.dueMs : m),
+          undefined,
+        )
         if (next === undefined || next > target) break
         nowMs = Math.max(nowMs, next)
         fired += await fireDue()
@@ -82,7 +87,10 @@ export function createVirtualClock(startMs = 0): VirtualClock {
       return fired
     },
     async runNext(): Promise<boolean> {
-      const next = sleepers.reduce<number | undefined>((m, s) => (m === undefined || s.dueMs < m ? s.dueMs : m), undefined)
+      const next = sleepers.reduce<number | undefined>(
+        (m, s) => (m === undefined || s.dueMs < m ? s.dueMs : m),
+        undefined,
+      )
       if (next === undefined) return false
       nowMs = Math.max(nowMs, next)
       await fireDue()

@@ -12,4 +12,9 @@ export {
   type ChainHandle,
   type ChainOptions,
 } from './chain/adapters/litecoind.ts'
-export { createCoreRpc, coinsToSats, type CoreRpcCall, type CoreRpcEndpoint } from './chain/adapters/core-rpc.ts'
+export {
+  createCoreRpc,
+  coinsToSats,
+  type CoreRpcCall,
+  type CoreRpcEndpoint,
+} from './chain/adapters/core-rpc.ts'

@@ -28,11 +28,18 @@ export interface ScaledClock extends Clock {
  *
  * @throws BaseError BASE_INVALID_OPTION for a non-finite or non-positive scale.
  */
-export function createScaledClock(timeScale: TimeScale, realNowMs: () => number = () => Date.now()): ScaledClock {
+export function createScaledClock(
+  timeScale: TimeScale,
+  realNowMs: () => number = () => Date.now(),
+): ScaledClock {
   if (!Number.isFinite(timeScale.scale) || timeScale.scale <= 0) {
-    throw new BaseError('BASE_INVALID_OPTION', `time scale must be a positive number, got ${timeScale.scale}`, {
-      scale: timeScale.scale,
-    })
+    throw new BaseError(
+      'BASE_INVALID_OPTION',
+      `time scale must be a positive number, got ${timeScale.scale}`,
+      {
+        scale: timeScale.scale,
+      },
+    )
   }
   const frozen = Object.freeze({ ...timeScale })
   const worldToRealMs = (worldMs: number): number => Math.ceil(Math.max(0, worldMs) / frozen.scale)

@@ -13,7 +13,8 @@ export const EXIT = Object.freeze({ OK: 0, FAILURE: 1, USAGE: 2 })
  * Error codes that mean "the caller gave bad input" (exit 2) rather than "something failed" (exit 1).
  * Codes are a stable API (STYLE.md §1.7), so the CLI may classify by them.
  */
-const INPUT_CODE_RE = /(_INVALID|_MALFORMED|_USAGE|_TOO_PRECISE|_OUT_OF_RANGE|_UNKNOWN|_WRONG_NETWORK|_BAD)(_|$)/
+const INPUT_CODE_RE =
+  /(_INVALID|_MALFORMED|_USAGE|_TOO_PRECISE|_OUT_OF_RANGE|_UNKNOWN|_WRONG_NETWORK|_BAD)(_|$)/
 
 /** True when an error code names bad user input. */
 export function isInputErrorCode(code: string): boolean {
@@ -58,13 +59,17 @@ export async function runCli(program: Command, argv: readonly string[], io: CliI
     return EXIT.OK
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.OK
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+        return EXIT.OK
       return EXIT.USAGE
     }
     const code = errorCode(err)
     const message = err instanceof Error ? err.message : String(err)
     if (json) {
-      const body = typeof (err as { toJSON?: unknown }).toJSON === 'function' ? (err as { toJSON(): unknown }).toJSON() : { message }
+      const body =
+        typeof (err as { toJSON?: unknown }).toJSON === 'function'
+          ? (err as { toJSON(): unknown }).toJSON()
+          : { message }
       io.out(JSON.stringify({ error: toJsonSafe(body) }, null, 2))
     } else {
       io.err(code === undefined ? `error: ${message}` : `error ${code}: ${message}`)

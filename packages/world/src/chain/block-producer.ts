@@ -17,7 +17,10 @@ export interface BlockProducerDeps {
  * Mines one block every `intervalWorldMs` of world time, the world's stand-in for the network's
  * miners. A failed block is logged and the next one is tried on schedule; it never stops silently.
  */
-export function startBlockProducer(deps: BlockProducerDeps, options: { intervalWorldMs: number }): BlockProducer {
+export function startBlockProducer(
+  deps: BlockProducerDeps,
+  options: { intervalWorldMs: number },
+): BlockProducer {
   const controller = new AbortController()
   const { signal } = controller
   const loop = (async () => {

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import type { CliIo } from '@dolly/base'
 import { registerWorldCommands, type WorldCliEnv } from './world.ts'
+import { registerSimulateCommands } from './simulate.ts'
 
 /**
  * Builds the `dolly` operator command tree. Each area registers its subcommands from its own file,
@@ -11,5 +12,6 @@ export function buildDollyProgram(io: CliIo, env: WorldCliEnv): Command {
     .description('Operate Dollynator: the local world, the Vision dashboard, the fleet simulator.')
     .showHelpAfterError()
   registerWorldCommands(program, io, env)
+  registerSimulateCommands(program, io)
   return program
 }

@@ -1,13 +1,29 @@
 import { spawn } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { Command, InvalidArgumentError, Option } from 'commander'
-import { createPinoLogger, createScaledClock, emit, formatBtc, parseBtc, realSleep, type CliIo, type LogLevel } from '@dolly/base'
+import type { Command} from 'commander';
+import { InvalidArgumentError, Option } from 'commander'
+import {
+  createPinoLogger,
+  createScaledClock,
+  emit,
+  formatBtc,
+  parseBtc,
+  realSleep,
+  type CliIo,
+  type LogLevel,
+} from '@dolly/base'
 import { coinsToSats, createCoreRpc, type CoreRpcCall } from '../chain/adapters/core-rpc.ts'
 import { FAUCET_WALLET, isAlive, stopLeftoverChain } from '../chain/adapters/litecoind.ts'
 import { WorldError } from '../errors.ts'
-import { readLock, readWorldState, releaseLock, removeWorldState, worldPaths } from '../runtime/adapters/world-dir.ts'
+import {
+  readLock,
+  readWorldState,
+  releaseLock,
+  removeWorldState,
+  worldPaths,
+} from '../runtime/adapters/world-dir.ts'
 import { DEFAULT_BLOCK_INTERVAL_MIN, DEFAULT_TIME_SCALE, startWorld } from '../runtime/world.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 
@@ -47,45 +63,88 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
 
   world
     .command('up')
-    .description('start the world (chain, block producer, faucet) and run until Ctrl-C, or in the background with --detach')
-    .addOption(new Option('--time-scale <n>', 'world seconds per real second').default(DEFAULT_TIME_SCALE).argParser(positiveNumber('--time-scale')))
+    .description(
+      'start the world (chain, block producer, faucet) and run until Ctrl-C, or in the background with --detach',
+    )
     .addOption(
-      new Option('--block-interval <min>', 'world minutes between blocks').default(DEFAULT_BLOCK_INTERVAL_MIN).argParser(positiveNumber('--block-interval')),
+      new Option('--time-scale <n>', 'world seconds per real second')
+        .default(DEFAULT_TIME_SCALE)
+        .argParser(positiveNumber('--time-scale')),
+    )
+    .addOption(
+      new Option('--block-interval <min>', 'world minutes between blocks')
+        .default(DEFAULT_BLOCK_INTERVAL_MIN)
+        .argParser(positiveNumber('--block-interval')),
     )
     .option('--detach', 'start in the background and return once the world is up')
-    .addOption(new Option('--log-level <level>', 'log level of the JSON log on stderr').choices(['debug', 'info', 'warn', 'error']).default('warn'))
+    .addOption(
+      new Option('--log-level <level>', 'log level of the JSON log on stderr')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default('warn'),
+    )
     .option('--json', 'print the world status as JSON once it is up')
-    .addHelpText('after', `\n${CHAIN_NOTE}\nA second 'up' on a directory whose world runs is refused; 'up' after a crash cleans up first.`)
-    .action(async (opts: { timeScale: number; blockInterval: number; detach?: boolean; logLevel: LogLevel; json?: boolean }, cmd: Command) => {
-      const dir = dirOf(cmd)
-      if (opts.detach === true) {
-        await upDetached(io, env, dir, opts)
-        return
-      }
-      const log = createPinoLogger({ clock: { nowMs: env.realNowMs, sleep: realSleep } }, { level: opts.logLevel })
-      const json = opts.json === true
-      if (!json) io.out(`world: starting in ${dir} (time scale ${opts.timeScale}×, a block every ${opts.blockInterval} world minutes)…`)
-      const handle = await startWorld(
-        {
-          log,
-          realNowMs: env.realNowMs,
-          pid: env.pid,
-          ...(json ? {} : { onBlock: (height: number, worldMs: number) => io.out(`world: block ${height} at world time ${new Date(worldMs).toISOString()}`) }),
+    .addHelpText(
+      'after',
+      `\n${CHAIN_NOTE}\nA second 'up' on a directory whose world runs is refused; 'up' after a crash cleans up first.`,
+    )
+    .action(
+      async (
+        opts: {
+          timeScale: number
+          blockInterval: number
+          detach?: boolean
+          logLevel: LogLevel
+          json?: boolean
         },
-        { dir, timeScale: opts.timeScale, blockIntervalMin: opts.blockInterval },
-      )
-      const { promise: stopped, resolve: onStopped } = Promise.withResolvers<void>()
-      const shutdown = (signal: string): void => {
-        if (!json) io.out(`world: ${signal} received, stopping…`)
-        void handle.stop().then(onStopped)
-      }
-      process.once('SIGINT', () => shutdown('SIGINT'))
-      process.once('SIGTERM', () => shutdown('SIGTERM'))
-      const status = await collectStatus(dir, env)
-      emit(io, json, status, () => `${renderStatus(status)}\n\nworld: up. Press Ctrl-C to stop (or run 'dolly world down --dir ${dir}').`)
-      await stopped
-      if (!json) io.out('world: stopped; no process, lock or port left behind.')
-    })
+        cmd: Command,
+      ) => {
+        const dir = dirOf(cmd)
+        if (opts.detach === true) {
+          await upDetached(io, env, dir, opts)
+          return
+        }
+        const log = createPinoLogger(
+          { clock: { nowMs: env.realNowMs, sleep: realSleep } },
+          { level: opts.logLevel },
+        )
+        const json = opts.json === true
+        if (!json)
+          io.out(
+            `world: starting in ${dir} (time scale ${opts.timeScale}×, a block every ${opts.blockInterval} world minutes)…`,
+          )
+        const handle = await startWorld(
+          {
+            log,
+            realNowMs: env.realNowMs,
+            pid: env.pid,
+            ...(json
+              ? {}
+              : {
+                  onBlock: (height: number, worldMs: number) =>
+                    io.out(`world: block ${height} at world time ${new Date(worldMs).toISOString()}`),
+                }),
+          },
+          { dir, timeScale: opts.timeScale, blockIntervalMin: opts.blockInterval },
+        )
+        const { promise: stopped, resolve: onStopped } = Promise.withResolvers<void>()
+        const shutdown = (signal: string): void => {
+          if (!json) io.out(`world: ${signal} received, stopping…`)
+          void handle.stop().then(onStopped)
+        }
+        process.once('SIGINT', () => shutdown('SIGINT'))
+        process.once('SIGTERM', () => shutdown('SIGTERM'))
+        const status = await collectStatus(dir, env)
+        emit(
+          io,
+          json,
+          status,
+          () =>
+            `${renderStatus(status)}\n\nworld: up. Press Ctrl-C to stop (or run 'dolly world down --dir ${dir}').`,
+        )
+        await stopped
+        if (!json) io.out('world: stopped; no process, lock or port left behind.')
+      },
+    )
 
   world
     .command('down')
@@ -95,7 +154,9 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
       const dir = dirOf(cmd)
       const result = await downWorld(dir)
       emit(io, opts.json, result, () =>
-        result.stopped ? `world: stopped the world in ${dir} (pid ${result.pid})` : `world: no world was running in ${dir}${result.cleaned ? '; cleaned up leftovers' : ''}`,
+        result.stopped
+          ? `world: stopped the world in ${dir} (pid ${result.pid})`
+          : `world: no world was running in ${dir}${result.cleaned ? '; cleaned up leftovers' : ''}`,
       )
     })
 
@@ -110,25 +171,38 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
 
   world
     .command('faucet')
-    .description('pay <amount> coins (a decimal like 0.5, at most 8 decimals) from the faucet to <address>; prints the txid')
+    .description(
+      'pay <amount> coins (a decimal like 0.5, at most 8 decimals) from the faucet to <address>; prints the txid',
+    )
     .argument('<address>', 'an address of the world chain (rltc1…)')
     .argument('<amount>', 'amount in coins, e.g. 1 or 0.00041')
     .option('--json', 'machine-readable output')
     .action(async (address: string, amount: string, opts: { json?: boolean }, cmd: Command) => {
       const amountSats = parseBtc(amount)
-      if (amountSats <= 0n) throw new WorldError('WORLD_INVALID_OPTION', `amount must be above zero, got ${amount}`, { amount })
+      if (amountSats <= 0n)
+        throw new WorldError('WORLD_INVALID_OPTION', `amount must be above zero, got ${amount}`, { amount })
       const { rpc } = await connect(dirOf(cmd))
       const check = await rpc<{ isvalid: boolean }>('validateaddress', [address])
       if (!check.isvalid) {
-        throw new WorldError('WORLD_INVALID_ADDRESS', `${JSON.stringify(address)} is not an address of the world chain (expected rltc1…, bcrt-style addresses of other chains are refused)`, {
-          address,
-        })
+        throw new WorldError(
+          'WORLD_INVALID_ADDRESS',
+          `${JSON.stringify(address)} is not an address of the world chain (expected rltc1…, bcrt-style addresses of other chains are refused)`,
+          {
+            address,
+          },
+        )
       }
       const balanceSats = coinsToSats(await rpc<number>('getbalance', ['*', 1], { wallet: FAUCET_WALLET }))
       if (balanceSats < amountSats) {
-        throw new WorldError('WORLD_FAUCET_EMPTY', `the faucet holds ${formatBtc(balanceSats)}, less than ${formatBtc(amountSats)}`, { balanceSats, amountSats })
+        throw new WorldError(
+          'WORLD_FAUCET_EMPTY',
+          `the faucet holds ${formatBtc(balanceSats)}, less than ${formatBtc(amountSats)}`,
+          { balanceSats, amountSats },
+        )
       }
-      const txid = await rpc<string>('sendtoaddress', [address, formatBtc(amountSats)], { wallet: FAUCET_WALLET })
+      const txid = await rpc<string>('sendtoaddress', [address, formatBtc(amountSats)], {
+        wallet: FAUCET_WALLET,
+      })
       emit(io, opts.json, { txid, address, amountSats }, () => txid)
     })
 }
@@ -137,9 +211,20 @@ async function connect(dir: string): Promise<{ state: WorldState; rpc: CoreRpcCa
   const holder = await readLock(dir)
   const state = holder.kind === 'live' ? await readWorldState(dir) : undefined
   if (state === undefined) {
-    throw new WorldError('WORLD_NOT_RUNNING', `no world is running in ${dir}; start one with 'dolly world up --dir ${dir}' (or --detach)`, { dir })
+    throw new WorldError(
+      'WORLD_NOT_RUNNING',
+      `no world is running in ${dir}; start one with 'dolly world up --dir ${dir}' (or --detach)`,
+      { dir },
+    )
   }
-  return { state, rpc: createCoreRpc({ url: state.chain.rpcUrl, user: state.chain.rpcUser, password: state.chain.rpcPassword }) }
+  return {
+    state,
+    rpc: createCoreRpc({
+      url: state.chain.rpcUrl,
+      user: state.chain.rpcUser,
+      password: state.chain.rpcPassword,
+    }),
+  }
 }
 
 /** The status report of `dolly world status`. */
@@ -147,7 +232,12 @@ interface WorldStatus {
   readonly running: boolean
   readonly dir: string
   readonly pid?: number
-  readonly chain?: { readonly height: number; readonly rpcUrl: string; readonly bestBlockHash: string; readonly network: string }
+  readonly chain?: {
+    readonly height: number
+    readonly rpcUrl: string
+    readonly bestBlockHash: string
+    readonly network: string
+  }
   readonly timeScale?: number
   readonly worldTime?: string
   readonly blockIntervalWorldMinutes?: number
@@ -168,11 +258,16 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
   const { state, rpc } = await connect(dir)
   const info = await rpc<{ blocks: number; bestblockhash: string; chain: string }>('getblockchaininfo')
   const balanceSats = coinsToSats(await rpc<number>('getbalance', ['*', 1], { wallet: FAUCET_WALLET }))
-  const txs = await rpc<Array<{ category: string; txid: string; address?: string; amount: number; fee?: number; confirmations: number }>>(
-    'listtransactions',
-    ['*', 50, 0, true],
-    { wallet: FAUCET_WALLET },
-  )
+  const txs = await rpc<
+    Array<{
+      category: string
+      txid: string
+      address?: string
+      amount: number
+      fee?: number
+      confirmations: number
+    }>
+  >('listtransactions', ['*', 50, 0, true], { wallet: FAUCET_WALLET })
   const payments = txs
     .filter((t) => t.category === 'send' && t.address !== undefined && !t.address.startsWith('tmweb'))
     .slice(-10)
@@ -189,7 +284,12 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
     running: true,
     dir,
     pid: state.pid,
-    chain: { height: info.blocks, rpcUrl: state.chain.rpcUrl, bestBlockHash: info.bestblockhash, network: `litecoin-${info.chain}` },
+    chain: {
+      height: info.blocks,
+      rpcUrl: state.chain.rpcUrl,
+      bestBlockHash: info.bestblockhash,
+      network: `litecoin-${info.chain}`,
+    },
     timeScale: state.timeScale.scale,
     worldTime: new Date(clock.nowMs()).toISOString(),
     blockIntervalWorldMinutes: state.blockIntervalWorldMs / 60_000,
@@ -208,7 +308,9 @@ function renderStatus(s: WorldStatus): string {
   if (s.faucet.payments.length > 0) {
     lines.push('  payments')
     for (const p of s.faucet.payments) {
-      lines.push(`    ${p.txid}  ${formatBtc(p.amountSats)} → ${p.address}  ${p.confirmations > 0 ? `${p.confirmations} conf.` : 'unconfirmed'}`)
+      lines.push(
+        `    ${p.txid}  ${formatBtc(p.amountSats)} → ${p.address}  ${p.confirmations > 0 ? `${p.confirmations} conf.` : 'unconfirmed'}`,
+      )
     }
   }
   return lines.join('\n')
@@ -218,7 +320,8 @@ async function downWorld(dir: string): Promise<{ stopped: boolean; pid?: number;
   const holder = await readLock(dir)
   if (holder.kind === 'live') {
     process.kill(holder.pid, 'SIGTERM')
-    for (let waitedMs = 0; isAlive(holder.pid) && waitedMs < DOWN_TIMEOUT_MS; waitedMs += 100) await realSleep(100)
+    for (let waitedMs = 0; isAlive(holder.pid) && waitedMs < DOWN_TIMEOUT_MS; waitedMs += 100)
+      await realSleep(100)
     if (isAlive(holder.pid)) process.kill(holder.pid, 'SIGKILL')
     const cleaned = await stopLeftoverChain(worldPaths(dir).chainDir)
     await removeWorldState(dir)
@@ -239,12 +342,15 @@ async function upDetached(
 ): Promise<void> {
   const holder = await readLock(dir)
   if (holder.kind === 'live') {
-    throw new WorldError('WORLD_ALREADY_RUNNING', `a world is already running in ${dir} (pid ${holder.pid}); stop it with 'dolly world down --dir ${dir}'`, {
-      dir,
-      pid: holder.pid,
-    })
+    throw new WorldError(
+      'WORLD_ALREADY_RUNNING',
+      `a world is already running in ${dir} (pid ${holder.pid}); stop it with 'dolly world down --dir ${dir}'`,
+      {
+        dir,
+        pid: holder.pid,
+      },
+    )
   }
-  const { mkdir } = await import('node:fs/promises')
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const logFile = worldPaths(dir).log
   const fd = openSync(logFile, 'a', 0o600)
@@ -271,16 +377,30 @@ async function upDetached(
   for (let waitedMs = 0; waitedMs < DETACH_TIMEOUT_MS; waitedMs += 200) {
     if (exitCode !== undefined) {
       const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n')
-      throw new WorldError('WORLD_CHAIN_START', `the world exited during start-up (exit code ${exitCode}); last lines of ${logFile}:\n${tail}`, { logFile })
+      throw new WorldError(
+        'WORLD_CHAIN_START',
+        `the world exited during start-up (exit code ${exitCode}); last lines of ${logFile}:\n${tail}`,
+        { logFile },
+      )
     }
     const state = await readWorldState(dir).catch(() => undefined)
     if (state !== undefined && state.pid === child.pid) {
       const status = await collectStatus(dir, env)
-      emit(io, opts.json, status, () => `${renderStatus(status)}\n\nworld: up in the background (log: ${logFile}); stop it with 'dolly world down --dir ${dir}'`)
+      emit(
+        io,
+        opts.json,
+        status,
+        () =>
+          `${renderStatus(status)}\n\nworld: up in the background (log: ${logFile}); stop it with 'dolly world down --dir ${dir}'`,
+      )
       return
     }
     await realSleep(200)
   }
   if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM')
-  throw new WorldError('WORLD_START_TIMEOUT', `the world did not come up within ${DETACH_TIMEOUT_MS / 1000} s; see ${logFile}`, { logFile })
+  throw new WorldError(
+    'WORLD_START_TIMEOUT',
+    `the world did not come up within ${DETACH_TIMEOUT_MS / 1000} s; see ${logFile}`,
+    { logFile },
+  )
 }

@@ -36,14 +36,23 @@ export function parseWorldState(text: string, file: string): WorldState {
   try {
     json = JSON.parse(text)
   } catch (err) {
-    throw new WorldError('WORLD_STATE_MALFORMED', `${file} is not valid JSON; remove it or run 'dolly world down'`, { file }, { cause: err })
+    throw new WorldError(
+      'WORLD_STATE_MALFORMED',
+      `${file} is not valid JSON; remove it or run 'dolly world down'`,
+      { file },
+      { cause: err },
+    )
   }
   const parsed = WorldStateSchema.safeParse(json)
   if (!parsed.success) {
-    throw new WorldError('WORLD_STATE_MALFORMED', `${file} does not describe a world: ${parsed.error.message}`, {
-      file,
-      issues: parsed.error.issues,
-    })
+    throw new WorldError(
+      'WORLD_STATE_MALFORMED',
+      `${file} does not describe a world: ${parsed.error.message}`,
+      {
+        file,
+        issues: parsed.error.issues,
+      },
+    )
   }
   return parsed.data
 }

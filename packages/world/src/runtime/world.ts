@@ -2,7 +2,13 @@ import { createScaledClock, type Logger, type ScaledClock } from '@dolly/base'
 import { startChain, stopLeftoverChain, type ChainHandle } from '../chain/adapters/litecoind.ts'
 import { startBlockProducer } from '../chain/block-producer.ts'
 import { WorldError } from '../errors.ts'
-import { acquireLock, releaseLock, removeWorldState, worldPaths, writeWorldState } from './adapters/world-dir.ts'
+import {
+  acquireLock,
+  releaseLock,
+  removeWorldState,
+  worldPaths,
+  writeWorldState,
+} from './adapters/world-dir.ts'
 import type { WorldState } from './world-state.ts'
 
 /** Default world seconds per real second: one real second is one world minute. */
@@ -45,14 +51,22 @@ export interface WorldHandle {
  */
 export async function startWorld(deps: WorldDeps, options: WorldOptions): Promise<WorldHandle> {
   if (!Number.isFinite(options.timeScale) || options.timeScale <= 0 || options.timeScale > 1_000_000) {
-    throw new WorldError('WORLD_INVALID_OPTION', `--time-scale must be a number in (0, 1000000], got ${options.timeScale}`, {
-      timeScale: options.timeScale,
-    })
+    throw new WorldError(
+      'WORLD_INVALID_OPTION',
+      `--time-scale must be a number in (0, 1000000], got ${options.timeScale}`,
+      {
+        timeScale: options.timeScale,
+      },
+    )
   }
   if (!Number.isFinite(options.blockIntervalMin) || options.blockIntervalMin <= 0) {
-    throw new WorldError('WORLD_INVALID_OPTION', `--block-interval must be a positive number of world minutes, got ${options.blockIntervalMin}`, {
-      blockIntervalMin: options.blockIntervalMin,
-    })
+    throw new WorldError(
+      'WORLD_INVALID_OPTION',
+      `--block-interval must be a positive number of world minutes, got ${options.blockIntervalMin}`,
+      {
+        blockIntervalMin: options.blockIntervalMin,
+      },
+    )
   }
   const log = deps.log.child({ component: 'world' })
   const { staleFrom } = await acquireLock(options.dir, deps.pid)
@@ -77,7 +91,10 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
   }
   try {
     const epochRealMs = deps.realNowMs()
-    const clock = createScaledClock({ scale: options.timeScale, epochRealMs, epochWorldMs: epochRealMs }, deps.realNowMs)
+    const clock = createScaledClock(
+      { scale: options.timeScale, epochRealMs, epochWorldMs: epochRealMs },
+      deps.realNowMs,
+    )
     const chain = await startChain({ dir: paths.chainDir, log })
     stops.push(() => chain.stop())
     const producer = startBlockProducer(
@@ -98,7 +115,13 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
       startedAtRealMs: epochRealMs,
       timeScale: clock.timeScale,
       blockIntervalWorldMs: Math.round(options.blockIntervalMin * 60_000),
-      chain: { rpcUrl: chain.rpcUrl, rpcUser: chain.rpcUser, rpcPassword: chain.rpcPassword, dataDir: chain.dataDir, pid: chain.pid },
+      chain: {
+        rpcUrl: chain.rpcUrl,
+        rpcUser: chain.rpcUser,
+        rpcPassword: chain.rpcPassword,
+        dataDir: chain.dataDir,
+        pid: chain.pid,
+      },
     }
     await writeWorldState(options.dir, state)
     log.info('world.up', { dir: options.dir, timeScale: options.timeScale })

@@ -9,7 +9,11 @@ export interface CoreRpcEndpoint {
 }
 
 /** Calls one JSON-RPC method; `wallet` selects `/wallet/<name>`. */
-export type CoreRpcCall = <T>(method: string, params?: readonly unknown[], options?: CoreRpcCallOptions) => Promise<T>
+export type CoreRpcCall = <T>(
+  method: string,
+  params?: readonly unknown[],
+  options?: CoreRpcCallOptions,
+) => Promise<T>
 
 /** Per-call options. */
 export interface CoreRpcCallOptions {
@@ -28,7 +32,11 @@ const RPC_TIMEOUT_MS = 60_000
 export function createCoreRpc(endpoint: CoreRpcEndpoint): CoreRpcCall {
   const auth = `Basic ${Buffer.from(`${endpoint.user}:${endpoint.password}`).toString('base64')}`
   const base = endpoint.url.endsWith('/') ? endpoint.url : `${endpoint.url}/`
-  return async <T>(method: string, params: readonly unknown[] = [], options: CoreRpcCallOptions = {}): Promise<T> => {
+  return async <T>(
+    method: string,
+    params: readonly unknown[] = [],
+    options: CoreRpcCallOptions = {},
+  ): Promise<T> => {
     const url = options.wallet === undefined ? base : `${base}wallet/${encodeURIComponent(options.wallet)}`
     const signal =
       options.signal === undefined
@@ -43,7 +51,12 @@ export function createCoreRpc(endpoint: CoreRpcEndpoint): CoreRpcCall {
         signal,
       })
     } catch (err) {
-      throw new WorldError('WORLD_CHAIN_UNREACHABLE', `chain node at ${endpoint.url} did not answer ${method}`, { method }, { cause: err })
+      throw new WorldError(
+        'WORLD_CHAIN_UNREACHABLE',
+        `chain node at ${endpoint.url} did not answer ${method}`,
+        { method },
+        { cause: err },
+      )
     }
     const text = await response.text()
     let body: { result?: unknown; error?: { code?: number; message?: string } | null }
@@ -74,7 +87,9 @@ export function createCoreRpc(endpoint: CoreRpcEndpoint): CoreRpcCall {
  */
 export function coinsToSats(coins: unknown): bigint {
   if (typeof coins !== 'number' || !Number.isFinite(coins)) {
-    throw new WorldError('WORLD_CHAIN_RPC', `expected a coin amount from the node, got ${String(coins)}`, { coins })
+    throw new WorldError('WORLD_CHAIN_RPC', `expected a coin amount from the node, got ${String(coins)}`, {
+      coins,
+    })
   }
   const negative = coins < 0
   const sats = parseBtc(Math.abs(coins).toFixed(8))

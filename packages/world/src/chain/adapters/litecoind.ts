@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -14,6 +15,8 @@ export const FAUCET_WALLET = 'faucet'
  * spendable, about 12,900 coins with regtest's 150-block halving.
  */
 const BOOTSTRAP_HEIGHT = 532
+/** The node's pid file, relative to its regtest directory (set in the config, so a crashed world's node can be found). */
+const PID_FILE = 'litecoind.pid'
 /** How long the node may take to answer RPC after launch (ms). */
 const START_TIMEOUT_MS = 60_000
 /** How long a clean stop may take before the node is killed (ms). */
@@ -66,7 +69,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 /** Stops a node left running in `dataDir` by a crashed world (its pid file names it). */
 export async function stopLeftoverChain(dataDir: string, log: Logger = createNullLogger()): Promise<boolean> {
-  const pidFile = join(dataDir, 'regtest', 'litecoind.pid')
+  const pidFile = join(dataDir, 'regtest', PID_FILE)
   let pid: number
   try {
     pid = Number.parseInt(await readFile(pidFile, 'utf8'), 10)
@@ -89,9 +92,15 @@ export async function stopLeftoverChain(dataDir: string, log: Logger = createNul
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  // A zombie (exited, not yet reaped by its new parent) still answers signal 0 but holds nothing.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return true
   }
 }
 
@@ -122,6 +131,7 @@ export async function startChain(options: ChainOptions): Promise<ChainHandle> {
     'discover=0',
     'upnp=0',
     'txindex=1',
+    `pid=${PID_FILE}`,
     // estimatesmartfee has no data on a quiet regtest chain; 20 sat/vB keeps wallet sends working.
     'fallbackfee=0.0002',
     `rpcport=${rpcPort}`,
@@ -155,7 +165,12 @@ export async function startChain(options: ChainOptions): Promise<ChainHandle> {
         { cause: spawned.err },
       )
     }
-    throw new WorldError('WORLD_CHAIN_START', `could not launch litecoind: ${spawned.err.message}`, {}, { cause: spawned.err })
+    throw new WorldError(
+      'WORLD_CHAIN_START',
+      `could not launch litecoind: ${spawned.err.message}`,
+      {},
+      { cause: spawned.err },
+    )
   }
 
   const rpcUrl = `http://127.0.0.1:${rpcPort}/`
@@ -202,7 +217,9 @@ async function waitForRpc(
     }
   }
   child.kill('SIGKILL')
-  throw new WorldError('WORLD_CHAIN_START', `litecoind did not answer RPC within ${START_TIMEOUT_MS} ms`, { dataDir })
+  throw new WorldError('WORLD_CHAIN_START', `litecoind did not answer RPC within ${START_TIMEOUT_MS} ms`, {
+    dataDir,
+  })
 }
 
 /** Creates or loads the faucet wallet and mines the bootstrap blocks on a new chain. */
@@ -221,9 +238,9 @@ async function ensureFaucet(rpc: CoreRpcCall, log: Logger): Promise<void> {
   const address = await rpc<string>('getnewaddress', ['', 'bech32'], wallet)
   log.info('chain.bootstrap', { fromHeight: height, toHeight: BOOTSTRAP_HEIGHT })
   while (height < BOOTSTRAP_HEIGHT) {
-    const info = await rpc<{ softforks?: Record<string, { active?: boolean; bip9?: { status?: string; since?: number } }> }>(
-      'getblockchaininfo',
-    )
+    const info = await rpc<{
+      softforks?: Record<string, { active?: boolean; bip9?: { status?: string; since?: number } }>
+    }>('getblockchaininfo')
     const mweb = info.softforks?.['mweb']?.bip9
     // Litecoin's MWEB activates at height 432 on regtest, and its first block needs a peg-in for
     // the HogEx transaction to have an input (as Litecoin's own functional tests do); without it
@@ -232,7 +249,10 @@ async function ensureFaucet(rpc: CoreRpcCall, log: Logger): Promise<void> {
       const mwebAddress = await rpc<string>('getnewaddress', ['', 'mweb'], wallet)
       await rpc('sendtoaddress', [mwebAddress, '1'], wallet)
     }
-    const step = height < 432 ? Math.max(1, Math.min(431 - height, BOOTSTRAP_HEIGHT - height)) : BOOTSTRAP_HEIGHT - height
+    const step =
+      height < 432
+        ? Math.max(1, Math.min(431 - height, BOOTSTRAP_HEIGHT - height))
+        : BOOTSTRAP_HEIGHT - height
     await rpc('generatetoaddress', [step, address])
     height = await rpc<number>('getblockcount')
   }

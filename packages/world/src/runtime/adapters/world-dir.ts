@@ -15,7 +15,10 @@ export function worldPaths(dir: string): { lock: string; state: string; chainDir
 }
 
 /** Who holds a world directory's lock. */
-export type LockHolder = { readonly kind: 'none' } | { readonly kind: 'live'; readonly pid: number } | { readonly kind: 'stale'; readonly pid: number }
+export type LockHolder =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'live'; readonly pid: number }
+  | { readonly kind: 'stale'; readonly pid: number }
 
 /** Reads the lock: free, held by a live process, or left behind by a dead one. */
 export async function readLock(dir: string): Promise<LockHolder> {
@@ -51,7 +54,12 @@ export async function acquireLock(dir: string, pid: number): Promise<{ staleFrom
   try {
     handle = await open(worldPaths(dir).lock, 'wx', 0o600)
   } catch (err) {
-    throw new WorldError('WORLD_ALREADY_RUNNING', `another 'dolly world up' took ${dir} at the same moment`, { dir }, { cause: err })
+    throw new WorldError(
+      'WORLD_ALREADY_RUNNING',
+      `another 'dolly world up' took ${dir} at the same moment`,
+      { dir },
+      { cause: err },
+    )
   }
   await handle.writeFile(`${pid}\n`)
   await handle.close()

@@ -1,0 +1,120 @@
+import { createSeededRng, toJsonSafe, type CliIo } from '@dolly/base'
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { WorldError } from '../errors.ts'
+import {
+  LEARNING_DEMO_DEFAULTS,
+  runLearningDemo,
+  type DemoEvent,
+  type DemoSummary,
+} from '../simulate/learning-demo.ts'
+
+const intArg = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+
+const learningArgs = z.strictObject({
+  agents: intArg(1, 1000),
+  ticks: intArg(1, 100_000),
+  seed: intArg(0, 4_294_967_295),
+  tickHours: intArg(1, 24),
+  maxAgents: intArg(1, 5000),
+  json: z.boolean().optional(),
+  summaryOnly: z.boolean().optional(),
+})
+
+function human(e: DemoEvent | DemoSummary): string {
+  switch (e.event) {
+    case 'earn_mb_tokens':
+      return `t=${e.tick} earn_mb_tokens ${e.agent} +${e.mb} MB`
+    case 'sold_mb_tokens':
+      return `t=${e.tick} sold_mb_tokens ${e.agent} ${e.mb} MB for ${e.sats} sat`
+    case 'node_replication':
+      return `t=${e.tick} node_replication ${e.parent} -> ${e.child} on ${e.offer} for ${e.priceSats} sat (dowry ${e.dowrySats} sat, generation ${e.generation})`
+    case 'purchase_failed':
+      return `t=${e.tick} purchase_failed ${e.agent} lost ${e.lostSats} sat on ${e.offer}`
+    case 'node_death':
+      return `t=${e.tick} node_death ${e.agent} (generation ${e.generation}, children ${e.children}, ${e.btcSats} sat to ${e.heir ?? 'nobody'})`
+    case 'summary': {
+      const purchases = Object.entries(e.purchases)
+        .map(([id, p]) => `${id} ${p.ok} ok / ${p.failed} failed`)
+        .join(', ')
+      const favourites = Object.entries(e.favourites)
+        .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+        .map(([id, n]) => `${id} ${n}`)
+        .join(', ')
+      const strategies = Object.entries(e.strategies)
+        .sort((x, y) => (x[0] < y[0] ? -1 : 1))
+        .map(([id, n]) => `${id} ${n}`)
+        .join(', ')
+      return [
+        `summary: ${e.ticks} ticks (${e.simulatedDays} days): ${e.alive} alive, ${e.born} born, ${e.died} died, max generation ${e.maxGeneration}`,
+        `  MB earned ${e.mbEarned}, sold ${e.mbSold} for ${e.satsEarned} sat`,
+        `  purchases: ${purchases}`,
+        `  favourite offers of the living: ${favourites || 'none'}`,
+        `  strategies of the living: ${strategies || 'none'}`,
+      ].join('\n')
+    }
+    default: {
+      const never: never = e
+      return never
+    }
+  }
+}
+
+/**
+ * Registers `dolly simulate …`: `simulate learning` runs the in-process learning demo and prints
+ * its events (`--json`: one JSON object per line, bigints as strings) and a summary. Deterministic
+ * per `--seed`.
+ */
+export function registerSimulateCommands(program: Command, io: CliIo): void {
+  const simulate = program.command('simulate').description('Run agents in virtual time, in this process.')
+  simulate
+    .command('learning')
+    .description(
+      'Agents earn, sell, choose offers by QD-learning, replicate and die; prints events and a summary.',
+    )
+    .option('--agents <n>', 'root agents at the start', '20')
+    .option('--ticks <n>', 'ticks to run', '500')
+    .option('--seed <n>', 'seed of the run (same seed, same output)', '1')
+    .option('--tick-hours <h>', 'virtual hours per tick', String(LEARNING_DEMO_DEFAULTS.tickHours))
+    .option('--max-agents <n>', 'population cap', String(LEARNING_DEMO_DEFAULTS.maxAgents))
+    .option('--summary-only', 'print only the summary')
+    .option('--json', 'machine-readable output (JSON lines)')
+    .action((raw: Record<string, unknown>) => {
+      const parsed = learningArgs.safeParse(raw)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        throw new WorldError(
+          'WORLD_INVALID_OPTION',
+          `simulate learning: --${String(issue?.path[0] ?? '?')}: ${issue?.message ?? 'invalid'}`,
+          {
+            issues: parsed.error.issues.map((i) => ({
+              path: i.path.map(String).join('.'),
+              message: i.message,
+            })),
+          },
+        )
+      }
+      const args = parsed.data
+      const print = (e: DemoEvent | DemoSummary): void =>
+        io.out(args.json === true ? JSON.stringify(toJsonSafe(e)) : human(e))
+      const summary = runLearningDemo(
+        {
+          ...LEARNING_DEMO_DEFAULTS,
+          agents: args.agents,
+          ticks: args.ticks,
+          tickHours: args.tickHours,
+          maxAgents: args.maxAgents,
+        },
+        createSeededRng(args.seed),
+        (e) => {
+          if (args.summaryOnly !== true) print(e)
+        },
+      )
+      print(summary)
+    })
+}

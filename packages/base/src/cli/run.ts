@@ -29,6 +29,11 @@ export interface CliIo {
 
 /** The process's stdout/stderr. */
 export function processIo(): CliIo {
+  // A reader that went away (`dolly … | head`) is not an error of ours: stop quietly, as Unix tools do.
+  process.stdout.once('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.OK)
+    throw err
+  })
   return {
     out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),

@@ -51,7 +51,7 @@ function human(e: DemoEvent | DemoSummary): string {
         .map(([id, n]) => `${id} ${n}`)
         .join(', ')
       return [
-        `summary: ${e.ticks} ticks (${e.simulatedDays} days): ${e.alive} alive, ${e.born} born, ${e.died} died, max generation ${e.maxGeneration}`,
+        `summary: ${e.ticks} ticks (${Number(e.simulatedDays.toFixed(1))} days): ${e.alive} alive, ${e.born} born, ${e.died} died, max generation ${e.maxGeneration}`,
         `  MB earned ${e.mbEarned}, sold ${e.mbSold} for ${e.satsEarned} sat`,
         `  purchases: ${purchases}`,
         `  favourite offers of the living: ${favourites || 'none'}`,

@@ -64,4 +64,4 @@ case "$node_version" in
   v24.*) ;;
   *) die "expected the pinned Node 24 runtime, got $node_version" ;;
 esac
-say "ready (Node $node_version, litecoind $(litecoind -version 2>/dev/null | head -1 | grep -o 'v[0-9.]*' || echo '?'))"
+say "ready (Node $node_version, litecoind $(litecoind -version 2>/dev/null | head -1 | grep -oE 'v[0-9][0-9.]+' | head -1 || echo '?'))"

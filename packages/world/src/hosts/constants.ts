@@ -5,6 +5,13 @@
 /** First octets of every world subnet: `10.77.<index>.0/24`; 10/8 is private (RFC 1918) and 77 is rarely used by VPNs. */
 export const SUBNET_PREFIX = '10.77'
 
+/**
+ * First octets of each world's "Internet" address `10.78.<index>.1/32`, put on the bridge beside the
+ * gateway: outside the hosts' subnet, so traffic to it follows a host's default route (and a
+ * full-tunnel VPN) as traffic to a real Internet service would.
+ */
+export const INTERNET_PREFIX = '10.78'
+
 /** Network indexes a world may claim (one /24 each); 0 and 255 are left out to avoid confusing broadcast-looking subnets. */
 export const NETWORK_INDEX_MIN = 1
 /** Highest claimable network index (inclusive). */
@@ -34,17 +41,41 @@ export const TMP_SIZE_MIB = 512
 export const RUN_SIZE_MIB = 32
 
 /**
- * Top-level directories of the machine that a host sees copy-on-write (overlayfs: machine's dir as the
- * read-only lower layer, the host's own upper layer). Everything else (/work, /mnt, /boot, ...) is absent,
- * and /root and /home start empty as on a freshly installed VPS.
+ * Top-level directories of the machine that a host sees copy-on-write (overlayfs: the machine's
+ * directory as the read-only lower layer, the host's own upper layer): the installed system.
  */
-export const OVERLAY_DIRS = ['usr', 'etc', 'var', 'opt', 'srv', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'] as const
+export const OVERLAY_DIRS = ['usr', 'etc', 'var', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'] as const
 
-/** Directories created empty in every host root. */
-export const EMPTY_DIRS = ['root', 'home', 'tmp', 'run', 'dev', 'proc', 'sys', 'mnt', 'media'] as const
+/**
+ * Directories every host root gets empty, as on a freshly installed VPS: /root, /home, /opt and /srv
+ * hold the machine owner's files, which a rented server would not have. Everything else of the
+ * machine (/work, /mnt, /boot, ...) is absent.
+ */
+export const EMPTY_DIRS = [
+  'root',
+  'home',
+  'opt',
+  'srv',
+  'tmp',
+  'run',
+  'dev',
+  'proc',
+  'sys',
+  'mnt',
+  'media',
+] as const
 
 /** Binaries the provisioner runs on the machine; `bash scripts/setup.sh` installs them. */
-export const REQUIRED_TOOLS = ['ip', 'tc', 'nsenter', 'unshare', 'ssh-keygen', 'openssl', 'mknod', 'bash'] as const
+export const REQUIRED_TOOLS = [
+  'ip',
+  'tc',
+  'nsenter',
+  'unshare',
+  'ssh-keygen',
+  'openssl',
+  'mknod',
+  'bash',
+] as const
 
 /** Path of the sshd binary (Debian's openssh-server). */
 export const SSHD_PATH = '/usr/sbin/sshd'

@@ -16,6 +16,7 @@ export type HostsErrorCode =
   | 'WORLD_HOSTS_DESTROYED'
   | 'WORLD_HOSTS_NETWORK_STOPPED'
   | 'WORLD_HOSTS_RECORD_MALFORMED'
+  | 'WORLD_HOSTS_CLEANUP_INCOMPLETE'
 
 /** Errors of the world's host provisioner; callers branch on `code` (STYLE.md §1.7). */
 export class HostsError extends DollyError<HostsErrorCode> {}

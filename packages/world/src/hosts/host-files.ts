@@ -50,7 +50,13 @@ export function renderInitScript(plan: InitPlan): string {
     'mount -t tmpfs -o mode=755,nosuid,size=1m tmpfs "$R/dev"',
     'mkdir -p "$R/dev/net" "$R/dev/pts" "$R/dev/shm"',
   )
-  for (const node of DEV_NODES) lines.push(`touch "$R/dev/${node}"`, `mount --bind /dev/${node} "$R/dev/${node}"`)
+  // Conditional: a machine without a node (no /dev/net/tun in some containers) still gets hosts,
+  // they just cannot run WireGuard.
+  for (const node of DEV_NODES) {
+    lines.push(
+      `if [ -e /dev/${node} ]; then touch "$R/dev/${node}"; mount --bind /dev/${node} "$R/dev/${node}"; fi`,
+    )
+  }
   lines.push(
     'mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$R/dev/pts"',
     'ln -s pts/ptmx "$R/dev/ptmx"',
@@ -70,9 +76,9 @@ export function renderInitScript(plan: InitPlan): string {
     'mkdir -p /run/sshd && chmod 0755 /run/sshd',
     `${SSHD_PATH} -D -e -f /etc/ssh/sshd_config &`,
     // bash as PID 1 reaps every orphan in its SIGCHLD handler; `sleep infinity` keeps `wait` blocked
-    // so PID 1 stays alive (and the host with it) even if sshd is restarted or dies.
-    'sleep infinity &',
-    'while true; do wait || true; done',
+    // so PID 1 (and the host with it) lives on if sshd dies. `exec` swaps the long setup script for
+    // this short loop so `ps` in the host shows a tidy PID 1.
+    `exec -a dolly-init bash -c ${q("trap '' TERM INT HUP; sleep infinity & while true; do wait || true; done")}`,
   )
   return `${lines.join('\n')}\n`
 }

@@ -1,4 +1,4 @@
-import { SUBNET_PREFIX } from './constants.ts'
+import { INTERNET_PREFIX, SUBNET_PREFIX } from './constants.ts'
 
 /** Names and addresses of one world network, derived from its index. */
 export interface NetworkPlan {
@@ -6,6 +6,8 @@ export interface NetworkPlan {
   readonly bridge: string
   readonly gatewayIp: string
   readonly subnetCidr: string
+  /** The world's stand-in for an Internet address (`10.78.<i>.1`), also on the bridge. */
+  readonly internetIp: string
   /** Prefix length of the subnet (for `ip addr add`). */
   readonly prefixLength: number
 }
@@ -28,6 +30,7 @@ export function planNetwork(index: number): NetworkPlan {
     bridge: `dollybr${index}`,
     gatewayIp: `${SUBNET_PREFIX}.${index}.1`,
     subnetCidr: `${SUBNET_PREFIX}.${index}.0/24`,
+    internetIp: `${INTERNET_PREFIX}.${index}.1`,
     prefixLength: 24,
   }
 }

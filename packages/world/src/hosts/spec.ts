@@ -3,7 +3,8 @@ import { HostsError } from './errors.ts'
 import type { HostSpec } from './types.ts'
 
 /** RFC 1123 hostname: dot-separated labels of letters, digits and inner hyphens; ≤ 253 characters. */
-const HOSTNAME_RE = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/
+const HOSTNAME_RE =
+  /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/
 
 const hostSpecSchema = z.strictObject({
   hostname: z.string().regex(HOSTNAME_RE, 'not an RFC 1123 hostname'),
@@ -21,9 +22,13 @@ export function parseHostSpec(input: unknown): HostSpec {
   const result = hostSpecSchema.safeParse(input)
   if (!result.success) {
     const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
-    throw new HostsError('WORLD_HOSTS_INVALID_SPEC', `invalid host spec: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
-      issues,
-    })
+    throw new HostsError(
+      'WORLD_HOSTS_INVALID_SPEC',
+      `invalid host spec: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      {
+        issues,
+      },
+    )
   }
   const { hostname, rootPassword, bandwidthMbit } = result.data
   return bandwidthMbit === undefined ? { hostname, rootPassword } : { hostname, rootPassword, bandwidthMbit }

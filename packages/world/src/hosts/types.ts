@@ -77,6 +77,6 @@ export interface HostProvisionerDeps {
 
 /** Options of {@link HostProvisioner}. */
 export interface HostProvisionerOptions {
-  /** Where records (for crash cleanup) and host layers live; must not be inside a copy-on-write directory (/usr, /etc, /var, /opt, /srv). */
+  /** Where records (for crash cleanup) and host layers live; must not be inside a directory hosts see copy-on-write (/usr, /etc, /var). */
   readonly stateDir: string
 }

@@ -1,0 +1,119 @@
+import { BIP32Factory, type BIP32Interface } from 'bip32'
+import * as bip39 from 'bip39'
+import { payments } from 'bitcoinjs-lib'
+import * as ecc from 'tiny-secp256k1'
+import type { Rng } from '@dolly/base'
+import { BIP84_PURPOSE } from '../constants.ts'
+import { WalletError } from '../errors.ts'
+import type { NetworkParams } from '../network.ts'
+
+// A factory bound to the secp256k1 backend; stateless, so sharing it cannot leak between agents.
+const bip32 = BIP32Factory(ecc)
+
+/** BIP32 node type used throughout the wallet. */
+export type HdNode = BIP32Interface
+
+/** BIP44 chain: 0 receive, 1 change. */
+export type AddressChain = 0 | 1
+
+/** One derived P2WPKH address of an account. */
+export interface DerivedAddress {
+  readonly chain: AddressChain
+  readonly index: number
+  readonly address: string
+  /** P2WPKH scriptPubKey. */
+  readonly script: Uint8Array
+  readonly publicKey: Uint8Array
+}
+
+/**
+ * A new BIP39 mnemonic from the Rng: 256 bits of entropy, 24 words.
+ *
+ * @throws WalletError WALLET_SEEDED_RNG_ON_MAINNET when a seeded Rng is used for mainnet keys (STYLE.md §1.2).
+ */
+export function generateMnemonic(rng: Rng, params: NetworkParams): string {
+  assertKeyRng(rng, params)
+  return bip39.entropyToMnemonic(Buffer.from(rng.bytes(32)))
+}
+
+/** Refuses a deterministic Rng for mainnet key material. */
+export function assertKeyRng(rng: Rng, params: NetworkParams): void {
+  if (rng.seeded && params.isMainnet) {
+    throw new WalletError(
+      'WALLET_SEEDED_RNG_ON_MAINNET',
+      'refusing to make mainnet keys from a seeded Rng; use the OS CSPRNG (createCryptoRng)',
+      {
+        network: params.name,
+      },
+    )
+  }
+}
+
+/**
+ * The BIP32 root of a BIP39 mnemonic (with the optional BIP39 passphrase, not the keystore's).
+ *
+ * @throws WalletError WALLET_MNEMONIC_INVALID when a word or the checksum is wrong.
+ */
+export function mnemonicToRoot(mnemonic: string, params: NetworkParams, bip39Passphrase = ''): HdNode {
+  const normalized = mnemonic.trim().split(/\s+/).join(' ')
+  if (!bip39.validateMnemonic(normalized)) {
+    throw new WalletError(
+      'WALLET_MNEMONIC_INVALID',
+      'the mnemonic has an unknown word or a bad checksum; check every word and their order',
+      {},
+    )
+  }
+  return bip32.fromSeed(bip39.mnemonicToSeedSync(normalized, bip39Passphrase), params.bitcoinjs)
+}
+
+/** A BIP32 root straight from seed bytes (BIP32 test vectors, and roots handed down the family tree). */
+export function seedToRoot(seed: Uint8Array, params: NetworkParams): HdNode {
+  return bip32.fromSeed(seed, params.bitcoinjs)
+}
+
+/**
+ * Parses an extended key (xprv/tprv or xpub/tpub) for the network.
+ *
+ * @throws WalletError WALLET_KEY_MATERIAL_INVALID
+ */
+export function parseExtendedKey(text: string, params: NetworkParams): HdNode {
+  try {
+    return bip32.fromBase58(text, params.bitcoinjs)
+  } catch (err) {
+    throw new WalletError(
+      'WALLET_KEY_MATERIAL_INVALID',
+      `not an extended key for ${params.name}: ${err instanceof Error ? err.message : String(err)}`,
+      {},
+      { cause: err },
+    )
+  }
+}
+
+/** The BIP84 account node m/84'/coin'/account' (BIP84 "Public key derivation"). */
+export function deriveAccount(root: HdNode, params: NetworkParams, account = 0): HdNode {
+  return root.deriveHardened(BIP84_PURPOSE).deriveHardened(params.coinType).deriveHardened(account)
+}
+
+/** The P2WPKH address at account/chain/index (BIP84 "Address derivation"). Works on a neutered account too. */
+export function deriveAddress(
+  account: HdNode,
+  params: NetworkParams,
+  chain: AddressChain,
+  index: number,
+): DerivedAddress {
+  const node = account.derive(chain).derive(index)
+  const payment = payments.p2wpkh({ pubkey: node.publicKey, network: params.bitcoinjs })
+  if (payment.address === undefined || payment.output === undefined) {
+    throw new WalletError(
+      'WALLET_KEY_MATERIAL_INVALID',
+      `could not derive a P2WPKH address at ${chain}/${index}`,
+      { chain, index },
+    )
+  }
+  return { chain, index, address: payment.address, script: payment.output, publicKey: node.publicKey }
+}
+
+/** The private key node that signs for account/chain/index. */
+export function deriveSigner(account: HdNode, chain: AddressChain, index: number): HdNode {
+  return account.derive(chain).derive(index)
+}

@@ -1,5 +1,7 @@
 import { Command } from 'commander'
 import type { CliIo } from '@dolly/base'
+import { registerWalletCommands } from './wallet.ts'
+import { registerLedgerCommands } from './ledger.ts'
 
 /** Options every plebnet command shares. */
 export interface PlebnetGlobalOptions {
@@ -16,6 +18,7 @@ export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Comm
     .description('The Dollynator agent: earns, sells, buys servers and replicates itself.')
     .option('--home <dir>', 'agent home directory (config, state, wallet)', defaults.home)
     .showHelpAfterError()
-  void io
+  registerWalletCommands(program, io)
+  registerLedgerCommands(program, io)
   return program
 }

@@ -31,7 +31,9 @@ export function civilFromMs(ms: number): CivilTime {
   const z = days + 719_468
   const era = Math.floor(z / 146_097)
   const doe = z - era * 146_097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365)
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  )
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
   const mp = Math.floor((5 * doy + 2) / 153)
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1
@@ -70,6 +72,20 @@ export function dmyDate(ms: number): string {
 /** `May 31st, 2017 (15:54)`-style text as the e-mail list shows it. */
 export function longDate(ms: number): string {
   const c = civilFromMs(ms)
-  const suffix = c.day % 10 === 1 && c.day !== 11 ? 'st' : c.day % 10 === 2 && c.day !== 12 ? 'nd' : c.day % 10 === 3 && c.day !== 13 ? 'rd' : 'th'
+  const suffix =
+    c.day % 10 === 1 && c.day !== 11
+      ? 'st'
+      : c.day % 10 === 2 && c.day !== 12
+        ? 'nd'
+        : c.day % 10 === 3 && c.day !== 13
+          ? 'rd'
+          : 'th'
   return `${MONTH_NAMES[c.month - 1] ?? ''} ${c.day}${suffix}, ${c.year} (${pad(c.hour)}:${pad(c.minute)})`
+}
+
+/** ISO 8601 instant (`2018-01-16T11:39:33.379Z`). */
+export function isoInstant(ms: number): string {
+  const c = civilFromMs(ms)
+  const millis = String(((ms % 1000) + 1000) % 1000).padStart(3, '0')
+  return `${isoDate(ms)}T${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}.${millis}Z`
 }

@@ -20,7 +20,11 @@ export function hidden(name: string, value: string | number): string {
  * The error box of each template: standard_cart (six) uses a Bootstrap `alert-danger`, the older
  * and third-party themes the classic `errorbox` (CLOUDOMATE.md §4 step 4).
  */
-export function errorBox(template: TemplateName, errors: readonly string[], context: 'checkout' | 'generic'): string {
+export function errorBox(
+  template: TemplateName,
+  errors: readonly string[],
+  context: 'checkout' | 'generic',
+): string {
   if (errors.length === 0) return ''
   const items = errors.map((e) => `<li>${esc(e)}</li>`).join('')
   if (template === 'six') {
@@ -31,7 +35,13 @@ export function errorBox(template: TemplateName, errors: readonly string[], cont
 }
 
 /** Wraps page content in the template's shell (head, navigation, footer). */
-export function layout(template: TemplateName, company: string, title: string, body: string, loggedIn: boolean): string {
+export function layout(
+  template: TemplateName,
+  company: string,
+  title: string,
+  body: string,
+  loggedIn: boolean,
+): string {
   const account = loggedIn
     ? '<a href="clientarea.php">My Account</a> | <a href="logout.php">Logout</a>'
     : '<a href="clientarea.php">Login</a>'

@@ -11,7 +11,11 @@ const base = newInvoice({
   nowMs: 0,
   expiryMs: 900_000,
 })
-const obs = (seen: bigint, confirmed = 0n, complete = 0n) => ({ seenSats: seen, confirmedSats: confirmed, completeSats: complete })
+const obs = (seen: bigint, confirmed = 0n, complete = 0n) => ({
+  seenSats: seen,
+  confirmedSats: confirmed,
+  completeSats: complete,
+})
 
 describe('invoice state machine', () => {
   it('goes new → paid → confirmed → complete as confirmations arrive', () => {
@@ -58,7 +62,9 @@ describe('invoice state machine', () => {
     const rank: Record<InvoiceStatus, number> = { new: 0, paid: 1, confirmed: 2, complete: 3, expired: 4 }
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 30_000n }), fc.integer({ min: 0, max: 2_000_000 })), { maxLength: 12 }),
+        fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 30_000n }), fc.integer({ min: 0, max: 2_000_000 })), {
+          maxLength: 12,
+        }),
         (steps) => {
           let inv = base
           let t = 0
@@ -66,7 +72,8 @@ describe('invoice state machine', () => {
             t += dt
             const next = observeInvoice(inv, obs(sats, sats / 2n, sats / 4n), t)
             if (inv.status === 'expired') expect(next.status).toBe('expired')
-            else if (next.status !== 'expired') expect(rank[next.status]).toBeGreaterThanOrEqual(rank[inv.status])
+            else if (next.status !== 'expired')
+              expect(rank[next.status]).toBeGreaterThanOrEqual(rank[inv.status])
             if (next.status === 'expired') expect(inv.status === 'new' || inv.status === 'expired').toBe(true)
             inv = next
           }

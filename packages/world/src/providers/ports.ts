@@ -34,4 +34,18 @@ export interface ProviderWallet {
   newAddress(label: string): Promise<string>
   /** Sum received by `address` in transactions with at least `minConf` confirmations (0 = mempool too). */
   receivedSats(address: string, minConf: number): Promise<bigint>
+  /** The output script (hex) paying `address`, for BIP70 payment requests. */
+  scriptPubKey(address: string): Promise<string>
+}
+
+/** Acts inside a running host as root (SolusVM's "Change Root Password", API providers' SSH keys). */
+export interface RootPasswordChanger {
+  setRootPassword(
+    ip: string,
+    currentPassword: string,
+    newPassword: string,
+    options?: AbortOptions,
+  ): Promise<void>
+  /** Appends an OpenSSH public key to root's authorized_keys. */
+  authorizeKey(ip: string, rootPassword: string, publicKey: string, options?: AbortOptions): Promise<void>
 }

@@ -1,9 +1,29 @@
 import { describe, expect, it } from 'vitest'
 import { newInvoice, observeInvoice } from './invoice.ts'
-import { activateService, fileDmca, provisioningFailed, serviceStatusLabel, stepService, type Service } from './service.ts'
+import {
+  activateService,
+  fileDmca,
+  provisioningFailed,
+  serviceStatusLabel,
+  stepService,
+  type Service,
+} from './service.ts'
 
-const timing = { provisioningDelayMs: 600_000, manualReviewMs: 0, dmcaSuspendDelayMs: 60_000, maxProvisionAttempts: 2 }
-const invoice = newInvoice({ id: 'i', orderId: '1', address: 'a', amountSats: 100n, priceCents: 1, nowMs: 0, expiryMs: 900_000 })
+const timing = {
+  provisioningDelayMs: 600_000,
+  manualReviewMs: 0,
+  dmcaSuspendDelayMs: 60_000,
+  maxProvisionAttempts: 2,
+}
+const invoice = newInvoice({
+  id: 'i',
+  orderId: '1',
+  address: 'a',
+  amountSats: 100n,
+  priceCents: 1,
+  nowMs: 0,
+  expiryMs: 900_000,
+})
 const settled = observeInvoice(invoice, { seenSats: 100n, confirmedSats: 100n, completeSats: 0n }, 10)
 const service: Service = {
   id: 1,

@@ -22,8 +22,17 @@ export type ServiceState =
       readonly dmcaAtMs: number | null
     }
   | { readonly kind: 'suspended'; readonly atMs: number; readonly ip: string; readonly reason: 'dmca' }
-  | { readonly kind: 'terminated'; readonly atMs: number; readonly ip: string; readonly reason: 'lease-ended' }
-  | { readonly kind: 'cancelled'; readonly atMs: number; readonly reason: 'invoice-expired' | 'provisioning-failed' }
+  | {
+      readonly kind: 'terminated'
+      readonly atMs: number
+      readonly ip: string
+      readonly reason: 'lease-ended'
+    }
+  | {
+      readonly kind: 'cancelled'
+      readonly atMs: number
+      readonly reason: 'invoice-expired' | 'provisioning-failed'
+    }
 
 /** One service (WHMCS "product/service") of a client. */
 export interface Service {
@@ -66,7 +75,9 @@ export interface ServiceStep {
 }
 
 /** WHMCS's status label for the client area. */
-export function serviceStatusLabel(state: ServiceState): 'Pending' | 'Active' | 'Suspended' | 'Terminated' | 'Cancelled' {
+export function serviceStatusLabel(
+  state: ServiceState,
+): 'Pending' | 'Active' | 'Suspended' | 'Terminated' | 'Cancelled' {
   switch (state.kind) {
     case 'awaiting-payment':
     case 'review':
@@ -90,11 +101,18 @@ export function serviceStatusLabel(state: ServiceState): 'Pending' | 'Active' | 
 
 /** The service's IP if it has (or had) one. */
 export function serviceIp(state: ServiceState): string | null {
-  return state.kind === 'active' || state.kind === 'suspended' || state.kind === 'terminated' ? state.ip : null
+  return state.kind === 'active' || state.kind === 'suspended' || state.kind === 'terminated'
+    ? state.ip
+    : null
 }
 
 /** Decides what happens to a service at `nowMs` given its invoice; pure. */
-export function stepService(service: Service, invoice: Invoice, nowMs: number, timing: ServiceTiming): ServiceStep {
+export function stepService(
+  service: Service,
+  invoice: Invoice,
+  nowMs: number,
+  timing: ServiceTiming,
+): ServiceStep {
   const with_ = (state: ServiceState, effects: readonly ServiceEffect[] = []): ServiceStep => ({
     service: { ...service, state },
     effects,
@@ -107,7 +125,8 @@ export function stepService(service: Service, invoice: Invoice, nowMs: number, t
           ? with_({ kind: 'review', untilMs: nowMs + timing.manualReviewMs })
           : with_({ kind: 'queued', provisionAtMs: nowMs + timing.provisioningDelayMs, attempts: 0 })
       }
-      if (invoice.status === 'expired') return with_({ kind: 'cancelled', atMs: nowMs, reason: 'invoice-expired' })
+      if (invoice.status === 'expired')
+        return with_({ kind: 'cancelled', atMs: nowMs, reason: 'invoice-expired' })
       return { service, effects: [] }
     case 'review':
       return nowMs >= state.untilMs
@@ -147,14 +166,24 @@ export function stepService(service: Service, invoice: Invoice, nowMs: number, t
 export function activateService(service: Service, host: { id: string; ip: string }, nowMs: number): Service {
   return {
     ...service,
-    state: { kind: 'active', hostId: host.id, ip: host.ip, sinceMs: nowMs, leaseEndMs: nowMs + service.leaseMs, dmcaAtMs: null },
+    state: {
+      kind: 'active',
+      hostId: host.id,
+      ip: host.ip,
+      sinceMs: nowMs,
+      leaseEndMs: nowMs + service.leaseMs,
+      dmcaAtMs: null,
+    },
   }
 }
 
 /** The service after a failed provisioning attempt: queued again after the delay. */
 export function provisioningFailed(service: Service, nowMs: number, timing: ServiceTiming): Service {
   const attempts = service.state.kind === 'provisioning' ? service.state.attempts : 0
-  return { ...service, state: { kind: 'queued', provisionAtMs: nowMs + timing.provisioningDelayMs, attempts } }
+  return {
+    ...service,
+    state: { kind: 'queued', provisionAtMs: nowMs + timing.provisioningDelayMs, attempts },
+  }
 }
 
 /** Records a DMCA complaint; only a strict shop acts on it (the caller decides), and only once. */

@@ -18,3 +18,18 @@ export {
   type CoreRpcCall,
   type CoreRpcEndpoint,
 } from './chain/adapters/core-rpc.ts'
+export * from './hosts/index.ts'
+export * from './providers/index.ts'
+export * from './release/index.ts'
+export * from './vpn-endpoint/index.ts'
+export * from './whoami/index.ts'
+export {
+  startWorld,
+  DEFAULT_TIME_SCALE,
+  DEFAULT_BLOCK_INTERVAL_MIN,
+  DEFAULT_PROVIDERS,
+  type WorldHandle,
+  type WorldOptions,
+} from './runtime/world.ts'
+export { readWorldState } from './runtime/adapters/world-dir.ts'
+export type { WorldState } from './runtime/world-state.ts'

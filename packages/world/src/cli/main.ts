@@ -12,5 +12,7 @@ const program = buildDollyProgram(io, {
   realNowMs: () => Date.now(),
   pid: process.pid,
   selfCommand: [process.execPath, fileURLToPath(import.meta.url)],
+  // packages/world/src/cli → the repository root, whose working tree the release server publishes.
+  repoDir: fileURLToPath(new URL('../../../../', import.meta.url)),
 })
 process.exitCode = await runCli(program, process.argv.slice(2), io)

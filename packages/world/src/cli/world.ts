@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { Command} from 'commander';
+import type { Command } from 'commander'
 import { InvalidArgumentError, Option } from 'commander'
 import {
   createPinoLogger,
@@ -24,7 +24,13 @@ import {
   removeWorldState,
   worldPaths,
 } from '../runtime/adapters/world-dir.ts'
-import { DEFAULT_BLOCK_INTERVAL_MIN, DEFAULT_TIME_SCALE, startWorld } from '../runtime/world.ts'
+import {
+  DEFAULT_BLOCK_INTERVAL_MIN,
+  DEFAULT_PROVIDERS,
+  DEFAULT_TIME_SCALE,
+  startWorld,
+} from '../runtime/world.ts'
+import { cleanupLeftovers } from '../hosts/index.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 
 /** What the world commands need from the composition root. */
@@ -34,6 +40,8 @@ export interface WorldCliEnv {
   readonly pid: number
   /** How to run this CLI again (node + script), for `up --detach`. */
   readonly selfCommand: readonly [string, string]
+  /** The repository the world's release server publishes. */
+  readonly repoDir: string
 }
 
 /** How long `up --detach` waits for the world to come up, and `down` for it to stop (real ms). */
@@ -76,6 +84,16 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
         .default(DEFAULT_BLOCK_INTERVAL_MIN)
         .argParser(positiveNumber('--block-interval')),
     )
+    .addOption(
+      new Option('--providers <n>', 'provider shops to start, 0-4 (0: chain only, no root needed)')
+        .default(DEFAULT_PROVIDERS)
+        .argParser((v: string) => {
+          const n = Number(v)
+          if (!Number.isInteger(n) || n < 0 || n > 4)
+            throw new InvalidArgumentError('--providers must be a whole number from 0 to 4')
+          return n
+        }),
+    )
     .option('--detach', 'start in the background and return once the world is up')
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON log on stderr')
@@ -92,6 +110,7 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
         opts: {
           timeScale: number
           blockInterval: number
+          providers: number
           detach?: boolean
           logLevel: LogLevel
           json?: boolean
@@ -112,6 +131,18 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           io.out(
             `world: starting in ${dir} (time scale ${opts.timeScale}×, a block every ${opts.blockInterval} world minutes)…`,
           )
+        // Signals are handled from the first moment: a Ctrl-C during start-up stops what has started.
+        const { promise: stopped, resolve: onStopped } = Promise.withResolvers<void>()
+        const running: { handle?: Awaited<ReturnType<typeof startWorld>> } = {}
+        let stopRequested = false
+        const shutdown = (signal: string): void => {
+          if (stopRequested) return
+          stopRequested = true
+          if (!json) io.out(`world: ${signal} received, stopping…`)
+          if (running.handle !== undefined) void running.handle.stop().then(onStopped)
+        }
+        process.on('SIGINT', () => shutdown('SIGINT'))
+        process.on('SIGTERM', () => shutdown('SIGTERM'))
         const handle = await startWorld(
           {
             log,
@@ -124,23 +155,28 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
                     io.out(`world: block ${height} at world time ${new Date(worldMs).toISOString()}`),
                 }),
           },
-          { dir, timeScale: opts.timeScale, blockIntervalMin: opts.blockInterval },
+          {
+            dir,
+            timeScale: opts.timeScale,
+            blockIntervalMin: opts.blockInterval,
+            providers: opts.providers,
+            repoDir: env.repoDir,
+          },
         )
-        const { promise: stopped, resolve: onStopped } = Promise.withResolvers<void>()
-        const shutdown = (signal: string): void => {
-          if (!json) io.out(`world: ${signal} received, stopping…`)
-          void handle.stop().then(onStopped)
+        running.handle = handle
+        if (stopRequested) {
+          await handle.stop()
+          onStopped()
+        } else {
+          const status = await collectStatus(dir, env)
+          emit(
+            io,
+            json,
+            status,
+            () =>
+              `${renderStatus(status)}\n\nworld: up. Press Ctrl-C to stop (or run 'dolly world down --dir ${dir}').`,
+          )
         }
-        process.once('SIGINT', () => shutdown('SIGINT'))
-        process.once('SIGTERM', () => shutdown('SIGTERM'))
-        const status = await collectStatus(dir, env)
-        emit(
-          io,
-          json,
-          status,
-          () =>
-            `${renderStatus(status)}\n\nworld: up. Press Ctrl-C to stop (or run 'dolly world down --dir ${dir}').`,
-        )
         await stopped
         if (!json) io.out('world: stopped; no process, lock or port left behind.')
       },
@@ -242,6 +278,38 @@ interface WorldStatus {
   readonly worldTime?: string
   readonly blockIntervalWorldMinutes?: number
   readonly faucet?: { readonly balanceSats: bigint; readonly payments: readonly FaucetPayment[] }
+  /** The hosts' bridge and what agents inside hosts use to reach the chain. */
+  readonly network?: WorldState['network']
+  /** Shops, API and VPN providers, hosts, release server, whoami, as the world process reports them. */
+  readonly components?: WorldComponents
+}
+
+/** What the world process's control endpoint reports. */
+interface WorldComponents {
+  readonly shops: ReadonlyArray<{
+    name: string
+    url: string
+    gatewayUrl: string
+    template: string
+    gateway: string
+    quirks: readonly string[]
+    hosts: ReadonlyArray<{ serviceId: number; ip: string; status: string; leaseEndMs: number | null }>
+  }>
+  readonly apiProviders: ReadonlyArray<{
+    name: string
+    kind: string
+    url: string
+    hosts: ReadonlyArray<{ id: string; ip: string; expiresMs: number | null }>
+  }>
+  readonly vpnProviders: ReadonlyArray<{
+    name: string
+    url: string
+    endpoint: string
+    accounts: readonly unknown[]
+  }>
+  readonly hosts: ReadonlyArray<{ id: string; hostname: string; ip: string }>
+  readonly release: { url: string; tag: string } | null
+  readonly whoamiUrl: string | null
 }
 
 interface FaucetPayment {
@@ -258,27 +326,7 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
   const { state, rpc } = await connect(dir)
   const info = await rpc<{ blocks: number; bestblockhash: string; chain: string }>('getblockchaininfo')
   const balanceSats = coinsToSats(await rpc<number>('getbalance', ['*', 1], { wallet: FAUCET_WALLET }))
-  const txs = await rpc<
-    Array<{
-      category: string
-      txid: string
-      address?: string
-      amount: number
-      fee?: number
-      confirmations: number
-    }>
-  >('listtransactions', ['*', 50, 0, true], { wallet: FAUCET_WALLET })
-  const payments = txs
-    .filter((t) => t.category === 'send' && t.address !== undefined && !t.address.startsWith('tmweb'))
-    .slice(-10)
-    .reverse()
-    .map((t) => ({
-      txid: t.txid,
-      address: t.address ?? '',
-      amountSats: -coinsToSats(t.amount),
-      feeSats: t.fee === undefined ? 0n : -coinsToSats(t.fee),
-      confirmations: t.confirmations,
-    }))
+  const payments = await recentFaucetPayments(rpc, 10)
   const clock = createScaledClock(state.timeScale, env.realNowMs)
   return {
     running: true,
@@ -294,7 +342,60 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
     worldTime: new Date(clock.nowMs()).toISOString(),
     blockIntervalWorldMinutes: state.blockIntervalWorldMs / 60_000,
     faucet: { balanceSats, payments },
+    ...(state.network === undefined ? {} : { network: state.network }),
+    components: await readComponents(state.controlUrl),
   }
+}
+
+/** Pages backwards through the faucet wallet (mined coinbases crowd it) for its latest payments. */
+async function recentFaucetPayments(rpc: CoreRpcCall, wanted: number): Promise<FaucetPayment[]> {
+  const PAGE = 200
+  const MAX_PAGES = 20
+  const found: FaucetPayment[] = []
+  for (let page = 0; page < MAX_PAGES && found.length < wanted; page++) {
+    const txs = await rpc<
+      Array<{
+        category: string
+        txid: string
+        address?: string
+        amount: number
+        fee?: number
+        confirmations: number
+      }>
+    >('listtransactions', ['*', PAGE, page * PAGE, true], { wallet: FAUCET_WALLET })
+    for (const t of [...txs].reverse()) {
+      if (t.category !== 'send' || t.address === undefined || t.address.startsWith('tmweb')) continue
+      found.push({
+        txid: t.txid,
+        address: t.address,
+        amountSats: -coinsToSats(t.amount),
+        feeSats: t.fee === undefined ? 0n : -coinsToSats(t.fee),
+        confirmations: t.confirmations,
+      })
+      if (found.length === wanted) break
+    }
+    if (txs.length < PAGE) break
+  }
+  return found
+}
+
+async function readComponents(controlUrl: string): Promise<WorldComponents> {
+  let response: Response
+  try {
+    response = await fetch(new URL('status', controlUrl), { signal: AbortSignal.timeout(10_000) })
+  } catch (err) {
+    throw new WorldError(
+      'WORLD_NOT_RUNNING',
+      `the world's control endpoint ${controlUrl} did not answer`,
+      { controlUrl },
+      { cause: err },
+    )
+  }
+  return (await response.json()) as WorldComponents
+}
+
+function isoOrDash(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString()
 }
 
 function renderStatus(s: WorldStatus): string {
@@ -305,6 +406,37 @@ function renderStatus(s: WorldStatus): string {
     `  time         ${s.worldTime} (scale ${s.timeScale}×, a block every ${s.blockIntervalWorldMinutes} world minutes)`,
     `  faucet       ${formatBtc(s.faucet.balanceSats)} coins`,
   ]
+  if (s.network !== undefined) {
+    lines.push(
+      `  network      bridge ${s.network.bridge}, hosts ${s.network.subnetCidr}, chain RPC for hosts ${s.network.hostRpcUrl}`,
+    )
+  }
+  const c = s.components
+  if (c !== undefined) {
+    for (const shop of c.shops) {
+      lines.push(
+        `  shop         ${shop.name.padEnd(10)} ${shop.url}  (${shop.template}, ${shop.gateway}; quirks: ${shop.quirks.join(', ') || 'none'})`,
+      )
+      for (const h of shop.hosts)
+        lines.push(
+          `                 service ${h.serviceId}: ${h.ip} ${h.status}, lease ends ${isoOrDash(h.leaseEndMs)}`,
+        )
+    }
+    for (const api of c.apiProviders) {
+      lines.push(`  api          ${api.name.padEnd(10)} ${api.url}`)
+      for (const h of api.hosts)
+        lines.push(`                 server ${h.id}: ${h.ip}, expires ${isoOrDash(h.expiresMs)}`)
+    }
+    for (const vpn of c.vpnProviders)
+      lines.push(
+        `  vpn          ${vpn.name.padEnd(10)} ${vpn.url}  (WireGuard endpoint ${vpn.endpoint}, ${vpn.accounts.length} accounts)`,
+      )
+    if (c.release !== null) lines.push(`  release      ${c.release.url} (${c.release.tag})`)
+    if (c.whoamiUrl !== null) lines.push(`  whoami       ${c.whoamiUrl}`)
+    lines.push(
+      `  hosts        ${c.hosts.length === 0 ? 'none' : c.hosts.map((h) => `${h.hostname} ${h.ip}`).join(', ')}`,
+    )
+  }
   if (s.faucet.payments.length > 0) {
     lines.push('  payments')
     for (const p of s.faucet.payments) {
@@ -324,11 +456,13 @@ async function downWorld(dir: string): Promise<{ stopped: boolean; pid?: number;
       await realSleep(100)
     if (isAlive(holder.pid)) process.kill(holder.pid, 'SIGKILL')
     const cleaned = await stopLeftoverChain(worldPaths(dir).chainDir)
+    await cleanupLeftovers(dir)
     await removeWorldState(dir)
     await releaseLock(dir, holder.pid)
     return { stopped: true, pid: holder.pid, cleaned }
   }
   const cleaned = await stopLeftoverChain(worldPaths(dir).chainDir)
+  await cleanupLeftovers(dir)
   await removeWorldState(dir)
   if (holder.kind === 'stale') await releaseLock(dir, holder.pid)
   return { stopped: false, cleaned: cleaned || holder.kind === 'stale' }
@@ -338,7 +472,7 @@ async function upDetached(
   io: CliIo,
   env: WorldCliEnv,
   dir: string,
-  opts: { timeScale: number; blockInterval: number; logLevel: LogLevel; json?: boolean },
+  opts: { timeScale: number; blockInterval: number; providers: number; logLevel: LogLevel; json?: boolean },
 ): Promise<void> {
   const holder = await readLock(dir)
   if (holder.kind === 'live') {
@@ -364,6 +498,8 @@ async function upDetached(
     String(opts.timeScale),
     '--block-interval',
     String(opts.blockInterval),
+    '--providers',
+    String(opts.providers),
     '--log-level',
     opts.logLevel,
   ]

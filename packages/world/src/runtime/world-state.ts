@@ -24,6 +24,20 @@ export const WorldStateSchema = z
         pid: z.number().int(),
       })
       .strict(),
+    /** The world process's read-only control endpoint (`GET /status`). */
+    controlUrl: z.string().url(),
+    /** The hosts' bridge, absent in a chain-only world (`--providers 0`). */
+    network: z
+      .object({
+        bridge: z.string(),
+        gatewayIp: z.string(),
+        subnetCidr: z.string(),
+        internetIp: z.string(),
+        /** Chain RPC as agents inside hosts reach it. */
+        hostRpcUrl: z.string().url(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 

@@ -1,7 +1,13 @@
-import { createScaledClock, type Logger, type ScaledClock } from '@dolly/base'
+import { createScaledClock, createCryptoRng, type Logger, type ScaledClock } from '@dolly/base'
 import { startChain, stopLeftoverChain, type ChainHandle } from '../chain/adapters/litecoind.ts'
 import { startBlockProducer } from '../chain/block-producer.ts'
 import { WorldError } from '../errors.ts'
+import { cleanupLeftovers, createHostNetwork, createHostProvisioner } from '../hosts/index.ts'
+import { startProviders, startVpnProvider } from '../providers/index.ts'
+import { startReleaseServer } from '../release/index.ts'
+import { startVpnEndpoint } from '../vpn-endpoint/index.ts'
+import { startWhoami } from '../whoami/index.ts'
+import { startControlServer } from './adapters/control-server.ts'
 import {
   acquireLock,
   releaseLock,
@@ -15,12 +21,22 @@ import type { WorldState } from './world-state.ts'
 export const DEFAULT_TIME_SCALE = 60
 /** Default block interval in world minutes (Bitcoin's target spacing). */
 export const DEFAULT_BLOCK_INTERVAL_MIN = 10
+/** Default number of WHMCS-like shops (the four standard ones). */
+export const DEFAULT_PROVIDERS = 4
+/** Real ms a buyer gets to pay an invoice at any time scale (a world invoice lasts at least this long). */
+const INVOICE_REAL_MS = 120_000
+/** Real ms between passes of the shops' invoice/lease loops. */
+const PROVIDER_POLL_REAL_MS = 500
 
 /** Options of `startWorld`, parsed from the CLI. */
 export interface WorldOptions {
   readonly dir: string
   readonly timeScale: number
   readonly blockIntervalMin: number
+  /** Shops to start (0–4). 0 runs a chain-only world that needs no root; anything else needs root for hosts. */
+  readonly providers: number
+  /** The repository the release server publishes (the working tree agents install themselves from). */
+  readonly repoDir: string
 }
 
 /** What `startWorld` needs from its composition root. */
@@ -42,38 +58,39 @@ export interface WorldHandle {
   stop(): Promise<void>
 }
 
-/**
- * Starts the world in `options.dir`: takes the directory's lock (refusing a second world), cleans
- * up what a crashed world left behind, starts the chain and the block producer on the scaled
- * clock, and publishes `world.json`.
- *
- * @throws WorldError WORLD_ALREADY_RUNNING, WORLD_INVALID_OPTION, and the chain's start errors.
- */
-export async function startWorld(deps: WorldDeps, options: WorldOptions): Promise<WorldHandle> {
+function checkOptions(options: WorldOptions): void {
+  const bad = (flag: string, message: string, value: number): never => {
+    throw new WorldError('WORLD_INVALID_OPTION', `${flag} ${message}, got ${value}`, { [flag]: value })
+  }
   if (!Number.isFinite(options.timeScale) || options.timeScale <= 0 || options.timeScale > 1_000_000) {
-    throw new WorldError(
-      'WORLD_INVALID_OPTION',
-      `--time-scale must be a number in (0, 1000000], got ${options.timeScale}`,
-      {
-        timeScale: options.timeScale,
-      },
-    )
+    bad('--time-scale', 'must be a number in (0, 1000000]', options.timeScale)
   }
   if (!Number.isFinite(options.blockIntervalMin) || options.blockIntervalMin <= 0) {
-    throw new WorldError(
-      'WORLD_INVALID_OPTION',
-      `--block-interval must be a positive number of world minutes, got ${options.blockIntervalMin}`,
-      {
-        blockIntervalMin: options.blockIntervalMin,
-      },
-    )
+    bad('--block-interval', 'must be a positive number of world minutes', options.blockIntervalMin)
   }
+  if (!Number.isInteger(options.providers) || options.providers < 0 || options.providers > 4) {
+    bad('--providers', 'must be a whole number from 0 to 4', options.providers)
+  }
+}
+
+/**
+ * Starts the world in `options.dir`: takes the directory's lock (refusing a second world), cleans
+ * up what a crashed world left behind, then starts the host bridge, the chain (RPC on loopback and
+ * on the bridge for agents), the block producer on the scaled clock, the provider shops with their
+ * gateways, the API and VPN providers, the release server and whoami, and publishes `world.json`.
+ *
+ * @throws WorldError WORLD_ALREADY_RUNNING, WORLD_INVALID_OPTION; the chain's and hosts' start errors
+ *   (e.g. WORLD_HOSTS_NOT_ROOT when shops are asked for without root).
+ */
+export async function startWorld(deps: WorldDeps, options: WorldOptions): Promise<WorldHandle> {
+  checkOptions(options)
   const log = deps.log.child({ component: 'world' })
   const { staleFrom } = await acquireLock(options.dir, deps.pid)
   const paths = worldPaths(options.dir)
   if (staleFrom !== undefined) {
     log.warn('world.leftovers', { stalePid: staleFrom })
     await stopLeftoverChain(paths.chainDir, log)
+    await cleanupLeftovers(options.dir)
     await removeWorldState(options.dir)
   }
   const stops: Array<() => Promise<void>> = []
@@ -90,12 +107,23 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
     await releaseLock(options.dir, deps.pid)
   }
   try {
+    const rng = createCryptoRng()
     const epochRealMs = deps.realNowMs()
     const clock = createScaledClock(
       { scale: options.timeScale, epochRealMs, epochWorldMs: epochRealMs },
       deps.realNowMs,
     )
-    const chain = await startChain({ dir: paths.chainDir, log })
+    const network =
+      options.providers > 0 ? await createHostNetwork({ stateDir: options.dir, log }) : undefined
+    if (network !== undefined) stops.push(() => network.stop())
+
+    const chain = await startChain({
+      dir: paths.chainDir,
+      log,
+      ...(network === undefined
+        ? {}
+        : { extraRpcBind: [network.gatewayIp], extraRpcAllow: [network.subnetCidr] }),
+    })
     stops.push(() => chain.stop())
     const producer = startBlockProducer(
       {
@@ -109,6 +137,55 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
       { intervalWorldMs: Math.round(options.blockIntervalMin * 60_000) },
     )
     stops.push(() => producer.stop())
+
+    const components = network === undefined ? undefined : await startHostedComponents()
+    async function startHostedComponents() {
+      if (network === undefined) throw new WorldError('WORLD_INVALID_OPTION', 'no host network', {})
+      const provisioner = createHostProvisioner({ network, log }, { stateDir: options.dir })
+      stops.push(() => provisioner.destroyAll())
+      const timing = {
+        invoiceExpiryMs: Math.max(15 * 60_000, Math.round(options.timeScale * INVOICE_REAL_MS)),
+        pollIntervalMs: Math.max(1_000, Math.round(options.timeScale * PROVIDER_POLL_REAL_MS)),
+      }
+      const providers = await startProviders(
+        { chain, provisioner, clock, log, rng },
+        { host: network.gatewayIp, count: options.providers, ...timing },
+      )
+      stops.push(() => providers.stop())
+      const endpoint = await startVpnEndpoint({ provisioner, log, rng })
+      stops.push(() => endpoint.stop())
+      const vpn = await startVpnProvider(
+        { chain, endpoint, clock, log, rng },
+        { host: network.gatewayIp, pollIntervalMs: timing.pollIntervalMs },
+      )
+      stops.push(() => vpn.stop())
+      const release = await startReleaseServer({
+        repoDir: options.repoDir,
+        host: network.gatewayIp,
+        port: 0,
+        dataDir: `${options.dir}/release`,
+        log,
+      })
+      stops.push(() => release.stop())
+      // whoami stands on the bridge's "Internet" address, so a host's VPN carries the request.
+      const whoami = await startWhoami({ host: network.internetIp, port: 80 })
+      stops.push(() => whoami.stop())
+      return { provisioner, providers, endpoint, vpn, release, whoami }
+    }
+
+    const control = await startControlServer(async () => ({
+      shops: components?.providers.providers.map((p) => p.info()) ?? [],
+      apiProviders: components?.providers.apiProviders.map((p) => p.info()) ?? [],
+      vpnProviders: components === undefined ? [] : [components.vpn.info()],
+      hosts: components?.provisioner.list().map((h) => ({ id: h.id, hostname: h.hostname, ip: h.ip })) ?? [],
+      release:
+        components === undefined
+          ? null
+          : { url: components.release.url, tag: components.release.release.tag },
+      whoamiUrl: components?.whoami.url ?? null,
+    }))
+    stops.push(() => control.stop())
+
     const state: WorldState = {
       version: 1,
       pid: deps.pid,
@@ -122,9 +199,21 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
         dataDir: chain.dataDir,
         pid: chain.pid,
       },
+      controlUrl: control.url,
+      ...(network === undefined
+        ? {}
+        : {
+            network: {
+              bridge: network.bridge,
+              gatewayIp: network.gatewayIp,
+              subnetCidr: network.subnetCidr,
+              internetIp: network.internetIp,
+              hostRpcUrl: `http://${network.gatewayIp}:${chain.rpcPort}/`,
+            },
+          }),
     }
     await writeWorldState(options.dir, state)
-    log.info('world.up', { dir: options.dir, timeScale: options.timeScale })
+    log.info('world.up', { dir: options.dir, timeScale: options.timeScale, providers: options.providers })
     let stopped: Promise<void> | undefined
     return { state, clock, chain, stop: () => (stopped ??= stopAll()) }
   } catch (err) {

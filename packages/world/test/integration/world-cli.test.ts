@@ -40,11 +40,36 @@ describe('dolly world (as a user runs it)', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('comes up detached, refuses a second up, pays from the faucet and shows the payment confirmed', async () => {
+  it('comes up detached with its shops, refuses a second up, pays from the faucet and shows the payment confirmed', async () => {
     const up = await dolly('world', 'up', '--detach', '--dir', dir, '--time-scale', '6000', '--json')
-    expect(up.code).toBe(0)
-    const status0 = JSON.parse(up.stdout) as { running: boolean; chain: { height: number; rpcUrl: string } }
+    expect(up.code, up.stderr).toBe(0)
+    const status0 = JSON.parse(up.stdout) as {
+      running: boolean
+      chain: { height: number; rpcUrl: string }
+      network: { gatewayIp: string; hostRpcUrl: string }
+      components: {
+        shops: Array<{ name: string; url: string }>
+        apiProviders: Array<{ name: string }>
+        vpnProviders: Array<{ name: string }>
+        hosts: Array<{ hostname: string; ip: string }>
+        release: { url: string } | null
+      }
+    }
     expect(status0.running).toBe(true)
+    expect(status0.components.shops.map((s) => s.name)).toEqual([
+      'bluecloud',
+      'crownhost',
+      'pulsevps',
+      'twosync',
+    ])
+    expect(status0.components.apiProviders.map((s) => s.name)).toEqual(['sporestack', 'bitlaunch'])
+    expect(status0.components.vpnProviders.map((s) => s.name)).toEqual(['mullvad'])
+    expect(status0.components.hosts.map((h) => h.hostname)).toEqual(['vpn-endpoint'])
+    // The shops really serve their WHMCS pages on the bridge (pulsevps has no JavaScript challenge).
+    const shopPage = await fetch(new URL('cart.php', status0.components.shops[2]!.url))
+    expect(shopPage.status).toBe(200)
+    expect(await shopPage.text()).toMatch(/cart\.php\?a=add&amp;pid=\d/)
+    expect(status0.network.hostRpcUrl).toContain(status0.network.gatewayIp)
 
     const second = await dolly('world', 'up', '--detach', '--dir', dir)
     expect(second.code).toBe(1)
@@ -103,8 +128,11 @@ describe('dolly world (as a user runs it)', () => {
     expect(after.faucet.payments).toHaveLength(before.faucet.payments.length)
   })
 
-  it('cleans up after a crashed world and comes up again; down leaves no process behind', async () => {
+  it('cleans up after a crashed world and comes up again; down leaves no process, namespace or link behind', async () => {
     const { world, chain } = await pidsOf(dir)
+    const bridge = (
+      JSON.parse(await readFile(join(dir, 'world.json'), 'utf8')) as { network: { bridge: string } }
+    ).network.bridge
     process.kill(world, 'SIGKILL')
     for (let i = 0; i < 50 && isAlive(world); i++) await new Promise((r) => setTimeout(r, 100))
     expect(isAlive(chain)).toBe(true) // the orphaned node is what "up after a crash" must clean
@@ -119,14 +147,20 @@ describe('dolly world (as a user runs it)', () => {
     expect(JSON.parse(down.stdout)).toMatchObject({ stopped: true })
     expect(isAlive(again.world)).toBe(false)
     expect(isAlive(again.chain)).toBe(false)
+    const links = (await run('ip', ['-o', 'link', 'show'])).stdout
+    expect(links).not.toContain(bridge)
     const status = await dolly('world', 'status', '--json', '--dir', dir)
     expect(JSON.parse(status.stdout)).toMatchObject({ running: false })
   })
 
   it('stops cleanly on Ctrl-C in the foreground', async () => {
-    const child = spawn(process.execPath, [MAIN, 'world', '--dir', dir, 'up', '--time-scale', '600'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [MAIN, 'world', '--dir', dir, 'up', '--time-scale', '600', '--providers', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     for (let i = 0; i < 600 && !out.includes('world: up.'); i++) await new Promise((r) => setTimeout(r, 100))

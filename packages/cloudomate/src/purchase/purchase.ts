@@ -1,0 +1,316 @@
+/**
+ * The purchase flow (CLOUDOMATE.md §4 steps 6–7, §15): journal the intent, quote through the driver,
+ * run the safety rules, write `paying`, pay once, write `paid`. A retry first settles any unfinished
+ * purchase of the same provider from the journal, so an invoice is never paid twice.
+ */
+import { errorCode, type AbortOptions, type Clock, type Logger, type Rng } from '@dolly/base'
+import { CloudomateError } from '../errors.ts'
+import type { HttpSession } from '../http/session.ts'
+import type { PaymentQuote } from '../model.ts'
+import type { PaymentWallet, RateSource } from '../ports.ts'
+import { centsToSats, withFeePercent } from '../price.ts'
+import type { DriverContext, OrderingDriver, PricedOption, PurchaseAccount } from '../providers/driver.ts'
+import { requireSettings, type Settings } from '../settings.ts'
+import { withData, type AccountStore } from './accounts.ts'
+import { foldJournal, type JournalEntry, type JournalStore, type PurchaseRecord } from './journal.ts'
+import { checkPayment, EXPIRY_MARGIN_MS, type PaymentPolicy } from './safety.ts'
+
+/** A rate older than this is refused (§7: 10 min). */
+export const MAX_RATE_AGE_MS = 10 * 60_000
+
+/** Ports of the purchase flow. */
+export interface PurchaseDeps {
+  readonly wallet: PaymentWallet
+  readonly journal: JournalStore
+  readonly accounts: AccountStore
+  readonly rates: RateSource
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly log: Logger
+  /** A fresh browser session per purchase. */
+  readonly newSession: () => HttpSession
+}
+
+/** What to buy and under which limits. */
+export interface PurchaseRequest<O extends PricedOption = PricedOption> {
+  readonly driver: OrderingDriver<O>
+  readonly option: O
+  readonly settings: Settings
+  readonly policy: PaymentPolicy
+  /** Stop after the safety checks, before paying (§15.10). */
+  readonly dryRun?: boolean
+  /** Progress for the CLI. */
+  readonly onProgress?: (event: PurchaseProgress) => void
+}
+
+/** The parts of a request that settling and paying use. */
+type RequestLimits = Pick<PurchaseRequest, 'policy' | 'dryRun' | 'onProgress'>
+
+/** Progress events. */
+export type PurchaseProgress =
+  | { readonly kind: 'resuming'; readonly purchaseId: string; readonly state: string }
+  | {
+      readonly kind: 'quoted'
+      readonly purchaseId: string
+      readonly quote: PaymentQuote
+      readonly expectedSats: bigint
+    }
+  | {
+      readonly kind: 'paying'
+      readonly purchaseId: string
+      readonly address: string
+      readonly amountSats: bigint
+    }
+  | { readonly kind: 'paid'; readonly purchaseId: string; readonly txid: string }
+
+/** The outcome of a purchase. */
+export type PurchaseOutcome =
+  | {
+      readonly kind: 'paid'
+      readonly purchaseId: string
+      readonly txid: string
+      readonly quote: PaymentQuote
+      readonly resumed: boolean
+    }
+  | {
+      readonly kind: 'dry-run'
+      readonly purchaseId: string
+      readonly quote: PaymentQuote
+      readonly expectedSats: bigint
+    }
+
+/** `expectedSat = ceil(price · satPerUnit · (1 + gateway fee))` (§15.4). */
+export function expectedSats(option: PricedOption, satsPerUnit: bigint, feePercent: number): bigint {
+  return withFeePercent(centsToSats(option.price.cents, satsPerUnit), feePercent)
+}
+
+/**
+ * Buys `option`: returns once the invoice is paid (not yet active; see `waitUntilActive`).
+ *
+ * @throws CloudomateError CLOUDOMATE_PAYMENT_REFUSED (exit 3), CLOUDOMATE_PAYMENT_UNKNOWN,
+ *   CLOUDOMATE_RATE_STALE, CLOUDOMATE_SETTINGS_INVALID, and every driver/quirk error (nothing paid)
+ */
+export async function purchase<O extends PricedOption>(
+  deps: PurchaseDeps,
+  request: PurchaseRequest<O>,
+  options: AbortOptions = {},
+): Promise<PurchaseOutcome> {
+  const { driver, option } = request
+  const log = deps.log.child({ component: 'purchase', provider: driver.name })
+  const records = foldJournal(await deps.journal.readAll())
+  const write = (entry: Omit<JournalEntry, 'atMs'>) =>
+    deps.journal.append({ ...entry, atMs: deps.clock.nowMs() })
+
+  const open = [...records.values()].filter(
+    (r) =>
+      r.provider === driver.name && (r.state === 'quoted' || r.state === 'paying' || r.state === 'unknown'),
+  )
+  for (const record of open) {
+    request.onProgress?.({ kind: 'resuming', purchaseId: record.purchaseId, state: record.state })
+    const resumed = await settleOpen(deps, write, record, request, records, options)
+    if (resumed !== undefined) return resumed
+  }
+
+  requireSettings(request.settings, driver.requiredSettings())
+  const rate = await deps.rates.rate(option.price.currency, options)
+  const ageMs = deps.clock.nowMs() - rate.atMs
+  if (ageMs > MAX_RATE_AGE_MS) {
+    throw new CloudomateError(
+      'CLOUDOMATE_RATE_STALE',
+      `the ${option.price.currency} rate is ${ageMs} ms old; refusing to price a purchase with it`,
+      {
+        ageMs,
+      },
+    )
+  }
+  const charged =
+    driver.chargeCents === undefined
+      ? option
+      : { ...option, price: { ...option.price, cents: driver.chargeCents(option) } }
+  const expected = expectedSats(charged, rate.satsPerUnit, driver.gatewayFeePercent)
+  const purchaseId = hex(deps.rng.bytes(12))
+  let account: PurchaseAccount = {
+    purchaseId,
+    provider: driver.name,
+    optionId: option.id,
+    settings: request.settings,
+    data: {},
+  }
+  await deps.accounts.save(account)
+  await write({ purchaseId, state: 'started', provider: driver.name, optionId: option.id })
+  const ctx: DriverContext = {
+    session: deps.newSession(),
+    network: deps.wallet.network,
+    clock: deps.clock,
+    rng: deps.rng,
+    log,
+  }
+  let order
+  try {
+    order = await driver.order(ctx, option, account, options)
+  } catch (err) {
+    await write({ purchaseId, state: 'failed', reason: errorCode(err) ?? 'error' })
+    throw err
+  }
+  account = withData(account, order.data)
+  await deps.accounts.save(account)
+  const quote = order.quote
+  await write({
+    purchaseId,
+    state: 'quoted',
+    gateway: quote.gateway,
+    invoiceId: quote.invoiceId,
+    invoiceUrl: quote.invoiceUrl,
+    address: quote.address,
+    amountSats: quote.amountSats,
+    expectedSats: expected,
+    ...(quote.expiresAtMs === undefined ? {} : { expiresAtMs: quote.expiresAtMs }),
+  })
+  request.onProgress?.({ kind: 'quoted', purchaseId, quote, expectedSats: expected })
+  const verdict = checkPayment({
+    provider: driver.name,
+    quote,
+    expectedSats: expected,
+    policy: request.policy,
+    network: deps.wallet.network,
+    nowMs: deps.clock.nowMs(),
+    journal: records,
+  })
+  if (!verdict.ok) {
+    await write({ purchaseId, state: 'refused', reason: verdict.reason })
+    throw refused(driver.name, verdict.reason, verdict.message, quote)
+  }
+  if (request.dryRun === true) {
+    await write({ purchaseId, state: 'refused', reason: 'dry-run' })
+    return { kind: 'dry-run', purchaseId, quote, expectedSats: expected }
+  }
+  const txid = await pay(deps, write, purchaseId, driver.name, quote, request)
+  if (order.afterPay !== undefined) {
+    try {
+      await order.afterPay(options)
+    } catch (err) {
+      log.warn('purchase.after_pay_failed', { purchaseId, code: errorCode(err) ?? 'error' })
+    }
+  }
+  return { kind: 'paid', purchaseId, txid, quote, resumed: false }
+}
+
+async function pay(
+  deps: PurchaseDeps,
+  write: (e: Omit<JournalEntry, 'atMs'>) => Promise<void>,
+  purchaseId: string,
+  provider: string,
+  quote: PaymentQuote,
+  request: RequestLimits,
+): Promise<string> {
+  // The intent is on disk before the wallet is called: a crash from here on is settled by searching
+  // the wallet's payments, never by paying again.
+  await write({ purchaseId, state: 'paying' })
+  request.onProgress?.({ kind: 'paying', purchaseId, address: quote.address, amountSats: quote.amountSats })
+  const { txid } = await deps.wallet.pay({
+    address: quote.address,
+    amountSats: quote.amountSats,
+    purpose: `vps ${provider} invoice ${quote.invoiceId}`,
+    idempotencyKey: `${provider}:${quote.invoiceId}:${quote.address}`,
+  })
+  await write({ purchaseId, state: 'paid', txid })
+  deps.log.info('purchase.paid', { provider, purchaseId, amountSats: quote.amountSats.toString(), txid })
+  request.onProgress?.({ kind: 'paid', purchaseId, txid })
+  return txid
+}
+
+/** Settles one unfinished purchase; returns an outcome when it was (or is now) paid. */
+async function settleOpen(
+  deps: PurchaseDeps,
+  write: (e: Omit<JournalEntry, 'atMs'>) => Promise<void>,
+  record: PurchaseRecord,
+  request: RequestLimits,
+  records: ReadonlyMap<string, PurchaseRecord>,
+  options: AbortOptions,
+): Promise<PurchaseOutcome | undefined> {
+  const quote = recordQuote(record)
+  if (record.state === 'unknown') {
+    throw new CloudomateError(
+      'CLOUDOMATE_PAYMENT_UNKNOWN',
+      `purchase ${record.purchaseId} at ${record.provider} may or may not have been paid; check the wallet and the shop by hand, then mark it in the journal`,
+      { purchaseId: record.purchaseId },
+    )
+  }
+  if (record.state === 'paying') {
+    const payments = await deps.wallet.payments(options)
+    const found = payments.find(
+      (p) =>
+        p.toAddress === record.address &&
+        p.amountSats >= (record.amountSats ?? 0n) &&
+        p.createdAtMs >= (record.payingAtMs ?? record.startedAtMs) - EXPIRY_MARGIN_MS,
+    )
+    if (found === undefined) {
+      await write({
+        purchaseId: record.purchaseId,
+        state: 'unknown',
+        reason: 'paying without a wallet payment',
+      })
+      throw new CloudomateError(
+        'CLOUDOMATE_PAYMENT_UNKNOWN',
+        `purchase ${record.purchaseId} crashed while paying and the wallet shows no payment to ${record.address ?? '?'}; not paying again automatically`,
+        { purchaseId: record.purchaseId },
+      )
+    }
+    await write({ purchaseId: record.purchaseId, state: 'paid', txid: found.txid })
+    deps.log.info('purchase.recovered', { purchaseId: record.purchaseId, txid: found.txid })
+    if (quote === undefined) return undefined
+    return { kind: 'paid', purchaseId: record.purchaseId, txid: found.txid, quote, resumed: true }
+  }
+  // `quoted`: pay the same invoice if it is still payable, else let it expire.
+  if (quote === undefined || record.expectedSats === undefined) return undefined
+  if (quote.expiresAtMs !== undefined && quote.expiresAtMs - deps.clock.nowMs() < EXPIRY_MARGIN_MS) {
+    await write({ purchaseId: record.purchaseId, state: 'expired' })
+    return undefined
+  }
+  const others = new Map([...records].filter(([id]) => id !== record.purchaseId))
+  const verdict = checkPayment({
+    provider: record.provider,
+    quote,
+    expectedSats: record.expectedSats,
+    policy: request.policy,
+    network: deps.wallet.network,
+    nowMs: deps.clock.nowMs(),
+    journal: others,
+  })
+  if (!verdict.ok) {
+    await write({ purchaseId: record.purchaseId, state: 'refused', reason: verdict.reason })
+    return undefined
+  }
+  if (request.dryRun === true) return undefined
+  const txid = await pay(deps, write, record.purchaseId, record.provider, quote, request)
+  return { kind: 'paid', purchaseId: record.purchaseId, txid, quote, resumed: true }
+}
+
+function recordQuote(r: PurchaseRecord): PaymentQuote | undefined {
+  if (r.address === undefined || r.amountSats === undefined || r.invoiceId === undefined) return undefined
+  return {
+    gateway: r.gateway ?? '',
+    address: r.address,
+    amountSats: r.amountSats,
+    invoiceId: r.invoiceId,
+    invoiceUrl: r.invoiceUrl ?? '',
+    ...(r.expiresAtMs === undefined ? {} : { expiresAtMs: r.expiresAtMs }),
+  }
+}
+
+function refused(provider: string, reason: string, message: string, quote: PaymentQuote): CloudomateError {
+  return new CloudomateError(
+    'CLOUDOMATE_PAYMENT_REFUSED',
+    `${provider}: payment refused (${reason}): ${message}`,
+    {
+      provider,
+      reason,
+      address: quote.address,
+      amountSats: quote.amountSats,
+    },
+  )
+}
+
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
+}

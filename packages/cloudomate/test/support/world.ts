@@ -1,24 +1,22 @@
-/**
- * The one place cloudomate's tests reach into the world package. `@dolly/world`'s public index does
- * not export its providers, hosts and in-process test kit yet, so they are imported from its source
- * here; when the world exports them, only this file changes.
- */
-export { startInProcessProvider, startInProcessApiProvider } from '../../../world/src/providers/test-kit.ts'
-export { startProviders, type RunningProviders } from '../../../world/src/providers/standard.ts'
-export { startProvider, type RunningProvider } from '../../../world/src/providers/provider.ts'
+/** The one place cloudomate's tests reach into the world package (its public index and test kit). */
+export { startInProcessProvider, startInProcessApiProvider } from '@dolly/world/test-kit'
 export {
+  startProviders,
+  startProvider,
   startApiProvider,
-  type RunningApiProvider,
-} from '../../../world/src/providers/api/start-api-provider.ts'
-export { startVpnProvider } from '../../../world/src/providers/vpn/start-vpn-provider.ts'
-export { standardShops, NO_QUIRKS } from '../../../world/src/providers/catalog.ts'
-export { createSshRootPasswordChanger } from '../../../world/src/providers/adapters/ssh-root-password.ts'
-export {
+  startVpnProvider,
+  standardShops,
+  NO_QUIRKS,
+  createSshRootPasswordChanger,
   cleanupLeftovers,
   createHostNetwork,
   createHostProvisioner,
+  startVpnEndpoint,
+  startChain,
+  type RunningProviders,
+  type RunningProvider,
+  type RunningApiProvider,
   type HostProvisioner,
   type PlannedHostNetwork,
-} from '../../../world/src/hosts/index.ts'
-export { startVpnEndpoint } from '../../../world/src/vpn-endpoint/index.ts'
-export { startChain, type ChainHandle } from '@dolly/world'
+  type ChainHandle,
+} from '@dolly/world'

@@ -26,6 +26,18 @@ export const WorldStateSchema = z
       .strict(),
     /** The world process's read-only control endpoint (`GET /status`). */
     controlUrl: z.string().url(),
+    /** Every provider the world runs (shops, API and VPN providers), for buyers like cloudomate. */
+    providers: z
+      .array(
+        z
+          .object({
+            name: z.string(),
+            kind: z.enum(['whmcs', 'sporestack', 'bitlaunch', 'vpn']),
+            url: z.string().url(),
+          })
+          .strict(),
+      )
+      .default([]),
     /** The hosts' bridge, absent in a chain-only world (`--providers 0`). */
     network: z
       .object({

@@ -200,6 +200,18 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
         pid: chain.pid,
       },
       controlUrl: control.url,
+      providers:
+        components === undefined
+          ? []
+          : [
+              ...components.providers.providers.map((p) => ({
+                name: p.name,
+                kind: 'whmcs' as const,
+                url: p.url,
+              })),
+              ...components.providers.apiProviders.map((p) => ({ name: p.name, kind: p.kind, url: p.url })),
+              { name: components.vpn.name, kind: 'vpn' as const, url: components.vpn.url },
+            ],
       ...(network === undefined
         ? {}
         : {

@@ -1,0 +1,74 @@
+import { join } from 'node:path'
+import type { Command } from 'commander'
+import { emit, type CliIo } from '@dolly/base'
+import { parseListenAddress, parseStatus, type AgentStatus } from '../daemon/status.ts'
+import { readAgentRecord } from '../daemon/adapters/agent-home.ts'
+import { STATUS_PORT } from '../replication/constants.ts'
+import { ReplicationError } from '../replication/errors.ts'
+
+/** How long `status` waits for an agent's API (ms). */
+const STATUS_TIMEOUT_MS = 5_000
+
+/** Reads `GET <url>/status`; undefined when nothing answers or the answer is not a status document. */
+export async function fetchStatus(
+  url: string,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<AgentStatus | undefined> {
+  const signals = [
+    AbortSignal.timeout(options.timeoutMs ?? STATUS_TIMEOUT_MS),
+    ...(options.signal === undefined ? [] : [options.signal]),
+  ]
+  try {
+    const response = await fetch(`${url}/status`, { signal: AbortSignal.any(signals) })
+    if (!response.ok) return undefined
+    return parseStatus(await response.json())
+  } catch {
+    return undefined
+  }
+}
+
+/** Renders a status for people. */
+export function renderStatus(status: AgentStatus, nowMs: number): string {
+  const age =
+    status.heartbeatAtMs === null ? 'never' : `${Math.round((nowMs - status.heartbeatAtMs) / 1000)} s ago`
+  return [
+    `agent ${status.tree} (v${status.softwareVersion}) on ${status.hostIp}`,
+    `identity: ${status.publicKey}`,
+    `parent: ${status.parentTree ?? '(root)'}`,
+    `started: ${new Date(status.startedAtMs).toISOString()}; heartbeat ${age} (${status.heartbeats} beats)`,
+    `mode: ${status.testnet ? 'testnet' : 'mainnet'}${status.exitNode ? ', exit node' : ''}`,
+  ].join('\n')
+}
+
+/** Registers `plebnet status [--json] [--host IP[:port]]`. */
+export function registerStatusCommands(program: Command, io: CliIo): void {
+  program
+    .command('status')
+    .description(
+      `show an agent's status from its read-only API (default: this machine's daemon on port ${STATUS_PORT})`,
+    )
+    .option('--host <ip[:port]>', "a remote agent's status API")
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { host?: string; json?: boolean }, cmd: Command) => {
+      const target = parseListenAddress(opts.host ?? '127.0.0.1', STATUS_PORT)
+      if (target === undefined || target.host === undefined) {
+        throw new ReplicationError('REPLICATION_USAGE', `--host ${opts.host ?? ''} is not IP[:port]`, {})
+      }
+      const host = target.host.includes(':') ? `[${target.host}]` : target.host
+      const url = `http://${host}:${target.port}`
+      const status = await fetchStatus(url)
+      if (status !== undefined) {
+        emit(io, opts.json, status, () => renderStatus(status, Date.now()))
+        return
+      }
+      const home = String(cmd.optsWithGlobals()['home'])
+      const record = opts.host === undefined ? await readAgentRecord(home) : undefined
+      throw new ReplicationError(
+        'REPLICATION_HEARTBEAT_TIMEOUT',
+        record === undefined
+          ? `no agent answers ${url}/status`
+          : `agent ${record.tree} (${join(home, 'agent.json')}) is set up but its daemon does not answer ${url}/status; start it with plebnet daemon`,
+        { url },
+      )
+    })
+}

@@ -1,0 +1,73 @@
+import { constants } from 'node:fs'
+import { mkdir, open, readFile, rename } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { ReplicationError } from '../../replication/errors.ts'
+import { AGENT_RECORD_FILE, AgentRecordSchema, type AgentRecord } from '../agent-record.ts'
+
+/** File names in the agent home (AGENT.md §5.2). */
+export const GENOME_FILE = 'genome.json'
+/** The Q-table file (AGENT.md §5.2). */
+export const QTABLE_FILE = 'qtable.json'
+/** The INI config (AGENT.md §4). */
+export const CONFIG_FILE = 'plebnet_setup.cfg'
+
+/** Writes `text` atomically (temp file, fsync, rename; AGENT.md conventions) with `mode`. */
+export async function writeFileAtomic(path: string, text: string, mode: number): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  const tmp = `${path}.${process.pid}.tmp`
+  const handle = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, mode)
+  try {
+    await handle.writeFile(text)
+    await handle.chmod(mode)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await rename(tmp, path)
+}
+
+/** Reads and parses a JSON file; undefined when it does not exist. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return undefined
+    throw err
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch (err) {
+    throw new ReplicationError(
+      'REPLICATION_STATE_MALFORMED',
+      `${path} is not JSON; restore it from a backup`,
+      { path },
+      { cause: err },
+    )
+  }
+}
+
+/**
+ * Reads `<home>/agent.json`; undefined before `setup`.
+ *
+ * @throws ReplicationError REPLICATION_STATE_MALFORMED
+ */
+export async function readAgentRecord(home: string): Promise<AgentRecord | undefined> {
+  const path = join(home, AGENT_RECORD_FILE)
+  const json = await readJsonFile(path)
+  if (json === undefined) return undefined
+  const parsed = AgentRecordSchema.safeParse(json)
+  if (!parsed.success) {
+    throw new ReplicationError(
+      'REPLICATION_STATE_MALFORMED',
+      `${path} is malformed: ${parsed.error.message}`,
+      { path },
+    )
+  }
+  return parsed.data
+}
+
+/** Writes `<home>/agent.json` atomically (0600: it lists contacts). */
+export async function writeAgentRecord(home: string, record: AgentRecord): Promise<void> {
+  await writeFileAtomic(join(home, AGENT_RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, 0o600)
+}

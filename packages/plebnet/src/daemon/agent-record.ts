@@ -1,0 +1,57 @@
+import { z } from 'zod'
+
+/**
+ * `agent.json` in the agent home: who this agent is in its family (tree path, parent, contacts) and
+ * the index of its next child. Written by `setup`, read by `daemon`, `status` and `create-child`.
+ * Our own format: unknown keys are rejected.
+ */
+
+const HEX32 = z.string().regex(/^[0-9a-f]{64}$/)
+const TREE = z.string().regex(/^[A-Za-z0-9_-]{1,64}(\.\d{1,10}){0,200}$/)
+
+/** How to reach another agent. */
+export const ContactSchema = z.strictObject({
+  publicKey: HEX32,
+  tree: TREE,
+  host: z.string().min(1).max(253),
+  statusPort: z.number().int().min(1).max(65_535),
+})
+
+/** Another agent's address card. */
+export type Contact = z.infer<typeof ContactSchema>
+
+/** The schema of `agent.json`. */
+export const AgentRecordSchema = z.strictObject({
+  format: z.literal('dolly-agent'),
+  version: z.literal(1),
+  tree: TREE,
+  parent: ContactSchema.nullable(),
+  contacts: z.array(ContactSchema).max(1000),
+  /** Index of the next child (AGENT.md §5.1 `child_index`). */
+  childIndex: z.number().int().min(0).max(0x7fffffff),
+  testnet: z.boolean(),
+  exitNode: z.boolean(),
+  createdAtMs: z.number().int().nonnegative(),
+})
+
+/** The agent's family record. */
+export type AgentRecord = z.infer<typeof AgentRecordSchema>
+
+/** File name of the record in the agent home. */
+export const AGENT_RECORD_FILE = 'agent.json'
+
+/** The tree path of child `index` of `parentTree` (AGENT.md §6). */
+export function childTreePath(parentTree: string, index: number): string {
+  return `${parentTree}.${index}`
+}
+
+/** Validates a tree path (a nick, then dot-separated child indexes). */
+export function isTreePath(text: string): boolean {
+  return TREE.safeParse(text).success
+}
+
+/** Contacts a child inherits: the parent's own plus the parent itself, without duplicates (AGENT.md §6). */
+export function inheritedContacts(parentContacts: readonly Contact[], parent: Contact): Contact[] {
+  const out = parentContacts.filter((c) => c.publicKey !== parent.publicKey)
+  return [...out, parent]
+}

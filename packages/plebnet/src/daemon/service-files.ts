@@ -1,0 +1,80 @@
+/**
+ * How the daemon is kept running on a child (DESIGN.md §4): a systemd unit where systemd runs,
+ * otherwise a cron `@reboot` entry plus a watchdog. Pure renderers; the service adapter writes them.
+ */
+
+/** What the service runs. */
+export interface ServicePlan {
+  /** argv prefix of the agent (`/usr/local/bin/plebnet`, or node plus the entry script). */
+  readonly command: readonly string[]
+  /** Agent home passed as `--home`. */
+  readonly home: string
+  /** Log file the daemon's output is appended to. */
+  readonly logPath: string
+  /** The watchdog script's path and its lock file. */
+  readonly watchdogPath: string
+  readonly lockPath: string
+}
+
+/** Seconds the watchdog waits before restarting a daemon that exited (systemd's RestartSec analogue). */
+export const WATCHDOG_RESTART_S = 2
+
+function shq(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`
+}
+
+function daemonArgv(plan: ServicePlan): string[] {
+  return [...plan.command, '--home', plan.home, 'daemon']
+}
+
+/** `plebnet.service`: Restart=always, as AGENT.md §2 asks of the daemon. */
+export function renderSystemdUnit(plan: ServicePlan): string {
+  return [
+    '[Unit]',
+    'Description=Dollynator agent (plebnet daemon)',
+    'After=network-online.target',
+    'Wants=network-online.target',
+    '',
+    '[Service]',
+    `ExecStart=${daemonArgv(plan)
+      .map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a))
+      .join(' ')}`,
+    'Restart=always',
+    'RestartSec=5',
+    `StandardOutput=append:${plan.logPath}`,
+    `StandardError=append:${plan.logPath}`,
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n')
+}
+
+/**
+ * The watchdog: one instance per server (flock), restarting the daemon whenever it exits. The daemon
+ * does not inherit the lock, so a watchdog started after a crash of the old one can take over.
+ */
+export function renderWatchdog(plan: ServicePlan): string {
+  return [
+    '#!/bin/bash',
+    '# Written by plebnet setup: keeps `plebnet daemon` running where there is no systemd.',
+    `exec 9>>${shq(plan.lockPath)}`,
+    'flock -n 9 || exit 0',
+    'while true; do',
+    `  ${daemonArgv(plan).map(shq).join(' ')} >> ${shq(plan.logPath)} 2>&1 9>&-`,
+    `  echo "$(date -u +%FT%TZ) watchdog: daemon exited with $?, restarting in ${WATCHDOG_RESTART_S} s" >> ${shq(plan.logPath)}`,
+    `  sleep ${WATCHDOG_RESTART_S}`,
+    'done',
+    '',
+  ].join('\n')
+}
+
+/** `/etc/cron.d/plebnet`: start the watchdog at boot. */
+export function renderCronEntry(plan: ServicePlan): string {
+  return [
+    '# Written by plebnet setup: start the plebnet watchdog at boot.',
+    'SHELL=/bin/bash',
+    `@reboot root ${shq(plan.watchdogPath)} >/dev/null 2>&1`,
+    '',
+  ].join('\n')
+}

@@ -1,0 +1,69 @@
+import { createSeededRng, errorCode } from '@dolly/base'
+import { describe, expect, it } from 'vitest'
+import { createRootGenome } from '../learning/genome.ts'
+import { createQTable } from '../learning/q-table.ts'
+import type { Contact } from '../daemon/agent-record.ts'
+import { buildChildPayload, parseChildPayload, serializeChildPayload, type PayloadInput } from './payload.ts'
+
+const parent: Contact = {
+  publicKey: 'a'.repeat(64),
+  tree: 'plebbot2930',
+  host: '10.77.1.2',
+  statusPort: 8480,
+}
+const friend: Contact = { publicKey: 'b'.repeat(64), tree: 'plebbot11', host: '10.77.1.3', statusPort: 8480 }
+
+const input: PayloadInput = {
+  index: 3,
+  parentTree: 'plebbot2930',
+  parentContact: parent,
+  parentContacts: [friend, parent],
+  parentGenome: createRootGenome({ providers: ['linevast', 'proxhost'], version: '0.1.0', exitNode: false }),
+  parentQTable: createQTable(['linevast/basic', 'proxhost/vps-1']),
+  parentConfig: '[github]\ntoken = secret\n',
+  runningVersion: '0.1.0',
+  state: { provider: 'linevast', option: 'basic' },
+  purchase: null,
+  walletKey: null,
+  testnet: true,
+}
+
+describe('child payload', () => {
+  it('gives the child its tree path, the parent plus its contacts, and a config without secrets', () => {
+    const payload = buildChildPayload(input, createSeededRng(1))
+    expect(payload.tree).toBe('plebbot2930.3')
+    expect(payload.contacts).toEqual([friend, parent])
+    expect(payload.config).not.toContain('secret')
+    expect(payload.config).toMatch(/^\[github\]\n\[wallets\]\npassword = [A-Za-z0-9_-]{32}\n$/)
+    expect(payload.testnet).toBe(true)
+  })
+
+  it('mutates the genome with the seeded Rng (same seed, same child) and honours -e', () => {
+    const a = buildChildPayload({ ...input, geneFlipP: 0.5 }, createSeededRng('s'))
+    const b = buildChildPayload({ ...input, geneFlipP: 0.5 }, createSeededRng('s'))
+    expect(a.genome).toEqual(b.genome)
+    expect(buildChildPayload({ ...input, exitNode: true }, createSeededRng(2)).exitNode).toBe(true)
+  })
+
+  it('round-trips through JSON', () => {
+    const payload = buildChildPayload(input, createSeededRng(3))
+    const parsed = parseChildPayload(JSON.parse(JSON.stringify(serializeChildPayload(payload))))
+    expect(serializeChildPayload(parsed)).toEqual(serializeChildPayload(payload))
+  })
+
+  it('refuses a malformed payload by code', () => {
+    const wire = serializeChildPayload(buildChildPayload(input, createSeededRng(4)))
+    const bad = (value: unknown): string | undefined => {
+      try {
+        parseChildPayload(value)
+        return undefined
+      } catch (err) {
+        return errorCode(err)
+      }
+    }
+    expect(bad({ ...wire, extra: 1 })).toBe('REPLICATION_PAYLOAD_MALFORMED')
+    expect(bad({ ...wire, index: -1 })).toBe('REPLICATION_PAYLOAD_MALFORMED')
+    expect(bad({ ...wire, genome: { version: 1 } })).toBe('PLEBNET_GENOME_MALFORMED')
+    expect(bad({ ...wire, qtable: { version: 9 } })).toBe('PLEBNET_QTABLE_VERSION_UNKNOWN')
+  })
+})

@@ -1,0 +1,138 @@
+import { z } from 'zod'
+import type { Rng } from '@dolly/base'
+import { ContactSchema, childTreePath, inheritedContacts, type Contact } from '../daemon/agent-record.ts'
+import { inheritGenome } from '../learning/inheritance.ts'
+import { parseGenome, serializeGenome } from '../learning/genome-codec.ts'
+import type { Genome } from '../learning/genome.ts'
+import { parseQTable, serializeQTable } from '../learning/q-table-codec.ts'
+import type { QTable } from '../learning/q-table.ts'
+import { ReplicationError } from './errors.ts'
+import { sanitizeConfig } from './sanitize-config.ts'
+
+/**
+ * The child payload (AGENT.md §6): everything a parent hands its child, in one JSON document that
+ * `create-child` copies to the child and the child's `setup` consumes. It holds the child's wallet
+ * key, so it is a secret (0600). The child's identity is not in it: the child makes its own key pair.
+ */
+
+/** File name of the payload on the child (`<home>/child_payload/payload.json`) and under the parent's `child_payload/<N>/`. */
+export const PAYLOAD_FILE = 'payload.json'
+
+const PayloadSchema = z.strictObject({
+  format: z.literal('dolly-child-payload'),
+  version: z.literal(1),
+  index: z.number().int().min(0).max(0x7fffffff),
+  tree: z.string().min(1).max(1000),
+  parent: ContactSchema,
+  contacts: z.array(ContactSchema).max(1000),
+  /** The offer just bought, which becomes the child's `selfState`; null when bought by hand. */
+  state: z.strictObject({ provider: z.string().max(64), option: z.string().max(128) }).nullable(),
+  /** Q-table wire form (learning/q-table-codec), or null when the parent has none yet. */
+  qtable: z.unknown(),
+  /** Genome wire form after mutation. */
+  genome: z.unknown(),
+  purchase: z
+    .strictObject({
+      txid: z.string().regex(/^[0-9a-f]{64}$/),
+      provider: z.string().max(64),
+      option: z.string().max(128),
+      priceSats: z.string().regex(/^\d{1,16}$/),
+      boughtAtS: z.number().int().nonnegative(),
+    })
+    .nullable(),
+  /** Sanitised `plebnet_setup.cfg` text. */
+  config: z.string().max(1_000_000),
+  /** Family-tree wallet key material (`@dolly/wallet` exportChildKey), or null without a parent wallet. */
+  walletKey: z.unknown(),
+  testnet: z.boolean(),
+  exitNode: z.boolean(),
+})
+
+/** A parsed payload; `qtable` and `genome` are checked by their own codecs. */
+export interface ChildPayload extends Omit<z.infer<typeof PayloadSchema>, 'qtable' | 'genome'> {
+  readonly qtable: QTable | null
+  readonly genome: Genome
+}
+
+/** What the parent knows when it builds the payload. */
+export interface PayloadInput {
+  readonly index: number
+  readonly parentTree: string
+  readonly parentContact: Contact
+  readonly parentContacts: readonly Contact[]
+  readonly parentGenome: Genome
+  readonly parentQTable: QTable | null
+  /** The parent's `plebnet_setup.cfg` text ('' when it has none). */
+  readonly parentConfig: string
+  /** Semver of the running build (a `pinned` child gets it). */
+  readonly runningVersion: string
+  readonly geneFlipP?: number
+  readonly state: ChildPayload['state']
+  readonly purchase: ChildPayload['purchase']
+  /** `exportChildKey(...)` of the parent's wallet, or null. */
+  readonly walletKey: unknown
+  readonly testnet: boolean
+  /** `-e` forces exit-node mode; otherwise the child's genome decides. */
+  readonly exitNode?: boolean
+}
+
+/**
+ * Builds child `index`'s payload: the genome mutated on inheritance, the tree path, the parent's
+ * contacts plus the parent, and a config without the parent's secrets but with a fresh wallet
+ * passphrase (drawn from `rng`, a CSPRNG outside tests).
+ */
+export function buildChildPayload(input: PayloadInput, rng: Rng): ChildPayload {
+  const genome = inheritGenome(input.parentGenome, rng, {
+    runningVersion: input.runningVersion,
+    ...(input.geneFlipP === undefined ? {} : { geneFlipP: input.geneFlipP }),
+  })
+  const exitNode = input.exitNode ?? genome.exitNode
+  const walletPassword = Buffer.from(rng.bytes(24)).toString('base64url')
+  return {
+    format: 'dolly-child-payload',
+    version: 1,
+    index: input.index,
+    tree: childTreePath(input.parentTree, input.index),
+    parent: input.parentContact,
+    contacts: inheritedContacts(input.parentContacts, input.parentContact),
+    state: input.state,
+    qtable: input.parentQTable,
+    genome: { ...genome, exitNode },
+    purchase: input.purchase,
+    config: sanitizeConfig(input.parentConfig, walletPassword),
+    walletKey: input.walletKey,
+    testnet: input.testnet,
+    exitNode,
+  }
+}
+
+/** The JSON form of a payload. */
+export function serializeChildPayload(payload: ChildPayload): Record<string, unknown> {
+  return {
+    ...payload,
+    qtable: payload.qtable === null ? null : serializeQTable(payload.qtable),
+    genome: serializeGenome(payload.genome),
+  }
+}
+
+/**
+ * Parses a payload (from disk; written by a parent).
+ *
+ * @throws ReplicationError REPLICATION_PAYLOAD_MALFORMED; DecisionError codes of the genome and Q-table codecs
+ */
+export function parseChildPayload(input: unknown): ChildPayload {
+  const parsed = PayloadSchema.safeParse(input)
+  if (!parsed.success) {
+    throw new ReplicationError(
+      'REPLICATION_PAYLOAD_MALFORMED',
+      `child payload is malformed: ${parsed.error.message}; ask the parent to run create-child again`,
+      { issues: parsed.error.issues },
+    )
+  }
+  const data = parsed.data
+  return {
+    ...data,
+    qtable: data.qtable === null || data.qtable === undefined ? null : parseQTable(data.qtable),
+    genome: parseGenome(data.genome),
+  }
+}

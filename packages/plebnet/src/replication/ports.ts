@@ -1,0 +1,55 @@
+import type { AbortOptions } from '@dolly/base'
+
+/** Result of one remote command. */
+export interface RemoteResult {
+  readonly exitCode: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Options of {@link RemoteShell.exec}. */
+export interface RemoteExecOptions extends AbortOptions {
+  /** Bytes for the command's stdin (secrets go here, never into the command line). */
+  readonly input?: string | Uint8Array
+}
+
+/**
+ * A root shell on the child's server: the port the installer drives (STYLE.md §1.2 `Shell`). The
+ * ssh2 adapter implements it; commands are `bash -c` scripts.
+ */
+export interface RemoteShell {
+  /** Runs a bash script as root; never throws on a non-zero exit, only on a lost connection. */
+  exec(script: string, options?: RemoteExecOptions): Promise<RemoteResult>
+  /**
+   * Runs `command` (a bash command line) with `chunks` as its stdin and resolves with the bytes sent;
+   * rejects when the command fails or the connection is lost. Used to append to a file, so whatever
+   * reached it stays and the caller resumes from its size.
+   */
+  pipe(command: string, chunks: AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<number>
+  /** Closes the connection; idempotent. */
+  close(): void
+}
+
+/** How to log in. */
+export type SshAuth =
+  | { readonly kind: 'password'; readonly password: string }
+  | { readonly kind: 'key'; readonly privateKey: string }
+
+/** What the installer needs to open shells; the ssh2 adapter implements it. */
+export interface ShellConnector {
+  /**
+   * Opens a root shell on `host`. `pinnedFingerprint` is the SHA-256 host-key fingerprint pinned at first
+   * contact (undefined = trust on first use). Resolves with the shell and the fingerprint it saw.
+   *
+   * @throws ReplicationError REPLICATION_SSH_UNREACHABLE, REPLICATION_SSH_AUTH_FAILED, REPLICATION_HOST_KEY_CHANGED
+   */
+  connect(
+    target: {
+      readonly host: string
+      readonly port: number
+      readonly auth: SshAuth
+      readonly pinnedFingerprint?: string
+    },
+    options?: AbortOptions,
+  ): Promise<{ shell: RemoteShell; fingerprint: string }>
+}

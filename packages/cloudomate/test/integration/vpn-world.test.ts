@@ -31,6 +31,8 @@ describe('Mullvad-like VPN of the world', () => {
       host: '127.0.0.1',
       pollIntervalMs: SCALE * 100,
       accessTokenMs: SCALE * 60_000,
+      // A paid month must outlast the test on a loaded machine: ten real minutes of world time.
+      monthMs: SCALE * 600_000,
     })
     captchaVpn = await startVpnProvider(deps, {
       name: 'mullvad-captcha',

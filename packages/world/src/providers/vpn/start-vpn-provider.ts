@@ -2,7 +2,7 @@
 import { createCryptoRng, errorCode, type Clock, type Logger, type Rng } from '@dolly/base'
 import { z } from 'zod'
 import { createHttpServices, type HttpServiceFactory } from '../adapters/serve-provider.ts'
-import { CONFIRMATIONS, POLL_INTERVAL_MS, SATS_PER_USD } from '../constants.ts'
+import { CONFIRMATIONS, MONTH_MS, POLL_INTERVAL_MS, SATS_PER_USD } from '../constants.ts'
 import { ProviderError } from '../errors.ts'
 import { createNodeWallet } from '../node-wallet.ts'
 import type { ProviderChain } from '../ports.ts'
@@ -38,6 +38,7 @@ const optionsSchema = z.object({
   pollIntervalMs: z.number().positive().default(POLL_INTERVAL_MS),
   captcha: z.boolean().default(false),
   accessTokenMs: z.number().int().positive().default(ACCESS_TOKEN_MS),
+  monthMs: z.number().int().positive().default(MONTH_MS),
 })
 
 /** Options of the VPN provider. */
@@ -52,6 +53,8 @@ export interface VpnProviderOptions {
   readonly captcha?: boolean
   /** World ms an API access token lives (default one hour, as Mullvad's). */
   readonly accessTokenMs?: number
+  /** World ms one paid month lasts (30 days unless a demo or test wants shorter or longer). */
+  readonly monthMs?: number
 }
 
 /** A running VPN provider. */
@@ -97,6 +100,7 @@ export async function startVpnProvider(
       confirmations: o.confirmations,
       captcha: o.captcha,
       accessTokenMs: o.accessTokenMs,
+      monthMs: o.monthMs,
     },
   )
   const [http] = await (deps.serve ?? createHttpServices)([{ handler: service.handle, port: o.port }], {

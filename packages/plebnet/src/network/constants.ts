@@ -1,0 +1,39 @@
+/** Defaults of the agents' network; sources in ALGORITHMS.md §11 and ANCHORS.md §5. */
+
+/** CYCLON view size c (ALGORITHMS.md §11.1, drasyl's deployed default). */
+export const VIEW_SIZE = 8
+/** CYCLON shuffle length ℓ (ALGORITHMS.md §11.1). */
+export const SHUFFLE_SIZE = 4
+/** CYCLON shuffle period, ms (ALGORITHMS.md §11.1: every 10 s). */
+export const SHUFFLE_INTERVAL_MS = 10_000
+/** Anti-entropy period, ms (ALGORITHMS.md §11.2: 30 s, as Tribler's bandwidth gossip). */
+export const ANTI_ENTROPY_INTERVAL_MS = 30_000
+/** Largest envelope on the wire, bytes (ALGORITHMS.md §11.4 `max_frame`, 1 MiB). */
+export const MAX_FRAME_BYTES = 1024 * 1024
+/** Accepted clock skew of an envelope's `ts`, ms (ALGORITHMS.md §11.4: 300 s). */
+export const TIME_WINDOW_MS = 300_000
+/** Nonces remembered for replay detection; older ones fall out of the time window anyway. */
+export const REPLAY_CACHE_NONCES = 100_000
+/** A request that gets no reply within this many ms counts as a dead link (ALGORITHMS.md §11.4: 10 s). */
+export const REQUEST_TIMEOUT_MS = 10_000
+/** A contact is dropped after this long without a successful exchange, ms (the original: 3600 s down). */
+export const DEAD_PEER_TIMEOUT_MS = 3_600_000
+/** A contact record expires this long after it was signed, ms (ALGORITHMS.md §11.2: 31 days). */
+export const CONTACT_TTL_MS = 31 * 24 * 3_600_000
+/**
+ * Stored entries per kind (contacts, Q-tables, statuses): bounds memory against a flood of origins,
+ * and keeps a full digest (3 kinds × 3,000 keys × ~89 bytes ≈ 0.8 MB) under MAX_FRAME_BYTES.
+ */
+export const MAX_ENTRIES_PER_KIND = 3000
+/** Largest JSON value of one gossip entry, bytes: a 64-offer Q-table with environment fits. */
+export const MAX_ENTRY_VALUE_BYTES = 256 * 1024
+/** Entries sent in one anti-entropy reply; the rest follow in later rounds. */
+export const MAX_ENTRIES_PER_MESSAGE = 64
+/** Addresses in a contact record. */
+export const MAX_CONTACT_ADDRS = 8
+/** Protocol id of the gossip request/response protocol on libp2p. */
+export const GOSSIP_PROTOCOL = '/dolly/gossip/1.0.0'
+/** Protocol id of the ledger transport on libp2p. */
+export const LEDGER_PROTOCOL = '/dolly/ledger/1.0.0'
+/** gossipsub topic of broadcast entries (the rumor-mongering fast path, ALGORITHMS.md §11.3). */
+export const BROADCAST_TOPIC = '/dolly/entries/1'

@@ -13,7 +13,7 @@ import {
   type HostProvisioner,
   type PlannedHostNetwork,
   type WorldHost,
-} from '../../../world/src/hosts/index.ts'
+} from '@dolly/world'
 
 const AGENT_SCRIPT = join(import.meta.dirname, 'network-world-agent.ts')
 const PORT = 8000

@@ -2,7 +2,8 @@
  * `startProvider`: one WHMCS-like shop with its payment gateway, both listening on `host`, its own
  * node wallet on the world chain, and the invoice/lease loop on the world clock.
  */
-import { createCryptoRng, errorCode, type Clock, type Logger, type Rng } from '@dolly/base'
+import { createCryptoRng, type Clock, type Logger, type Rng } from '@dolly/base'
+import { startPassLoop } from './pass-loop.ts'
 import { z } from 'zod'
 import { createHttpServices, type HttpServiceFactory } from './adapters/serve-provider.ts'
 import { createSshRootPasswordChanger } from './adapters/ssh-root-password.ts'
@@ -222,25 +223,10 @@ export async function startProvider(deps: ProviderDeps, options: ProviderOptions
   urls.shop = shopService.url
   urls.gateway = gatewayService.url
 
-  const stopLoop = new AbortController()
-  const loop = (async () => {
-    while (!stopLoop.signal.aborted) {
-      try {
-        await lifecycle.pass()
-      } catch (err) {
-        log.warn('provider.pass_failed', {
-          code: errorCode(err) ?? 'unknown',
-          message: err instanceof Error ? err.message : String(err),
-        })
-      }
-      try {
-        await deps.clock.sleep(o.pollIntervalMs, { signal: stopLoop.signal })
-      } catch {
-        // Aborted by stop().
-        return
-      }
-    }
-  })()
+  const loop = startPassLoop(
+    { clock: deps.clock, log, pass: () => lifecycle.pass() },
+    { intervalMs: o.pollIntervalMs, failedEvent: 'provider.pass_failed' },
+  )
   log.info('provider.started', {
     url: urls.shop,
     gatewayUrl: urls.gateway,
@@ -275,8 +261,7 @@ export async function startProvider(deps: ProviderDeps, options: ProviderOptions
     pass: () => lifecycle.pass(),
     stop() {
       stopped ??= (async () => {
-        stopLoop.abort()
-        await loop
+        await loop.stop()
         await Promise.allSettled(services.map((s) => s.close()))
         await lifecycle.stop()
         log.info('provider.stopped', {})

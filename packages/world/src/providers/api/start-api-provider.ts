@@ -1,5 +1,6 @@
 /** `startApiProvider`: a SporeStack-like or BitLaunch-like JSON API with its wallet, fleet and loop. */
-import { createCryptoRng, errorCode } from '@dolly/base'
+import { createCryptoRng } from '@dolly/base'
+import { startPassLoop } from '../pass-loop.ts'
 import { z } from 'zod'
 import { createHttpServices } from '../adapters/serve-provider.ts'
 import { createSshRootPasswordChanger } from '../adapters/ssh-root-password.ts'
@@ -117,24 +118,10 @@ export async function startApiProvider(
     await api.bill()
     await fleet.pass()
   }
-  const stopLoop = new AbortController()
-  const loop = (async () => {
-    while (!stopLoop.signal.aborted) {
-      try {
-        await pass()
-      } catch (err) {
-        log.warn('api.pass_failed', {
-          code: errorCode(err) ?? 'unknown',
-          message: err instanceof Error ? err.message : String(err),
-        })
-      }
-      try {
-        await deps.clock.sleep(o.pollIntervalMs, { signal: stopLoop.signal })
-      } catch {
-        return
-      }
-    }
-  })()
+  const loop = startPassLoop(
+    { clock: deps.clock, log, pass: () => pass() },
+    { intervalMs: o.pollIntervalMs, failedEvent: 'api.pass_failed' },
+  )
   log.info('api.started', { url: service.url, kind: o.kind })
   let stopped: Promise<void> | null = null
   return {
@@ -152,8 +139,7 @@ export async function startApiProvider(
     pass,
     stop() {
       stopped ??= (async () => {
-        stopLoop.abort()
-        await loop
+        await loop.stop()
         await service.close()
         await fleet.stop()
       })()

@@ -61,7 +61,13 @@ const CAPTCHA_TTL_MS = 10 * 60_000
 /** Creates the Mullvad-like service. */
 export function createMullvad(
   deps: { wallet: ProviderWallet; endpoint: VpnEndpointPort; clock: Clock; rng: Rng; log: Logger },
-  options: { monthSats: bigint; confirmations: number; captcha: boolean; accessTokenMs: number; monthMs?: number },
+  options: {
+    monthSats: bigint
+    confirmations: number
+    captcha: boolean
+    accessTokenMs: number
+    monthMs?: number
+  },
 ): MullvadService {
   const accounts = new Map<string, Account>()
   const tokens = new Map<string, { number: string; expiryMs: number }>()
@@ -250,7 +256,9 @@ export function createMullvad(
         const confirmed = await deps.wallet.receivedSats(a.address, options.confirmations)
         if (confirmed > a.creditedSats) {
           // Proportional time, rounded down to the ms: the buyer never gets time it did not pay for.
-          const addedMs = Number(((confirmed - a.creditedSats) * BigInt(options.monthMs ?? MONTH_MS)) / options.monthSats)
+          const addedMs = Number(
+            ((confirmed - a.creditedSats) * BigInt(options.monthMs ?? MONTH_MS)) / options.monthSats,
+          )
           a.expiryMs = Math.max(a.expiryMs, now()) + addedMs
           a.creditedSats = confirmed
           deps.log.info('vpn.time_added', {

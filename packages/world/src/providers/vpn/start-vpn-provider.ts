@@ -1,5 +1,6 @@
 /** `startVpnProvider`: the Mullvad-like account API with its wallet and loop, over a WireGuard endpoint. */
-import { createCryptoRng, errorCode, type Clock, type Logger, type Rng } from '@dolly/base'
+import { createCryptoRng, type Clock, type Logger, type Rng } from '@dolly/base'
+import { startPassLoop } from '../pass-loop.ts'
 import { z } from 'zod'
 import { createHttpServices, type HttpServiceFactory } from '../adapters/serve-provider.ts'
 import { CONFIRMATIONS, MONTH_MS, POLL_INTERVAL_MS, SATS_PER_USD } from '../constants.ts'
@@ -109,24 +110,10 @@ export async function startVpnProvider(
   })
   if (http === undefined)
     throw new ProviderError('WORLD_PROVIDER_START_FAILED', 'no HTTP service was opened', {})
-  const stopLoop = new AbortController()
-  const loop = (async () => {
-    while (!stopLoop.signal.aborted) {
-      try {
-        await service.pass()
-      } catch (err) {
-        log.warn('vpn.pass_failed', {
-          code: errorCode(err) ?? 'unknown',
-          message: err instanceof Error ? err.message : String(err),
-        })
-      }
-      try {
-        await deps.clock.sleep(o.pollIntervalMs, { signal: stopLoop.signal })
-      } catch {
-        return
-      }
-    }
-  })()
+  const loop = startPassLoop(
+    { clock: deps.clock, log, pass: () => service.pass() },
+    { intervalMs: o.pollIntervalMs, failedEvent: 'vpn.pass_failed' },
+  )
   let stopped: Promise<void> | null = null
   return {
     name: o.name,
@@ -142,8 +129,7 @@ export async function startVpnProvider(
     pass: () => service.pass(),
     stop() {
       stopped ??= (async () => {
-        stopLoop.abort()
-        await loop
+        await loop.stop()
         await http.close()
       })()
       return stopped

@@ -2,6 +2,12 @@ import { Command } from 'commander'
 import type { CliIo } from '@dolly/base'
 import { registerWalletCommands } from './wallet.ts'
 import { registerLedgerCommands } from './ledger.ts'
+import { registerSetupCommands } from './setup.ts'
+import { registerDaemonCommands } from './daemon.ts'
+import { registerStatusCommands } from './status.ts'
+import { registerCreateChildCommands } from './create-child.ts'
+import { registerNetworkCommands } from './network.ts'
+import { oneShotLedgerTransport } from '../network/adapters/one-shot-ledger-transport.ts'
 
 /** Options every plebnet command shares. */
 export interface PlebnetGlobalOptions {
@@ -19,6 +25,13 @@ export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Comm
     .option('--home <dir>', 'agent home directory (config, state, wallet)', defaults.home)
     .showHelpAfterError()
   registerWalletCommands(program, io)
-  registerLedgerCommands(program, io)
+  registerLedgerCommands(program, io, {
+    transportFor: (identity) => oneShotLedgerTransport(identity, { home: String(program.opts()['home']) }),
+  })
+  registerSetupCommands(program, io)
+  registerDaemonCommands(program, io)
+  registerStatusCommands(program, io)
+  registerCreateChildCommands(program, io)
+  registerNetworkCommands(program, io)
   return program
 }

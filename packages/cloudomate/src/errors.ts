@@ -35,6 +35,8 @@ export type CloudomateErrorCode =
   | 'CLOUDOMATE_IDENTITY_NOT_ALLOWED'
   | 'CLOUDOMATE_PANEL_FAILED'
   | 'CLOUDOMATE_SSH_FAILED'
+  | 'CLOUDOMATE_TOPUP_OUT_OF_RANGE'
+  | 'CLOUDOMATE_FUNDING_REQUIRED'
 
 /** Errors of `@dolly/cloudomate`. */
 export class CloudomateError extends DollyError<CloudomateErrorCode> {}

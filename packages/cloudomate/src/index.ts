@@ -39,6 +39,21 @@ export type {
 } from './providers/driver.ts'
 export { createVpsRegistry, findDriver, type RegistryEntry } from './providers/registry.ts'
 export { WORLD_SHOPS, REAL_SHOPS } from './providers/shops.ts'
+export {
+  createNjallaDriver,
+  njallaTopupEuros,
+  checkNjallaTopup,
+  NJALLA_URL,
+  type NjallaOptions,
+} from './api/njalla.ts'
+export {
+  createLunanodeDriver,
+  lunanodeSignature,
+  hourlyToMonthCents,
+  LUNANODE_URL,
+  type LunanodeOptions,
+} from './api/lunanode.ts'
+export { createAzirevpnDriver, AZIREVPN_URL, type AzirevpnOptions } from './vpn/azirevpn.ts'
 export { createWhmcsDriver, type WhmcsDriverOptions } from './whmcs/driver.ts'
 export type { WhmcsShopConfig, WhmcsGateway, ListingLayout } from './whmcs/shop-config.ts'
 export { classifyShopMessages } from './whmcs/classify.ts'

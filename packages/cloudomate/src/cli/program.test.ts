@@ -72,6 +72,8 @@ describe('cloudomate CLI', () => {
          twosync        world: TwoSync                 (needs [twosync] url)
          sporestack     https://sporestack.com
          bitlaunch      https://bitlaunch.io           (needs [bitlaunch] token)
+         njalla         https://njal.la                (needs [njalla] token)
+         lunanode       https://www.lunanode.com       (needs [lunanode] api_id, api_key)
          qhoster        https://www.qhoster.com
          linevast       https://linevast.de            (disabled)
          blueangelhost  https://www.blueangelhost.com  (disabled)
@@ -95,6 +97,29 @@ describe('cloudomate CLI', () => {
     const { run } = cli()
     expect((await run('vps', 'getip', 'bluecloud')).code).toBe(2)
     expect((await run('vpn', 'list')).out).toContain('mullvad')
+    expect((await run('vpn', 'list')).out).toContain(
+      'azirevpn       https://www.azirevpn.com       (needs [azirevpn] token)',
+    )
     expect((await run('vps', 'status')).out).toBe('No purchases.')
+  })
+
+  it('registers njalla, lunanode and azirevpn, each needing its credentials', async () => {
+    const bare = cli()
+    const njalla = await bare.run('vps', 'options', 'njalla')
+    expect(njalla.code).toBe(2)
+    expect(njalla.err).toContain('njalla needs [njalla] token')
+    expect((await bare.run('vps', 'options', 'lunanode')).err).toContain('[lunanode] api_id, api_key')
+    const configured = cli(
+      '[njalla]\ntoken = T\n[lunanode]\napi_id = a\napi_key = b\n[azirevpn]\ntoken = T\n',
+    )
+    const list = await configured.run('--json', 'vps', 'list')
+    const rows = JSON.parse(list.out) as { name: string; usable: boolean }[]
+    expect(rows.filter((r) => r.name === 'njalla' || r.name === 'lunanode')).toEqual([
+      expect.objectContaining({ name: 'njalla', usable: true }),
+      expect.objectContaining({ name: 'lunanode', usable: true }),
+    ])
+    expect((await configured.run('vpn', 'list')).out).not.toContain('needs [azirevpn] token')
+    // Configured, but offline in this test: the driver reaches the network and fails with exit 1.
+    expect((await configured.run('vps', 'options', 'njalla')).code).toBe(1)
   })
 })

@@ -11,23 +11,47 @@ import { purchase } from '../purchase/purchase.ts'
 import { DEFAULT_TOLERANCE_PCT } from '../purchase/safety.ts'
 import { DEFAULT_WAIT } from '../purchase/wait.ts'
 import { activateVpn } from '../vpn/activate.ts'
+import { createAzirevpnDriver } from '../vpn/azirevpn.ts'
 import { createMullvadDriver, type VpnDriver } from '../vpn/mullvad.ts'
 import { renderWireguardConfig, wireguardFromData } from '../vpn/wireguard.ts'
 import type { CloudomateCliEnv } from './env.ts'
 import type { VpsCommandHelpers } from './vps.ts'
 
-/** The VPN registry: Mullvad, its URL and price overridable in `[mullvad]` (the world's differs). */
+/**
+ * The VPN registry: Mullvad, its URL and price overridable in `[mullvad]` (the world's differs), and
+ * AzireVPN with `[azirevpn] token` (plus `url`, `location`, `month_cents`, `currency`).
+ */
 function vpnDrivers(ini: Ini): readonly VpnDriver[] {
   const url = iniValue(ini, 'mullvad', 'url')
   const cents = iniValue(ini, 'mullvad', 'month_cents')
   const currency = iniValue(ini, 'mullvad', 'currency')
+  const azire = (key: string) => iniValue(ini, 'azirevpn', key)
+  const azireCents = azire('month_cents')
+  const azireCurrency = azire('currency')
+  const azireUrl = azire('url')
+  const azireToken = azire('token')
+  const azireLocation = azire('location')
   return [
     createMullvadDriver({
       ...(url === undefined ? {} : { baseUrl: url }),
       ...(cents === undefined ? {} : { monthCents: BigInt(cents) }),
       ...(currency === 'USD' || currency === 'EUR' ? { currency: currency as Currency } : {}),
     }),
+    createAzirevpnDriver({
+      ...(azireUrl === undefined ? {} : { baseUrl: azireUrl }),
+      ...(azireToken === undefined ? {} : { token: azireToken }),
+      ...(azireLocation === undefined ? {} : { location: azireLocation }),
+      ...(azireCents === undefined ? {} : { monthCents: BigInt(azireCents) }),
+      ...(azireCurrency === 'USD' || azireCurrency === 'EUR' ? { currency: azireCurrency as Currency } : {}),
+    }),
   ]
+}
+
+/** What a VPN provider still needs in cloudomate.cfg before it can be used, if anything. */
+function vpnMissing(ini: Ini, name: string): string | undefined {
+  return name === 'azirevpn' && iniValue(ini, 'azirevpn', 'token') === undefined
+    ? '[azirevpn] token'
+    : undefined
 }
 
 /** Registers the `vpn` command tree. */
@@ -66,15 +90,24 @@ export function registerVpnCommands(
     .action(
       run.guarded(async (args) => {
         const cmd = args[args.length - 1] as Command
-        const drivers = vpnDrivers(await loadIni(cmd))
+        const ini = await loadIni(cmd)
+        const drivers = vpnDrivers(ini)
         emit(
           io,
           json(cmd),
-          drivers.map((d) => ({ name: d.name, website: d.website })),
+          drivers.map((d) => {
+            const missing = vpnMissing(ini, d.name)
+            return { name: d.name, website: d.website, ...(missing === undefined ? {} : { missing }) }
+          }),
           () =>
-            ['Providers:', ...drivers.map((d) => `   ${d.name.padEnd(15)}${d.website.padEnd(30)}`)].join(
-              '\n',
-            ),
+            [
+              'Providers:',
+              ...drivers.map((d) => {
+                const missing = vpnMissing(ini, d.name)
+                const note = missing === undefined ? '' : ` (needs ${missing})`
+                return `   ${d.name.padEnd(15)}${d.website.padEnd(30)}${note}`
+              }),
+            ].join('\n'),
         )
       }),
     )

@@ -6,6 +6,8 @@
 import { iniValue, type Ini } from '../config.ts'
 import { CloudomateError } from '../errors.ts'
 import { createBitlaunchDriver } from '../api/bitlaunch.ts'
+import { createLunanodeDriver } from '../api/lunanode.ts'
+import { createNjallaDriver } from '../api/njalla.ts'
 import { createSporestackDriver } from '../api/sporestack.ts'
 import type { WhmcsShopConfig } from '../whmcs/shop-config.ts'
 import { createWhmcsDriver } from '../whmcs/driver.ts'
@@ -58,6 +60,32 @@ export function createVpsRegistry(ini: Ini): readonly RegistryEntry[] {
     ...(bitlaunchToken === undefined ? {} : { token: bitlaunchToken }),
     createAccount,
   })
+  const njallaToken = iniValue(ini, 'njalla', 'token')
+  const njallaUrl = iniValue(ini, 'njalla', 'url')
+  const njallaMonths = iniValue(ini, 'njalla', 'months')
+  const njallaOs = iniValue(ini, 'njalla', 'operating_system')
+  const njalla = createNjallaDriver({
+    ...(njallaUrl === undefined ? {} : { baseUrl: njallaUrl }),
+    ...(njallaToken === undefined ? {} : { token: njallaToken }),
+    ...(njallaMonths === undefined ? {} : { months: Number(njallaMonths) }),
+    ...(njallaOs === undefined ? {} : { operatingSystem: njallaOs }),
+  })
+  const lunaId = iniValue(ini, 'lunanode', 'api_id')
+  const lunaKey = iniValue(ini, 'lunanode', 'api_key')
+  const lunaUrl = iniValue(ini, 'lunanode', 'url')
+  const lunaRegion = iniValue(ini, 'lunanode', 'region')
+  const lunaImage = iniValue(ini, 'lunanode', 'image_id')
+  const lunanode = createLunanodeDriver({
+    ...(lunaUrl === undefined ? {} : { baseUrl: lunaUrl }),
+    ...(lunaId === undefined ? {} : { apiId: lunaId }),
+    ...(lunaKey === undefined ? {} : { apiKey: lunaKey }),
+    ...(lunaRegion === undefined ? {} : { region: lunaRegion }),
+    ...(lunaImage === undefined ? {} : { imageId: lunaImage }),
+  })
+  const needs = (driver: VpsDriver, ok: boolean, missing: string): RegistryEntry =>
+    ok
+      ? { name: driver.name, website: driver.website, kind: 'api', driver }
+      : { name: driver.name, website: driver.website, kind: 'api', driver: undefined, missing }
   const api: RegistryEntry[] = [
     { name: 'sporestack', website: sporestack.website, kind: 'api', driver: sporestack },
     bitlaunchToken !== undefined || createAccount
@@ -69,6 +97,8 @@ export function createVpsRegistry(ini: Ini): readonly RegistryEntry[] {
           driver: undefined,
           missing: '[bitlaunch] token',
         },
+    needs(njalla, njallaToken !== undefined, '[njalla] token'),
+    needs(lunanode, lunaId !== undefined && lunaKey !== undefined, '[lunanode] api_id, api_key'),
   ]
   return [...WORLD_SHOPS.map(shop), ...api, ...REAL_SHOPS.map(shop)]
 }

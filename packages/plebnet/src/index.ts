@@ -406,3 +406,59 @@ export {
   snapshotOf,
   type NetworkSnapshot,
 } from './network/snapshot.ts'
+// The living agent (issue 8): config, lifecycle state, the check tick, the daemon's tick loop, status.
+export { LifecycleError, type LifecycleErrorCode } from './lifecycle/errors.ts'
+export { decideTick } from './lifecycle/tick.ts'
+export { applyOutcome, startInstall } from './lifecycle/outcome.ts'
+export {
+  BACKOFF_MAX_MS,
+  BACKOFF_MIN_MS,
+  MAX_EVENTS,
+  childrenOf,
+  initialLifecycle,
+  replaceItem,
+  withEvent,
+  type EffectOutcome,
+  type IdleReason,
+  type ItemStage,
+  type LifeEvent,
+  type LifecycleState,
+  type PricedOffer,
+  type PurchaseItem,
+  type TickEffect,
+  type TickInputs,
+  type TickPolicy,
+  type TickStep,
+} from './lifecycle/state.ts'
+export { parseLifecycle, serializeLifecycle } from './lifecycle/state-codec.ts'
+export {
+  LifecycleStatusSchema,
+  lifecycleStatusOf,
+  type LifecycleStatus,
+} from './lifecycle/lifecycle-status.ts'
+export { openLifecycleStore, type LifecycleStore } from './lifecycle/adapters/state-store.ts'
+export { acquireTickLock, TICK_LOCK_FILE } from './lifecycle/adapters/tick-lock.ts'
+export { runTick, type TickDeps, type TickReport } from './lifecycle/adapters/run-tick.ts'
+export { FEE_RESERVE_SATS, catalogue, chooseNext, learn } from './lifecycle/adapters/offers.ts'
+export {
+  TICK_FLOOR_REAL_MS,
+  createTickComponent,
+  type TickLoopOptions,
+} from './lifecycle/adapters/tick-component.ts'
+export {
+  WORLD_SATS_PER_USD,
+  agentClock,
+  loadAgentConfig,
+  openAgentRuntime,
+  type AgentRuntime,
+} from './lifecycle/adapters/agent-runtime.ts'
+export { CONFIG_DEFAULTS } from './config/defaults.ts'
+export {
+  ENV_PREFIX,
+  effectiveIni,
+  readAgentConfig,
+  type AgentConfig,
+  type ShopEndpoint,
+  type WorldConfig,
+} from './config/agent-config.ts'
+export { formatIniText, parseIniText, setIniValue, type IniSections } from './config/ini.ts'

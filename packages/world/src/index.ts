@@ -33,3 +33,13 @@ export {
 } from './runtime/world.ts'
 export { readWorldState } from './runtime/adapters/world-dir.ts'
 export type { WorldState } from './runtime/world-state.ts'
+// Genesis (issue 8): the operator installs and funds the family's first agent.
+export { GenesisError, type GenesisErrorCode } from './genesis/errors.ts'
+export { genesisConfigText, type GenesisConfigOptions } from './genesis/genesis-config.ts'
+export {
+  OPERATOR_TREE,
+  runGenesis,
+  type GenesisDeps,
+  type GenesisOptions,
+  type GenesisResult,
+} from './genesis/adapters/genesis.ts'

@@ -12,13 +12,17 @@ import {
 import { bytesToHex } from '../ledger/bytes.ts'
 import { loadOrCreateIdentity } from '../identity/adapters/identity-file.ts'
 import { serializeGenome, parseGenome } from '../learning/genome-codec.ts'
-import { createDaemon, type Daemon } from '../daemon/daemon.ts'
+import { createDaemon, type Daemon, type DaemonComponent } from '../daemon/daemon.ts'
 import { parseListenAddress } from '../daemon/status.ts'
 import { GENOME_FILE, readAgentRecord, readJsonFile } from '../daemon/adapters/agent-home.ts'
 import { serveStatusHttp } from '../daemon/adapters/status-server.ts'
 import { agentVersion } from '../daemon/adapters/version.ts'
 import { STATUS_PORT } from '../replication/constants.ts'
 import { ReplicationError } from '../replication/errors.ts'
+import { loadAgentConfig } from '../lifecycle/adapters/agent-runtime.ts'
+import { runTick } from '../lifecycle/adapters/run-tick.ts'
+import { createTickComponent } from '../lifecycle/adapters/tick-component.ts'
+import type { LifecycleStatus } from '../lifecycle/lifecycle-status.ts'
 import {
   bootstrapFromContacts,
   bootstrapFromMultiaddrs,
@@ -33,6 +37,9 @@ export interface DaemonCliDeps {
   /** Called with the started daemon: the composition root wires signals to `stop`. */
   readonly onStarted: (daemon: Daemon) => void
 }
+
+/** Real ms before the first lifecycle tick after start (AGENT.md §3.2: 10 s). */
+const TICK_FIRST_DELAY_MS = 10_000
 
 /** Interfaces that are tunnels, whose address is not the host's public one. */
 const TUNNEL_IFACE_RE = /^(wg|tun|tap)|_wg$/
@@ -57,6 +64,8 @@ export async function buildDaemon(
     gossipListen?: string
     /** Extra bootstrap multiaddrs ending in /p2p/<peer id>, besides agent.json's parent and contacts. */
     bootstrap?: readonly string[]
+    /** Environment (config overrides, wallet passphrase) for the lifecycle tick. */
+    env?: Readonly<Record<string, string | undefined>>
   },
 ): Promise<Daemon> {
   const record = await readAgentRecord(options.home)
@@ -101,8 +110,36 @@ export async function buildDaemon(
       },
     },
   )
+  // The lifecycle tick runs where the agent knows a world to buy in (AGENT.md §3.2); world time paces it.
+  const env = options.env ?? {}
+  const config = await loadAgentConfig(options.home, env)
+  const components: DaemonComponent[] = [network]
+  let lifecycleStatus: (() => LifecycleStatus | undefined) | undefined
+  if (config.world !== undefined) {
+    const home = options.home
+    const ticker = createTickComponent(
+      {
+        realClock: deps.clock,
+        log: deps.log,
+        tick: () => runTick({ rng: createCryptoRng(), log: deps.log, env, realClock: deps.clock }, home),
+      },
+      {
+        tickIntervalMs: config.tickIntervalMs,
+        timeScale: config.world.timeScale.scale,
+        firstDelayMs: TICK_FIRST_DELAY_MS,
+      },
+    )
+    components.push(ticker)
+    lifecycleStatus = ticker.latest
+  }
   return createDaemon(
-    { clock: deps.clock, log: deps.log, serveStatus: serveStatusHttp, components: [network] },
+    {
+      clock: deps.clock,
+      log: deps.log,
+      serveStatus: serveStatusHttp,
+      components,
+      ...(lifecycleStatus === undefined ? {} : { lifecycleStatus }),
+    },
     {
       agent: {
         publicKey: bytesToHex(identity.publicKey),
@@ -159,6 +196,7 @@ export function registerDaemonCommands(
           ...(opts.statusListen === undefined ? {} : { statusListen: opts.statusListen }),
           ...(opts.gossipListen === undefined ? {} : { gossipListen: opts.gossipListen }),
           ...(opts.bootstrap === undefined ? {} : { bootstrap: opts.bootstrap }),
+          env: process.env,
         },
       )
       await daemon.start()

@@ -7,6 +7,8 @@ import { registerDaemonCommands } from './daemon.ts'
 import { registerStatusCommands } from './status.ts'
 import { registerCreateChildCommands } from './create-child.ts'
 import { registerNetworkCommands } from './network.ts'
+import { registerCheckCommands } from './check.ts'
+import { registerConfCommands } from './conf.ts'
 import { oneShotLedgerTransport } from '../network/adapters/one-shot-ledger-transport.ts'
 
 /** Options every plebnet command shares. */
@@ -33,5 +35,8 @@ export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Comm
   registerStatusCommands(program, io)
   registerCreateChildCommands(program, io)
   registerNetworkCommands(program, io)
+  registerCheckCommands(program, io)
+  registerConfCommands(program, io)
+  void io
   return program
 }

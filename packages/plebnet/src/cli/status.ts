@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { emit, type CliIo } from '@dolly/base'
+import { emit, formatBtc, type CliIo } from '@dolly/base'
 import { parseListenAddress, parseStatus, type AgentStatus } from '../daemon/status.ts'
 import { readAgentRecord } from '../daemon/adapters/agent-home.ts'
 import { STATUS_PORT } from '../replication/constants.ts'
@@ -37,7 +37,20 @@ export function renderStatus(status: AgentStatus, nowMs: number): string {
     `parent: ${status.parentTree ?? '(root)'}`,
     `started: ${new Date(status.startedAtMs).toISOString()}; heartbeat ${age} (${status.heartbeats} beats)`,
     `mode: ${status.testnet ? 'testnet' : 'mainnet'}${status.exitNode ? ', exit node' : ''}`,
+    ...lifecycleLines(status),
   ].join('\n')
+}
+
+function lifecycleLines(status: AgentStatus): string[] {
+  const l = status.lifecycle
+  if (l === undefined) return ['lifecycle: no tick yet']
+  const leftH = (l.leaseEndMs - l.worldNowMs) / 3_600_000
+  return [
+    `balance: ${formatBtc(BigInt(l.spendableSats))} BTC spendable; lease ends ${new Date(l.leaseEndMs).toISOString()} (${leftH.toFixed(1)} world hours left)`,
+    `earning: ${l.earning}; market: ${l.market}; tick: ${l.idle ?? 'busy'}`,
+    `children: ${l.children.length === 0 ? 'none' : l.children.map((c) => `${c.tree} on ${c.ip ?? '?'} (${c.provider}/${c.option})`).join(', ')}${l.pending > 0 ? `; ${l.pending} server(s) bought, not yet installed` : ''}`,
+    ...l.events.slice(-5).map((e) => `  ${new Date(e.atMs).toISOString()} ${e.kind}: ${e.text}`),
+  ]
 }
 
 /** Registers `plebnet status [--json] [--host IP[:port]]`. */

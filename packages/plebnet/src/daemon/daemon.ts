@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '@dolly/base'
+import type { LifecycleStatus } from '../lifecycle/lifecycle-status.ts'
 import { handleStatusRequest, type AgentStatus, type StatusRequest, type StatusResponse } from './status.ts'
 
 /** Default heartbeat period (ms): the parent waits for the first one, Vision for the later ones. */
@@ -31,12 +32,14 @@ export interface DaemonDeps {
   ) => Promise<StatusListener>
   /** Components plugged in by the composition root (the lifecycle tick later). */
   readonly components?: readonly DaemonComponent[]
+  /** The lifecycle tick's latest view for the status API; undefined before the first tick. */
+  readonly lifecycleStatus?: () => LifecycleStatus | undefined
 }
 
 /** Who the agent is, as the status API shows it; everything but the clock-driven fields. */
 export type AgentDescription = Omit<
   AgentStatus,
-  'format' | 'version' | 'startedAtMs' | 'heartbeatAtMs' | 'heartbeats'
+  'format' | 'version' | 'startedAtMs' | 'heartbeatAtMs' | 'heartbeats' | 'lifecycle'
 >
 
 /** Options of the daemon. */
@@ -80,14 +83,18 @@ export function createDaemon(deps: DaemonDeps, options: DaemonOptions): Daemon {
   const started: DaemonComponent[] = []
   const { promise: stopped, resolve: markStopped } = Promise.withResolvers<void>()
 
-  const status = (): AgentStatus => ({
-    format: 'dolly-status',
-    version: 1,
-    ...options.agent,
-    startedAtMs,
-    heartbeatAtMs,
-    heartbeats,
-  })
+  const status = (): AgentStatus => {
+    const lifecycle = deps.lifecycleStatus?.()
+    return {
+      format: 'dolly-status',
+      version: 1,
+      ...options.agent,
+      startedAtMs,
+      heartbeatAtMs,
+      heartbeats,
+      ...(lifecycle === undefined ? {} : { lifecycle }),
+    }
+  }
   const beat = (): void => {
     heartbeatAtMs = deps.clock.nowMs()
     heartbeats += 1

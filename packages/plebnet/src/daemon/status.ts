@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { LifecycleStatusSchema } from '../lifecycle/lifecycle-status.ts'
 
 /**
  * The read-only status API of a running agent (DESIGN.md §7): what it is, where it sits in the
@@ -32,6 +33,8 @@ export const StatusSchema = z.strictObject({
   /** Last heartbeat of the daemon loop; null until the first one. */
   heartbeatAtMs: z.number().int().nonnegative().nullable(),
   heartbeats: z.number().int().nonnegative(),
+  /** The lifecycle tick's view (lease, balance, children, events); absent until the first tick. */
+  lifecycle: LifecycleStatusSchema.optional(),
 })
 
 /** A status document. */

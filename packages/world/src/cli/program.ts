@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import type { CliIo } from '@dolly/base'
 import { registerWorldCommands, type WorldCliEnv } from './world.ts'
 import { registerSimulateCommands } from './simulate.ts'
+import { registerGenesisCommands } from './genesis.ts'
 
 /**
  * Builds the `dolly` operator command tree. Each area registers its subcommands from its own file,
@@ -13,5 +14,6 @@ export function buildDollyProgram(io: CliIo, env: WorldCliEnv): Command {
     .showHelpAfterError()
   registerWorldCommands(program, io, env)
   registerSimulateCommands(program, io)
+  registerGenesisCommands(program, io, env)
   return program
 }

@@ -32,6 +32,7 @@ import {
 } from '../runtime/world.ts'
 import { cleanupLeftovers } from '../hosts/index.ts'
 import type { WorldState } from '../runtime/world-state.ts'
+import type { FamilyAgent } from '../genesis/family.ts'
 
 /** What the world commands need from the composition root. */
 export interface WorldCliEnv {
@@ -286,6 +287,8 @@ interface WorldStatus {
 
 /** What the world process's control endpoint reports. */
 interface WorldComponents {
+  /** The family: every agent seen on the world's hosts (absent from worlds older than issue 8). */
+  readonly agents?: readonly FamilyAgent[]
   readonly shops: ReadonlyArray<{
     name: string
     url: string
@@ -433,6 +436,10 @@ function renderStatus(s: WorldStatus): string {
       )
     if (c.release !== null) lines.push(`  release      ${c.release.url} (${c.release.tag})`)
     if (c.whoamiUrl !== null) lines.push(`  whoami       ${c.whoamiUrl}`)
+    for (const a of c.agents ?? [])
+      lines.push(
+        `  agent        ${a.tree.padEnd(14)} ${a.hostIp.padEnd(12)} ${(a.provider ?? '?').padEnd(10)} ${a.alive ? 'alive' : 'dead '} ${a.balanceSats ?? '-'} sats`,
+      )
     lines.push(
       `  hosts        ${c.hosts.length === 0 ? 'none' : c.hosts.map((h) => `${h.hostname} ${h.ip}`).join(', ')}`,
     )

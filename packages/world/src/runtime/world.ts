@@ -2,12 +2,18 @@ import { createScaledClock, createCryptoRng, type Logger, type ScaledClock } fro
 import { startChain, stopLeftoverChain, type ChainHandle } from '../chain/adapters/litecoind.ts'
 import { startBlockProducer } from '../chain/block-producer.ts'
 import { WorldError } from '../errors.ts'
-import { cleanupLeftovers, createHostNetwork, createHostProvisioner } from '../hosts/index.ts'
+import {
+  cleanupLeftovers,
+  createHostNetwork,
+  createHostProvisioner,
+  type HostProvisioner,
+} from '../hosts/index.ts'
 import { startProviders, startVpnProvider } from '../providers/index.ts'
 import { startReleaseServer } from '../release/index.ts'
 import { startVpnEndpoint } from '../vpn-endpoint/index.ts'
 import { startWhoami } from '../whoami/index.ts'
 import { startControlServer } from './adapters/control-server.ts'
+import { createFamilyCensus } from '../genesis/adapters/census.ts'
 import {
   acquireLock,
   releaseLock,
@@ -54,6 +60,8 @@ export interface WorldHandle {
   readonly state: WorldState
   readonly clock: ScaledClock
   readonly chain: ChainHandle
+  /** The host provisioner; undefined in a chain-only world. Genesis provisions its host with it. */
+  readonly provisioner: HostProvisioner | undefined
   /** Stops every component in reverse start order and releases the directory; idempotent. */
   stop(): Promise<void>
 }
@@ -173,6 +181,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
       return { provisioner, providers, endpoint, vpn, release, whoami }
     }
 
+    const census = createFamilyCensus()
     const control = await startControlServer(async () => ({
       shops: components?.providers.providers.map((p) => p.info()) ?? [],
       apiProviders: components?.providers.apiProviders.map((p) => p.info()) ?? [],
@@ -183,6 +192,8 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
           ? null
           : { url: components.release.url, tag: components.release.release.tag },
       whoamiUrl: components?.whoami.url ?? null,
+      // Every agent the world has seen on its hosts, alive or dead (issue 8: `dolly world status --json`).
+      agents: await census.poll(components?.provisioner.list().map((h) => h.ip) ?? []),
     }))
     stops.push(() => control.stop())
 
@@ -227,7 +238,13 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
     await writeWorldState(options.dir, state)
     log.info('world.up', { dir: options.dir, timeScale: options.timeScale, providers: options.providers })
     let stopped: Promise<void> | undefined
-    return { state, clock, chain, stop: () => (stopped ??= stopAll()) }
+    return {
+      state,
+      clock,
+      chain,
+      provisioner: components?.provisioner,
+      stop: () => (stopped ??= stopAll()),
+    }
   } catch (err) {
     await stopAll()
     throw err

@@ -1,0 +1,56 @@
+import type { Command } from 'commander'
+import {
+  createCryptoRng,
+  createNullLogger,
+  createSystemClock,
+  emit,
+  type CliIo,
+  type Clock,
+  type Logger,
+  type Rng,
+} from '@dolly/base'
+import { runTick, type TickReport } from '../lifecycle/adapters/run-tick.ts'
+
+/** What `plebnet check` needs from outside. */
+export interface CheckCliDeps {
+  readonly rng: Rng
+  readonly log: Logger
+  readonly realClock: Clock
+  readonly env: Readonly<Record<string, string | undefined>>
+}
+
+function describe(report: TickReport): string {
+  if (!report.ran) return 'check: another tick is running (lock held); skipped'
+  const lines = [
+    `check: ${report.effects.length === 0 ? 'nothing to do' : report.effects.join(' → ')}${report.idle === null ? '' : ` (idle: ${report.idle})`}`,
+  ]
+  for (const e of report.state?.events.slice(-5) ?? []) lines.push(`  ${e.kind}: ${e.text}`)
+  lines.push('earning: not earning (no runtime adapter yet); market: no market (no bids seen)')
+  return lines.join('\n')
+}
+
+/** Registers `plebnet check` (one lifecycle tick, cron compatible; AGENT.md §3.3). */
+export function registerCheckCommands(
+  program: Command,
+  io: CliIo,
+  overrides: Partial<CheckCliDeps> = {},
+): void {
+  program
+    .command('check')
+    .description(
+      'run one lifecycle tick: choose an offer, buy, install bought servers, pay the dowry, end of lease',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const report = await runTick(
+        {
+          rng: overrides.rng ?? createCryptoRng(),
+          log: overrides.log ?? createNullLogger(),
+          realClock: overrides.realClock ?? createSystemClock(),
+          env: overrides.env ?? process.env,
+        },
+        String(cmd.optsWithGlobals()['home']),
+      )
+      emit(io, opts.json, report, () => describe(report))
+    })
+}

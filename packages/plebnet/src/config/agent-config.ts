@@ -1,0 +1,181 @@
+import { z } from 'zod'
+import type { TimeScale } from '@dolly/base'
+import { LifecycleError } from '../lifecycle/errors.ts'
+import { CONFIG_DEFAULTS } from './defaults.ts'
+import { parseIniText, type IniSections } from './ini.ts'
+
+/** One provider shop the agent may buy from: its cloudomate name and base URL. */
+export interface ShopEndpoint {
+  readonly name: string
+  readonly url: string
+}
+
+/** Where the local world is, when the agent lives in one (`[world]`). */
+export interface WorldConfig {
+  /** Chain backend URL for `connectChainBackend` (Core RPC with credentials). */
+  readonly chainBackend: string
+  readonly shops: readonly ShopEndpoint[]
+  /** The world's clock, so every agent agrees on world time. */
+  readonly timeScale: TimeScale
+}
+
+/** The typed part of `plebnet_setup.cfg` the lifecycle uses (times in ms, money in sats). */
+export interface AgentConfig {
+  readonly tickIntervalMs: number
+  readonly leaseMs: number
+  readonly liquidateBeforeMs: number
+  readonly sweepBeforeMs: number
+  readonly maxConsecutiveFailures: number
+  readonly installMaxAttempts: number
+  readonly dowryPercent: bigint
+  readonly vpsCount: number
+  /** `wallets.btc_global` when it is set (the sweep target of last resort). */
+  readonly btcGlobal: string | undefined
+  readonly strategy: string
+  readonly world: WorldConfig | undefined
+}
+
+/** Environment variables that override one key: `PLEBNET_CFG_<SECTION>_<KEY>` (upper case). */
+export const ENV_PREFIX = 'PLEBNET_CFG_'
+
+/** The defaults merged with the file's values and then the environment's (the environment wins). */
+export function effectiveIni(text: string, env: Readonly<Record<string, string | undefined>>): IniSections {
+  const out = new Map<string, Map<string, string>>()
+  for (const [section, keys] of Object.entries(CONFIG_DEFAULTS)) {
+    out.set(section, new Map(Object.entries(keys).map(([k, v]) => [k.toLowerCase(), v])))
+  }
+  for (const [section, keys] of parseIniText(text)) {
+    const target = out.get(section) ?? new Map<string, string>()
+    for (const [k, v] of keys) target.set(k, v)
+    out.set(section, target)
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue
+    const rest = name.slice(ENV_PREFIX.length).toLowerCase()
+    for (const [section, keys] of out) {
+      if (!rest.startsWith(`${section}_`)) continue
+      keys.set(rest.slice(section.length + 1), value)
+    }
+  }
+  return out
+}
+
+const seconds = (key: string) =>
+  z
+    .string()
+    .regex(/^\d{1,10}(\.\d+)?$/, `${key} must be a number of seconds`)
+    .transform((s) => Math.round(Number(s) * 1000))
+const count = (key: string) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, `${key} must be a whole number`)
+    .transform(Number)
+
+const WorldSchema = z.object({
+  chain_backend: z.string().url('world.chain_backend must be a URL'),
+  providers: z.string().min(1, 'world.providers must list name=url pairs'),
+  time_scale: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .transform(Number),
+  epoch_real_ms: z
+    .string()
+    .regex(/^\d{1,16}$/)
+    .transform(Number),
+  epoch_world_ms: z
+    .string()
+    .regex(/^\d{1,16}$/)
+    .transform(Number),
+})
+
+function parseShops(text: string): ShopEndpoint[] {
+  return text
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const at = pair.indexOf('=')
+      const name = pair.slice(0, at).trim()
+      const url = pair.slice(at + 1).trim()
+      if (at <= 0 || !/^https?:\/\//.test(url)) {
+        throw new LifecycleError(
+          'LIFECYCLE_CONFIG_INVALID',
+          `world.providers: expected name=http://…, got ${pair}`,
+          { pair },
+        )
+      }
+      return { name, url }
+    })
+}
+
+/**
+ * Reads the lifecycle's settings from `plebnet_setup.cfg` text plus the environment.
+ *
+ * @throws LifecycleError LIFECYCLE_CONFIG_INVALID naming the key and the value expected
+ */
+export function readAgentConfig(
+  text: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): AgentConfig {
+  const ini = effectiveIni(text, env)
+  const get = (section: string, key: string): string => ini.get(section)?.get(key) ?? ''
+  const fail = (err: z.ZodError): never => {
+    throw new LifecycleError(
+      'LIFECYCLE_CONFIG_INVALID',
+      `plebnet_setup.cfg: ${err.issues.map((i) => i.message).join('; ')}`,
+      {
+        issues: err.issues,
+      },
+    )
+  }
+  const core = z
+    .object({
+      tick: seconds('daemon.tick_interval'),
+      lease: seconds('lease.time_alive'),
+      liquidate: seconds('lease.liquidate_before'),
+      sweep: seconds('lease.sweep_before'),
+      failures: count('purchase.max_consecutive_failures'),
+      attempts: count('install.max_attempts'),
+      dowry: z.string().regex(/^(100|\d{1,2})$/, 'install.dowry_percent must be 0..100'),
+      vps: count('strategy.vps_count'),
+    })
+    .safeParse({
+      tick: get('daemon', 'tick_interval'),
+      lease: get('lease', 'time_alive'),
+      liquidate: get('lease', 'liquidate_before'),
+      sweep: get('lease', 'sweep_before'),
+      failures: get('purchase', 'max_consecutive_failures'),
+      attempts: get('install', 'max_attempts'),
+      dowry: get('install', 'dowry_percent'),
+      vps: get('strategy', 'vps_count'),
+    })
+  if (!core.success) return fail(core.error)
+  let world: WorldConfig | undefined
+  if (get('world', 'chain_backend') !== '') {
+    const parsed = WorldSchema.safeParse(Object.fromEntries(ini.get('world') ?? []))
+    if (!parsed.success) return fail(parsed.error)
+    world = {
+      chainBackend: parsed.data.chain_backend,
+      shops: parseShops(parsed.data.providers),
+      timeScale: {
+        scale: parsed.data.time_scale,
+        epochRealMs: parsed.data.epoch_real_ms,
+        epochWorldMs: parsed.data.epoch_world_ms,
+      },
+    }
+  }
+  const btcGlobal = get('wallets', 'btc_global')
+  return {
+    tickIntervalMs: core.data.tick,
+    leaseMs: core.data.lease,
+    liquidateBeforeMs: core.data.liquidate,
+    sweepBeforeMs: core.data.sweep,
+    maxConsecutiveFailures: core.data.failures,
+    installMaxAttempts: core.data.attempts,
+    dowryPercent: BigInt(core.data.dowry),
+    vpsCount: core.data.vps,
+    btcGlobal: btcGlobal === '' || btcGlobal.startsWith('SET_') ? undefined : btcGlobal,
+    strategy: get('strategy', 'name') || 'last_day_sell',
+    world,
+  }
+}

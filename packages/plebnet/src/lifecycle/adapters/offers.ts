@@ -1,0 +1,110 @@
+import { join } from 'node:path'
+import { errorCode, type Logger, type Rng } from '@dolly/base'
+import { expectedSats, type VpsOption } from '@dolly/cloudomate'
+import { QTABLE_FILE, readJsonFile, writeFileAtomic } from '../../daemon/adapters/agent-home.ts'
+import { chooseOffer } from '../../learning/choose-offer.ts'
+import { offerId, type OfferInfo } from '../../learning/offer.ts'
+import { createQTable, updateQTable, withOffers, type QTable } from '../../learning/q-table.ts'
+import { parseQTable, serializeQTable } from '../../learning/q-table-codec.ts'
+import { computeReward } from '../../learning/reward.ts'
+import type { LifecycleState, PricedOffer } from '../state.ts'
+import { WORLD_SATS_PER_USD, type AgentRuntime } from './agent-runtime.ts'
+
+/**
+ * The tick's learning shell: the shops' catalogue priced in sats, the next offer chosen by
+ * QD-learning (ALGORITHMS.md §4), and the Q-table update after a purchase (AGENT.md §3.4 step 7).
+ */
+
+/** Room left for the network fee of one payment (sats); world fees are about 150 vB × a few sat/vB. */
+export const FEE_RESERVE_SATS = 5_000n
+
+/** Ports the catalogue needs. */
+interface OfferDeps {
+  readonly rng: Rng
+  readonly log: Logger
+}
+
+async function loadQTable(home: string, ids: readonly string[]): Promise<QTable> {
+  const json = await readJsonFile(join(home, QTABLE_FILE))
+  return withOffers(json === undefined ? createQTable([]) : parseQTable(json), ids)
+}
+
+/** Lists every shop's plans (a shop that does not answer is left out this tick) and prices them in sats. */
+export async function catalogue(
+  rt: AgentRuntime,
+  deps: OfferDeps,
+): Promise<{ offers: OfferInfo[]; options: Map<string, VpsOption> }> {
+  const offers: OfferInfo[] = []
+  const options = new Map<string, VpsOption>()
+  for (const [name, driver] of rt.drivers) {
+    const ctx = {
+      session: rt.purchaseDeps.newSession(),
+      network: rt.network,
+      clock: rt.clock,
+      rng: deps.rng,
+      log: deps.log,
+    }
+    const listed = await driver.options(ctx).catch((err: unknown) => {
+      deps.log.warn('tick.shop_unreachable', { provider: name, code: errorCode(err) ?? 'error' })
+      return []
+    })
+    for (const o of listed) {
+      if (o.price.currency !== 'USD') continue
+      const id = offerId(name, o.name)
+      options.set(id, o)
+      offers.push({
+        id,
+        provider: name,
+        option: o.name,
+        priceSats: expectedSats(o, WORLD_SATS_PER_USD, driver.gatewayFeePercent) + FEE_RESERVE_SATS,
+        priceUsdCents: Number(o.price.cents),
+        available: o.inStock,
+        memoryGB: o.memoryGB,
+        cores: o.cores,
+        bandwidthGB: o.bandwidthTBPerMonth === null ? null : o.bandwidthTBPerMonth * 1000,
+      })
+    }
+  }
+  return { offers, options }
+}
+
+export async function chooseNext(
+  rt: AgentRuntime,
+  deps: OfferDeps,
+  state: LifecycleState,
+  tree: string,
+): Promise<PricedOffer | undefined> {
+  const { offers } = await catalogue(rt, deps)
+  if (offers.length === 0) return undefined
+  const table = await loadQTable(
+    rt.home,
+    offers.map((o) => o.id),
+  )
+  const current = offers[0]?.id ?? ''
+  const chosen = chooseOffer(
+    { table, current, tree, catalogue: offers, filter: { excludedProviders: state.excludedProviders } },
+    deps.rng,
+  )
+  return chosen === undefined || chosen.priceSats === null
+    ? undefined
+    : { provider: chosen.provider, option: chosen.option, priceSats: chosen.priceSats }
+}
+
+/** QD-learning from a purchase outcome (AGENT.md §3.4 step 7); the reward is 0 while nothing is earned. */
+export async function learn(
+  rt: AgentRuntime,
+  state: LifecycleState,
+  attempted: string,
+  success: boolean,
+): Promise<void> {
+  const table = await loadQTable(rt.home, [attempted])
+  const current = table.offers[0] ?? attempted
+  const { reward } = computeReward({
+    priceUsdCents: null,
+    birthMs: state.birthMs,
+    nowMs: rt.clock.nowMs(),
+    earnedMb: 0,
+  })
+  const next = updateQTable(table, { attempted, current, success, reward, remotes: [] })
+  await writeFileAtomic(join(rt.home, QTABLE_FILE), `${JSON.stringify(serializeQTable(next))}\n`, 0o600)
+}

@@ -1,0 +1,8 @@
+import { DollyError } from '@dolly/base'
+
+/** Codes of the lifecycle (tick, state store, agent wiring). */
+export type LifecycleErrorCode =
+  'LIFECYCLE_STATE_MALFORMED' | 'LIFECYCLE_CONFIG_INVALID' | 'LIFECYCLE_NOT_SET_UP' | 'LIFECYCLE_TICK_BUSY'
+
+/** Errors of the lifecycle. */
+export class LifecycleError extends DollyError<LifecycleErrorCode> {}

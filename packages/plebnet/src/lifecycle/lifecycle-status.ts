@@ -1,0 +1,102 @@
+import { z } from 'zod'
+import { predictLife } from './life-expectancy.ts'
+import { childrenOf, type IdleReason, type LifecycleState } from './state.ts'
+
+/** Events shown in the status API. */
+export const STATUS_EVENTS = 10
+
+/**
+ * The lifecycle part of `GET /status` (AGENT.md §3.3, DESIGN.md §7): lease, balance, children,
+ * what the tick waits for and the last events. Earning and the market say so honestly when they do
+ * not run: no income is ever shown that was not earned.
+ */
+export const LifecycleStatusSchema = z.strictObject({
+  worldNowMs: z.number(),
+  birthMs: z.number(),
+  leaseEndMs: z.number(),
+  spendableSats: z.string().regex(/^\d{1,16}$/),
+  children: z
+    .array(
+      z.strictObject({
+        tree: z.string().max(1000),
+        ip: z.string().max(64).nullable(),
+        provider: z.string().max(64),
+        option: z.string().max(128),
+      }),
+    )
+    .max(10_000),
+  /** Servers paid for and not yet holding a child. */
+  pending: z.number().int().nonnegative(),
+  excludedProviders: z.array(z.string().max(64)).max(1000),
+  idle: z.string().max(64).nullable(),
+  earning: z.literal('not earning'),
+  market: z.literal('no market'),
+  /** AGENT.md §15 from the last price paid; null before the first purchase. Nothing is earned yet, so ρ = 0. */
+  lifeExpectancy: z
+    .strictObject({
+      childrenAffordable: z.string().regex(/^\d{1,16}$/),
+      viable: z.boolean(),
+      daysLeft: z.number(),
+    })
+    .nullable(),
+  events: z
+    .array(z.strictObject({ atMs: z.number(), kind: z.string().max(64), text: z.string().max(2000) }))
+    .max(STATUS_EVENTS),
+})
+
+/** The lifecycle part of the status document. */
+export type LifecycleStatus = z.infer<typeof LifecycleStatusSchema>
+
+function lifeOf(
+  state: LifecycleState,
+  spendableSats: bigint,
+  nowMs: number,
+): LifecycleStatus['lifeExpectancy'] {
+  const lastPrice = state.items.at(-1)?.priceSats
+  if (lastPrice === undefined || lastPrice <= 0n) return null
+  // C = ceil(price · 1.15) (AGENT.md §15): rounds up, a cost is never understated.
+  const replicationCostSats = (lastPrice * 115n + 99n) / 100n
+  const life = predictLife({
+    leaseRemainingMs: state.expirationMs - nowMs,
+    btcSats: spendableSats,
+    mbAvailable: 0n,
+    earnMbPerDay: 0,
+    priceSatPerMb: 0,
+    replicationCostSats,
+  })
+  return {
+    childrenAffordable: life.childrenAffordable.toString(),
+    viable: life.viable,
+    daysLeft: life.daysLeft,
+  }
+}
+
+/** The status of a state snapshot at world time `nowMs`. */
+export function lifecycleStatusOf(
+  state: LifecycleState,
+  spendableSats: bigint,
+  nowMs: number,
+  idle: IdleReason | string | null,
+): LifecycleStatus {
+  return {
+    worldNowMs: nowMs,
+    birthMs: state.birthMs,
+    leaseEndMs: state.expirationMs,
+    spendableSats: spendableSats.toString(),
+    children: childrenOf(state).map((c) => ({
+      tree: c.childTree ?? '',
+      ip: c.ip,
+      provider: c.provider,
+      option: c.option,
+    })),
+    pending: state.items.filter(
+      (i) => i.stage === 'buying' || i.stage === 'bought' || i.stage === 'installing',
+    ).length,
+    excludedProviders: [...state.excludedProviders],
+    idle,
+    earning: 'not earning',
+    market: 'no market',
+    lifeExpectancy: lifeOf(state, spendableSats, nowMs),
+    events: state.events.slice(-STATUS_EVENTS).map((e) => ({ ...e })),
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The tick core's second half: the state after an effect's outcome (AGENT.md §3.4 steps 9–11, §3.5
+ * steps 9–10). Pure.
+ */
+import {
+  BACKOFF_MAX_MS,
+  BACKOFF_MIN_MS,
+  replaceItem,
+  withEvent,
+  type EffectOutcome,
+  type ItemStage,
+  type LifecycleState,
+  type TickPolicy,
+} from './state.ts'
+
+function backoffMs(attempts: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempts, 20))
+}
+
+/** The state after an effect's outcome (at world time `nowMs`). Unknown item ids leave it unchanged. */
+export function applyOutcome(
+  state: LifecycleState,
+  outcome: EffectOutcome,
+  nowMs: number,
+  policy: TickPolicy,
+): LifecycleState {
+  if (outcome.kind === 'heir-paid') {
+    return withEvent(
+      { ...state, heirPaid: true },
+      nowMs,
+      'heir',
+      `remaining coins sent to the heir (${outcome.txid})`,
+    )
+  }
+  const item = state.items.find((i) => i.id === outcome.itemId)
+  if (item === undefined) return state
+  const label = `${item.provider}/${item.option}`
+  switch (outcome.kind) {
+    case 'bought': {
+      const failures = { ...state.providerFailures, [item.provider]: 0 }
+      const next = replaceItem(
+        { ...state, providerFailures: failures },
+        {
+          ...item,
+          stage: 'bought',
+          purchaseId: outcome.purchaseId,
+          txid: outcome.txid,
+          nextTryMs: nowMs,
+          sinceMs: nowMs,
+        },
+      )
+      return withEvent(next, nowMs, 'paid', `paid ${label} (${outcome.txid})`)
+    }
+    case 'buy-failed': {
+      const count = (state.providerFailures[item.provider] ?? 0) + 1
+      const excluded =
+        count >= policy.maxProviderFailures && !state.excludedProviders.includes(item.provider)
+          ? [...state.excludedProviders, item.provider]
+          : state.excludedProviders
+      const next = replaceItem(
+        {
+          ...state,
+          providerFailures: { ...state.providerFailures, [item.provider]: count },
+          excludedProviders: excluded,
+        },
+        { ...item, stage: 'failed' },
+      )
+      return withEvent(next, nowMs, 'buy-failed', `buying ${label} failed: ${outcome.reason}`)
+    }
+    case 'pending':
+      return replaceItem(state, {
+        ...item,
+        attempts: item.attempts + 1,
+        nextTryMs: nowMs + backoffMs(item.attempts),
+      })
+    case 'active':
+      return withEvent(
+        replaceItem(state, { ...item, ip: outcome.ip, attempts: 0, nextTryMs: nowMs }),
+        nowMs,
+        'active',
+        `${label} is active at ${outcome.ip}`,
+      )
+    case 'service-failed':
+      return withEvent(
+        replaceItem(state, { ...item, stage: 'failed' }),
+        nowMs,
+        'service-failed',
+        `${label}: ${outcome.status}`,
+      )
+    case 'installed':
+      return withEvent(
+        replaceItem(state, {
+          ...item,
+          stage: 'installed',
+          childTree: outcome.childTree,
+          childIndex: outcome.childIndex,
+        }),
+        nowMs,
+        'installed',
+        `child ${outcome.childTree} installed on ${item.ip ?? '?'}`,
+      )
+    case 'install-failed': {
+      const attempts = item.attempts + 1
+      const stage: ItemStage = attempts >= policy.maxInstallAttempts ? 'failed' : 'bought'
+      return withEvent(
+        replaceItem(state, { ...item, stage, attempts, nextTryMs: nowMs + backoffMs(attempts) }),
+        nowMs,
+        'install-failed',
+        `installing on ${item.ip ?? '?'} failed (${attempts}): ${outcome.reason}`,
+      )
+    }
+    case 'dowry-paid':
+      return withEvent(
+        replaceItem(state, { ...item, stage: 'dowered' }),
+        nowMs,
+        'dowry',
+        `dowry to ${item.childTree ?? '?'} (${outcome.txid})`,
+      )
+    default: {
+      const never: never = outcome
+      return never
+    }
+  }
+}
+
+/** Marks the in-flight item as installing (journaled before create-child runs). */
+export function startInstall(state: LifecycleState, itemId: string): LifecycleState {
+  const item = state.items.find((i) => i.id === itemId)
+  if (item === undefined || item.stage !== 'bought' || item.ip === null) return state
+  return replaceItem(state, { ...item, stage: 'installing' })
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod'
+import { LifecycleError } from './errors.ts'
+import type { LifecycleState } from './state.ts'
+
+/** The lifecycle state's JSON form (bigints as decimal strings); our own format, so unknown keys are refused. */
+const SatsSchema = z.string().regex(/^\d{1,16}$/)
+
+const ItemSchema = z.strictObject({
+  id: z.string().regex(/^p\d{1,9}$/),
+  provider: z.string().min(1).max(64),
+  option: z.string().min(1).max(128),
+  priceSats: SatsSchema,
+  stage: z.enum(['buying', 'bought', 'installing', 'installed', 'dowered', 'failed']),
+  purchaseId: z.string().max(200).nullable(),
+  txid: z.string().max(200).nullable(),
+  ip: z.string().max(64).nullable(),
+  childTree: z.string().max(1000).nullable(),
+  childIndex: z.number().int().min(0).nullable(),
+  attempts: z.number().int().min(0),
+  nextTryMs: z.number().finite(),
+  sinceMs: z.number().finite(),
+})
+
+const StateSchema = z.strictObject({
+  version: z.literal(1),
+  birthMs: z.number().finite(),
+  expirationMs: z.number().finite(),
+  items: z.array(ItemSchema).max(100_000),
+  excludedProviders: z.array(z.string().max(64)).max(1000),
+  providerFailures: z.record(z.string().max(64), z.number().int().min(0)),
+  heirPaid: z.boolean(),
+  events: z.array(
+    z.strictObject({ atMs: z.number().finite(), kind: z.string().max(64), text: z.string().max(2000) }),
+  ),
+})
+
+/** The JSON form of a lifecycle state. */
+export function serializeLifecycle(state: LifecycleState): string {
+  return JSON.stringify({
+    ...state,
+    items: state.items.map((i) => ({ ...i, priceSats: i.priceSats.toString() })),
+  })
+}
+
+/**
+ * Parses a stored lifecycle state.
+ *
+ * @throws LifecycleError LIFECYCLE_STATE_MALFORMED
+ */
+export function parseLifecycle(text: string): LifecycleState {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw new LifecycleError(
+      'LIFECYCLE_STATE_MALFORMED',
+      `lifecycle state is not JSON: ${String(err)}`,
+      {},
+      { cause: err },
+    )
+  }
+  const parsed = StateSchema.safeParse(json)
+  if (!parsed.success) {
+    throw new LifecycleError(
+      'LIFECYCLE_STATE_MALFORMED',
+      `lifecycle state is malformed: ${parsed.error.message}`,
+      {
+        issues: parsed.error.issues,
+      },
+    )
+  }
+  return { ...parsed.data, items: parsed.data.items.map((i) => ({ ...i, priceSats: BigInt(i.priceSats) })) }
+}

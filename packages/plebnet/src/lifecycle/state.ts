@@ -1,0 +1,154 @@
+/**
+ * The agent's lifecycle state (AGENT.md §5.1): bought servers and where each stands, provider
+ * exclusions, the heir flag and recent events; plus what the tick core takes and returns. Types and
+ * small pure helpers only.
+ */
+
+/** Where one bought server stands. */
+export type ItemStage = 'buying' | 'bought' | 'installing' | 'installed' | 'dowered' | 'failed'
+
+/** One server the agent bought (or is buying) for a child (AGENT.md §5.1 `bought`/`installing`/`installed`). */
+export interface PurchaseItem {
+  /** Stable id: `p<n>` in order of intent. */
+  readonly id: string
+  readonly provider: string
+  readonly option: string
+  readonly priceSats: bigint
+  readonly stage: ItemStage
+  /** cloudomate's purchase id once paid. */
+  readonly purchaseId: string | null
+  readonly txid: string | null
+  readonly ip: string | null
+  /** The child's tree path once installed. */
+  readonly childTree: string | null
+  /** Index of the child in the family key tree (the dowry goes to its wallet). */
+  readonly childIndex: number | null
+  readonly attempts: number
+  /** World ms before which the item is not tried again (per-item backoff, §3.5 step 1). */
+  readonly nextTryMs: number
+  readonly sinceMs: number
+}
+
+/** One line of the agent's recent history, shown by the status API. */
+export interface LifeEvent {
+  readonly atMs: number
+  readonly kind: string
+  readonly text: string
+}
+
+/** The agent's lifecycle state (AGENT.md §5.1, in `state.sqlite`). */
+export interface LifecycleState {
+  readonly version: 1
+  readonly birthMs: number
+  readonly expirationMs: number
+  readonly items: readonly PurchaseItem[]
+  readonly excludedProviders: readonly string[]
+  readonly providerFailures: Readonly<Record<string, number>>
+  /** Set once the remaining coins went to the heir (§3.6); the agent buys nothing after. */
+  readonly heirPaid: boolean
+  readonly events: readonly LifeEvent[]
+}
+
+/** An offer the shell priced this tick (offer + VPN + fee, integer sats). */
+export interface PricedOffer {
+  readonly provider: string
+  readonly option: string
+  readonly priceSats: bigint
+}
+
+/** Tunables of the core, from the config. */
+export interface TickPolicy {
+  /** Sweep to the heir when the lease has less than this left (`lease.sweep_before`, ms). */
+  readonly sweepBeforeMs: number
+  /** Stop buying when the lease has less than this left (`lease.liquidate_before`, ms). */
+  readonly stopBuyingBeforeMs: number
+  /** Give up installing after this many attempts (`install.max_attempts`). */
+  readonly maxInstallAttempts: number
+  /** Percent of the spendable balance given to a newly installed child. */
+  readonly dowryPercent: bigint
+  /** Consecutive failures before a provider is excluded (`purchase.max_consecutive_failures`). */
+  readonly maxProviderFailures: number
+  /** Coins kept back for fees when paying (sats). */
+  readonly feeReserveSats: bigint
+}
+
+/** What the shell observed this tick. */
+export interface TickInputs {
+  readonly nowMs: number
+  readonly spendableSats: bigint
+  /** The offer the core should buy next (chosen by the learning shell), or undefined when none fits. */
+  readonly chosen: PricedOffer | undefined
+  /** Whether somewhere to send the remaining coins is known (a child, the parent or `btc_global`). */
+  readonly hasHeir: boolean
+}
+
+/** The one effect the shell runs this step. */
+export type TickEffect =
+  | { readonly kind: 'buy'; readonly itemId: string }
+  | { readonly kind: 'check-active'; readonly itemId: string }
+  | { readonly kind: 'install'; readonly itemId: string }
+  | { readonly kind: 'dowry'; readonly itemId: string; readonly amountSats: bigint }
+  | { readonly kind: 'pay-heir'; readonly amountSats: bigint }
+  | { readonly kind: 'idle'; readonly reason: IdleReason }
+
+/** Why the tick has nothing to do (status shows it). */
+export type IdleReason = 'NO_OFFER' | 'FUNDS_LOW' | 'WAITING' | 'LEASE_ENDING' | 'DONE'
+
+/** The result of running an effect, fed back to {@link applyOutcome}. */
+export type EffectOutcome =
+  | { readonly kind: 'bought'; readonly itemId: string; readonly purchaseId: string; readonly txid: string }
+  | { readonly kind: 'buy-failed'; readonly itemId: string; readonly reason: string }
+  | { readonly kind: 'pending'; readonly itemId: string; readonly status: string }
+  | { readonly kind: 'active'; readonly itemId: string; readonly ip: string }
+  | { readonly kind: 'service-failed'; readonly itemId: string; readonly status: string }
+  | {
+      readonly kind: 'installed'
+      readonly itemId: string
+      readonly childTree: string
+      readonly childIndex: number
+    }
+  | { readonly kind: 'install-failed'; readonly itemId: string; readonly reason: string }
+  | { readonly kind: 'dowry-paid'; readonly itemId: string; readonly txid: string }
+  | { readonly kind: 'heir-paid'; readonly txid: string }
+
+/** A decision: the state to journal before running `effect`. */
+export interface TickStep {
+  readonly state: LifecycleState
+  readonly effect: TickEffect
+}
+
+/** Activation polls back off from 1 world minute, doubling to at most 2 world hours (§3.5 step 1). */
+export const BACKOFF_MIN_MS = 60_000
+/** The cap of the per-item backoff (AGENT.md §3.5: 2 h). */
+export const BACKOFF_MAX_MS = 7_200_000
+/** Events kept in the state (the status API shows them). */
+export const MAX_EVENTS = 50
+
+/** A fresh agent born at `nowMs` with a lease of `leaseMs`. */
+export function initialLifecycle(nowMs: number, leaseMs: number): LifecycleState {
+  return {
+    version: 1,
+    birthMs: nowMs,
+    expirationMs: nowMs + leaseMs,
+    items: [],
+    excludedProviders: [],
+    providerFailures: {},
+    heirPaid: false,
+    events: [],
+  }
+}
+
+/** The state with one more event (the oldest beyond {@link MAX_EVENTS} dropped). */
+export function withEvent(state: LifecycleState, atMs: number, kind: string, text: string): LifecycleState {
+  return { ...state, events: [...state.events, { atMs, kind, text }].slice(-MAX_EVENTS) }
+}
+
+/** The state with `item` replacing the item of the same id. */
+export function replaceItem(state: LifecycleState, item: PurchaseItem): LifecycleState {
+  return { ...state, items: state.items.map((i) => (i.id === item.id ? item : i)) }
+}
+
+/** Children the agent installed, newest last (the heir is the newest living one). */
+export function childrenOf(state: LifecycleState): readonly PurchaseItem[] {
+  return state.items.filter((i) => i.childTree !== null)
+}

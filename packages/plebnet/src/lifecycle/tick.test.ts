@@ -1,0 +1,175 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { applyOutcome, startInstall } from './outcome.ts'
+import {
+  initialLifecycle,
+  type EffectOutcome,
+  type LifecycleState,
+  type TickEffect,
+  type TickInputs,
+  type TickPolicy,
+} from './state.ts'
+import { decideTick } from './tick.ts'
+
+const DAY_MS = 86_400_000
+const POLICY: TickPolicy = {
+  sweepBeforeMs: 3_600_000,
+  stopBuyingBeforeMs: DAY_MS,
+  maxInstallAttempts: 5,
+  dowryPercent: 50n,
+  maxProviderFailures: 3,
+  feeReserveSats: 5_000n,
+}
+const OFFER = { provider: 'bluecloud', option: 'Starter', priceSats: 20_000n }
+
+function inputs(nowMs: number, spendableSats: bigint, extra: Partial<TickInputs> = {}): TickInputs {
+  return { nowMs, spendableSats, chosen: OFFER, hasHeir: false, ...extra }
+}
+
+describe('decideTick', () => {
+  it('journals a purchase intent and buys when the wallet covers the price', () => {
+    const step = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(1000, 100_000n), POLICY)
+    expect(step.effect).toEqual({ kind: 'buy', itemId: 'p0' })
+    expect(step.state.items).toHaveLength(1)
+    expect(step.state.items[0]?.stage).toBe('buying')
+  })
+
+  it('waits when the wallet cannot cover price and fee reserve', () => {
+    const step = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(1000, 24_999n), POLICY)
+    expect(step.effect).toEqual({ kind: 'idle', reason: 'FUNDS_LOW' })
+    expect(step.state.items).toHaveLength(0)
+  })
+
+  it('resumes an unfinished purchase instead of starting a second one', () => {
+    const first = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(1000, 100_000n), POLICY)
+    const again = decideTick(first.state, inputs(2000, 100_000n), POLICY)
+    expect(again.effect).toEqual({ kind: 'buy', itemId: 'p0' })
+    expect(again.state.items).toHaveLength(1)
+  })
+
+  it('walks bought → active → installing → installed → dowered', () => {
+    let s = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(0, 100_000n), POLICY).state
+    s = applyOutcome(s, { kind: 'bought', itemId: 'p0', purchaseId: 'x', txid: 'a'.repeat(64) }, 10, POLICY)
+    expect(decideTick(s, inputs(10, 70_000n), POLICY).effect).toEqual({ kind: 'check-active', itemId: 'p0' })
+    s = applyOutcome(s, { kind: 'pending', itemId: 'p0', status: 'Pending' }, 10, POLICY)
+    expect(decideTick(s, inputs(20, 70_000n), POLICY).effect).toEqual({ kind: 'idle', reason: 'WAITING' })
+    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 60_010, POLICY)
+    expect(decideTick(s, inputs(60_010, 70_000n), POLICY).effect).toEqual({ kind: 'install', itemId: 'p0' })
+    s = startInstall(s, 'p0')
+    expect(decideTick(s, inputs(60_020, 70_000n), POLICY).effect).toEqual({ kind: 'install', itemId: 'p0' })
+    s = applyOutcome(s, { kind: 'installed', itemId: 'p0', childTree: 'a.0', childIndex: 0 }, 60_030, POLICY)
+    expect(decideTick(s, inputs(60_030, 70_000n), POLICY).effect).toEqual({
+      kind: 'dowry',
+      itemId: 'p0',
+      amountSats: 32_500n,
+    })
+    s = applyOutcome(s, { kind: 'dowry-paid', itemId: 'p0', txid: 'b'.repeat(64) }, 60_040, POLICY)
+    expect(s.items[0]?.stage).toBe('dowered')
+    expect(decideTick(s, inputs(60_040, 30_000n), POLICY).effect).toEqual({ kind: 'buy', itemId: 'p1' })
+  })
+
+  it('excludes a provider after its third consecutive failure', () => {
+    let s = initialLifecycle(0, 30 * DAY_MS)
+    for (let n = 0; n < 3; n++) {
+      const step = decideTick(s, inputs(n, 100_000n), POLICY)
+      s = applyOutcome(step.state, { kind: 'buy-failed', itemId: `p${n}`, reason: 'SHOP' }, n, POLICY)
+    }
+    expect(s.excludedProviders).toEqual(['bluecloud'])
+  })
+
+  it('stops buying in the last day and sends the rest to the heir in the last hour', () => {
+    const s = initialLifecycle(0, 30 * DAY_MS)
+    expect(decideTick(s, inputs(30 * DAY_MS - DAY_MS + 1, 100_000n), POLICY).effect).toEqual({
+      kind: 'idle',
+      reason: 'LEASE_ENDING',
+    })
+    const late = 30 * DAY_MS - 60_000
+    expect(decideTick(s, inputs(late, 100_000n), POLICY).effect).toEqual({
+      kind: 'idle',
+      reason: 'LEASE_ENDING',
+    })
+    expect(decideTick(s, inputs(late, 100_000n, { hasHeir: true }), POLICY).effect).toEqual({
+      kind: 'pay-heir',
+      amountSats: 95_000n,
+    })
+    const paid = applyOutcome(s, { kind: 'heir-paid', txid: 'c'.repeat(64) }, late, POLICY)
+    expect(decideTick(paid, inputs(late, 0n, { hasHeir: true }), POLICY).effect).toEqual({
+      kind: 'idle',
+      reason: 'DONE',
+    })
+  })
+})
+
+/** A model run: random outcomes for whatever the core asks, with random "crashes" that replay the last decision. */
+const outcomeFor = (effect: TickEffect, pick: number, now: number): EffectOutcome | undefined => {
+  switch (effect.kind) {
+    case 'buy':
+      return pick % 3 === 0
+        ? { kind: 'buy-failed', itemId: effect.itemId, reason: 'X' }
+        : { kind: 'bought', itemId: effect.itemId, purchaseId: `id${now}`, txid: 'd'.repeat(64) }
+    case 'check-active':
+      return pick % 2 === 0
+        ? { kind: 'pending', itemId: effect.itemId, status: 'Pending' }
+        : { kind: 'active', itemId: effect.itemId, ip: '10.77.0.9' }
+    case 'install':
+      return pick % 4 === 0
+        ? { kind: 'install-failed', itemId: effect.itemId, reason: 'SSH' }
+        : { kind: 'installed', itemId: effect.itemId, childTree: `r.${now}`, childIndex: now }
+    case 'dowry':
+      return { kind: 'dowry-paid', itemId: effect.itemId, txid: 'e'.repeat(64) }
+    case 'pay-heir':
+      return { kind: 'heir-paid', txid: 'f'.repeat(64) }
+    case 'idle':
+      return undefined
+  }
+}
+
+describe('the lifecycle state machine (model-based)', () => {
+  it('never has two purchases in flight, never re-buys or re-installs a finished item, and never buys after the heir was paid', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            pick: fc.nat(11),
+            crash: fc.boolean(),
+            advanceMs: fc.integer({ min: 0, max: 4 * 3_600_000 }),
+            funds: fc.bigInt({ min: 0n, max: 200_000n }),
+          }),
+          {
+            maxLength: 120,
+          },
+        ),
+        (script) => {
+          let s: LifecycleState = initialLifecycle(0, 10 * DAY_MS)
+          let now = 0
+          const finished = new Set<string>()
+          for (const { pick, crash, advanceMs, funds } of script) {
+            now += advanceMs
+            const itemsBefore = s.items.length
+            const step = decideTick(s, inputs(now, funds, { hasHeir: pick % 2 === 0 }), POLICY)
+            if (s.heirPaid) expect(step.state.items.length).toBe(itemsBefore)
+            s = step.state
+            const effect = step.effect
+            if (effect.kind === 'buy' || effect.kind === 'install')
+              expect(finished.has(effect.itemId)).toBe(false)
+            if (effect.kind === 'dowry') expect(effect.amountSats).toBeLessThanOrEqual(funds)
+            if (effect.kind === 'install') s = startInstall(s, effect.itemId)
+            if (crash) continue // the effect's outcome was lost; the journaled state is replayed next time
+            const outcome = outcomeFor(effect, pick, now)
+            if (outcome === undefined) continue
+            s = applyOutcome(s, outcome, now, POLICY)
+            for (const i of s.items)
+              if (i.stage === 'installed' || i.stage === 'dowered' || i.stage === 'failed') finished.add(i.id)
+            const inFlight = s.items.filter((i) => i.stage === 'buying' || i.stage === 'installing')
+            expect(inFlight.length).toBeLessThanOrEqual(1)
+            const open = s.items.filter(
+              (i) => i.stage === 'buying' || i.stage === 'bought' || i.stage === 'installing',
+            )
+            expect(open.length).toBeLessThanOrEqual(1)
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+})

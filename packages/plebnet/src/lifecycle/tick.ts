@@ -1,0 +1,95 @@
+/**
+ * The check tick's pure core (AGENT.md §3.3–3.6): from a state snapshot and what the shell observed,
+ * decide the next effect (`outcome.ts` gives the state after it). The shell journals the state
+ * (with the effect's intent) before it runs the effect, so a crash at any point resumes the same
+ * item: a purchase is resumed through cloudomate's journal, an install through create-child's
+ * per-IP record, a dowry or heir payment through the wallet's purpose journal. Nothing here reads a
+ * clock or does I/O.
+ */
+import {
+  withEvent,
+  type LifecycleState,
+  type PurchaseItem,
+  type TickInputs,
+  type TickPolicy,
+  type TickStep,
+} from './state.ts'
+
+/** Items whose money is spent or promised and whose child is not installed yet. */
+function openItems(state: LifecycleState): readonly PurchaseItem[] {
+  return state.items.filter((i) => i.stage !== 'dowered' && i.stage !== 'failed')
+}
+
+/**
+ * Decides the next effect. Order: an unfinished intent first (resume, never start a second
+ * purchase beside it), then the end of lease, then installs/dowries of bought servers, then a new
+ * purchase. At most one purchase is open at a time, so a child is fully handed over before the
+ * next one is bought.
+ */
+export function decideTick(state: LifecycleState, inputs: TickInputs, policy: TickPolicy): TickStep {
+  const now = inputs.nowMs
+  const leaseLeftMs = state.expirationMs - now
+  const inFlight = state.items.find((i) => i.stage === 'buying' || i.stage === 'installing')
+  if (inFlight !== undefined) {
+    return {
+      state,
+      effect:
+        inFlight.stage === 'buying'
+          ? { kind: 'buy', itemId: inFlight.id }
+          : { kind: 'install', itemId: inFlight.id },
+    }
+  }
+  if (leaseLeftMs < policy.sweepBeforeMs) {
+    if (state.heirPaid) return { state, effect: { kind: 'idle', reason: 'DONE' } }
+    if (inputs.hasHeir && inputs.spendableSats > policy.feeReserveSats) {
+      return { state, effect: { kind: 'pay-heir', amountSats: inputs.spendableSats - policy.feeReserveSats } }
+    }
+    return { state, effect: { kind: 'idle', reason: 'LEASE_ENDING' } }
+  }
+  for (const item of openItems(state)) {
+    if (item.stage === 'installed') {
+      const amountSats = ((inputs.spendableSats - policy.feeReserveSats) * policy.dowryPercent) / 100n // rounds down: never promise more than held
+      if (amountSats <= 0n) continue
+      return { state, effect: { kind: 'dowry', itemId: item.id, amountSats } }
+    }
+    if (item.nextTryMs > now) continue
+    if (item.stage === 'bought') {
+      return {
+        state,
+        effect:
+          item.ip === null ? { kind: 'check-active', itemId: item.id } : { kind: 'install', itemId: item.id },
+      }
+    }
+  }
+  if (openItems(state).some((i) => i.stage !== 'installed'))
+    return { state, effect: { kind: 'idle', reason: 'WAITING' } }
+  if (leaseLeftMs < policy.stopBuyingBeforeMs)
+    return { state, effect: { kind: 'idle', reason: 'LEASE_ENDING' } }
+  const offer = inputs.chosen
+  if (offer === undefined) return { state, effect: { kind: 'idle', reason: 'NO_OFFER' } }
+  if (inputs.spendableSats < offer.priceSats + policy.feeReserveSats) {
+    return { state, effect: { kind: 'idle', reason: 'FUNDS_LOW' } }
+  }
+  const item: PurchaseItem = {
+    id: `p${state.items.length}`,
+    provider: offer.provider,
+    option: offer.option,
+    priceSats: offer.priceSats,
+    stage: 'buying',
+    purchaseId: null,
+    txid: null,
+    ip: null,
+    childTree: null,
+    childIndex: null,
+    attempts: 0,
+    nextTryMs: now,
+    sinceMs: now,
+  }
+  const next = withEvent(
+    { ...state, items: [...state.items, item] },
+    now,
+    'buy',
+    `buying ${offer.provider}/${offer.option} for ${offer.priceSats} sats`,
+  )
+  return { state: next, effect: { kind: 'buy', itemId: item.id } }
+}

@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Logger, Rng } from '@dolly/base'
+import { createSystemClock } from '@dolly/base'
+import {
+  createKeystore,
+  deriveAccount,
+  deriveAddress,
+  deriveChildRoot,
+  keystoreAccount,
+  readKeystoreFile,
+  unlockKeystore,
+  writeKeystoreFile,
+} from '@dolly/wallet'
+import { GenesisError } from '../errors.ts'
+import type { HostProvisioner, WorldHost } from '../../hosts/index.ts'
+import type { WorldState } from '../../runtime/world-state.ts'
+import { genesisConfigText, type GenesisConfigOptions } from '../genesis-config.ts'
+
+/** Tree path of the operator's root: the genesis agent is `dolly.0`, its children `dolly.0.N`. */
+export const OPERATOR_TREE = 'dolly'
+/** Real ms create-child may take for the genesis host (copy of the runtime and the app). */
+const CREATE_CHILD_TIMEOUT_MS = 600_000
+
+/** What genesis needs from the running world. */
+export interface GenesisDeps {
+  readonly provisioner: HostProvisioner
+  readonly chain: {
+    faucet(address: string, amountSats: bigint): Promise<string>
+    mine(blocks: number): Promise<string[]>
+  }
+  readonly log: Logger
+  readonly rng: Rng
+}
+
+/** Options of one genesis. */
+export interface GenesisOptions extends Omit<GenesisConfigOptions, 'walletPassword'> {
+  readonly worldDir: string
+  readonly state: WorldState
+  /** The repository whose `plebnet` the operator runs (and the genesis agent copies). */
+  readonly repoDir: string
+  /** The bootstrap coins (sats) the faucet pays the genesis agent. */
+  readonly fundSats: bigint
+}
+
+/** The genesis agent, installed and funded. */
+export interface GenesisResult {
+  readonly operatorHome: string
+  readonly host: { readonly id: string; readonly ip: string }
+  readonly tree: string
+  readonly address: string
+  readonly fundTxid: string
+}
+
+function runPlebnet(
+  repoDir: string,
+  home: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<string> {
+  const bin = join(repoDir, 'packages', 'plebnet', 'bin', 'plebnet.js')
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, '--home', home, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, ...env },
+      timeout: CREATE_CHILD_TIMEOUT_MS,
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')))
+    child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code === 0) resolve(out)
+      else
+        reject(
+          new GenesisError(
+            'WORLD_GENESIS_FAILED',
+            `plebnet ${args[0] ?? ''} exited ${code}: ${(err || out).slice(-2000)}`,
+            {
+              args: args.slice(0, 1),
+            },
+          ),
+        )
+    })
+  })
+}
+
+/**
+ * The original's first node, by hand (DESIGN.md §6): an operator root with a world wallet and the
+ * family's config, one host provisioned from the operator side, `plebnet create-child` run on it,
+ * and the genesis agent's wallet (derived from the operator's family key tree) funded by the faucet.
+ *
+ * @throws GenesisError WORLD_GENESIS_FAILED; WORLD_GENESIS_INVALID in a world without hosts
+ */
+export async function runGenesis(deps: GenesisDeps, options: GenesisOptions): Promise<GenesisResult> {
+  const log = deps.log.child({ component: 'genesis' })
+  const walletPassword = Buffer.from(deps.rng.bytes(18)).toString('base64url')
+  const config = genesisConfigText(options.state, { ...options, walletPassword })
+  if (config === undefined) {
+    throw new GenesisError(
+      'WORLD_GENESIS_INVALID',
+      'genesis needs a world with hosts and shops (--providers ≥ 1)',
+      {},
+    )
+  }
+  const home = join(options.worldDir, 'operator', `genesis-${Buffer.from(deps.rng.bytes(4)).toString('hex')}`)
+  await mkdir(home, { recursive: true, mode: 0o700 })
+  await writeFile(join(home, 'plebnet_setup.cfg'), config, { mode: 0o600 })
+  const { document } = await createKeystore(
+    { rng: deps.rng, clock: createSystemClock() },
+    { network: 'world', passphrase: walletPassword, kdf: { n: 16384, r: 8, p: 1 } },
+  )
+  await writeKeystoreFile(join(home, 'wallet.json'), document)
+  const env = { PLEBNET_WALLET_PASSPHRASE: walletPassword }
+  await runPlebnet(options.repoDir, home, ['setup', '--no-service', '--tree', OPERATOR_TREE, '--json'], env)
+  const rootPassword = Buffer.from(deps.rng.bytes(18)).toString('base64url')
+  const host: WorldHost = await deps.provisioner.create({ hostname: 'genesis', rootPassword })
+  log.info('genesis.host', { id: host.id, ip: host.ip })
+  let report: { tree: string; index: number }
+  try {
+    const out = await runPlebnet(
+      options.repoDir,
+      home,
+      ['create-child', '-i', host.ip, '-p', rootPassword, '--self', '--json'],
+      env,
+    )
+    report = JSON.parse(out) as { tree: string; index: number }
+  } catch (err) {
+    await host.destroy()
+    throw err
+  }
+  const unlocked = await unlockKeystore(await readKeystoreFile(join(home, 'wallet.json')), walletPassword)
+  const { params } = keystoreAccount(document)
+  const address = deriveAddress(
+    deriveAccount(deriveChildRoot(unlocked.root, report.index), params),
+    params,
+    0,
+    0,
+  ).address
+  const fundTxid = await deps.chain.faucet(address, options.fundSats)
+  await deps.chain.mine(1)
+  log.info('genesis.funded', { tree: report.tree, address, fundSats: options.fundSats })
+  return { operatorHome: home, host: { id: host.id, ip: host.ip }, tree: report.tree, address, fundTxid }
+}

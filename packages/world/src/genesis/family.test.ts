@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import type { AgentStatus } from '@dolly/plebnet'
+import { renderFamily, updateCensus } from './family.ts'
+
+function status(
+  tree: string,
+  parentTree: string | null,
+  children: { tree: string; provider: string }[] = [],
+): AgentStatus {
+  return {
+    format: 'dolly-status',
+    version: 1,
+    publicKey: tree
+      .replaceAll('.', '')
+      .padEnd(64, 'a')
+      .slice(0, 64)
+      .replace(/[^0-9a-f]/g, 'b'),
+    tree,
+    parentTree,
+    parentPublicKey: null,
+    hostIp: '10.77.1.2',
+    genome: null,
+    testnet: false,
+    exitNode: false,
+    softwareVersion: '0.1.0',
+    startedAtMs: 0,
+    heartbeatAtMs: 0,
+    heartbeats: 1,
+    lifecycle: {
+      worldNowMs: 0,
+      birthMs: 0,
+      leaseEndMs: 86_400_000,
+      spendableSats: '50000',
+      children: children.map((c) => ({ ...c, ip: '10.77.1.9', option: 'Starter' })),
+      pending: 0,
+      excludedProviders: [],
+      idle: 'WAITING',
+      earning: 'not earning',
+      market: 'no market',
+      lifeExpectancy: null,
+      events: [{ atMs: 0, kind: 'paid', text: 'paid pulsevps/Starter' }],
+    },
+  }
+}
+
+describe('family census', () => {
+  it('names providers from the parents, marks the genesis host as the operator’s, and keeps dead agents', () => {
+    const first = updateCensus(
+      [],
+      [
+        {
+          ip: '10.77.1.3',
+          status: status('dolly.0', 'dolly', [{ tree: 'dolly.0.0', provider: 'pulsevps' }]),
+        },
+        { ip: '10.77.1.4', status: status('dolly.0.0', 'dolly.0') },
+      ],
+    )
+    expect(first.map((a) => [a.tree, a.provider, a.alive])).toEqual([
+      ['dolly.0', 'operator', true],
+      ['dolly.0.0', 'pulsevps', true],
+    ])
+    const later = updateCensus(first, [{ ip: '10.77.1.3', status: status('dolly.0', 'dolly') }])
+    expect(later.map((a) => [a.tree, a.provider, a.alive])).toEqual([
+      ['dolly.0', 'operator', true],
+      ['dolly.0.0', 'pulsevps', false],
+    ])
+    expect(renderFamily(later)).toMatchInlineSnapshot(`
+      "family: 1 alive, 1 dead, 2 generation(s)
+      ● dolly.0        10.77.1.3    operator   0.00050000 BTC  lease  24.0 h  paid: paid pulsevps/Starter
+        ✝ dolly.0.0      10.77.1.4    pulsevps   0.00050000 BTC  lease  24.0 h  paid: paid pulsevps/Starter"
+    `)
+  })
+})

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { readAgentConfig } from '@dolly/plebnet'
+import type { WorldState } from '../runtime/world-state.ts'
+import { genesisConfigText } from './genesis-config.ts'
+
+const STATE: WorldState = {
+  version: 1,
+  pid: 1,
+  startedAtRealMs: 1000,
+  timeScale: { scale: 3600, epochRealMs: 1000, epochWorldMs: 1000 },
+  blockIntervalWorldMs: 600_000,
+  chain: { rpcUrl: 'http://127.0.0.1:1/', rpcUser: 'u', rpcPassword: 'p w', dataDir: '/x', pid: 2 },
+  controlUrl: 'http://127.0.0.1:2/',
+  providers: [
+    { name: 'bluecloud', kind: 'whmcs', url: 'http://10.77.1.1:4001/' },
+    { name: 'sporestack', kind: 'sporestack', url: 'http://10.77.1.1:4005/' },
+  ],
+  network: {
+    bridge: 'dollybr1',
+    gatewayIp: '10.77.1.1',
+    subnetCidr: '10.77.1.0/24',
+    internetIp: '10.78.1.1',
+    hostRpcUrl: 'http://10.77.1.1:18443/',
+  },
+}
+
+describe('the family config genesis writes', () => {
+  it('is read back by the agent as the world’s chain, WHMCS shops and clock', () => {
+    const text = genesisConfigText(STATE, { walletPassword: 'pw', leaseS: 600 })
+    const config = readAgentConfig(text ?? '')
+    expect(config.world?.chainBackend).toBe('http://u:p%20w@10.77.1.1:18443/')
+    expect(config.world?.shops).toEqual([{ name: 'bluecloud', url: 'http://10.77.1.1:4001/' }])
+    expect(config.world?.timeScale).toEqual(STATE.timeScale)
+    expect(config.leaseMs).toBe(600_000)
+  })
+
+  it('is undefined for a world without hosts', () => {
+    const { network: _network, ...chainOnly } = STATE
+    expect(genesisConfigText(chainOnly, { walletPassword: 'pw' })).toBeUndefined()
+  })
+})

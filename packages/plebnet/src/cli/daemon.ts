@@ -22,6 +22,7 @@ import { ReplicationError } from '../replication/errors.ts'
 import { loadAgentConfig } from '../lifecycle/adapters/agent-runtime.ts'
 import { runTick } from '../lifecycle/adapters/run-tick.ts'
 import { createTickComponent } from '../lifecycle/adapters/tick-component.ts'
+import { createLedgerComponent } from '../ledger/adapters/ledger-component.ts'
 import type { LifecycleStatus } from '../lifecycle/lifecycle-status.ts'
 import {
   bootstrapFromContacts,
@@ -113,7 +114,12 @@ export async function buildDaemon(
   // The lifecycle tick runs where the agent knows a world to buy in (AGENT.md §3.2); world time paces it.
   const env = options.env ?? {}
   const config = await loadAgentConfig(options.home, env)
-  const components: DaemonComponent[] = [network]
+  // The ledger serves signing and crawls over the network's libp2p node, so it starts after it.
+  const ledger = createLedgerComponent(
+    { clock: deps.clock, log: deps.log, identity, transport: () => network.ledgerTransport() },
+    { home: options.home },
+  )
+  const components: DaemonComponent[] = [network, ledger]
   let lifecycleStatus: (() => LifecycleStatus | undefined) | undefined
   if (config.world !== undefined) {
     const home = options.home

@@ -136,5 +136,9 @@ describe('three plebnet daemons on loopback', () => {
     expect(peers.code).toBe(0)
     expect(peers.out).toContain('plebbot1')
     expect(peers.out).toContain('plebbot3')
-  }, 150_000)
+    // Each daemon serves the ledger protocol over the overlay: another agent can crawl its chain.
+    const crawl = await plebnet(h2, ['ledger', 'crawl', converged?.[0]?.id ?? '', '--json'])
+    expect(crawl.code, crawl.out).toBe(0)
+    expect(JSON.parse(crawl.out)).toMatchObject({ peer: converged?.[0]?.id, received: 0, rejected: [] })
+  }, 180_000)
 })

@@ -49,7 +49,9 @@ describe('Mullvad-like VPN of the world', () => {
   })
 
   it('buys a month, pays once, and gets a WireGuard config whose key the endpoint knows', async () => {
-    const clock = createSystemClock()
+    // The buyer reads the account's expiry in world time, so it must use the world's clock: with the
+    // machine's clock an unpaid account (expiry = world now, far ahead) would look active.
+    const clock = h.worldClock
     const rng = createCryptoRng()
     const wallet = h.openWallet()
     await h.chain.faucet((await wallet.receiveAddress()).address, 10_000_000n)
@@ -77,9 +79,9 @@ describe('Mullvad-like VPN of the world', () => {
     expect(outcome.kind).toBe('paid')
     const account = (await deps.accounts.load(outcome.purchaseId))!
     const config = await activateVpn(deps, driver, account, {
-      firstDelayMs: 200,
-      maxDelayMs: 1_000,
-      timeoutMs: 60_000,
+      firstDelayMs: 200 * SCALE,
+      maxDelayMs: 1_000 * SCALE,
+      timeoutMs: 60_000 * SCALE,
     })
     const wg = config.wireguard!
     expect(wg.peer.endpoint).toBe(endpoint.endpoint)

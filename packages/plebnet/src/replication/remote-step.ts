@@ -13,7 +13,11 @@ export interface StepRunner {
 
 /** The error of a step whose script exited non-zero, with the tail of its output. */
 export function remoteFailed(step: string, result: RemoteResult, hint: string): ReplicationError {
-  const tail = `${result.stderr}\n${result.stdout}`.trim().split('\n').slice(-8).join('\n')
+  const lines = `${result.stderr}\n${result.stdout}`.trim().split('\n')
+  // A Node stack trace buries the reason above its frames: keep the first error line besides the tail.
+  const reason = lines.find((l) => /Error|error:/.test(l) && !/^\s+at /.test(l))
+  const last = lines.slice(-8)
+  const tail = (reason !== undefined && !last.includes(reason) ? [reason, '…', ...last] : last).join('\n')
   return new ReplicationError(
     step === 'setup' ? 'REPLICATION_SETUP_FAILED' : 'REPLICATION_REMOTE_FAILED',
     `step ${step} failed on the child (exit ${result.exitCode}): ${tail.slice(0, 1500)}; ${hint}`,

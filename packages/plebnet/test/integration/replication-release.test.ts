@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMemoryLogger } from '@dolly/base'
@@ -22,7 +22,9 @@ describe('plebnet create-child --release from the world release server', () => {
     home = await mkdtemp(join(tmpdir(), 'dolly-parent-rel-'))
     repo = await mkdtemp(join(tmpdir(), 'dolly-release-repo-'))
     await cp(join(REPO_ROOT, 'package.json'), join(repo, 'package.json'))
-    for (const pkg of ['base', 'wallet', 'plebnet']) {
+    // Every package the agent runs (all but the world, which agents never import).
+    const agentPackages = (await readdir(join(REPO_ROOT, 'packages'))).filter((p) => p !== 'world')
+    for (const pkg of agentPackages) {
       await cp(join(REPO_ROOT, 'packages', pkg), join(repo, 'packages', pkg), {
         recursive: true,
         filter: (src) => !src.includes('node_modules'),

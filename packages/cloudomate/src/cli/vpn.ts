@@ -2,7 +2,7 @@
 import { emit, formatBtc, type CliIo } from '@dolly/base'
 import { networkParams } from '@dolly/wallet'
 import type { Command } from 'commander'
-import { iniValue, parseIni, type Ini } from '../config.ts'
+import { iniValue, type Ini } from '../config.ts'
 import { CloudomateError } from '../errors.ts'
 import type { Currency } from '../model.ts'
 import { formatCents } from '../price.ts'
@@ -14,6 +14,7 @@ import { activateVpn } from '../vpn/activate.ts'
 import { createAzirevpnDriver } from '../vpn/azirevpn.ts'
 import { createMullvadDriver, type VpnDriver } from '../vpn/mullvad.ts'
 import { renderWireguardConfig, wireguardFromData } from '../vpn/wireguard.ts'
+import { commandContext } from './command-context.ts'
 import type { CloudomateCliEnv } from './env.ts'
 import type { VpsCommandHelpers } from './vps.ts'
 
@@ -62,17 +63,7 @@ export function registerVpnCommands(
   run: VpsCommandHelpers,
 ): void {
   const vpn = program.command('vpn').description('buy and manage VPN service')
-  const globals = (cmd: Command) => cmd.optsWithGlobals() as Record<string, unknown>
-  const home = (cmd: Command): string => String(globals(cmd)['home'] ?? env.defaultHome)
-  const json = (cmd: Command): boolean => globals(cmd)['json'] === true
-  const loadIni = async (cmd: Command): Promise<Ini> => {
-    const path =
-      typeof globals(cmd)['config'] === 'string'
-        ? String(globals(cmd)['config'])
-        : `${home(cmd)}/cloudomate.cfg`
-    const text = await env.readText(path)
-    return text === undefined ? new Map() : parseIni(text, path)
-  }
+  const { home, json, loadIni } = commandContext(env)
   const find = (ini: Ini, name: string): VpnDriver => {
     const driver = vpnDrivers(ini).find((d) => d.name === name.toLowerCase())
     if (driver === undefined)

@@ -2,7 +2,7 @@
 import { formatBtc, emit, errorCode, type CliIo } from '@dolly/base'
 import { networkParams, type NetworkParams } from '@dolly/wallet'
 import type { Command } from 'commander'
-import { iniValue, parseIni, resolveSettings, type Ini } from '../config.ts'
+import { iniValue, resolveSettings, type Ini } from '../config.ts'
 import { CloudomateError } from '../errors.ts'
 import { generateIdentity } from '../identity.ts'
 import type { VpsDriver } from '../providers/driver.ts'
@@ -12,6 +12,7 @@ import { expectedSats, purchase } from '../purchase/purchase.ts'
 import { DEFAULT_TOLERANCE_PCT } from '../purchase/safety.ts'
 import { DEFAULT_WAIT } from '../purchase/wait.ts'
 import type { SettingKey, Settings } from '../settings.ts'
+import { commandContext } from './command-context.ts'
 import type { CloudomateCliEnv, WalletChoice } from './env.ts'
 import { registerVpsManageCommands } from './vps-manage.ts'
 import { formatMbtc, formatProviderList, formatVpsOptions } from './format.ts'
@@ -59,17 +60,7 @@ export function registerVpsCommands(
   exit: { code?: number },
 ): VpsCommandHelpers {
   const vps = program.command('vps').description('buy and manage VPS')
-  const globals = (cmd: Command) => cmd.optsWithGlobals() as Record<string, unknown>
-  const home = (cmd: Command): string => String(globals(cmd)['home'] ?? env.defaultHome)
-  const json = (cmd: Command): boolean => globals(cmd)['json'] === true
-  const loadIni = async (cmd: Command): Promise<Ini> => {
-    const path =
-      typeof globals(cmd)['config'] === 'string'
-        ? String(globals(cmd)['config'])
-        : `${home(cmd)}/cloudomate.cfg`
-    const text = await env.readText(path)
-    return text === undefined ? new Map() : parseIni(text, path)
-  }
+  const { globals, home, json, loadIni } = commandContext(env)
   const networkOf = (cmd: Command, ini: Ini): string | undefined =>
     globals(cmd)['testnet'] === true ? 'testnet' : iniValue(ini, 'payment', 'network')
   const flagSettings = (opts: Record<string, unknown>): Settings => {

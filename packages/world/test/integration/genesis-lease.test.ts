@@ -15,7 +15,7 @@ const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..', '..')
 /** One real second is one world hour; a 5-day lease is 120 real seconds. */
 const TIME_SCALE = 3600
 const LEASE_S = 5 * 86_400
-const BOUND_MS = 300_000
+const BOUND_MS = 600_000
 
 async function statusOf(ip: string): Promise<AgentStatus | undefined> {
   try {

@@ -26,3 +26,17 @@ export function isoToMs(text: string): number {
   const days = daysFromCivil(y ?? 0, mo ?? 0, d ?? 0)
   return ((days * 24 + (h ?? 0)) * 60 + (mi ?? 0) - offsetMin) * 60_000 + (s ?? 0) * 1000 + ms
 }
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28
+  return [4, 6, 9, 11].includes(m) ? 30 : 31
+}
+
+/** Parses a calendar date `YYYY-MM-DD` to the Unix ms of its 00:00 UTC; NaN for anything else (2017-02-30 too). */
+export function isoDateToMs(text: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim())
+  if (m === null) return Number.NaN
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return Number.NaN
+  return daysFromCivil(y, mo, d) * 86_400_000
+}

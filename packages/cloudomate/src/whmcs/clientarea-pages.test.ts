@@ -9,6 +9,7 @@ import {
   parseServices,
   parseVserverId,
 } from './clientarea-pages.ts'
+import { dueDateMs } from './driver.ts'
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url), 'utf8')
@@ -34,6 +35,12 @@ describe('client area parsers on the recorded real pages', () => {
         url: 'https://shop.example/clientarea.php?action=productdetails&id=9019',
       },
     ])
+  })
+
+  it("takes a service's lease end from its next due date (the day's start, UTC)", () => {
+    const [active] = parseServices(fixture('clientarea_services.html'), BASE)
+    expect(dueDateMs(active?.nextDue ?? '')).toBe(Date.UTC(2017, 5, 19))
+    expect(dueDateMs('19/06/2017')).toBeUndefined()
   })
 
   it('reads hostname, IP and nameservers of clientarea_service.html', () => {

@@ -1,6 +1,7 @@
 /** The data-driven WHMCS + SolusVM driver (CLOUDOMATE.md §4, §6): one config record per shop. */
 import { CloudomateError } from '../errors.ts'
 import { GATEWAY_FEE_PERCENT } from '../gateways/flows.ts'
+import { isoDateToMs } from '../iso-time.ts'
 import type { ClientAreaService } from '../model.ts'
 import type { DriverContext, PurchaseAccount, ServiceState, VpsDriver } from '../providers/driver.ts'
 import { WHMCS_REQUIRED } from '../settings.ts'
@@ -14,6 +15,16 @@ import type { WhmcsShopConfig } from './shop-config.ts'
 export interface WhmcsDriverOptions {
   /** Pay for orders a shop reviews by hand (§8); default false: such orders stop before payment. */
   readonly acceptManualReview?: boolean
+}
+
+/**
+ * The lease end a WHMCS client area states: the start (00:00 UTC) of the service's next due date,
+ * `YYYY-MM-DD` as the services table hides it for sorting. The day's start, not its end, so an agent
+ * that plans by it is early rather than late. Undefined for anything else (a shop showing "-").
+ */
+export function dueDateMs(nextDue: string): number | undefined {
+  const ms = isoDateToMs(nextDue)
+  return Number.isNaN(ms) ? undefined : ms
 }
 
 /** Creates the driver of one shop. */
@@ -79,7 +90,14 @@ export function createWhmcsDriver(shop: WhmcsShopConfig, driverOptions: WhmcsDri
       const mail = await area.serverMail(options)
       const mailed = mail !== null && (mail.ip === null || mail.ip === ip) ? mail.rootPassword : null
       const rootPassword = account.data['rootPassword'] ?? mailed ?? account.settings.root_password
-      return { kind: 'active', ip, ...(rootPassword === undefined ? {} : { rootPassword }), data }
+      const expirationMs = dueDateMs(service.nextDue)
+      return {
+        kind: 'active',
+        ip,
+        ...(rootPassword === undefined ? {} : { rootPassword }),
+        ...(expirationMs === undefined ? {} : { expirationMs }),
+        data,
+      }
     },
     setRootPassword: async (ctx, account, password, options = {}) => {
       const area = await login(ctx, account, options)

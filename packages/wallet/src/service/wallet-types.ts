@@ -55,6 +55,11 @@ export interface Wallet {
   balance(options?: AbortOptions): Promise<Balance>
   /** Pays once: records the signed intent, then broadcasts a single time. */
   send(request: SendRequest, options?: AbortOptions): Promise<PaymentRecord>
+  /**
+   * Sends every spendable coin to `to` with the fee taken from the amount and no change (the heir
+   * sweep at the end of a lease). Coins held by a pending payment are left alone.
+   */
+  sendAll(request: Omit<SendRequest, 'amountSats'>, options?: AbortOptions): Promise<PaymentRecord>
   /** Spends every coin of another account we hold the keys of (a descendant's) to a fresh address of ours. */
   sweepAccount(source: HdNode, purpose: string, options?: AbortOptions): Promise<PaymentRecord>
   /** Settles pending payments against the chain (run at start-up and before spending). */

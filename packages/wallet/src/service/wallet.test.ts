@@ -213,6 +213,33 @@ describe('wallet service', () => {
     })
   })
 
+  it('sends everything to an heir: one output, the fee from the amount, no change', async () => {
+    const { chain, open } = setup()
+    const { wallet } = open(rootA)
+    const { wallet: heir } = open(rootB)
+    await fund(chain, wallet, 4_000_000n)
+    await fund(chain, wallet, 7_928n)
+    const all = await wallet.sendAll({ to: (await heir.receiveAddress()).address, purpose: 'heir sweep' })
+    expect(all.amountSats + all.feeSats).toBe(4_007_928n)
+    expect(all.changeSats).toBe(0n)
+    chain.mine(1)
+    expect((await heir.balance()).confirmedSats).toBe(all.amountSats)
+    expect((await wallet.balance()).confirmedSats).toBe(0n)
+    await expect(
+      wallet.sendAll({ to: (await heir.receiveAddress()).address, purpose: 'again' }),
+    ).rejects.toMatchObject({ code: 'WALLET_NOTHING_TO_SWEEP' })
+  })
+
+  it('refuses to send everything when the fee would leave dust, and pays nothing', async () => {
+    const { chain, open } = setup()
+    const { wallet, store } = open(rootA)
+    await fund(chain, wallet, 3_000n)
+    await expect(
+      wallet.sendAll({ to: (await open(rootB).wallet.receiveAddress()).address, purpose: 'dust' }),
+    ).rejects.toMatchObject({ code: 'WALLET_AMOUNT_BELOW_DUST' })
+    expect(store.listPayments()).toEqual([])
+  })
+
   it('waits for confirmations by polling the clock, bounded by a timeout', async () => {
     const { chain, clock, open } = setup()
     const { wallet } = open(rootA)

@@ -113,6 +113,46 @@ export function createWallet(deps: WalletDeps, options: WalletOptions): Wallet {
     }
   }
 
+  /**
+   * Spends every coin of `account` not reserved by a pending payment to one output, the fee taken
+   * from the amount and no change (a sweep).
+   */
+  async function spendAll(
+    account: HdNode,
+    owned: readonly OwnedCoin[],
+    to: { readonly address: string; readonly script: Uint8Array },
+    dustSats: bigint,
+    purpose: string,
+    explicitRate: bigint | undefined,
+    opts: AbortOptions,
+  ): Promise<PaymentRecord> {
+    const reserved = new Set(pending().flatMap((p) => p.inputs))
+    const coins = owned.filter((c) => !reserved.has(outpointOf(c.utxo)))
+    const rate = await feeRate(explicitRate, opts)
+    const sweep = selectAll(
+      coins.map((c) => ({ id: outpointOf(c.utxo), valueSats: c.utxo.valueSats })),
+      to.script.length,
+      rate,
+      dustSats,
+    )
+    const signed = buildSignedTransaction(
+      params,
+      coins.map((c) => signerFor(account, c)),
+      [{ script: to.script, valueSats: sweep.amountSats }],
+    )
+    const record = newRecord({
+      txid: signed.txid,
+      txHex: signed.hex,
+      toAddress: to.address,
+      amountSats: sweep.amountSats,
+      feeSats: signed.feeSats,
+      changeSats: 0n,
+      purpose,
+      inputs: coins.map((c) => outpointOf(c.utxo)),
+    })
+    return broadcastOnce({ chain, store, clock, log }, record, opts)
+  }
+
   return {
     network: params,
     async receiveAddress(opts = {}) {
@@ -191,35 +231,30 @@ export function createWallet(deps: WalletDeps, options: WalletOptions): Wallet {
     async sweepAccount(source, purpose, opts = {}) {
       await reconcile(opts)
       const sourceScan = await scanAccount(chain, source, params, { gapLimit, ...opts })
-      const reserved = new Set(pending().flatMap((p) => p.inputs))
-      const coins = sourceScan.coins.filter((c) => !reserved.has(outpointOf(c.utxo)))
-      const rate = await feeRate(undefined, opts)
-      const sweep = selectAll(
-        coins.map((c) => ({ id: outpointOf(c.utxo), valueSats: c.utxo.valueSats })),
-        P2WPKH_SCRIPT_BYTES,
-        rate,
-        changeDust,
-      )
       const result = await scan(opts)
       const index = Math.max(result.lastUsed[0] + 1, store.getNumber(ISSUED_RECEIVE) ?? 0)
       store.setNumber(ISSUED_RECEIVE, index + 1)
       const to = deriveAddress(options.account, params, 0, index)
-      const signed = buildSignedTransaction(
+      return spendAll(source, sourceScan.coins, to, changeDust, purpose, undefined, opts)
+    },
+    async sendAll(request, opts = {}) {
+      const destination = validateAddress(request.to, params)
+      await reconcile(opts)
+      const result = await scan(opts)
+      const destinationDust = dustThresholdSats(
         params,
-        coins.map((c) => signerFor(source, c)),
-        [{ script: to.script, valueSats: sweep.amountSats }],
+        destination.script.length,
+        destination.kind !== 'p2pkh' && destination.kind !== 'p2sh',
       )
-      const record = newRecord({
-        txid: signed.txid,
-        txHex: signed.hex,
-        toAddress: to.address,
-        amountSats: sweep.amountSats,
-        feeSats: signed.feeSats,
-        changeSats: 0n,
-        purpose,
-        inputs: coins.map((c) => outpointOf(c.utxo)),
-      })
-      return broadcastOnce({ chain, store, clock, log }, record, opts)
+      return spendAll(
+        options.account,
+        result.coins,
+        destination,
+        destinationDust,
+        request.purpose,
+        request.feeRateSatPerKvb,
+        opts,
+      )
     },
     reconcile,
     history() {

@@ -14,6 +14,8 @@ import {
   type Rng,
 } from '@dolly/base'
 import {
+  deriveAccount,
+  deriveAddress,
   exportChildKey,
   keystoreAccount,
   readKeystoreFile,
@@ -54,6 +56,7 @@ import {
   buildChildPayload,
   parseChildPayload,
   serializeChildPayload,
+  type ChildPayload,
 } from '../replication/payload.ts'
 import { resolveRelease } from '../replication/adapters/release-channel.ts'
 import type { Genome } from '../learning/genome.ts'
@@ -148,11 +151,26 @@ async function chooseRelease(
   return resolveRelease(channel, version)
 }
 
-/** Runs create-child for parsed arguments with the agent in `home` as the parent. */
+/**
+ * What the check tick knows of the server it installs on (AGENT.md §6 payload `state`/`purchase`)
+ * and where the parent wants coins sent back; `create-child` by hand knows none of it.
+ */
+export interface ChildHandover {
+  readonly state: ChildPayload['state']
+  readonly purchase: ChildPayload['purchase']
+  /** Hands out a fresh receive address of the parent's wallet; called once, when the payload is built. */
+  readonly parentAddress?: () => Promise<string>
+}
+
+/**
+ * Runs create-child for parsed arguments with the agent in `home` as the parent; `signal` stops it
+ * between steps (a rerun resumes).
+ */
 export async function runCreateChild(
   deps: Omit<CreateChildCliDeps, 'exit'>,
   home: string,
   args: CreateChildArgs,
+  extra: { readonly handover?: ChildHandover; readonly signal?: AbortSignal } = {},
 ): Promise<CreateChildReport & { bundleBuilt: boolean; bundleBytes: number }> {
   let parent = await readAgentRecord(home)
   if (parent === undefined) {
@@ -186,6 +204,8 @@ export async function runCreateChild(
     const qtableJson = await readJsonFile(join(home, QTABLE_FILE))
     const cfg = await readFile(join(home, CONFIG_FILE), 'utf8').catch(() => '')
     let walletKey: unknown = null
+    let parentAddress =
+      extra.handover?.parentAddress === undefined ? null : await extra.handover.parentAddress()
     if (
       await stat(join(home, 'wallet.json')).then(
         () => true,
@@ -199,6 +219,8 @@ export async function runCreateChild(
         await resolvePassphrase({ env: deps.env, configPath: join(home, CONFIG_FILE) }),
       )
       walletKey = exportChildKey(unlocked.root, params, parent.tree, index)
+      // By hand there is no wallet store to hand out a fresh address: the first receive address.
+      parentAddress ??= deriveAddress(deriveAccount(unlocked.root, params), params, 0, 0).address
     }
     const payload = buildChildPayload(
       {
@@ -213,8 +235,9 @@ export async function runCreateChild(
         parentQTable: qtableJson === undefined ? null : parseQTable(qtableJson),
         parentConfig: cfg,
         runningVersion: agentVersion(),
-        state: null,
-        purchase: null,
+        state: extra.handover?.state ?? null,
+        purchase: extra.handover?.purchase ?? null,
+        parentAddress,
         walletKey,
         testnet: args.testnet || parent.testnet,
         ...(args.exitNode ? { exitNode: true } : {}),
@@ -275,6 +298,7 @@ export async function runCreateChild(
       statusPort: args.statusPort ?? STATUS_PORT,
       ...(args.heartbeatTimeoutS === undefined ? {} : { heartbeatTimeoutMs: args.heartbeatTimeoutS * 1000 }),
     },
+    extra.signal === undefined ? {} : { signal: extra.signal },
   )
   // The parent knows its child now (AGENT.md §6: the original never added its children).
   const latest = (await readAgentRecord(home)) ?? parent

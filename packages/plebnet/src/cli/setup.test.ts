@@ -13,6 +13,8 @@ import { runSetup, type SetupDeps } from './setup.ts'
 const MNEMONIC =
   'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon art'
 
+const PARENT_ADDRESS = 'rltc1qw508d6qejxtdg4y5r3zarvary0c5xw7kz5j4kq'
+
 describe('plebnet setup', () => {
   let home: string
   const plans: ServicePlan[] = []
@@ -47,8 +49,16 @@ describe('plebnet setup', () => {
         parentQTable: null,
         parentConfig: '',
         runningVersion: '0.1.0',
-        state: null,
-        purchase: null,
+        state: { provider: 'bluecloud', option: 'Starter' },
+        purchase: {
+          txid: 'c'.repeat(64),
+          provider: 'bluecloud',
+          option: 'Starter',
+          priceSats: '12000',
+          boughtAtS: 1_700_000_000,
+          leaseEndS: 1_702_592_000,
+        },
+        parentAddress: PARENT_ADDRESS,
         walletKey: exportChildKey(parentRoot, params, 'genesis', 2),
         testnet: false,
       },
@@ -68,9 +78,13 @@ describe('plebnet setup', () => {
     })
     expect((await readKeystoreFile(join(home, 'wallet.json'))).tree).toBe('genesis.2')
     await expect(stat(join(home, 'child_payload', 'payload.json'))).rejects.toMatchObject({ code: 'ENOENT' })
+    // What the parent knows of the server and of itself: the lease end its shop states, the offer, the heir address.
     expect(JSON.parse(await readFile(join(home, 'agent.json'), 'utf8'))).toMatchObject({
       tree: 'genesis.2',
       parent,
+      parentAddress: PARENT_ADDRESS,
+      leaseEndMs: 1_702_592_000_000,
+      selfState: { provider: 'bluecloud', option: 'Starter' },
     })
     expect((await stat(join(home, 'agent.json'))).mode & 0o777).toBe(0o600)
     expect(plans[0]).toMatchObject({

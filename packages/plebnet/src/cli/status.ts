@@ -47,6 +47,8 @@ function lifecycleLines(status: AgentStatus): string[] {
   const leftH = (l.leaseEndMs - l.worldNowMs) / 3_600_000
   return [
     `balance: ${formatBtc(BigInt(l.spendableSats))} BTC spendable; lease ends ${new Date(l.leaseEndMs).toISOString()} (${leftH.toFixed(1)} world hours left)`,
+    `server: ${l.self === null ? 'installed by hand' : `${l.self.provider}/${l.self.option}`}`,
+    `stops buying ${new Date(l.stopBuyingAtMs).toISOString()}; sends the rest to its heir ${new Date(l.sweepAtMs).toISOString()}`,
     `earning: ${l.earning}; market: ${l.market}; tick: ${l.idle ?? 'busy'}`,
     `children: ${l.children.length === 0 ? 'none' : l.children.map((c) => `${c.tree} on ${c.ip ?? '?'} (${c.provider}/${c.option})`).join(', ')}${l.pending > 0 ? `; ${l.pending} server(s) bought, not yet installed` : ''}`,
     ...l.events.slice(-5).map((e) => `  ${new Date(e.atMs).toISOString()} ${e.kind}: ${e.text}`),

@@ -32,6 +32,14 @@ export const AgentRecordSchema = z.strictObject({
   testnet: z.boolean(),
   exitNode: z.boolean(),
   createdAtMs: z.number().int().nonnegative(),
+  /** A receive address of the parent's wallet, the heir when no child lives (AGENT.md §3.6); absent for a root. */
+  parentAddress: z.string().min(14).max(128).optional(),
+  /** World ms the server's lease ends, as its provider stated it to the parent; absent when bought by hand. */
+  leaseEndMs: z.number().int().nonnegative().optional(),
+  /** The offer this agent lives on (AGENT.md §5.1 `self_state`); absent when bought by hand. */
+  selfState: z
+    .strictObject({ provider: z.string().min(1).max(64), option: z.string().min(1).max(128) })
+    .optional(),
 })
 
 /** The agent's family record. */

@@ -15,10 +15,12 @@ const POLICY: TickPolicy = {
 
 describe('lifecycle status', () => {
   it('says honestly that nothing is earned and no market is seen, and projects children from coins alone', () => {
-    const fresh = lifecycleStatusOf(initialLifecycle(0, 30 * 86_400_000), 0n, 0, 'NO_OFFER')
+    const fresh = lifecycleStatusOf(initialLifecycle(0, 30 * 86_400_000), 0n, 0, 'NO_OFFER', POLICY)
     expect(fresh.earning).toBe('not earning')
     expect(fresh.market).toBe('no market')
     expect(fresh.lifeExpectancy).toBeNull()
+    expect(fresh.stopBuyingAtMs).toBe(29 * 86_400_000)
+    expect(fresh.sweepAtMs).toBe(30 * 86_400_000 - 3_600_000)
     const step = decideTick(
       initialLifecycle(0, 30 * 86_400_000),
       {
@@ -35,7 +37,7 @@ describe('lifecycle status', () => {
       1,
       POLICY,
     )
-    const s = lifecycleStatusOf(paid, 75_000n, 86_400_000, 'WAITING')
+    const s = lifecycleStatusOf(paid, 75_000n, 86_400_000, 'WAITING', POLICY)
     // C = ceil(20000 · 1.15) = 23000; 75000 sats buy 3 more.
     expect(s.lifeExpectancy).toEqual({ childrenAffordable: '3', viable: true, daysLeft: 29 })
     expect(s.pending).toBe(1)

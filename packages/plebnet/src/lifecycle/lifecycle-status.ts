@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { predictLife } from './life-expectancy.ts'
-import { childrenOf, type IdleReason, type LifecycleState } from './state.ts'
+import { childrenOf, type IdleReason, type LeaseWindows, type LifecycleState } from './state.ts'
 
 /** Events shown in the status API. */
 export const STATUS_EVENTS = 10
@@ -14,6 +14,16 @@ export const LifecycleStatusSchema = z.strictObject({
   worldNowMs: z.number(),
   birthMs: z.number(),
   leaseEndMs: z.number(),
+  /** The offer this agent lives on (`self_state`); null for one installed by hand. */
+  self: z.strictObject({ provider: z.string().max(64), option: z.string().max(128) }).nullable(),
+  /** The Q-table after this tick's learning (the wire form of `serializeQTable`), null before the first. */
+  qtable: z.unknown(),
+  /** The genome after this tick's evolve (`serializeGenome`); the top-level `genome` is the one it was born with. */
+  genome: z.unknown(),
+  /** World ms from which nothing more is bought (AGENT.md §3.6, widened at high time scales). */
+  stopBuyingAtMs: z.number(),
+  /** World ms from which the remaining coins go to the heir. */
+  sweepAtMs: z.number(),
   spendableSats: z.string().regex(/^\d{1,16}$/),
   children: z
     .array(
@@ -77,11 +87,18 @@ export function lifecycleStatusOf(
   spendableSats: bigint,
   nowMs: number,
   idle: IdleReason | string | null,
+  windows: LeaseWindows,
+  learned: Pick<LifecycleStatus, 'self' | 'qtable' | 'genome'> = { self: null, qtable: null, genome: null },
 ): LifecycleStatus {
   return {
     worldNowMs: nowMs,
     birthMs: state.birthMs,
     leaseEndMs: state.expirationMs,
+    self: learned.self,
+    qtable: learned.qtable,
+    genome: learned.genome,
+    stopBuyingAtMs: state.expirationMs - windows.stopBuyingBeforeMs,
+    sweepAtMs: state.expirationMs - windows.sweepBeforeMs,
     spendableSats: spendableSats.toString(),
     children: childrenOf(state).map((c) => ({
       tree: c.childTree ?? '',

@@ -29,7 +29,15 @@ export function applyOutcome(
       { ...state, heirPaid: true },
       nowMs,
       'heir',
-      `remaining coins sent to the heir (${outcome.txid})`,
+      `remaining coins sent to the heir${outcome.heir === undefined ? '' : ` ${outcome.heir}`} (${outcome.txid})`,
+    )
+  }
+  if (outcome.kind === 'heir-skipped') {
+    return withEvent(
+      { ...state, heirPaid: true },
+      nowMs,
+      'heir-skipped',
+      `nothing sent to the heir: ${outcome.reason}`,
     )
   }
   const item = state.items.find((i) => i.id === outcome.itemId)
@@ -75,7 +83,13 @@ export function applyOutcome(
       })
     case 'active':
       return withEvent(
-        replaceItem(state, { ...item, ip: outcome.ip, attempts: 0, nextTryMs: nowMs }),
+        replaceItem(state, {
+          ...item,
+          ip: outcome.ip,
+          leaseEndMs: outcome.leaseEndMs ?? null,
+          attempts: 0,
+          nextTryMs: nowMs,
+        }),
         nowMs,
         'active',
         `${label} is active at ${outcome.ip}`,

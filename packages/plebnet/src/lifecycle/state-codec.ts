@@ -14,6 +14,8 @@ const ItemSchema = z.strictObject({
   purchaseId: z.string().max(200).nullable(),
   txid: z.string().max(200).nullable(),
   ip: z.string().max(64).nullable(),
+  /** Absent in states written before the provider's lease end was read. */
+  leaseEndMs: z.number().finite().nullable().default(null),
   childTree: z.string().max(1000).nullable(),
   childIndex: z.number().int().min(0).nullable(),
   attempts: z.number().int().min(0),

@@ -19,6 +19,8 @@ export interface PurchaseItem {
   readonly purchaseId: string | null
   readonly txid: string | null
   readonly ip: string | null
+  /** World ms the server's lease ends as the provider states it (its next due date); null until known. */
+  readonly leaseEndMs: number | null
   /** The child's tree path once installed. */
   readonly childTree: string | null
   /** Index of the child in the family key tree (the dowry goes to its wallet). */
@@ -44,7 +46,7 @@ export interface LifecycleState {
   readonly items: readonly PurchaseItem[]
   readonly excludedProviders: readonly string[]
   readonly providerFailures: Readonly<Record<string, number>>
-  /** Set once the remaining coins went to the heir (§3.6); the agent buys nothing after. */
+  /** Set once the hand-over is done: the remaining coins went to the heir, or were too few to send (§3.6). The agent buys nothing after. */
   readonly heirPaid: boolean
   readonly events: readonly LifeEvent[]
 }
@@ -88,6 +90,7 @@ export type TickEffect =
   | { readonly kind: 'check-active'; readonly itemId: string }
   | { readonly kind: 'install'; readonly itemId: string }
   | { readonly kind: 'dowry'; readonly itemId: string; readonly amountSats: bigint }
+  /** Everything spendable goes, the fee taken from it (`amountSats` is what the wallet held when decided). */
   | { readonly kind: 'pay-heir'; readonly amountSats: bigint }
   | { readonly kind: 'idle'; readonly reason: IdleReason }
 
@@ -99,7 +102,13 @@ export type EffectOutcome =
   | { readonly kind: 'bought'; readonly itemId: string; readonly purchaseId: string; readonly txid: string }
   | { readonly kind: 'buy-failed'; readonly itemId: string; readonly reason: string }
   | { readonly kind: 'pending'; readonly itemId: string; readonly status: string }
-  | { readonly kind: 'active'; readonly itemId: string; readonly ip: string }
+  | {
+      readonly kind: 'active'
+      readonly itemId: string
+      readonly ip: string
+      /** The lease end the provider states, when it does. */
+      readonly leaseEndMs?: number
+    }
   | { readonly kind: 'service-failed'; readonly itemId: string; readonly status: string }
   | {
       readonly kind: 'installed'
@@ -109,12 +118,52 @@ export type EffectOutcome =
     }
   | { readonly kind: 'install-failed'; readonly itemId: string; readonly reason: string }
   | { readonly kind: 'dowry-paid'; readonly itemId: string; readonly txid: string }
-  | { readonly kind: 'heir-paid'; readonly txid: string }
+  /** `heir` names who got the coins (a child's tree, `parent <tree>`, `btc_global`), when known. */
+  | { readonly kind: 'heir-paid'; readonly txid: string; readonly heir?: string }
+  /** Nothing worth sending: the coins left would not pay the fee above the dust limit. */
+  | { readonly kind: 'heir-skipped'; readonly reason: string }
 
 /** A decision: the state to journal before running `effect`. */
 export interface TickStep {
   readonly state: LifecycleState
   readonly effect: TickEffect
+}
+
+/**
+ * Real ms the last steps of a life need whatever the world's time scale: a few ticks (each at least
+ * a second apart) and one payment. At a high time scale an hour of world time is a second of real
+ * time, too short to be sure one tick falls in it.
+ */
+export const SWEEP_MARGIN_REAL_MS = 20_000
+/**
+ * Real ms from paying for a server to a child running on it: invoice, confirmations, activation
+ * polls and the install over SSH (about a minute on the world's hosts). A purchase started later
+ * than this before the sweep would still be installing when the coins must go to the heir.
+ */
+export const HANDOVER_REAL_MS = 90_000
+
+/** The effective end-of-lease windows (world ms before the lease end). */
+export interface LeaseWindows {
+  readonly sweepBeforeMs: number
+  readonly stopBuyingBeforeMs: number
+}
+
+/**
+ * The end-of-lease windows at world time scale `timeScale` (world ms per real ms; 1 outside a
+ * world): the configured `lease.sweep_before` and `lease.liquidate_before` (AGENT.md §3.6), widened
+ * so they hold {@link SWEEP_MARGIN_REAL_MS} and {@link HANDOVER_REAL_MS} of real time. At scale 1 the
+ * configured values are far larger and are used as they are.
+ */
+export function leaseWindows(
+  config: { readonly sweepBeforeMs: number; readonly liquidateBeforeMs: number },
+  timeScale: number,
+): LeaseWindows {
+  const sweepBeforeMs = Math.max(config.sweepBeforeMs, Math.round(SWEEP_MARGIN_REAL_MS * timeScale))
+  const stopBuyingBeforeMs = Math.max(
+    config.liquidateBeforeMs,
+    sweepBeforeMs + Math.round(HANDOVER_REAL_MS * timeScale),
+  )
+  return { sweepBeforeMs, stopBuyingBeforeMs }
 }
 
 /** Activation polls back off from 1 world minute, doubling to at most 2 world hours (§3.5 step 1). */
@@ -124,12 +173,16 @@ export const BACKOFF_MAX_MS = 7_200_000
 /** Events kept in the state (the status API shows them). */
 export const MAX_EVENTS = 50
 
-/** A fresh agent born at `nowMs` with a lease of `leaseMs`. */
-export function initialLifecycle(nowMs: number, leaseMs: number): LifecycleState {
+/**
+ * A fresh agent born at `nowMs` with a lease of `leaseMs`, or with the lease end its provider
+ * stated (`leaseEndMs`, handed over by the parent) when known: a lease starts when the server does,
+ * before the agent on it is installed.
+ */
+export function initialLifecycle(nowMs: number, leaseMs: number, leaseEndMs?: number): LifecycleState {
   return {
     version: 1,
     birthMs: nowMs,
-    expirationMs: nowMs + leaseMs,
+    expirationMs: leaseEndMs ?? nowMs + leaseMs,
     items: [],
     excludedProviders: [],
     providerFailures: {},

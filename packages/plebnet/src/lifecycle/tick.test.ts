@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { applyOutcome, startInstall } from './outcome.ts'
 import {
   initialLifecycle,
+  leaseWindows,
   type EffectOutcome,
   type LifecycleState,
   type TickEffect,
@@ -90,12 +91,70 @@ describe('decideTick', () => {
     })
     expect(decideTick(s, inputs(late, 100_000n, { hasHeir: true }), POLICY).effect).toEqual({
       kind: 'pay-heir',
-      amountSats: 95_000n,
+      amountSats: 100_000n,
     })
     const paid = applyOutcome(s, { kind: 'heir-paid', txid: 'c'.repeat(64) }, late, POLICY)
     expect(decideTick(paid, inputs(late, 0n, { hasHeir: true }), POLICY).effect).toEqual({
       kind: 'idle',
       reason: 'DONE',
+    })
+  })
+
+  it('sweeps before resuming an install, never while a purchase is being paid', () => {
+    const end = 30 * DAY_MS
+    let s = decideTick(initialLifecycle(0, end), inputs(0, 100_000n), POLICY).state
+    const late = end - 60_000
+    // p0 is being paid: resume the purchase, the heir waits.
+    expect(decideTick(s, inputs(late, 100_000n, { hasHeir: true }), POLICY).effect).toEqual({
+      kind: 'buy',
+      itemId: 'p0',
+    })
+    s = applyOutcome(s, { kind: 'bought', itemId: 'p0', purchaseId: 'x', txid: 'a'.repeat(64) }, 10, POLICY)
+    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 20, POLICY)
+    s = startInstall(s, 'p0')
+    // An install in flight: the coins go first, then the install is resumed; no dowry after the sweep.
+    expect(decideTick(s, inputs(late, 70_000n, { hasHeir: true }), POLICY).effect).toEqual({
+      kind: 'pay-heir',
+      amountSats: 70_000n,
+    })
+    s = applyOutcome(s, { kind: 'heir-paid', txid: 'c'.repeat(64) }, late, POLICY)
+    expect(decideTick(s, inputs(late, 0n, { hasHeir: true }), POLICY).effect).toEqual({
+      kind: 'install',
+      itemId: 'p0',
+    })
+    s = applyOutcome(s, { kind: 'installed', itemId: 'p0', childTree: 'a.0', childIndex: 0 }, late, POLICY)
+    expect(decideTick(s, inputs(late, 50_000n, { hasHeir: true }), POLICY).effect).toEqual({
+      kind: 'idle',
+      reason: 'DONE',
+    })
+  })
+
+  it('installs a server bought before the sweep even after the heir was paid, and buys nothing', () => {
+    const end = 30 * DAY_MS
+    let s = decideTick(initialLifecycle(0, end), inputs(0, 100_000n), POLICY).state
+    s = applyOutcome(s, { kind: 'bought', itemId: 'p0', purchaseId: 'x', txid: 'a'.repeat(64) }, 10, POLICY)
+    const late = end - 60_000
+    s = applyOutcome(s, { kind: 'heir-paid', txid: 'c'.repeat(64) }, late, POLICY)
+    expect(decideTick(s, inputs(late, 90_000n, { hasHeir: true }), POLICY).effect).toEqual({
+      kind: 'check-active',
+      itemId: 'p0',
+    })
+  })
+})
+
+describe('leaseWindows', () => {
+  it('keeps the configured hour and day at real time', () => {
+    expect(leaseWindows({ sweepBeforeMs: 3_600_000, liquidateBeforeMs: DAY_MS }, 1)).toEqual({
+      sweepBeforeMs: 3_600_000,
+      stopBuyingBeforeMs: DAY_MS,
+    })
+  })
+
+  it('widens them to 20 s and 90 s more of real time at a high time scale', () => {
+    // 3600 world s per real s: 20 real s are 20 world hours, 90 more are 90 world hours.
+    expect(leaseWindows({ sweepBeforeMs: 3_600_000, liquidateBeforeMs: DAY_MS }, 3600)).toEqual({
+      sweepBeforeMs: 72_000_000,
+      stopBuyingBeforeMs: 396_000_000,
     })
   })
 })
@@ -118,7 +177,9 @@ const outcomeFor = (effect: TickEffect, pick: number, now: number): EffectOutcom
     case 'dowry':
       return { kind: 'dowry-paid', itemId: effect.itemId, txid: 'e'.repeat(64) }
     case 'pay-heir':
-      return { kind: 'heir-paid', txid: 'f'.repeat(64) }
+      return pick % 5 === 0
+        ? { kind: 'heir-skipped', reason: 'dust' }
+        : { kind: 'heir-paid', txid: 'f'.repeat(64) }
     case 'idle':
       return undefined
   }
@@ -153,6 +214,7 @@ describe('the lifecycle state machine (model-based)', () => {
             if (effect.kind === 'buy' || effect.kind === 'install')
               expect(finished.has(effect.itemId)).toBe(false)
             if (effect.kind === 'dowry') expect(effect.amountSats).toBeLessThanOrEqual(funds)
+            if (effect.kind === 'pay-heir') expect(s.items.some((i) => i.stage === 'buying')).toBe(false)
             if (effect.kind === 'install') s = startInstall(s, effect.itemId)
             if (crash) continue // the effect's outcome was lost; the journaled state is replayed next time
             const outcome = outcomeFor(effect, pick, now)

@@ -21,33 +21,27 @@ function openItems(state: LifecycleState): readonly PurchaseItem[] {
 }
 
 /**
- * Decides the next effect. Order: an unfinished intent first (resume, never start a second
- * purchase beside it), then the end of lease, then installs/dowries of bought servers, then a new
- * purchase. At most one purchase is open at a time, so a child is fully handed over before the
- * next one is bought.
+ * Decides the next effect. Order: a purchase being paid first (resume it, never sweep beside it:
+ * AGENT.md §3.6), then the end of lease (the heir gets the coins before anything else may take the
+ * time), then an install in flight, dowries, installs of bought servers, and last a new purchase.
+ * At most one purchase is open at a time, so a child is fully handed over before the next one is
+ * bought. After the sweep, servers already paid for are still installed (their children live on)
+ * but nothing is bought or given any more.
  */
 export function decideTick(state: LifecycleState, inputs: TickInputs, policy: TickPolicy): TickStep {
   const now = inputs.nowMs
   const leaseLeftMs = state.expirationMs - now
-  const inFlight = state.items.find((i) => i.stage === 'buying' || i.stage === 'installing')
-  if (inFlight !== undefined) {
-    return {
-      state,
-      effect:
-        inFlight.stage === 'buying'
-          ? { kind: 'buy', itemId: inFlight.id }
-          : { kind: 'install', itemId: inFlight.id },
-    }
+  const buying = state.items.find((i) => i.stage === 'buying')
+  if (buying !== undefined) return { state, effect: { kind: 'buy', itemId: buying.id } }
+  const sweeping = leaseLeftMs < policy.sweepBeforeMs
+  if (sweeping && !state.heirPaid && inputs.hasHeir && inputs.spendableSats > policy.feeReserveSats) {
+    return { state, effect: { kind: 'pay-heir', amountSats: inputs.spendableSats } }
   }
-  if (leaseLeftMs < policy.sweepBeforeMs) {
-    if (state.heirPaid) return { state, effect: { kind: 'idle', reason: 'DONE' } }
-    if (inputs.hasHeir && inputs.spendableSats > policy.feeReserveSats) {
-      return { state, effect: { kind: 'pay-heir', amountSats: inputs.spendableSats - policy.feeReserveSats } }
-    }
-    return { state, effect: { kind: 'idle', reason: 'LEASE_ENDING' } }
-  }
+  const installing = state.items.find((i) => i.stage === 'installing')
+  if (installing !== undefined) return { state, effect: { kind: 'install', itemId: installing.id } }
   for (const item of openItems(state)) {
     if (item.stage === 'installed') {
+      if (sweeping || state.heirPaid) continue
       const amountSats = ((inputs.spendableSats - policy.feeReserveSats) * policy.dowryPercent) / 100n // rounds down: never promise more than held
       if (amountSats <= 0n) continue
       return { state, effect: { kind: 'dowry', itemId: item.id, amountSats } }
@@ -61,6 +55,8 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
       }
     }
   }
+  if (sweeping || state.heirPaid)
+    return { state, effect: { kind: 'idle', reason: state.heirPaid ? 'DONE' : 'LEASE_ENDING' } }
   if (openItems(state).some((i) => i.stage !== 'installed'))
     return { state, effect: { kind: 'idle', reason: 'WAITING' } }
   if (leaseLeftMs < policy.stopBuyingBeforeMs)
@@ -79,6 +75,7 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
     purchaseId: null,
     txid: null,
     ip: null,
+    leaseEndMs: null,
     childTree: null,
     childIndex: null,
     attempts: 0,

@@ -38,8 +38,12 @@ const PayloadSchema = z.strictObject({
       option: z.string().max(128),
       priceSats: z.string().regex(/^\d{1,16}$/),
       boughtAtS: z.number().int().nonnegative(),
+      /** The server's lease end (Unix s) as the provider stated it, when it did. */
+      leaseEndS: z.number().int().nonnegative().optional(),
     })
     .nullable(),
+  /** A receive address of the parent's wallet, the child's heir of last resort (AGENT.md §3.6). */
+  parentAddress: z.string().min(14).max(128).nullable().default(null),
   /** Sanitised `plebnet_setup.cfg` text. */
   config: z.string().max(1_000_000),
   /** Family-tree wallet key material (`@dolly/wallet` exportChildKey), or null without a parent wallet. */
@@ -69,6 +73,8 @@ export interface PayloadInput {
   readonly geneFlipP?: number
   readonly state: ChildPayload['state']
   readonly purchase: ChildPayload['purchase']
+  /** A receive address of the parent's wallet (null when the parent has none). */
+  readonly parentAddress?: string | null
   /** `exportChildKey(...)` of the parent's wallet, or null. */
   readonly walletKey: unknown
   readonly testnet: boolean
@@ -99,6 +105,7 @@ export function buildChildPayload(input: PayloadInput, rng: Rng): ChildPayload {
     qtable: input.parentQTable,
     genome: { ...genome, exitNode },
     purchase: input.purchase,
+    parentAddress: input.parentAddress ?? null,
     config: sanitizeConfig(input.parentConfig, walletPassword),
     walletKey: input.walletKey,
     testnet: input.testnet,

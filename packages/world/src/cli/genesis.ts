@@ -13,8 +13,8 @@ import {
 import { createFamilyCensus } from '../genesis/adapters/census.ts'
 import { runGenesis } from '../genesis/adapters/genesis.ts'
 import { renderFamily } from '../genesis/family.ts'
-import { DEFAULT_BLOCK_INTERVAL_MIN, startWorld } from '../runtime/world.ts'
-import type { WorldCliEnv } from './world.ts'
+import { DEFAULT_BLOCK_INTERVAL_MIN, DEFAULT_LEASE_DAYS, startWorld } from '../runtime/world.ts'
+import { positiveNumber, type WorldCliEnv } from './world.ts'
 
 /** The demo's default pace: one real second is one world hour, so a lease month is 12 real minutes. */
 const GENESIS_TIME_SCALE = 3600
@@ -27,6 +27,7 @@ interface GenesisFlags {
   fund: string
   timeScale: number
   providers: number
+  leaseDays: number
   logLevel: LogLevel
   untilGenerations?: number
 }
@@ -49,12 +50,15 @@ export function registerGenesisCommands(program: Command, io: CliIo, env: WorldC
     .addOption(
       new Option('--time-scale <n>', 'world seconds per real second')
         .default(GENESIS_TIME_SCALE)
-        .argParser((v: string) => {
-          const n = Number(v)
-          if (!Number.isFinite(n) || n <= 0)
-            throw new InvalidArgumentError('--time-scale must be a positive number')
-          return n
-        }),
+        .argParser(positiveNumber('--time-scale')),
+    )
+    .addOption(
+      new Option(
+        '--lease-days <days>',
+        "world days every agent's server is leased for (the shops' billing month and the genesis host's lease)",
+      )
+        .default(DEFAULT_LEASE_DAYS)
+        .argParser(positiveNumber('--lease-days')),
     )
     .addOption(
       new Option('--providers <n>', 'provider shops, 1-4').default(3).argParser((v: string) => {
@@ -99,6 +103,7 @@ export function registerGenesisCommands(program: Command, io: CliIo, env: WorldC
           blockIntervalMin: DEFAULT_BLOCK_INTERVAL_MIN,
           providers: opts.providers,
           repoDir: env.repoDir,
+          leaseDays: opts.leaseDays,
         },
       )
       try {
@@ -107,7 +112,13 @@ export function registerGenesisCommands(program: Command, io: CliIo, env: WorldC
         io.out(`genesis: installing the first agent and funding it with ${formatBtc(fundSats)} coins…`)
         const genesis = await runGenesis(
           { provisioner, chain: handle.chain, log, rng: createCryptoRng() },
-          { worldDir: dir, state: handle.state, repoDir: env.repoDir, fundSats },
+          {
+            worldDir: dir,
+            state: handle.state,
+            repoDir: env.repoDir,
+            fundSats,
+            leaseS: Math.round(opts.leaseDays * 86_400),
+          },
         )
         io.out(
           `genesis: ${genesis.tree} lives on ${genesis.host.ip} (funded ${genesis.fundTxid}). Ctrl-C stops everything.`,

@@ -26,6 +26,7 @@ import {
 } from '../runtime/adapters/world-dir.ts'
 import {
   DEFAULT_BLOCK_INTERVAL_MIN,
+  DEFAULT_LEASE_DAYS,
   DEFAULT_PROVIDERS,
   DEFAULT_TIME_SCALE,
   startWorld,
@@ -53,7 +54,7 @@ const CHAIN_NOTE =
   'The chain is litecoind in regtest mode: Bitcoin Core 0.21 code with Litecoin parameters, standing in for ' +
   'Bitcoin (addresses look like rltc1…). Its coins are worthless and exist only on this machine.'
 
-function positiveNumber(name: string) {
+export function positiveNumber(name: string) {
   return (value: string): number => {
     const n = Number(value)
     if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`)
@@ -95,6 +96,11 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           return n
         }),
     )
+    .addOption(
+      new Option('--lease-days <days>', "world days a shop's server is leased for (a billing month)")
+        .default(DEFAULT_LEASE_DAYS)
+        .argParser(positiveNumber('--lease-days')),
+    )
     .option('--detach', 'start in the background and return once the world is up')
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON log on stderr')
@@ -112,6 +118,7 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           timeScale: number
           blockInterval: number
           providers: number
+          leaseDays: number
           detach?: boolean
           logLevel: LogLevel
           json?: boolean
@@ -162,6 +169,7 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
             blockIntervalMin: opts.blockInterval,
             providers: opts.providers,
             repoDir: env.repoDir,
+            leaseDays: opts.leaseDays,
           },
         )
         running.handle = handle
@@ -479,7 +487,14 @@ async function upDetached(
   io: CliIo,
   env: WorldCliEnv,
   dir: string,
-  opts: { timeScale: number; blockInterval: number; providers: number; logLevel: LogLevel; json?: boolean },
+  opts: {
+    timeScale: number
+    blockInterval: number
+    providers: number
+    leaseDays: number
+    logLevel: LogLevel
+    json?: boolean
+  },
 ): Promise<void> {
   const holder = await readLock(dir)
   if (holder.kind === 'live') {
@@ -507,6 +522,8 @@ async function upDetached(
     String(opts.blockInterval),
     '--providers',
     String(opts.providers),
+    '--lease-days',
+    String(opts.leaseDays),
     '--log-level',
     opts.logLevel,
   ]

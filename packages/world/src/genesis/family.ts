@@ -41,7 +41,9 @@ export function updateCensus(
       parentTree: status.parentTree,
       hostIp: ip,
       provider:
-        providerOf.get(status.tree) ?? (status.parentTree?.includes('.') === false ? 'operator' : null),
+        l?.self?.provider ??
+        providerOf.get(status.tree) ??
+        (status.parentTree?.includes('.') === false ? 'operator' : null),
       alive: true,
       balanceSats: l?.spendableSats ?? null,
       leaseEndMs: l?.leaseEndMs ?? null,

@@ -25,6 +25,8 @@ import type { WorldState } from './world-state.ts'
 
 /** Default world seconds per real second: one real second is one world minute. */
 export const DEFAULT_TIME_SCALE = 60
+/** World days of a shop's billing month (WHMCS moves the due date a month; the world uses 30 days). */
+export const DEFAULT_LEASE_DAYS = 30
 /** Default block interval in world minutes (Bitcoin's target spacing). */
 export const DEFAULT_BLOCK_INTERVAL_MIN = 10
 /** Default number of WHMCS-like shops (the four standard ones). */
@@ -43,6 +45,8 @@ export interface WorldOptions {
   readonly providers: number
   /** The repository the release server publishes (the working tree agents install themselves from). */
   readonly repoDir: string
+  /** World days of a shop's billing month, the lease of a server bought for one month (default 30). */
+  readonly leaseDays?: number
 }
 
 /** What `startWorld` needs from its composition root. */
@@ -72,6 +76,12 @@ function checkOptions(options: WorldOptions): void {
   }
   if (!Number.isFinite(options.timeScale) || options.timeScale <= 0 || options.timeScale > 1_000_000) {
     bad('--time-scale', 'must be a number in (0, 1000000]', options.timeScale)
+  }
+  if (
+    options.leaseDays !== undefined &&
+    (!Number.isFinite(options.leaseDays) || options.leaseDays <= 0 || options.leaseDays > 3650)
+  ) {
+    bad('--lease-days', 'must be a number of world days in (0, 3650]', options.leaseDays)
   }
   if (!Number.isFinite(options.blockIntervalMin) || options.blockIntervalMin <= 0) {
     bad('--block-interval', 'must be a positive number of world minutes', options.blockIntervalMin)
@@ -157,7 +167,12 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
       }
       const providers = await startProviders(
         { chain, provisioner, clock, log, rng },
-        { host: network.gatewayIp, count: options.providers, ...timing },
+        {
+          host: network.gatewayIp,
+          count: options.providers,
+          ...timing,
+          ...(options.leaseDays === undefined ? {} : { monthMs: Math.round(options.leaseDays * 86_400_000) }),
+        },
       )
       stops.push(() => providers.stop())
       const endpoint = await startVpnEndpoint({ provisioner, log, rng })

@@ -1,21 +1,35 @@
 /**
- * End of lease (AGENT.md §3.6): a genesis agent with a short lease buys and installs a child, stops
- * buying in its last world day, and in its last hour sends its remaining coins to its heir (the
- * newest living child). Needs root (namespaces), litecoind and sshd.
+ * End of lease (AGENT.md §3.6): in a world whose shops lease servers for 7 world days, a genesis
+ * agent with a 7-day lease buys and installs a child, stops buying once its hand-over window opens,
+ * and sends its remaining coins to its heir (the newest living child) before the lease ends. The
+ * child knows its own lease end from its shop's client area (the parent hands it over), sends its
+ * coins to its own heir in time, and its server is destroyed when the shop's lease ends. Needs root
+ * (namespaces), litecoind and sshd.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCryptoRng, createMemoryLogger } from '@dolly/base'
 import { parseStatus, type AgentStatus } from '@dolly/plebnet'
+import {
+  deriveAccount,
+  deriveAddress,
+  deriveChildRoot,
+  keystoreAccount,
+  readKeystoreFile,
+  unlockKeystore,
+} from '@dolly/wallet'
 import { runGenesis, startWorld, type WorldHandle } from '@dolly/world'
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..', '..')
-/** One real second is one world hour; a 5-day lease is 120 real seconds. */
+/** One real second is one world hour: a 7-day lease is 168 real seconds. */
 const TIME_SCALE = 3600
-const LEASE_S = 5 * 86_400
+const LEASE_DAYS = 7
+const DAY_MS = 86_400_000
 const BOUND_MS = 600_000
+
+type Lifecycle = NonNullable<AgentStatus['lifecycle']>
 
 async function statusOf(ip: string): Promise<AgentStatus | undefined> {
   try {
@@ -26,6 +40,28 @@ async function statusOf(ip: string): Promise<AgentStatus | undefined> {
   }
 }
 
+/** Polls `ip`'s status until `done` holds for its lifecycle; the last lifecycle seen either way. */
+async function watch(
+  ip: string,
+  done: (l: Lifecycle) => boolean,
+  untilMs: number,
+): Promise<Lifecycle | undefined> {
+  let last: Lifecycle | undefined
+  while (Date.now() < untilMs) {
+    last = (await statusOf(ip))?.lifecycle ?? last
+    if (last !== undefined && done(last)) break
+    await new Promise((r) => setTimeout(r, 1_000))
+  }
+  return last
+}
+
+const heirEvent = (l: Lifecycle | undefined) => l?.events.find((e) => e.kind === 'heir')
+const txidOf = (text: string): string => /\(([0-9a-f]{64})\)/.exec(text)?.[1] ?? ''
+
+interface RawTx {
+  vout: { value: number; scriptPubKey: { address?: string; addresses?: string[] } }[]
+}
+
 describe('end of lease', () => {
   let dir: string
   let world: WorldHandle | undefined
@@ -34,7 +70,14 @@ describe('end of lease', () => {
     dir = await mkdtemp(join(tmpdir(), 'dolly-lease-'))
     world = await startWorld(
       { log: createMemoryLogger(), realNowMs: () => Date.now(), pid: process.pid },
-      { dir, timeScale: TIME_SCALE, blockIntervalMin: 10, providers: 3, repoDir: REPO_ROOT },
+      {
+        dir,
+        timeScale: TIME_SCALE,
+        blockIntervalMin: 10,
+        providers: 3,
+        repoDir: REPO_ROOT,
+        leaseDays: LEASE_DAYS,
+      },
     )
   }, 180_000)
 
@@ -44,33 +87,77 @@ describe('end of lease', () => {
   }, 180_000)
 
   it(
-    'stops buying before the lease ends and sends the rest to the newest child',
+    'stops buying in time, sends the rest to the newest child, and the child hands over before its server dies',
     async () => {
       if (world?.provisioner === undefined) throw new Error('no hosts in this world')
+      const provisioner = world.provisioner
       const genesis = await runGenesis(
         {
-          provisioner: world.provisioner,
+          provisioner,
           chain: world.chain,
           log: createMemoryLogger(),
           rng: createCryptoRng(),
         },
-        { worldDir: dir, state: world.state, repoDir: REPO_ROOT, fundSats: 100_000n, leaseS: LEASE_S },
+        {
+          worldDir: dir,
+          state: world.state,
+          repoDir: REPO_ROOT,
+          fundSats: 100_000n,
+          leaseS: LEASE_DAYS * 86_400,
+        },
       )
       const end = Date.now() + BOUND_MS
-      let last: AgentStatus | undefined
-      while (Date.now() < end) {
-        last = (await statusOf(genesis.host.ip)) ?? last
-        if (last?.lifecycle?.events.some((e) => e.kind === 'heir') === true) break
-        await new Promise((r) => setTimeout(r, 2_000))
+
+      // Genesis: buys while it may, then pays its heir inside the sweep window.
+      const g = await watch(genesis.host.ip, (l) => heirEvent(l) !== undefined, end)
+      const gHeir = heirEvent(g)
+      expect(gHeir, JSON.stringify(g?.events)).toBeDefined()
+      if (g === undefined || gHeir === undefined) return
+      expect(g.children.length).toBeGreaterThan(0)
+      // The windows hold the configured hour and day at least, and 20 s / 110 s of real time here.
+      expect(g.sweepAtMs).toBeLessThanOrEqual(g.leaseEndMs - 3_600_000)
+      expect(g.stopBuyingAtMs).toBeLessThanOrEqual(g.leaseEndMs - DAY_MS)
+      expect(gHeir.atMs).toBeGreaterThanOrEqual(g.sweepAtMs)
+      expect(gHeir.atMs).toBeLessThan(g.leaseEndMs)
+      const lastBuy = g.events.filter((e) => e.kind === 'buy').at(-1)
+      if (lastBuy !== undefined) expect(lastBuy.atMs).toBeLessThan(g.stopBuyingAtMs)
+
+      // The heir is the newest child, and the payment went to that child's wallet (family key tree).
+      const child = g.children.at(-1)
+      expect(gHeir.text).toContain(child?.tree ?? '?')
+      const childIndex = Number(child?.tree.split('.').at(-1))
+      const config = await readFile(join(genesis.operatorHome, 'plebnet_setup.cfg'), 'utf8')
+      const document = await readKeystoreFile(join(genesis.operatorHome, 'wallet.json'))
+      const { params } = keystoreAccount(document)
+      const operatorRoot = (await unlockKeystore(document, /password = (\S+)/.exec(config)?.[1] ?? '')).root
+      const genesisIndex = Number(genesis.tree.split('.').at(-1))
+      const childWallet = deriveAccount(
+        deriveChildRoot(deriveChildRoot(operatorRoot, genesisIndex), childIndex),
+        params,
+      )
+      const tx = await world.chain.rpc<RawTx>('getrawtransaction', [txidOf(gHeir.text), true])
+      const paidTo = tx.vout.map((o) => o.scriptPubKey.address ?? o.scriptPubKey.addresses?.[0])
+      expect(paidTo).toContain(deriveAddress(childWallet, params, 0, 0).address)
+
+      // The child: its lease end is its shop's, it pays its own heir in time, then its server dies.
+      const childIp = child?.ip ?? ''
+      const c = await watch(childIp, (l) => heirEvent(l) !== undefined, end)
+      const cHeir = heirEvent(c)
+      expect(cHeir, JSON.stringify(c?.events)).toBeDefined()
+      if (c === undefined || cHeir === undefined) return
+      expect(cHeir.atMs).toBeGreaterThanOrEqual(c.sweepAtMs)
+      expect(c.leaseEndMs).toBeLessThan(c.birthMs + LEASE_DAYS * DAY_MS)
+      let goneAtMs: number | undefined
+      while (Date.now() < end && goneAtMs === undefined) {
+        if (!provisioner.list().some((h) => h.ip === childIp)) goneAtMs = world.clock.nowMs()
+        else await new Promise((r) => setTimeout(r, 1_000))
       }
-      const l = last?.lifecycle
-      expect(l?.children.length ?? 0, JSON.stringify(l?.events)).toBeGreaterThan(0)
-      const heir = l?.events.find((e) => e.kind === 'heir')
-      expect(heir, JSON.stringify(l?.events)).toBeDefined()
-      // The sweep came in the last hour of the lease, and nothing was bought in the last day.
-      expect(heir?.atMs ?? 0).toBeGreaterThanOrEqual((l?.leaseEndMs ?? 0) - 3_600_000)
-      const lastBuy = l?.events.filter((e) => e.kind === 'buy').at(-1)
-      if (lastBuy !== undefined) expect(lastBuy.atMs).toBeLessThan((l?.leaseEndMs ?? 0) - 86_400_000)
+      expect(goneAtMs, 'the shop destroys the child server at its lease end').toBeDefined()
+      // The agent planned by the due date's start: its lease end is at most a world day early.
+      expect(c.leaseEndMs).toBeLessThanOrEqual(goneAtMs ?? 0)
+      expect(c.leaseEndMs).toBeGreaterThan((goneAtMs ?? 0) - DAY_MS - 3_600_000)
+      expect(cHeir.atMs).toBeLessThan(goneAtMs ?? 0)
+      expect(await statusOf(childIp)).toBeUndefined()
     },
     BOUND_MS + 240_000,
   )

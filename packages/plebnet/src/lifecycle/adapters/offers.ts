@@ -1,7 +1,10 @@
 import { join } from 'node:path'
 import { errorCode, type Logger, type Rng } from '@dolly/base'
 import { expectedSats, type VpsOption } from '@dolly/cloudomate'
-import { QTABLE_FILE, readJsonFile, writeFileAtomic } from '../../daemon/adapters/agent-home.ts'
+import type { AgentRecord } from '../../daemon/agent-record.ts'
+import { GENOME_FILE, QTABLE_FILE, readJsonFile, writeFileAtomic } from '../../daemon/adapters/agent-home.ts'
+import { evolveGenome } from '../../learning/genome.ts'
+import { parseGenome, serializeGenome } from '../../learning/genome-codec.ts'
 import { chooseOffer } from '../../learning/choose-offer.ts'
 import { offerId, type OfferInfo } from '../../learning/offer.ts'
 import { createQTable, updateQTable, withOffers, type QTable } from '../../learning/q-table.ts'
@@ -68,21 +71,34 @@ export async function catalogue(
   return { offers, options }
 }
 
+/** The offer the agent lives on (its `self_state`), as a Q-table state id; undefined for one bought by hand. */
+function selfOfferId(record: AgentRecord): string | undefined {
+  return record.selfState === undefined
+    ? undefined
+    : offerId(record.selfState.provider, record.selfState.option)
+}
+
+/** Chooses the next offer to buy (ALGORITHMS.md §4) from the agent's own state, or undefined when none fits. */
 export async function chooseNext(
   rt: AgentRuntime,
   deps: OfferDeps,
   state: LifecycleState,
-  tree: string,
+  record: AgentRecord,
 ): Promise<PricedOffer | undefined> {
   const { offers } = await catalogue(rt, deps)
   if (offers.length === 0) return undefined
-  const table = await loadQTable(
-    rt.home,
-    offers.map((o) => o.id),
-  )
-  const current = offers[0]?.id ?? ''
+  const own = selfOfferId(record)
+  const table = await loadQTable(rt.home, [...offers.map((o) => o.id), ...(own === undefined ? [] : [own])])
+  // A root bought by hand has no offer of its own: its row is the first listed one's.
+  const current = own ?? offers[0]?.id ?? ''
   const chosen = chooseOffer(
-    { table, current, tree, catalogue: offers, filter: { excludedProviders: state.excludedProviders } },
+    {
+      table,
+      current,
+      tree: record.tree,
+      catalogue: offers,
+      filter: { excludedProviders: state.excludedProviders },
+    },
     deps.rng,
   )
   return chosen === undefined || chosen.priceSats === null
@@ -90,21 +106,41 @@ export async function chooseNext(
     : { provider: chosen.provider, option: chosen.option, priceSats: chosen.priceSats }
 }
 
-/** QD-learning from a purchase outcome (AGENT.md §3.4 step 7); the reward is 0 while nothing is earned. */
+/**
+ * Learning from a purchase outcome: QD-learning (AGENT.md §3.4 step 7; the reward is 0 while nothing
+ * is earned) and the genome's evolve (step 8: success rewards the agent's own provider, failure
+ * punishes the one it tried).
+ */
 export async function learn(
   rt: AgentRuntime,
   state: LifecycleState,
-  attempted: string,
+  record: AgentRecord,
+  attempted: { readonly provider: string; readonly option: string },
   success: boolean,
 ): Promise<void> {
-  const table = await loadQTable(rt.home, [attempted])
-  const current = table.offers[0] ?? attempted
+  const attemptedId = offerId(attempted.provider, attempted.option)
+  const own = selfOfferId(record)
+  const table = await loadQTable(rt.home, [attemptedId, ...(own === undefined ? [] : [own])])
+  const current = own ?? table.offers[0] ?? attemptedId
   const { reward } = computeReward({
     priceUsdCents: null,
     birthMs: state.birthMs,
     nowMs: rt.clock.nowMs(),
     earnedMb: 0,
   })
-  const next = updateQTable(table, { attempted, current, success, reward, remotes: [] })
+  const next = updateQTable(table, { attempted: attemptedId, current, success, reward, remotes: [] })
   await writeFileAtomic(join(rt.home, QTABLE_FILE), `${JSON.stringify(serializeQTable(next))}\n`, 0o600)
+  const genomeJson = await readJsonFile(join(rt.home, GENOME_FILE))
+  if (genomeJson === undefined) return
+  const genome = evolveGenome(parseGenome(genomeJson), {
+    success,
+    // A root bought by hand has no provider of its own to reward.
+    selfProvider: record.selfState?.provider ?? attempted.provider,
+    chosenProvider: attempted.provider,
+  })
+  await writeFileAtomic(
+    join(rt.home, GENOME_FILE),
+    `${JSON.stringify(serializeGenome(genome), null, 2)}\n`,
+    0o600,
+  )
 }

@@ -1,17 +1,22 @@
 import { join } from 'node:path'
 import { errorCode, type Clock, type Logger, type Rng } from '@dolly/base'
 import { foldJournal, generateIdentity, purchase, readServiceState } from '@dolly/cloudomate'
-import { deriveAccount, deriveAddress, deriveChildRoot } from '@dolly/wallet'
+import { deriveAccount, deriveAddress, deriveChildRoot, validateAddress } from '@dolly/wallet'
 import { parseCreateChildArgs } from '../../replication/create-child-args.ts'
-import { runCreateChild } from '../../cli/create-child.ts'
-import { readAgentRecord } from '../../daemon/adapters/agent-home.ts'
+import { runCreateChild, type ChildHandover } from '../../cli/create-child.ts'
+import { fetchStatus } from '../../cli/status.ts'
+import type { AgentRecord } from '../../daemon/agent-record.ts'
+import { GENOME_FILE, QTABLE_FILE, readAgentRecord, readJsonFile } from '../../daemon/adapters/agent-home.ts'
+import { STATUS_PORT } from '../../replication/constants.ts'
 import { STATE_DB_FILE } from '../../ledger/adapters/sqlite-store.ts'
 import { LifecycleError } from '../errors.ts'
+import { pickHeir, type Heir } from '../heir.ts'
 import { lifecycleStatusOf, type LifecycleStatus } from '../lifecycle-status.ts'
 import { applyOutcome, startInstall } from '../outcome.ts'
 import {
   childrenOf,
   initialLifecycle,
+  leaseWindows,
   type EffectOutcome,
   type LifecycleState,
   type TickEffect,
@@ -23,6 +28,9 @@ import { FEE_RESERVE_SATS, catalogue, chooseNext, learn } from './offers.ts'
 import { offerId } from '../../learning/offer.ts'
 import { openLifecycleStore, type LifecycleStore } from './state-store.ts'
 import { acquireTickLock } from './tick-lock.ts'
+
+/** The wallet journal's purpose of the end-of-lease payment (at most one per agent). */
+const HEIR_PURPOSE = 'heir sweep'
 
 /** Effects run in one tick at most (a tick resumes, buys, checks, installs and pays the dowry). */
 const MAX_EFFECTS_PER_TICK = 6
@@ -44,12 +52,28 @@ export interface TickDeps {
   readonly env: Readonly<Record<string, string | undefined>>
   /** Real-time clock for SSH and heartbeat waits of create-child. */
   readonly realClock: Clock
+  /** Whether a child answers on its status API (default: `GET http://<ip>:8480/status` names its tree). */
+  readonly childAlive?: (ip: string, tree: string) => Promise<boolean>
+}
+
+/** Real ms a child has to answer the liveness probe before the heir search moves on. */
+const CHILD_PROBE_MS = 3_000
+
+async function probeChild(ip: string, tree: string): Promise<boolean> {
+  const status = await fetchStatus(`http://${ip}:${STATUS_PORT}`, { timeoutMs: CHILD_PROBE_MS })
+  return status?.tree === tree
+}
+
+/** The world's time scale (world ms per real ms), 1 for an agent on the real Internet. */
+function timeScaleOf(rt: AgentRuntime): number {
+  return rt.config.world?.timeScale.scale ?? 1
 }
 
 function policyOf(rt: AgentRuntime): TickPolicy {
+  const windows = leaseWindows(rt.config, timeScaleOf(rt))
   return {
-    sweepBeforeMs: rt.config.sweepBeforeMs,
-    stopBuyingBeforeMs: rt.config.liquidateBeforeMs,
+    sweepBeforeMs: windows.sweepBeforeMs,
+    stopBuyingBeforeMs: windows.stopBuyingBeforeMs,
     maxInstallAttempts: rt.config.installMaxAttempts,
     dowryPercent: rt.config.dowryPercent,
     maxProviderFailures: rt.config.maxConsecutiveFailures,
@@ -63,18 +87,73 @@ function childAddress(rt: AgentRuntime, childIndex: number): string {
   return deriveAddress(account, rt.network, 0, 0).address
 }
 
+/** A valid address of this agent's network, or undefined (an unusable one is logged). */
+function usableAddress(rt: AgentRuntime, deps: TickDeps, address: string, what: string): string | undefined {
+  try {
+    validateAddress(address, rt.network)
+    return address
+  } catch (err) {
+    deps.log.warn('tick.heir_address_invalid', { what, code: errorCode(err) ?? 'error' })
+    return undefined
+  }
+}
+
+/** The heir (see {@link pickHeir}): every child is probed at once, so dead ones cost one timeout. */
+async function findHeir(
+  rt: AgentRuntime,
+  deps: TickDeps,
+  state: LifecycleState,
+  record: AgentRecord,
+): Promise<Heir | undefined> {
+  const alive = deps.childAlive ?? probeChild
+  const children = childrenOf(state).filter((c) => c.childIndex !== null && c.ip !== null)
+  const candidates = await Promise.all(
+    children.map(async (c) => ({
+      tree: c.childTree ?? '',
+      address: childAddress(rt, c.childIndex ?? 0),
+      alive: await alive(c.ip ?? '', c.childTree ?? ''),
+    })),
+  )
+  const parentAddress =
+    record.parentAddress === undefined ? undefined : usableAddress(rt, deps, record.parentAddress, 'parent')
+  return pickHeir(
+    candidates,
+    parentAddress === undefined ? undefined : { tree: record.parent?.tree ?? '?', address: parentAddress },
+    rt.config.btcGlobal,
+  )
+}
+
+/** Real ms an install is always given, however close the deadline (an SSH login alone takes a second). */
+const MIN_INSTALL_MS = 5_000
+
+/** Real ms until world time `worldMs` (0 when past). */
+function realMsUntil(rt: AgentRuntime, worldMs: number): number {
+  return Math.max(0, Math.floor((worldMs - rt.clock.nowMs()) / timeScaleOf(rt)))
+}
+
 async function runEffect(
   rt: AgentRuntime,
   deps: TickDeps,
   state: LifecycleState,
+  record: AgentRecord,
   effect: Exclude<TickEffect, { kind: 'idle' }>,
 ): Promise<EffectOutcome> {
   if (effect.kind === 'pay-heir') {
-    const heir = childrenOf(state).at(-1)
-    const to = heir?.childIndex != null ? childAddress(rt, heir.childIndex) : rt.config.btcGlobal
-    if (to === undefined) throw new LifecycleError('LIFECYCLE_CONFIG_INVALID', 'no heir address', {})
-    const record = await payOnce(rt, 'heir sweep', to, effect.amountSats)
-    return { kind: 'heir-paid', txid: record }
+    const heir = await findHeir(rt, deps, state, record)
+    if (heir === undefined) throw new LifecycleError('LIFECYCLE_CONFIG_INVALID', 'no heir address', {})
+    deps.log.info('tick.heir', { heir: heir.who, address: heir.address })
+    await rt.wallet.reconcile()
+    const done = rt.wallet.history().payments.find((p) => p.purpose === HEIR_PURPOSE && p.state !== 'failed')
+    if (done !== undefined) return { kind: 'heir-paid', txid: done.txid, heir: heir.who }
+    try {
+      const payment = await rt.wallet.sendAll({ to: heir.address, purpose: HEIR_PURPOSE })
+      return { kind: 'heir-paid', txid: payment.txid, heir: heir.who }
+    } catch (err) {
+      const code = errorCode(err)
+      if (code === 'WALLET_AMOUNT_BELOW_DUST' || code === 'WALLET_NOTHING_TO_SWEEP')
+        return { kind: 'heir-skipped', reason: err instanceof Error ? err.message : String(err) }
+      throw err
+    }
   }
   const item = state.items.find((i) => i.id === effect.itemId)
   if (item === undefined)
@@ -128,14 +207,46 @@ async function runEffect(
       if (service.kind === 'failed')
         return { kind: 'service-failed', itemId: item.id, status: service.status }
       if (service.kind === 'pending') return { kind: 'pending', itemId: item.id, status: service.status }
-      if (effect.kind === 'check-active') return { kind: 'active', itemId: item.id, ip: service.ip }
+      if (effect.kind === 'check-active')
+        return {
+          kind: 'active',
+          itemId: item.id,
+          ip: service.ip,
+          ...(service.expirationMs === undefined ? {} : { leaseEndMs: service.expirationMs }),
+        }
       if (service.rootPassword === undefined)
         return { kind: 'install-failed', itemId: item.id, reason: 'no root password' }
+      const handover: ChildHandover = {
+        state: { provider: item.provider, option: item.option },
+        purchase:
+          item.txid === null
+            ? null
+            : {
+                txid: item.txid,
+                provider: item.provider,
+                option: item.option,
+                priceSats: item.priceSats.toString(),
+                boughtAtS: Math.floor(item.sinceMs / 1000),
+                ...(item.leaseEndMs === null ? {} : { leaseEndS: Math.floor(item.leaseEndMs / 1000) }),
+              },
+        parentAddress: async () => (await rt.wallet.receiveAddress()).address,
+      }
+      // An install must not run into the sweep: it stops there, and a later tick resumes it once the
+      // heir is paid; inside the sweep window it may run to the lease end.
+      const sweepAtMs = state.expirationMs - policyOf(rt).sweepBeforeMs
+      const nowMs = rt.clock.nowMs()
+      const until =
+        nowMs < sweepAtMs ? sweepAtMs : nowMs < state.expirationMs ? state.expirationMs : undefined
+      const signal =
+        until === undefined
+          ? undefined
+          : AbortSignal.timeout(Math.max(MIN_INSTALL_MS, realMsUntil(rt, until)))
       try {
         const report = await runCreateChild(
           { clock: deps.realClock, rng: deps.rng, log: deps.log, env: deps.env },
           rt.home,
           parseCreateChildArgs(['-i', service.ip, '-p', service.rootPassword]),
+          { handover, ...(signal === undefined ? {} : { signal }) },
         )
         return { kind: 'installed', itemId: item.id, childTree: report.tree, childIndex: report.index }
       } catch (err) {
@@ -189,7 +300,7 @@ export async function runTick(deps: TickDeps, home: string): Promise<TickReport>
       throw new LifecycleError('LIFECYCLE_NOT_SET_UP', `no agent in ${home}: run plebnet setup`, { home })
     rt = await openAgentRuntime(deps, home)
     store = openLifecycleStore(join(home, STATE_DB_FILE))
-    let state = store.load() ?? initialLifecycle(rt.clock.nowMs(), rt.config.leaseMs)
+    let state = store.load() ?? initialLifecycle(rt.clock.nowMs(), rt.config.leaseMs, record.leaseEndMs)
     const policy = policyOf(rt)
     const effects: TickEffect['kind'][] = []
     let idle: string | null = null
@@ -200,11 +311,14 @@ export async function runTick(deps: TickDeps, home: string): Promise<TickReport>
       const base = {
         nowMs: rt.clock.nowMs(),
         spendableSats: balance.spendableSats,
-        hasHeir: childrenOf(state).length > 0 || rt.config.btcGlobal !== undefined,
+        hasHeir:
+          childrenOf(state).length > 0 ||
+          record.parentAddress !== undefined ||
+          rt.config.btcGlobal !== undefined,
       }
       let step = decideTick(state, { ...base, chosen: undefined }, policy)
       if (step.effect.kind === 'idle' && step.effect.reason === 'NO_OFFER') {
-        step = decideTick(state, { ...base, chosen: await chooseNext(rt, deps, state, record.tree) }, policy)
+        step = decideTick(state, { ...base, chosen: await chooseNext(rt, deps, state, record) }, policy)
       }
       state = step.state
       store.save(state)
@@ -219,13 +333,12 @@ export async function runTick(deps: TickDeps, home: string): Promise<TickReport>
         store.save(state)
       }
       deps.log.info('tick.effect', { kind: effect.kind })
-      const outcome = await runEffect(rt, deps, state, effect)
+      const outcome = await runEffect(rt, deps, state, record, effect)
       state = applyOutcome(state, outcome, rt.clock.nowMs(), policy)
       store.save(state)
       if (outcome.kind === 'bought' || outcome.kind === 'buy-failed') {
         const item = state.items.find((i) => i.id === outcome.itemId)
-        if (item !== undefined)
-          await learn(rt, state, offerId(item.provider, item.option), outcome.kind === 'bought')
+        if (item !== undefined) await learn(rt, state, record, item, outcome.kind === 'bought')
       }
       deps.log.info('tick.outcome', { kind: outcome.kind })
     }
@@ -235,7 +348,11 @@ export async function runTick(deps: TickDeps, home: string): Promise<TickReport>
       effects,
       idle,
       state,
-      status: lifecycleStatusOf(state, after.spendableSats, rt.clock.nowMs(), idle),
+      status: lifecycleStatusOf(state, after.spendableSats, rt.clock.nowMs(), idle, policy, {
+        self: record.selfState ?? null,
+        qtable: (await readJsonFile(join(home, QTABLE_FILE))) ?? null,
+        genome: (await readJsonFile(join(home, GENOME_FILE))) ?? null,
+      }),
     }
   } finally {
     store?.close()

@@ -122,9 +122,14 @@ describe('end of lease', () => {
       const lastBuy = g.events.filter((e) => e.kind === 'buy').at(-1)
       if (lastBuy !== undefined) expect(lastBuy.atMs).toBeLessThan(g.stopBuyingAtMs)
 
-      // The heir is the newest child, and the payment went to that child's wallet (family key tree).
-      const child = g.children.at(-1)
-      expect(gHeir.text).toContain(child?.tree ?? '?')
+      // The heir is the newest child installed before the sweep (one installed after it, from a
+      // server paid for earlier, may already be listed), and the payment went to that child's
+      // wallet (family key tree).
+      const lastInstalled = g.events.filter((e) => e.kind === 'installed' && e.atMs <= gHeir.atMs).at(-1)
+      const heirTree = /child (\S+) installed/.exec(lastInstalled?.text ?? '')?.[1]
+      expect(heirTree, JSON.stringify(g.events)).toBeDefined()
+      expect(gHeir.text).toContain(`heir ${heirTree ?? '?'} (`)
+      const child = g.children.find((c) => c.tree === heirTree)
       const childIndex = Number(child?.tree.split('.').at(-1))
       const config = await readFile(join(genesis.operatorHome, 'plebnet_setup.cfg'), 'utf8')
       const document = await readKeystoreFile(join(genesis.operatorHome, 'wallet.json'))

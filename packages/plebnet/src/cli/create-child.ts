@@ -160,6 +160,8 @@ export interface ChildHandover {
   readonly purchase: ChildPayload['purchase']
   /** Hands out a fresh receive address of the parent's wallet; called once, when the payload is built. */
   readonly parentAddress?: () => Promise<string>
+  /** The server's lease end as its provider states it, Unix s. */
+  readonly leaseEndS?: number
 }
 
 /**
@@ -238,6 +240,7 @@ export async function runCreateChild(
         state: extra.handover?.state ?? null,
         purchase: extra.handover?.purchase ?? null,
         parentAddress,
+        leaseEndS: args.leaseEndS ?? extra.handover?.leaseEndS ?? null,
         walletKey,
         testnet: args.testnet || parent.testnet,
         ...(args.exitNode ? { exitNode: true } : {}),

@@ -125,9 +125,7 @@ export async function runSetup(deps: SetupDeps, options: SetupOptions): Promise<
         exitNode: payload.exitNode || options.exitNode,
         createdAtMs: deps.clock.nowMs(),
         ...(payload.parentAddress === null ? {} : { parentAddress: payload.parentAddress }),
-        ...(payload.purchase?.leaseEndS === undefined
-          ? {}
-          : { leaseEndMs: payload.purchase.leaseEndS * 1000 }),
+        ...(payload.leaseEndS === null ? {} : { leaseEndMs: payload.leaseEndS * 1000 }),
         ...(payload.state === null ? {} : { selfState: payload.state }),
       }
       origin = 'payload'

@@ -18,19 +18,21 @@ export interface Heir {
 }
 
 /**
- * The newest living child; else the parent (its address from the hand-over); else `btc_global`;
- * else the newest child even if it did not answer (its keys derive from this agent's, so its
- * ancestors can still move the coins); else none: the coins stay where they are.
+ * The newest living child; else the parent if it answers (its address from the hand-over); else
+ * `btc_global`; else the newest child or the parent even if silent (their keys derive from the
+ * family's, so an ancestor can still move the coins); else none: the coins stay where they are.
  */
 export function pickHeir(
   children: readonly HeirCandidate[],
-  parent: { readonly tree: string; readonly address: string } | undefined,
+  parent: HeirCandidate | undefined,
   btcGlobal: string | undefined,
 ): Heir | undefined {
   const living = children.filter((c) => c.alive).at(-1)
   if (living !== undefined) return { who: living.tree, address: living.address }
-  if (parent !== undefined) return { who: `parent ${parent.tree}`, address: parent.address }
+  const toParent = (p: HeirCandidate): Heir => ({ who: `parent ${p.tree}`, address: p.address })
+  if (parent?.alive === true) return toParent(parent)
   if (btcGlobal !== undefined) return { who: 'btc_global', address: btcGlobal }
   const newest = children.at(-1)
-  return newest === undefined ? undefined : { who: newest.tree, address: newest.address }
+  if (newest !== undefined) return { who: newest.tree, address: newest.address }
+  return parent === undefined ? undefined : toParent(parent)
 }

@@ -61,6 +61,9 @@ describe('create-child arguments', () => {
     expect(
       parseCreateChildArgs(['-i', '1.2.3.4', '-p', 'x', '--release-url', 'http://10.78.1.1:8080']).releaseUrl,
     ).toBe('http://10.78.1.1:8080')
+    expect(parseCreateChildArgs(['-i', '1.2.3.4', '-p', 'x', '--lease-end', '1795920000']).leaseEndS).toBe(
+      1_795_920_000,
+    )
   })
 
   it.each([
@@ -73,6 +76,8 @@ describe('create-child arguments', () => {
     [['-i', '1.2.3.4', '-p', 'x', '--self', '--release', '1.0.0'], 'REPLICATION_USAGE'],
     [['-i', '1.2.3.4', '-p', 'x', '-i', '1.2.3.5'], 'REPLICATION_USAGE'],
     [['-i', '1.2.3.4', '-p', 'x', '--status-port', '70000'], 'REPLICATION_USAGE'],
+    [['-i', '1.2.3.4', '-p', 'x', '--lease-end', '2026-11-30'], 'REPLICATION_USAGE'],
+    [['-i', '1.2.3.4', '-p', 'x', '--lease-end', '-5'], 'REPLICATION_USAGE'],
     [['-i', '256.1.1.1', '-p', 'x'], 'REPLICATION_IP_INVALID'],
     [['-i', 'example.com', '-p', 'x'], 'REPLICATION_IP_INVALID'],
   ])('refuses %j with %s', (argv, code) => {

@@ -27,6 +27,8 @@ export interface CreateChildArgs {
   readonly vpnCheckUrl?: string
   readonly statusPort?: number
   readonly heartbeatTimeoutS?: number
+  /** `--lease-end S`: when the server's lease ends (Unix s of the agent's clock), so the child hands over in time. */
+  readonly leaseEndS?: number
   readonly json: boolean
   readonly help: boolean
 }
@@ -36,10 +38,12 @@ export const CREATE_CHILD_USAGE = [
   'Usage: plebnet create-child -i IP -p PASSWORD [-t|--testnet] [-e|--exitnode]',
   '         [-conf|--config SRC DEST] [-cred|--credentials SRC DEST] [-b|--branch REF | --release VERSION | --self]',
   '         [--release-url URL] [--vpn-check-url URL]',
-  '         [--status-port PORT] [--heartbeat-timeout S] [--json]',
+  '         [--status-port PORT] [--heartbeat-timeout S] [--lease-end UNIX_S] [--json]',
   '',
   'Logs into a freshly bought server as root, installs this agent there with its own runtime, hands',
   'over identity, wallet key, genome and Q-table, starts the child daemon and waits for its heartbeat.',
+  "--lease-end tells the child when its server's lease ends (Unix seconds; in a world, world time), so it",
+  'hands its coins over before; without it the child counts lease.time_alive from its first tick.',
   'A -conf DEST ending in _wg.conf is a WireGuard config: the child brings it up, keeping SSH on the public path.',
   'Exit codes: 0 ok, 1 usage, 2 SSH unreachable or authentication failed, 3 remote install failed, 4 setup failed.',
 ].join('\n')
@@ -66,6 +70,7 @@ export function parseCreateChildArgs(argv: readonly string[]): CreateChildArgs {
     'vpn-check-url': 1,
     'status-port': 1,
     'heartbeat-timeout': 1,
+    'lease-end': 1,
   }
   const alias: Record<string, string> = {
     '-i': 'ip',
@@ -147,6 +152,10 @@ export function parseCreateChildArgs(argv: readonly string[]): CreateChildArgs {
     throw usage('--vpn-check-url must be an http(s) URL')
   const statusPort = int('status-port', 1, 65_535)
   const heartbeatTimeoutS = int('heartbeat-timeout', 1, 86_400)
+  const leaseEndText = one('lease-end')
+  if (leaseEndText !== undefined && !/^\d{1,12}$/.test(leaseEndText))
+    throw usage('--lease-end must be Unix seconds (a whole number)')
+  const leaseEndS = leaseEndText === undefined ? undefined : Number(leaseEndText)
   return {
     ip,
     password,
@@ -166,6 +175,7 @@ export function parseCreateChildArgs(argv: readonly string[]): CreateChildArgs {
     ...(vpnCheckUrl === undefined ? {} : { vpnCheckUrl }),
     ...(statusPort === undefined ? {} : { statusPort }),
     ...(heartbeatTimeoutS === undefined ? {} : { heartbeatTimeoutS }),
+    ...(leaseEndS === undefined ? {} : { leaseEndS }),
     json: flags.has('json'),
     help,
   }

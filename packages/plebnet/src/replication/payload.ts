@@ -38,10 +38,10 @@ const PayloadSchema = z.strictObject({
       option: z.string().max(128),
       priceSats: z.string().regex(/^\d{1,16}$/),
       boughtAtS: z.number().int().nonnegative(),
-      /** The server's lease end (Unix s) as the provider stated it, when it did. */
-      leaseEndS: z.number().int().nonnegative().optional(),
     })
     .nullable(),
+  /** The server's lease end (Unix s, the parent's clock) as its provider or operator stated it; null when unknown. */
+  leaseEndS: z.number().int().nonnegative().nullable().default(null),
   /** A receive address of the parent's wallet, the child's heir of last resort (AGENT.md §3.6). */
   parentAddress: z.string().min(14).max(128).nullable().default(null),
   /** Sanitised `plebnet_setup.cfg` text. */
@@ -75,6 +75,8 @@ export interface PayloadInput {
   readonly purchase: ChildPayload['purchase']
   /** A receive address of the parent's wallet (null when the parent has none). */
   readonly parentAddress?: string | null
+  /** The server's lease end, Unix s (null when unknown). */
+  readonly leaseEndS?: number | null
   /** `exportChildKey(...)` of the parent's wallet, or null. */
   readonly walletKey: unknown
   readonly testnet: boolean
@@ -106,6 +108,7 @@ export function buildChildPayload(input: PayloadInput, rng: Rng): ChildPayload {
     genome: { ...genome, exitNode },
     purchase: input.purchase,
     parentAddress: input.parentAddress ?? null,
+    leaseEndS: input.leaseEndS ?? null,
     config: sanitizeConfig(input.parentConfig, walletPassword),
     walletKey: input.walletKey,
     testnet: input.testnet,

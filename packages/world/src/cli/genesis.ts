@@ -95,6 +95,8 @@ export function registerGenesisCommands(program: Command, io: CliIo, env: WorldC
       process.once('SIGINT', onSignal)
       process.once('SIGTERM', onSignal)
       io.out(`world: starting in ${dir} (time scale ${opts.timeScale}×)…`)
+      // Ends with the command: the genesis host's lease timer must not keep the process alive.
+      const lifetime = new AbortController()
       const handle = await startWorld(
         { log, realNowMs: env.realNowMs, pid: env.pid },
         {
@@ -111,7 +113,14 @@ export function registerGenesisCommands(program: Command, io: CliIo, env: WorldC
         if (provisioner === undefined) throw new InvalidArgumentError('genesis needs hosts')
         io.out(`genesis: installing the first agent and funding it with ${formatBtc(fundSats)} coins…`)
         const genesis = await runGenesis(
-          { provisioner, chain: handle.chain, log, rng: createCryptoRng() },
+          {
+            provisioner,
+            chain: handle.chain,
+            log,
+            rng: createCryptoRng(),
+            clock: handle.clock,
+            signal: lifetime.signal,
+          },
           {
             worldDir: dir,
             state: handle.state,
@@ -137,6 +146,7 @@ export function registerGenesisCommands(program: Command, io: CliIo, env: WorldC
           await realSleep(VIEW_REFRESH_MS, { signal: stop.signal }).catch(() => undefined)
         }
       } finally {
+        lifetime.abort()
         io.out('world: stopping…')
         await handle.stop()
         process.off('SIGINT', onSignal)

@@ -157,6 +157,7 @@ describe('the first family', () => {
           chain: world.chain,
           log: createMemoryLogger(),
           rng: createCryptoRng(),
+          clock: world.clock,
         },
         { worldDir: dir, state: world.state, repoDir: REPO_ROOT, fundSats: FUND_SATS },
       )

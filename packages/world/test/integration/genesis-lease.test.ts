@@ -65,6 +65,7 @@ interface RawTx {
 describe('end of lease', () => {
   let dir: string
   let world: WorldHandle | undefined
+  const lifetime = new AbortController()
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dolly-lease-'))
@@ -82,6 +83,7 @@ describe('end of lease', () => {
   }, 180_000)
 
   afterAll(async () => {
+    lifetime.abort()
     await world?.stop()
     await rm(dir, { recursive: true, force: true })
   }, 180_000)
@@ -97,6 +99,8 @@ describe('end of lease', () => {
           chain: world.chain,
           log: createMemoryLogger(),
           rng: createCryptoRng(),
+          clock: world.clock,
+          signal: lifetime.signal,
         },
         {
           worldDir: dir,
@@ -114,6 +118,8 @@ describe('end of lease', () => {
       expect(gHeir, JSON.stringify(g?.events)).toBeDefined()
       if (g === undefined || gHeir === undefined) return
       expect(g.children.length).toBeGreaterThan(0)
+      // The operator told genesis when its server's lease ends (create-child --lease-end).
+      expect(Math.abs(g.leaseEndMs - genesis.leaseEndMs)).toBeLessThan(1_000)
       // The windows hold the configured hour and day at least, and 20 s / 110 s of real time here.
       expect(g.sweepAtMs).toBeLessThanOrEqual(g.leaseEndMs - 3_600_000)
       expect(g.stopBuyingAtMs).toBeLessThanOrEqual(g.leaseEndMs - DAY_MS)
@@ -163,6 +169,9 @@ describe('end of lease', () => {
       expect(c.leaseEndMs).toBeGreaterThan((goneAtMs ?? 0) - DAY_MS - 3_600_000)
       expect(cHeir.atMs).toBeLessThan(goneAtMs ?? 0)
       expect(await statusOf(childIp)).toBeUndefined()
+      // The genesis server's lease ended too: its host is gone.
+      expect(goneAtMs ?? 0).toBeGreaterThan(genesis.leaseEndMs)
+      expect(provisioner.list().some((h) => h.ip === genesis.host.ip)).toBe(false)
     },
     BOUND_MS + 240_000,
   )

@@ -52,15 +52,17 @@ export interface TickDeps {
   readonly env: Readonly<Record<string, string | undefined>>
   /** Real-time clock for SSH and heartbeat waits of create-child. */
   readonly realClock: Clock
-  /** Whether a child answers on its status API (default: `GET http://<ip>:8480/status` names its tree). */
-  readonly childAlive?: (ip: string, tree: string) => Promise<boolean>
+  /** Whether an agent answers on its status API (default: `GET http://<host>:<port>/status` names its tree). */
+  readonly agentAlive?: (host: string, tree: string, port?: number) => Promise<boolean>
 }
 
-/** Real ms a child has to answer the liveness probe before the heir search moves on. */
-const CHILD_PROBE_MS = 3_000
+/** Real ms an agent has to answer the liveness probe before the heir search moves on. */
+const PROBE_MS = 3_000
 
-async function probeChild(ip: string, tree: string): Promise<boolean> {
-  const status = await fetchStatus(`http://${ip}:${STATUS_PORT}`, { timeoutMs: CHILD_PROBE_MS })
+async function probeAgent(host: string, tree: string, port: number = STATUS_PORT): Promise<boolean> {
+  const status = await fetchStatus(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
+    timeoutMs: PROBE_MS,
+  })
   return status?.tree === tree
 }
 
@@ -98,14 +100,14 @@ function usableAddress(rt: AgentRuntime, deps: TickDeps, address: string, what: 
   }
 }
 
-/** The heir (see {@link pickHeir}): every child is probed at once, so dead ones cost one timeout. */
+/** The heir (see {@link pickHeir}): every child is probed at once, so dead ones cost one timeout, then the parent. */
 async function findHeir(
   rt: AgentRuntime,
   deps: TickDeps,
   state: LifecycleState,
   record: AgentRecord,
 ): Promise<Heir | undefined> {
-  const alive = deps.childAlive ?? probeChild
+  const alive = deps.agentAlive ?? probeAgent
   const children = childrenOf(state).filter((c) => c.childIndex !== null && c.ip !== null)
   const candidates = await Promise.all(
     children.map(async (c) => ({
@@ -116,11 +118,16 @@ async function findHeir(
   )
   const parentAddress =
     record.parentAddress === undefined ? undefined : usableAddress(rt, deps, record.parentAddress, 'parent')
-  return pickHeir(
-    candidates,
-    parentAddress === undefined ? undefined : { tree: record.parent?.tree ?? '?', address: parentAddress },
-    rt.config.btcGlobal,
-  )
+  const parent = record.parent
+  const parentCandidate =
+    parentAddress === undefined || parent === null
+      ? undefined
+      : {
+          tree: parent.tree,
+          address: parentAddress,
+          alive: await alive(parent.host, parent.tree, parent.statusPort),
+        }
+  return pickHeir(candidates, parentCandidate, rt.config.btcGlobal)
 }
 
 /** Real ms an install is always given, however close the deadline (an SSH login alone takes a second). */
@@ -227,8 +234,8 @@ async function runEffect(
                 option: item.option,
                 priceSats: item.priceSats.toString(),
                 boughtAtS: Math.floor(item.sinceMs / 1000),
-                ...(item.leaseEndMs === null ? {} : { leaseEndS: Math.floor(item.leaseEndMs / 1000) }),
               },
+        ...(item.leaseEndMs === null ? {} : { leaseEndS: Math.floor(item.leaseEndMs / 1000) }),
         parentAddress: async () => (await rt.wallet.receiveAddress()).address,
       }
       // An install must not run into the sweep: it stops there, and a later tick resumes it once the

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Logger, Rng } from '@dolly/base'
+import type { Clock, Logger, Rng } from '@dolly/base'
 import { createSystemClock } from '@dolly/base'
 import {
   createKeystore,
@@ -32,7 +32,17 @@ export interface GenesisDeps {
   }
   readonly log: Logger
   readonly rng: Rng
+  /** The world's clock: the genesis host's lease runs on it. */
+  readonly clock: Clock
+  /**
+   * Ends the genesis host's lease timer (the world stops). Without it the host lives until the
+   * world stops, like a server the operator keeps paying for.
+   */
+  readonly signal?: AbortSignal
 }
+
+/** The genesis agent's lease when none is given: the original's 30 days (world s). */
+const DEFAULT_LEASE_S = 2_592_000
 
 /** Options of one genesis. */
 export interface GenesisOptions extends Omit<GenesisConfigOptions, 'walletPassword'> {
@@ -51,6 +61,8 @@ export interface GenesisResult {
   readonly tree: string
   readonly address: string
   readonly fundTxid: string
+  /** World ms the genesis host's lease ends (the host is destroyed then when a signal was given). */
+  readonly leaseEndMs: number
 }
 
 function runPlebnet(
@@ -117,13 +129,26 @@ export async function runGenesis(deps: GenesisDeps, options: GenesisOptions): Pr
   await runPlebnet(options.repoDir, home, ['setup', '--no-service', '--tree', OPERATOR_TREE, '--json'], env)
   const rootPassword = Buffer.from(deps.rng.bytes(18)).toString('base64url')
   const host: WorldHost = await deps.provisioner.create({ hostname: 'genesis', rootPassword })
-  log.info('genesis.host', { id: host.id, ip: host.ip })
+  // The operator rented this server like any other: its lease starts now and the agent is told when it ends.
+  const leaseMs = (options.leaseS ?? DEFAULT_LEASE_S) * 1000
+  const leaseEndMs = deps.clock.nowMs() + leaseMs
+  log.info('genesis.host', { id: host.id, ip: host.ip, leaseEndMs })
   let report: { tree: string; index: number }
   try {
     const out = await runPlebnet(
       options.repoDir,
       home,
-      ['create-child', '-i', host.ip, '-p', rootPassword, '--self', '--json'],
+      [
+        'create-child',
+        '-i',
+        host.ip,
+        '-p',
+        rootPassword,
+        '--self',
+        '--lease-end',
+        String(Math.floor(leaseEndMs / 1000)),
+        '--json',
+      ],
       env,
     )
     report = JSON.parse(out) as { tree: string; index: number }
@@ -142,5 +167,22 @@ export async function runGenesis(deps: GenesisDeps, options: GenesisOptions): Pr
   const fundTxid = await deps.chain.faucet(address, options.fundSats)
   await deps.chain.mine(1)
   log.info('genesis.funded', { tree: report.tree, address, fundSats: options.fundSats })
-  return { operatorHome: home, host: { id: host.id, ip: host.ip }, tree: report.tree, address, fundTxid }
+  const signal = deps.signal
+  if (signal !== undefined) {
+    void deps.clock.sleep(leaseEndMs - deps.clock.nowMs(), { signal }).then(
+      async () => {
+        log.info('genesis.lease_ended', { id: host.id, ip: host.ip })
+        await host.destroy()
+      },
+      () => undefined, // the world stopped first; it destroys its hosts itself
+    )
+  }
+  return {
+    operatorHome: home,
+    host: { id: host.id, ip: host.ip },
+    tree: report.tree,
+    address,
+    fundTxid,
+    leaseEndMs,
+  }
 }

@@ -7,7 +7,7 @@
 export interface HeirCandidate {
   readonly tree: string
   readonly address: string
-  /** Whether it answered on its status API just now. */
+  /** Whether it answered on its status API just now and is not handing over itself. */
   readonly alive: boolean
 }
 

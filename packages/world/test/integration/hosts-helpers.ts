@@ -57,6 +57,8 @@ export function sshRun(ip: string, password: string, command: string): Promise<s
       .on('error', reject)
     // ssh2 without its native binding writes packets in pieces; Nagle would then add stalls.
     const sock = connect({ host: ip, port: 22 }).setNoDelay(true)
-    client.connect({ sock, username: 'root', password, readyTimeout: 10_000 })
+    // The ready timeout covers key exchange and authentication, and sshd delays a failed password:
+    // on a loaded 2-core machine 10 s was once not enough to hear the refusal (CI, 2026-11-22).
+    client.connect({ sock, username: 'root', password, readyTimeout: 30_000 })
   })
 }

@@ -52,18 +52,25 @@ export interface TickDeps {
   readonly env: Readonly<Record<string, string | undefined>>
   /** Real-time clock for SSH and heartbeat waits of create-child. */
   readonly realClock: Clock
-  /** Whether an agent answers on its status API (default: `GET http://<host>:<port>/status` names its tree). */
+  /** Whether an agent can inherit (default: its status API names its tree and it is not handing over itself). */
   readonly agentAlive?: (host: string, tree: string, port?: number) => Promise<boolean>
 }
 
 /** Real ms an agent has to answer the liveness probe before the heir search moves on. */
 const PROBE_MS = 3_000
 
+/**
+ * Whether the agent at `host` can take over coins: it answers with the expected tree path and is
+ * not handing over itself (coins sent to an agent past its own sweep would stay on a dying server,
+ * or bounce between a parent and a child whose leases end together).
+ */
 async function probeAgent(host: string, tree: string, port: number = STATUS_PORT): Promise<boolean> {
   const status = await fetchStatus(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
     timeoutMs: PROBE_MS,
   })
-  return status?.tree === tree
+  if (status?.tree !== tree) return false
+  const l = status.lifecycle
+  return l === undefined || l.worldNowMs < l.sweepAtMs
 }
 
 /** The world's time scale (world ms per real ms), 1 for an agent on the real Internet. */

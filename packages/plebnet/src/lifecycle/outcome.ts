@@ -25,16 +25,17 @@ export function applyOutcome(
   policy: TickPolicy,
 ): LifecycleState {
   if (outcome.kind === 'heir-paid') {
+    const first = state.heirSweeps === 0
     return withEvent(
-      { ...state, heirPaid: true },
+      { ...state, heirPaid: true, heirSweeps: state.heirSweeps + 1, handOverFloorSats: 0n },
       nowMs,
       'heir',
-      `remaining coins sent to the heir${outcome.heir === undefined ? '' : ` ${outcome.heir}`} (${outcome.txid})`,
+      `${first ? 'remaining' : 'more'} coins sent to the heir${outcome.heir === undefined ? '' : ` ${outcome.heir}`} (${outcome.txid})`,
     )
   }
   if (outcome.kind === 'heir-skipped') {
     return withEvent(
-      { ...state, heirPaid: true },
+      { ...state, heirPaid: true, handOverFloorSats: outcome.heldSats },
       nowMs,
       'heir-skipped',
       `nothing sent to the heir: ${outcome.reason}`,

@@ -31,6 +31,9 @@ const StateSchema = z.strictObject({
   excludedProviders: z.array(z.string().max(64)).max(1000),
   providerFailures: z.record(z.string().max(64), z.number().int().min(0)),
   heirPaid: z.boolean(),
+  /** Absent in states written before repeated hand-overs. */
+  heirSweeps: z.number().int().min(0).default(0),
+  handOverFloorSats: SatsSchema.default('0'),
   events: z.array(
     z.strictObject({ atMs: z.number().finite(), kind: z.string().max(64), text: z.string().max(2000) }),
   ),
@@ -40,6 +43,7 @@ const StateSchema = z.strictObject({
 export function serializeLifecycle(state: LifecycleState): string {
   return JSON.stringify({
     ...state,
+    handOverFloorSats: state.handOverFloorSats.toString(),
     items: state.items.map((i) => ({ ...i, priceSats: i.priceSats.toString() })),
   })
 }
@@ -71,5 +75,9 @@ export function parseLifecycle(text: string): LifecycleState {
       },
     )
   }
-  return { ...parsed.data, items: parsed.data.items.map((i) => ({ ...i, priceSats: BigInt(i.priceSats) })) }
+  return {
+    ...parsed.data,
+    handOverFloorSats: BigInt(parsed.data.handOverFloorSats),
+    items: parsed.data.items.map((i) => ({ ...i, priceSats: BigInt(i.priceSats) })),
+  }
 }

@@ -48,6 +48,10 @@ export interface LifecycleState {
   readonly providerFailures: Readonly<Record<string, number>>
   /** Set once the hand-over is done: the remaining coins went to the heir, or were too few to send (§3.6). The agent buys nothing after. */
   readonly heirPaid: boolean
+  /** Heir payments made; coins that arrive after the first (a child's own hand-over) are sent on too. */
+  readonly heirSweeps: number
+  /** After a hand-over, pay the heir again only when more than this is spendable (sats). */
+  readonly handOverFloorSats: bigint
   readonly events: readonly LifeEvent[]
 }
 
@@ -91,7 +95,7 @@ export type TickEffect =
   | { readonly kind: 'install'; readonly itemId: string }
   | { readonly kind: 'dowry'; readonly itemId: string; readonly amountSats: bigint }
   /** Everything spendable goes, the fee taken from it (`amountSats` is what the wallet held when decided). */
-  | { readonly kind: 'pay-heir'; readonly amountSats: bigint }
+  | { readonly kind: 'pay-heir'; readonly amountSats: bigint; readonly sweep: number }
   | { readonly kind: 'idle'; readonly reason: IdleReason }
 
 /** Why the tick has nothing to do (status shows it). */
@@ -120,8 +124,8 @@ export type EffectOutcome =
   | { readonly kind: 'dowry-paid'; readonly itemId: string; readonly txid: string }
   /** `heir` names who got the coins (a child's tree, `parent <tree>`, `btc_global`), when known. */
   | { readonly kind: 'heir-paid'; readonly txid: string; readonly heir?: string }
-  /** Nothing worth sending: the coins left would not pay the fee above the dust limit. */
-  | { readonly kind: 'heir-skipped'; readonly reason: string }
+  /** Nothing worth sending: the coins left would not pay the fee above the dust limit (`heldSats`). */
+  | { readonly kind: 'heir-skipped'; readonly reason: string; readonly heldSats: bigint }
 
 /** A decision: the state to journal before running `effect`. */
 export interface TickStep {
@@ -187,6 +191,8 @@ export function initialLifecycle(nowMs: number, leaseMs: number, leaseEndMs?: nu
     excludedProviders: [],
     providerFailures: {},
     heirPaid: false,
+    heirSweeps: 0,
+    handOverFloorSats: 0n,
     events: [],
   }
 }

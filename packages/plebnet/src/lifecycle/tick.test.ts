@@ -92,6 +92,7 @@ describe('decideTick', () => {
     expect(decideTick(s, inputs(late, 100_000n, { hasHeir: true }), POLICY).effect).toEqual({
       kind: 'pay-heir',
       amountSats: 100_000n,
+      sweep: 0,
     })
     const paid = applyOutcome(s, { kind: 'heir-paid', txid: 'c'.repeat(64) }, late, POLICY)
     expect(decideTick(paid, inputs(late, 0n, { hasHeir: true }), POLICY).effect).toEqual({
@@ -116,6 +117,7 @@ describe('decideTick', () => {
     expect(decideTick(s, inputs(late, 70_000n, { hasHeir: true }), POLICY).effect).toEqual({
       kind: 'pay-heir',
       amountSats: 70_000n,
+      sweep: 0,
     })
     s = applyOutcome(s, { kind: 'heir-paid', txid: 'c'.repeat(64) }, late, POLICY)
     expect(decideTick(s, inputs(late, 0n, { hasHeir: true }), POLICY).effect).toEqual({
@@ -123,9 +125,41 @@ describe('decideTick', () => {
       itemId: 'p0',
     })
     s = applyOutcome(s, { kind: 'installed', itemId: 'p0', childTree: 'a.0', childIndex: 0 }, late, POLICY)
-    expect(decideTick(s, inputs(late, 50_000n, { hasHeir: true }), POLICY).effect).toEqual({
+    expect(decideTick(s, inputs(late, 3_000n, { hasHeir: true }), POLICY).effect).toEqual({
       kind: 'idle',
       reason: 'DONE',
+    })
+  })
+
+  it('sends on coins that arrive after the hand-over, each time under its own journal purpose', () => {
+    const late = 30 * DAY_MS - 60_000
+    let s = applyOutcome(
+      initialLifecycle(0, 30 * DAY_MS),
+      { kind: 'heir-paid', txid: 'c'.repeat(64) },
+      late,
+      POLICY,
+    )
+    expect(decideTick(s, inputs(late, 0n, { hasHeir: true }), POLICY).effect).toEqual({
+      kind: 'idle',
+      reason: 'DONE',
+    })
+    // A child's own hand-over paid us 40,000 sats after ours.
+    expect(decideTick(s, inputs(late + 1, 40_000n, { hasHeir: true }), POLICY).effect).toEqual({
+      kind: 'pay-heir',
+      amountSats: 40_000n,
+      sweep: 1,
+    })
+    s = applyOutcome(s, { kind: 'heir-paid', txid: 'd'.repeat(64) }, late + 1, POLICY)
+    expect(s.events.at(-1)?.text).toContain('more coins sent to the heir')
+    // Too little to send after the fee: skipped once, tried again only when more arrives.
+    s = applyOutcome(s, { kind: 'heir-skipped', reason: 'dust', heldSats: 7_000n }, late + 2, POLICY)
+    expect(decideTick(s, inputs(late + 3, 7_000n, { hasHeir: true }), POLICY).effect).toEqual({
+      kind: 'idle',
+      reason: 'DONE',
+    })
+    expect(decideTick(s, inputs(late + 3, 9_000n, { hasHeir: true }), POLICY).effect).toMatchObject({
+      kind: 'pay-heir',
+      sweep: 2,
     })
   })
 
@@ -135,7 +169,7 @@ describe('decideTick', () => {
     s = applyOutcome(s, { kind: 'bought', itemId: 'p0', purchaseId: 'x', txid: 'a'.repeat(64) }, 10, POLICY)
     const late = end - 60_000
     s = applyOutcome(s, { kind: 'heir-paid', txid: 'c'.repeat(64) }, late, POLICY)
-    expect(decideTick(s, inputs(late, 90_000n, { hasHeir: true }), POLICY).effect).toEqual({
+    expect(decideTick(s, inputs(late, 4_000n, { hasHeir: true }), POLICY).effect).toEqual({
       kind: 'check-active',
       itemId: 'p0',
     })
@@ -178,7 +212,7 @@ const outcomeFor = (effect: TickEffect, pick: number, now: number): EffectOutcom
       return { kind: 'dowry-paid', itemId: effect.itemId, txid: 'e'.repeat(64) }
     case 'pay-heir':
       return pick % 5 === 0
-        ? { kind: 'heir-skipped', reason: 'dust' }
+        ? { kind: 'heir-skipped', reason: 'dust', heldSats: 4_000n }
         : { kind: 'heir-paid', txid: 'f'.repeat(64) }
     case 'idle':
       return undefined

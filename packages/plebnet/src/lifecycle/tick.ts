@@ -34,8 +34,14 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
   const buying = state.items.find((i) => i.stage === 'buying')
   if (buying !== undefined) return { state, effect: { kind: 'buy', itemId: buying.id } }
   const sweeping = leaseLeftMs < policy.sweepBeforeMs
-  if (sweeping && !state.heirPaid && inputs.hasHeir && inputs.spendableSats > policy.feeReserveSats) {
-    return { state, effect: { kind: 'pay-heir', amountSats: inputs.spendableSats } }
+  // The first hand-over, and again whenever coins arrive after it (a child's own hand-over).
+  const floorSats =
+    state.handOverFloorSats > policy.feeReserveSats ? state.handOverFloorSats : policy.feeReserveSats
+  if (sweeping && inputs.hasHeir && inputs.spendableSats > floorSats) {
+    return {
+      state,
+      effect: { kind: 'pay-heir', amountSats: inputs.spendableSats, sweep: state.heirSweeps },
+    }
   }
   const installing = state.items.find((i) => i.stage === 'installing')
   if (installing !== undefined) return { state, effect: { kind: 'install', itemId: installing.id } }

@@ -156,16 +156,22 @@ async function runEffect(
     const heir = await findHeir(rt, deps, state, record)
     if (heir === undefined) throw new LifecycleError('LIFECYCLE_CONFIG_INVALID', 'no heir address', {})
     deps.log.info('tick.heir', { heir: heir.who, address: heir.address })
+    // One journal purpose per hand-over: a crash after the broadcast finds it and never pays twice.
+    const purpose = effect.sweep === 0 ? HEIR_PURPOSE : `${HEIR_PURPOSE} ${effect.sweep}`
     await rt.wallet.reconcile()
-    const done = rt.wallet.history().payments.find((p) => p.purpose === HEIR_PURPOSE && p.state !== 'failed')
+    const done = rt.wallet.history().payments.find((p) => p.purpose === purpose && p.state !== 'failed')
     if (done !== undefined) return { kind: 'heir-paid', txid: done.txid, heir: heir.who }
     try {
-      const payment = await rt.wallet.sendAll({ to: heir.address, purpose: HEIR_PURPOSE })
+      const payment = await rt.wallet.sendAll({ to: heir.address, purpose })
       return { kind: 'heir-paid', txid: payment.txid, heir: heir.who }
     } catch (err) {
       const code = errorCode(err)
       if (code === 'WALLET_AMOUNT_BELOW_DUST' || code === 'WALLET_NOTHING_TO_SWEEP')
-        return { kind: 'heir-skipped', reason: err instanceof Error ? err.message : String(err) }
+        return {
+          kind: 'heir-skipped',
+          reason: err instanceof Error ? err.message : String(err),
+          heldSats: effect.amountSats,
+        }
       throw err
     }
   }

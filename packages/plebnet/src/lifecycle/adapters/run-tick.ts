@@ -156,14 +156,11 @@ async function runEffect(
     const heir = await findHeir(rt, deps, state, record)
     if (heir === undefined) throw new LifecycleError('LIFECYCLE_CONFIG_INVALID', 'no heir address', {})
     deps.log.info('tick.heir', { heir: heir.who, address: heir.address })
-    // One journal purpose per hand-over: a crash after the broadcast finds it and never pays twice.
+    // One journal purpose per hand-over, so each is paid once.
     const purpose = effect.sweep === 0 ? HEIR_PURPOSE : `${HEIR_PURPOSE} ${effect.sweep}`
-    await rt.wallet.reconcile()
-    const done = rt.wallet.history().payments.find((p) => p.purpose === purpose && p.state !== 'failed')
-    if (done !== undefined) return { kind: 'heir-paid', txid: done.txid, heir: heir.who }
     try {
-      const payment = await rt.wallet.sendAll({ to: heir.address, purpose })
-      return { kind: 'heir-paid', txid: payment.txid, heir: heir.who }
+      const txid = await payOnce(rt, purpose, () => rt.wallet.sendAll({ to: heir.address, purpose }))
+      return { kind: 'heir-paid', txid, heir: heir.who }
     } catch (err) {
       const code = errorCode(err)
       if (code === 'WALLET_AMOUNT_BELOW_DUST' || code === 'WALLET_NOTHING_TO_SWEEP')
@@ -280,11 +277,10 @@ async function runEffect(
     case 'dowry': {
       if (item.childIndex === null)
         throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', 'dowry before install', {})
-      const txid = await payOnce(
-        rt,
-        `dowry ${item.childTree ?? item.id}`,
-        childAddress(rt, item.childIndex),
-        effect.amountSats,
+      const purpose = `dowry ${item.childTree ?? item.id}`
+      const to = childAddress(rt, item.childIndex)
+      const txid = await payOnce(rt, purpose, () =>
+        rt.wallet.send({ to, amountSats: effect.amountSats, purpose }),
       )
       return { kind: 'dowry-paid', itemId: item.id, txid }
     }
@@ -295,12 +291,16 @@ async function runEffect(
   }
 }
 
-/** Pays `amountSats` for `purpose` unless the wallet's journal already holds a payment with that purpose. */
-async function payOnce(rt: AgentRuntime, purpose: string, to: string, amountSats: bigint): Promise<string> {
+/** Runs `pay` unless the wallet's journal already holds a payment with `purpose` (a crash after the broadcast pays once). */
+async function payOnce(
+  rt: AgentRuntime,
+  purpose: string,
+  pay: () => Promise<{ readonly txid: string }>,
+): Promise<string> {
   await rt.wallet.reconcile()
   const done = rt.wallet.history().payments.find((p) => p.purpose === purpose && p.state !== 'failed')
   if (done !== undefined) return done.txid
-  return (await rt.wallet.send({ to, amountSats, purpose })).txid
+  return (await pay()).txid
 }
 
 /**

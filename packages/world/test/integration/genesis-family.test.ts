@@ -6,39 +6,17 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCryptoRng, createMemoryLogger } from '@dolly/base'
-import { readFile } from 'node:fs/promises'
-import { parseStatus } from '@dolly/plebnet'
-import {
-  deriveAccount,
-  deriveAddress,
-  deriveChildRoot,
-  keystoreAccount,
-  readKeystoreFile,
-  unlockKeystore,
-  type HdNode,
-  type NetworkParams,
-} from '@dolly/wallet'
-import { runGenesis, startWorld, type WorldHandle } from '@dolly/world'
+import { deriveAccount, deriveAddress, deriveChildRoot, type HdNode, type NetworkParams } from '@dolly/wallet'
+import { runGenesis, type WorldHandle } from '@dolly/world'
+import { REPO_ROOT, operatorWallet, startGenesisWorld, statusOf } from './genesis-helpers.ts'
 
-const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..', '..')
-/** One real second is one world hour: a block every 10 world minutes, a tick floor of 1 s. */
-const TIME_SCALE = 3600
 /** The bootstrap: about three servers of the world's shops (5–20 USD at 1000 sats/USD) with fees. */
 const FUND_SATS = 100_000n
 /** Bound of the whole family's growth (real ms). */
 const FAMILY_TIMEOUT_MS = 480_000
-
-async function statusOf(ip: string): Promise<ReturnType<typeof parseStatus> | undefined> {
-  try {
-    const res = await fetch(`http://${ip}:8480/status`, { signal: AbortSignal.timeout(3_000) })
-    return parseStatus(await res.json())
-  } catch {
-    return undefined
-  }
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const end = Date.now() + timeoutMs
@@ -136,10 +114,7 @@ describe('the first family', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dolly-family-'))
-    world = await startWorld(
-      { log: createMemoryLogger(), realNowMs: () => Date.now(), pid: process.pid },
-      { dir, timeScale: TIME_SCALE, blockIntervalMin: 10, providers: 3, repoDir: REPO_ROOT },
-    )
+    world = await startGenesisWorld(dir)
   }, 180_000)
 
   afterAll(async () => {
@@ -183,11 +158,7 @@ describe('the first family', () => {
       expect(third.parentTree).toBe(child.tree)
 
       // Coins are conserved: the faucet's payout = the family's wallets + fees + provider receipts.
-      const config = await readFile(join(genesis.operatorHome, 'plebnet_setup.cfg'), 'utf8')
-      const passphrase = /password = (\S+)/.exec(config)?.[1] ?? ''
-      const document = await readKeystoreFile(join(genesis.operatorHome, 'wallet.json'))
-      const { params } = keystoreAccount(document)
-      const operatorRoot = (await unlockKeystore(document, passphrase)).root
+      const { root: operatorRoot, params } = await operatorWallet(genesis.operatorHome)
       const family = new Set<string>()
       familyAddresses(deriveChildRoot(operatorRoot, 0), params, 3, family)
       expect(family.has(genesis.address)).toBe(true)

@@ -6,39 +6,22 @@
  * coins to its own heir in time, and its server is destroyed when the shop's lease ends. Needs root
  * (namespaces), litecoind and sshd.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCryptoRng, createMemoryLogger } from '@dolly/base'
-import { parseStatus, type AgentStatus } from '@dolly/plebnet'
-import {
-  deriveAccount,
-  deriveAddress,
-  deriveChildRoot,
-  keystoreAccount,
-  readKeystoreFile,
-  unlockKeystore,
-} from '@dolly/wallet'
-import { runGenesis, startWorld, type WorldHandle } from '@dolly/world'
+import type { AgentStatus } from '@dolly/plebnet'
+import { deriveAccount, deriveAddress, deriveChildRoot } from '@dolly/wallet'
+import { runGenesis, type WorldHandle } from '@dolly/world'
+import { REPO_ROOT, operatorWallet, startGenesisWorld, statusOf } from './genesis-helpers.ts'
 
-const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..', '..')
-/** One real second is one world hour: a 7-day lease is 168 real seconds. */
-const TIME_SCALE = 3600
+/** At the demo's pace (one real second is one world hour) a 7-day lease is 168 real seconds. */
 const LEASE_DAYS = 7
 const DAY_MS = 86_400_000
 const BOUND_MS = 600_000
 
 type Lifecycle = NonNullable<AgentStatus['lifecycle']>
-
-async function statusOf(ip: string): Promise<AgentStatus | undefined> {
-  try {
-    const res = await fetch(`http://${ip}:8480/status`, { signal: AbortSignal.timeout(3_000) })
-    return parseStatus(await res.json())
-  } catch {
-    return undefined
-  }
-}
 
 /** Polls `ip`'s status until `done` holds for its lifecycle; the last lifecycle seen either way. */
 async function watch(
@@ -69,17 +52,7 @@ describe('end of lease', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dolly-lease-'))
-    world = await startWorld(
-      { log: createMemoryLogger(), realNowMs: () => Date.now(), pid: process.pid },
-      {
-        dir,
-        timeScale: TIME_SCALE,
-        blockIntervalMin: 10,
-        providers: 3,
-        repoDir: REPO_ROOT,
-        leaseDays: LEASE_DAYS,
-      },
-    )
+    world = await startGenesisWorld(dir, LEASE_DAYS)
   }, 180_000)
 
   afterAll(async () => {
@@ -137,10 +110,7 @@ describe('end of lease', () => {
       expect(gHeir.text).toContain(`heir ${heirTree ?? '?'} (`)
       const child = g.children.find((c) => c.tree === heirTree)
       const childIndex = Number(child?.tree.split('.').at(-1))
-      const config = await readFile(join(genesis.operatorHome, 'plebnet_setup.cfg'), 'utf8')
-      const document = await readKeystoreFile(join(genesis.operatorHome, 'wallet.json'))
-      const { params } = keystoreAccount(document)
-      const operatorRoot = (await unlockKeystore(document, /password = (\S+)/.exec(config)?.[1] ?? '')).root
+      const { root: operatorRoot, params } = await operatorWallet(genesis.operatorHome)
       const genesisIndex = Number(genesis.tree.split('.').at(-1))
       const childWallet = deriveAccount(
         deriveChildRoot(deriveChildRoot(operatorRoot, genesisIndex), childIndex),

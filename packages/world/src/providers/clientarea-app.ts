@@ -150,6 +150,7 @@ async function changeRootPassword(
       shop: ctx.config.name,
       serviceId,
       code: errorCode(err) ?? 'unknown',
+      reason: err instanceof Error ? err.message : String(err),
     })
     return { success: false, msg: 'Could not change the root password, please contact support' }
   }

@@ -4,11 +4,71 @@ import type { AbortOptions } from '@dolly/base'
 import { ProviderError } from '../errors.ts'
 import type { RootPasswordChanger } from '../ports.ts'
 
-/** SSH connect timeout in real ms: world hosts are on the local bridge, so seconds are plenty. */
-const READY_TIMEOUT_MS = 15_000
+/**
+ * SSH handshake timeout in real ms. World hosts are on the local bridge, but ssh2's pure-JS key
+ * exchange on both ends of a loaded 2-core machine has taken over 15 s (a CI run lost a password
+ * change to that).
+ */
+const READY_TIMEOUT_MS = 30_000
+/** Attempts for a login that failed before any command ran (handshake timeout, reset, refused). */
+const CONNECT_ATTEMPTS = 3
 
-/** Runs `command` as root with `stdin` on its standard input; resolves on exit status 0. */
-function runAsRoot(
+interface Target {
+  readonly port: number
+  readonly readyTimeoutMs: number
+}
+
+/** A failure of one attempt; `beforeReady` is true when no command reached the host. */
+class AttemptError extends Error {
+  readonly beforeReady: boolean
+  constructor(message: string, beforeReady: boolean, cause?: unknown) {
+    super(message, { cause })
+    this.beforeReady = beforeReady
+  }
+}
+
+/**
+ * Runs `command` as root with `stdin` on its standard input; resolves on exit status 0. A login
+ * that failed in transport before the session was ready is tried again (no command ran, so the
+ * retry cannot act twice); a refused password or a failed command is not.
+ */
+async function runAsRoot(
+  target: Target,
+  ip: string,
+  password: string,
+  command: string,
+  stdin: string,
+  options: AbortOptions,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptAsRoot(target, ip, password, command, stdin, options)
+    } catch (err) {
+      const failure = err as AttemptError
+      const retry =
+        failure.beforeReady &&
+        !isAuthFailure(failure) &&
+        attempt < CONNECT_ATTEMPTS &&
+        options.signal?.aborted !== true
+      if (!retry)
+        throw new ProviderError(
+          'WORLD_PROVIDER_HOST_ACTION_FAILED',
+          `root action on ${ip} failed after ${attempt} attempt(s): ${failure.message}`,
+          { ip, attempts: attempt },
+          { cause: failure.cause ?? failure },
+        )
+    }
+  }
+}
+
+/** ssh2 reports a refused password as an error with level `client-authentication`. */
+function isAuthFailure(err: AttemptError): boolean {
+  const cause = err.cause as { level?: unknown } | undefined
+  return cause?.level === 'client-authentication'
+}
+
+function attemptAsRoot(
+  target: Target,
   ip: string,
   password: string,
   command: string,
@@ -18,22 +78,17 @@ function runAsRoot(
   return new Promise<void>((resolve, reject) => {
     const client = new Client()
     let settled = false
+    let ready = false
     const fail = (message: string, cause?: unknown): void => {
       client.end()
       if (settled) return
       settled = true
-      reject(
-        new ProviderError(
-          'WORLD_PROVIDER_HOST_ACTION_FAILED',
-          `root action on ${ip} failed: ${message}`,
-          { ip },
-          { cause },
-        ),
-      )
+      reject(new AttemptError(message, !ready, cause))
     }
     options.signal?.addEventListener('abort', () => fail('aborted'), { once: true })
     client.on('error', (err) => fail(err.message, err))
     client.on('ready', () => {
+      ready = true
       client.exec(command, (err, stream) => {
         if (err !== undefined && err !== null) return fail(err.message, err)
         let stderr = ''
@@ -52,10 +107,10 @@ function runAsRoot(
     })
     client.connect({
       host: ip,
-      port: 22,
+      port: target.port,
       username: 'root',
       password,
-      readyTimeout: READY_TIMEOUT_MS,
+      readyTimeout: target.readyTimeoutMs,
       // The provider created this host moments ago on its own bridge; there is no known key to pin.
       hostVerifier: () => true,
     })
@@ -67,13 +122,23 @@ function runAsRoot(
   })
 }
 
+/** Where and how patiently to log in; the defaults are a world host's sshd. */
+export interface SshRootOptions {
+  /** SSH port of the hosts (22). */
+  readonly port?: number
+  /** Handshake timeout per attempt in real ms (30 s). */
+  readonly readyTimeoutMs?: number
+}
+
 /** A RootPasswordChanger that logs in as root with the current password. */
-export function createSshRootPasswordChanger(): RootPasswordChanger {
+export function createSshRootPasswordChanger(ssh: SshRootOptions = {}): RootPasswordChanger {
+  const target = { port: ssh.port ?? 22, readyTimeoutMs: ssh.readyTimeoutMs ?? READY_TIMEOUT_MS }
   return {
     setRootPassword: (ip, currentPassword, newPassword, options = {}) =>
-      runAsRoot(ip, currentPassword, 'chpasswd', `root:${newPassword}\n`, options),
+      runAsRoot(target, ip, currentPassword, 'chpasswd', `root:${newPassword}\n`, options),
     authorizeKey: (ip, rootPassword, publicKey, options = {}) =>
       runAsRoot(
+        target,
         ip,
         rootPassword,
         'umask 077 && mkdir -p /root/.ssh && cat >> /root/.ssh/authorized_keys',

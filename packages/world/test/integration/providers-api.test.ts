@@ -77,7 +77,7 @@ function sshKeyHostname(ip: string, privateKey: string): Promise<string> {
       sock: connect({ host: ip, port: 22 }).setNoDelay(true),
       username: 'root',
       privateKey,
-      readyTimeout: 10_000,
+      readyTimeout: 30_000,
     })
   })
 }

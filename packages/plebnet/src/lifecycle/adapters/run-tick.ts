@@ -10,11 +10,10 @@ import { GENOME_FILE, QTABLE_FILE, readAgentRecord, readJsonFile } from '../../d
 import { STATUS_PORT } from '../../replication/constants.ts'
 import { STATE_DB_FILE } from '../../ledger/adapters/sqlite-store.ts'
 import { LifecycleError } from '../errors.ts'
-import { pickHeir, type Heir } from '../heir.ts'
+import { anyHeir, heirSources, pickHeir, type Heir } from '../heir.ts'
 import { lifecycleStatusOf, type LifecycleStatus } from '../lifecycle-status.ts'
 import { applyOutcome, startInstall } from '../outcome.ts'
 import {
-  childrenOf,
   initialLifecycle,
   leaseWindows,
   type EffectOutcome,
@@ -96,15 +95,17 @@ function childAddress(rt: AgentRuntime, childIndex: number): string {
   return deriveAddress(account, rt.network, 0, 0).address
 }
 
-/** A valid address of this agent's network, or undefined (an unusable one is logged). */
-function usableAddress(rt: AgentRuntime, deps: TickDeps, address: string, what: string): string | undefined {
-  try {
-    validateAddress(address, rt.network)
-    return address
-  } catch (err) {
-    deps.log.warn('tick.heir_address_invalid', { what, code: errorCode(err) ?? 'error' })
-    return undefined
-  }
+/** Heir sources with addresses checked against this agent's network (an unusable one is logged when `log` is given). */
+function sourcesOf(rt: AgentRuntime, state: LifecycleState, record: AgentRecord, log?: TickDeps['log']) {
+  return heirSources(state, record, rt.config.btcGlobal, (address, what) => {
+    try {
+      validateAddress(address, rt.network)
+      return true
+    } catch (err) {
+      log?.warn('tick.heir_address_invalid', { what, code: errorCode(err) ?? 'error' })
+      return false
+    }
+  })
 }
 
 /** The heir (see {@link pickHeir}): every child is probed at once, so dead ones cost one timeout, then the parent. */
@@ -115,26 +116,23 @@ async function findHeir(
   record: AgentRecord,
 ): Promise<Heir | undefined> {
   const alive = deps.agentAlive ?? probeAgent
-  const children = childrenOf(state).filter((c) => c.childIndex !== null && c.ip !== null)
+  const { children, parent, btcGlobal } = sourcesOf(rt, state, record, deps.log)
   const candidates = await Promise.all(
     children.map(async (c) => ({
-      tree: c.childTree ?? '',
-      address: childAddress(rt, c.childIndex ?? 0),
-      alive: await alive(c.ip ?? '', c.childTree ?? ''),
+      tree: c.childTree,
+      address: childAddress(rt, c.childIndex),
+      alive: await alive(c.ip, c.childTree),
     })),
   )
-  const parentAddress =
-    record.parentAddress === undefined ? undefined : usableAddress(rt, deps, record.parentAddress, 'parent')
-  const parent = record.parent
   const parentCandidate =
-    parentAddress === undefined || parent === null
+    parent === undefined
       ? undefined
       : {
           tree: parent.tree,
-          address: parentAddress,
+          address: parent.address,
           alive: await alive(parent.host, parent.tree, parent.statusPort),
         }
-  return pickHeir(candidates, parentCandidate, rt.config.btcGlobal)
+  return pickHeir(candidates, parentCandidate, btcGlobal)
 }
 
 /** Real ms an install is always given, however close the deadline (an SSH login alone takes a second). */
@@ -331,10 +329,7 @@ export async function runTick(deps: TickDeps, home: string): Promise<TickReport>
       const base = {
         nowMs: rt.clock.nowMs(),
         spendableSats: balance.spendableSats,
-        hasHeir:
-          childrenOf(state).length > 0 ||
-          record.parentAddress !== undefined ||
-          rt.config.btcGlobal !== undefined,
+        hasHeir: anyHeir(sourcesOf(rt, state, record)),
       }
       let step = decideTick(state, { ...base, chosen: undefined }, policy)
       if (step.effect.kind === 'idle' && step.effect.reason === 'NO_OFFER') {

@@ -111,25 +111,17 @@ describe('root actions over SSH (loopback ssh2 server)', () => {
     ])
   })
 
-  it('gives up after three transport failures with a coded error', async () => {
-    host = await startFakeHost('Order-Pw-1', 3)
+  it.each([
+    { why: 'gives up after three transport failures', drop: 3, password: 'Order-Pw-1', attempts: 3 },
+    { why: 'does not try a refused password again', drop: 0, password: 'Wrong-Pw-9', attempts: 1 },
+  ])('$why, with a coded error and nothing run', async ({ drop, password, attempts }) => {
+    host = await startFakeHost('Order-Pw-1', drop)
     const changer = createSshRootPasswordChanger({ port: host.port, readyTimeoutMs: 10_000 })
-    await expect(changer.setRootPassword('127.0.0.1', 'Order-Pw-1', 'Fresh-Pw-2')).rejects.toMatchObject({
+    await expect(changer.setRootPassword('127.0.0.1', password, 'Fresh-Pw-2')).rejects.toMatchObject({
       code: 'WORLD_PROVIDER_HOST_ACTION_FAILED',
-      message: expect.stringMatching(/after 3 attempt/),
+      message: expect.stringContaining(`after ${attempts} attempt`),
     })
-    expect(host.connections()).toBe(3)
-    expect(host.execs).toEqual([])
-  })
-
-  it('does not try a refused password again', async () => {
-    host = await startFakeHost('Order-Pw-1', 0)
-    const changer = createSshRootPasswordChanger({ port: host.port, readyTimeoutMs: 10_000 })
-    await expect(changer.setRootPassword('127.0.0.1', 'Wrong-Pw-9', 'Fresh-Pw-2')).rejects.toMatchObject({
-      code: 'WORLD_PROVIDER_HOST_ACTION_FAILED',
-      message: expect.stringMatching(/after 1 attempt/),
-    })
-    expect(host.connections()).toBe(1)
+    expect(host.connections()).toBe(attempts)
     expect(host.execs).toEqual([])
   })
 })

@@ -13,6 +13,14 @@ const READY_TIMEOUT_MS = 30_000
 /** Attempts for a login that failed before any command ran (handshake timeout, reset, refused). */
 const CONNECT_ATTEMPTS = 3
 
+/** A command to run as root on a host, with what it reads on stdin (secrets go there, not in argv). */
+interface RootAction {
+  readonly ip: string
+  readonly password: string
+  readonly command: string
+  readonly stdin: string
+}
+
 interface Target {
   readonly port: number
   readonly readyTimeoutMs: number
@@ -32,17 +40,10 @@ class AttemptError extends Error {
  * that failed in transport before the session was ready is tried again (no command ran, so the
  * retry cannot act twice); a refused password or a failed command is not.
  */
-async function runAsRoot(
-  target: Target,
-  ip: string,
-  password: string,
-  command: string,
-  stdin: string,
-  options: AbortOptions,
-): Promise<void> {
+async function runAsRoot(target: Target, action: RootAction, options: AbortOptions): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await attemptAsRoot(target, ip, password, command, stdin, options)
+      return await attemptAsRoot(target, action, options)
     } catch (err) {
       const failure = err as AttemptError
       const retry =
@@ -53,8 +54,8 @@ async function runAsRoot(
       if (!retry)
         throw new ProviderError(
           'WORLD_PROVIDER_HOST_ACTION_FAILED',
-          `root action on ${ip} failed after ${attempt} attempt(s): ${failure.message}`,
-          { ip, attempts: attempt },
+          `root action on ${action.ip} failed after ${attempt} attempt(s): ${failure.message}`,
+          { ip: action.ip, attempts: attempt },
           { cause: failure.cause ?? failure },
         )
     }
@@ -67,14 +68,8 @@ function isAuthFailure(err: AttemptError): boolean {
   return cause?.level === 'client-authentication'
 }
 
-function attemptAsRoot(
-  target: Target,
-  ip: string,
-  password: string,
-  command: string,
-  stdin: string,
-  options: AbortOptions,
-): Promise<void> {
+function attemptAsRoot(target: Target, action: RootAction, options: AbortOptions): Promise<void> {
+  const { ip, password, command, stdin } = action
   return new Promise<void>((resolve, reject) => {
     const client = new Client()
     let settled = false
@@ -135,14 +130,20 @@ export function createSshRootPasswordChanger(ssh: SshRootOptions = {}): RootPass
   const target = { port: ssh.port ?? 22, readyTimeoutMs: ssh.readyTimeoutMs ?? READY_TIMEOUT_MS }
   return {
     setRootPassword: (ip, currentPassword, newPassword, options = {}) =>
-      runAsRoot(target, ip, currentPassword, 'chpasswd', `root:${newPassword}\n`, options),
+      runAsRoot(
+        target,
+        { ip, password: currentPassword, command: 'chpasswd', stdin: `root:${newPassword}\n` },
+        options,
+      ),
     authorizeKey: (ip, rootPassword, publicKey, options = {}) =>
       runAsRoot(
         target,
-        ip,
-        rootPassword,
-        'umask 077 && mkdir -p /root/.ssh && cat >> /root/.ssh/authorized_keys',
-        `${publicKey.trim()}\n`,
+        {
+          ip,
+          password: rootPassword,
+          command: 'umask 077 && mkdir -p /root/.ssh && cat >> /root/.ssh/authorized_keys',
+          stdin: `${publicKey.trim()}\n`,
+        },
         options,
       ),
   }

@@ -63,7 +63,7 @@ export function registerVpnCommands(
   run: VpsCommandHelpers,
 ): void {
   const vpn = program.command('vpn').description('buy and manage VPN service')
-  const { home, json, loadIni } = commandContext(env)
+  const { home, json, loadIni, purchaseDeps } = commandContext(env)
   const find = (ini: Ini, name: string): VpnDriver => {
     const driver = vpnDrivers(ini).find((d) => d.name === name.toLowerCase())
     if (driver === undefined)
@@ -141,17 +141,7 @@ export function registerVpnCommands(
         const driver = find(ini, name)
         const { wallet, close } = await env.openWallet(run.walletChoice(cmd, ini))
         try {
-          const deps = {
-            wallet,
-            journal: env.journal(home(cmd)),
-            accounts: env.accounts(home(cmd)),
-            rates: env.rates(wallet.network.name, ini),
-            clock: env.clock,
-            rng: env.rng,
-            log: env.log,
-            newSession: () => env.newSession(),
-            network: wallet.network,
-          }
+          const deps = purchaseDeps(home(cmd), wallet, ini)
           const [option] = await driver.options({
             session: env.newSession(),
             network: wallet.network,

@@ -8,6 +8,7 @@ import { findDriver } from '../providers/registry.ts'
 import { readServiceState } from '../purchase/activate.ts'
 import { withData } from '../purchase/accounts.ts'
 import { foldJournal } from '../purchase/journal.ts'
+import type { CommandContext } from './command-context.ts'
 import type { CloudomateCliEnv, WalletChoice } from './env.ts'
 
 /** What these commands reuse from the `vps` tree. */
@@ -19,6 +20,7 @@ export interface ManageHelpers {
   readonly loadIni: (cmd: Command) => Promise<Ini>
   readonly home: (cmd: Command) => string
   readonly json: (cmd: Command) => boolean
+  readonly flowDeps: CommandContext['flowDeps']
   /** Exit code override (the interactive SSH session's). */
   readonly exit: { code?: number }
 }
@@ -30,7 +32,7 @@ export function registerVpsManageCommands(
   env: CloudomateCliEnv,
   helpers: ManageHelpers,
 ): void {
-  const { guarded, walletChoice, loadIni, home, json, exit } = helpers
+  const { guarded, walletChoice, loadIni, home, json, exit, flowDeps } = helpers
   /** This provider's purchases, newest first, or a client-area login given by -e/--pw. */
   const selectAccount = async (
     cmd: Command,
@@ -74,15 +76,7 @@ export function registerVpsManageCommands(
     const { driver, account, home: dir } = await selectAccount(cmd, provider, opts)
     const { wallet, close } = await env.openWallet(walletChoice(cmd, await loadIni(cmd)))
     close()
-    const deps = {
-      journal: env.journal(dir),
-      accounts: env.accounts(dir),
-      clock: env.clock,
-      rng: env.rng,
-      log: env.log,
-      network: wallet.network,
-      newSession: () => env.newSession(),
-    }
+    const deps = flowDeps(dir, wallet.network)
     const { state, account: latest } = await readServiceState(deps, driver, account)
     return { driver, account: latest, state, deps }
   }

@@ -60,7 +60,7 @@ export function registerVpsCommands(
   exit: { code?: number },
 ): VpsCommandHelpers {
   const vps = program.command('vps').description('buy and manage VPS')
-  const { globals, home, json, loadIni } = commandContext(env)
+  const { globals, home, json, loadIni, flowDeps, purchaseDeps } = commandContext(env)
   const networkOf = (cmd: Command, ini: Ini): string | undefined =>
     globals(cmd)['testnet'] === true ? 'testnet' : iniValue(ini, 'payment', 'network')
   const flagSettings = (opts: Record<string, unknown>): Settings => {
@@ -242,17 +242,7 @@ export function registerVpsCommands(
           tolerancePct: Number(iniValue(ini, 'payment', 'tolerance_pct') ?? DEFAULT_TOLERANCE_PCT),
           maxSats: maxFlag ?? (maxIni === undefined ? null : BigInt(maxIni)),
         }
-        const deps = {
-          wallet,
-          journal: env.journal(home(cmd)),
-          accounts: env.accounts(home(cmd)),
-          rates: env.rates(wallet.network.name, ini),
-          clock: env.clock,
-          rng: env.rng,
-          log: env.log,
-          newSession: () => env.newSession(),
-          network: wallet.network,
-        }
+        const deps = purchaseDeps(home(cmd), wallet, ini)
         const outcome = await purchase(deps, {
           driver,
           option,
@@ -318,6 +308,6 @@ export function registerVpsCommands(
     }),
   )
 
-  registerVpsManageCommands(vps, io, env, { guarded, walletChoice, loadIni, home, json, exit })
+  registerVpsManageCommands(vps, io, env, { guarded, walletChoice, loadIni, home, json, exit, flowDeps })
   return { guarded, walletChoice }
 }

@@ -72,7 +72,7 @@ describe('family census', () => {
     expect(renderFamily(later)).toMatchInlineSnapshot(`
       "family: 1 alive, 1 dead, 2 generation(s)
       ● dolly.0        10.77.1.3    operator   0.00050000 BTC  lease  24.0 h  paid: paid pulsevps/Starter
-        ✝ dolly.0.0      10.77.1.4    pulsevps   0.00050000 BTC  lease  24.0 h  paid: paid pulsevps/Starter"
+        ✝ dolly.0.0      10.77.1.4    pulsevps   last 0.00050000 BTC  lease    gone  paid: paid pulsevps/Starter"
     `)
   })
 })

@@ -10,7 +10,7 @@ export interface FamilyAgent {
   /** The shop its server was bought from; `operator` for the genesis host. */
   readonly provider: string | null
   readonly alive: boolean
-  /** Spendable sats at its last tick; null before its first tick. */
+  /** Spendable sats at its last tick; null before its first tick. A dead agent keeps what it last reported. */
   readonly balanceSats: string | null
   readonly leaseEndMs: number | null
   readonly worldNowMs: number | null
@@ -64,12 +64,16 @@ function formatSats(text: string | null): string {
 }
 
 function leaseLeft(agent: FamilyAgent): string {
+  if (!agent.alive) return 'gone'
   if (agent.leaseEndMs === null || agent.worldNowMs === null) return '-'
   const hours = Math.max(0, (agent.leaseEndMs - agent.worldNowMs) / 3_600_000)
   return hours >= 48 ? `${(hours / 24).toFixed(1)} d` : `${hours.toFixed(1)} h`
 }
 
-/** The live view's text: one line per agent, indented by generation. */
+/**
+ * The live view's text: one line per agent, indented by generation. A dead agent shows the balance
+ * and event it last reported, marked `last`, and no lease.
+ */
 export function renderFamily(agents: readonly FamilyAgent[]): string {
   if (agents.length === 0) return 'family: no agent answers yet'
   const generations = new Set(agents.map((a) => a.tree.split('.').length)).size
@@ -79,7 +83,7 @@ export function renderFamily(agents: readonly FamilyAgent[]): string {
   for (const a of agents) {
     const depth = a.tree.split('.').length - 2
     lines.push(
-      `${'  '.repeat(Math.max(0, depth))}${a.alive ? '●' : '✝'} ${a.tree.padEnd(14)} ${a.hostIp.padEnd(12)} ${(a.provider ?? '?').padEnd(10)} ${formatSats(a.balanceSats)} BTC  lease ${leaseLeft(a).padStart(7)}  ${a.lastEvent ?? a.idle ?? ''}`.trimEnd(),
+      `${'  '.repeat(Math.max(0, depth))}${a.alive ? '●' : '✝'} ${a.tree.padEnd(14)} ${a.hostIp.padEnd(12)} ${(a.provider ?? '?').padEnd(10)} ${a.alive ? '' : 'last '}${formatSats(a.balanceSats)} BTC  lease ${leaseLeft(a).padStart(7)}  ${a.lastEvent ?? a.idle ?? ''}`.trimEnd(),
     )
   }
   return lines.join('\n')

@@ -11,15 +11,13 @@ import {
   type LogLevel,
 } from '@dolly/base'
 import { createFamilyCensus } from '../genesis/adapters/census.ts'
-import { runGenesis } from '../genesis/adapters/genesis.ts'
+import { DEFAULT_GENESIS_FUND, genesisInWorld } from '../genesis/adapters/genesis.ts'
 import { renderFamily } from '../genesis/family.ts'
 import { DEFAULT_BLOCK_INTERVAL_MIN, DEFAULT_LEASE_DAYS, startWorld } from '../runtime/world.ts'
 import { positiveNumber, type WorldCliEnv } from './world.ts'
 
 /** The demo's default pace: one real second is one world hour, so a lease month is 12 real minutes. */
 const GENESIS_TIME_SCALE = 3600
-/** The default bootstrap: 0.001 coins, enough for three to five world servers with fees. */
-const GENESIS_FUND = '0.001'
 /** Real ms between refreshes of the live view. */
 const VIEW_REFRESH_MS = 2_000
 
@@ -45,7 +43,9 @@ export function registerGenesisCommands(program: Command, io: CliIo, env: WorldC
     .command('genesis')
     .description('start the world with a funded genesis agent and watch its family grow (Ctrl-C stops all)')
     .addOption(
-      new Option('--fund <btc>', 'bootstrap coins the faucet pays the genesis agent').default(GENESIS_FUND),
+      new Option('--fund <btc>', 'bootstrap coins the faucet pays the genesis agent').default(
+        DEFAULT_GENESIS_FUND,
+      ),
     )
     .addOption(
       new Option('--time-scale <n>', 'world seconds per real second')
@@ -109,33 +109,23 @@ export function registerGenesisCommands(program: Command, io: CliIo, env: WorldC
         },
       )
       try {
-        const provisioner = handle.provisioner
-        if (provisioner === undefined) throw new InvalidArgumentError('genesis needs hosts')
         io.out(`genesis: installing the first agent and funding it with ${formatBtc(fundSats)} coins…`)
-        const genesis = await runGenesis(
-          {
-            provisioner,
-            chain: handle.chain,
-            log,
-            rng: createCryptoRng(),
-            clock: handle.clock,
-            signal: lifetime.signal,
-          },
-          {
-            worldDir: dir,
-            state: handle.state,
-            repoDir: env.repoDir,
-            fundSats,
-            leaseS: Math.round(opts.leaseDays * 86_400),
-          },
-        )
+        const genesis = await genesisInWorld(handle, {
+          worldDir: dir,
+          log,
+          rng: createCryptoRng(),
+          repoDir: env.repoDir,
+          fundSats,
+          leaseDays: opts.leaseDays,
+          signal: lifetime.signal,
+        })
         io.out(
           `genesis: ${genesis.tree} lives on ${genesis.host.ip} (funded ${genesis.fundTxid}). Ctrl-C stops everything.`,
         )
         const census = createFamilyCensus()
         let last = ''
         while (!stop.signal.aborted) {
-          const agents = await census.poll(provisioner.list().map((h) => h.ip))
+          const agents = await census.poll(handle.provisioner?.list().map((h) => h.ip) ?? [])
           const view = renderFamily(agents)
           if (view !== last) {
             io.out(`\n[world ${new Date(handle.clock.nowMs()).toISOString()}]\n${view}`)

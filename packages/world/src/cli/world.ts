@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidArgumentError, Option } from 'commander'
 import {
+  createCryptoRng,
   createPinoLogger,
   createScaledClock,
   emit,
@@ -34,6 +35,8 @@ import {
 import { cleanupLeftovers } from '../hosts/index.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 import type { FamilyAgent } from '../genesis/family.ts'
+import { DEFAULT_GENESIS_FUND, genesisInWorld } from '../genesis/adapters/genesis.ts'
+import { GenesisError } from '../genesis/errors.ts'
 
 /** What the world commands need from the composition root. */
 export interface WorldCliEnv {
@@ -49,6 +52,8 @@ export interface WorldCliEnv {
 /** How long `up --detach` waits for the world to come up, and `down` for it to stop (real ms). */
 const DETACH_TIMEOUT_MS = 180_000
 const DOWN_TIMEOUT_MS = 90_000
+/** How long `up --detach --genesis` then waits for the genesis agent to answer (its install over SSH). */
+const GENESIS_TIMEOUT_MS = 600_000
 
 const CHAIN_NOTE =
   'The chain is litecoind in regtest mode: Bitcoin Core 0.21 code with Litecoin parameters, standing in for ' +
@@ -101,7 +106,20 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
         .default(DEFAULT_LEASE_DAYS)
         .argParser(positiveNumber('--lease-days')),
     )
-    .option('--detach', 'start in the background and return once the world is up')
+    .option('--genesis', 'also install the genesis agent, funded by the faucet (needs --providers ≥ 1)')
+    .addOption(
+      new Option('--fund <btc>', 'with --genesis: bootstrap coins the faucet pays the genesis agent')
+        .default(DEFAULT_GENESIS_FUND)
+        .argParser((v: string) => {
+          try {
+            if (parseBtc(v) <= 0n) throw new Error('not positive')
+          } catch {
+            throw new InvalidArgumentError('--fund must be a positive amount of coins, e.g. 0.001')
+          }
+          return v
+        }),
+    )
+    .option('--detach', 'start in the background and return once the world is up (and genesis installed)')
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON log on stderr')
         .choices(['debug', 'info', 'warn', 'error'])
@@ -119,6 +137,8 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           blockInterval: number
           providers: number
           leaseDays: number
+          genesis?: boolean
+          fund: string
           detach?: boolean
           logLevel: LogLevel
           json?: boolean
@@ -126,6 +146,12 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
         cmd: Command,
       ) => {
         const dir = dirOf(cmd)
+        if (opts.genesis === true && opts.providers < 1)
+          throw new WorldError(
+            'WORLD_INVALID_OPTION',
+            '--genesis needs a world with shops and hosts: --providers 1 to 4',
+            { providers: opts.providers },
+          )
         if (opts.detach === true) {
           await upDetached(io, env, dir, opts)
           return
@@ -143,14 +169,17 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
         const { promise: stopped, resolve: onStopped } = Promise.withResolvers<void>()
         const running: { handle?: Awaited<ReturnType<typeof startWorld>> } = {}
         let stopRequested = false
-        const shutdown = (signal: string): void => {
+        // Ends the genesis host's lease timer when the world stops (the world destroys its hosts itself).
+        const lifetime = new AbortController()
+        const shutdown = (why: string): void => {
           if (stopRequested) return
           stopRequested = true
-          if (!json) io.out(`world: ${signal} received, stopping…`)
+          lifetime.abort()
+          if (!json) io.out(`world: ${why}, stopping…`)
           if (running.handle !== undefined) void running.handle.stop().then(onStopped)
         }
-        process.on('SIGINT', () => shutdown('SIGINT'))
-        process.on('SIGTERM', () => shutdown('SIGTERM'))
+        process.on('SIGINT', () => shutdown('SIGINT received'))
+        process.on('SIGTERM', () => shutdown('SIGTERM received'))
         const handle = await startWorld(
           {
             log,
@@ -186,8 +215,38 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
               `${renderStatus(status)}\n\nworld: up. Press Ctrl-C to stop (or run 'dolly world down --dir ${dir}').`,
           )
         }
+        let genesisFailure: unknown
+        if (opts.genesis === true && !stopRequested) {
+          const fundSats = parseBtc(opts.fund)
+          if (!json)
+            io.out(`genesis: installing the first agent and funding it with ${formatBtc(fundSats)} coins…`)
+          try {
+            const genesis = await genesisInWorld(handle, {
+              worldDir: dir,
+              log,
+              rng: createCryptoRng(),
+              repoDir: env.repoDir,
+              fundSats,
+              leaseDays: opts.leaseDays,
+              signal: lifetime.signal,
+            })
+            emit(
+              io,
+              json,
+              { genesis: { tree: genesis.tree, hostIp: genesis.host.ip, fundTxid: genesis.fundTxid } },
+              () => `genesis: ${genesis.tree} lives on ${genesis.host.ip} (funded ${genesis.fundTxid}).`,
+            )
+          } catch (err) {
+            // A Ctrl-C during the install destroys the host under it: that is a stop, not a failure.
+            if (!stopRequested) {
+              genesisFailure = err
+              shutdown('genesis failed')
+            }
+          }
+        }
         await stopped
         if (!json) io.out('world: stopped; no process, lock or port left behind.')
+        if (genesisFailure !== undefined) throw genesisFailure
       },
     )
 
@@ -492,6 +551,8 @@ async function upDetached(
     blockInterval: number
     providers: number
     leaseDays: number
+    genesis?: boolean
+    fund: string
     logLevel: LogLevel
     json?: boolean
   },
@@ -526,6 +587,7 @@ async function upDetached(
     String(opts.leaseDays),
     '--log-level',
     opts.logLevel,
+    ...(opts.genesis === true ? ['--genesis', '--fund', opts.fund] : []),
   ]
   const child = spawn(env.selfCommand[0], args, { detached: true, stdio: ['ignore', fd, fd] })
   closeSync(fd)
@@ -534,33 +596,55 @@ async function upDetached(
     exitCode = code
   })
   child.unref()
+  const exited = async (during: 'start-up' | 'genesis'): Promise<Error | undefined> => {
+    if (exitCode === undefined) return undefined
+    const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n')
+    const message = `the world exited during ${during} (exit code ${exitCode}); last lines of ${logFile}:\n${tail}`
+    return during === 'genesis'
+      ? new GenesisError('WORLD_GENESIS_FAILED', message, { logFile })
+      : new WorldError('WORLD_CHAIN_START', message, { logFile })
+  }
+  let up = false
   for (let waitedMs = 0; waitedMs < DETACH_TIMEOUT_MS; waitedMs += 200) {
-    if (exitCode !== undefined) {
-      const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n')
-      throw new WorldError(
-        'WORLD_CHAIN_START',
-        `the world exited during start-up (exit code ${exitCode}); last lines of ${logFile}:\n${tail}`,
-        { logFile },
-      )
-    }
+    const failure = await exited('start-up')
+    if (failure !== undefined) throw failure
     const state = await readWorldState(dir).catch(() => undefined)
     if (state !== undefined && state.pid === child.pid) {
-      const status = await collectStatus(dir, env)
-      emit(
-        io,
-        opts.json,
-        status,
-        () =>
-          `${renderStatus(status)}\n\nworld: up in the background (log: ${logFile}); stop it with 'dolly world down --dir ${dir}'`,
-      )
-      return
+      up = true
+      break
     }
     await realSleep(200)
+  }
+  if (up && opts.genesis === true) {
+    if (opts.json !== true) io.out('world: up; genesis: installing the first agent…')
+    up = false
+    // The world process installs genesis; it is done when the genesis agent answers on its host.
+    for (let waitedMs = 0; waitedMs < GENESIS_TIMEOUT_MS; waitedMs += 1_000) {
+      const failure = await exited('genesis')
+      if (failure !== undefined) throw failure
+      const status = await collectStatus(dir, env).catch(() => undefined)
+      if (status?.components?.agents?.some((a) => a.alive) === true) {
+        up = true
+        break
+      }
+      await realSleep(1_000)
+    }
+  }
+  if (up) {
+    const status = await collectStatus(dir, env)
+    emit(
+      io,
+      opts.json,
+      status,
+      () =>
+        `${renderStatus(status)}\n\nworld: up in the background (log: ${logFile}); stop it with 'dolly world down --dir ${dir}'`,
+    )
+    return
   }
   if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM')
   throw new WorldError(
     'WORLD_START_TIMEOUT',
-    `the world did not come up within ${DETACH_TIMEOUT_MS / 1000} s; see ${logFile}`,
+    `the world${opts.genesis === true ? ' and its genesis agent' : ''} did not come up in time; see ${logFile}`,
     { logFile },
   )
 }

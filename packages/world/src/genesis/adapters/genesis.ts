@@ -186,3 +186,58 @@ export async function runGenesis(deps: GenesisDeps, options: GenesisOptions): Pr
     leaseEndMs,
   }
 }
+
+/** The default bootstrap in coins: 0.001, enough for three to five world servers with fees. */
+export const DEFAULT_GENESIS_FUND = '0.001'
+
+/** What {@link genesisInWorld} needs beside the running world. */
+export interface GenesisInWorldOptions {
+  readonly worldDir: string
+  readonly log: Logger
+  readonly rng: Rng
+  readonly repoDir: string
+  readonly fundSats: bigint
+  /** The genesis host's lease in world days (the shops' billing month). */
+  readonly leaseDays: number
+  /** Aborted when the world stops: ends the genesis host's lease timer. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * Genesis in a world this process runs (`dolly world genesis`, `dolly world up --genesis`).
+ *
+ * @throws GenesisError WORLD_GENESIS_INVALID in a world without hosts; WORLD_GENESIS_FAILED
+ */
+export async function genesisInWorld(
+  world: {
+    readonly state: WorldState
+    readonly clock: Clock
+    readonly provisioner: HostProvisioner | undefined
+    readonly chain: GenesisDeps['chain']
+  },
+  options: GenesisInWorldOptions,
+): Promise<GenesisResult> {
+  if (world.provisioner === undefined)
+    throw new GenesisError(
+      'WORLD_GENESIS_INVALID',
+      'genesis needs a world with hosts and shops (--providers ≥ 1)',
+      {},
+    )
+  return runGenesis(
+    {
+      provisioner: world.provisioner,
+      chain: world.chain,
+      log: options.log,
+      rng: options.rng,
+      clock: world.clock,
+      signal: options.signal,
+    },
+    {
+      worldDir: options.worldDir,
+      state: world.state,
+      repoDir: options.repoDir,
+      fundSats: options.fundSats,
+      leaseS: Math.round(options.leaseDays * 86_400),
+    },
+  )
+}

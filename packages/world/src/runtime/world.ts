@@ -112,7 +112,11 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
     await removeWorldState(options.dir)
   }
   const stops: Array<() => Promise<void>> = []
+  // The block producer stops first: tearing hosts down slows the chain's RPC, and a block mined
+  // during teardown only failed with a warning.
+  let stopProducer: (() => Promise<void>) | undefined
   const stopAll = async (): Promise<void> => {
+    await stopProducer?.().catch((err: unknown) => log.error('world.stop_failed', { err }))
     for (const stop of stops.reverse()) {
       try {
         await stop()
@@ -155,6 +159,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
       { intervalWorldMs: Math.round(options.blockIntervalMin * 60_000) },
     )
     stops.push(() => producer.stop())
+    stopProducer = () => producer.stop()
 
     const components = network === undefined ? undefined : await startHostedComponents()
     async function startHostedComponents() {

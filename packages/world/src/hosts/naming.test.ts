@@ -11,7 +11,9 @@ describe('planNetwork', () => {
       subnetCidr: '10.77.3.0/24',
       internetIp: '10.78.3.1',
       prefixLength: 24,
+      bridgeMac: '02:64:6f:6c:03:01',
     })
+    expect(planNetwork(254).bridgeMac).toBe('02:64:6f:6c:fe:01')
   })
 
   it('reads the index back from the gateway, and nothing from other addresses', () => {

@@ -10,6 +10,12 @@ export interface NetworkPlan {
   readonly internetIp: string
   /** Prefix length of the subnet (for `ip addr add`). */
   readonly prefixLength: number
+  /**
+   * The bridge's fixed MAC address (locally administered, `02:64:6f:6c:<i>:01`). Without one a Linux
+   * bridge takes the lowest MAC of its ports and changes it when that host leaves; the other hosts'
+   * ARP entries for the gateway then point nowhere and their replies are lost until they re-resolve.
+   */
+  readonly bridgeMac: string
 }
 
 /** Names and address of one host slot on a network. */
@@ -32,6 +38,7 @@ export function planNetwork(index: number): NetworkPlan {
     subnetCidr: `${SUBNET_PREFIX}.${index}.0/24`,
     internetIp: `${INTERNET_PREFIX}.${index}.1`,
     prefixLength: 24,
+    bridgeMac: `02:64:6f:6c:${index.toString(16).padStart(2, '0')}:01`,
   }
 }
 

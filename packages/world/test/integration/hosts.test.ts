@@ -88,6 +88,30 @@ describe('host provisioner', () => {
     await beta.destroy()
   })
 
+  it("keeps the gateway's MAC while hosts come and go, so a host's ARP entry for it stays right", async () => {
+    const bridgeMac = (): string => readFileSync(`/sys/class/net/${network.bridge}/address`, 'utf8').trim()
+    expect(bridgeMac()).toBe(network.bridgeMac)
+    // Several hosts, so one of them has a lower MAC than the others: a bridge without its own address
+    // would take that one, and change it when that host leaves.
+    const hosts = await Promise.all(
+      ['mac-a', 'mac-b', 'mac-c'].map((hostname) =>
+        provisioner.create({ hostname, rootPassword: 'mac-pw-1' }),
+      ),
+    )
+    const [survivor, ...leaving] = hosts as [(typeof hosts)[0], ...typeof hosts]
+    // A login makes the survivor learn the gateway's MAC (its SYN-ACK goes there).
+    expect((await sshRun(survivor.ip, 'mac-pw-1', 'hostname')).trim()).toBe('mac-a')
+    for (const host of leaving) {
+      await host.destroy()
+      expect(bridgeMac()).toBe(network.bridgeMac)
+    }
+    const neighbour = await survivor.exec(['ip', 'neigh', 'show', network.gatewayIp])
+    expect(neighbour.stdout).toContain(`lladdr ${network.bridgeMac}`)
+    expect((await sshRun(survivor.ip, 'mac-pw-1', 'hostname')).trim()).toBe('mac-a')
+    await survivor.destroy()
+    expect(bridgeMac()).toBe(network.bridgeMac)
+  })
+
   it('gives a host its own PID namespace, /proc, /tmp, address and a copy-on-write root', async () => {
     const host = await provisioner.create({ hostname: 'gamma', rootPassword: 'gamma-pw' })
     try {

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMemoryLogger, createScaledClock, parseBtc } from '@dolly/base'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { startChain, type ChainHandle } from '../../src/chain/adapters/litecoind.ts'
 import {
   cleanupLeftovers,
@@ -267,7 +267,22 @@ describe('world provider shops (real chain, real hosts)', () => {
 
   it('changes the root password through the SolusVM JSON and suspends a host on a DMCA complaint', async () => {
     const [bluecloud, crownhost] = [shops.providers[0]!, shops.providers[1]!]
+    // When this fails on a loaded machine, say which step was slow and what the shops and hosts logged.
+    const t0 = performance.now()
+    const steps: string[] = []
+    const step = (what: string): void => {
+      steps.push(`${Math.round(performance.now() - t0)} ms ${what}`)
+    }
+    const firstEntry = log.entries.length
+    onTestFailed(() => {
+      const events = log.entries
+        .slice(firstEntry)
+        .filter((e) => e.level !== 'debug')
+        .map((e) => `${e.level} ${e.event} ${JSON.stringify(e.fields)}`.slice(0, 400))
+      console.log(`steps:\n${steps.join('\n')}\nlog:\n${events.slice(-60).join('\n')}`)
+    })
     const changeWalk = (async () => {
+      step('pwchange: buying')
       const { web, id, ip } = await purchase(
         bluecloud,
         'pwchange',
@@ -275,20 +290,30 @@ describe('world provider shops (real chain, real hosts)', () => {
         // A quarter (45 real seconds) so the lease cannot end while the checks run on a loaded machine.
         'quarterly',
       )
+      step(`pwchange: active on ${ip}, changing the password`)
       const reply = await web.get(
         `${bluecloud.url}/clientarea.php?action=productdetails&id=${id}&vserverid=${id}&modop=custom&a=ChangeRootPassword&newrootpassword=Fresh-Passw0rd&ajax=1&ac=Custom_ChangeRootPassword&_=1`,
       )
-      expect(JSON.parse(reply.body)).toEqual({ success: true, msg: 'Root password changed successfully' })
+      const why = log.entries.filter((e) => e.event === 'shop.root_password_failed')
+      expect(JSON.parse(reply.body), JSON.stringify(why)).toEqual({
+        success: true,
+        msg: 'Root password changed successfully',
+      })
+      step('pwchange: changed; logging in with the new password')
       expect((await sshRun(ip, 'Fresh-Passw0rd', 'hostname')).trim()).toBe('pwchange')
+      step('pwchange: logged in; trying the old password')
       await expect(sshRun(ip, 'OrderTimePw42', 'hostname')).rejects.toThrow(/authentication/i)
+      step('pwchange: old password refused')
     })()
     const dmcaWalk = (async () => {
+      step('exitnode: buying')
       const { web, ip, servicesUrl } = await purchase(
         crownhost,
         'exitnode',
         'second@crownhost.example.org',
         'quarterly',
       )
+      step(`exitnode: active on ${ip}, filing a DMCA complaint`)
       expect(crownhost.fileDmca(ip)).toBe(true)
       await until(
         'the suspension',
@@ -300,6 +325,7 @@ describe('world provider shops (real chain, real hosts)', () => {
         async () => (provisioner.list().some((h) => h.ip === ip) ? undefined : true),
         30_000,
       )
+      step('exitnode: suspended and gone')
     })()
     await Promise.all([changeWalk, dmcaWalk])
   })

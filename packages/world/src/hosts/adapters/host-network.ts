@@ -28,6 +28,8 @@ export interface PlannedHostNetwork extends HostNetwork {
    * full-tunnel VPN carries the traffic), whereas the gateway is on their own LAN.
    */
   readonly internetIp: string
+  /** The bridge's fixed MAC address: the gateway as hosts see it (see {@link NetworkPlan.bridgeMac}). */
+  readonly bridgeMac: string
 }
 
 /** Subnets already configured on any link of the machine (e.g. `10.77.3.0/24` of another world). */
@@ -54,7 +56,17 @@ async function claimBridge(stateDir: string): Promise<{ plan: NetworkPlan; recor
       index,
       bridge: plan.bridge,
     })
-    const added = await runCommand(['ip', 'link', 'add', plan.bridge, 'type', 'bridge'])
+    // A fixed address: see NetworkPlan.bridgeMac (a bridge would otherwise follow its ports' MACs).
+    const added = await runCommand([
+      'ip',
+      'link',
+      'add',
+      plan.bridge,
+      'address',
+      plan.bridgeMac,
+      'type',
+      'bridge',
+    ])
     if (added.exitCode === 0) return { plan, recordPath }
     await removeRecord(recordPath)
     if (!/exists/i.test(added.stderr)) {
@@ -113,6 +125,7 @@ export async function createHostNetwork(options: HostNetworkOptions): Promise<Pl
     gatewayIp: plan.gatewayIp,
     subnetCidr: plan.subnetCidr,
     internetIp: plan.internetIp,
+    bridgeMac: plan.bridgeMac,
     async stop() {
       if (stopped) return
       await deleteBridge(plan.bridge)

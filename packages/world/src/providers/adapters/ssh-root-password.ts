@@ -74,11 +74,18 @@ function attemptAsRoot(target: Target, action: RootAction, options: AbortOptions
     const client = new Client()
     let settled = false
     let ready = false
+    let connected = false
+    // The last protocol steps (no secrets: ssh2 names the packets, not their contents), so a login
+    // that stalls says where.
+    const trail: string[] = []
     const fail = (message: string, cause?: unknown): void => {
       client.end()
       if (settled) return
       settled = true
-      reject(new AttemptError(message, !ready, cause))
+      const where = ready
+        ? ''
+        : ` (${connected ? 'TCP connected' : 'no TCP connection'}; last steps: ${trail.join(' | ') || 'none'})`
+      reject(new AttemptError(`${message}${where}`, !ready, cause))
     }
     options.signal?.addEventListener('abort', () => fail('aborted'), { once: true })
     client.on('error', (err) => fail(err.message, err))
@@ -106,11 +113,16 @@ function attemptAsRoot(target: Target, action: RootAction, options: AbortOptions
       username: 'root',
       password,
       readyTimeout: target.readyTimeoutMs,
+      debug: (line: string) => {
+        trail.push(line.slice(0, 120))
+        if (trail.length > 6) trail.shift()
+      },
       // The provider created this host moments ago on its own bridge; there is no known key to pin.
       hostVerifier: () => true,
     })
     // ssh2 without its native binding writes packets in pieces; Nagle would add stalls (DESIGN.md §3).
     client.on('connect', () => {
+      connected = true
       const sock = (client as unknown as { _sock?: { setNoDelay?: (v: boolean) => void } })._sock
       sock?.setNoDelay?.(true)
     })

@@ -1,20 +1,12 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidArgumentError, Option } from 'commander'
-import {
-  createCryptoRng,
-  createPinoLogger,
-  formatBtc,
-  parseBtc,
-  realSleep,
-  type CliIo,
-  type LogLevel,
-} from '@dolly/base'
+import { createPinoLogger, parseBtc, realSleep, type CliIo, type LogLevel } from '@dolly/base'
 import { createFamilyCensus } from '../genesis/adapters/census.ts'
-import { DEFAULT_GENESIS_FUND, genesisInWorld } from '../genesis/adapters/genesis.ts'
+import { DEFAULT_GENESIS_FUND } from '../genesis/adapters/genesis.ts'
 import { renderFamily } from '../genesis/family.ts'
 import { DEFAULT_BLOCK_INTERVAL_MIN, DEFAULT_LEASE_DAYS, startWorld } from '../runtime/world.ts'
-import { positiveNumber, type WorldCliEnv } from './world.ts'
+import { installGenesis, positiveNumber, type WorldCliEnv } from './world.ts'
 
 /** The demo's default pace: one real second is one world hour, so a lease month is 12 real minutes. */
 const GENESIS_TIME_SCALE = 3600
@@ -109,12 +101,9 @@ export function registerGenesisCommands(program: Command, io: CliIo, env: WorldC
         },
       )
       try {
-        io.out(`genesis: installing the first agent and funding it with ${formatBtc(fundSats)} coins…`)
-        const genesis = await genesisInWorld(handle, {
+        const genesis = await installGenesis(io, env, handle, {
           worldDir: dir,
           log,
-          rng: createCryptoRng(),
-          repoDir: env.repoDir,
           fundSats,
           leaseDays: opts.leaseDays,
           signal: lifetime.signal,

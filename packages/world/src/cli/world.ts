@@ -35,7 +35,12 @@ import {
 import { cleanupLeftovers } from '../hosts/index.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 import type { FamilyAgent } from '../genesis/family.ts'
-import { DEFAULT_GENESIS_FUND, genesisInWorld } from '../genesis/adapters/genesis.ts'
+import {
+  DEFAULT_GENESIS_FUND,
+  genesisInWorld,
+  type GenesisInWorldOptions,
+  type GenesisResult,
+} from '../genesis/adapters/genesis.ts'
 import { GenesisError } from '../genesis/errors.ts'
 
 /** What the world commands need from the composition root. */
@@ -65,6 +70,34 @@ export function positiveNumber(name: string) {
     if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`)
     return n
   }
+}
+
+/** The flags of `dolly world up`. */
+interface UpFlags {
+  timeScale: number
+  blockInterval: number
+  providers: number
+  leaseDays: number
+  genesis?: boolean
+  fund: string
+  detach?: boolean
+  logLevel: LogLevel
+  json?: boolean
+}
+
+/**
+ * Installs the funded genesis agent in the world this process runs (`world up --genesis`, `world
+ * genesis`), announcing it unless `quiet`.
+ */
+export async function installGenesis(
+  io: CliIo,
+  env: WorldCliEnv,
+  world: Parameters<typeof genesisInWorld>[0],
+  options: Omit<GenesisInWorldOptions, 'rng' | 'repoDir'> & { readonly quiet?: boolean },
+): Promise<GenesisResult> {
+  if (options.quiet !== true)
+    io.out(`genesis: installing the first agent and funding it with ${formatBtc(options.fundSats)} coins…`)
+  return genesisInWorld(world, { ...options, rng: createCryptoRng(), repoDir: env.repoDir })
 }
 
 /** Registers `dolly world up | down | status | faucet`. */
@@ -130,125 +163,106 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
       'after',
       `\n${CHAIN_NOTE}\nA second 'up' on a directory whose world runs is refused; 'up' after a crash cleans up first.`,
     )
-    .action(
-      async (
-        opts: {
-          timeScale: number
-          blockInterval: number
-          providers: number
-          leaseDays: number
-          genesis?: boolean
-          fund: string
-          detach?: boolean
-          logLevel: LogLevel
-          json?: boolean
+    .action(async (opts: UpFlags, cmd: Command) => {
+      const dir = dirOf(cmd)
+      if (opts.genesis === true && opts.providers < 1)
+        throw new WorldError(
+          'WORLD_INVALID_OPTION',
+          '--genesis needs a world with shops and hosts: --providers 1 to 4',
+          { providers: opts.providers },
+        )
+      if (opts.detach === true) {
+        await upDetached(io, env, dir, opts)
+        return
+      }
+      const log = createPinoLogger(
+        { clock: { nowMs: env.realNowMs, sleep: realSleep } },
+        { level: opts.logLevel },
+      )
+      const json = opts.json === true
+      if (!json)
+        io.out(
+          `world: starting in ${dir} (time scale ${opts.timeScale}×, a block every ${opts.blockInterval} world minutes)…`,
+        )
+      // Signals are handled from the first moment: a Ctrl-C during start-up stops what has started.
+      const { promise: stopped, resolve: onStopped } = Promise.withResolvers<void>()
+      const running: { handle?: Awaited<ReturnType<typeof startWorld>> } = {}
+      let stopRequested = false
+      // Ends the genesis host's lease timer when the world stops (the world destroys its hosts itself).
+      const lifetime = new AbortController()
+      const shutdown = (why: string): void => {
+        if (stopRequested) return
+        stopRequested = true
+        lifetime.abort()
+        if (!json) io.out(`world: ${why}, stopping…`)
+        if (running.handle !== undefined) void running.handle.stop().then(onStopped)
+      }
+      process.on('SIGINT', () => shutdown('SIGINT received'))
+      process.on('SIGTERM', () => shutdown('SIGTERM received'))
+      const handle = await startWorld(
+        {
+          log,
+          realNowMs: env.realNowMs,
+          pid: env.pid,
+          ...(json
+            ? {}
+            : {
+                onBlock: (height: number, worldMs: number) =>
+                  io.out(`world: block ${height} at world time ${new Date(worldMs).toISOString()}`),
+              }),
         },
-        cmd: Command,
-      ) => {
-        const dir = dirOf(cmd)
-        if (opts.genesis === true && opts.providers < 1)
-          throw new WorldError(
-            'WORLD_INVALID_OPTION',
-            '--genesis needs a world with shops and hosts: --providers 1 to 4',
-            { providers: opts.providers },
-          )
-        if (opts.detach === true) {
-          await upDetached(io, env, dir, opts)
-          return
-        }
-        const log = createPinoLogger(
-          { clock: { nowMs: env.realNowMs, sleep: realSleep } },
-          { level: opts.logLevel },
+        {
+          dir,
+          timeScale: opts.timeScale,
+          blockIntervalMin: opts.blockInterval,
+          providers: opts.providers,
+          repoDir: env.repoDir,
+          leaseDays: opts.leaseDays,
+        },
+      )
+      running.handle = handle
+      if (stopRequested) {
+        await handle.stop()
+        onStopped()
+      } else {
+        const status = await collectStatus(dir, env)
+        emit(
+          io,
+          json,
+          status,
+          () =>
+            `${renderStatus(status)}\n\nworld: up. Press Ctrl-C to stop (or run 'dolly world down --dir ${dir}').`,
         )
-        const json = opts.json === true
-        if (!json)
-          io.out(
-            `world: starting in ${dir} (time scale ${opts.timeScale}×, a block every ${opts.blockInterval} world minutes)…`,
-          )
-        // Signals are handled from the first moment: a Ctrl-C during start-up stops what has started.
-        const { promise: stopped, resolve: onStopped } = Promise.withResolvers<void>()
-        const running: { handle?: Awaited<ReturnType<typeof startWorld>> } = {}
-        let stopRequested = false
-        // Ends the genesis host's lease timer when the world stops (the world destroys its hosts itself).
-        const lifetime = new AbortController()
-        const shutdown = (why: string): void => {
-          if (stopRequested) return
-          stopRequested = true
-          lifetime.abort()
-          if (!json) io.out(`world: ${why}, stopping…`)
-          if (running.handle !== undefined) void running.handle.stop().then(onStopped)
-        }
-        process.on('SIGINT', () => shutdown('SIGINT received'))
-        process.on('SIGTERM', () => shutdown('SIGTERM received'))
-        const handle = await startWorld(
-          {
+      }
+      let genesisFailure: unknown
+      if (opts.genesis === true && !stopRequested) {
+        try {
+          const genesis = await installGenesis(io, env, handle, {
+            worldDir: dir,
             log,
-            realNowMs: env.realNowMs,
-            pid: env.pid,
-            ...(json
-              ? {}
-              : {
-                  onBlock: (height: number, worldMs: number) =>
-                    io.out(`world: block ${height} at world time ${new Date(worldMs).toISOString()}`),
-                }),
-          },
-          {
-            dir,
-            timeScale: opts.timeScale,
-            blockIntervalMin: opts.blockInterval,
-            providers: opts.providers,
-            repoDir: env.repoDir,
+            fundSats: parseBtc(opts.fund),
             leaseDays: opts.leaseDays,
-          },
-        )
-        running.handle = handle
-        if (stopRequested) {
-          await handle.stop()
-          onStopped()
-        } else {
-          const status = await collectStatus(dir, env)
+            signal: lifetime.signal,
+            quiet: json,
+          })
           emit(
             io,
             json,
-            status,
-            () =>
-              `${renderStatus(status)}\n\nworld: up. Press Ctrl-C to stop (or run 'dolly world down --dir ${dir}').`,
+            { genesis: { tree: genesis.tree, hostIp: genesis.host.ip, fundTxid: genesis.fundTxid } },
+            () => `genesis: ${genesis.tree} lives on ${genesis.host.ip} (funded ${genesis.fundTxid}).`,
           )
-        }
-        let genesisFailure: unknown
-        if (opts.genesis === true && !stopRequested) {
-          const fundSats = parseBtc(opts.fund)
-          if (!json)
-            io.out(`genesis: installing the first agent and funding it with ${formatBtc(fundSats)} coins…`)
-          try {
-            const genesis = await genesisInWorld(handle, {
-              worldDir: dir,
-              log,
-              rng: createCryptoRng(),
-              repoDir: env.repoDir,
-              fundSats,
-              leaseDays: opts.leaseDays,
-              signal: lifetime.signal,
-            })
-            emit(
-              io,
-              json,
-              { genesis: { tree: genesis.tree, hostIp: genesis.host.ip, fundTxid: genesis.fundTxid } },
-              () => `genesis: ${genesis.tree} lives on ${genesis.host.ip} (funded ${genesis.fundTxid}).`,
-            )
-          } catch (err) {
-            // A Ctrl-C during the install destroys the host under it: that is a stop, not a failure.
-            if (!stopRequested) {
-              genesisFailure = err
-              shutdown('genesis failed')
-            }
+        } catch (err) {
+          // A Ctrl-C during the install destroys the host under it: that is a stop, not a failure.
+          if (!stopRequested) {
+            genesisFailure = err
+            shutdown('genesis failed')
           }
         }
-        await stopped
-        if (!json) io.out('world: stopped; no process, lock or port left behind.')
-        if (genesisFailure !== undefined) throw genesisFailure
-      },
-    )
+      }
+      await stopped
+      if (!json) io.out('world: stopped; no process, lock or port left behind.')
+      if (genesisFailure !== undefined) throw genesisFailure
+    })
 
   world
     .command('down')
@@ -542,21 +556,7 @@ async function downWorld(dir: string): Promise<{ stopped: boolean; pid?: number;
   return { stopped: false, cleaned: cleaned || holder.kind === 'stale' }
 }
 
-async function upDetached(
-  io: CliIo,
-  env: WorldCliEnv,
-  dir: string,
-  opts: {
-    timeScale: number
-    blockInterval: number
-    providers: number
-    leaseDays: number
-    genesis?: boolean
-    fund: string
-    logLevel: LogLevel
-    json?: boolean
-  },
-): Promise<void> {
+async function upDetached(io: CliIo, env: WorldCliEnv, dir: string, opts: UpFlags): Promise<void> {
   const holder = await readLock(dir)
   if (holder.kind === 'live') {
     throw new WorldError(

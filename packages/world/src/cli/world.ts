@@ -604,30 +604,26 @@ async function upDetached(io: CliIo, env: WorldCliEnv, dir: string, opts: UpFlag
       ? new GenesisError('WORLD_GENESIS_FAILED', message, { logFile })
       : new WorldError('WORLD_CHAIN_START', message, { logFile })
   }
-  let up = false
-  for (let waitedMs = 0; waitedMs < DETACH_TIMEOUT_MS; waitedMs += 200) {
+  let state: WorldState | undefined
+  for (let waitedMs = 0; waitedMs < DETACH_TIMEOUT_MS && state === undefined; waitedMs += 200) {
     const failure = await exited('start-up')
     if (failure !== undefined) throw failure
-    const state = await readWorldState(dir).catch(() => undefined)
-    if (state !== undefined && state.pid === child.pid) {
-      up = true
-      break
-    }
-    await realSleep(200)
+    const written = await readWorldState(dir).catch(() => undefined)
+    if (written !== undefined && written.pid === child.pid) state = written
+    else await realSleep(200)
   }
-  if (up && opts.genesis === true) {
+  let up = state !== undefined
+  if (state !== undefined && opts.genesis === true) {
     if (opts.json !== true) io.out('world: up; genesis: installing the first agent…')
     up = false
-    // The world process installs genesis; it is done when the genesis agent answers on its host.
-    for (let waitedMs = 0; waitedMs < GENESIS_TIMEOUT_MS; waitedMs += 1_000) {
+    // The world process installs genesis; it is done when the genesis agent answers on its host
+    // (only the control endpoint is asked, not the chain).
+    for (let waitedMs = 0; waitedMs < GENESIS_TIMEOUT_MS && !up; waitedMs += 1_000) {
       const failure = await exited('genesis')
       if (failure !== undefined) throw failure
-      const status = await collectStatus(dir, env).catch(() => undefined)
-      if (status?.components?.agents?.some((a) => a.alive) === true) {
-        up = true
-        break
-      }
-      await realSleep(1_000)
+      const components = await readComponents(state.controlUrl).catch(() => undefined)
+      up = components?.agents?.some((a) => a.alive) === true
+      if (!up) await realSleep(1_000)
     }
   }
   if (up) {

@@ -5,20 +5,11 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCoreRpc, isAlive } from '@dolly/world'
+import { DOLLY_MAIN, dolly as runDolly } from './dolly-cli.ts'
 
 const run = promisify(execFile)
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts')
-
-/** Runs `dolly` as a user would, returning exit code and output. */
-async function dolly(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { timeout: 200_000 })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string }
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-  }
-}
+const MAIN = DOLLY_MAIN
+const dolly = (...args: string[]) => runDolly(args)
 
 async function pidsOf(dir: string): Promise<{ world: number; chain: number }> {
   const state = JSON.parse(await readFile(join(dir, 'world.json'), 'utf8')) as {

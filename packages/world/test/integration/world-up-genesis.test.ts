@@ -3,26 +3,15 @@
  * funded genesis agent on a world host, `dolly world status --json` lists it, and `down` removes
  * everything. Bad flag combinations are refused before anything starts.
  */
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dolly as runDolly } from './dolly-cli.ts'
 import { isAlive, machineSnapshot } from './hosts-helpers.ts'
 
-const run = promisify(execFile)
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts')
-
-async function dolly(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { timeout: 400_000 })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string }
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-  }
-}
+/** Genesis installs over SSH, so `up --genesis` gets more time than the default. */
+const dolly = (...args: string[]) => runDolly(args, 400_000)
 
 interface Status {
   running: boolean

@@ -62,7 +62,7 @@ export const CRAWL_TIMEOUT_MS = 10_000
  * timeout), while a forgotten expectation does not linger; callers pass their own `ttlMs`.
  */
 export const EXPECTATION_TTL_MS = 3_600_000
-/** Outstanding expectations kept at most (all peers). Our choice: ~200 bytes each, so ≤ 2 MB. */
+/** Outstanding expectations kept at most (all peers). Our choice: a few hundred bytes each, so a few MB at most. */
 export const MAX_EXPECTATIONS = 10_000
 /** Outstanding expectations of one peer at most (one per circuit or trade with it). Our choice. */
 export const MAX_EXPECTATIONS_PER_PEER = 64

@@ -196,7 +196,19 @@ export {
   type LedgerOptions,
 } from './ledger/ledger.ts'
 export { verifyStoredChain, type ChainProblem, type ChainReport } from './ledger/verify-chain.ts'
+export {
+  createExpectations,
+  refuseAllPolicy,
+  type Expectation,
+  type ExpectationInput,
+  type Expectations,
+  type ExpectationsOptions,
+  type ExpectResult,
+} from './ledger/expectations.ts'
 export type {
+  CountersignPolicy,
+  CountersignTerms,
+  CountersignVerdict,
   FraudRecord,
   LedgerRequest,
   LedgerRequestHandler,
@@ -218,8 +230,10 @@ export {
   type LedgerProtocol,
   type LedgerProtocolDeps,
   type LedgerProtocolOptions,
+  type LedgerProtocolStats,
   type SignResult,
 } from './ledger/protocol/ledger-protocol.ts'
+export type { RateLimitOptions } from './ledger/protocol/rate-limiter.ts'
 export {
   openSqliteLedgerStore,
   STATE_DB_FILE,

@@ -10,6 +10,7 @@ import { generateIdentity } from '../identity/identity.ts'
 import { createMemoryNetwork } from '../ledger/adapters/memory-transport.ts'
 import { openSqliteLedgerStore } from '../ledger/adapters/sqlite-store.ts'
 import { bytesToHex } from '../ledger/bytes.ts'
+import { createExpectations } from '../ledger/expectations.ts'
 import { createLedger } from '../ledger/ledger.ts'
 import { createLedgerProtocol } from '../ledger/protocol/ledger-protocol.ts'
 import { registerLedgerCommands, type LedgerCliDeps } from './ledger.ts'
@@ -43,12 +44,16 @@ async function homeWithBlocks() {
   const clock = createVirtualClock(1_700_000_000_000)
   const store = openSqliteLedgerStore(join(home, 'state.sqlite'))
   const peerStore = openSqliteLedgerStore(':memory:')
-  const mine = createLedger({ store, signer: me, clock }, { shouldSign: () => true })
-  const theirs = createLedger({ store: peerStore, signer: peer, clock }, { shouldSign: () => true })
-  for (const [from, to, up, down] of [
-    [theirs, mine, 0n, 3n * MiB + 512n],
-    [mine, theirs, 0n, MiB],
+  const myExpectations = createExpectations({ clock })
+  const theirExpectations = createExpectations({ clock })
+  const mine = createLedger({ store, signer: me, clock }, { policy: myExpectations })
+  const theirs = createLedger({ store: peerStore, signer: peer, clock }, { policy: theirExpectations })
+  for (const [from, to, toExpects, up, down] of [
+    [theirs, mine, myExpectations, 0n, 3n * MiB + 512n],
+    [mine, theirs, theirExpectations, 0n, MiB],
   ] as const) {
+    if (!toExpects.expect(from.publicKey, { ref: 'payment', upBytes: down, downBytes: up }).ok)
+      throw new Error('expectation table full')
     const proposal = from.proposeBandwidth(to.publicKey, up, down)
     const agreed = to.agree(proposal)
     if (!agreed.ok) throw new Error(agreed.code)

@@ -10,6 +10,7 @@ import { bytesToHex, hexToBytes } from '../ledger/bytes.ts'
 import { BANDWIDTH_TYPE, EMPTY_PK, PUBLIC_KEY_BYTES } from '../ledger/constants.ts'
 import { createSignatureVerifier } from '../ledger/ed25519.ts'
 import { LedgerError } from '../ledger/errors.ts'
+import { refuseAllPolicy } from '../ledger/expectations.ts'
 import type { HalfBlock } from '../ledger/half-block.ts'
 import { createLedger, type Ledger } from '../ledger/ledger.ts'
 import type { LedgerStore, LedgerTransport } from '../ledger/ports.ts'
@@ -59,7 +60,8 @@ export function registerLedgerCommands(
     const store = openSqliteLedgerStore(join(home, STATE_DB_FILE))
     try {
       return await fn({
-        ledger: createLedger({ store, signer: identity, clock: deps.clock }),
+        // The CLI only reads and crawls; it never serves proposals, so it expects none (refuse all).
+        ledger: createLedger({ store, signer: identity, clock: deps.clock }, { policy: refuseAllPolicy }),
         store,
         identity,
       })

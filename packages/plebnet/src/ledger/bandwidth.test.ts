@@ -13,6 +13,7 @@ import {
   transferDeltas,
 } from './bandwidth.ts'
 import { createSignatureVerifier } from './ed25519.ts'
+import { createExpectations } from './expectations.ts'
 import { createLedger } from './ledger.ts'
 import { createMemoryNetwork } from './adapters/memory-transport.ts'
 import { createLedgerProtocol } from './protocol/ledger-protocol.ts'
@@ -81,7 +82,8 @@ describe('conservation over random transfers between many agents', () => {
           const identity = generateIdentity(createSeededRng(`conserve-${run}-${i}`))
           const store = openSqliteLedgerStore(':memory:')
           stores.push(store)
-          const ledger = createLedger({ store, signer: identity, clock }, { shouldSign: () => true })
+          const expectations = createExpectations({ clock })
+          const ledger = createLedger({ store, signer: identity, clock }, { policy: expectations })
           const protocol = createLedgerProtocol({
             ledger,
             store,
@@ -89,14 +91,23 @@ describe('conservation over random transfers between many agents', () => {
             clock,
           })
           protocol.start()
-          return { identity, store, ledger, protocol }
+          return { identity, store, ledger, protocol, expectations }
         })
         run++
         const net = agents.map(() => 0n)
         for (const t of transfers) {
           if (t.from === t.to || (t.up === 0n && t.down === 0n)) continue
           const from = agents[t.from]!
-          const result = await from.protocol.transact(agents[t.to]!.identity.publicKey, t.up, t.down)
+          const to = agents[t.to]!
+          // The counterparty measured the same traffic: it gave `down` and took `up`.
+          expect(
+            to.expectations.expect(from.identity.publicKey, {
+              ref: 'traffic',
+              upBytes: t.down,
+              downBytes: t.up,
+            }).ok,
+          ).toBe(true)
+          const result = await from.protocol.transact(to.identity.publicKey, t.up, t.down)
           expect(result.ok).toBe(true)
           net[t.from]! += t.up - t.down
           net[t.to]! += t.down - t.up

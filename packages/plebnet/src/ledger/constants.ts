@@ -56,6 +56,45 @@ export const SIGN_TIMEOUT_MS = 360_000
 /** Crawl request timeout, ms: our choice, one sign attempt's delay (py-ipv8 uses its request cache's 10 s). */
 export const CRAWL_TIMEOUT_MS = 10_000
 
+/**
+ * How long an expectation ("peer P may propose up to X/Y bytes") stays claimable, ms, by default.
+ * Our choice: room for a long circuit or trade plus the payout after it (py-ipv8's 360 s sign
+ * timeout), while a forgotten expectation does not linger; callers pass their own `ttlMs`.
+ */
+export const EXPECTATION_TTL_MS = 3_600_000
+/** Outstanding expectations kept at most (all peers). Our choice: a few hundred bytes each, so a few MB at most. */
+export const MAX_EXPECTATIONS = 10_000
+/** Outstanding expectations of one peer at most (one per circuit or trade with it). Our choice. */
+export const MAX_EXPECTATIONS_PER_PEER = 64
+
+/**
+ * Ledger requests one peer may send, per second, sustained. Our choice: an honest counterparty sends
+ * one proposal per sign attempt (every 10 s, py-ipv8 `sign_attempt_delay`) and a few crawls of ≤ 100
+ * blocks before it; 5/s leaves room for a chain crawl of 30,000 blocks a minute.
+ */
+export const PEER_REQUESTS_PER_S = 5
+/** Requests one peer may send at once before its rate applies (token bucket depth). Our choice. */
+export const PEER_REQUEST_BURST = 50
+/**
+ * Requests per second from all peers we expect nothing of ("strangers"), together. Our choice: a
+ * stranger's proposal is refused after a lookup, a crawl costs a range read and ≤ 100 blocks; 20/s
+ * caps what strangers can make us serve at 20 × CRAWL_REPLY_BYTES_PER_TOKEN ≈ 320 KiB/s.
+ */
+export const STRANGER_REQUESTS_PER_S = 20
+/** Stranger requests accepted at once before their shared rate applies. Our choice. */
+export const STRANGER_REQUEST_BURST = 100
+/**
+ * Peers whose request bucket is remembered (least recently seen forgotten first). Bounds the
+ * limiter's memory: an entry is a 64-character key plus two numbers, under 256 bytes, so < 1 MiB.
+ * A forgotten peer starts again with a full bucket; strangers still share STRANGER_REQUESTS_PER_S.
+ */
+export const RATE_LIMITER_MAX_PEERS = 4096
+/**
+ * Crawl reply bytes one request token pays for: a reply costs one token plus one per 16 KiB
+ * (a 100-block bandwidth reply is ~30 KiB: 2 more), so the bytes served follow the request rate.
+ */
+export const CRAWL_REPLY_BYTES_PER_TOKEN = 16_384
+
 /** Block type of bandwidth transactions (Tribler 2017–2020). */
 export const BANDWIDTH_TYPE = 'tribler_bandwidth'
 /** Bytes in one MB token (MiB, ALGORITHMS.md §9.1). */

@@ -4,6 +4,7 @@ import {
   bandwidthRules,
   bandwidthTxOf,
   bytesToMbFloor,
+  decodeBandwidthTx,
   encodeBandwidthTx,
   mirrorDeltas,
   nextBandwidthTx,
@@ -13,11 +14,12 @@ import { bytesEqual, bytesToHex } from './bytes.ts'
 import { ANY_COUNTERPARTY_PK, BANDWIDTH_TYPE, MAX_DB_BLOCKS } from './constants.ts'
 import { createAgreement, createProposal } from './create-block.ts'
 import { createSignatureVerifier, type BlockSigner, type SignatureVerifier } from './ed25519.ts'
+import { refuseAllPolicy } from './expectations.ts'
 import type { LedgerErrorCode } from './errors.ts'
 import { LedgerError } from './errors.ts'
 import { decodeBlock, type HalfBlock } from './half-block.ts'
 import { verifyFraudProof } from './fraud-proof.ts'
-import type { FraudRecord, LedgerStore } from './ports.ts'
+import type { CountersignPolicy, CountersignTerms, FraudRecord, LedgerStore } from './ports.ts'
 import {
   checkInvariants,
   isProposal,
@@ -50,10 +52,11 @@ export interface LedgerOptions {
   /** Blocks kept before other agents' blocks are pruned; default MAX_DB_BLOCKS (py-ipv8 `max_db_blocks`). */
   readonly maxDbBlocks?: number
   /**
-   * Which valid bandwidth proposals to countersign. Default: only those that cost us nothing
-   * (`up = 0`: the proposer pays us); the tunnels plug in their traffic accounting here.
+   * Which proposals to countersign (issue 14): an `Expectations` accountant fed by whoever measured
+   * the traffic or entered the trade. Default: refuse every proposal (LEDGER_PROPOSAL_UNEXPECTED).
+   * The policy is asked before anything is stored, so a refused proposal leaves no trace on disk.
    */
-  readonly shouldSign?: (proposal: HalfBlock) => boolean
+  readonly policy?: CountersignPolicy
 }
 
 /** Outcome of adding a block. */
@@ -95,8 +98,14 @@ export interface Ledger {
   proposeBandwidth(counterparty: Uint8Array, up: bigint, down: bigint): HalfBlock
   /** A market transfer of `mb` MB tokens to `payee`: our proposal `{up: 0, down: mb·2^20}`. */
   proposeTransfer(payee: Uint8Array, mb: bigint): HalfBlock
-  /** Countersigns a proposal we can validate (its previous block known) and accept; idempotent per proposal. */
+  /**
+   * Countersigns a proposal the policy expects and we can validate (its previous block known);
+   * idempotent per proposal. Refused by the policy (LEDGER_PROPOSAL_UNEXPECTED,
+   * LEDGER_PROPOSAL_EXCEEDS_EXPECTATION) before anything is stored.
+   */
   agree(proposal: HalfBlock): AgreeResult
+  /** True while the policy expects a transaction from `peer` (it is a counterparty, not a stranger). */
+  expects(peer: Uint8Array): boolean
   /**
    * Runs `fn` (several adds or proposals) in one store transaction: one commit instead of one per
    * block. Never send a block from inside: a block leaves the process only once committed, so a
@@ -126,8 +135,7 @@ export function createLedger(deps: LedgerDeps, options: LedgerOptions = {}): Led
       `maxDbBlocks must be a positive integer, got ${maxDbBlocks}`,
     )
   }
-  const shouldSign =
-    options.shouldSign ?? ((p: HalfBlock) => p.type === BANDWIDTH_TYPE && bandwidthTxOf(p).up === 0n)
+  const policy = options.policy ?? refuseAllPolicy
   const me = signer.publicKey
   const nowMs = (): number => Math.floor(clock.nowMs())
 
@@ -221,7 +229,10 @@ export function createLedger(deps: LedgerDeps, options: LedgerOptions = {}): Led
       })
     })
 
-  const agreeNow = (proposal: HalfBlock): AgreeResult => {
+  /** agreeNow's result: `consume` is set when a new agreement was made and the policy must be charged once it commits. */
+  type Agreeing = AgreeResult & { readonly consume?: CountersignTerms }
+
+  const agreeNow = (proposal: HalfBlock): Agreeing => {
     if (!isProposal(proposal))
       return refuse('LEDGER_PROPOSAL_REFUSED', 'an agreement cannot be countersigned')
     if (!bytesEqual(proposal.linkPublicKey, me) && !bytesEqual(proposal.linkPublicKey, ANY_COUNTERPARTY_PK)) {
@@ -240,6 +251,21 @@ export function createLedger(deps: LedgerDeps, options: LedgerOptions = {}): Led
         ? refuse('LEDGER_PROPOSAL_REFUSED', 'we already countersigned this position')
         : refuse(forked.code, forked.reason)
     }
+    if (proposal.type !== BANDWIDTH_TYPE)
+      return refuse('LEDGER_PROPOSAL_REFUSED', `we do not countersign ${proposal.type} blocks`)
+    const tx = decodeBandwidthTx(proposal.transaction)
+    if (tx === undefined) return refuse('LEDGER_TX_MALFORMED', 'the proposal has no bandwidth transaction')
+    const deltas = mirrorDeltas(tx)
+    const terms: CountersignTerms = {
+      peer: proposal.publicKey,
+      type: proposal.type,
+      upBytes: deltas.up,
+      downBytes: deltas.down,
+    }
+    // Policy first: a proposal nobody expects is refused before its signature is checked, before it
+    // is stored and before we crawl its creator, so a flood of them costs a lookup each and no disk.
+    const verdict = policy.check(terms)
+    if (!verdict.ok) return refuse(verdict.code, verdict.reason)
     const added = add(proposal)
     if (!added.ok && added.code !== 'LEDGER_BLOCK_DUPLICATE') return refuse(added.code, added.reason)
     // Stored now (or before), so its signature passed; only the context may have changed.
@@ -251,11 +277,6 @@ export function createLedger(deps: LedgerDeps, options: LedgerOptions = {}): Led
         `the proposer's previous block is unknown (${level.state}); crawl its chain first`,
       )
     }
-    if (proposal.type !== BANDWIDTH_TYPE)
-      return refuse('LEDGER_PROPOSAL_REFUSED', `we do not countersign ${proposal.type} blocks`)
-    if (!shouldSign(proposal))
-      return refuse('LEDGER_PROPOSAL_REFUSED', 'the proposal does not match what we agreed to')
-    const deltas = mirrorDeltas(bandwidthTxOf(proposal))
     const agreement = appendOwn((latest) => {
       const previous = latestBandwidth(latest)
       const tx = nextBandwidthTx(
@@ -271,7 +292,7 @@ export function createLedger(deps: LedgerDeps, options: LedgerOptions = {}): Led
       upBytes: deltas.up,
       downBytes: deltas.down,
     })
-    return { ok: true, agreement }
+    return { ok: true, agreement, consume: terms }
   }
 
   const batch = <T>(fn: () => T): T => {
@@ -305,8 +326,15 @@ export function createLedger(deps: LedgerDeps, options: LedgerOptions = {}): Led
       const deltas = transferDeltas(mb)
       return proposeBandwidth(payee, deltas.up, deltas.down)
     },
-    // One commit for the proposal and our agreement; it completes before the agreement is returned to be sent.
-    agree: (proposal) => batch(() => agreeNow(proposal)),
+    // One commit for the proposal and our agreement; it completes before the agreement is returned
+    // to be sent. The expectation is charged after the commit, in the same synchronous turn as the check.
+    agree(proposal) {
+      const result = batch(() => agreeNow(proposal))
+      if (!result.ok) return { ok: false, code: result.code, reason: result.reason }
+      if (result.consume !== undefined) policy.consume(result.consume)
+      return { ok: true, agreement: result.agreement }
+    },
+    expects: (peer) => policy.expects(peer),
     batch,
     balance(publicKey = me) {
       const latest = store.latestOfType(publicKey, BANDWIDTH_TYPE)

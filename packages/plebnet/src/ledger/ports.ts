@@ -104,3 +104,42 @@ export interface LedgerTransport {
   /** Serves incoming requests with `handler` until the returned function is called. */
   serve(handler: LedgerRequestHandler): () => void
 }
+
+/**
+ * What countersigning a proposal would record in our chain: the agreement's deltas, which mirror
+ * the proposal (`upBytes` = the proposer's `down`, bytes we gave it; `downBytes` = its `up`).
+ */
+export interface CountersignTerms {
+  /** The proposer's key (the transport-authenticated peer). */
+  readonly peer: Uint8Array
+  /** Block type of the proposal. */
+  readonly type: string
+  /** Bytes the agreement says we gave the proposer. */
+  readonly upBytes: bigint
+  /** Bytes the agreement says we took from the proposer. */
+  readonly downBytes: bigint
+}
+
+/** A policy's answer: countersign, or refuse with a code (nothing is stored for a refusal). */
+export type CountersignVerdict =
+  | { readonly ok: true }
+  | {
+      readonly ok: false
+      readonly code: 'LEDGER_PROPOSAL_UNEXPECTED' | 'LEDGER_PROPOSAL_EXCEEDS_EXPECTATION'
+      readonly reason: string
+    }
+
+/**
+ * Which proposals the agent countersigns (issue 14): only what it has reason to sign, traffic it
+ * measured itself or a trade it is in. The component that measured the traffic records what it
+ * expects; `expectations.ts` is the implementation. Synchronous: `check` and `consume` run in the
+ * same turn as the agreement, so two proposals cannot both claim one expectation.
+ */
+export interface CountersignPolicy {
+  /** True while we expect anything of `peer` (the rate limiter then treats it as a counterparty, not a stranger). */
+  expects(peer: Uint8Array): boolean
+  /** Whether to countersign `terms`; consumes nothing. */
+  check(terms: CountersignTerms): CountersignVerdict
+  /** Records that an agreement to `terms` (checked ok in this turn) was committed. */
+  consume(terms: CountersignTerms): void
+}

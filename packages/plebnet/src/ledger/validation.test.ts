@@ -8,6 +8,7 @@ import { ANY_COUNTERPARTY_PK, EMPTY_PK, GENESIS_HASH } from './constants.ts'
 import { signBlock } from './create-block.ts'
 import { createSignatureVerifier } from './ed25519.ts'
 import type { HalfBlock } from './half-block.ts'
+import { createExpectations } from './expectations.ts'
 import { createLedger } from './ledger.ts'
 import type { LedgerStore } from './ports.ts'
 import { validateBlock, type BlockContext } from './validation.ts'
@@ -265,7 +266,12 @@ describe('countersigning', () => {
   it('signs only proposals addressed to it (or to anyone), never agreements, and mirrors them', () => {
     const store = openSqliteLedgerStore(':memory:')
     stores.push(store)
-    const bobLedger = createLedger({ store, signer: bob, clock: createVirtualClock(0) })
+    const clock = createVirtualClock(0)
+    const expectations = createExpectations({ clock })
+    expect(expectations.expect(alice.publicKey, { ref: 'trade', upBytes: 2n * MiB, downBytes: 0n }).ok).toBe(
+      true,
+    )
+    const bobLedger = createLedger({ store, signer: bob, clock }, { policy: expectations })
     const toCarol = block(alice, 1, GENESIS_HASH, { pk: carol.publicKey }, tx(0n, MiB))
     expect(bobLedger.agree(toCarol)).toMatchObject({ ok: false, code: 'LEDGER_NOT_ADDRESSED' })
     expect(bobLedger.agree(b1)).toMatchObject({ ok: false, code: 'LEDGER_PROPOSAL_REFUSED' })

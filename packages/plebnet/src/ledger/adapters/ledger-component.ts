@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { Clock, Logger } from '@dolly/base'
 import type { Identity } from '../../identity/identity.ts'
 import { LedgerError } from '../errors.ts'
+import { createExpectations, type Expectations } from '../expectations.ts'
 import { createLedger } from '../ledger.ts'
 import type { LedgerTransport } from '../ports.ts'
 import { createLedgerProtocol, type LedgerProtocol } from '../protocol/ledger-protocol.ts'
@@ -14,6 +15,11 @@ export interface LedgerComponent {
   stop(): Promise<void>
   /** The running protocol (for tunnels and the market to transact with), once started. */
   protocol(): LedgerProtocol | undefined
+  /**
+   * What the agent expects peers to propose: the tunnels and the market record here what they
+   * measured or traded, and only that is countersigned (issue 14). Lives as long as the component.
+   */
+  readonly expectations: Expectations
 }
 
 /**
@@ -28,8 +34,10 @@ export function createLedgerComponent(
   options: { home: string },
 ): LedgerComponent {
   let running: { protocol: LedgerProtocol; close: () => void } | undefined
+  const expectations = createExpectations({ clock: deps.clock })
   return {
     name: 'ledger',
+    expectations,
     async start() {
       if (running !== undefined) return
       const transport = deps.transport()
@@ -40,7 +48,11 @@ export function createLedgerComponent(
         )
       }
       const store = openSqliteLedgerStore(join(options.home, STATE_DB_FILE))
-      const ledger = createLedger({ store, signer: deps.identity, clock: deps.clock })
+      // Countersign only what the agent expects; with nothing recorded yet every proposal is refused.
+      const ledger = createLedger(
+        { store, signer: deps.identity, clock: deps.clock },
+        { policy: expectations },
+      )
       const protocol = createLedgerProtocol({ ledger, store, transport, clock: deps.clock, logger: deps.log })
       protocol.start()
       running = { protocol, close: () => store.close() }

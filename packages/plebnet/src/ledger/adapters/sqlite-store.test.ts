@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { generateIdentity } from '../../identity/identity.ts'
 import { bandwidthRules } from '../bandwidth.ts'
 import { createSignatureVerifier } from '../ed25519.ts'
+import { createExpectations } from '../expectations.ts'
 import { createLedger } from '../ledger.ts'
 import { resolveCrawlRange } from '../crawl-range.ts'
 import { verifyStoredChain } from '../verify-chain.ts'
@@ -32,7 +33,10 @@ function populated(path: string): void {
   const bobStore = openSqliteLedgerStore(':memory:')
   const clock = createVirtualClock(1_000)
   const a = createLedger({ store: aliceStore, signer: alice, clock })
-  const b = createLedger({ store: bobStore, signer: bob, clock })
+  // Bob sold alice 1+2+…+6 MB and expects to be paid that much.
+  const expectations = createExpectations({ clock })
+  expectations.expect(alice.publicKey, { ref: 'sale', upBytes: 21n << 20n, downBytes: 0n })
+  const b = createLedger({ store: bobStore, signer: bob, clock }, { policy: expectations })
   for (let i = 1; i <= 6; i++) {
     const proposal = a.proposeTransfer(bob.publicKey, BigInt(i))
     const agreed = b.agree(proposal)

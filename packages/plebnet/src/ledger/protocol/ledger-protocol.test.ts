@@ -7,6 +7,7 @@ import { bandwidthRules } from '../bandwidth.ts'
 import { bytesEqual } from '../bytes.ts'
 import { BYTES_PER_MB } from '../constants.ts'
 import { createSignatureVerifier } from '../ed25519.ts'
+import { createExpectations } from '../expectations.ts'
 import { createLedger } from '../ledger.ts'
 import type { LedgerStore } from '../ports.ts'
 import { verifyStoredChain } from '../verify-chain.ts'
@@ -19,11 +20,12 @@ afterEach(() => {
   for (const store of open.splice(0)) store.close()
 })
 
-function agent(name: string, network: MemoryNetwork, clock: VirtualClock, acceptAll = true) {
+function agent(name: string, network: MemoryNetwork, clock: VirtualClock) {
   const identity = generateIdentity(createSeededRng(name))
   const store = openSqliteLedgerStore(':memory:')
   open.push(store)
-  const ledger = createLedger({ store, signer: identity, clock }, acceptAll ? { shouldSign: () => true } : {})
+  const expectations = createExpectations({ clock })
+  const ledger = createLedger({ store, signer: identity, clock }, { policy: expectations })
   const protocol = createLedgerProtocol({
     ledger,
     store,
@@ -31,7 +33,18 @@ function agent(name: string, network: MemoryNetwork, clock: VirtualClock, accept
     clock,
   })
   protocol.start()
-  return { identity, store, ledger, protocol, pk: identity.publicKey }
+  return { identity, store, ledger, protocol, expectations, pk: identity.publicKey }
+}
+
+/** `to` records that `from` may propose a transaction in which it gave `up` and took `down` bytes. */
+function expectTx(
+  to: { expectations: ReturnType<typeof createExpectations> },
+  from: Uint8Array,
+  up: bigint,
+  down: bigint,
+) {
+  const recorded = to.expectations.expect(from, { ref: 'test', upBytes: down, downBytes: up })
+  if (!recorded.ok) throw new Error(recorded.code)
 }
 
 function verifies(store: LedgerStore, pk: Uint8Array): readonly unknown[] {
@@ -52,6 +65,9 @@ describe('signing protocol over the memory transport', () => {
       const up = BigInt(rng.int(4)) * MiB
       const down = up === 0n ? BigInt(1 + rng.int(4)) * MiB : BigInt(rng.int(4)) * MiB
       const [from, to] = i % 2 === 0 ? [a, b] : [b, a]
+      expectTx(to, from.pk, up, down)
+      // A second between proposals: each peer may send 5 requests a second (PEER_REQUESTS_PER_S).
+      await clock.advance(1000)
       const result = await from.protocol.transact(to.pk, up, down)
       expect(result.ok).toBe(true)
       if (from === a) {
@@ -77,11 +93,13 @@ describe('signing protocol over the memory transport', () => {
     const original = a.store.get(a.pk, 500)!
     const scratch = openSqliteLedgerStore(':memory:')
     open.push(scratch)
-    const forger = createLedger({ store: scratch, signer: a.identity, clock }, { shouldSign: () => true })
+    const forger = createLedger({ store: scratch, signer: a.identity, clock })
     for (const block of a.store.range(a.pk, 1, 499, 1000)) expect(forger.add(block).ok || true).toBe(true)
     // The forger's scratch store holds only A's chain up to 499, so its next proposal is a fork at seq 500.
     const fork = forger.proposeBandwidth(b.pk, 0n, 100n * MiB)
     expect(fork.sequenceNumber).toBe(500)
+    // B expects A to pay 100 MB (a trade), and A pays with a forked block.
+    expectTx(b, a.pk, 0n, 100n * MiB)
     const refused = await a.protocol.requestSignature(b.pk, fork)
     expect(refused).toMatchObject({ ok: false, code: 'LEDGER_DOUBLE_SIGN' })
     const proofs = b.ledger.fraudProofs()
@@ -101,26 +119,34 @@ describe('signing protocol over the memory transport', () => {
     const a = agent('crawl-a', network, clock)
     const b = agent('crawl-b', network, clock)
     const c = agent('crawl-c', network, clock)
-    for (let i = 0; i < 7; i++) expect((await a.protocol.transact(c.pk, 0n, MiB)).ok).toBe(true)
+    for (let i = 0; i < 7; i++) {
+      expectTx(c, a.pk, 0n, MiB)
+      expect((await a.protocol.transact(c.pk, 0n, MiB)).ok).toBe(true)
+    }
     // B knows nothing of A's chain: it fetches blocks 3..7 (validation range 5), then signs block 8.
+    expectTx(b, a.pk, 0n, 2n * MiB)
     const result = await a.protocol.transact(b.pk, 0n, 2n * MiB)
     expect(result.ok).toBe(true)
     expect(b.store.range(a.pk, 1, 100, 100).map((blk) => blk.sequenceNumber)).toEqual([3, 4, 5, 6, 7, 8])
     expect(b.ledger.balance()).toEqual({ bytes: 2n * MiB, mb: 2n })
   })
 
-  it('refuses a proposal it cannot validate, and one that would cost it under the default policy', async () => {
+  it('refuses a proposal it does not expect without storing it, and one it cannot validate', async () => {
     const clock = createVirtualClock(0)
     const network = createMemoryNetwork()
     const a = agent('refuse-a', network, clock)
-    const b = agent('refuse-b', network, clock, false)
+    const b = agent('refuse-b', network, clock)
     const c = agent('refuse-c', network, clock)
     const costly = await a.protocol.transact(b.pk, 5n * MiB, 0n)
-    expect(costly).toMatchObject({ ok: false, code: 'LEDGER_PROPOSAL_REFUSED' })
-    expect(b.store.count()).toBe(1)
-    for (let i = 0; i < 3; i++) expect((await a.protocol.transact(c.pk, 0n, MiB)).ok).toBe(true)
+    expect(costly).toMatchObject({ ok: false, code: 'LEDGER_PROPOSAL_UNEXPECTED' })
+    expect(b.store.count()).toBe(0)
+    for (let i = 0; i < 3; i++) {
+      expectTx(c, a.pk, 0n, MiB)
+      expect((await a.protocol.transact(c.pk, 0n, MiB)).ok).toBe(true)
+    }
     // A no longer answers crawls, so B cannot learn A's block 4 and must not sign block 5.
     a.protocol.stop()
+    expectTx(b, a.pk, 0n, 3n * MiB)
     const paid = await a.protocol.transact(b.pk, 0n, 3n * MiB)
     expect(paid).toMatchObject({ ok: false, code: 'LEDGER_PROPOSAL_UNVERIFIABLE' })
     a.protocol.start()
@@ -133,6 +159,7 @@ describe('signing protocol over the memory transport', () => {
     const network = createMemoryNetwork()
     const a = agent('repeat-a', network, clock)
     const b = agent('repeat-b', network, clock)
+    expectTx(b, a.pk, 0n, 4n * MiB)
     const proposal = a.ledger.proposeTransfer(b.pk, 4n)
     const first = await a.protocol.requestSignature(b.pk, proposal)
     const second = await a.protocol.requestSignature(b.pk, proposal)
@@ -185,6 +212,7 @@ describe('signing protocol over the memory transport', () => {
     const network = createMemoryNetwork({ latencyMs: 40, clock })
     const a = agent('latency-a', network, clock)
     const b = agent('latency-b', network, clock)
+    expectTx(b, a.pk, 0n, MiB)
     const pending = a.protocol.transact(b.pk, 0n, MiB)
     while (clock.pending() > 0) await clock.runNext()
     expect(await pending).toMatchObject({ ok: true })
@@ -212,6 +240,7 @@ describe('signing protocol over the memory transport', () => {
     const relayStore = openSqliteLedgerStore(':memory:')
     open.push(relayStore)
     const relayed = createLedger({ store: relayStore, signer: stranger, clock }).proposeTransfer(b.pk, 1n)
+    expectTx(b, stranger.publicKey, 0n, MiB)
     const reply = await mallory.request(b.pk, encodeRequest({ kind: 'propose', proposal: relayed.bytes }), {})
     expect(decodeResponse(reply)).toMatchObject({ kind: 'refused', code: 'LEDGER_PROPOSAL_REFUSED' })
     expect(b.store.count()).toBe(0)
@@ -259,5 +288,75 @@ describe('crawl', () => {
       ok: false,
       code: 'LEDGER_PEER_UNREACHABLE',
     })
+  })
+})
+
+describe('limits on what peers can make us do (issue 14)', () => {
+  it('refuses a stranger\u2019s proposal LEDGER_PROPOSAL_UNEXPECTED without storing it or crawling the stranger', async () => {
+    const clock = createVirtualClock(0)
+    const network = createMemoryNetwork()
+    const b = agent('stranger-b', network, clock)
+    const s = agent('stranger-s', network, clock)
+    const c = agent('stranger-c', network, clock)
+    for (let i = 0; i < 3; i++) {
+      expectTx(c, s.pk, 0n, MiB)
+      expect((await s.protocol.transact(c.pk, 0n, MiB)).ok).toBe(true)
+    }
+    let crawled = 0
+    const sTransport = network.transport(s.pk)
+    s.protocol.stop()
+    sTransport.serve(async () => {
+      crawled++
+      return Uint8Array.of(0x83, 0)
+    })
+    const result = await s.protocol.transact(b.pk, 0n, 1024n * MiB)
+    expect(result).toMatchObject({ ok: false, code: 'LEDGER_PROPOSAL_UNEXPECTED' })
+    expect(crawled).toBe(0)
+    expect(b.store.count()).toBe(0)
+    expect(b.ledger.balance().bytes).toBe(0n)
+    expect(b.protocol.stats()).toMatchObject({ agreed: 0, refused: { LEDGER_PROPOSAL_UNEXPECTED: 1 } })
+  })
+
+  it('answers LEDGER_RATE_LIMITED above a peer\u2019s rate; the proposer waits and is agreed within its sign timeout', async () => {
+    const clock = createVirtualClock(0)
+    const network = createMemoryNetwork()
+    const a = agent('rate-a', network, clock)
+    const b = agent('rate-b', network, clock)
+    // 50 crawls use A's whole burst (PEER_REQUEST_BURST) at B.
+    for (let i = 0; i < 50; i++) expect((await a.protocol.crawl(b.pk, b.pk, 1, 1)).ok).toBe(true)
+    expect(await a.protocol.crawl(b.pk, b.pk, 1, 1)).toMatchObject({ ok: false, code: 'LEDGER_RATE_LIMITED' })
+    expectTx(b, a.pk, 0n, MiB)
+    const pending = a.protocol.transact(b.pk, 0n, MiB)
+    // Let the first attempt reach B before virtual time moves (a bounded number of microtask turns).
+    const refusedNow = (): number => b.protocol.stats().refused['LEDGER_RATE_LIMITED'] ?? 0
+    for (let turn = 0; turn < 1000 && refusedNow() < 2; turn++) await Promise.resolve()
+    expect(refusedNow()).toBe(2)
+    while (clock.pending() > 0) await clock.runNext()
+    expect(await pending).toMatchObject({ ok: true })
+    expect(clock.nowMs()).toBe(10_000)
+    expect(b.ledger.balance().bytes).toBe(MiB)
+    expect(b.protocol.stats().refused['LEDGER_RATE_LIMITED']).toBe(2)
+  })
+
+  it('makes strangers share one budget for crawls while a counterparty is still served', async () => {
+    const clock = createVirtualClock(0)
+    const network = createMemoryNetwork()
+    const b = agent('budget-b', network, clock)
+    const counterparty = agent('budget-c', network, clock)
+    for (let i = 0; i < 3; i++) b.ledger.proposeTransfer(counterparty.pk, 1n)
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        network
+          .transport(generateIdentity(createSeededRng(`crawler-${i}`)).publicKey)
+          .request(b.pk, encodeRequest({ kind: 'crawl', publicKey: b.pk, startSeq: 1, endSeq: 3 }), {})
+          .then(decodeResponse),
+      ),
+    )
+    const served = replies.filter((r) => r?.kind === 'blocks').length
+    expect(served).toBe(100)
+    expect(replies.filter((r) => r?.kind === 'refused' && r.code === 'LEDGER_RATE_LIMITED')).toHaveLength(200)
+    expectTx(b, counterparty.pk, 0n, MiB)
+    expect(await counterparty.protocol.crawl(b.pk, b.pk, 1, 3)).toMatchObject({ ok: true })
+    expect(b.protocol.stats()).toMatchObject({ crawlsServed: 101, limiterPeers: 301 })
   })
 })

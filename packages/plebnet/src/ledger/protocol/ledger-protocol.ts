@@ -2,6 +2,7 @@ import { createNullLogger, errorCode, type AbortOptions, type Clock, type Logger
 import { bytesEqual, bytesToHex } from '../bytes.ts'
 import {
   ANY_COUNTERPARTY_PK,
+  CRAWL_REPLY_BYTES_PER_TOKEN,
   CRAWL_TIMEOUT_MS,
   GENESIS_SEQ,
   SIGN_ATTEMPT_DELAY_MS,
@@ -11,9 +12,10 @@ import {
 import { LedgerError, type LedgerErrorCode } from '../errors.ts'
 import { decodeBlock, type HalfBlock } from '../half-block.ts'
 import type { Ledger } from '../ledger.ts'
-import type { LedgerStore, LedgerTransport } from '../ports.ts'
+import type { LedgerResponse, LedgerStore, LedgerTransport } from '../ports.ts'
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from './messages.ts'
 import { createCrawler, type CrawlResult } from './crawler.ts'
+import { createRateLimiter, type RateLimitOptions } from './rate-limiter.ts'
 import { withTimeout } from './timeout.ts'
 
 /**
@@ -45,6 +47,20 @@ export interface LedgerProtocolOptions {
   readonly signTimeoutMs?: number
   /** Give up on one crawl request after this long, ms; default CRAWL_TIMEOUT_MS. */
   readonly crawlTimeoutMs?: number
+  /** Limits on requests from peers (per peer and for all strangers); defaults in constants.ts. */
+  readonly limits?: RateLimitOptions
+}
+
+/** What the protocol has answered since it was built (counters only, so bounded). */
+export interface LedgerProtocolStats {
+  /** Proposals countersigned (a repeated proposal answered with its stored agreement counts again). */
+  readonly agreed: number
+  /** Requests refused, by code (LEDGER_RATE_LIMITED included). */
+  readonly refused: Readonly<Record<string, number>>
+  /** Crawl requests answered. */
+  readonly crawlsServed: number
+  /** Peers whose request bucket the rate limiter holds now (at most `limits.maxPeers`). */
+  readonly limiterPeers: number
 }
 
 /** Outcome of asking a counterparty to sign. */
@@ -72,6 +88,8 @@ export interface LedgerProtocol {
   ): Promise<CrawlResult>
   /** Crawls `publicKey`'s chain from `peer` in batches, from after our latest known block to the peer's latest. */
   crawlChain(peer: Uint8Array, publicKey: Uint8Array, options?: AbortOptions): Promise<CrawlResult>
+  /** Counters of what we answered. */
+  stats(): LedgerProtocolStats
 }
 
 /** Builds the protocol end of one agent. */
@@ -85,6 +103,14 @@ export function createLedgerProtocol(
   const signTimeoutMs = positive(options.signTimeoutMs ?? SIGN_TIMEOUT_MS, 'signTimeoutMs')
   const crawlTimeoutMs = positive(options.crawlTimeoutMs ?? CRAWL_TIMEOUT_MS, 'crawlTimeoutMs')
   const me = ledger.publicKey
+  const limiter = createRateLimiter(options.limits)
+  let agreed = 0
+  let crawlsServed = 0
+  const refusals = new Map<string, number>()
+  const refused = (code: LedgerErrorCode, reason: string): Uint8Array => {
+    refusals.set(code, (refusals.get(code) ?? 0) + 1)
+    return encodeResponse({ kind: 'refused', code, reason })
+  }
   let unserve: (() => void) | undefined
   const crawler = createCrawler({ ledger, store, transport, clock, logger }, crawlTimeoutMs)
   const { crawl } = crawler
@@ -111,23 +137,45 @@ export function createLedgerProtocol(
       if (fetched.ok) result = ledger.agree(proposal)
     }
     if (!result.ok) {
-      logger.info('ledger.refused', {
+      // Debug for what strangers can cause in bulk (one line each would be a log flood); info otherwise.
+      const bulk = result.code === 'LEDGER_PROPOSAL_UNEXPECTED'
+      logger[bulk ? 'debug' : 'info']('ledger.refused', {
         peer: bytesToHex(peer),
         seq: proposal.sequenceNumber,
         code: result.code,
       })
       return refused(result.code, result.reason)
     }
+    agreed++
     return encodeResponse({ kind: 'agreement', agreement: result.agreement.bytes })
   }
 
   const handle = async (peer: Uint8Array, bytes: Uint8Array, opts: AbortOptions): Promise<Uint8Array> => {
+    // Rate first, before decoding or any lookup a request could make expensive (issue 14).
+    const peerHex = bytesToHex(peer)
+    const known = ledger.expects(peer)
+    const admitted = limiter.admit(peerHex, known, clock.nowMs())
+    if (!admitted.ok) {
+      logger.debug('ledger.rate_limited', { peer: peerHex, scope: admitted.scope })
+      return refused(
+        'LEDGER_RATE_LIMITED',
+        `too many ledger requests (${admitted.scope === 'peer' ? 'from you' : 'from peers we expect nothing of'}); retry in ${admitted.retryAfterMs} ms`,
+      )
+    }
     const request = decodeRequest(bytes)
     if (request === undefined) return refused('LEDGER_MESSAGE_MALFORMED', 'request does not decode')
     try {
-      return request.kind === 'propose'
-        ? await handlePropose(peer, request.proposal, opts)
-        : crawler.answer(request.publicKey, request.startSeq, request.endSeq)
+      if (request.kind === 'propose') return await handlePropose(peer, request.proposal, opts)
+      const reply = crawler.answer(request.publicKey, request.startSeq, request.endSeq)
+      crawlsServed++
+      // The reply's size is paid for too, so the bytes we serve follow the request rate.
+      limiter.charge(
+        peerHex,
+        known,
+        Math.floor(reply.byteLength / CRAWL_REPLY_BYTES_PER_TOKEN),
+        clock.nowMs(),
+      )
+      return reply
     } catch (err) {
       // A peer must never be able to crash us; our own failure is logged for a human and refused.
       logger.error('ledger.handler_failed', {
@@ -172,7 +220,20 @@ export function createLedgerProtocol(
         if (leftMs > 0) await clock.sleep(leftMs, opts.signal === undefined ? {} : { signal: opts.signal })
         continue
       }
-      return acceptAgreement(proposal, counterparty, reply)
+      const response = decodeResponse(reply)
+      if (response?.kind === 'refused' && response.code === 'LEDGER_RATE_LIMITED') {
+        // Busy, not a no: wait out the attempt delay and propose again within the sign timeout.
+        logger.info('ledger.sign_retry', {
+          counterparty: bytesToHex(counterparty),
+          seq: proposal.sequenceNumber,
+          attempt,
+          code: response.code,
+        })
+        const leftMs = Math.min(attemptDelayMs - (clock.nowMs() - attemptStartMs), deadlineMs - clock.nowMs())
+        if (leftMs > 0) await clock.sleep(leftMs, opts.signal === undefined ? {} : { signal: opts.signal })
+        continue
+      }
+      return acceptAgreement(proposal, counterparty, response)
     }
     return {
       ok: false,
@@ -181,8 +242,11 @@ export function createLedgerProtocol(
     }
   }
 
-  const acceptAgreement = (proposal: HalfBlock, counterparty: Uint8Array, reply: Uint8Array): SignResult => {
-    const response = decodeResponse(reply)
+  const acceptAgreement = (
+    proposal: HalfBlock,
+    counterparty: Uint8Array,
+    response: LedgerResponse | undefined,
+  ): SignResult => {
     if (response?.kind === 'refused') return { ok: false, code: response.code, reason: response.reason }
     if (response?.kind !== 'agreement')
       return {
@@ -220,11 +284,13 @@ export function createLedgerProtocol(
       requestSignature(counterparty, ledger.proposeBandwidth(counterparty, up, down), opts),
     crawl,
     crawlChain: crawler.crawlChain,
+    stats: () => ({
+      agreed,
+      refused: Object.fromEntries(refusals),
+      crawlsServed,
+      limiterPeers: limiter.trackedPeers(),
+    }),
   }
-}
-
-function refused(code: LedgerErrorCode, reason: string): Uint8Array {
-  return encodeResponse({ kind: 'refused', code, reason })
 }
 
 function positive(ms: number, name: string): number {

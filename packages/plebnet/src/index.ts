@@ -38,7 +38,7 @@ export {
   type OfferFilter,
 } from './learning/choose-offer.ts'
 export {
-  OFFER_ID_RE,
+  isOfferId,
   QTABLE_FORMAT_VERSION,
   parseQTable,
   serializeQTable,

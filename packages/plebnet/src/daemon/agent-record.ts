@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
 
 /**
  * `agent.json` in the agent home: who this agent is in its family (tree path, parent, contacts) and
@@ -38,7 +39,10 @@ export const AgentRecordSchema = z.strictObject({
   leaseEndMs: z.number().int().nonnegative().optional(),
   /** The offer this agent lives on (AGENT.md §5.1 `self_state`); absent when bought by hand. */
   selfState: z
-    .strictObject({ provider: z.string().min(1).max(64), option: z.string().min(1).max(128) })
+    .strictObject({
+      provider: z.string().min(1).max(MAX_OFFER_NAME_CHARS),
+      option: z.string().min(1).max(MAX_OFFER_NAME_CHARS),
+    })
     .optional(),
 })
 

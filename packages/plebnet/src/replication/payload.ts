@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
 import type { Rng } from '@dolly/base'
 import { ContactSchema, childTreePath, inheritedContacts, type Contact } from '../daemon/agent-record.ts'
 import { inheritGenome } from '../learning/inheritance.ts'
@@ -26,7 +27,12 @@ const PayloadSchema = z.strictObject({
   parent: ContactSchema,
   contacts: z.array(ContactSchema).max(1000),
   /** The offer just bought, which becomes the child's `selfState`; null when bought by hand. */
-  state: z.strictObject({ provider: z.string().max(64), option: z.string().max(128) }).nullable(),
+  state: z
+    .strictObject({
+      provider: z.string().max(MAX_OFFER_NAME_CHARS),
+      option: z.string().max(MAX_OFFER_NAME_CHARS),
+    })
+    .nullable(),
   /** Q-table wire form (learning/q-table-codec), or null when the parent has none yet. */
   qtable: z.unknown(),
   /** Genome wire form after mutation. */
@@ -34,8 +40,8 @@ const PayloadSchema = z.strictObject({
   purchase: z
     .strictObject({
       txid: z.string().regex(/^[0-9a-f]{64}$/),
-      provider: z.string().max(64),
-      option: z.string().max(128),
+      provider: z.string().max(MAX_OFFER_NAME_CHARS),
+      option: z.string().max(MAX_OFFER_NAME_CHARS),
       priceSats: z.string().regex(/^\d{1,16}$/),
       boughtAtS: z.number().int().nonnegative(),
     })

@@ -4,6 +4,8 @@
  */
 // Decision core (issue 4): QD-learning, genome, sell strategies, Model 0, life expectancy.
 export { DecisionError, type DecisionErrorCode } from './learning/errors.ts'
+export { PLEBNET_EXIT_STATUS } from './exit-status.ts'
+export { PLEBNET_CLI_EXIT_STATUS } from './cli/exit-status.ts'
 export * as learningConstants from './learning/constants.ts'
 export { offerId, type OfferInfo } from './learning/offer.ts'
 export {

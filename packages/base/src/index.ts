@@ -29,5 +29,6 @@ export {
   type LogEntry,
   type MemoryLogger,
 } from './logger.ts'
+export { isSecretFieldName, normaliseFieldName, scrubSecrets } from './redact.ts'
 export { createPinoLogger, type PinoLoggerOptions } from './adapters/pino-logger.ts'
 export { runCli, emit, processIo, type CliIo } from './cli/run.ts'

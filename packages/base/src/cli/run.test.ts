@@ -77,6 +77,22 @@ describe('runCli', () => {
     expect(await runCli(program(failing), ['go'], capture(), BASE_EXIT_STATUS)).toBe(EXIT.FAILURE)
   })
 
+  it('scrubs credentials from the error it prints, as text and as JSON', async () => {
+    const leaky = (): never => {
+      throw new DollyError('X_DOWN', 'POST http://dolly:rpcpw@10.0.0.1:8332/ failed', {
+        config: '[wallets]\nPassword = walletpw',
+        apiKey: 'k-123',
+      })
+    }
+    const text = capture()
+    await runCli(program(leaky), ['go'], text, {})
+    expect(text.errText()).toBe('error X_DOWN: POST http://[redacted]@10.0.0.1:8332/ failed\n')
+    const json = capture()
+    await runCli(program(leaky), ['go', '--json'], json, {})
+    expect(json.outText()).not.toMatch(/rpcpw|walletpw|k-123/)
+    expect(json.outText()).toContain('10.0.0.1:8332')
+  })
+
   it('prints the error as JSON under --json', async () => {
     const io = capture()
     const input = (): never => {

@@ -1,6 +1,8 @@
 import { CommanderError, type Command } from 'commander'
 import { errorCode, toJsonSafe } from '../errors.ts'
 import { EXIT, exitStatusOf, type ExitStatusMap } from '../exit-status.ts'
+import { redactFields } from '../logger.ts'
+import { scrubSecrets } from '../redact.ts'
 
 /**
  * Shared conventions of every CLI (`plebnet`, `cloudomate`, `dolly`): `--help` everywhere, `--json`
@@ -64,18 +66,19 @@ export async function runCli(
       return EXIT.USAGE
     }
     const code = errorCode(err)
-    const message = err instanceof Error ? err.message : String(err)
+    // Messages and details may quote a URL with credentials or a config line (issue 14): scrubbed.
+    const message = scrubSecrets(err instanceof Error ? err.message : String(err))
     if (json) {
       const body =
         typeof (err as { toJSON?: unknown }).toJSON === 'function'
           ? (err as { toJSON(): unknown }).toJSON()
           : { message }
-      io.out(JSON.stringify({ error: toJsonSafe(body) }, null, 2))
+      io.out(JSON.stringify(redactFields({ error: toJsonSafe(body) }), null, 2))
     } else {
       io.err(code === undefined ? `error: ${message}` : `error ${code}: ${message}`)
     }
     if (code === undefined) {
-      if (err instanceof Error && err.stack !== undefined) io.err(err.stack)
+      if (err instanceof Error && err.stack !== undefined) io.err(scrubSecrets(err.stack))
       return EXIT.FAILURE
     }
     return exitStatusOf(code, exitStatus)

@@ -8,7 +8,12 @@ import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
  */
 
 const HEX32 = z.string().regex(/^[0-9a-f]{64}$/)
-const TREE = z.string().regex(/^[A-Za-z0-9_-]{1,64}(\.\d{1,10}){0,200}$/)
+/**
+ * A family-tree path (AGENT.md §6 "name"): the root's nick (`irc.nick`), then one `.<child index>` per
+ * generation, e.g. `plebbot2930.0.1`; bounded to a 64-character nick and 200 generations.
+ */
+export const TreePathSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}(\.\d{1,10}){0,200}$/)
+const TREE = TreePathSchema
 
 /** How to reach another agent. */
 export const ContactSchema = z.strictObject({

@@ -66,4 +66,31 @@ describe('child payload', () => {
     expect(bad({ ...wire, genome: { version: 1 } })).toBe('PLEBNET_GENOME_MALFORMED')
     expect(bad({ ...wire, qtable: { version: 9 } })).toBe('PLEBNET_QTABLE_VERSION_UNKNOWN')
   })
+
+  it("refuses a tree path outside the family-tree grammar, or not the parent's path plus the index", () => {
+    const wire = serializeChildPayload(buildChildPayload(input, createSeededRng(5)))
+    const codeOf = (tree: unknown): string | undefined => {
+      try {
+        parseChildPayload({ ...wire, tree })
+        return undefined
+      } catch (err) {
+        return errorCode(err)
+      }
+    }
+    expect(codeOf('plebbot2930.3')).toBeUndefined()
+    for (const tree of [
+      '../../etc/passwd',
+      'plebbot2930.3; rm -rf ~',
+      'plebbot2930.3\n[wallets]',
+      'plebbot2930.x',
+      'plebbot2930..3',
+      '.3',
+      'plebbot2930.3.',
+      `plebbot2930${'.1'.repeat(201)}`,
+      `${'p'.repeat(65)}.3`,
+      'plebbot2930.4',
+      'other.3',
+    ])
+      expect(codeOf(tree), tree).toBe('REPLICATION_PAYLOAD_MALFORMED')
+  })
 })

@@ -36,6 +36,7 @@ export type BaseErrorCode =
   | 'BASE_AMOUNT_OUT_OF_RANGE'
   | 'BASE_INVALID_OPTION'
   | 'BASE_ABORTED'
+  | 'BASE_INI_MALFORMED'
 
 /** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
 export const BASE_EXIT_STATUS: ExitStatusMap<BaseErrorCode> = Object.freeze({
@@ -44,6 +45,7 @@ export const BASE_EXIT_STATUS: ExitStatusMap<BaseErrorCode> = Object.freeze({
   BASE_AMOUNT_OUT_OF_RANGE: EXIT.USAGE,
   BASE_INVALID_OPTION: EXIT.USAGE,
   BASE_ABORTED: EXIT.FAILURE,
+  BASE_INI_MALFORMED: EXIT.USAGE,
 })
 
 /** Errors of `@dolly/base`. */

@@ -29,6 +29,7 @@ export {
   type LogEntry,
   type MemoryLogger,
 } from './logger.ts'
+export { parseIni, iniValue, iniName, formatIni, MAX_INI_CHARS, type IniSections } from './ini.ts'
 export { isSecretFieldName, normaliseFieldName, scrubSecrets } from './redact.ts'
 export { createPinoLogger, type PinoLoggerOptions } from './adapters/pino-logger.ts'
 export { runCli, emit, processIo, type CliIo } from './cli/run.ts'

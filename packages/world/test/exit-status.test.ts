@@ -121,6 +121,7 @@ describe('exit status of every error code', () => {
       [
         "BASE_AMOUNT_OUT_OF_RANGE",
         "BASE_AMOUNT_TOO_PRECISE",
+        "BASE_INI_MALFORMED",
         "BASE_INVALID_AMOUNT",
         "BASE_INVALID_OPTION",
         "CLOUDOMATE_CAPTCHA_REQUIRED",
@@ -155,6 +156,7 @@ describe('exit status of every error code', () => {
         "WALLET_BIP21_MALFORMED",
         "WALLET_BIP21_REQ_UNKNOWN",
         "WALLET_CHILD_INDEX_INVALID",
+        "WALLET_CONFIG_MALFORMED",
         "WALLET_MNEMONIC_INVALID",
         "WALLET_NETWORK_INVALID",
         "WALLET_OPTION_INVALID",

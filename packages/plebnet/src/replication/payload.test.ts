@@ -34,7 +34,7 @@ describe('child payload', () => {
     expect(payload.tree).toBe('plebbot2930.3')
     expect(payload.contacts).toEqual([friend, parent])
     expect(payload.config).not.toContain('secret')
-    expect(payload.config).toMatch(/^\[github\]\n\[wallets\]\npassword = [A-Za-z0-9_-]{32}\n$/)
+    expect(payload.config).toMatch(/^\[wallets\]\npassword = [A-Za-z0-9_-]{32}\n$/)
     expect(payload.testnet).toBe(true)
   })
 

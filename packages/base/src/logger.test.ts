@@ -125,6 +125,15 @@ describe('scrubbing secrets from logged errors and strings', () => {
   })
 })
 
+describe('scrubbing long strings', () => {
+  it('scrubs a logged megabyte (a hex dump, a long URL) in linear time: the test timeout is the bound', () => {
+    const hex = 'ab12'.repeat(250_000)
+    const out = redactFields({ rawTx: `${hex} password=hunter2`, url: `http://${'a'.repeat(1_000_000)}` })
+    expect(out['rawTx']).toBe(`${hex} password=${REDACTED}`)
+    expect(String(out['url']).length).toBe(1_000_007)
+  })
+})
+
 describe('loggers', () => {
   it('memory logger records events with clock time and bound fields', () => {
     const clock = createVirtualClock(123)

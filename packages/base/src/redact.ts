@@ -56,14 +56,18 @@ export function isSecretFieldName(name: string): boolean {
 const CREDENTIAL_HEADER_RE = /\b((?:proxy-)?authorization|set-cookie|cookie|x-api-key)(\s*:\s*)[^\r\n]*/gi
 /** `Bearer …` / `Basic …` credentials outside a header line (RFC 6750 §2.1, RFC 7617 §2). */
 const AUTH_SCHEME_RE = /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]{4,}/g
-/** `scheme://user:password@` or `scheme://token@`: the whole userinfo goes (RFC 3986 §3.2.1). */
-const URL_USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@?#]+@/gi
 /**
- * `name=value`, `name: value` and JSON `"name":"value"` where the name ends in a secret word: query
- * strings, INI lines (`[wallets] Password = …`), config dumps, JSON bodies.
+ * `name=value`, `name: value` and JSON `"name":"value"`: query strings, INI lines (`[wallets]
+ * Password = …`), config dumps, JSON bodies. The name must start at a word boundary (the lookbehind),
+ * so a long run of name characters (a hex dump) is tried once, not from every offset: without it the
+ * match is quadratic, and a logged 100 kB transaction took the logger a minute.
  */
-const SECRET_ASSIGNMENT_RE =
-  /([A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|priv[_-]?key|mnemonic|seed|xprv|tprv|wif|credentials?))("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,"'}\]]+)/gi
+const ASSIGNMENT_RE = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,"'}\]]+)/g
+/** Names whose assigned value is a secret: they end in a secret word. */
+const SECRET_NAME_END_RE =
+  /(password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|priv[_-]?key|mnemonic|seed|xprv|tprv|wif|credentials?)$/i
+/** The scheme of a URL with userinfo; the userinfo itself is matched up to the first `@`. */
+const URL_SCHEME_RE = /(?<![A-Za-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/@?#]+@/gi
 
 /**
  * `text` with embedded secrets replaced by `[redacted]`: URL userinfo, credential headers and auth
@@ -73,13 +77,16 @@ const SECRET_ASSIGNMENT_RE =
  * @example scrubSecrets('GET http://u:p@host:1/ failed') === 'GET http://[redacted]@host:1/ failed'
  */
 export function scrubSecrets(text: string): string {
-  return text
-    .replace(CREDENTIAL_HEADER_RE, `$1$2${REDACTED}`)
-    .replace(AUTH_SCHEME_RE, `$1$2${REDACTED}`)
-    .replace(URL_USERINFO_RE, `$1${REDACTED}@`)
-    .replace(SECRET_ASSIGNMENT_RE, (_all, name: string, sep: string, value: string) =>
-      value === REDACTED
-        ? `${name}${sep}${value}`
-        : `${name}${sep}${value.startsWith('"') ? `"${REDACTED}"` : REDACTED}`,
-    )
+  return (
+    text
+      .replace(CREDENTIAL_HEADER_RE, `$1$2${REDACTED}`)
+      .replace(AUTH_SCHEME_RE, `$1$2${REDACTED}`)
+      // `scheme://user:password@` or `scheme://token@`: the whole userinfo goes (RFC 3986 §3.2.1).
+      .replace(URL_SCHEME_RE, `$1${REDACTED}@`)
+      .replace(ASSIGNMENT_RE, (all: string, name: string, sep: string, value: string) =>
+        !SECRET_NAME_END_RE.test(name) || value === REDACTED
+          ? all
+          : `${name}${sep}${value.startsWith('"') ? `"${REDACTED}"` : REDACTED}`,
+      )
+  )
 }

@@ -1,3 +1,5 @@
+import { EXIT, type ExitStatusMap } from './exit-status.ts'
+
 /**
  * The base error class every package extends (STYLE.md §1.7): a stable string `code` callers branch
  * on, a human message that says what failed and what to do next, structured `details`, and the
@@ -34,6 +36,17 @@ export type BaseErrorCode =
   | 'BASE_AMOUNT_OUT_OF_RANGE'
   | 'BASE_INVALID_OPTION'
   | 'BASE_ABORTED'
+  | 'BASE_INI_MALFORMED'
+
+/** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
+export const BASE_EXIT_STATUS: ExitStatusMap<BaseErrorCode> = Object.freeze({
+  BASE_INVALID_AMOUNT: EXIT.USAGE,
+  BASE_AMOUNT_TOO_PRECISE: EXIT.USAGE,
+  BASE_AMOUNT_OUT_OF_RANGE: EXIT.USAGE,
+  BASE_INVALID_OPTION: EXIT.USAGE,
+  BASE_ABORTED: EXIT.FAILURE,
+  BASE_INI_MALFORMED: EXIT.USAGE,
+})
 
 /** Errors of `@dolly/base`. */
 export class BaseError extends DollyError<BaseErrorCode> {}

@@ -2,7 +2,15 @@
  * @dolly/base — the cross-cutting ports every package shares (Clock, Rng, Logger) with their
  * adapters, the DollyError base class, exact bigint-satoshi money, and the atomic file write.
  */
-export { DollyError, BaseError, errorCode, toJsonSafe, type BaseErrorCode } from './errors.ts'
+export {
+  DollyError,
+  BaseError,
+  errorCode,
+  toJsonSafe,
+  BASE_EXIT_STATUS,
+  type BaseErrorCode,
+} from './errors.ts'
+export { EXIT, exitStatusOf, type ExitStatus, type ExitStatusMap } from './exit-status.ts'
 export { parseBtc, formatBtc, parseSats, SATS_PER_BTC, MAX_MONEY_SATS } from './money.ts'
 export { abortReason, type Clock, type AbortOptions } from './clock.ts'
 export { createVirtualClock, type VirtualClock } from './virtual-clock.ts'
@@ -22,5 +30,7 @@ export {
   type LogEntry,
   type MemoryLogger,
 } from './logger.ts'
+export { parseIni, iniValue, iniName, formatIni, MAX_INI_CHARS, type IniSections } from './ini.ts'
+export { isSecretFieldName, normaliseFieldName, scrubSecrets } from './redact.ts'
 export { createPinoLogger, type PinoLoggerOptions } from './adapters/pino-logger.ts'
-export { runCli, emit, processIo, isInputErrorCode, EXIT, type CliIo } from './cli/run.ts'
+export { runCli, emit, processIo, type CliIo } from './cli/run.ts'

@@ -1,3 +1,5 @@
+import { isSecretFieldName, REDACTED, scrubSecrets } from './redact.ts'
+
 /** JSON-safe fields of a log entry; bigints are allowed and are written as decimal strings. */
 export type LogFields = Readonly<Record<string, unknown>>
 
@@ -17,32 +19,37 @@ export interface Logger {
   child(bindings: LogFields): Logger
 }
 
-/** Field names whose values are secrets and never reach a log, whatever the caller passed. */
-const SECRET_KEY_RE =
-  /^(seed|seedhex|mnemonic|xprv|tprv|wif)$|priv(ate)?_?key|password|passphrase|secret|^(api|auth|access|bearer)_?token$/i
-
-/** What a redacted value is replaced by. */
-export const REDACTED = '[redacted]'
+export { REDACTED } from './redact.ts'
 
 /**
- * Returns a JSON-safe copy of `fields` with secret-named keys replaced by `[redacted]` at any depth
- * and bigints written as decimal strings: the second line of defence behind "never log secrets".
+ * Returns a JSON-safe copy of `fields` with secret-named keys (by normalised name, redact.ts
+ * `isSecretFieldName`) replaced by `[redacted]` at any depth, secrets embedded in strings scrubbed
+ * (URL userinfo, `password=…`, credential headers; `scrubSecrets`), errors reduced to their name,
+ * code, scrubbed message, details and cause, and bigints written as decimal strings: the second line
+ * of defence behind "never log secrets".
  */
 export function redactFields(fields: LogFields): Record<string, unknown> {
   const seen = new WeakSet<object>()
   const walk = (value: unknown, depth: number): unknown => {
     if (typeof value === 'bigint') return value.toString()
-    if (value instanceof Error) {
-      const code = (value as { code?: unknown }).code
-      return { name: value.name, message: value.message, ...(typeof code === 'string' ? { code } : {}) }
-    }
+    if (typeof value === 'string') return scrubSecrets(value)
     if (value instanceof Uint8Array) return `<${value.length} bytes>`
     if (typeof value !== 'object' || value === null) return value
     if (seen.has(value) || depth > 8) return '[…]'
     seen.add(value)
+    if (value instanceof Error) {
+      const { code, details } = value as { code?: unknown; details?: unknown }
+      return {
+        name: value.name,
+        message: scrubSecrets(value.message),
+        ...(typeof code === 'string' ? { code } : {}),
+        ...(typeof details === 'object' && details !== null ? { details: walk(details, depth + 1) } : {}),
+        ...(value.cause === undefined ? {} : { cause: walk(value.cause, depth + 1) }),
+      }
+    }
     if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1))
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY_RE.test(k) ? REDACTED : walk(v, depth + 1)
+    for (const [k, v] of Object.entries(value)) out[k] = isSecretFieldName(k) ? REDACTED : walk(v, depth + 1)
     return out
   }
   return walk(fields, 0) as Record<string, unknown>

@@ -4,44 +4,38 @@
  * `[Server]` sections with camelCase keys are read as aliases. Precedence: CLI flag > `[<provider>]`
  * section > the generic section (the original wrote overrides into a section nobody read, §17.1).
  */
+import {
+  errorCode,
+  iniValue as baseIniValue,
+  parseIni as parseIniDialect,
+  type IniSections,
+} from '@dolly/base'
 import { CloudomateError } from './errors.ts'
 import { SETTING_KEYS, type SettingKey, type Settings } from './settings.ts'
 
-/** Parsed INI: lower-cased section → lower-cased key → value. */
-export type Ini = ReadonlyMap<string, ReadonlyMap<string, string>>
+/** Parsed INI: lower-cased section → lower-cased key → value (`@dolly/base` `parseIni`). */
+export type Ini = IniSections
 
 /**
- * Parses INI text. `;`/`#` start comment lines; values are taken verbatim after `=` or `:` (trimmed).
+ * Parses `cloudomate.cfg` text in the project's one INI dialect (`@dolly/base` `parseIni`): `;`/`#`
+ * start comment lines; values are taken verbatim after `=` or `:` (trimmed); names are case-insensitive.
  *
- * @throws CloudomateError CLOUDOMATE_CONFIG_MALFORMED for a key outside a section or a line without `=`
+ * @throws CloudomateError CLOUDOMATE_CONFIG_MALFORMED (details `file`, `line`) for a key outside a
+ * section, a line without `=`, or a key given twice
  */
 export function parseIni(text: string, file = 'cloudomate.cfg'): Ini {
-  const out = new Map<string, Map<string, string>>()
-  let section: Map<string, string> | undefined
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim()
-    if (line === '' || line.startsWith(';') || line.startsWith('#')) return
-    const header = /^\[([^\]]+)\]$/.exec(line)
-    if (header !== null) {
-      const name = (header[1] ?? '').trim().toLowerCase()
-      section = out.get(name) ?? new Map()
-      out.set(name, section)
-      return
-    }
-    const eq = line.search(/[=:]/)
-    if (eq <= 0 || section === undefined) {
-      throw new CloudomateError(
-        'CLOUDOMATE_CONFIG_MALFORMED',
-        `${file}:${i + 1}: expected "key = value" inside a [section]`,
-        {
-          file,
-          line: i + 1,
-        },
-      )
-    }
-    section.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim())
-  })
-  return out
+  try {
+    return parseIniDialect(text)
+  } catch (err) {
+    if (errorCode(err) !== 'BASE_INI_MALFORMED') throw err
+    const line = (err as { details?: { line?: unknown } }).details?.line
+    throw new CloudomateError(
+      'CLOUDOMATE_CONFIG_MALFORMED',
+      `${file}: ${(err as Error).message}`,
+      { file, line },
+      { cause: err },
+    )
+  }
 }
 
 /** Serialises sections to INI text (for `--randomuser` identity files). */
@@ -56,9 +50,9 @@ export function formatIni(sections: Readonly<Record<string, Readonly<Record<stri
     .join('\n')
 }
 
-/** Reads `[section] key`, or undefined. */
+/** Reads `[section] key` (names by the dialect's case rule), or undefined when absent or empty. */
 export function iniValue(ini: Ini, section: string, key: string): string | undefined {
-  const v = ini.get(section.toLowerCase())?.get(key.toLowerCase())
+  const v = baseIniValue(ini, section, key)
   return v === undefined || v === '' ? undefined : v
 }
 

@@ -1,4 +1,4 @@
-import { DollyError } from '@dolly/base'
+import { DollyError, EXIT, type ExitStatusMap } from '@dolly/base'
 
 /**
  * Codes thrown by cloudomate (STYLE.md §1.7). Shop quirks (CLOUDOMATE.md §8) each have their own code
@@ -37,6 +37,53 @@ export type CloudomateErrorCode =
   | 'CLOUDOMATE_SSH_FAILED'
   | 'CLOUDOMATE_TOPUP_OUT_OF_RANGE'
   | 'CLOUDOMATE_FUNDING_REQUIRED'
+
+/**
+ * The extra exit statuses of the `cloudomate` CLI (CLOUDOMATE.md §9): 3 a payment refused by a safety
+ * rule (§15), 4 timed out waiting until active.
+ */
+export const CLOUDOMATE_EXIT = Object.freeze({ PAYMENT_REFUSED: 3, WAIT_TIMEOUT: 4 } as const)
+
+/**
+ * Exit status of a CLI that ends on each code, as CLOUDOMATE.md §9 lists them: 2 for bad usage or input
+ * and, as the spec says, for a provider, shop or gateway refusing (unknown provider, missing settings,
+ * shop/gateway error); 3 payment refused; 4 timed out; 1 anything else, `CLOUDOMATE_PAYMENT_UNKNOWN`
+ * ("paid or not?") included. Every code is listed, so a new one needs a decision.
+ */
+export const CLOUDOMATE_EXIT_STATUS: ExitStatusMap<CloudomateErrorCode> = Object.freeze({
+  CLOUDOMATE_PROVIDER_UNKNOWN: EXIT.USAGE,
+  CLOUDOMATE_OPTION_NOT_FOUND: EXIT.FAILURE,
+  CLOUDOMATE_SETTINGS_INVALID: EXIT.USAGE,
+  CLOUDOMATE_CONFIG_MALFORMED: EXIT.USAGE,
+  CLOUDOMATE_USAGE: EXIT.USAGE,
+  CLOUDOMATE_HTTP_FAILED: EXIT.FAILURE,
+  CLOUDOMATE_SHOP_CHANGED: EXIT.USAGE,
+  CLOUDOMATE_GATEWAY_CHANGED: EXIT.USAGE,
+  CLOUDOMATE_SHOP_ERROR: EXIT.USAGE,
+  CLOUDOMATE_EMAIL_REJECTED: EXIT.USAGE,
+  CLOUDOMATE_FRAUD_BLOCKED: EXIT.USAGE,
+  CLOUDOMATE_CAPTCHA_REQUIRED: EXIT.USAGE,
+  CLOUDOMATE_CHALLENGE_REQUIRED: EXIT.USAGE,
+  CLOUDOMATE_OUT_OF_STOCK: EXIT.USAGE,
+  CLOUDOMATE_MANUAL_REVIEW: EXIT.USAGE,
+  CLOUDOMATE_EMAIL_VERIFICATION_REQUIRED: EXIT.USAGE,
+  CLOUDOMATE_GATEWAY_RATE_LIMITED: EXIT.USAGE,
+  CLOUDOMATE_GATEWAY_UNSUPPORTED: EXIT.USAGE,
+  CLOUDOMATE_LOGIN_FAILED: EXIT.USAGE,
+  CLOUDOMATE_NOT_READY: EXIT.FAILURE,
+  CLOUDOMATE_PAYMENT_REFUSED: CLOUDOMATE_EXIT.PAYMENT_REFUSED,
+  CLOUDOMATE_PAYMENT_UNKNOWN: EXIT.FAILURE,
+  CLOUDOMATE_INVOICE_EXPIRED: EXIT.FAILURE,
+  CLOUDOMATE_WAIT_TIMEOUT: CLOUDOMATE_EXIT.WAIT_TIMEOUT,
+  CLOUDOMATE_RATE_STALE: EXIT.FAILURE,
+  CLOUDOMATE_API_ERROR: EXIT.FAILURE,
+  CLOUDOMATE_JOURNAL_MALFORMED: EXIT.FAILURE,
+  CLOUDOMATE_IDENTITY_NOT_ALLOWED: EXIT.FAILURE,
+  CLOUDOMATE_PANEL_FAILED: EXIT.FAILURE,
+  CLOUDOMATE_SSH_FAILED: EXIT.FAILURE,
+  CLOUDOMATE_TOPUP_OUT_OF_RANGE: EXIT.USAGE,
+  CLOUDOMATE_FUNDING_REQUIRED: EXIT.FAILURE,
+})
 
 /** Errors of `@dolly/cloudomate`. */
 export class CloudomateError extends DollyError<CloudomateErrorCode> {}

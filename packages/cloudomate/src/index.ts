@@ -3,7 +3,13 @@
  * SolusVM shop drivers, payment gateways, the client area, a purchase journal that never pays an
  * invoice twice, waiting until active, and the `cloudomate` CLI. Pays through the `PaymentWallet` port.
  */
-export { CloudomateError, type CloudomateErrorCode } from './errors.ts'
+export {
+  CloudomateError,
+  CLOUDOMATE_EXIT,
+  CLOUDOMATE_EXIT_STATUS,
+  type CloudomateErrorCode,
+} from './errors.ts'
+export { CLOUDOMATE_CLI_EXIT_STATUS } from './cli/exit-status.ts'
 export type {
   Currency,
   Price,

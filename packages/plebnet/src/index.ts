@@ -4,6 +4,8 @@
  */
 // Decision core (issue 4): QD-learning, genome, sell strategies, Model 0, life expectancy.
 export { DecisionError, type DecisionErrorCode } from './learning/errors.ts'
+export { PLEBNET_EXIT_STATUS } from './exit-status.ts'
+export { PLEBNET_CLI_EXIT_STATUS } from './cli/exit-status.ts'
 export * as learningConstants from './learning/constants.ts'
 export { offerId, type OfferInfo } from './learning/offer.ts'
 export {
@@ -38,7 +40,7 @@ export {
   type OfferFilter,
 } from './learning/choose-offer.ts'
 export {
-  OFFER_ID_RE,
+  isOfferId,
   QTABLE_FORMAT_VERSION,
   parseQTable,
   serializeQTable,

@@ -3,7 +3,7 @@
  * an encrypted keystore, coin selection and fees, BIP21 and address validation, a payment journal that
  * never pays twice, and the ChainBackend port with its adapters (bitcoin-core-rpc, memory).
  */
-export { WalletError, type WalletErrorCode } from './errors.ts'
+export { WalletError, WALLET_EXIT_STATUS, type WalletErrorCode } from './errors.ts'
 export * as walletDefaults from './constants.ts'
 export {
   networkParams,

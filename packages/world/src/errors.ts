@@ -1,4 +1,4 @@
-import { DollyError } from '@dolly/base'
+import { DollyError, EXIT, type ExitStatusMap } from '@dolly/base'
 
 /** Codes thrown by the world. */
 export type WorldErrorCode =
@@ -13,6 +13,21 @@ export type WorldErrorCode =
   | 'WORLD_INVALID_OPTION'
   | 'WORLD_FAUCET_EMPTY'
   | 'WORLD_STATE_MALFORMED'
+
+/** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
+export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
+  WORLD_CHAIN_RPC: EXIT.FAILURE,
+  WORLD_CHAIN_UNREACHABLE: EXIT.FAILURE,
+  WORLD_CHAIN_START: EXIT.FAILURE,
+  WORLD_LITECOIND_MISSING: EXIT.FAILURE,
+  WORLD_ALREADY_RUNNING: EXIT.FAILURE,
+  WORLD_NOT_RUNNING: EXIT.FAILURE,
+  WORLD_START_TIMEOUT: EXIT.FAILURE,
+  WORLD_INVALID_ADDRESS: EXIT.USAGE,
+  WORLD_INVALID_OPTION: EXIT.USAGE,
+  WORLD_FAUCET_EMPTY: EXIT.FAILURE,
+  WORLD_STATE_MALFORMED: EXIT.FAILURE,
+})
 
 /** Errors of `@dolly/world`. */
 export class WorldError extends DollyError<WorldErrorCode> {}

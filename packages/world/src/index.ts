@@ -3,6 +3,8 @@
  * Litecoin parameters), provider shops, hosts, and the `dolly` operator CLI.
  */
 export { WorldError, type WorldErrorCode } from './errors.ts'
+export { DOLLY_WORLD_EXIT_STATUS } from './exit-status.ts'
+export { DOLLY_CLI_EXIT_STATUS } from './cli/exit-status.ts'
 export {
   startChain,
   stopLeftoverChain,

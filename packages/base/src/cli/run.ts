@@ -1,25 +1,15 @@
 import { CommanderError, type Command } from 'commander'
 import { errorCode, toJsonSafe } from '../errors.ts'
+import { EXIT, exitStatusOf, type ExitStatusMap } from '../exit-status.ts'
+import { redactFields } from '../logger.ts'
+import { scrubSecrets } from '../redact.ts'
 
 /**
  * Shared conventions of every CLI (`plebnet`, `cloudomate`, `dolly`): `--help` everywhere, `--json`
  * for scripts, exit 0 on success, 1 on failure, 2 on bad usage or bad input.
  */
 
-/** Exit codes every CLI keeps. */
-export const EXIT = Object.freeze({ OK: 0, FAILURE: 1, USAGE: 2 })
-
-/**
- * Error codes that mean "the caller gave bad input" (exit 2) rather than "something failed" (exit 1).
- * Codes are a stable API (STYLE.md §1.7), so the CLI may classify by them.
- */
-const INPUT_CODE_RE =
-  /(_INVALID|_MALFORMED|_USAGE|_TOO_PRECISE|_OUT_OF_RANGE|_UNKNOWN|_WRONG_NETWORK|_BAD)(_|$)/
-
-/** True when an error code names bad user input. */
-export function isInputErrorCode(code: string): boolean {
-  return INPUT_CODE_RE.test(code)
-}
+export { EXIT }
 
 /** Where a CLI writes; injectable so tests can capture output without a process. */
 export interface CliIo {
@@ -47,10 +37,17 @@ export function emit(io: CliIo, json: boolean | undefined, value: unknown, human
 
 /**
  * Runs a commander program with the shared conventions and returns the exit code (the caller sets
- * `process.exitCode`). Usage errors print commander's message; DollyErrors print `code: message`
- * (or the error's JSON when `--json` is among the arguments).
+ * `process.exitCode`). Usage errors print commander's message and exit 2; DollyErrors print
+ * `code: message` (or the error's JSON when `--json` is among the arguments) and exit with the status
+ * `exitStatus` maps their code to (the merged `*_EXIT_STATUS` maps of the packages the CLI uses); an
+ * error without a listed code exits 1.
  */
-export async function runCli(program: Command, argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(
+  program: Command,
+  argv: readonly string[],
+  io: CliIo,
+  exitStatus: ExitStatusMap,
+): Promise<number> {
   const json = argv.includes('--json')
   const configure = (cmd: Command): void => {
     cmd.exitOverride()
@@ -69,20 +66,21 @@ export async function runCli(program: Command, argv: readonly string[], io: CliI
       return EXIT.USAGE
     }
     const code = errorCode(err)
-    const message = err instanceof Error ? err.message : String(err)
+    // Messages and details may quote a URL with credentials or a config line (issue 14): scrubbed.
+    const message = scrubSecrets(err instanceof Error ? err.message : String(err))
     if (json) {
       const body =
         typeof (err as { toJSON?: unknown }).toJSON === 'function'
           ? (err as { toJSON(): unknown }).toJSON()
           : { message }
-      io.out(JSON.stringify({ error: toJsonSafe(body) }, null, 2))
+      io.out(JSON.stringify(redactFields({ error: toJsonSafe(body) }), null, 2))
     } else {
       io.err(code === undefined ? `error: ${message}` : `error ${code}: ${message}`)
     }
     if (code === undefined) {
-      if (err instanceof Error && err.stack !== undefined) io.err(err.stack)
+      if (err instanceof Error && err.stack !== undefined) io.err(scrubSecrets(err.stack))
       return EXIT.FAILURE
     }
-    return isInputErrorCode(code) ? EXIT.USAGE : EXIT.FAILURE
+    return exitStatusOf(code, exitStatus)
   }
 }

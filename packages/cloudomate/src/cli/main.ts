@@ -36,6 +36,7 @@ import { createVpsRegistry } from '../providers/registry.ts'
 import { createFixedRateSource } from '../rates.ts'
 import { paymentWalletFrom } from '../wallet-port.ts'
 import type { CloudomateCliEnv, WalletChoice } from './env.ts'
+import { CLOUDOMATE_CLI_EXIT_STATUS } from './exit-status.ts'
 import { buildCloudomateProgram } from './program.ts'
 
 // Composition root of the `cloudomate` executable: the only place that reads the environment.
@@ -201,5 +202,10 @@ const env: CloudomateCliEnv = {
 }
 
 const exit: { code?: number } = {}
-const code = await runCli(buildCloudomateProgram(io, env, exit), process.argv.slice(2), io)
+const code = await runCli(
+  buildCloudomateProgram(io, env, exit),
+  process.argv.slice(2),
+  io,
+  CLOUDOMATE_CLI_EXIT_STATUS,
+)
 process.exitCode = exit.code ?? code

@@ -1,6 +1,7 @@
 import { createMemoryLogger, createSeededRng, createVirtualClock, runCli } from '@dolly/base'
 import { describe, expect, it } from 'vitest'
 import { CloudomateError } from '../errors.ts'
+import { CLOUDOMATE_CLI_EXIT_STATUS } from './exit-status.ts'
 import { createHttpSession } from '../http/session.ts'
 import { createMemoryAccountStore } from '../purchase/accounts.ts'
 import { createMemoryJournalStore } from '../purchase/journal.ts'
@@ -53,6 +54,7 @@ function cli(config = '') {
         out: (t) => out.push(t),
         err: (t) => err.push(t),
       },
+      CLOUDOMATE_CLI_EXIT_STATUS,
     )
     return { code: exit.code ?? code, out: out.join(''), err: err.join('') }
   }

@@ -6,8 +6,9 @@ import { registerVpnCommands } from './vpn.ts'
 import { registerVpsCommands } from './vps.ts'
 
 /**
- * The program; `exit.code` carries the spec's extra exit codes (3 refused, 4 timed out, 2 shop
- * errors), which the composition root prefers over `runCli`'s result.
+ * The program; run it with `runCli(…, CLOUDOMATE_CLI_EXIT_STATUS)`, which maps error codes to the
+ * spec's exit statuses (§9). `exit.code` carries a status no error gives (`vps ssh`'s session
+ * status), which the composition root prefers over `runCli`'s result.
  */
 export function buildCloudomateProgram(io: CliIo, env: CloudomateCliEnv, exit: { code?: number }): Command {
   const program = new Command('cloudomate')

@@ -1,5 +1,5 @@
 /** `cloudomate vps …`: list, options, purchase, status, getip, info, setrootpw, ssh (CLOUDOMATE.md §9). */
-import { formatBtc, emit, errorCode, type CliIo } from '@dolly/base'
+import { formatBtc, emit, type CliIo } from '@dolly/base'
 import { networkParams, type NetworkParams } from '@dolly/wallet'
 import type { Command } from 'commander'
 import { iniValue, resolveSettings, type Ini } from '../config.ts'
@@ -71,29 +71,12 @@ export function registerVpsCommands(
     }
     return out
   }
-  // Maps the spec's extra exit codes (§9: 3 refused by a safety rule, 4 timed out; shop errors 2).
+  // Exit statuses (CLOUDOMATE.md §9: 2 shop errors, 3 refused, 4 timed out) come from the error's
+  // code through CLOUDOMATE_EXIT_STATUS in runCli; this only adapts commander's action arguments.
   const guarded =
     (run: (args: readonly unknown[]) => Promise<void>) =>
-    async (...args: unknown[]) => {
-      try {
-        await run(args)
-      } catch (err) {
-        const code = errorCode(err) ?? ''
-        const special =
-          code === 'CLOUDOMATE_PAYMENT_REFUSED' ? 3 : code === 'CLOUDOMATE_WAIT_TIMEOUT' ? 4 : undefined
-        const shopish =
-          /^CLOUDOMATE_(SHOP|GATEWAY|EMAIL|FRAUD|CAPTCHA|CHALLENGE|OUT_OF_STOCK|MANUAL_REVIEW|LOGIN)/.test(
-            code,
-          )
-        if (special !== undefined || shopish) {
-          exit.code = special ?? 2
-          const message = err instanceof Error ? err.message : String(err)
-          if (json(program)) io.out(JSON.stringify({ error: { code, message } }, null, 2))
-          else io.err(`error ${code}: ${message}`)
-          return
-        }
-        throw err
-      }
+    async (...args: unknown[]): Promise<void> => {
+      await run(args)
     }
 
   vps

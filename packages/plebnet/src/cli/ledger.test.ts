@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { Command } from 'commander'
 import { createSeededRng, createVirtualClock, runCli, type CliIo } from '@dolly/base'
 import { afterEach, describe, expect, it } from 'vitest'
+import { PLEBNET_CLI_EXIT_STATUS } from './exit-status.ts'
 import { loadOrCreateIdentity } from '../identity/adapters/identity-file.ts'
 import { generateIdentity } from '../identity/identity.ts'
 import { createMemoryNetwork } from '../ledger/adapters/memory-transport.ts'
@@ -31,7 +32,7 @@ async function run(home: string, args: string[], deps: Partial<LedgerCliDeps> = 
     rng: createSeededRng('cli'),
     ...deps,
   })
-  const code = await runCli(program, args, io)
+  const code = await runCli(program, args, io, PLEBNET_CLI_EXIT_STATUS)
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 

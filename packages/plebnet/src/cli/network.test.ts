@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { Command } from 'commander'
 import { runCli, type CliIo } from '@dolly/base'
 import { afterEach, describe, expect, it } from 'vitest'
+import { PLEBNET_CLI_EXIT_STATUS } from './exit-status.ts'
 import type { NetworkSnapshot } from '../network/snapshot.ts'
 import { registerNetworkCommands } from './network.ts'
 
@@ -49,7 +50,7 @@ async function run(home: string, args: string[]) {
   const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t) }
   const program = new Command('plebnet').option('--home <dir>', 'home', home)
   registerNetworkCommands(program, io, { nowMs: () => 1_700_000_004_000 })
-  const code = await runCli(program, args, io)
+  const code = await runCli(program, args, io, PLEBNET_CLI_EXIT_STATUS)
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 

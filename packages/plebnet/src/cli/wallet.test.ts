@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { PLEBNET_CLI_EXIT_STATUS } from './exit-status.ts'
 import { Command } from 'commander'
 import { createSeededRng, createVirtualClock, runCli, type CliIo } from '@dolly/base'
 import {
@@ -33,7 +34,7 @@ function harness(chain: MemoryChain, env: Record<string, string>) {
       prompt: async () => undefined,
       kdf: { n: 1024, r: 8, p: 1 },
     })
-    const code = await runCli(program, argv, io)
+    const code = await runCli(program, argv, io, PLEBNET_CLI_EXIT_STATUS)
     return { code, out: out.join('\n'), err: err.join('\n') }
   }
 }

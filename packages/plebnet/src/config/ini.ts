@@ -1,63 +1,62 @@
+import { errorCode, formatIni, iniName, parseIni, type IniSections } from '@dolly/base'
+import { LifecycleError } from '../lifecycle/errors.ts'
+
 /**
- * The INI dialect of `plebnet_setup.cfg` (AGENT.md §4): `[section]`, `key = value`, `;`/`#`
- * comments, no `%` interpolation [fix]; section and key names compare case-insensitively and
- * unknown keys are kept. Pure text in, maps out.
+ * `plebnet_setup.cfg` (AGENT.md §4) in the project's one INI dialect (`@dolly/base` `parseIni`:
+ * names case-insensitive, no `%` interpolation [fix], malformed lines refused), plus a line-keeping
+ * editor for `plebnet conf setup`.
  */
 
-/** Sections of key → value, in file order. */
-export type IniSections = ReadonlyMap<string, ReadonlyMap<string, string>>
+export type { IniSections }
 
-/** Parses INI text; a line outside any section or without `=`/`:` is ignored (kept by {@link setIniValue}). */
+/**
+ * Parses `plebnet_setup.cfg` text.
+ *
+ * @throws LifecycleError LIFECYCLE_CONFIG_INVALID (details `line`) for malformed INI
+ */
 export function parseIniText(text: string): IniSections {
-  const out = new Map<string, Map<string, string>>()
-  let section: Map<string, string> | undefined
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim()
-    if (line === '' || line.startsWith(';') || line.startsWith('#')) continue
-    const header = /^\[(.+)\]$/.exec(line)
-    if (header !== null) {
-      const name = (header[1] ?? '').trim().toLowerCase()
-      section = out.get(name) ?? new Map<string, string>()
-      out.set(name, section)
-      continue
-    }
-    const kv = /^([^=:]+)[=:](.*)$/.exec(line)
-    if (kv !== null && section !== undefined)
-      section.set((kv[1] ?? '').trim().toLowerCase(), (kv[2] ?? '').trim())
+  try {
+    return parseIni(text)
+  } catch (err) {
+    if (errorCode(err) !== 'BASE_INI_MALFORMED') throw err
+    const line = (err as { details?: { line?: unknown } }).details?.line
+    throw new LifecycleError(
+      'LIFECYCLE_CONFIG_INVALID',
+      `plebnet_setup.cfg: ${(err as Error).message}; fix the file or rewrite it with plebnet conf setup`,
+      { line },
+      { cause: err },
+    )
   }
-  return out
 }
 
 /** Renders sections as INI text. */
 export function formatIniText(sections: IniSections): string {
-  const parts: string[] = []
-  for (const [name, keys] of sections) {
-    parts.push(`[${name}]`, ...[...keys].map(([k, v]) => `${k} = ${v}`), '')
-  }
-  return parts.join('\n')
+  return formatIni(sections)
 }
 
 /**
  * `text` with `[section] key` set to `value`: the existing line is replaced, else the key is added at
  * the end of its section (the section is created when absent). Comments and other lines are kept.
+ * Names match by the dialect's case rule (`iniName`), as the reader does.
  */
 export function setIniValue(text: string, section: string, key: string, value: string): string {
   const lines = text === '' ? [] : text.split(/\r?\n/)
-  const want = section.toLowerCase()
+  const want = iniName(section)
+  const wantKey = iniName(key)
   let current = ''
   let lastInSection = -1
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').trim()
     const header = /^\[(.+)\]$/.exec(line)
     if (header !== null) {
-      current = (header[1] ?? '').trim().toLowerCase()
+      current = iniName(header[1] ?? '')
       if (current === want) lastInSection = i
       continue
     }
     if (current !== want) continue
     if (line !== '') lastInSection = i
     const kv = /^([^=:]+)[=:]/.exec(line)
-    if (kv !== null && (kv[1] ?? '').trim().toLowerCase() === key.toLowerCase()) {
+    if (kv !== null && !line.startsWith(';') && !line.startsWith('#') && iniName(kv[1] ?? '') === wantKey) {
       lines[i] = `${key} = ${value}`
       return lines.join('\n')
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
 
 /**
  * `agent.json` in the agent home: who this agent is in its family (tree path, parent, contacts) and
@@ -7,7 +8,12 @@ import { z } from 'zod'
  */
 
 const HEX32 = z.string().regex(/^[0-9a-f]{64}$/)
-const TREE = z.string().regex(/^[A-Za-z0-9_-]{1,64}(\.\d{1,10}){0,200}$/)
+/**
+ * A family-tree path (AGENT.md §6 "name"): the root's nick (`irc.nick`), then one `.<child index>` per
+ * generation, e.g. `plebbot2930.0.1`; bounded to a 64-character nick and 200 generations.
+ */
+export const TreePathSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}(\.\d{1,10}){0,200}$/)
+const TREE = TreePathSchema
 
 /** How to reach another agent. */
 export const ContactSchema = z.strictObject({
@@ -38,7 +44,10 @@ export const AgentRecordSchema = z.strictObject({
   leaseEndMs: z.number().int().nonnegative().optional(),
   /** The offer this agent lives on (AGENT.md §5.1 `self_state`); absent when bought by hand. */
   selfState: z
-    .strictObject({ provider: z.string().min(1).max(64), option: z.string().min(1).max(128) })
+    .strictObject({
+      provider: z.string().min(1).max(MAX_OFFER_NAME_CHARS),
+      option: z.string().min(1).max(MAX_OFFER_NAME_CHARS),
+    })
     .optional(),
 })
 

@@ -45,6 +45,19 @@ export const MS_PER_DAY = 86_400_000
  */
 export const MAX_ABS_TABLE_VALUE = 1e6
 
+/**
+ * Longest provider or plan name the agent keeps, in UTF-16 code units. Shops print what they like
+ * (brackets, colons, commas, any script), so names are not restricted by grammar, only bounded: a DoS
+ * guard on hand-over and gossip, and well above the 500-character names of issue 14's audit.
+ */
+export const MAX_OFFER_NAME_CHARS = 1024
+
+/**
+ * Longest offer id (`lower(provider) + "_" + lower(option)`, ALGORITHMS.md §1): lower-casing can
+ * double a name's code units ('İ' becomes 'i̇'), so two names give at most 4 × the name bound + 1.
+ */
+export const MAX_OFFER_ID_CHARS = 4 * MAX_OFFER_NAME_CHARS + 1
+
 /** Largest number of offers a serialized table may list (a DoS guard on hand-over and gossip). */
 export const MAX_OFFERS = 512
 

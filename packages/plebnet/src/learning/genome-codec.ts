@@ -3,6 +3,7 @@ import {
   BANDWIDTH_STEPS_GB,
   CORE_STEPS,
   MAX_DOWRY_BPS,
+  MAX_OFFER_NAME_CHARS,
   MAX_OFFERS,
   MAX_PROVIDER_WEIGHT,
   MEMORY_STEPS_GB,
@@ -21,10 +22,20 @@ const MAX_VPS_COUNT = 16
 const onLadder = (ladder: readonly number[]) =>
   z.number().refine((v) => ladder.includes(v), { message: `expected one of ${ladder.join(', ')}` })
 
+/**
+ * A weight's key is `lower(provider)` (genome.ts `withProviders`): any name a shop list can hold,
+ * lower-case and bounded (lower-casing can double the code units), like the Q-table's offer ids.
+ */
+const providerKeySchema = z
+  .string()
+  .refine((k) => k.length > 0 && k.length <= 2 * MAX_OFFER_NAME_CHARS && k === k.toLowerCase(), {
+    message: `expected a lower-case provider name of 1..${2 * MAX_OFFER_NAME_CHARS} characters`,
+  })
+
 const wireSchema = z.strictObject({
   version: z.literal(GENOME_FORMAT_VERSION),
   providerWeights: z
-    .record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/), z.number().min(0).max(MAX_PROVIDER_WEIGHT))
+    .record(providerKeySchema, z.number().min(0).max(MAX_PROVIDER_WEIGHT))
     .refine((w) => Object.keys(w).length <= MAX_OFFERS, { message: `at most ${MAX_OFFERS} providers` }),
   softwareRef: z.strictObject({
     channel: z.enum(['latest', 'pinned']),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { MAX_ABS_TABLE_VALUE, MAX_COUNTER, MAX_OFFERS } from './constants.ts'
+import { MAX_ABS_TABLE_VALUE, MAX_COUNTER, MAX_OFFER_ID_CHARS, MAX_OFFERS } from './constants.ts'
 import { DecisionError } from './errors.ts'
 import type { QTable } from './q-table.ts'
 import { parseWire, versionOf } from './wire.ts'
@@ -7,10 +7,21 @@ import { parseWire, versionOf } from './wire.ts'
 /** Version of the Q-table wire format (`qtable.json`, child hand-over, gossip `qtable/<id>`). */
 export const QTABLE_FORMAT_VERSION = 1
 
-/** Offer ids on the wire: lower-case, starting with a letter or digit, at most 96 characters. */
-export const OFFER_ID_RE = /^[a-z0-9][a-z0-9 ._+()/-]{0,95}$/
+/**
+ * True for a string `offerId` can produce: non-empty, lower-case (`lower()` is idempotent, so an id
+ * with an upper-case letter was not made by `offerId`), at most MAX_OFFER_ID_CHARS code units. Any
+ * other character is allowed: a shop may name a plan `[Promo] 2 GB: 1 core, EU`, and the id grammar
+ * of version 1 (`[a-z0-9 ._+()/-]`, 96 characters) refused such tables, and with them the install of
+ * a server already paid for (issue 14). JSON carries any string, so the wire format is unchanged and
+ * every table written under the old grammar still reads.
+ */
+export function isOfferId(id: string): boolean {
+  return id.length > 0 && id.length <= MAX_OFFER_ID_CHARS && id === id.toLowerCase()
+}
 
-const offerIdSchema = z.string().regex(OFFER_ID_RE)
+const offerIdSchema = z.string().refine(isOfferId, {
+  message: `expected a lower-case offer id of 1..${MAX_OFFER_ID_CHARS} characters`,
+})
 const cellSchema = z.number().min(-MAX_ABS_TABLE_VALUE).max(MAX_ABS_TABLE_VALUE)
 const matrixSchema = z.record(offerIdSchema, z.record(offerIdSchema, cellSchema))
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
 import { predictLife } from './life-expectancy.ts'
 import { childrenOf, type IdleReason, type LeaseWindows, type LifecycleState } from './state.ts'
 
@@ -15,7 +16,12 @@ export const LifecycleStatusSchema = z.strictObject({
   birthMs: z.number(),
   leaseEndMs: z.number(),
   /** The offer this agent lives on (`self_state`); null for one installed by hand. */
-  self: z.strictObject({ provider: z.string().max(64), option: z.string().max(128) }).nullable(),
+  self: z
+    .strictObject({
+      provider: z.string().max(MAX_OFFER_NAME_CHARS),
+      option: z.string().max(MAX_OFFER_NAME_CHARS),
+    })
+    .nullable(),
   /** The Q-table after this tick's learning (the wire form of `serializeQTable`), null before the first. */
   qtable: z.unknown(),
   /** The genome after this tick's evolve (`serializeGenome`); the top-level `genome` is the one it was born with. */
@@ -30,14 +36,14 @@ export const LifecycleStatusSchema = z.strictObject({
       z.strictObject({
         tree: z.string().max(1000),
         ip: z.string().max(64).nullable(),
-        provider: z.string().max(64),
-        option: z.string().max(128),
+        provider: z.string().max(MAX_OFFER_NAME_CHARS),
+        option: z.string().max(MAX_OFFER_NAME_CHARS),
       }),
     )
     .max(10_000),
   /** Servers paid for and not yet holding a child. */
   pending: z.number().int().nonnegative(),
-  excludedProviders: z.array(z.string().max(64)).max(1000),
+  excludedProviders: z.array(z.string().max(MAX_OFFER_NAME_CHARS)).max(1000),
   idle: z.string().max(64).nullable(),
   earning: z.literal('not earning'),
   market: z.literal('no market'),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
 import { LifecycleError } from './errors.ts'
 import type { LifecycleState } from './state.ts'
 
@@ -7,8 +8,8 @@ const SatsSchema = z.string().regex(/^\d{1,16}$/)
 
 const ItemSchema = z.strictObject({
   id: z.string().regex(/^p\d{1,9}$/),
-  provider: z.string().min(1).max(64),
-  option: z.string().min(1).max(128),
+  provider: z.string().min(1).max(MAX_OFFER_NAME_CHARS),
+  option: z.string().min(1).max(MAX_OFFER_NAME_CHARS),
   priceSats: SatsSchema,
   stage: z.enum(['buying', 'bought', 'installing', 'installed', 'dowered', 'failed']),
   purchaseId: z.string().max(200).nullable(),
@@ -28,8 +29,8 @@ const StateSchema = z.strictObject({
   birthMs: z.number().finite(),
   expirationMs: z.number().finite(),
   items: z.array(ItemSchema).max(100_000),
-  excludedProviders: z.array(z.string().max(64)).max(1000),
-  providerFailures: z.record(z.string().max(64), z.number().int().min(0)),
+  excludedProviders: z.array(z.string().max(MAX_OFFER_NAME_CHARS)).max(1000),
+  providerFailures: z.record(z.string().max(MAX_OFFER_NAME_CHARS), z.number().int().min(0)),
   heirPaid: z.boolean(),
   /** Absent in states written before repeated hand-overs. */
   heirSweeps: z.number().int().min(0).default(0),

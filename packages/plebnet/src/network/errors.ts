@@ -1,8 +1,8 @@
-import { DollyError } from '@dolly/base'
+import { DollyError, EXIT, type ExitStatusMap } from '@dolly/base'
 
 /**
  * Codes of the agents' network. Rejections of incoming messages are codes too, so tests and logs
- * branch on them; `_MALFORMED`/`_INVALID`/`_BAD` make a CLI exit 2.
+ * branch on them; a CLI's exit status for each is in `NETWORK_EXIT_STATUS`.
  */
 export type NetworkErrorCode =
   | 'NETWORK_OPTIONS_INVALID'
@@ -21,6 +21,26 @@ export type NetworkErrorCode =
   | 'NETWORK_PEER_UNREACHABLE'
   | 'NETWORK_CONTACTS_MALFORMED'
   | 'NETWORK_STATUS_UNAVAILABLE'
+
+/** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
+export const NETWORK_EXIT_STATUS: ExitStatusMap<NetworkErrorCode> = Object.freeze({
+  NETWORK_OPTIONS_INVALID: EXIT.USAGE,
+  NETWORK_ENVELOPE_MALFORMED: EXIT.FAILURE,
+  NETWORK_ENVELOPE_OVERSIZED: EXIT.FAILURE,
+  NETWORK_SIGNATURE_BAD: EXIT.FAILURE,
+  NETWORK_REPLAYED: EXIT.FAILURE,
+  NETWORK_TIME_OUT_OF_RANGE: EXIT.FAILURE,
+  NETWORK_WRONG_RECIPIENT: EXIT.FAILURE,
+  NETWORK_SENDER_MISMATCH: EXIT.FAILURE,
+  NETWORK_SENDER_UNKNOWN: EXIT.FAILURE,
+  NETWORK_RATE_LIMITED: EXIT.FAILURE,
+  NETWORK_TYPE_UNEXPECTED: EXIT.FAILURE,
+  NETWORK_ENTRY_MALFORMED: EXIT.FAILURE,
+  NETWORK_CIPHERTEXT_BAD: EXIT.FAILURE,
+  NETWORK_PEER_UNREACHABLE: EXIT.FAILURE,
+  NETWORK_CONTACTS_MALFORMED: EXIT.FAILURE,
+  NETWORK_STATUS_UNAVAILABLE: EXIT.FAILURE,
+})
 
 /** Errors of the agents' network (envelopes, gossip, direct messages, libp2p host). */
 export class NetworkError extends DollyError<NetworkErrorCode> {}

@@ -1,4 +1,4 @@
-import { DollyError } from '@dolly/base'
+import { DollyError, EXIT, type ExitStatusMap } from '@dolly/base'
 
 /**
  * Codes of replication (`create-child`, `setup`'s hand-over). Each failure names the step it
@@ -20,6 +20,25 @@ export type ReplicationErrorCode =
   | 'REPLICATION_VPN_FAILED'
   | 'REPLICATION_PAYLOAD_MALFORMED'
   | 'REPLICATION_STATE_MALFORMED'
+
+/** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
+export const REPLICATION_EXIT_STATUS: ExitStatusMap<ReplicationErrorCode> = Object.freeze({
+  REPLICATION_USAGE: EXIT.USAGE,
+  REPLICATION_IP_INVALID: EXIT.USAGE,
+  REPLICATION_SSH_UNREACHABLE: EXIT.FAILURE,
+  REPLICATION_SSH_AUTH_FAILED: EXIT.FAILURE,
+  REPLICATION_HOST_KEY_CHANGED: EXIT.FAILURE,
+  REPLICATION_SERVER_OCCUPIED: EXIT.FAILURE,
+  REPLICATION_REMOTE_FAILED: EXIT.FAILURE,
+  REPLICATION_CHECKSUM_MISMATCH: EXIT.FAILURE,
+  REPLICATION_BUNDLE_FAILED: EXIT.FAILURE,
+  REPLICATION_RELEASE_FAILED: EXIT.FAILURE,
+  REPLICATION_SETUP_FAILED: EXIT.FAILURE,
+  REPLICATION_HEARTBEAT_TIMEOUT: EXIT.FAILURE,
+  REPLICATION_VPN_FAILED: EXIT.FAILURE,
+  REPLICATION_PAYLOAD_MALFORMED: EXIT.FAILURE,
+  REPLICATION_STATE_MALFORMED: EXIT.FAILURE,
+})
 
 /** Errors of replication. */
 export class ReplicationError extends DollyError<ReplicationErrorCode> {}

@@ -34,7 +34,7 @@ describe('child payload', () => {
     expect(payload.tree).toBe('plebbot2930.3')
     expect(payload.contacts).toEqual([friend, parent])
     expect(payload.config).not.toContain('secret')
-    expect(payload.config).toMatch(/^\[github\]\n\[wallets\]\npassword = [A-Za-z0-9_-]{32}\n$/)
+    expect(payload.config).toMatch(/^\[wallets\]\npassword = [A-Za-z0-9_-]{32}\n$/)
     expect(payload.testnet).toBe(true)
   })
 
@@ -65,5 +65,32 @@ describe('child payload', () => {
     expect(bad({ ...wire, index: -1 })).toBe('REPLICATION_PAYLOAD_MALFORMED')
     expect(bad({ ...wire, genome: { version: 1 } })).toBe('PLEBNET_GENOME_MALFORMED')
     expect(bad({ ...wire, qtable: { version: 9 } })).toBe('PLEBNET_QTABLE_VERSION_UNKNOWN')
+  })
+
+  it("refuses a tree path outside the family-tree grammar, or not the parent's path plus the index", () => {
+    const wire = serializeChildPayload(buildChildPayload(input, createSeededRng(5)))
+    const codeOf = (tree: unknown): string | undefined => {
+      try {
+        parseChildPayload({ ...wire, tree })
+        return undefined
+      } catch (err) {
+        return errorCode(err)
+      }
+    }
+    expect(codeOf('plebbot2930.3')).toBeUndefined()
+    for (const tree of [
+      '../../etc/passwd',
+      'plebbot2930.3; rm -rf ~',
+      'plebbot2930.3\n[wallets]',
+      'plebbot2930.x',
+      'plebbot2930..3',
+      '.3',
+      'plebbot2930.3.',
+      `plebbot2930${'.1'.repeat(201)}`,
+      `${'p'.repeat(65)}.3`,
+      'plebbot2930.4',
+      'other.3',
+    ])
+      expect(codeOf(tree), tree).toBe('REPLICATION_PAYLOAD_MALFORMED')
   })
 })

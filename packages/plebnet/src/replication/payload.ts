@@ -1,6 +1,13 @@
 import { z } from 'zod'
+import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
 import type { Rng } from '@dolly/base'
-import { ContactSchema, childTreePath, inheritedContacts, type Contact } from '../daemon/agent-record.ts'
+import {
+  ContactSchema,
+  TreePathSchema,
+  childTreePath,
+  inheritedContacts,
+  type Contact,
+} from '../daemon/agent-record.ts'
 import { inheritGenome } from '../learning/inheritance.ts'
 import { parseGenome, serializeGenome } from '../learning/genome-codec.ts'
 import type { Genome } from '../learning/genome.ts'
@@ -22,11 +29,16 @@ const PayloadSchema = z.strictObject({
   format: z.literal('dolly-child-payload'),
   version: z.literal(1),
   index: z.number().int().min(0).max(0x7fffffff),
-  tree: z.string().min(1).max(1000),
+  tree: TreePathSchema,
   parent: ContactSchema,
   contacts: z.array(ContactSchema).max(1000),
   /** The offer just bought, which becomes the child's `selfState`; null when bought by hand. */
-  state: z.strictObject({ provider: z.string().max(64), option: z.string().max(128) }).nullable(),
+  state: z
+    .strictObject({
+      provider: z.string().max(MAX_OFFER_NAME_CHARS),
+      option: z.string().max(MAX_OFFER_NAME_CHARS),
+    })
+    .nullable(),
   /** Q-table wire form (learning/q-table-codec), or null when the parent has none yet. */
   qtable: z.unknown(),
   /** Genome wire form after mutation. */
@@ -34,8 +46,8 @@ const PayloadSchema = z.strictObject({
   purchase: z
     .strictObject({
       txid: z.string().regex(/^[0-9a-f]{64}$/),
-      provider: z.string().max(64),
-      option: z.string().max(128),
+      provider: z.string().max(MAX_OFFER_NAME_CHARS),
+      option: z.string().max(MAX_OFFER_NAME_CHARS),
       priceSats: z.string().regex(/^\d{1,16}$/),
       boughtAtS: z.number().int().nonnegative(),
     })
@@ -140,6 +152,15 @@ export function parseChildPayload(input: unknown): ChildPayload {
     )
   }
   const data = parsed.data
+  // The child's path is its parent's plus its index (AGENT.md §6); anything else would graft it
+  // elsewhere in the family tree.
+  if (data.tree !== childTreePath(data.parent.tree, data.index)) {
+    throw new ReplicationError(
+      'REPLICATION_PAYLOAD_MALFORMED',
+      `child payload's tree ${JSON.stringify(data.tree)} is not the parent's ${data.parent.tree} plus index ${data.index}; ask the parent to run create-child again`,
+      { tree: data.tree, parentTree: data.parent.tree, index: data.index },
+    )
+  }
   return {
     ...data,
     qtable: data.qtable === null || data.qtable === undefined ? null : parseQTable(data.qtable),

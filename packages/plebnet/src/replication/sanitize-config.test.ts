@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { parseIni } from '@dolly/base'
 import { sanitizeConfig } from './sanitize-config.ts'
 
 const PARENT = `[irc]
@@ -36,7 +37,7 @@ kept = yes
 `
 
 describe('sanitizeConfig', () => {
-  it("drops the parent's secrets, resets runtime flags, keeps the rest, and gives the child its own passphrase", () => {
+  it("drops the parent's secrets and anything not allow-listed, resets runtime flags, and gives the child its own passphrase", () => {
     expect(sanitizeConfig(PARENT, 'child-pass')).toMatchInlineSnapshot(`
       "[irc]
       channel = #plebnet123
@@ -62,9 +63,6 @@ describe('sanitizeConfig', () => {
 
       [install]
       share_secrets = 0
-
-      [custom]
-      kept = yes
       "
     `)
   })
@@ -79,5 +77,60 @@ describe('sanitizeConfig', () => {
   it('adds a wallets section to a config without one', () => {
     expect(sanitizeConfig('', 'pw')).toBe('[wallets]\npassword = pw\n')
     expect(sanitizeConfig('[wallets]\ntestnet = 0\n', 'pw')).toBe('[wallets]\ntestnet = 0\npassword = pw\n')
+  })
+
+  it('reads names case-insensitively, as the child does: no secret passes in another case (issue 14)', () => {
+    const parent = [
+      '[Wallets]',
+      'Password = parent-pass',
+      'TESTNET = 1',
+      '[GitHub]',
+      'token = ghp_case',
+      'Owner = tribler',
+      '[POSTCARD]',
+      'SMTP_PASSWORD = smtp-case',
+      'Smtp_User = mailer',
+      '[vpn]',
+      'Anticaptcha_AccountKey = captcha-key',
+      '[Install]',
+      'Share_Secrets = 0',
+      '',
+    ].join('\n')
+    const out = sanitizeConfig(parent, 'child-pass')
+    for (const secret of ['parent-pass', 'ghp_case', 'smtp-case', 'mailer', 'captcha-key'])
+      expect(out, secret).not.toContain(secret)
+    const child = parseIni(out)
+    expect(child.get('wallets')?.get('password')).toBe('child-pass')
+    expect(child.get('wallets')?.get('testnet')).toBe('1')
+    expect(child.get('github')?.get('owner')).toBe('tribler')
+  })
+
+  it('drops every section and key it does not list, whatever it holds', () => {
+    const out = sanitizeConfig(
+      [
+        '[aws]',
+        'secret_access_key = AKIAxxx',
+        '[wallets]',
+        'recovery_words = abandon abandon',
+        '[world]',
+        'rpc_password = hunter2',
+        'chain_backend = http://agent:agentpw@10.77.1.1:18443/',
+        'providers = shop1=http://10.77.1.1:8001',
+        '[paths]',
+        'PLEBNET_HOME = /root/PlebNet',
+        '',
+      ].join('\n'),
+      'c',
+    )
+    expect(out).not.toMatch(/AKIA|abandon|hunter2|aws|recovery|PlebNet/)
+    const world = parseIni(out).get('world')
+    expect(world?.get('chain_backend')).toBe('http://agent:agentpw@10.77.1.1:18443/')
+    expect(world?.get('providers')).toBe('shop1=http://10.77.1.1:8001')
+  })
+
+  it('refuses a malformed parent config instead of guessing what it holds', () => {
+    expect(() => sanitizeConfig('[wallets]\npassword = a\nPASSWORD = b\n', 'c')).toThrow(
+      expect.objectContaining({ code: 'LIFECYCLE_CONFIG_INVALID' }),
+    )
   })
 })

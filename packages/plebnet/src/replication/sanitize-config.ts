@@ -1,78 +1,136 @@
+import { parseIniText, formatIniText, type IniSections } from '../config/ini.ts'
+
 /**
- * The sanitised copy of `plebnet_setup.cfg` a child gets (AGENT.md §4, "Children get a sanitised copy"):
- * the parent's credentials are dropped, runtime flags are reset, and the child gets its own wallet
- * passphrase. Pure text in, text out; comments and unknown keys are kept.
+ * The copy of `plebnet_setup.cfg` a child gets (AGENT.md §4, "Children get a sanitised copy"), built
+ * from an ALLOW-LIST of the sections and keys a child needs, never by deleting known secrets: anything
+ * not listed here (an unknown section, a key added later, a credential under a name nobody thought of)
+ * is dropped. The file is read with the project's one INI reader, so `[Wallets] Password =` is
+ * `[wallets] password`, as the child's own reader sees it (issue 14: a case-sensitive deny-list sent
+ * such keys to every child). Pure text in, text out; comments are not copied.
  */
 
-/** Keys removed unless the parent's `install.share_secrets` is `1`. */
-const SHAREABLE_SECRETS: readonly (readonly [string, RegExp])[] = [
-  ['github', /^(username|password|token)$/],
-  ['postcard', /^smtp_/],
-]
-/** Keys a child never inherits: its own passphrase replaces the parent's. */
-const NEVER_INHERITED: readonly (readonly [string, RegExp])[] = [['wallets', /^password$/]]
-/** Runtime values reset to `0` in the child's copy. */
-const RESET_TO_ZERO: readonly (readonly [string, RegExp])[] = [
-  ['wallets', /^(initiate_once|testnet_created)$/],
-  ['vpn', /^(installed|running|pid)$/],
-]
-
-const matches = (rules: readonly (readonly [string, RegExp])[], section: string, key: string): boolean =>
-  rules.some(([s, re]) => s === section && re.test(key))
+/** What happens to an allow-listed key. */
+type Rule =
+  /** Copied as the parent has it. */
+  | 'copy'
+  /** A credential copied only when the parent's `install.share_secrets` is `1` (AGENT.md §4). */
+  | 'shared-secret'
+  /** A runtime value of the parent's; the child starts from `0`. */
+  | 'reset'
 
 /**
- * Sanitises `cfgText` for a child and sets `[wallets] password` to `childWalletPassword`.
+ * Every section and key a child may inherit (AGENT.md §4's table), and how. Left out on purpose:
+ * `wallets.password` (the child gets its own), `paths`/`filenames`/`pids` (the parent's machine's; the
+ * child uses its defaults), `vps.initdate` (set at the child's setup), `tribler.exitnode` (the child's
+ * exit mode is its own, from the payload's genome).
+ */
+const CHILD_CONFIG: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
+  irc: { channel: 'copy', server: 'copy', port: 'copy', nick_def: 'copy', nick: 'copy', timeout: 'copy' },
+  vps: { host: 'copy', finaldate: 'copy' },
+  vpn: {
+    installed: 'reset',
+    running: 'reset',
+    pid: 'reset',
+    host: 'copy',
+    child_prefix: 'copy',
+    own_prefix: 'copy',
+    config_name: 'copy',
+    credentials_name: 'copy',
+    // An anti-captcha account key is a credential (AGENT.md §4 "copied into child accounts"): shared
+    // only when the operator says so.
+    anticaptcha_accountkey: 'shared-secret',
+  },
+  github: {
+    username: 'shared-secret',
+    password: 'shared-secret',
+    token: 'shared-secret',
+    owner: 'copy',
+    repo: 'copy',
+    active: 'copy',
+  },
+  wallets: {
+    testnet: 'copy',
+    testnet_created: 'reset',
+    initiate_once: 'reset',
+    btc_global: 'copy',
+    mb_global: 'copy',
+  },
+  strategy: { name: 'copy', vps_count: 'copy', sma_window_days: 'copy', order_timeout: 'copy' },
+  strategies: { name: 'copy', vps_count: 'copy', sma_window_days: 'copy', order_timeout: 'copy' },
+  active: { logger: 'copy', verbose: 'copy' },
+  daemon: { tick_interval: 'copy', offer_refresh: 'copy' },
+  gossip: {
+    port: 'copy',
+    view_size: 'copy',
+    shuffle_size: 'copy',
+    shuffle_interval: 'copy',
+    anti_entropy_interval: 'copy',
+    max_frame: 'copy',
+  },
+  qd: { trim_f: 'copy', max_remotes: 'copy', reward_cap: 'copy', selector: 'copy' },
+  genome: { rate: 'copy', gene_flip_p: 'copy' },
+  lease: { time_alive: 'copy', liquidate_before: 'copy', sweep_before: 'copy', bootstrap_state: 'copy' },
+  purchase: { max_consecutive_failures: 'copy' },
+  install: {
+    ref: 'copy',
+    max_attempts: 'copy',
+    max_wait: 'copy',
+    share_secrets: 'copy',
+    dowry_percent: 'copy',
+  },
+  postcard: {
+    active: 'copy',
+    from: 'copy',
+    to: 'copy',
+    include_secrets: 'copy',
+    smtp_host: 'shared-secret',
+    smtp_port: 'shared-secret',
+    smtp_user: 'shared-secret',
+    smtp_password: 'shared-secret',
+  },
+  reporter: { max_issues_per_day: 'copy', private_logs: 'copy' },
+  vision: { port: 'copy', tracker_interval: 'copy', dead_after: 'copy' },
+  // The world's chain, shops and clock: a child in a world buys and pays there too. The chain URL
+  // carries the credential of the world's restricted agent RPC user (world genesis-config.ts), the
+  // one a child needs to see its coins; never the chain's admin password.
+  world: {
+    chain_backend: 'copy',
+    providers: 'copy',
+    time_scale: 'copy',
+    epoch_real_ms: 'copy',
+    epoch_world_ms: 'copy',
+  },
+}
+
+/**
+ * Builds the child's config from the parent's `cfgText`, with `[wallets] password` set to
+ * `childWalletPassword`.
  *
- * @example sanitizeConfig('[github]\ntoken = x\n', 'pw') // '[github]\n[wallets]\npassword = pw\n'
+ * @throws LifecycleError LIFECYCLE_CONFIG_INVALID when the parent's config is not valid INI
+ * @example sanitizeConfig('[github]\ntoken = x\n', 'pw') // '[wallets]\npassword = pw\n'
  */
 export function sanitizeConfig(cfgText: string, childWalletPassword: string): string {
-  const lines = cfgText.split(/\r?\n/)
-  let section = ''
-  let share = false
-  for (const raw of lines) {
-    const header = /^\s*\[(.+)\]\s*$/.exec(raw)
-    if (header !== null) section = (header[1] ?? '').trim()
-    const kv = /^\s*([^=:#;[]+?)\s*[=:]\s*(.*)$/.exec(raw)
-    if (section === 'install' && kv?.[1] === 'share_secrets') share = kv[2]?.trim() === '1'
-  }
-  const out: string[] = []
-  section = ''
-  let walletsSeen = false
-  for (const raw of lines) {
-    const header = /^\s*\[(.+)\]\s*$/.exec(raw)
-    if (header !== null) {
-      if (section === 'wallets' && !walletsSeen) {
-        // Right after the section's last line, before the blank lines that separate sections.
-        let at = out.length
-        while (at > 0 && out[at - 1]?.trim() === '') at -= 1
-        out.splice(at, 0, `password = ${childWalletPassword}`)
-        walletsSeen = true
-      }
-      section = (header[1] ?? '').trim()
-      out.push(raw)
-      continue
+  const parent = parseIniText(cfgText)
+  const share = parent.get('install')?.get('share_secrets') === '1'
+  const out = new Map<string, Map<string, string>>()
+  for (const [section, keys] of parent) {
+    const rules = CHILD_CONFIG[section]
+    if (rules === undefined || !Object.hasOwn(CHILD_CONFIG, section)) continue
+    const kept = new Map<string, string>()
+    for (const [key, value] of keys) {
+      const rule = Object.hasOwn(rules, key) ? rules[key] : undefined
+      if (rule === 'copy' || (rule === 'shared-secret' && share)) kept.set(key, value)
+      else if (rule === 'reset') kept.set(key, '0')
     }
-    const kv = /^\s*([^=:#;[]+?)\s*[=:]\s*(.*)$/.exec(raw)
-    if (kv !== null) {
-      const key = kv[1] ?? ''
-      if (matches(NEVER_INHERITED, section, key)) continue
-      if (!share && matches(SHAREABLE_SECRETS, section, key)) continue
-      if (matches(RESET_TO_ZERO, section, key)) {
-        out.push(`${key} = 0`)
-        continue
-      }
-    }
-    out.push(raw)
+    if (kept.size > 0 || section === 'wallets') out.set(section, kept)
   }
-  if (section === 'wallets' && !walletsSeen) {
-    while (out.length > 0 && out[out.length - 1] === '') out.pop()
-    out.push(`password = ${childWalletPassword}`)
-    walletsSeen = true
-  }
-  if (!walletsSeen) {
-    while (out.length > 0 && out[out.length - 1] === '') out.pop()
-    out.push('[wallets]', `password = ${childWalletPassword}`)
-  }
-  while (out.length > 0 && out[out.length - 1]?.trim() === '') out.pop()
-  return `${out.join('\n').replace(/^\n+/, '')}\n`
+  const wallets = out.get('wallets') ?? new Map<string, string>()
+  wallets.set('password', childWalletPassword)
+  out.set('wallets', wallets)
+  return childConfigText(out)
+}
+
+/** The INI text, without the blank line after the last section. */
+function childConfigText(sections: IniSections): string {
+  return `${formatIniText(sections).trimEnd()}\n`
 }

@@ -27,6 +27,20 @@ describe('resolvePassphrase', () => {
     expect(await resolvePassphrase({ env: {}, configPath: join(dir, 'missing.cfg'), prompt })).toBe('typed')
   })
 
+  it('reads [wallets] password whatever the case of its names, as every INI reader does', async () => {
+    const configPath = join(dir, 'plebnet_setup.cfg')
+    await writeFile(configPath, '[Wallets]\nPassword = mixed-case\n')
+    expect(await resolvePassphrase({ env: {}, configPath, prompt: async () => 'typed' })).toBe('mixed-case')
+  })
+
+  it('refuses a malformed config with WALLET_CONFIG_MALFORMED instead of guessing', async () => {
+    const configPath = join(dir, 'plebnet_setup.cfg')
+    await writeFile(configPath, '[wallets]\npassword = a\nPASSWORD = b\n')
+    await expect(resolvePassphrase({ env: {}, configPath })).rejects.toMatchObject({
+      code: 'WALLET_CONFIG_MALFORMED',
+    })
+  })
+
   it('fails with a typed error when there is no source', async () => {
     await expect(resolvePassphrase({ env: {}, prompt: async () => undefined })).rejects.toMatchObject({
       code: 'WALLET_KEYSTORE_PASSPHRASE_MISSING',

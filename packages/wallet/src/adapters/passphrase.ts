@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { errorCode, iniValue, parseIni, type IniSections } from '@dolly/base'
 import { WalletError } from '../errors.ts'
 
 /** Where a keystore passphrase may come from, in order (issue: "config, PLEBNET_WALLET_PASSPHRASE, or a prompt"). */
@@ -35,25 +36,30 @@ export async function resolvePassphrase(sources: PassphraseSources): Promise<str
   )
 }
 
-/** One value of an INI file (AGENT.md §5: plebnet_setup.cfg), or undefined when the file, section or key is absent or empty. */
+/**
+ * One value of an INI file (AGENT.md §5: plebnet_setup.cfg), read with the project's one INI dialect
+ * (`@dolly/base` `parseIni`, names case-insensitive, so `[Wallets] Password =` counts as it does for
+ * every other reader); undefined when the file, section or key is absent or empty.
+ *
+ * @throws WalletError WALLET_CONFIG_MALFORMED when the file is not valid INI
+ */
 export async function readIniValue(path: string, section: string, key: string): Promise<string | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined)
   if (text === undefined) return undefined
-  let current = ''
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim()
-    const header = /^\[(.+)\]$/.exec(line)
-    if (header !== null) {
-      current = (header[1] ?? '').trim()
-      continue
-    }
-    const kv = /^([^=:#;]+)[=:](.*)$/.exec(line)
-    if (current === section && kv !== null && kv[1]?.trim() === key) {
-      const value = (kv[2] ?? '').trim()
-      return value === '' ? undefined : value
-    }
+  let ini: IniSections
+  try {
+    ini = parseIni(text)
+  } catch (err) {
+    if (errorCode(err) !== 'BASE_INI_MALFORMED') throw err
+    throw new WalletError(
+      'WALLET_CONFIG_MALFORMED',
+      `${path}: ${(err as Error).message}; fix the file or set ${PASSPHRASE_ENV}`,
+      { path, line: (err as { details?: { line?: unknown } }).details?.line },
+      { cause: err },
+    )
   }
-  return undefined
+  const value = iniValue(ini, section, key)
+  return value === undefined || value === '' ? undefined : value
 }
 
 /** Reads a passphrase from the terminal without echo; undefined when stdin is not a terminal or on Ctrl-C. */

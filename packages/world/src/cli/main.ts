@@ -2,6 +2,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { processIo, runCli } from '@dolly/base'
+import { DOLLY_CLI_EXIT_STATUS } from './exit-status.ts'
 import { buildDollyProgram } from './program.ts'
 
 // Composition root of the `dolly` executable.
@@ -15,4 +16,4 @@ const program = buildDollyProgram(io, {
   // packages/world/src/cli → the repository root, whose working tree the release server publishes.
   repoDir: fileURLToPath(new URL('../../../../', import.meta.url)),
 })
-process.exitCode = await runCli(program, process.argv.slice(2), io)
+process.exitCode = await runCli(program, process.argv.slice(2), io, DOLLY_CLI_EXIT_STATUS)

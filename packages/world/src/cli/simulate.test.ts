@@ -1,6 +1,7 @@
 import { runCli, type CliIo } from '@dolly/base'
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
+import { DOLLY_CLI_EXIT_STATUS } from './exit-status.ts'
 import { registerSimulateCommands } from './simulate.ts'
 
 async function dolly(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
@@ -9,7 +10,7 @@ async function dolly(args: readonly string[]): Promise<{ code: number; out: stri
   const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t) }
   const program = new Command('dolly')
   registerSimulateCommands(program, io)
-  const code = await runCli(program, args, io)
+  const code = await runCli(program, args, io, DOLLY_CLI_EXIT_STATUS)
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 

@@ -9,7 +9,15 @@ const STATE: WorldState = {
   startedAtRealMs: 1000,
   timeScale: { scale: 3600, epochRealMs: 1000, epochWorldMs: 1000 },
   blockIntervalWorldMs: 600_000,
-  chain: { rpcUrl: 'http://127.0.0.1:1/', rpcUser: 'u', rpcPassword: 'p w', dataDir: '/x', pid: 2 },
+  chain: {
+    rpcUrl: 'http://127.0.0.1:1/',
+    rpcUser: 'u',
+    rpcPassword: 'admin-secret',
+    agentRpcUser: 'agent',
+    agentRpcPassword: 'p w',
+    dataDir: '/x',
+    pid: 2,
+  },
   controlUrl: 'http://127.0.0.1:2/',
   providers: [
     { name: 'bluecloud', kind: 'whmcs', url: 'http://10.77.1.1:4001/' },
@@ -28,10 +36,19 @@ describe('the family config genesis writes', () => {
   it('is read back by the agent as the world’s chain, WHMCS shops and clock', () => {
     const text = genesisConfigText(STATE, { walletPassword: 'pw', leaseS: 600 })
     const config = readAgentConfig(text ?? '')
-    expect(config.world?.chainBackend).toBe('http://u:p%20w@10.77.1.1:18443/')
+    expect(config.world?.chainBackend).toBe('http://agent:p%20w@10.77.1.1:18443/')
     expect(config.world?.shops).toEqual([{ name: 'bluecloud', url: 'http://10.77.1.1:4001/' }])
     expect(config.world?.timeScale).toEqual(STATE.timeScale)
     expect(config.leaseMs).toBe(600_000)
+  })
+
+  it("gives agents the chain's restricted agents' user, never its admin password", () => {
+    const text = genesisConfigText(STATE, { walletPassword: 'pw' }) ?? ''
+    expect(text).not.toContain('admin-secret')
+    const { agentRpcUser: _u, agentRpcPassword: _p, ...olderChain } = STATE.chain
+    expect(() => genesisConfigText({ ...STATE, chain: olderChain }, { walletPassword: 'pw' })).toThrow(
+      expect.objectContaining({ code: 'WORLD_GENESIS_INVALID' }),
+    )
   })
 
   it('is undefined for a world without hosts', () => {

@@ -1,4 +1,5 @@
 import type { WorldState } from '../runtime/world-state.ts'
+import { GenesisError } from './errors.ts'
 
 /** Options of the family's shared config. */
 export interface GenesisConfigOptions {
@@ -14,15 +15,26 @@ export interface GenesisConfigOptions {
 
 /**
  * The `plebnet_setup.cfg` the operator's root holds and every descendant inherits (sanitised): the
- * world's chain as hosts reach it, its shops, and its clock, so every agent agrees on world time.
- * Returns undefined for a world without hosts (nothing to buy).
+ * world's chain as hosts reach it (as its restricted agents' RPC user), its shops, and its clock, so
+ * every agent agrees on world time. Returns undefined for a world without hosts (nothing to buy).
+ *
+ * @throws GenesisError WORLD_GENESIS_INVALID for a world state without the agents' RPC user
  */
 export function genesisConfigText(state: WorldState, options: GenesisConfigOptions): string | undefined {
   const network = state.network
   if (network === undefined) return undefined
   const rpc = new URL(network.hostRpcUrl)
-  rpc.username = encodeURIComponent(state.chain.rpcUser)
-  rpc.password = encodeURIComponent(state.chain.rpcPassword)
+  const { agentRpcUser, agentRpcPassword } = state.chain
+  if (agentRpcUser === undefined || agentRpcPassword === undefined) {
+    throw new GenesisError(
+      'WORLD_GENESIS_INVALID',
+      'this world has no RPC user for agents (it was started by an older build): run dolly world down, then up',
+      {},
+    )
+  }
+  // The agents' restricted user, never the node's admin: every descendant inherits this URL.
+  rpc.username = encodeURIComponent(agentRpcUser)
+  rpc.password = encodeURIComponent(agentRpcPassword)
   const shops = state.providers.filter(
     (p) => p.kind === 'whmcs' && (options.shops === undefined || options.shops.includes(p.name)),
   )

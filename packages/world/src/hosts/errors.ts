@@ -1,4 +1,4 @@
-import { DollyError } from '@dolly/base'
+import { DollyError, EXIT, type ExitStatusMap } from '@dolly/base'
 
 /** Codes thrown by the host provisioner. */
 export type HostsErrorCode =
@@ -17,6 +17,25 @@ export type HostsErrorCode =
   | 'WORLD_HOSTS_NETWORK_STOPPED'
   | 'WORLD_HOSTS_RECORD_MALFORMED'
   | 'WORLD_HOSTS_CLEANUP_INCOMPLETE'
+
+/** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
+export const HOSTS_EXIT_STATUS: ExitStatusMap<HostsErrorCode> = Object.freeze({
+  WORLD_HOSTS_NOT_LINUX: EXIT.FAILURE,
+  WORLD_HOSTS_NOT_ROOT: EXIT.FAILURE,
+  WORLD_HOSTS_TOOL_MISSING: EXIT.FAILURE,
+  WORLD_HOSTS_INVALID_SPEC: EXIT.USAGE,
+  WORLD_HOSTS_INVALID_OPTION: EXIT.USAGE,
+  WORLD_HOSTS_NO_FREE_NETWORK: EXIT.FAILURE,
+  WORLD_HOSTS_NO_FREE_ADDRESS: EXIT.FAILURE,
+  WORLD_HOSTS_LAYER_OVERLAP: EXIT.FAILURE,
+  WORLD_HOSTS_COMMAND_FAILED: EXIT.FAILURE,
+  WORLD_HOSTS_CREATE_FAILED: EXIT.FAILURE,
+  WORLD_HOSTS_SSH_TIMEOUT: EXIT.FAILURE,
+  WORLD_HOSTS_DESTROYED: EXIT.FAILURE,
+  WORLD_HOSTS_NETWORK_STOPPED: EXIT.FAILURE,
+  WORLD_HOSTS_RECORD_MALFORMED: EXIT.FAILURE,
+  WORLD_HOSTS_CLEANUP_INCOMPLETE: EXIT.FAILURE,
+})
 
 /** Errors of the world's host provisioner; callers branch on `code` (STYLE.md §1.7). */
 export class HostsError extends DollyError<HostsErrorCode> {}

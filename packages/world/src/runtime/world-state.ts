@@ -20,6 +20,9 @@ export const WorldStateSchema = z
         rpcUrl: z.string().url(),
         rpcUser: z.string(),
         rpcPassword: z.string(),
+        /** The agents' restricted RPC user (chain/adapters/litecoind.ts AGENT_RPC_METHODS); absent in worlds started before it. */
+        agentRpcUser: z.string().optional(),
+        agentRpcPassword: z.string().optional(),
         dataDir: z.string(),
         pid: z.number().int(),
       })

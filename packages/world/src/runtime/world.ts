@@ -227,6 +227,8 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
         rpcUrl: chain.rpcUrl,
         rpcUser: chain.rpcUser,
         rpcPassword: chain.rpcPassword,
+        agentRpcUser: chain.agentRpcUser,
+        agentRpcPassword: chain.agentRpcPassword,
         dataDir: chain.dataDir,
         pid: chain.pid,
       },

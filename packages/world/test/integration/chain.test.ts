@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { errorCode } from '@dolly/base'
+import { createSystemClock, errorCode } from '@dolly/base'
+import { createBitcoinCoreRpcChain } from '@dolly/wallet'
 import { isAlive, startChain, type ChainHandle } from '@dolly/world'
 
 describe('world chain (litecoind -regtest)', () => {
@@ -40,6 +41,37 @@ describe('world chain (litecoind -regtest)', () => {
     )
     expect(tx.confirmations).toBe(1)
     expect(tx.details[0]?.amount).toBe(0.12345678)
+  })
+
+  it("lets the agents' user read the chain and broadcast, and nothing else", async () => {
+    const agent = createBitcoinCoreRpcChain(
+      { clock: createSystemClock() },
+      { url: chain.rpcUrl, user: chain.agentRpcUser, password: chain.agentRpcPassword, timeoutMs: 30_000 },
+    )
+    expect(await agent.tipHeight()).toBe(await chain.rpc<number>('getblockcount'))
+    const asAgent = async (method: string, params: unknown[] = []): Promise<number> => {
+      const reply = await fetch(chain.rpcUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${chain.agentRpcUser}:${chain.agentRpcPassword}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ jsonrpc: '1.0', id: 1, method, params }),
+      })
+      return reply.status
+    }
+    expect(await asAgent('getblockcount')).toBe(200)
+    // Core answers 403 for a method outside the user's rpcwhitelist.
+    for (const method of [
+      'getbalance',
+      'sendtoaddress',
+      'dumpprivkey',
+      'listwallets',
+      'stop',
+      'generatetoaddress',
+    ])
+      expect(await asAgent(method), method).toBe(403)
+    expect(chain.agentRpcPassword).not.toBe(chain.rpcPassword)
   })
 
   it('reports a node error with its code', async () => {

@@ -6,6 +6,7 @@ import { GENOME_FILE, QTABLE_FILE, readJsonFile } from '../../daemon/adapters/ag
 import { evolveGenome } from '../../learning/genome.ts'
 import { parseGenome, serializeGenome } from '../../learning/genome-codec.ts'
 import { chooseOffer } from '../../learning/choose-offer.ts'
+import { MAX_OFFER_NAME_CHARS } from '../../learning/constants.ts'
 import { offerId, type OfferInfo } from '../../learning/offer.ts'
 import { createQTable, updateQTable, withOffers, type QTable } from '../../learning/q-table.ts'
 import { parseQTable, serializeQTable } from '../../learning/q-table-codec.ts'
@@ -27,7 +28,8 @@ interface OfferDeps {
   readonly log: Logger
 }
 
-async function loadQTable(home: string, ids: readonly string[]): Promise<QTable> {
+/** The agent's `qtable.json` (an empty table before the first write), extended by `ids`. */
+export async function loadQTable(home: string, ids: readonly string[]): Promise<QTable> {
   const json = await readJsonFile(join(home, QTABLE_FILE))
   return withOffers(json === undefined ? createQTable([]) : parseQTable(json), ids)
 }
@@ -53,6 +55,12 @@ export async function catalogue(
     })
     for (const o of listed) {
       if (o.price.currency !== 'USD') continue
+      // Names are free text but bounded (learning/constants.ts): a longer one would make every file
+      // holding it unreadable, so the plan is left out rather than bought and then lost track of.
+      if (name.length > MAX_OFFER_NAME_CHARS || o.name.length > MAX_OFFER_NAME_CHARS) {
+        deps.log.warn('tick.offer_name_too_long', { provider: name.slice(0, 64), chars: o.name.length })
+        continue
+      }
       const id = offerId(name, o.name)
       options.set(id, o)
       offers.push({
@@ -112,7 +120,7 @@ export async function chooseNext(
  * punishes the one it tried).
  */
 export async function learn(
-  rt: AgentRuntime,
+  rt: Pick<AgentRuntime, 'home' | 'clock'>,
   state: LifecycleState,
   record: AgentRecord,
   attempted: { readonly provider: string; readonly option: string },

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -33,12 +33,30 @@ export interface ChainOptions {
   readonly extraRpcAllow?: readonly string[]
 }
 
+/**
+ * The only RPC methods the agents' user may call: what an agent's wallet asks of a Core node
+ * (`@dolly/wallet` bitcoin-core-rpc-chain.ts). No wallet RPC, so an agent holding this credential
+ * cannot spend the faucet or read the operator's wallets (issue 14: every child got the admin password).
+ */
+export const AGENT_RPC_METHODS = [
+  'getblockcount',
+  'getrawtransaction',
+  'sendrawtransaction',
+  'estimatesmartfee',
+  'getnetworkinfo',
+  'scantxoutset',
+] as const
+
 /** A running world chain node. */
 export interface ChainHandle {
   readonly rpcUrl: string
   readonly rpcPort: number
+  /** The node's admin user: the world's own tools (faucet, miner, shops' gateways) only. */
   readonly rpcUser: string
   readonly rpcPassword: string
+  /** The user agents get in their config: limited to AGENT_RPC_METHODS (`rpcwhitelist`). */
+  readonly agentRpcUser: string
+  readonly agentRpcPassword: string
   readonly dataDir: string
   /** The node's process id (for status and crash cleanup). */
   readonly pid: number
@@ -118,6 +136,12 @@ export async function startChain(options: ChainOptions): Promise<ChainHandle> {
   await stopLeftoverChain(dataDir, log)
   const rpcUser = 'dolly'
   const rpcPassword = randomBytes(16).toString('hex')
+  const agentRpcUser = 'agent'
+  const agentRpcPassword = randomBytes(16).toString('hex')
+  // rpcauth = user:salt$HMAC-SHA256(key = salt, password), as Bitcoin Core's share/rpcauth/rpcauth.py
+  // writes it; the node keeps only the hash.
+  const agentSalt = randomBytes(16).toString('hex')
+  const agentHash = createHmac('sha256', agentSalt).update(agentRpcPassword).digest('hex')
   const rpcPort = await freePort()
   const binds = ['127.0.0.1', ...(options.extraRpcBind ?? [])]
   const allows = ['127.0.0.1', ...(options.extraRpcAllow ?? [])]
@@ -137,6 +161,10 @@ export async function startChain(options: ChainOptions): Promise<ChainHandle> {
     `rpcport=${rpcPort}`,
     `rpcuser=${rpcUser}`,
     `rpcpassword=${rpcPassword}`,
+    `rpcauth=${agentRpcUser}:${agentSalt}$${agentHash}`,
+    `rpcwhitelist=${agentRpcUser}:${AGENT_RPC_METHODS.join(',')}`,
+    // Only the agents' user is whitelisted; the admin user keeps every method.
+    'rpcwhitelistdefault=0',
     ...binds.map((b) => `rpcbind=${b}`),
     ...allows.map((a) => `rpcallowip=${a}`),
     'rpcworkqueue=64',
@@ -178,7 +206,13 @@ export async function startChain(options: ChainOptions): Promise<ChainHandle> {
   await waitForRpc(rpc, child, exited, () => stderr, dataDir)
   log.info('chain.started', { rpcUrl, pid: child.pid, dataDir })
 
-  const handle = makeHandle(rpc, child, exited, { rpcUrl, rpcPort, rpcUser, rpcPassword, dataDir }, log)
+  const handle = makeHandle(
+    rpc,
+    child,
+    exited,
+    { rpcUrl, rpcPort, rpcUser, rpcPassword, agentRpcUser, agentRpcPassword, dataDir },
+    log,
+  )
   try {
     await ensureFaucet(rpc, log)
   } catch (err) {
@@ -262,7 +296,15 @@ function makeHandle(
   rpc: CoreRpcCall,
   child: ChildProcess,
   exited: Promise<number | null>,
-  info: { rpcUrl: string; rpcPort: number; rpcUser: string; rpcPassword: string; dataDir: string },
+  info: {
+    rpcUrl: string
+    rpcPort: number
+    rpcUser: string
+    rpcPassword: string
+    agentRpcUser: string
+    agentRpcPassword: string
+    dataDir: string
+  },
   log: Logger,
 ): ChainHandle {
   let stopping: Promise<void> | undefined

@@ -94,3 +94,16 @@ describe('client area parsers on the recorded real pages', () => {
       expect(isUsableIpv4(bad), bad).toBe(false)
   })
 })
+
+describe('client area parsers on hostile pages', () => {
+  it('refuses a services row whose link is not a URL with CLOUDOMATE_SHOP_CHANGED (found by the fuzz suite)', () => {
+    const page = fixture('clientarea_services.html').replace(
+      'href="clientarea.php?action=productdetails&amp;id=8961"',
+      'href="http://["',
+    )
+    expect(page).toContain('http://[')
+    expect(() => parseServices(page, BASE)).toThrow(
+      expect.objectContaining({ code: 'CLOUDOMATE_SHOP_CHANGED' }),
+    )
+  })
+})

@@ -3,6 +3,7 @@
  * (IP, SolusVM `vserverid`), the e-mail list, and providers' welcome e-mails.
  */
 import * as cheerio from 'cheerio'
+import { CloudomateError } from '../errors.ts'
 import type { ClientAreaService } from '../model.ts'
 
 /** Rows of `table#tableServicesList` (5-column "six" theme, or 4 columns with `tr[data-url]`). */
@@ -18,7 +19,18 @@ export function parseServices(html: string, pageUrl: string): readonly ClientAre
         row.attr('data-url') ??
         /'([^']*productdetails[^']*)'/.exec(row.attr('onclick') ?? '')?.[1]
       if (href === undefined) return []
-      const url = new URL(href.replaceAll('&amp;', '&'), pageUrl).toString()
+      const link = href.replaceAll('&amp;', '&')
+      // new URL throws a TypeError on a link like "http://[" (fuzz suite): a changed page, said with a code.
+      if (!URL.canParse(link, pageUrl)) {
+        throw new CloudomateError(
+          'CLOUDOMATE_SHOP_CHANGED',
+          `services row links to an unreadable URL ${JSON.stringify(link.slice(0, 200))}`,
+          {
+            url: pageUrl,
+          },
+        )
+      }
+      const url = new URL(link, pageUrl).toString()
       const id = new URL(url).searchParams.get('id') ?? ''
       const priceText = cell(1).text().replace(/\s+/g, ' ').trim()
       return [

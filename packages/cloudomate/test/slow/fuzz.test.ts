@@ -13,7 +13,13 @@ import {
   type FuzzReport,
   type SurfaceEntry,
 } from '../../../base/test/support/fuzz-harness.ts'
-import { clientAreaSurface, gatewaySurface, listingSurface } from './fuzz/page-surfaces.ts'
+import {
+  clientAreaSurface,
+  formSurface,
+  gatewaySurface,
+  invoiceFlowSurface,
+  listingSurface,
+} from './fuzz/page-surfaces.ts'
 import { apiReplySurface, cloudomateIniSurface, journalSurface } from './fuzz/text-surfaces.ts'
 
 const settings = fuzzSettings(process.env)
@@ -22,6 +28,8 @@ const surfaces: SurfaceEntry[] = [
   entry(listingSurface),
   entry(clientAreaSurface),
   entry(gatewaySurface),
+  entry(formSurface),
+  entry(invoiceFlowSurface),
   entry(apiReplySurface),
   entry(journalSurface),
   entry(cloudomateIniSurface),

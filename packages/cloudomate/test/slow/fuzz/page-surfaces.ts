@@ -5,6 +5,7 @@
  * changed, the extractor must refuse it: a changed character breaks the address checksum.
  */
 import { readFileSync } from 'node:fs'
+import { createSeededRng, createVirtualClock } from '@dolly/base'
 import { networkParams } from '@dolly/wallet'
 import fc from 'fast-check'
 import {
@@ -21,6 +22,9 @@ import {
   extractCoinpaymentsPage,
   extractSpectrocoinPage,
 } from '../../../src/gateways/extract.ts'
+import { quoteFromInvoicePage } from '../../../src/gateways/flows.ts'
+import { parseForm } from '../../../src/http/form.ts'
+import { createHttpSession } from '../../../src/http/session.ts'
 import { WORLD_SHOPS } from '../../../src/providers/shops.ts'
 import {
   parseEmailList,
@@ -88,6 +92,13 @@ export function mutateHtml(html: string): fc.Arbitrary<{ html: string; label: st
       .map(([a, v]) => ({
         html: html.slice(0, a.start) + v.replaceAll('"', '&quot;') + html.slice(a.end),
         label: 'html:attribute',
+      })),
+    // A hostile prefix keeps the original value, so selectors like [href*="blockchain"] still match.
+    fc
+      .tuple(fc.constantFrom(...attrs), fc.constantFrom('http://[', 'http://a b/', '//%zz/', 'javascript:'))
+      .map(([a, p]) => ({
+        html: html.slice(0, a.start) + p + html.slice(a.start),
+        label: 'html:attribute-prefix',
       })),
     fc.nat({ max: html.length }).map((n) => ({ html: html.slice(0, n), label: 'html:truncate' })),
   )
@@ -307,5 +318,83 @@ export function gatewaySurface(): Surface<{ gateway: Gateway; text: string }> {
       const want = GATEWAY_PAGES.find(([g]) => g === p.gateway)?.[2]
       return (value as { address: string }).address === want ? undefined : 'another address'
     },
+  }
+}
+
+const FORM_PAGE = `<div id="submitfrm"><form method="post" action="https://gateway.example/pay?id=Abc123"><input type="hidden" name="id" value="Abc123"><input type="text" name="email" value="a@b.c"><select name="coin"><option value="BTC" selected>BTC</option><option value="LTC">LTC</option></select><textarea name="note">hi</textarea><input type="checkbox" name="tos" value="1" checked><button type="submit" name="go" value="1">Pay</button></form></div>`
+
+/** `parseForm`, which every shop and gateway flow reads its next request from; a page without a form is CLOUDOMATE_SHOP_CHANGED. */
+export function formSurface(): Surface<string> {
+  return {
+    name: 'HTML forms',
+    cases: fc.oneof(
+      {
+        weight: 1,
+        arbitrary: fc.constant<FuzzCase<string>>({ input: FORM_PAGE, expect: 'valid', label: 'valid' }),
+      },
+      {
+        weight: 8,
+        arbitrary: mutateHtml(FORM_PAGE).map((m): FuzzCase<string> => ({
+          input: m.html,
+          expect: 'any',
+          label: m.label,
+        })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.string({ maxLength: 100 }).map((t): FuzzCase<string> => ({
+          input: `<div>${t.replace(/[<>]/g, '')}</div>`,
+          expect: 'invalid',
+          label: 'no-form',
+        })),
+      },
+    ),
+    parse: throwing((html: string) =>
+      parseForm(html, 'https://shop.example/viewinvoice.php?id=7', { index: 0 }),
+    ),
+  }
+}
+
+const MODULE_PAGE = `<script>var invId = "7"; var secret = "abc";</script><p>Please send <b>0.000045 BTC</b> to <b>${ADDR}</b></p>`
+const INVOICE_PAGE = `<div class="alert alert-info"><a class="alert-link" href="modules/gateways/blockchain.php?invoice=7">Pay now</a></div><div id="submitfrm"><form method="post" action="modules/gateways/blockchain.php"><input type="hidden" name="invoice" value="7"></form></div>`
+
+/**
+ * `quoteFromInvoicePage` for the blockchain module: the invoice page (fuzzed) leads to the module
+ * page (fixed) through its alert link or its form; what it quotes must be that page's address.
+ */
+export function invoiceFlowSurface(): Surface<string> {
+  return {
+    name: 'gateway invoice flow',
+    cases: fc.oneof(
+      {
+        weight: 1,
+        arbitrary: fc.constant<FuzzCase<string>>({ input: INVOICE_PAGE, expect: 'valid', label: 'valid' }),
+      },
+      {
+        weight: 8,
+        arbitrary: mutateHtml(INVOICE_PAGE).map((m): FuzzCase<string> => ({
+          input: m.html,
+          expect: 'any',
+          label: m.label,
+        })),
+      },
+    ),
+    parse: async (html) => {
+      const clock = createVirtualClock(1_700_000_000_000)
+      const rng = createSeededRng('fuzz-flow')
+      const send = async (): Promise<Response> =>
+        new Response(MODULE_PAGE, { headers: { 'content-type': 'text/html' } })
+      const session = createHttpSession({ send, clock, rng }, { minIntervalMs: 0 })
+      const page = {
+        url: 'https://shop.example/viewinvoice.php?id=7',
+        status: 200,
+        body: html,
+        headers: new Headers(),
+      }
+      const q = await quoteFromInvoicePage('blockchain', session, page, mainnet)
+      return { ok: true, value: q.quote }
+    },
+    roundTrip: (_html, value) =>
+      (value as { address: string }).address === ADDR ? undefined : 'another address',
   }
 }

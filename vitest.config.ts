@@ -25,6 +25,9 @@ export default defineConfig({
         test: {
           name: 'slow',
           include: ['packages/*/test/slow/**/*.test.ts'],
+          // CPU-bound files (the fuzz suites, ~3.5 min of CPU each): on a 2-core CI machine the default
+          // (cores - 1 = 1 worker) runs them one after the other, past the suite's 6-minute budget.
+          maxWorkers: 2,
           testTimeout: 600_000,
           hookTimeout: 120_000,
         },

@@ -28,7 +28,7 @@ export async function callJson<T>(
   if (page.status < 200 || page.status >= 300) {
     const message =
       typeof json === 'object' && json !== null
-        ? String(
+        ? replyMessage(
             (json as Record<string, unknown>)['detail'] ?? (json as Record<string, unknown>)['message'] ?? '',
           )
         : page.body.slice(0, 200)
@@ -54,4 +54,12 @@ export async function callJson<T>(
     )
   }
   return parsed.data
+}
+
+/**
+ * The human part of an error reply. Not `String(v)`: a reply like `{"detail":{"toString":1}}` makes
+ * that throw a TypeError instead of our coded error (found by the fuzz suite).
+ */
+function replyMessage(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '').slice(0, 200)
 }

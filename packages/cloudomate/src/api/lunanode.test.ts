@@ -159,3 +159,32 @@ describe('LunaNode driver', () => {
     ).toBe('CLOUDOMATE_SETTINGS_INVALID')
   })
 })
+
+describe('LunaNode plan list numbers', () => {
+  /** The driver's `options()` against one plan-list body (every request gets it). */
+  async function optionsFrom(body: string): Promise<unknown> {
+    const send: HttpSend = async () => new Response(body, { headers: { 'content-type': 'application/json' } })
+    const clock = createVirtualClock(NOW)
+    const rng = createSeededRng('lunanode-num')
+    const ctx = {
+      session: createHttpSession({ send, clock, rng }, { minIntervalMs: 0 }),
+      network: networkParams('bitcoin'),
+      clock,
+      rng,
+      log: createMemoryLogger(),
+    }
+    return driver.options(ctx).catch((e: unknown) => e)
+  }
+  const plan = (price: string): string =>
+    `{"success":"yes","plans":[{"plan_id":"1","name":"s.1","vcpu":"1","price":${price},"ram":"1024","storage":"20"}]}`
+
+  it('refuses a price given as a number whose text is not a plain decimal (found by the fuzz suite)', async () => {
+    for (const price of ['1e308', '-1e308', '-1', '1e-7'])
+      expect(errorCode(await optionsFrom(plan(price))), price).toBe('CLOUDOMATE_API_ERROR')
+  })
+
+  it('still reads a price given as a plain JSON number', async () => {
+    const options = (await optionsFrom(plan('0.0049'))) as { price: { cents: bigint } }[]
+    expect(options[0]?.price.cents).toBe(hourlyToMonthCents('0.0049'))
+  })
+})

@@ -19,7 +19,13 @@ export const LUNANODE_DEFAULT_REGION = 'toronto'
 /** Hours in the monthly estimate of an hourly price (365 · 24 / 12 = 730, as BitLaunch's driver uses). */
 export const HOURS_PER_MONTH = 730n
 
-const num = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/)]).transform((v) => String(v))
+// A number is read through its decimal text, which must then be plain too: String(1e308), String(-1)
+// and String(1e-7) would reach BigInt in hourlyToMonthCents as "1e+308", "-1", "1e-7" (fuzz suite).
+const DECIMAL_RE = /^\d+(\.\d+)?$/
+const num = z
+  .union([z.number(), z.string().regex(DECIMAL_RE)])
+  .transform((v) => String(v))
+  .pipe(z.string().regex(DECIMAL_RE))
 const replySchema = z.object({ success: z.literal('yes') }).passthrough()
 const errorSchema = z.object({ success: z.string().optional(), error: z.string() })
 const plansSchema = z.object({

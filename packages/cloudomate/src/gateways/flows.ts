@@ -169,6 +169,13 @@ export async function quoteFromInvoicePage(
       // TwoSync: the alert link leads to the module page; otherwise submit the form.
       const $ = cheerio.load(page.body)
       const link = $('a.alert-link[href*="blockchain"]').attr('href')
+      // new URL throws a TypeError on a link like "http://a b/…blockchain…" (fuzz suite).
+      if (link !== undefined && !URL.canParse(link, page.url))
+        throw gatewayChanged(
+          gateway,
+          `the module link ${JSON.stringify(link.slice(0, 200))} is not a URL`,
+          page.url,
+        )
       const landing =
         link !== undefined
           ? await session.get(resolveHref(link, page.url).toString(), options)

@@ -69,3 +69,24 @@ describe('form engine', () => {
     expect(form.trySet('hostname', 'x')).toBe(false)
   })
 })
+
+describe('form engine on hostile pages', () => {
+  it('refuses a form whose action is not a URL with CLOUDOMATE_SHOP_CHANGED (found by the fuzz suite)', () => {
+    for (const action of ['http://a b/', 'http://[', 'https://gatewa\u0000y.example/'])
+      expect(
+        errorCode(
+          captured(() => parseForm(`<form action="${action}"></form>`, 'https://s.example/', { index: 0 })),
+        ),
+        action,
+      ).toBe('CLOUDOMATE_SHOP_CHANGED')
+  })
+})
+
+function captured(f: () => unknown): unknown {
+  try {
+    f()
+  } catch (err) {
+    return err
+  }
+  return undefined
+}

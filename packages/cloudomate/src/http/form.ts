@@ -125,7 +125,16 @@ function formFromElement($: cheerio.CheerioAPI, element: Element, pageUrl: strin
     controls.push({ ...base, kind: 'value', value: c.attr('value') ?? '', checked: false, options: [] })
   })
   const method = (form.attr('method') ?? 'get').toLowerCase() === 'post' ? 'post' : 'get'
-  const action = new URL(form.attr('action') ?? '', pageUrl).toString()
+  const actionText = form.attr('action') ?? ''
+  // new URL throws a TypeError on an action like "http://a b/" (fuzz suite): a changed page, with a code.
+  if (!URL.canParse(actionText, pageUrl)) {
+    throw new CloudomateError(
+      'CLOUDOMATE_SHOP_CHANGED',
+      `form action ${JSON.stringify(actionText.slice(0, 200))} on ${pageUrl} is not a URL; the shop's page changed`,
+      { url: pageUrl },
+    )
+  }
+  const action = new URL(actionText, pageUrl).toString()
   return buildForm(controls, action, method, pageUrl)
 }
 

@@ -109,4 +109,15 @@ describe('client area parsers on hostile pages', () => {
     }
     expect(errorCode(thrown)).toBe('CLOUDOMATE_SHOP_CHANGED')
   })
+
+  it('refuses a services row whose link is not a URL with CLOUDOMATE_SHOP_CHANGED (found by the fuzz suite)', () => {
+    const page = fixture('clientarea_services.html').replace(
+      'href="clientarea.php?action=productdetails&amp;id=8961"',
+      'href="http://["',
+    )
+    expect(page).toContain('http://[')
+    expect(() => parseServices(page, BASE)).toThrow(
+      expect.objectContaining({ code: 'CLOUDOMATE_SHOP_CHANGED' }),
+    )
+  })
 })

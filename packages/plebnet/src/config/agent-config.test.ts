@@ -35,6 +35,23 @@ describe('plebnet_setup.cfg', () => {
     )
   })
 
+  it('refuses a world time scale of 0 or one too long for a double (Infinity), found by the fuzz suite', () => {
+    const world = (scale: string): string =>
+      [
+        '[world]',
+        'chain_backend = http://127.0.0.1:1',
+        'providers = a=http://x',
+        'epoch_real_ms = 1',
+        'epoch_world_ms = 1',
+        `time_scale = ${scale}`,
+      ].join('\n')
+    for (const scale of ['9'.repeat(309), '0', '0.0'])
+      expect(() => readAgentConfig(world(scale)), scale).toThrow(
+        expect.objectContaining({ code: 'LIFECYCLE_CONFIG_INVALID' }),
+      )
+    expect(readAgentConfig(world('0.5')).world?.timeScale.scale).toBe(0.5)
+  })
+
   it('sets a key in place, keeping comments, and adds missing sections', () => {
     const text = '; mine\n[irc]\nnick = a\n\n[vps]\nhost = x\n'
     const next = setIniValue(setIniValue(text, 'irc', 'nick', 'b'), 'lease', 'time_alive', '60')

@@ -74,10 +74,13 @@ const count = (key: string) =>
 const WorldSchema = z.object({
   chain_backend: z.string().url('world.chain_backend must be a URL'),
   providers: z.string().min(1, 'world.providers must list name=url pairs'),
+  // The world clock needs a finite, positive scale (createScaledClock): a digit string too long for a
+  // double reads as Infinity, and 0 stops time.
   time_scale: z
     .string()
     .regex(/^\d+(\.\d+)?$/)
-    .transform(Number),
+    .transform(Number)
+    .refine((scale) => Number.isFinite(scale) && scale > 0, 'world.time_scale must be a positive number'),
   epoch_real_ms: z
     .string()
     .regex(/^\d{1,16}$/)

@@ -42,4 +42,14 @@ describe('lifecycle state codec', () => {
       expect.objectContaining({ code: 'LIFECYCLE_STATE_MALFORMED' }),
     )
   })
+
+  it('refuses a "__proto__" key in providerFailures instead of dropping it (found by the fuzz suite)', () => {
+    const state = JSON.parse(serializeLifecycle(initialLifecycle(0, 1000))) as Record<string, unknown>
+    const text = JSON.stringify(state).replace(
+      '"providerFailures":{}',
+      '"providerFailures":{"__proto__":{"polluted":true}}',
+    )
+    expect(text).toContain('__proto__')
+    expect(() => parseLifecycle(text)).toThrow(expect.objectContaining({ code: 'LIFECYCLE_STATE_MALFORMED' }))
+  })
 })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
+import { hasProtoKey } from '../learning/wire.ts'
 import { LifecycleError } from './errors.ts'
 import type { LifecycleState } from './state.ts'
 
@@ -64,6 +65,14 @@ export function parseLifecycle(text: string): LifecycleState {
       `lifecycle state is not JSON: ${String(err)}`,
       {},
       { cause: err },
+    )
+  }
+  // zod drops a "__proto__" key of a record (providerFailures) silently: refuse it, as any unknown key.
+  if (hasProtoKey(json)) {
+    throw new LifecycleError(
+      'LIFECYCLE_STATE_MALFORMED',
+      'lifecycle state is malformed: it carries a "__proto__" key or nests too deep',
+      {},
     )
   }
   const parsed = StateSchema.safeParse(json)

@@ -143,7 +143,7 @@ describe('sqlite ledger store', () => {
       ),
       { numRuns: 60 },
     )
-  })
+  }, 60_000) // 60 database copies: seconds on a loaded 2-core machine
 
   it('prunes other agents\u2019 oldest blocks above the limit, never its own chain nor blocks linked to it', () => {
     const store = openSqliteLedgerStore(':memory:')

@@ -3,7 +3,15 @@
  * run the safety rules, write `paying`, pay once, write `paid`. A retry first settles any unfinished
  * purchase of the same provider from the journal, so an invoice is never paid twice.
  */
-import { errorCode, type AbortOptions, type Clock, type Logger, type Rng } from '@dolly/base'
+import {
+  errorCode,
+  noCheckpoint,
+  type AbortOptions,
+  type Checkpoint,
+  type Clock,
+  type Logger,
+  type Rng,
+} from '@dolly/base'
 import { CloudomateError } from '../errors.ts'
 import type { HttpSession } from '../http/session.ts'
 import type { PaymentQuote } from '../model.ts'
@@ -29,6 +37,8 @@ export interface PurchaseDeps {
   readonly log: Logger
   /** A fresh browser session per purchase. */
   readonly newSession: () => HttpSession
+  /** Fault injection after the journal's `started`, `quoted`, `paying` and `paid` lines; default none. */
+  readonly checkpoint?: Checkpoint
 }
 
 /** What to buy and under which limits. */
@@ -96,6 +106,7 @@ export async function purchase<O extends PricedOption>(
   options: AbortOptions = {},
 ): Promise<PurchaseOutcome> {
   const { driver, option } = request
+  const checkpoint = deps.checkpoint ?? noCheckpoint
   const log = deps.log.child({ component: 'purchase', provider: driver.name })
   const records = foldJournal(await deps.journal.readAll())
   const write = (entry: Omit<JournalEntry, 'atMs'>) =>
@@ -138,6 +149,7 @@ export async function purchase<O extends PricedOption>(
   }
   await deps.accounts.save(account)
   await write({ purchaseId, state: 'started', provider: driver.name, optionId: option.id })
+  checkpoint('started')
   const ctx: DriverContext = {
     session: deps.newSession(),
     network: deps.wallet.network,
@@ -166,6 +178,7 @@ export async function purchase<O extends PricedOption>(
     expectedSats: expected,
     ...(quote.expiresAtMs === undefined ? {} : { expiresAtMs: quote.expiresAtMs }),
   })
+  checkpoint('quoted')
   request.onProgress?.({ kind: 'quoted', purchaseId, quote, expectedSats: expected })
   const verdict = checkPayment({
     provider: driver.name,
@@ -206,6 +219,8 @@ async function pay(
   // The intent is on disk before the wallet is called: a crash from here on is settled by searching
   // the wallet's payments, never by paying again.
   await write({ purchaseId, state: 'paying' })
+  const checkpoint = deps.checkpoint ?? noCheckpoint
+  checkpoint('paying')
   request.onProgress?.({ kind: 'paying', purchaseId, address: quote.address, amountSats: quote.amountSats })
   const { txid } = await deps.wallet.pay({
     address: quote.address,
@@ -214,6 +229,7 @@ async function pay(
     idempotencyKey: `${provider}:${quote.invoiceId}:${quote.address}`,
   })
   await write({ purchaseId, state: 'paid', txid })
+  checkpoint('paid')
   deps.log.info('purchase.paid', { provider, purchaseId, amountSats: quote.amountSats.toString(), txid })
   request.onProgress?.({ kind: 'paid', purchaseId, txid })
   return txid

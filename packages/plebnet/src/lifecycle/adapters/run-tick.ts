@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { errorCode, type Clock, type Logger, type Rng } from '@dolly/base'
+import { errorCode, type Checkpoint, type Clock, type Logger, type Rng } from '@dolly/base'
 import { foldJournal, generateIdentity, purchase, readServiceState } from '@dolly/cloudomate'
 import { deriveAccount, deriveAddress, deriveChildRoot, validateAddress } from '@dolly/wallet'
 import { parseCreateChildArgs } from '../../replication/create-child-args.ts'
@@ -53,6 +53,8 @@ export interface TickDeps {
   readonly realClock: Clock
   /** Whether an agent can inherit (default: its status API names its tree and it is not handing over itself). */
   readonly agentAlive?: (host: string, tree: string, port?: number) => Promise<boolean>
+  /** Fault injection at the named steps of `KILL_POINTS` (default: none). */
+  readonly checkpoint?: Checkpoint
 }
 
 /** Real ms an agent has to answer the liveness probe before the heir search moves on. */
@@ -158,6 +160,7 @@ async function runEffect(
     const purpose = effect.sweep === 0 ? HEIR_PURPOSE : `${HEIR_PURPOSE} ${effect.sweep}`
     try {
       const txid = await payOnce(rt, purpose, () => rt.wallet.sendAll({ to: heir.address, purpose }))
+      rt.checkpoint('sweep')
       return { kind: 'heir-paid', txid, heir: heir.who }
     } catch (err) {
       const code = errorCode(err)
@@ -263,6 +266,7 @@ async function runEffect(
           parseCreateChildArgs(['-i', service.ip, '-p', service.rootPassword]),
           { handover, ...(signal === undefined ? {} : { signal }) },
         )
+        rt.checkpoint('install')
         return { kind: 'installed', itemId: item.id, childTree: report.tree, childIndex: report.index }
       } catch (err) {
         return {
@@ -280,6 +284,7 @@ async function runEffect(
       const txid = await payOnce(rt, purpose, () =>
         rt.wallet.send({ to, amountSats: effect.amountSats, purpose }),
       )
+      rt.checkpoint('dowry')
       return { kind: 'dowry-paid', itemId: item.id, txid }
     }
     default: {
@@ -351,6 +356,7 @@ export async function runTick(deps: TickDeps, home: string): Promise<TickReport>
       const outcome = await runEffect(rt, deps, state, record, effect)
       state = applyOutcome(state, outcome, rt.clock.nowMs(), policy)
       store.save(state)
+      if (outcome.kind === 'active') rt.checkpoint('server-active')
       if (outcome.kind === 'bought' || outcome.kind === 'buy-failed') {
         const item = state.items.find((i) => i.id === outcome.itemId)
         if (item !== undefined) await learn(rt, state, record, item, outcome.kind === 'bought')

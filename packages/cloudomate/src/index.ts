@@ -19,7 +19,7 @@ export type {
   PaymentQuote,
   Usage,
 } from './model.ts'
-export type { PaymentWallet, WalletPayment, RateSource, Rate } from './ports.ts'
+export type { PaymentWallet, WalletPayment, WalletPaymentState, RateSource, Rate } from './ports.ts'
 export { paymentWalletFrom } from './wallet-port.ts'
 export { createFixedRateSource } from './rates.ts'
 export { createMempoolRateSource, MEMPOOL_PRICES_URL } from './adapters/mempool-rates.ts'

@@ -45,7 +45,7 @@ function buyer(kit: Kit, config: Partial<WhmcsShopConfig> = {}, seed = 'buyer') 
       pays.push(r)
       return { txid: 'f'.repeat(64) }
     },
-    payments: async () => [],
+    paymentByKey: async () => undefined,
   }
   const journal = createMemoryJournalStore()
   const deps = {

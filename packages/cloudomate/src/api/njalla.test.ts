@@ -168,7 +168,7 @@ describe('Njalla driver', () => {
         paid.push(r)
         return { txid: 'tx1' }
       },
-      payments: async () => [],
+      paymentByKey: async () => undefined,
     }
     const journal = createMemoryJournalStore()
     const deps = {

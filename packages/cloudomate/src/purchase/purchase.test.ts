@@ -12,6 +12,8 @@ import { purchase } from './purchase.ts'
 
 const ADDR = '1B7dwaVZrEfwKXoLf1VNq7nXZvnKk7xzHZ'
 const NOW = 1_700_000_000_000
+/** Another shop address (an earlier invoice's). */
+const OTHER = '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2'
 const option: VpsOption = {
   provider: 'fake',
   id: '1',
@@ -31,15 +33,24 @@ function setup(quote: Partial<PaymentQuote> = {}) {
   const clock = createVirtualClock(NOW)
   const orders: string[] = []
   const paid: { address: string; amountSats: bigint }[] = []
-  const history: WalletPayment[] = []
+  // The wallet's journal by idempotency key, as the real wallet keeps it (signed before broadcast).
+  const history = new Map<string, WalletPayment>()
   const wallet: PaymentWallet = {
     network: networkParams('bitcoin'),
     balanceSats: async () => 10n ** 8n,
     pay: async (r) => {
       paid.push(r)
-      return { txid: `tx${paid.length}` }
+      const txid = `tx${paid.length}`
+      history.set(r.idempotencyKey, {
+        txid,
+        toAddress: r.address,
+        amountSats: r.amountSats,
+        createdAtMs: clock.nowMs(),
+        state: 'broadcast',
+      })
+      return { txid }
     },
-    payments: async () => history,
+    paymentByKey: async (key) => history.get(key),
   }
   let n = 0
   const driver: OrderingDriver<VpsOption> = {
@@ -140,14 +151,46 @@ describe('purchase flow', () => {
       expectedSats: 5050n,
     })
     await s.journal.append({ purchaseId: 'p1', state: 'paying', atMs: NOW - 8 })
-    s.history.push({ txid: 'crashed', toAddress: ADDR, amountSats: 5050n, createdAtMs: NOW - 7 })
+    s.history.set(`fake:old:${ADDR}`, {
+      txid: 'crashed',
+      toAddress: ADDR,
+      amountSats: 5050n,
+      createdAtMs: NOW - 7,
+      state: 'broadcast',
+    })
     expect(await s.buy()).toMatchObject({ kind: 'paid', txid: 'crashed', resumed: true, purchaseId: 'p1' })
     expect(s.paid).toEqual([])
     expect(s.orders).toEqual([])
     expect(s.states()).toEqual(['paid'])
   })
 
-  it('after a crash in `paying` with no payment in the wallet, marks it unknown and refuses to pay', async () => {
+  it('after a crash in `paying` with no wallet record for the invoice, fails it (nothing paid) and orders afresh', async () => {
+    const s = setup()
+    await s.journal.append({
+      purchaseId: 'p1',
+      state: 'quoted',
+      atMs: NOW - 9,
+      provider: 'fake',
+      invoiceId: 'old',
+      address: OTHER,
+      amountSats: 5050n,
+      expectedSats: 5050n,
+    })
+    await s.journal.append({ purchaseId: 'p1', state: 'paying', atMs: NOW - 8 })
+    // A payment to the same address and amount under another invoice's key is not this invoice's.
+    s.history.set(`fake:other:${OTHER}`, {
+      txid: 'other',
+      toAddress: OTHER,
+      amountSats: 5050n,
+      createdAtMs: NOW - 7,
+      state: 'confirmed',
+    })
+    expect(await s.buy()).toMatchObject({ kind: 'paid', resumed: false, txid: 'tx1' })
+    expect(s.orders).toEqual(['order'])
+    expect(s.states()).toEqual(['failed', 'paid'])
+  })
+
+  it('after a crash in `paying` whose wallet record is signed with an unknown outcome, stays unresolved and pays nothing', async () => {
     const s = setup()
     await s.journal.append({
       purchaseId: 'p1',
@@ -160,10 +203,35 @@ describe('purchase flow', () => {
       expectedSats: 5050n,
     })
     await s.journal.append({ purchaseId: 'p1', state: 'paying', atMs: NOW - 8 })
+    s.history.set(`fake:old:${ADDR}`, {
+      txid: 'pending',
+      toAddress: ADDR,
+      amountSats: 5050n,
+      createdAtMs: NOW - 7,
+      state: 'signed',
+    })
     expect(await s.buy().catch((e: unknown) => errorCode(e))).toBe('CLOUDOMATE_PAYMENT_UNKNOWN')
     expect(await s.buy().catch((e: unknown) => errorCode(e))).toBe('CLOUDOMATE_PAYMENT_UNKNOWN')
     expect(s.paid).toEqual([])
-    expect(s.states()).toEqual(['unknown'])
+    expect(s.orders).toEqual([])
+    expect(s.states()).toEqual(['paying'])
+  })
+
+  it('settles a legacy `unknown` purchase from the wallet record: none under its key frees the shop', async () => {
+    const s = setup()
+    await s.journal.append({
+      purchaseId: 'p1',
+      state: 'quoted',
+      atMs: NOW - 9,
+      provider: 'fake',
+      invoiceId: 'old',
+      address: OTHER,
+      amountSats: 5050n,
+      expectedSats: 5050n,
+    })
+    await s.journal.append({ purchaseId: 'p1', state: 'unknown', atMs: NOW - 8 })
+    expect(await s.buy()).toMatchObject({ kind: 'paid', resumed: false })
+    expect(s.states()).toEqual(['failed', 'paid'])
   })
 
   it('resumes a quoted, still payable invoice instead of ordering again', async () => {

@@ -15,7 +15,7 @@ import {
 import { CloudomateError } from '../errors.ts'
 import type { HttpSession } from '../http/session.ts'
 import type { PaymentQuote } from '../model.ts'
-import type { PaymentWallet, RateSource } from '../ports.ts'
+import type { PaymentWallet, RateSource, WalletPayment } from '../ports.ts'
 import { centsToSats, withFeePercent } from '../price.ts'
 import type { DriverContext, OrderingDriver, PricedOption, PurchaseAccount } from '../providers/driver.ts'
 import { requireSettings, type Settings } from '../settings.ts'
@@ -208,6 +208,41 @@ export async function purchase<O extends PricedOption>(
   return { kind: 'paid', purchaseId, txid, quote, resumed: false }
 }
 
+/** The wallet's idempotency key of an invoice: one key per (provider, invoice, address). */
+function idempotencyKeyOf(provider: string, quote: Pick<PaymentQuote, 'invoiceId' | 'address'>): string {
+  return `${provider}:${quote.invoiceId}:${quote.address}`
+}
+
+/** What the wallet's own record under an invoice's idempotency key says was paid. */
+export type WalletVerdict =
+  | { readonly kind: 'paid'; readonly txid: string }
+  | { readonly kind: 'not-paid'; readonly reason: string }
+  | { readonly kind: 'pending'; readonly txid: string }
+
+/**
+ * Reads a payment's fate from the wallet's record, the only source of truth (issue 14): no record
+ * means the wallet never signed a transaction for the key, so nothing can have been paid; `failed`
+ * (rejected or conflicted) paid nothing; `broadcast`/`confirmed` is paid; `signed` is a broadcast
+ * whose outcome the wallet has not settled yet, paid again never and settled never by guessing.
+ */
+export function walletVerdict(payment: WalletPayment | undefined): WalletVerdict {
+  if (payment === undefined)
+    return { kind: 'not-paid', reason: 'the wallet holds no payment for this invoice' }
+  switch (payment.state) {
+    case 'failed':
+      return { kind: 'not-paid', reason: `the wallet's payment ${payment.txid} failed` }
+    case 'signed':
+      return { kind: 'pending', txid: payment.txid }
+    case 'broadcast':
+    case 'confirmed':
+      return { kind: 'paid', txid: payment.txid }
+    default: {
+      const never: never = payment.state
+      return never
+    }
+  }
+}
+
 async function pay(
   deps: PurchaseDeps,
   write: (e: Omit<JournalEntry, 'atMs'>) => Promise<void>,
@@ -216,18 +251,40 @@ async function pay(
   quote: PaymentQuote,
   request: RequestLimits,
 ): Promise<string> {
-  // The intent is on disk before the wallet is called: a crash from here on is settled by searching
-  // the wallet's payments, never by paying again.
+  // The intent is on disk before the wallet is called: a crash from here on is settled from the
+  // wallet's record under the idempotency key, never by paying again.
   await write({ purchaseId, state: 'paying' })
   const checkpoint = deps.checkpoint ?? noCheckpoint
   checkpoint('paying')
   request.onProgress?.({ kind: 'paying', purchaseId, address: quote.address, amountSats: quote.amountSats })
-  const { txid } = await deps.wallet.pay({
-    address: quote.address,
-    amountSats: quote.amountSats,
-    purpose: `vps ${provider} invoice ${quote.invoiceId}`,
-    idempotencyKey: `${provider}:${quote.invoiceId}:${quote.address}`,
-  })
+  const idempotencyKey = idempotencyKeyOf(provider, quote)
+  let txid: string
+  try {
+    const paid = await deps.wallet.pay({
+      address: quote.address,
+      amountSats: quote.amountSats,
+      purpose: `vps ${provider} invoice ${quote.invoiceId}`,
+      idempotencyKey,
+    })
+    txid = paid.txid
+  } catch (err) {
+    // The wallet call has returned, so its journal is final for this attempt. No record under the key
+    // (insufficient funds, fee too high, backend down before signing) or a failed one (the node
+    // rejected the broadcast) paid nothing: the purchase fails and frees the shop. A signed record
+    // (broadcast outcome unknown) or an unreadable wallet leaves `paying` for recovery.
+    const verdict = await deps.wallet
+      .paymentByKey(idempotencyKey)
+      .then(walletVerdict, (lookupErr: unknown) => {
+        deps.log.warn('purchase.wallet_lookup_failed', { purchaseId, code: errorCode(lookupErr) ?? 'error' })
+        return undefined
+      })
+    if (verdict?.kind === 'not-paid') {
+      await write({ purchaseId, state: 'failed', reason: `${errorCode(err) ?? 'error'}: ${verdict.reason}` })
+    }
+    if (verdict?.kind !== 'paid') throw err
+    deps.log.warn('purchase.paid_despite_error', { purchaseId, code: errorCode(err) ?? 'error' })
+    txid = verdict.txid
+  }
   await write({ purchaseId, state: 'paid', txid })
   checkpoint('paid')
   deps.log.info('purchase.paid', { provider, purchaseId, amountSats: quote.amountSats.toString(), txid })
@@ -245,37 +302,34 @@ async function settleOpen(
   options: AbortOptions,
 ): Promise<PurchaseOutcome | undefined> {
   const quote = recordQuote(record)
-  if (record.state === 'unknown') {
-    throw new CloudomateError(
-      'CLOUDOMATE_PAYMENT_UNKNOWN',
-      `purchase ${record.purchaseId} at ${record.provider} may or may not have been paid; check the wallet and the shop by hand, then mark it in the journal`,
-      { purchaseId: record.purchaseId },
-    )
-  }
-  if (record.state === 'paying') {
-    const payments = await deps.wallet.payments(options)
-    const found = payments.find(
-      (p) =>
-        p.toAddress === record.address &&
-        p.amountSats >= (record.amountSats ?? 0n) &&
-        p.createdAtMs >= (record.payingAtMs ?? record.startedAtMs) - EXPIRY_MARGIN_MS,
-    )
-    if (found === undefined) {
-      await write({
-        purchaseId: record.purchaseId,
-        state: 'unknown',
-        reason: 'paying without a wallet payment',
-      })
+  if (record.state === 'paying' || record.state === 'unknown') {
+    // `unknown` was written by earlier versions when no payment to the address was found; the
+    // wallet's record under the key settles it the same way as `paying`.
+    if (quote === undefined) {
       throw new CloudomateError(
         'CLOUDOMATE_PAYMENT_UNKNOWN',
-        `purchase ${record.purchaseId} crashed while paying and the wallet shows no payment to ${record.address ?? '?'}; not paying again automatically`,
+        `purchase ${record.purchaseId} at ${record.provider} is ${record.state} without an invoice in the journal; check the wallet and the shop by hand, then mark it in the journal`,
         { purchaseId: record.purchaseId },
       )
     }
-    await write({ purchaseId: record.purchaseId, state: 'paid', txid: found.txid })
-    deps.log.info('purchase.recovered', { purchaseId: record.purchaseId, txid: found.txid })
-    if (quote === undefined) return undefined
-    return { kind: 'paid', purchaseId: record.purchaseId, txid: found.txid, quote, resumed: true }
+    const verdict = walletVerdict(
+      await deps.wallet.paymentByKey(idempotencyKeyOf(record.provider, quote), options),
+    )
+    if (verdict.kind === 'not-paid') {
+      await write({ purchaseId: record.purchaseId, state: 'failed', reason: verdict.reason })
+      deps.log.info('purchase.recovered_unpaid', { purchaseId: record.purchaseId, reason: verdict.reason })
+      return undefined
+    }
+    if (verdict.kind === 'pending') {
+      throw new CloudomateError(
+        'CLOUDOMATE_PAYMENT_UNKNOWN',
+        `purchase ${record.purchaseId} at ${record.provider}: the wallet signed ${verdict.txid} but does not know yet whether the broadcast reached the network; not paying again: a later try settles it once the wallet reconciles`,
+        { purchaseId: record.purchaseId, txid: verdict.txid },
+      )
+    }
+    await write({ purchaseId: record.purchaseId, state: 'paid', txid: verdict.txid })
+    deps.log.info('purchase.recovered', { purchaseId: record.purchaseId, txid: verdict.txid })
+    return { kind: 'paid', purchaseId: record.purchaseId, txid: verdict.txid, quote, resumed: true }
   }
   // `quoted`: pay the same invoice if it is still payable, else let it expire.
   if (quote === undefined || record.expectedSats === undefined) return undefined

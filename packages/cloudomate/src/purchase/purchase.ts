@@ -301,6 +301,7 @@ async function settleOpen(
   records: ReadonlyMap<string, PurchaseRecord>,
   options: AbortOptions,
 ): Promise<PurchaseOutcome | undefined> {
+  const checkpoint = deps.checkpoint ?? noCheckpoint
   const quote = recordQuote(record)
   if (record.state === 'paying' || record.state === 'unknown') {
     // `unknown` was written by earlier versions when no payment to the address was found; the
@@ -328,6 +329,8 @@ async function settleOpen(
       )
     }
     await write({ purchaseId: record.purchaseId, state: 'paid', txid: verdict.txid })
+    // The same step as a payment made now: `paid` is on disk, the caller does not know it yet.
+    checkpoint('paid')
     deps.log.info('purchase.recovered', { purchaseId: record.purchaseId, txid: verdict.txid })
     return { kind: 'paid', purchaseId: record.purchaseId, txid: verdict.txid, quote, resumed: true }
   }

@@ -22,14 +22,12 @@ import {
   type TickPolicy,
 } from '../state.ts'
 import { decideTick } from '../tick.ts'
+import { dowryPurpose, heirPurpose, unrecordedPayments } from '../unrecorded-payments.ts'
 import { openAgentRuntime, type AgentRuntime } from './agent-runtime.ts'
 import { FEE_RESERVE_SATS, catalogue, chooseNext, learn } from './offers.ts'
 import { offerId } from '../../learning/offer.ts'
 import { openLifecycleStore, type LifecycleStore } from './state-store.ts'
 import { acquireTickLock } from './tick-lock.ts'
-
-/** The wallet journal's purpose of the end-of-lease payment (at most one per agent). */
-const HEIR_PURPOSE = 'heir sweep'
 
 /** Effects run in one tick at most (a tick resumes, buys, checks, installs and pays the dowry). */
 const MAX_EFFECTS_PER_TICK = 6
@@ -156,8 +154,7 @@ async function runEffect(
     const heir = await findHeir(rt, deps, state, record)
     if (heir === undefined) throw new LifecycleError('LIFECYCLE_CONFIG_INVALID', 'no heir address', {})
     deps.log.info('tick.heir', { heir: heir.who, address: heir.address })
-    // One journal purpose per hand-over, so each is paid once.
-    const purpose = effect.sweep === 0 ? HEIR_PURPOSE : `${HEIR_PURPOSE} ${effect.sweep}`
+    const purpose = heirPurpose(effect.sweep)
     try {
       const txid = await payOnce(rt, purpose, () => rt.wallet.sendAll({ to: heir.address, purpose }))
       rt.checkpoint('sweep')
@@ -279,7 +276,7 @@ async function runEffect(
     case 'dowry': {
       if (item.childIndex === null)
         throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', 'dowry before install', {})
-      const purpose = `dowry ${item.childTree ?? item.id}`
+      const purpose = dowryPurpose(item)
       const to = childAddress(rt, item.childIndex)
       const txid = await payOnce(rt, purpose, () =>
         rt.wallet.send({ to, amountSats: effect.amountSats, purpose }),
@@ -328,6 +325,19 @@ export async function runTick(deps: TickDeps, home: string): Promise<TickReport>
     const effects: TickEffect['kind'][] = []
     let idle: string | null = null
     await rt.wallet.reconcile()
+    // A tick killed after a dowry or heir payment and before saving its outcome: record it now.
+    for (const outcome of unrecordedPayments(
+      state,
+      rt.wallet
+        .history()
+        .payments.map((p) => ({ purpose: p.purpose, txid: p.txid, failed: p.state === 'failed' })),
+    )) {
+      deps.log.info('tick.payment_adopted', { kind: outcome.kind, txid: outcome.txid })
+      // The same step as a payment made in this tick: paid, not yet saved.
+      rt.checkpoint(outcome.kind === 'heir-paid' ? 'sweep' : 'dowry')
+      state = applyOutcome(state, outcome, rt.clock.nowMs(), policy)
+      store.save(state)
+    }
     for (let n = 0; n < MAX_EFFECTS_PER_TICK; n++) {
       const balance = await rt.wallet.balance()
       if (n === 0) store.recordMetric(rt.clock.nowMs(), balance.spendableSats)

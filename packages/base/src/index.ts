@@ -1,6 +1,6 @@
 /**
  * @dolly/base — the cross-cutting ports every package shares (Clock, Rng, Logger) with their
- * adapters, the DollyError base class, and exact bigint-satoshi money.
+ * adapters, the DollyError base class, exact bigint-satoshi money, and the atomic file write.
  */
 export { DollyError, BaseError, errorCode, toJsonSafe, type BaseErrorCode } from './errors.ts'
 export { parseBtc, formatBtc, parseSats, SATS_PER_BTC, MAX_MONEY_SATS } from './money.ts'
@@ -11,6 +11,7 @@ export { createSystemClock, realSleep } from './adapters/system-clock.ts'
 export { createScaledClock, type ScaledClock, type TimeScale } from './adapters/scaled-clock.ts'
 export { createSeededRng, type Rng } from './rng.ts'
 export { createCryptoRng } from './adapters/crypto-rng.ts'
+export { writeFileAtomic, syncDirectory, type WriteFileAtomicOptions } from './adapters/atomic-file.ts'
 export {
   createMemoryLogger,
   createNullLogger,

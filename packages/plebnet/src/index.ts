@@ -382,7 +382,7 @@ export {
 } from './daemon/service-files.ts'
 export { serveStatusHttp } from './daemon/adapters/status-server.ts'
 export { installService, type ServiceKind } from './daemon/adapters/service.ts'
-export { readAgentRecord, writeAgentRecord, writeFileAtomic } from './daemon/adapters/agent-home.ts'
+export { readAgentRecord, writeAgentRecord } from './daemon/adapters/agent-home.ts'
 export {
   GOSSIP_PORT,
   REMOTE_QTABLES_FILE,

@@ -1,9 +1,11 @@
 /**
  * Per-purchase accounts as files `<dir>/<purchaseId>.json`, mode 0600 (they hold the shop password and
- * the root password), written atomically (temp file + rename) so a crash never leaves half a file.
+ * the root password), written with the project's atomic, fsynced write, so a crash never leaves half a
+ * file nor loses one the purchase already reported.
  */
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic } from '@dolly/base'
 import { z } from 'zod'
 import { CloudomateError } from '../errors.ts'
 import type { PurchaseAccount } from '../providers/driver.ts'
@@ -32,11 +34,14 @@ export function createFileAccountStore(dir: string): AccountStore {
   }
   return {
     save: async (account) => {
-      await mkdir(dir, { recursive: true, mode: 0o700 })
-      const file = join(dir, `${account.purchaseId}.json`)
-      const temp = `${file}.tmp`
-      await writeFile(temp, `${JSON.stringify(account, null, 2)}\n`, { mode: 0o600 })
-      await rename(temp, file)
+      await writeFileAtomic(
+        join(dir, `${account.purchaseId}.json`),
+        `${JSON.stringify(account, null, 2)}\n`,
+        {
+          mode: 0o600,
+          dirMode: 0o700,
+        },
+      )
     },
     load: async (purchaseId) => {
       if (!/^[0-9a-f]{8,64}$/.test(purchaseId)) return undefined

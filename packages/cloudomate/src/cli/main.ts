@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline/promises'
@@ -9,6 +9,7 @@ import {
   createSystemClock,
   processIo,
   runCli,
+  writeFileAtomic,
 } from '@dolly/base'
 import {
   connectChainBackend,
@@ -155,7 +156,7 @@ const env: CloudomateCliEnv = {
     readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) =>
       err.code === 'ENOENT' ? undefined : Promise.reject(err),
     ),
-  writeSecretFile: (path, text) => writeFile(path, text, { mode: 0o600 }),
+  writeSecretFile: (path, text) => writeFileAtomic(path, text, { mode: 0o600 }),
   newSession: () => createHttpSession({ send, clock, rng }),
   journal: (home) => createFileJournalStore(join(home, 'journal.jsonl')),
   accounts: (home) => createFileAccountStore(join(home, 'purchases')),

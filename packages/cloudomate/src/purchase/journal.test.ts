@@ -30,6 +30,7 @@ describe('purchase journal', () => {
       expiresAtMs: 99,
       txid: 'ff',
       startedAtMs: 1,
+      quotedAtMs: 2,
       payingAtMs: 3,
       updatedAtMs: 4,
     })

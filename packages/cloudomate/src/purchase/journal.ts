@@ -44,8 +44,10 @@ export interface PurchaseRecord {
   readonly txid?: string
   readonly reason?: string
   readonly startedAtMs: number
-  /** When `paying` was written: crash recovery searches the wallet from here. */
+  /** When `paying` was written. */
   readonly payingAtMs?: number
+  /** When `quoted` was written: the quote's age counts from here (see `QUOTE_MAX_AGE_MS`). */
+  readonly quotedAtMs?: number
   readonly updatedAtMs: number
 }
 
@@ -75,6 +77,7 @@ export function foldJournal(entries: readonly JournalEntry[]): ReadonlyMap<strin
       state: e.state,
       updatedAtMs: e.atMs,
       ...(e.state === 'paying' ? { payingAtMs: e.atMs } : {}),
+      ...(e.state === 'quoted' ? { quotedAtMs: e.atMs } : {}),
     }
     out.set(e.purchaseId, next)
   }

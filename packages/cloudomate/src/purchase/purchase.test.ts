@@ -8,6 +8,7 @@ import { createHttpSession } from '../http/session.ts'
 import { createFixedRateSource } from '../rates.ts'
 import { createMemoryAccountStore } from './accounts.ts'
 import { createMemoryJournalStore, foldJournal } from './journal.ts'
+import { QUOTE_MAX_AGE_MS } from './open-quotes.ts'
 import { purchase } from './purchase.ts'
 
 const ADDR = '1B7dwaVZrEfwKXoLf1VNq7nXZvnKk7xzHZ'
@@ -32,7 +33,7 @@ const option: VpsOption = {
 function setup(quote: Partial<PaymentQuote> = {}) {
   const clock = createVirtualClock(NOW)
   const orders: string[] = []
-  const paid: { address: string; amountSats: bigint }[] = []
+  const paid: { address: string; amountSats: bigint; idempotencyKey: string }[] = []
   // The wallet's journal by idempotency key, as the real wallet keeps it (signed before broadcast).
   const history = new Map<string, WalletPayment>()
   const wallet: PaymentWallet = {
@@ -241,6 +242,7 @@ describe('purchase flow', () => {
       state: 'quoted',
       atMs: NOW - 9,
       provider: 'fake',
+      optionId: '1',
       gateway: 'g',
       invoiceId: 'old',
       invoiceUrl: 'u',
@@ -270,5 +272,83 @@ describe('purchase flow', () => {
     expect(await s.buy()).toMatchObject({ kind: 'paid', resumed: false })
     expect(s.orders.length).toBe(1)
     expect(s.states().sort()).toEqual(['expired', 'paid'])
+  })
+
+  it('never pays an old quote for another plan: it is closed and this order is quoted afresh', async () => {
+    const s = setup()
+    // A month-old invoice for plan 2 that states no expiry.
+    await s.journal.append({
+      purchaseId: 'p1',
+      state: 'started',
+      atMs: NOW - 30 * 86_400_000 - 10,
+      provider: 'fake',
+      optionId: '2',
+    })
+    await s.journal.append({
+      purchaseId: 'p1',
+      state: 'quoted',
+      atMs: NOW - 30 * 86_400_000,
+      gateway: 'g',
+      invoiceId: 'old',
+      invoiceUrl: 'u',
+      address: OTHER,
+      amountSats: 5050n,
+      expectedSats: 5050n,
+    })
+    expect(await s.buy()).toMatchObject({ kind: 'paid', resumed: false, quote: { invoiceId: 'inv1' } })
+    expect(s.paid.map((p) => p.idempotencyKey)).toEqual([`fake:inv1:${ADDR}`])
+    expect(foldJournal(s.journal.entries).get('p1')?.state).toBe('expired')
+  })
+
+  it('never pays a young quote of another plan at the same shop', async () => {
+    const s = setup()
+    await s.journal.append({
+      purchaseId: 'p1',
+      state: 'started',
+      atMs: NOW - 10,
+      provider: 'fake',
+      optionId: '2',
+    })
+    await s.journal.append({
+      purchaseId: 'p1',
+      state: 'quoted',
+      atMs: NOW - 9,
+      gateway: 'g',
+      invoiceId: 'old',
+      invoiceUrl: 'u',
+      address: OTHER,
+      amountSats: 5050n,
+      expectedSats: 5050n,
+      expiresAtMs: NOW + 600_000,
+    })
+    expect(await s.buy()).toMatchObject({ kind: 'paid', resumed: false })
+    expect(s.paid.map((p) => p.address)).toEqual([ADDR])
+    expect(foldJournal(s.journal.entries).get('p1')).toMatchObject({ state: 'refused' })
+  })
+
+  it('never resumes a quote of this plan older than QUOTE_MAX_AGE_MS, whatever expiry the invoice states', async () => {
+    const s = setup()
+    await s.journal.append({
+      purchaseId: 'p1',
+      state: 'started',
+      atMs: NOW - 10,
+      provider: 'fake',
+      optionId: '1',
+    })
+    await s.journal.append({
+      purchaseId: 'p1',
+      state: 'quoted',
+      atMs: NOW - QUOTE_MAX_AGE_MS,
+      gateway: 'g',
+      invoiceId: 'old',
+      invoiceUrl: 'u',
+      address: OTHER,
+      amountSats: 5050n,
+      expectedSats: 5050n,
+      expiresAtMs: NOW + 30 * 86_400_000,
+    })
+    expect(await s.buy()).toMatchObject({ kind: 'paid', resumed: false })
+    expect(s.paid.map((p) => p.address)).toEqual([ADDR])
+    expect(foldJournal(s.journal.entries).get('p1')?.state).toBe('expired')
   })
 })

@@ -21,7 +21,8 @@ import type { DriverContext, OrderingDriver, PricedOption, PurchaseAccount } fro
 import { requireSettings, type Settings } from '../settings.ts'
 import { withData, type AccountStore } from './accounts.ts'
 import { foldJournal, type JournalEntry, type JournalStore, type PurchaseRecord } from './journal.ts'
-import { checkPayment, EXPIRY_MARGIN_MS, type PaymentPolicy } from './safety.ts'
+import { planOpenQuotes } from './open-quotes.ts'
+import { checkPayment, type PaymentPolicy } from './safety.ts'
 
 /** A rate older than this is refused (§7: 10 min). */
 export const MAX_RATE_AGE_MS = 10 * 60_000
@@ -112,13 +113,29 @@ export async function purchase<O extends PricedOption>(
   const write = (entry: Omit<JournalEntry, 'atMs'>) =>
     deps.journal.append({ ...entry, atMs: deps.clock.nowMs() })
 
-  const open = [...records.values()].filter(
-    (r) =>
-      r.provider === driver.name && (r.state === 'quoted' || r.state === 'paying' || r.state === 'unknown'),
-  )
-  for (const record of open) {
+  const open = [...records.values()].filter((r) => r.provider === driver.name)
+  for (const record of open.filter((r) => r.state === 'paying' || r.state === 'unknown')) {
     request.onProgress?.({ kind: 'resuming', purchaseId: record.purchaseId, state: record.state })
-    const resumed = await settleOpen(deps, write, record, request, records, options)
+    const resumed = await settlePayment(deps, write, record, options)
+    if (resumed !== undefined) return resumed
+  }
+  // A quote belongs to one order: only this order's own, still payable quote is resumed; every other
+  // open quote at the shop is closed, never paid.
+  const quotes = planOpenQuotes(
+    open.filter((r) => r.state === 'quoted'),
+    { provider: driver.name, optionId: option.id, nowMs: deps.clock.nowMs() },
+  )
+  for (const closed of quotes.close) {
+    await write({ purchaseId: closed.record.purchaseId, state: closed.state, reason: closed.reason })
+    log.info('purchase.quote_closed', {
+      purchaseId: closed.record.purchaseId,
+      state: closed.state,
+      reason: closed.reason,
+    })
+  }
+  if (quotes.resume !== undefined) {
+    request.onProgress?.({ kind: 'resuming', purchaseId: quotes.resume.purchaseId, state: 'quoted' })
+    const resumed = await resumeQuote(deps, write, quotes.resume, request, records)
     if (resumed !== undefined) return resumed
   }
 
@@ -292,52 +309,61 @@ async function pay(
   return txid
 }
 
-/** Settles one unfinished purchase; returns an outcome when it was (or is now) paid. */
-async function settleOpen(
+/** Settles a `paying` (or legacy `unknown`) purchase from the wallet; returns an outcome when it was paid. */
+async function settlePayment(
+  deps: PurchaseDeps,
+  write: (e: Omit<JournalEntry, 'atMs'>) => Promise<void>,
+  record: PurchaseRecord,
+  options: AbortOptions,
+): Promise<PurchaseOutcome | undefined> {
+  const checkpoint = deps.checkpoint ?? noCheckpoint
+  const quote = recordQuote(record)
+  // `unknown` was written by earlier versions when no payment to the address was found; the
+  // wallet's record under the key settles it the same way as `paying`.
+  if (quote === undefined) {
+    throw new CloudomateError(
+      'CLOUDOMATE_PAYMENT_UNKNOWN',
+      `purchase ${record.purchaseId} at ${record.provider} is ${record.state} without an invoice in the journal; check the wallet and the shop by hand, then mark it in the journal`,
+      { purchaseId: record.purchaseId },
+    )
+  }
+  const verdict = walletVerdict(
+    await deps.wallet.paymentByKey(idempotencyKeyOf(record.provider, quote), options),
+  )
+  if (verdict.kind === 'not-paid') {
+    await write({ purchaseId: record.purchaseId, state: 'failed', reason: verdict.reason })
+    deps.log.info('purchase.recovered_unpaid', { purchaseId: record.purchaseId, reason: verdict.reason })
+    return undefined
+  }
+  if (verdict.kind === 'pending') {
+    throw new CloudomateError(
+      'CLOUDOMATE_PAYMENT_UNKNOWN',
+      `purchase ${record.purchaseId} at ${record.provider}: the wallet signed ${verdict.txid} but does not know yet whether the broadcast reached the network; not paying again: a later try settles it once the wallet reconciles`,
+      { purchaseId: record.purchaseId, txid: verdict.txid },
+    )
+  }
+  await write({ purchaseId: record.purchaseId, state: 'paid', txid: verdict.txid })
+  // The same step as a payment made now: `paid` is on disk, the caller does not know it yet.
+  checkpoint('paid')
+  deps.log.info('purchase.recovered', { purchaseId: record.purchaseId, txid: verdict.txid })
+  return { kind: 'paid', purchaseId: record.purchaseId, txid: verdict.txid, quote, resumed: true }
+}
+
+/** Pays this order's own quote if the safety rules still allow it; returns the outcome when paid. */
+async function resumeQuote(
   deps: PurchaseDeps,
   write: (e: Omit<JournalEntry, 'atMs'>) => Promise<void>,
   record: PurchaseRecord,
   request: RequestLimits,
   records: ReadonlyMap<string, PurchaseRecord>,
-  options: AbortOptions,
 ): Promise<PurchaseOutcome | undefined> {
-  const checkpoint = deps.checkpoint ?? noCheckpoint
   const quote = recordQuote(record)
-  if (record.state === 'paying' || record.state === 'unknown') {
-    // `unknown` was written by earlier versions when no payment to the address was found; the
-    // wallet's record under the key settles it the same way as `paying`.
-    if (quote === undefined) {
-      throw new CloudomateError(
-        'CLOUDOMATE_PAYMENT_UNKNOWN',
-        `purchase ${record.purchaseId} at ${record.provider} is ${record.state} without an invoice in the journal; check the wallet and the shop by hand, then mark it in the journal`,
-        { purchaseId: record.purchaseId },
-      )
-    }
-    const verdict = walletVerdict(
-      await deps.wallet.paymentByKey(idempotencyKeyOf(record.provider, quote), options),
-    )
-    if (verdict.kind === 'not-paid') {
-      await write({ purchaseId: record.purchaseId, state: 'failed', reason: verdict.reason })
-      deps.log.info('purchase.recovered_unpaid', { purchaseId: record.purchaseId, reason: verdict.reason })
-      return undefined
-    }
-    if (verdict.kind === 'pending') {
-      throw new CloudomateError(
-        'CLOUDOMATE_PAYMENT_UNKNOWN',
-        `purchase ${record.purchaseId} at ${record.provider}: the wallet signed ${verdict.txid} but does not know yet whether the broadcast reached the network; not paying again: a later try settles it once the wallet reconciles`,
-        { purchaseId: record.purchaseId, txid: verdict.txid },
-      )
-    }
-    await write({ purchaseId: record.purchaseId, state: 'paid', txid: verdict.txid })
-    // The same step as a payment made now: `paid` is on disk, the caller does not know it yet.
-    checkpoint('paid')
-    deps.log.info('purchase.recovered', { purchaseId: record.purchaseId, txid: verdict.txid })
-    return { kind: 'paid', purchaseId: record.purchaseId, txid: verdict.txid, quote, resumed: true }
-  }
-  // `quoted`: pay the same invoice if it is still payable, else let it expire.
-  if (quote === undefined || record.expectedSats === undefined) return undefined
-  if (quote.expiresAtMs !== undefined && quote.expiresAtMs - deps.clock.nowMs() < EXPIRY_MARGIN_MS) {
-    await write({ purchaseId: record.purchaseId, state: 'expired' })
+  if (quote === undefined || record.expectedSats === undefined) {
+    await write({
+      purchaseId: record.purchaseId,
+      state: 'refused',
+      reason: 'quote incomplete in the journal',
+    })
     return undefined
   }
   const others = new Map([...records].filter(([id]) => id !== record.purchaseId))

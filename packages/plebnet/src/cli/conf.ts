@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { emit, type CliIo } from '@dolly/base'
+import { emit, type CliIo, writeFileAtomic } from '@dolly/base'
 import { parseConfSetupArgs } from '../config/conf-args.ts'
 import { setIniValue } from '../config/ini.ts'
-import { CONFIG_FILE, writeFileAtomic } from '../daemon/adapters/agent-home.ts'
+import { CONFIG_FILE } from '../daemon/adapters/agent-home.ts'
 
 /** Registers `plebnet conf setup <opts>` (AGENT.md §2): writes the given keys to plebnet_setup.cfg. */
 export function registerConfCommands(program: Command, io: CliIo): void {
@@ -24,7 +24,7 @@ export function registerConfCommands(program: Command, io: CliIo): void {
       const path = join(String(cmd.optsWithGlobals()['home']), CONFIG_FILE)
       let text = await readFile(path, 'utf8').catch(() => '')
       for (const s of settings) text = setIniValue(text, s.section, s.key, s.value)
-      if (settings.length > 0) await writeFileAtomic(path, text, 0o600)
+      if (settings.length > 0) await writeFileAtomic(path, text, { mode: 0o600, dirMode: 0o700 })
       emit(io, json, { path, written: settings.map((s) => `${s.section}.${s.key}`) }, () =>
         settings.length === 0
           ? 'conf: nothing to write'

@@ -12,6 +12,7 @@ import {
   type Clock,
   type Logger,
   type Rng,
+  writeFileAtomic,
 } from '@dolly/base'
 import {
   deriveAccount,
@@ -35,7 +36,6 @@ import {
   readAgentRecord,
   readJsonFile,
   writeAgentRecord,
-  writeFileAtomic,
 } from '../daemon/adapters/agent-home.ts'
 import { agentVersion } from '../daemon/adapters/version.ts'
 import { BUNDLE_CACHE_DIR, PARENT_SSH_KEY_FILE, PAYLOAD_DIR, STATUS_PORT } from '../replication/constants.ts'
@@ -89,8 +89,8 @@ async function loadParentKey(home: string, rng: Rng, comment: string): Promise<S
     if ((err as { code?: unknown }).code !== 'ENOENT') throw err
   }
   const pair = generateSshKey(rng, comment)
-  await writeFileAtomic(`${path}.pub`, `${pair.publicKey}\n`, 0o644)
-  await writeFileAtomic(path, pair.privateKey, 0o600)
+  await writeFileAtomic(`${path}.pub`, `${pair.publicKey}\n`, { mode: 0o644, dirMode: 0o700 })
+  await writeFileAtomic(path, pair.privateKey, { mode: 0o600, dirMode: 0o700 })
   return pair
 }
 
@@ -248,7 +248,7 @@ export async function runCreateChild(
       deps.rng,
     )
     payloadJson = `${JSON.stringify(serializeChildPayload(payload), null, 2)}\n`
-    await writeFileAtomic(payloadPath, payloadJson, 0o600)
+    await writeFileAtomic(payloadPath, payloadJson, { mode: 0o600, dirMode: 0o700 })
   }
   const payloadFlags = JSON.parse(payloadJson) as { testnet?: unknown; exitNode?: unknown }
   const files: ChildFile[] = []

@@ -1,12 +1,12 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createSeededRng, createVirtualClock } from '@dolly/base'
+import { createSeededRng, createVirtualClock, writeFileAtomic } from '@dolly/base'
 import { exportChildKey, mnemonicToRoot, networkParams, readKeystoreFile } from '@dolly/wallet'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createRootGenome } from '../learning/genome.ts'
 import { buildChildPayload, serializeChildPayload } from '../replication/payload.ts'
-import { writeFileAtomic } from '../daemon/adapters/agent-home.ts'
+
 import type { ServicePlan } from '../daemon/service-files.ts'
 import { runSetup, type SetupDeps } from './setup.ts'
 
@@ -67,7 +67,7 @@ describe('plebnet setup', () => {
     await writeFileAtomic(
       join(home, 'child_payload', 'payload.json'),
       JSON.stringify(serializeChildPayload(payload)),
-      0o600,
+      { mode: 0o600, dirMode: 0o700 },
     )
     const result = await runSetup(deps(), { home, testnet: false, exitNode: false, service: true })
     expect(result).toMatchObject({

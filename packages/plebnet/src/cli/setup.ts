@@ -1,7 +1,15 @@
 import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { createCryptoRng, createSystemClock, emit, type CliIo, type Clock, type Rng } from '@dolly/base'
+import {
+  createCryptoRng,
+  createSystemClock,
+  emit,
+  type CliIo,
+  type Clock,
+  type Rng,
+  writeFileAtomic,
+} from '@dolly/base'
 import {
   createKeystore,
   importChildKey,
@@ -22,7 +30,6 @@ import {
   readAgentRecord,
   readJsonFile,
   writeAgentRecord,
-  writeFileAtomic,
 } from '../daemon/adapters/agent-home.ts'
 import { installService, type ServiceKind } from '../daemon/adapters/service.ts'
 import { agentVersion } from '../daemon/adapters/version.ts'
@@ -86,17 +93,17 @@ export async function runSetup(deps: SetupDeps, options: SetupOptions): Promise<
     if (rawPayload !== undefined) {
       const payload = parseChildPayload(rawPayload)
       if (!(await exists(join(home, CONFIG_FILE))))
-        await writeFileAtomic(join(home, CONFIG_FILE), payload.config, 0o600)
+        await writeFileAtomic(join(home, CONFIG_FILE), payload.config, { mode: 0o600, dirMode: 0o700 })
       await writeFileAtomic(
         join(home, GENOME_FILE),
         `${JSON.stringify(serializeGenome(payload.genome), null, 2)}\n`,
-        0o600,
+        { mode: 0o600, dirMode: 0o700 },
       )
       if (payload.qtable !== null)
         await writeFileAtomic(
           join(home, QTABLE_FILE),
           `${JSON.stringify(serializeQTable(payload.qtable))}\n`,
-          0o600,
+          { mode: 0o600, dirMode: 0o700 },
         )
       if (payload.walletKey !== null && wallet === 'none') {
         const { material } = importChildKey(payload.walletKey)
@@ -139,7 +146,7 @@ export async function runSetup(deps: SetupDeps, options: SetupOptions): Promise<
         await writeFileAtomic(
           join(home, GENOME_FILE),
           `${JSON.stringify(serializeGenome(genome), null, 2)}\n`,
-          0o600,
+          { mode: 0o600, dirMode: 0o700 },
         )
       }
       record = {

@@ -1,6 +1,6 @@
-import { constants } from 'node:fs'
-import { mkdir, open, readFile, rename } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { writeFileAtomic } from '@dolly/base'
+import { join } from 'node:path'
 import { ReplicationError } from '../../replication/errors.ts'
 import { AGENT_RECORD_FILE, AgentRecordSchema, type AgentRecord } from '../agent-record.ts'
 
@@ -10,21 +10,6 @@ export const GENOME_FILE = 'genome.json'
 export const QTABLE_FILE = 'qtable.json'
 /** The INI config (AGENT.md §4). */
 export const CONFIG_FILE = 'plebnet_setup.cfg'
-
-/** Writes `text` atomically (temp file, fsync, rename; AGENT.md conventions) with `mode`. */
-export async function writeFileAtomic(path: string, text: string, mode: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-  const tmp = `${path}.${process.pid}.tmp`
-  const handle = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, mode)
-  try {
-    await handle.writeFile(text)
-    await handle.chmod(mode)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  await rename(tmp, path)
-}
 
 /** Reads and parses a JSON file; undefined when it does not exist. */
 export async function readJsonFile(path: string): Promise<unknown> {
@@ -69,5 +54,8 @@ export async function readAgentRecord(home: string): Promise<AgentRecord | undef
 
 /** Writes `<home>/agent.json` atomically (0600: it lists contacts). */
 export async function writeAgentRecord(home: string, record: AgentRecord): Promise<void> {
-  await writeFileAtomic(join(home, AGENT_RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, 0o600)
+  await writeFileAtomic(join(home, AGENT_RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, {
+    mode: 0o600,
+    dirMode: 0o700,
+  })
 }

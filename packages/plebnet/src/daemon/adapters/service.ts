@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
-import { access, chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { access, mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { writeFileAtomic } from '@dolly/base'
 import { ReplicationError } from '../../replication/errors.ts'
 import { renderCronEntry, renderSystemdUnit, renderWatchdog, type ServicePlan } from '../service-files.ts'
 
@@ -22,9 +23,7 @@ async function ensureFile(path: string, text: string, mode: number): Promise<boo
   const current = await readFile(path, 'utf8').catch(() => undefined)
   if (current === text) return false
   await mkdir(dirname(path), { recursive: true })
-  await writeFile(`${path}.tmp`, text, { mode })
-  await chmod(`${path}.tmp`, mode)
-  await rename(`${path}.tmp`, path)
+  await writeFileAtomic(path, text, { mode })
   return true
 }
 

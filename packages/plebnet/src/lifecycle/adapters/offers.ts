@@ -1,8 +1,8 @@
 import { join } from 'node:path'
-import { errorCode, type Logger, type Rng } from '@dolly/base'
+import { errorCode, type Logger, type Rng, writeFileAtomic } from '@dolly/base'
 import { expectedSats, type VpsOption } from '@dolly/cloudomate'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
-import { GENOME_FILE, QTABLE_FILE, readJsonFile, writeFileAtomic } from '../../daemon/adapters/agent-home.ts'
+import { GENOME_FILE, QTABLE_FILE, readJsonFile } from '../../daemon/adapters/agent-home.ts'
 import { evolveGenome } from '../../learning/genome.ts'
 import { parseGenome, serializeGenome } from '../../learning/genome-codec.ts'
 import { chooseOffer } from '../../learning/choose-offer.ts'
@@ -129,7 +129,10 @@ export async function learn(
     earnedMb: 0,
   })
   const next = updateQTable(table, { attempted: attemptedId, current, success, reward, remotes: [] })
-  await writeFileAtomic(join(rt.home, QTABLE_FILE), `${JSON.stringify(serializeQTable(next))}\n`, 0o600)
+  await writeFileAtomic(join(rt.home, QTABLE_FILE), `${JSON.stringify(serializeQTable(next))}\n`, {
+    mode: 0o600,
+    dirMode: 0o700,
+  })
   const genomeJson = await readJsonFile(join(rt.home, GENOME_FILE))
   if (genomeJson === undefined) return
   const genome = evolveGenome(parseGenome(genomeJson), {
@@ -138,9 +141,8 @@ export async function learn(
     selfProvider: record.selfState?.provider ?? attempted.provider,
     chosenProvider: attempted.provider,
   })
-  await writeFileAtomic(
-    join(rt.home, GENOME_FILE),
-    `${JSON.stringify(serializeGenome(genome), null, 2)}\n`,
-    0o600,
-  )
+  await writeFileAtomic(join(rt.home, GENOME_FILE), `${JSON.stringify(serializeGenome(genome), null, 2)}\n`, {
+    mode: 0o600,
+    dirMode: 0o700,
+  })
 }

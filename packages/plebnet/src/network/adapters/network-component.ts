@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic } from '@dolly/base'
 import type { Clock, Logger, Rng } from '@dolly/base'
 import type { Identity } from '../../identity/identity.ts'
 import type { LedgerTransport } from '../../ledger/ports.ts'
@@ -96,8 +97,7 @@ export function createNetworkComponent(
   let publishedQTable: string | undefined
   const writeAtomic = async (file: string, value: unknown): Promise<void> => {
     await mkdir(options.home, { recursive: true })
-    await writeFile(`${file}.tmp`, JSON.stringify(value, null, 2), { mode: 0o644 })
-    await rename(`${file}.tmp`, file)
+    await writeFileAtomic(file, JSON.stringify(value, null, 2), { mode: 0o644 })
   }
   const write = async (host: Libp2pHost, network: AgentNetwork): Promise<void> => {
     await writeAtomic(

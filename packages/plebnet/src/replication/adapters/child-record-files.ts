@@ -1,6 +1,6 @@
-import { constants } from 'node:fs'
-import { mkdir, open, readFile, rename } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic } from '@dolly/base'
 import { parseChildRecord, type ChildRecord, type ChildRecordStore } from '../child-record.ts'
 
 /** Child records as `<home>/children/<ip>.json`, written atomically with mode 0600. */
@@ -27,15 +27,7 @@ export function createChildRecordFiles(home: string): ChildRecordStore {
     async save(record: ChildRecord) {
       await mkdir(dir, { recursive: true, mode: 0o700 })
       const path = pathOf(record.ip)
-      const tmp = `${path}.${process.pid}.tmp`
-      const handle = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o600)
-      try {
-        await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(tmp, path)
+      await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 })
     },
   }
 }

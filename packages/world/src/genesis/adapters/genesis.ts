@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Clock, Logger, Rng } from '@dolly/base'
-import { createSystemClock } from '@dolly/base'
+import { createSystemClock, writeFileAtomic } from '@dolly/base'
 import {
   createKeystore,
   deriveAccount,
@@ -119,7 +119,7 @@ export async function runGenesis(deps: GenesisDeps, options: GenesisOptions): Pr
   }
   const home = join(options.worldDir, 'operator', `genesis-${Buffer.from(deps.rng.bytes(4)).toString('hex')}`)
   await mkdir(home, { recursive: true, mode: 0o700 })
-  await writeFile(join(home, 'plebnet_setup.cfg'), config, { mode: 0o600 })
+  await writeFileAtomic(join(home, 'plebnet_setup.cfg'), config, { mode: 0o600 })
   const { document } = await createKeystore(
     { rng: deps.rng, clock: createSystemClock() },
     { network: 'world', passphrase: walletPassword, kdf: { n: 16384, r: 8, p: 1 } },

@@ -1,5 +1,6 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic } from '@dolly/base'
 import { parseHostRecord, parseNetworkRecord, type HostRecord, type NetworkRecord } from '../records.ts'
 
 /** Where a state directory keeps what the provisioner made. */
@@ -19,9 +20,7 @@ export function statePaths(stateDir: string): StatePaths {
 }
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp`
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 })
-  await rename(tmp, path)
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 })
 }
 
 /** One record file: its parsed value, or why it could not be read. */
@@ -40,7 +39,7 @@ async function readRecordFiles<T>(dir: string, parse: (value: unknown) => T): Pr
   for (const name of names.sort()) {
     const path = join(dir, name)
     // A `.tmp` is a record whose write was cut short; it never got renamed, so nothing was made for it.
-    if (name.endsWith('.json.tmp')) await rm(path, { force: true })
+    if (name.endsWith('.tmp')) await rm(path, { force: true })
     if (!name.endsWith('.json')) continue
     try {
       out.push({ path, record: parse(JSON.parse(await readFile(path, 'utf8')) as unknown) })

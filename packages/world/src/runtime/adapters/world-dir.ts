@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic } from '@dolly/base'
 import { WorldError } from '../../errors.ts'
 import { isAlive } from '../../chain/adapters/litecoind.ts'
 import { parseWorldState, type WorldState } from '../world-state.ts'
@@ -75,9 +76,7 @@ export async function releaseLock(dir: string, pid: number): Promise<void> {
 /** Publishes the world's state atomically (write to a temp file, then rename); 0600: it holds the RPC password. */
 export async function writeWorldState(dir: string, state: WorldState): Promise<void> {
   const file = worldPaths(dir).state
-  const tmp = `${file}.${state.pid}.tmp`
-  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 })
-  await rename(tmp, file)
+  await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 })
 }
 
 /** Reads the published state; undefined when no world has published one. */

@@ -158,7 +158,7 @@ const env: CloudomateCliEnv = {
     ),
   writeSecretFile: (path, text) => writeFileAtomic(path, text, { mode: 0o600 }),
   newSession: () => createHttpSession({ send, clock, rng }),
-  journal: (home) => createFileJournalStore(join(home, 'journal.jsonl')),
+  journal: (home) => createFileJournalStore(join(home, 'journal.jsonl'), log),
   accounts: (home) => createFileAccountStore(join(home, 'purchases')),
   openWallet,
   rates: (network, ini) => {

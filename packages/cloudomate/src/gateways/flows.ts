@@ -12,6 +12,7 @@ import type { HttpSession, Page } from '../http/session.ts'
 import type { PaymentQuote } from '../model.ts'
 import type { WhmcsGateway } from '../whmcs/shop-config.ts'
 import { classifyShopMessages } from '../whmcs/classify.ts'
+import { resolveHref } from '../whmcs/href.ts'
 import {
   extractBitpayInvoiceData,
   extractBlockchainModulePage,
@@ -170,7 +171,7 @@ export async function quoteFromInvoicePage(
       const link = $('a.alert-link[href*="blockchain"]').attr('href')
       const landing =
         link !== undefined
-          ? await session.get(new URL(link, page.url).toString(), options)
+          ? await session.get(resolveHref(link, page.url).toString(), options)
           : await submitForm(session, invoiceForm(page, gateway), undefined, options)
       const x = extractBlockchainModulePage(landing.body, network)
       const invId = x.invId ?? new URL(landing.url).searchParams.get('invoice') ?? landing.url

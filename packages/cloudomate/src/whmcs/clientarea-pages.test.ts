@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { errorCode } from '@dolly/base'
 import { describe, expect, it } from 'vitest'
 import {
   isUsableIpv4,
@@ -92,5 +93,20 @@ describe('client area parsers on the recorded real pages', () => {
     expect(isUsableIpv4('178.32.53.129')).toBe(true)
     for (const bad of ['000.000.000.000', '0.1.2.3', '256.1.1.1', '01.2.3.4', '1.2.3', 'a.b.c.d'])
       expect(isUsableIpv4(bad), bad).toBe(false)
+  })
+})
+
+describe('client area parsers on hostile pages', () => {
+  it('turns a services row linking to a non-URL (`http://[`) into CLOUDOMATE_SHOP_CHANGED, not a TypeError', () => {
+    const html = `<table id="tableServicesList"><tbody><tr>
+      <td><strong>Basic</strong></td><td>$4.99</td><td><span>2017-06-19</span></td>
+      <td><span>Active</span></td><td><a href="http://[">details</a></td></tr></tbody></table>`
+    let thrown: unknown
+    try {
+      parseServices(html, BASE)
+    } catch (err) {
+      thrown = err
+    }
+    expect(errorCode(thrown)).toBe('CLOUDOMATE_SHOP_CHANGED')
   })
 })

@@ -4,8 +4,13 @@
  */
 import * as cheerio from 'cheerio'
 import type { ClientAreaService } from '../model.ts'
+import { resolveHref } from './href.ts'
 
-/** Rows of `table#tableServicesList` (5-column "six" theme, or 4 columns with `tr[data-url]`). */
+/**
+ * Rows of `table#tableServicesList` (5-column "six" theme, or 4 columns with `tr[data-url]`).
+ *
+ * @throws CloudomateError CLOUDOMATE_SHOP_CHANGED when a row links to something that is not a URL
+ */
 export function parseServices(html: string, pageUrl: string): readonly ClientAreaService[] {
   const $ = cheerio.load(html)
   return $('table#tableServicesList tbody tr')
@@ -18,8 +23,9 @@ export function parseServices(html: string, pageUrl: string): readonly ClientAre
         row.attr('data-url') ??
         /'([^']*productdetails[^']*)'/.exec(row.attr('onclick') ?? '')?.[1]
       if (href === undefined) return []
-      const url = new URL(href.replaceAll('&amp;', '&'), pageUrl).toString()
-      const id = new URL(url).searchParams.get('id') ?? ''
+      const parsed = resolveHref(href.replaceAll('&amp;', '&'), pageUrl)
+      const url = parsed.toString()
+      const id = parsed.searchParams.get('id') ?? ''
       const priceText = cell(1).text().replace(/\s+/g, ' ').trim()
       return [
         {

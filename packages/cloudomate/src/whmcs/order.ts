@@ -13,6 +13,7 @@ import type { HttpSession, Page } from '../http/session.ts'
 import type { VpsOption } from '../model.ts'
 import type { Settings } from '../settings.ts'
 import { errorBoxMessages, openShopPage, shopRefused } from './browse.ts'
+import { resolveHref } from './href.ts'
 import type { WhmcsShopConfig } from './shop-config.ts'
 
 /** What an order produced: the gateway quote and the shop's invoice number. */
@@ -118,7 +119,12 @@ export async function placeWhmcsOrder(
     })
 
   // Step 4: checkout / registration.
-  const checkoutPage = await openShopPage(session, shop, new URL(checkoutHref, cart.url).toString(), options)
+  const checkoutPage = await openShopPage(
+    session,
+    shop,
+    resolveHref(checkoutHref, cart.url).toString(),
+    options,
+  )
   const checkout = firstForm(checkoutPage, ['form#frmCheckout', 'form#mainfrm', 'form[name=orderfrm]'])
   if (checkout === undefined)
     throw new CloudomateError(

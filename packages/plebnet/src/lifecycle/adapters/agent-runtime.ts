@@ -143,7 +143,7 @@ export async function openAgentRuntime(
     if (shopConfig !== undefined)
       drivers.set(shop.name, createWhmcsDriver({ ...shopConfig, baseUrl: shop.url }))
   }
-  const journal = createFileJournalStore(join(home, 'purchase_journal.jsonl'))
+  const journal = createFileJournalStore(join(home, 'purchase_journal.jsonl'), deps.log)
   const accounts = createFileAccountStore(join(home, 'purchases'))
   const send = createFetchSend()
   const newSession = () => createHttpSession({ send, clock, rng: deps.rng })

@@ -184,7 +184,21 @@ async function runEffect(
       if (driver === undefined) throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', 'no driver', {})
       // A crash after cloudomate journaled `paid` but before our state recorded it: adopt that purchase.
       const known = new Set(state.items.map((i) => i.purchaseId))
-      const paid = [...foldJournal(await rt.journal.readAll()).values()].find(
+      let journal
+      try {
+        journal = foldJournal(await rt.journal.readAll())
+      } catch (err) {
+        // An unreadable journal must not stop the tick: the item fails (coded) and leaves `buying`, so
+        // the end-of-lease hand-over, which never reads this journal, comes next. Nothing can be paid
+        // meanwhile: every purchase reads the journal first and refuses the same way.
+        deps.log.error('tick.purchase_journal_unreadable', { code: errorCode(err) ?? 'error' })
+        return {
+          kind: 'buy-failed',
+          itemId: item.id,
+          reason: `${errorCode(err) ?? 'error'}: purchase journal unreadable`,
+        }
+      }
+      const paid = [...journal.values()].find(
         (r) =>
           r.provider === item.provider &&
           (r.state === 'paid' || r.state === 'active' || r.state === 'failed') &&
@@ -218,7 +232,19 @@ async function runEffect(
       const account = await rt.accounts.load(item.purchaseId)
       if (account === undefined)
         return { kind: 'service-failed', itemId: item.id, status: 'purchase account missing' }
-      const { state: service } = await readServiceState(rt.purchaseDeps, driver, account)
+      let service
+      try {
+        ;({ state: service } = await readServiceState(rt.purchaseDeps, driver, account))
+      } catch (err) {
+        // Any shop error (down, changed, junk on a page) is retried with backoff; the item stays.
+        const code = errorCode(err) ?? 'LIFECYCLE_SHOP_UNREADABLE'
+        deps.log.warn('tick.service_state_failed', { itemId: item.id, code })
+        return {
+          kind: 'pending',
+          itemId: item.id,
+          status: `${code}: ${err instanceof Error ? err.message : String(err)}`,
+        }
+      }
       if (service.kind === 'failed')
         return { kind: 'service-failed', itemId: item.id, status: service.status }
       if (service.kind === 'pending') return { kind: 'pending', itemId: item.id, status: service.status }
@@ -305,8 +331,7 @@ async function payOnce(
 
 /**
  * One check tick (AGENT.md §3.3) for the agent in `home`: takes the tick lock, loads the state,
- * then decides and runs effects until the core is idle, saving the state before each effect (the
- * intent) and after it (the outcome).
+ * then decides and runs effects until the core is idle (see {@link runTickWith}).
  */
 export async function runTick(deps: TickDeps, home: string): Promise<TickReport> {
   const release = await acquireTickLock(home)
@@ -320,74 +345,89 @@ export async function runTick(deps: TickDeps, home: string): Promise<TickReport>
       throw new LifecycleError('LIFECYCLE_NOT_SET_UP', `no agent in ${home}: run plebnet setup`, { home })
     rt = await openAgentRuntime(deps, home)
     store = openLifecycleStore(join(home, STATE_DB_FILE))
-    let state = store.load() ?? initialLifecycle(rt.clock.nowMs(), rt.config.leaseMs, record.leaseEndMs)
-    const policy = policyOf(rt)
-    const effects: TickEffect['kind'][] = []
-    let idle: string | null = null
-    await rt.wallet.reconcile()
-    // A tick killed after a dowry or heir payment and before saving its outcome: record it now.
-    for (const outcome of unrecordedPayments(
-      state,
-      rt.wallet
-        .history()
-        .payments.map((p) => ({ purpose: p.purpose, txid: p.txid, failed: p.state === 'failed' })),
-    )) {
-      deps.log.info('tick.payment_adopted', { kind: outcome.kind, txid: outcome.txid })
-      // The same step as a payment made in this tick: paid, not yet saved.
-      rt.checkpoint(outcome.kind === 'heir-paid' ? 'sweep' : 'dowry')
-      state = applyOutcome(state, outcome, rt.clock.nowMs(), policy)
-      store.save(state)
-    }
-    for (let n = 0; n < MAX_EFFECTS_PER_TICK; n++) {
-      const balance = await rt.wallet.balance()
-      if (n === 0) store.recordMetric(rt.clock.nowMs(), balance.spendableSats)
-      const base = {
-        nowMs: rt.clock.nowMs(),
-        spendableSats: balance.spendableSats,
-        hasHeir: anyHeir(sourcesOf(rt, state, record)),
-      }
-      let step = decideTick(state, { ...base, chosen: undefined }, policy)
-      if (step.effect.kind === 'idle' && step.effect.reason === 'NO_OFFER') {
-        step = decideTick(state, { ...base, chosen: await chooseNext(rt, deps, state, record) }, policy)
-      }
-      state = step.state
-      store.save(state)
-      const effect = step.effect
-      if (effect.kind === 'idle') {
-        idle = effect.reason
-        break
-      }
-      effects.push(effect.kind)
-      if (effect.kind === 'install') {
-        state = startInstall(state, effect.itemId)
-        store.save(state)
-      }
-      deps.log.info('tick.effect', { kind: effect.kind })
-      const outcome = await runEffect(rt, deps, state, record, effect)
-      state = applyOutcome(state, outcome, rt.clock.nowMs(), policy)
-      store.save(state)
-      if (outcome.kind === 'active') rt.checkpoint('server-active')
-      if (outcome.kind === 'bought' || outcome.kind === 'buy-failed') {
-        const item = state.items.find((i) => i.id === outcome.itemId)
-        if (item !== undefined) await learn(rt, state, record, item, outcome.kind === 'bought')
-      }
-      deps.log.info('tick.outcome', { kind: outcome.kind })
-    }
-    const after = await rt.wallet.balance()
-    return {
-      ran: true,
-      effects,
-      idle,
-      state,
-      status: lifecycleStatusOf(state, after.spendableSats, rt.clock.nowMs(), idle, policy, {
-        self: record.selfState ?? null,
-        qtable: (await readJsonFile(join(home, QTABLE_FILE))) ?? null,
-        genome: (await readJsonFile(join(home, GENOME_FILE))) ?? null,
-      }),
-    }
+    return await runTickWith(deps, rt, store, record)
   } finally {
     store?.close()
     rt?.close()
     await release()
+  }
+}
+
+/**
+ * The tick over an opened runtime and state store (the caller holds the tick lock): decides and runs
+ * effects until the core is idle, saving the state before each effect (the intent) and after it (the
+ * outcome).
+ */
+export async function runTickWith(
+  deps: TickDeps,
+  rt: AgentRuntime,
+  store: LifecycleStore,
+  record: AgentRecord,
+): Promise<TickReport> {
+  const home = rt.home
+  let state = store.load() ?? initialLifecycle(rt.clock.nowMs(), rt.config.leaseMs, record.leaseEndMs)
+  const policy = policyOf(rt)
+  const effects: TickEffect['kind'][] = []
+  let idle: string | null = null
+  await rt.wallet.reconcile()
+  // A tick killed after a dowry or heir payment and before saving its outcome: record it now.
+  for (const outcome of unrecordedPayments(
+    state,
+    rt.wallet
+      .history()
+      .payments.map((p) => ({ purpose: p.purpose, txid: p.txid, failed: p.state === 'failed' })),
+  )) {
+    deps.log.info('tick.payment_adopted', { kind: outcome.kind, txid: outcome.txid })
+    // The same step as a payment made in this tick: paid, not yet saved.
+    rt.checkpoint(outcome.kind === 'heir-paid' ? 'sweep' : 'dowry')
+    state = applyOutcome(state, outcome, rt.clock.nowMs(), policy)
+    store.save(state)
+  }
+  for (let n = 0; n < MAX_EFFECTS_PER_TICK; n++) {
+    const balance = await rt.wallet.balance()
+    if (n === 0) store.recordMetric(rt.clock.nowMs(), balance.spendableSats)
+    const base = {
+      nowMs: rt.clock.nowMs(),
+      spendableSats: balance.spendableSats,
+      hasHeir: anyHeir(sourcesOf(rt, state, record)),
+    }
+    let step = decideTick(state, { ...base, chosen: undefined }, policy)
+    if (step.effect.kind === 'idle' && step.effect.reason === 'NO_OFFER') {
+      step = decideTick(state, { ...base, chosen: await chooseNext(rt, deps, state, record) }, policy)
+    }
+    state = step.state
+    store.save(state)
+    const effect = step.effect
+    if (effect.kind === 'idle') {
+      idle = effect.reason
+      break
+    }
+    effects.push(effect.kind)
+    if (effect.kind === 'install') {
+      state = startInstall(state, effect.itemId)
+      store.save(state)
+    }
+    deps.log.info('tick.effect', { kind: effect.kind })
+    const outcome = await runEffect(rt, deps, state, record, effect)
+    state = applyOutcome(state, outcome, rt.clock.nowMs(), policy)
+    store.save(state)
+    if (outcome.kind === 'active') rt.checkpoint('server-active')
+    if (outcome.kind === 'bought' || outcome.kind === 'buy-failed') {
+      const item = state.items.find((i) => i.id === outcome.itemId)
+      if (item !== undefined) await learn(rt, state, record, item, outcome.kind === 'bought')
+    }
+    deps.log.info('tick.outcome', { kind: outcome.kind })
+  }
+  const after = await rt.wallet.balance()
+  return {
+    ran: true,
+    effects,
+    idle,
+    state,
+    status: lifecycleStatusOf(state, after.spendableSats, rt.clock.nowMs(), idle, policy, {
+      self: record.selfState ?? null,
+      qtable: (await readJsonFile(join(home, QTABLE_FILE))) ?? null,
+      genome: (await readJsonFile(join(home, GENOME_FILE))) ?? null,
+    }),
   }
 }

@@ -43,8 +43,8 @@ const TIME_SCALE = 3600
 const LEASE_REAL_S = 300
 /** The agent's only income: enough for one server and a dowry, not for a second server (offer + 5,000 sats fee reserve, twice). */
 const BOOTSTRAP_SATS = 25_000n
-/** Real ms one kill point may take (the heir's waits for the sweep window). */
-const POINT_MS = 200_000
+/** Real ms one kill point may take: the first heir point waits for the sweep window, up to a whole lease after a fast dowry. */
+const POINT_MS = LEASE_REAL_S * 1000
 /** Real ms of one `plebnet check` run (an install over SSH is the longest). */
 const CHECK_MS = 240_000
 /** Real ms the unarmed runs get to converge after the last kill. */

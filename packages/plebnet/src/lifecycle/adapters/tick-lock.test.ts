@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -10,16 +10,14 @@ describe('tick lock', () => {
     for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
   })
 
-  it('refuses a second holder while a living process holds it, and takes over a dead holder’s lock', async () => {
+  it('refuses a second holder at once while the first holds it, and is free again after release', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tick-lock-'))
     dirs.push(dir)
-    // PID 1 is always alive: a lock it holds must be respected.
-    await writeFile(join(dir, TICK_LOCK_FILE), '1')
-    expect(await acquireTickLock(dir)).toBeUndefined()
-    // A pid far above pid_max cannot be alive: the holder died (kill -9).
-    await writeFile(join(dir, TICK_LOCK_FILE), '99999999')
     const release = await acquireTickLock(dir)
     expect(release).toBeDefined()
+    expect(await acquireTickLock(dir)).toBeUndefined()
+    expect((await stat(join(dir, TICK_LOCK_FILE))).mode & 0o777).toBe(0o600)
+    await release?.()
     await release?.()
     const again = await acquireTickLock(dir)
     expect(again).toBeDefined()

@@ -1,36 +1,50 @@
-import { open, readFile, rm } from 'node:fs/promises'
+import { closeSync, openSync } from 'node:fs'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 
-/** The tick lock shared by the daemon and `plebnet check` (AGENT.md §3.2: ticks never overlap). */
-export const TICK_LOCK_FILE = 'plebnet.lock'
+/**
+ * The tick lock shared by the daemon and `plebnet check` (AGENT.md §3.2: ticks never overlap): an
+ * empty SQLite database held in an EXCLUSIVE transaction for the tick's duration. Named apart from
+ * the former pid file `plebnet.lock`, which an old version may have left behind.
+ */
+export const TICK_LOCK_FILE = 'tick-lock.sqlite'
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as { code?: unknown }).code === 'EPERM'
-  }
+/** SQLite's primary result code for "another connection holds the lock" (https://sqlite.org/rescode.html#busy). */
+const SQLITE_BUSY = 5
+
+function isBusy(err: unknown): boolean {
+  const errcode = (err as { errcode?: unknown }).errcode
+  // Extended codes (SQLITE_BUSY_*) keep the primary code in the low byte.
+  return typeof errcode === 'number' && (errcode & 0xff) === SQLITE_BUSY
 }
 
 /**
- * Takes the lock (an O_EXCL file holding our pid); a lock whose holder is dead (kill -9) is taken
- * over. Returns the release function, or undefined when a living process holds it.
+ * Takes the lock, or returns undefined at once when another tick holds it. The lock is SQLite's POSIX
+ * advisory lock on the file, which the kernel drops when the holding process dies (kill -9 included),
+ * so a dead holder never needs a takeover. The former pid-file lock raced there: after a kill -9, two
+ * ticks starting together could both remove the stale file and both hold the lock.
+ *
+ * @returns the release function (idempotent)
  */
 export async function acquireTickLock(home: string): Promise<(() => Promise<void>) | undefined> {
   const path = join(home, TICK_LOCK_FILE)
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // Created 0600 first (SQLite would use the umask); the file holds no data.
+  closeSync(openSync(path, 'a', 0o600))
+  // timeout 0: no busy wait, a second tick learns at once that one is running.
+  const db = new DatabaseSync(path, { timeout: 0 })
+  try {
+    db.exec('BEGIN EXCLUSIVE')
+  } catch (err) {
+    db.close()
+    if (isBusy(err)) return undefined
+    throw err
+  }
+  return async () => {
+    if (!db.isOpen) return
     try {
-      const handle = await open(path, 'wx', 0o600)
-      await handle.writeFile(String(process.pid))
-      await handle.close()
-      return () => rm(path, { force: true })
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'EEXIST') throw err
-      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim())
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) return undefined
-      await rm(path, { force: true })
+      db.exec('ROLLBACK')
+    } finally {
+      db.close()
     }
   }
-  return undefined
 }

@@ -455,6 +455,14 @@ export {
 export { openLifecycleStore, type LifecycleStore } from './lifecycle/adapters/state-store.ts'
 export { acquireTickLock, TICK_LOCK_FILE } from './lifecycle/adapters/tick-lock.ts'
 export { runTick, type TickDeps, type TickReport } from './lifecycle/adapters/run-tick.ts'
+export { KILL_POINTS, parseKillAt, type KillAt, type KillPoint } from './lifecycle/kill-points.ts'
+export {
+  KILL_AT_ENV,
+  KILL_LOG_ENV,
+  createKillCheckpoint,
+  killCheckpointFromEnv,
+  type KillActions,
+} from './lifecycle/adapters/kill-checkpoint.ts'
 export { FEE_RESERVE_SATS, catalogue, chooseNext, learn } from './lifecycle/adapters/offers.ts'
 export {
   TICK_FLOOR_REAL_MS,

@@ -3,7 +3,15 @@
  * run the safety rules, write `paying`, pay once, write `paid`. A retry first settles any unfinished
  * purchase of the same provider from the journal, so an invoice is never paid twice.
  */
-import { errorCode, type AbortOptions, type Clock, type Logger, type Rng } from '@dolly/base'
+import {
+  errorCode,
+  noCheckpoint,
+  type AbortOptions,
+  type Checkpoint,
+  type Clock,
+  type Logger,
+  type Rng,
+} from '@dolly/base'
 import { CloudomateError } from '../errors.ts'
 import type { HttpSession } from '../http/session.ts'
 import type { PaymentQuote } from '../model.ts'
@@ -30,6 +38,8 @@ export interface PurchaseDeps {
   readonly log: Logger
   /** A fresh browser session per purchase. */
   readonly newSession: () => HttpSession
+  /** Fault injection after the journal's `started`, `quoted`, `paying` and `paid` lines; default none. */
+  readonly checkpoint?: Checkpoint
 }
 
 /** What to buy and under which limits. */
@@ -97,6 +107,7 @@ export async function purchase<O extends PricedOption>(
   options: AbortOptions = {},
 ): Promise<PurchaseOutcome> {
   const { driver, option } = request
+  const checkpoint = deps.checkpoint ?? noCheckpoint
   const log = deps.log.child({ component: 'purchase', provider: driver.name })
   const records = foldJournal(await deps.journal.readAll())
   const write = (entry: Omit<JournalEntry, 'atMs'>) =>
@@ -155,6 +166,7 @@ export async function purchase<O extends PricedOption>(
   }
   await deps.accounts.save(account)
   await write({ purchaseId, state: 'started', provider: driver.name, optionId: option.id })
+  checkpoint('started')
   const ctx: DriverContext = {
     session: deps.newSession(),
     network: deps.wallet.network,
@@ -183,6 +195,7 @@ export async function purchase<O extends PricedOption>(
     expectedSats: expected,
     ...(quote.expiresAtMs === undefined ? {} : { expiresAtMs: quote.expiresAtMs }),
   })
+  checkpoint('quoted')
   request.onProgress?.({ kind: 'quoted', purchaseId, quote, expectedSats: expected })
   const verdict = checkPayment({
     provider: driver.name,
@@ -258,6 +271,8 @@ async function pay(
   // The intent is on disk before the wallet is called: a crash from here on is settled from the
   // wallet's record under the idempotency key, never by paying again.
   await write({ purchaseId, state: 'paying' })
+  const checkpoint = deps.checkpoint ?? noCheckpoint
+  checkpoint('paying')
   request.onProgress?.({ kind: 'paying', purchaseId, address: quote.address, amountSats: quote.amountSats })
   const idempotencyKey = idempotencyKeyOf(provider, quote)
   let txid: string
@@ -288,6 +303,7 @@ async function pay(
     txid = verdict.txid
   }
   await write({ purchaseId, state: 'paid', txid })
+  checkpoint('paid')
   deps.log.info('purchase.paid', { provider, purchaseId, amountSats: quote.amountSats.toString(), txid })
   request.onProgress?.({ kind: 'paid', purchaseId, txid })
   return txid
@@ -300,6 +316,7 @@ async function settlePayment(
   record: PurchaseRecord,
   options: AbortOptions,
 ): Promise<PurchaseOutcome | undefined> {
+  const checkpoint = deps.checkpoint ?? noCheckpoint
   const quote = recordQuote(record)
   // `unknown` was written by earlier versions when no payment to the address was found; the
   // wallet's record under the key settles it the same way as `paying`.
@@ -326,6 +343,8 @@ async function settlePayment(
     )
   }
   await write({ purchaseId: record.purchaseId, state: 'paid', txid: verdict.txid })
+  // The same step as a payment made now: `paid` is on disk, the caller does not know it yet.
+  checkpoint('paid')
   deps.log.info('purchase.recovered', { purchaseId: record.purchaseId, txid: verdict.txid })
   return { kind: 'paid', purchaseId: record.purchaseId, txid: verdict.txid, quote, resumed: true }
 }

@@ -5,10 +5,12 @@ import {
   createSystemClock,
   emit,
   type CliIo,
+  type Checkpoint,
   type Clock,
   type Logger,
   type Rng,
 } from '@dolly/base'
+import { killCheckpointFromEnv } from '../lifecycle/adapters/kill-checkpoint.ts'
 import { runTick, type TickReport } from '../lifecycle/adapters/run-tick.ts'
 
 /** What `plebnet check` needs from outside. */
@@ -17,6 +19,7 @@ export interface CheckCliDeps {
   readonly log: Logger
   readonly realClock: Clock
   readonly env: Readonly<Record<string, string | undefined>>
+  readonly checkpoint: Checkpoint
 }
 
 function describe(report: TickReport): string {
@@ -42,12 +45,15 @@ export function registerCheckCommands(
     )
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const env = overrides.env ?? process.env
       const report = await runTick(
         {
           rng: overrides.rng ?? createCryptoRng(),
           log: overrides.log ?? createNullLogger(),
           realClock: overrides.realClock ?? createSystemClock(),
-          env: overrides.env ?? process.env,
+          env,
+          // DOLLY_KILL_AT arms the kill-point test's SIGKILL; unset, the no-op.
+          checkpoint: overrides.checkpoint ?? killCheckpointFromEnv(env),
         },
         String(cmd.optsWithGlobals()['home']),
       )

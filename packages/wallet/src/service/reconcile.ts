@@ -1,4 +1,4 @@
-import type { AbortOptions, Clock, Logger } from '@dolly/base'
+import { noCheckpoint, type AbortOptions, type Checkpoint, type Clock, type Logger } from '@dolly/base'
 import { WalletError } from '../errors.ts'
 import type { ChainBackend, PaymentRecord, WalletStore } from '../ports.ts'
 
@@ -83,11 +83,12 @@ export async function reconcilePayments(
  * @throws WalletError WALLET_BACKEND_DOWN (outcome unknown), WALLET_BROADCAST_REJECTED (nothing paid)
  */
 export async function broadcastOnce(
-  ctx: Pick<ReconcileContext, 'chain' | 'store' | 'clock' | 'log'>,
+  ctx: Pick<ReconcileContext, 'chain' | 'store' | 'clock' | 'log'> & { readonly checkpoint?: Checkpoint },
   record: PaymentRecord,
   opts: AbortOptions,
 ): Promise<PaymentRecord> {
   const { chain, store, clock, log } = ctx
+  const checkpoint = ctx.checkpoint ?? noCheckpoint
   // The intent is durable before anything leaves the process: a crash from here on is reconciled.
   store.insertPayment(record)
   log.info('wallet.payment_signed', {
@@ -98,6 +99,7 @@ export async function broadcastOnce(
     feeSats: record.feeSats,
     purpose: record.purpose,
   })
+  checkpoint('wallet-insert')
   let result
   try {
     result = await chain.broadcast(record.txHex, opts)
@@ -110,6 +112,8 @@ export async function broadcastOnce(
       { cause: err },
     )
   }
+  // The node has (or refused) the transaction and the record still says `signed`.
+  checkpoint('broadcast')
   const now = clock.nowMs()
   if (result.kind === 'rejected') {
     store.updatePayment(record.id, {

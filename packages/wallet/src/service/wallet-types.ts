@@ -1,4 +1,4 @@
-import type { AbortOptions, Clock, Logger } from '@dolly/base'
+import type { AbortOptions, Checkpoint, Clock, Logger } from '@dolly/base'
 import type { DerivedAddress, HdNode } from '../hd/keys.ts'
 import type { NetworkParams } from '../network.ts'
 import type { ChainBackend, PaymentRecord, ReceiptRecord, WalletStore } from '../ports.ts'
@@ -10,6 +10,8 @@ export interface WalletDeps {
   readonly store: WalletStore
   readonly clock: Clock
   readonly logger: Logger
+  /** Fault injection after `wallet-insert` (intent recorded) and `broadcast` (node replied); default none. */
+  readonly checkpoint?: Checkpoint
 }
 
 /** Plain-data options; defaults in constants.ts. */

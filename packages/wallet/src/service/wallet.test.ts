@@ -3,7 +3,7 @@ import { createMemoryLogger, createVirtualClock } from '@dolly/base'
 import { openSqliteWalletStore } from '../adapters/sqlite-store.ts'
 import { createMemoryChain, type MemoryChain } from '../adapters/memory-chain.ts'
 import { deriveChildRoot } from '../hd/family.ts'
-import { deriveAccount, mnemonicToRoot, type HdNode } from '../hd/keys.ts'
+import { deriveAccount, deriveAddress, mnemonicToRoot, type HdNode } from '../hd/keys.ts'
 import { networkParams } from '../network.ts'
 import type { WalletStore } from '../ports.ts'
 import { bytesToHex } from '../spend/build-transaction.ts'
@@ -136,6 +136,39 @@ describe('wallet service', () => {
     ])
     expect((await b.balance()).confirmedSats).toBe(11_000_000n)
   })
+
+  it.each([
+    ['wallet-insert', false],
+    ['broadcast', true],
+  ] as const)(
+    'calls the %s checkpoint with the payment recorded as signed (node has it: %s)',
+    async (step, nodeHasIt) => {
+      const { chain, clock, logger } = setup()
+      const store = openSqliteWalletStore(':memory:')
+      const reached: string[] = []
+      const stop = new Error('stopped at the checkpoint')
+      const wallet = createWallet(
+        {
+          chain,
+          store,
+          clock,
+          logger,
+          checkpoint: (name) => {
+            reached.push(name)
+            if (name === step) throw stop
+          },
+        },
+        { network: world, account: deriveAccount(rootA, world) },
+      )
+      await fund(chain, wallet, 1_000_000n)
+      const to = deriveAddress(deriveAccount(rootB, world), world, 0, 0).address
+      await expect(wallet.send({ to, amountSats: 100_000n, purpose: 'kill me' })).rejects.toBe(stop)
+      expect(reached.at(-1)).toBe(step)
+      const [payment] = store.listPayments()
+      expect(payment?.state).toBe('signed')
+      expect((await chain.getTransaction(payment?.txid ?? '')) !== undefined).toBe(nodeHasIt)
+    },
+  )
 
   it('marks a pending payment failed when its coin was spent elsewhere', async () => {
     const { chain, open } = setup()

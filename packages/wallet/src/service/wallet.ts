@@ -1,4 +1,4 @@
-import type { AbortOptions } from '@dolly/base'
+import { noCheckpoint, type AbortOptions } from '@dolly/base'
 import { validateAddress } from '../address.ts'
 import {
   DEFAULT_CONFIRMATION_POLL_MS,
@@ -43,6 +43,7 @@ export function createWallet(deps: WalletDeps, options: WalletOptions): Wallet {
     throw new WalletError('WALLET_OPTION_INVALID', `gapLimit must be 1..1000, got ${gapLimit}`, { gapLimit })
   }
   const { chain, store, clock } = deps
+  const checkpoint = deps.checkpoint ?? noCheckpoint
   const log = deps.logger.child({ component: 'wallet', network: params.name })
   const changeDust = dustThresholdSats(params, P2WPKH_SCRIPT_BYTES, true)
 
@@ -150,7 +151,7 @@ export function createWallet(deps: WalletDeps, options: WalletOptions): Wallet {
       purpose,
       inputs: coins.map((c) => outpointOf(c.utxo)),
     })
-    return broadcastOnce({ chain, store, clock, log }, record, opts)
+    return broadcastOnce({ chain, store, clock, log, checkpoint }, record, opts)
   }
 
   return {
@@ -226,7 +227,7 @@ export function createWallet(deps: WalletDeps, options: WalletOptions): Wallet {
         inputs: inputs.map((c) => outpointOf(c.utxo)),
         ...(changeIndex === undefined ? {} : { changeIndex }),
       })
-      return broadcastOnce({ chain, store, clock, log }, record, opts)
+      return broadcastOnce({ chain, store, clock, log, checkpoint }, record, opts)
     },
     async sweepAccount(source, purpose, opts = {}) {
       await reconcile(opts)

@@ -1,6 +1,14 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createScaledClock, createSystemClock, type Clock, type Logger, type Rng } from '@dolly/base'
+import {
+  createScaledClock,
+  createSystemClock,
+  noCheckpoint,
+  type Checkpoint,
+  type Clock,
+  type Logger,
+  type Rng,
+} from '@dolly/base'
 import {
   WORLD_SHOPS,
   createFetchSend,
@@ -58,7 +66,10 @@ export interface AgentRuntime {
     readonly log: Logger
     readonly newSession: () => ReturnType<typeof createHttpSession>
     readonly network: NetworkParams
+    readonly checkpoint: Checkpoint
   }
+  /** Fault injection (the tick's own steps); the no-op in production. */
+  readonly checkpoint: Checkpoint
   close(): void
 }
 
@@ -87,9 +98,11 @@ export async function openAgentRuntime(
     readonly rng: Rng
     readonly log: Logger
     readonly env: Readonly<Record<string, string | undefined>>
+    readonly checkpoint?: Checkpoint
   },
   home: string,
 ): Promise<AgentRuntime> {
+  const checkpoint = deps.checkpoint ?? noCheckpoint
   const config = await loadAgentConfig(home, deps.env)
   const world = config.world
   if (world === undefined) {
@@ -120,7 +133,7 @@ export async function openAgentRuntime(
   )
   const store = openSqliteWalletStore(join(home, 'wallet.sqlite'))
   const wallet = createWallet(
-    { chain: connection.chain, store, clock, logger: deps.log },
+    { chain: connection.chain, store, clock, logger: deps.log, checkpoint },
     // World prices are a few thousand sats, so a regtest fee is a large share of them.
     { network: params, account: deriveAccount(unlocked.root, params), maxFeePercent: 100n },
   )
@@ -154,7 +167,9 @@ export async function openAgentRuntime(
       log: deps.log,
       newSession,
       network: params,
+      checkpoint,
     },
+    checkpoint,
     close() {
       store.close()
       connection.close()

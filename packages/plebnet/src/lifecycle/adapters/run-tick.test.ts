@@ -5,7 +5,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createMemoryLogger, createSeededRng, createVirtualClock, type VirtualClock } from '@dolly/base'
+import {
+  createMemoryLogger,
+  createSeededRng,
+  createVirtualClock,
+  noCheckpoint,
+  type VirtualClock,
+} from '@dolly/base'
 import {
   WORLD_SHOPS,
   createFileJournalStore,
@@ -129,7 +135,9 @@ async function runtime(opts: {
       log,
       newSession,
       network: world,
+      checkpoint: noCheckpoint,
     },
+    checkpoint: noCheckpoint,
     close: () => undefined,
   }
   return { rt, log }

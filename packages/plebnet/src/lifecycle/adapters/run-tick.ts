@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { errorCode, type Clock, type Logger, type Rng } from '@dolly/base'
+import { errorCode, type Checkpoint, type Clock, type Logger, type Rng } from '@dolly/base'
 import { foldJournal, generateIdentity, purchase, readServiceState } from '@dolly/cloudomate'
 import { deriveAccount, deriveAddress, deriveChildRoot, validateAddress } from '@dolly/wallet'
 import { parseCreateChildArgs } from '../../replication/create-child-args.ts'
@@ -22,14 +22,12 @@ import {
   type TickPolicy,
 } from '../state.ts'
 import { decideTick } from '../tick.ts'
+import { dowryPurpose, heirPurpose, unrecordedPayments } from '../unrecorded-payments.ts'
 import { openAgentRuntime, type AgentRuntime } from './agent-runtime.ts'
 import { FEE_RESERVE_SATS, catalogue, chooseNext, learn } from './offers.ts'
 import { offerId } from '../../learning/offer.ts'
 import { openLifecycleStore, type LifecycleStore } from './state-store.ts'
 import { acquireTickLock } from './tick-lock.ts'
-
-/** The wallet journal's purpose of the end-of-lease payment (at most one per agent). */
-const HEIR_PURPOSE = 'heir sweep'
 
 /** Effects run in one tick at most (a tick resumes, buys, checks, installs and pays the dowry). */
 const MAX_EFFECTS_PER_TICK = 6
@@ -53,6 +51,8 @@ export interface TickDeps {
   readonly realClock: Clock
   /** Whether an agent can inherit (default: its status API names its tree and it is not handing over itself). */
   readonly agentAlive?: (host: string, tree: string, port?: number) => Promise<boolean>
+  /** Fault injection at the named steps of `KILL_POINTS` (default: none). */
+  readonly checkpoint?: Checkpoint
 }
 
 /** Real ms an agent has to answer the liveness probe before the heir search moves on. */
@@ -154,10 +154,10 @@ async function runEffect(
     const heir = await findHeir(rt, deps, state, record)
     if (heir === undefined) throw new LifecycleError('LIFECYCLE_CONFIG_INVALID', 'no heir address', {})
     deps.log.info('tick.heir', { heir: heir.who, address: heir.address })
-    // One journal purpose per hand-over, so each is paid once.
-    const purpose = effect.sweep === 0 ? HEIR_PURPOSE : `${HEIR_PURPOSE} ${effect.sweep}`
+    const purpose = heirPurpose(effect.sweep)
     try {
       const txid = await payOnce(rt, purpose, () => rt.wallet.sendAll({ to: heir.address, purpose }))
+      rt.checkpoint('sweep')
       return { kind: 'heir-paid', txid, heir: heir.who }
     } catch (err) {
       const code = errorCode(err)
@@ -289,6 +289,7 @@ async function runEffect(
           parseCreateChildArgs(['-i', service.ip, '-p', service.rootPassword]),
           { handover, ...(signal === undefined ? {} : { signal }) },
         )
+        rt.checkpoint('install')
         return { kind: 'installed', itemId: item.id, childTree: report.tree, childIndex: report.index }
       } catch (err) {
         return {
@@ -301,11 +302,12 @@ async function runEffect(
     case 'dowry': {
       if (item.childIndex === null)
         throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', 'dowry before install', {})
-      const purpose = `dowry ${item.childTree ?? item.id}`
+      const purpose = dowryPurpose(item)
       const to = childAddress(rt, item.childIndex)
       const txid = await payOnce(rt, purpose, () =>
         rt.wallet.send({ to, amountSats: effect.amountSats, purpose }),
       )
+      rt.checkpoint('dowry')
       return { kind: 'dowry-paid', itemId: item.id, txid }
     }
     default: {
@@ -368,6 +370,19 @@ export async function runTickWith(
   const effects: TickEffect['kind'][] = []
   let idle: string | null = null
   await rt.wallet.reconcile()
+  // A tick killed after a dowry or heir payment and before saving its outcome: record it now.
+  for (const outcome of unrecordedPayments(
+    state,
+    rt.wallet
+      .history()
+      .payments.map((p) => ({ purpose: p.purpose, txid: p.txid, failed: p.state === 'failed' })),
+  )) {
+    deps.log.info('tick.payment_adopted', { kind: outcome.kind, txid: outcome.txid })
+    // The same step as a payment made in this tick: paid, not yet saved.
+    rt.checkpoint(outcome.kind === 'heir-paid' ? 'sweep' : 'dowry')
+    state = applyOutcome(state, outcome, rt.clock.nowMs(), policy)
+    store.save(state)
+  }
   for (let n = 0; n < MAX_EFFECTS_PER_TICK; n++) {
     const balance = await rt.wallet.balance()
     if (n === 0) store.recordMetric(rt.clock.nowMs(), balance.spendableSats)
@@ -396,6 +411,7 @@ export async function runTickWith(
     const outcome = await runEffect(rt, deps, state, record, effect)
     state = applyOutcome(state, outcome, rt.clock.nowMs(), policy)
     store.save(state)
+    if (outcome.kind === 'active') rt.checkpoint('server-active')
     if (outcome.kind === 'bought' || outcome.kind === 'buy-failed') {
       const item = state.items.find((i) => i.id === outcome.itemId)
       if (item !== undefined) await learn(rt, state, record, item, outcome.kind === 'bought')

@@ -12,8 +12,17 @@ export const ANTI_ENTROPY_INTERVAL_MS = 30_000
 export const MAX_FRAME_BYTES = 1024 * 1024
 /** Accepted clock skew of an envelope's `ts`, ms (ALGORITHMS.md §11.4: 300 s). */
 export const TIME_WINDOW_MS = 300_000
-/** Nonces remembered for replay detection; older ones fall out of the time window anyway. */
-export const REPLAY_CACHE_NONCES = 100_000
+/**
+ * Senders the replay guard tracks at once. Beyond it the least recently heard sender is forgotten and
+ * the guard's floor rises to that sender's newest timestamp, so nothing it sent can be replayed to
+ * an untracked id. 4,096 × 24 nonces ≈ 98k entries (≈ 10 MB), the size of the old global cache.
+ */
+export const REPLAY_SENDERS = 4096
+/**
+ * Nonces remembered per sender: enough for the requests and replies one peer has in flight at once
+ * (shuffle, anti-entropy, hello, direct); beyond it the oldest goes and the sender's floor rises.
+ */
+export const REPLAY_NONCES_PER_SENDER = 24
 /** A request that gets no reply within this many ms counts as a dead link (ALGORITHMS.md §11.4: 10 s). */
 export const REQUEST_TIMEOUT_MS = 10_000
 /** A contact is dropped after this long without a successful exchange, ms (the original: 3600 s down). */

@@ -23,9 +23,12 @@ export {
   EMPTY_INBOX,
   receiveRemote,
   takeRemotes,
+  type InboxLimits,
+  type PeerStanding,
   type RemoteEntry,
   type RemoteInbox,
 } from './learning/remote-tables.ts'
+export { standingOf, type StandingContext } from './network/standing.ts'
 export { computeReward, type RewardInput, type RewardResult } from './learning/reward.ts'
 export {
   allowedOffers,

@@ -359,14 +359,27 @@ export {
   type Contact,
 } from './daemon/agent-record.ts'
 export {
+  PublicStatusSchema,
   StatusSchema,
   handleStatusRequest,
+  isAuthorizedCaller,
+  isFullStatus,
+  isHandingOver,
+  parseAnyStatus,
   parseListenAddress,
   parseStatus,
+  publicStatusOf,
   type AgentStatus,
+  type AnyStatus,
+  type PublicStatus,
   type StatusRequest,
   type StatusResponse,
 } from './daemon/status.ts'
+export {
+  STATUS_TOKEN_FILE,
+  loadOrCreateStatusToken,
+  readStatusToken,
+} from './daemon/adapters/status-token.ts'
 export {
   HEARTBEAT_INTERVAL_MS,
   createDaemon,

@@ -65,45 +65,53 @@ export function createEntryStore(options: EntryStoreOptions = {}): EntryStore {
   const entries = new Map<string, SignedEntry>()
   const counts = new Map<EntryKind, number>()
   const firstSeen = new Map<string, number>()
-  // Keys stored while their origin was a stranger; pruned lazily of promoted and removed ones.
-  const strangerKeys = new Map<EntryKind, Set<string>>()
-  const strangersOf = (kind: EntryKind): Set<string> => {
+  // Keys stored while their origin was a stranger, as an array with positions so a random one is
+  // picked in O(1); a key whose origin has since become known is unmarked when it is picked.
+  const strangerKeys = new Map<EntryKind, { keys: string[]; at: Map<string, number> }>()
+  const strangersOf = (kind: EntryKind): { keys: string[]; at: Map<string, number> } => {
     let set = strangerKeys.get(kind)
     if (set === undefined) {
-      set = new Set()
+      set = { keys: [], at: new Map() }
       strangerKeys.set(kind, set)
     }
     return set
+  }
+  const unmark = (kind: EntryKind, key: string): void => {
+    const set = strangerKeys.get(kind)
+    const i = set?.at.get(key)
+    if (set === undefined || i === undefined) return
+    const last = set.keys.pop()
+    if (last !== undefined && last !== key) {
+      set.keys[i] = last
+      set.at.set(last, i)
+    }
+    set.at.delete(key)
   }
   const remove = (key: string): void => {
     const old = entries.get(key)
     if (old === undefined) return
     entries.delete(key)
     firstSeen.delete(key)
-    strangerKeys.get(old.kind)?.delete(key)
+    unmark(old.kind, key)
     counts.set(old.kind, (counts.get(old.kind) ?? 1) - 1)
   }
-  const liveStrangers = (kind: EntryKind, nowMs: number): Set<string> => {
+  /** A random key of a current stranger of `kind` (unmarking promoted ones on the way), or undefined. */
+  const pickStranger = (kind: EntryKind, nowMs: number): string | undefined => {
     const set = strangersOf(kind)
-    for (const key of set) {
+    while (set.keys.length > 0) {
+      const n = set.keys.length
+      const key = set.keys[Math.min(n - 1, Math.max(0, Math.floor(pickVictim(n))))] ?? ''
       const e = entries.get(key)
-      if (e === undefined || standing(e.origin, nowMs) !== 'stranger') set.delete(key)
+      if (e !== undefined && standing(e.origin, nowMs) === 'stranger') return key
+      unmark(kind, key)
     }
-    return set
+    return undefined
   }
   const evictRandomStranger = (kind: EntryKind, nowMs: number): boolean => {
-    const set = liveStrangers(kind, nowMs)
-    if (set.size === 0) return false
-    const at = Math.min(set.size - 1, Math.max(0, Math.floor(pickVictim(set.size))))
-    let i = 0
-    for (const key of set) {
-      if (i === at) {
-        remove(key)
-        return true
-      }
-      i += 1
-    }
-    return false
+    const key = pickStranger(kind, nowMs)
+    if (key === undefined) return false
+    remove(key)
+    return true
   }
   const evictOldestKnown = (kind: EntryKind, nowMs: number): boolean => {
     let oldest: SignedEntry | undefined
@@ -122,11 +130,8 @@ export function createEntryStore(options: EntryStoreOptions = {}): EntryStore {
   const makeRoom = (kind: EntryKind, rank: PeerStanding, nowMs: number): boolean => {
     if (rank === 'stranger') {
       if (maxStrangers[kind] <= 0) return false
-      if (
-        strangersOf(kind).size >= maxStrangers[kind] &&
-        liveStrangers(kind, nowMs).size >= maxStrangers[kind]
-      )
-        if (!evictRandomStranger(kind, nowMs)) return false
+      const set = strangersOf(kind)
+      while (set.keys.length >= maxStrangers[kind]) if (!evictRandomStranger(kind, nowMs)) break
     }
     if ((counts.get(kind) ?? 0) < maxPerKind) return true
     if (evictRandomStranger(kind, nowMs)) return true
@@ -162,7 +167,11 @@ export function createEntryStore(options: EntryStoreOptions = {}): EntryStore {
         if (!makeRoom(entry.kind, rank, nowMs)) return 'full'
         counts.set(entry.kind, (counts.get(entry.kind) ?? 0) + 1)
         firstSeen.set(key, nowMs)
-        if (rank === 'stranger') strangersOf(entry.kind).add(key)
+        if (rank === 'stranger') {
+          const set = strangersOf(entry.kind)
+          set.at.set(key, set.keys.length)
+          set.keys.push(key)
+        }
       }
       entries.set(key, entry)
       return 'accepted'

@@ -57,7 +57,13 @@ export const KNOWN_AFTER_MS = DEAD_PEER_TIMEOUT_MS
 export const INBOX_MAX_TABLES = 64
 /** Of INBOX_MAX_TABLES, how many may be strangers' (at most `qd.trim_f` of them are merged per update). */
 export const INBOX_MAX_STRANGER_TABLES = 8
-/** Senders with a token bucket (rate-limit.ts); beyond it the least recently seen is forgotten. */
+/**
+ * Senders with a token bucket (rate-limit.ts); beyond it the least recently seen is forgotten. The
+ * buckets' sizes sit next to their type there: KNOWN_SENDER_LIMIT (60, then 1/s), UNKNOWN_SENDER_LIMIT
+ * (10, then 0.1/s) and STRANGERS_GLOBAL_LIMIT (200, then 20/s, one bucket all strangers share).
+ * Other bounds: the CYCLON view (VIEW_SIZE), entries per message (MAX_ENTRIES_PER_MESSAGE), and the
+ * daemon's remote-qtables.json, bounded like the inbox (INBOX_MAX_TABLES).
+ */
 export const RATE_LIMIT_SENDERS = 10_000
 /** Largest JSON value of one gossip entry, bytes: a 64-offer Q-table with environment fits. */
 export const MAX_ENTRY_VALUE_BYTES = 256 * 1024

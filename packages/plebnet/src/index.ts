@@ -25,9 +25,12 @@ export {
   EMPTY_INBOX,
   receiveRemote,
   takeRemotes,
+  type InboxLimits,
+  type PeerStanding,
   type RemoteEntry,
   type RemoteInbox,
 } from './learning/remote-tables.ts'
+export { standingOf, type StandingContext } from './network/standing.ts'
 export { computeReward, type RewardInput, type RewardResult } from './learning/reward.ts'
 export {
   allowedOffers,
@@ -372,14 +375,27 @@ export {
   type Contact,
 } from './daemon/agent-record.ts'
 export {
+  PublicStatusSchema,
   StatusSchema,
   handleStatusRequest,
+  isAuthorizedCaller,
+  isFullStatus,
+  isHandingOver,
+  parseAnyStatus,
   parseListenAddress,
   parseStatus,
+  publicStatusOf,
   type AgentStatus,
+  type AnyStatus,
+  type PublicStatus,
   type StatusRequest,
   type StatusResponse,
 } from './daemon/status.ts'
+export {
+  STATUS_TOKEN_FILE,
+  loadOrCreateStatusToken,
+  readStatusToken,
+} from './daemon/adapters/status-token.ts'
 export {
   HEARTBEAT_INTERVAL_MS,
   createDaemon,

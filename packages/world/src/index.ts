@@ -34,6 +34,7 @@ export {
   type WorldOptions,
 } from './runtime/world.ts'
 export { readWorldState } from './runtime/adapters/world-dir.ts'
+export { HOST_STATUS_TOKEN_PATH, hostTokenReader } from './genesis/adapters/census.ts'
 export type { WorldState } from './runtime/world-state.ts'
 // Genesis (issue 8): the operator installs and funds the family's first agent.
 export { GenesisError, type GenesisErrorCode } from './genesis/errors.ts'

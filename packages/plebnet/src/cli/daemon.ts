@@ -16,6 +16,7 @@ import { createDaemon, type Daemon, type DaemonComponent } from '../daemon/daemo
 import { parseListenAddress } from '../daemon/status.ts'
 import { GENOME_FILE, readAgentRecord, readJsonFile } from '../daemon/adapters/agent-home.ts'
 import { serveStatusHttp } from '../daemon/adapters/status-server.ts'
+import { loadOrCreateStatusToken } from '../daemon/adapters/status-token.ts'
 import { agentVersion } from '../daemon/adapters/version.ts'
 import { STATUS_PORT } from '../replication/constants.ts'
 import { ReplicationError } from '../replication/errors.ts'
@@ -88,6 +89,8 @@ export async function buildDaemon(
     )
   }
   const identity = await loadOrCreateIdentity(options.home, createCryptoRng())
+  // Peers read only the public status; the rest needs loopback or this token (daemon README).
+  const statusToken = await loadOrCreateStatusToken(options.home, createCryptoRng())
   const genomeJson = await readJsonFile(join(options.home, GENOME_FILE))
   const gossipListen = gossipListenAddrs(options.gossipListen)
   if (gossipListen === undefined) {
@@ -142,7 +145,7 @@ export async function buildDaemon(
     {
       clock: deps.clock,
       log: deps.log,
-      serveStatus: serveStatusHttp,
+      serveStatus: (at, handler) => serveStatusHttp(at, handler, { token: statusToken }),
       components,
       ...(lifecycleStatus === undefined ? {} : { lifecycleStatus }),
     },

@@ -1,36 +1,58 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { emit, formatBtc, type CliIo } from '@dolly/base'
-import { parseListenAddress, parseStatus, type AgentStatus } from '../daemon/status.ts'
+import {
+  isFullStatus,
+  parseAnyStatus,
+  parseListenAddress,
+  type AgentStatus,
+  type AnyStatus,
+} from '../daemon/status.ts'
 import { readAgentRecord } from '../daemon/adapters/agent-home.ts'
+import { readStatusToken } from '../daemon/adapters/status-token.ts'
 import { STATUS_PORT } from '../replication/constants.ts'
 import { ReplicationError } from '../replication/errors.ts'
 
 /** How long `status` waits for an agent's API (ms). */
 const STATUS_TIMEOUT_MS = 5_000
 
-/** Reads `GET <url>/status`; undefined when nothing answers or the answer is not a status document. */
+/**
+ * Reads `GET <url>/status`: the full document when `token` is the agent's status token (or the
+ * agent is on loopback), else the public part; undefined when nothing answers or the answer is not
+ * a status document.
+ */
 export async function fetchStatus(
   url: string,
-  options: { signal?: AbortSignal; timeoutMs?: number } = {},
-): Promise<AgentStatus | undefined> {
+  options: { signal?: AbortSignal; timeoutMs?: number; token?: string } = {},
+): Promise<AnyStatus | undefined> {
   const signals = [
     AbortSignal.timeout(options.timeoutMs ?? STATUS_TIMEOUT_MS),
     ...(options.signal === undefined ? [] : [options.signal]),
   ]
   try {
-    const response = await fetch(`${url}/status`, { signal: AbortSignal.any(signals) })
+    const response = await fetch(`${url}/status`, {
+      signal: AbortSignal.any(signals),
+      ...(options.token === undefined ? {} : { headers: { authorization: `Bearer ${options.token}` } }),
+    })
     if (!response.ok) return undefined
-    return parseStatus(await response.json())
+    return parseAnyStatus(await response.json())
   } catch {
     return undefined
   }
 }
 
 /** Renders a status for people. */
-export function renderStatus(status: AgentStatus, nowMs: number): string {
+export function renderStatus(status: AnyStatus, nowMs: number): string {
   const age =
     status.heartbeatAtMs === null ? 'never' : `${Math.round((nowMs - status.heartbeatAtMs) / 1000)} s ago`
+  if (!isFullStatus(status))
+    return [
+      `agent ${status.tree} (v${status.softwareVersion}), public status only (no status token for it)`,
+      `identity: ${status.publicKey}`,
+      `parent: ${status.parentTree ?? '(root)'}`,
+      `started: ${new Date(status.startedAtMs).toISOString()}; heartbeat ${age} (${status.heartbeats} beats)`,
+      `handing over: ${status.handingOver ? 'yes' : 'no'}`,
+    ].join('\n')
   return [
     `agent ${status.tree} (v${status.softwareVersion}) on ${status.hostIp}`,
     `identity: ${status.publicKey}`,
@@ -71,12 +93,15 @@ export function registerStatusCommands(program: Command, io: CliIo): void {
       }
       const host = target.host.includes(':') ? `[${target.host}]` : target.host
       const url = `http://${host}:${target.port}`
-      const status = await fetchStatus(url)
+      const home = String(cmd.optsWithGlobals()['home'])
+      // Local tools hold the agent's token (0600 in its home): the full status even when the
+      // daemon listens on a non-loopback address only.
+      const token = await readStatusToken(home)
+      const status = await fetchStatus(url, token === undefined ? {} : { token })
       if (status !== undefined) {
         emit(io, opts.json, status, () => renderStatus(status, Date.now()))
         return
       }
-      const home = String(cmd.optsWithGlobals()['home'])
       const record = opts.host === undefined ? await readAgentRecord(home) : undefined
       throw new ReplicationError(
         'REPLICATION_HEARTBEAT_TIMEOUT',

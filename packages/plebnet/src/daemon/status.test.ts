@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { handleStatusRequest, parseListenAddress, parseStatus, type AgentStatus } from './status.ts'
+import {
+  handleStatusRequest,
+  isAuthorizedCaller,
+  isHandingOver,
+  parseAnyStatus,
+  parseListenAddress,
+  parseStatus,
+  type AgentStatus,
+} from './status.ts'
 
 const status: AgentStatus = {
   format: 'dolly-status',
@@ -18,9 +26,94 @@ const status: AgentStatus = {
   heartbeats: 2,
 }
 
+const lifecycle: NonNullable<AgentStatus['lifecycle']> = {
+  worldNowMs: 10_000,
+  birthMs: 0,
+  leaseEndMs: 100_000,
+  self: { provider: 'linevast', option: 'basic' },
+  qtable: { secret: 'q' },
+  genome: null,
+  stopBuyingAtMs: 80_000,
+  sweepAtMs: 90_000,
+  spendableSats: '123456',
+  children: [{ tree: 'genesis.0.0', ip: '10.77.1.9', provider: 'linevast', option: 'basic' }],
+  pending: 0,
+  excludedProviders: [],
+  idle: null,
+  earning: 'not earning',
+  market: 'no market',
+  lifeExpectancy: null,
+  events: [{ atMs: 1, kind: 'purchase', text: 'paid txid ab12' }],
+}
+const PUBLIC_KEYS = [
+  'access',
+  'format',
+  'handingOver',
+  'heartbeatAtMs',
+  'heartbeats',
+  'parentPublicKey',
+  'parentTree',
+  'publicKey',
+  'softwareVersion',
+  'startedAtMs',
+  'tree',
+  'version',
+]
+const TOKEN = 'ab'.repeat(32)
+
+describe('status API access (issue 14 item 12)', () => {
+  it('shows a remote caller only the public fields', () => {
+    const full = { ...status, lifecycle }
+    const reply = handleStatusRequest({ method: 'GET', path: '/status' }, full, 6000)
+    expect(reply.status).toBe(200)
+    expect(Object.keys(reply.body as object).sort()).toEqual(PUBLIC_KEYS)
+    const text = JSON.stringify(reply.body)
+    for (const secret of ['10.77.1.2', '10.77.1.9', 'txid', '90000', '123456', 'secret'])
+      expect(text).not.toContain(secret)
+    expect(parseAnyStatus(JSON.parse(text))).toMatchObject({ access: 'public', handingOver: false })
+    expect(parseStatus(JSON.parse(text))).toBeUndefined()
+  })
+
+  it('shows the local or authorized caller everything', () => {
+    const full = { ...status, lifecycle }
+    const reply = handleStatusRequest({ method: 'GET', path: '/status', authorized: true }, full, 6000)
+    expect(reply.body).toEqual(full)
+    expect(parseAnyStatus(JSON.parse(JSON.stringify(reply.body)))).toEqual(full)
+  })
+
+  it('tells peers whether the agent is handing over, as the heir probe needs', () => {
+    const sweeping = { ...status, lifecycle: { ...lifecycle, worldNowMs: 95_000 } }
+    const body = handleStatusRequest({ method: 'GET', path: '/status' }, sweeping, 6000).body
+    const seen = parseAnyStatus(body)
+    expect(seen).toMatchObject({ handingOver: true })
+    expect(seen !== undefined && isHandingOver(seen)).toBe(true)
+    expect(isHandingOver({ ...status, lifecycle })).toBe(false)
+  })
+
+  it('authorizes loopback callers and the bearer of the token, nobody else', () => {
+    const remote = (authorization?: string) => ({ remoteAddress: '10.77.1.5', authorization })
+    expect(isAuthorizedCaller({ remoteAddress: '127.0.0.1', authorization: undefined }, TOKEN)).toBe(true)
+    expect(isAuthorizedCaller({ remoteAddress: '::1', authorization: undefined }, undefined)).toBe(true)
+    expect(isAuthorizedCaller({ remoteAddress: '::ffff:127.0.0.1', authorization: undefined }, TOKEN)).toBe(
+      true,
+    )
+    expect(isAuthorizedCaller(remote(), TOKEN)).toBe(false)
+    expect(isAuthorizedCaller(remote(`Bearer ${TOKEN}`), TOKEN)).toBe(true)
+    expect(isAuthorizedCaller(remote(`Bearer ${'cd'.repeat(32)}`), TOKEN)).toBe(false)
+    expect(isAuthorizedCaller(remote(`Bearer ${TOKEN}`), undefined)).toBe(false)
+    expect(isAuthorizedCaller(remote(TOKEN), TOKEN)).toBe(false)
+    expect(isAuthorizedCaller({ remoteAddress: '::ffff:10.0.0.1', authorization: undefined }, TOKEN)).toBe(
+      false,
+    )
+    expect(isAuthorizedCaller({ remoteAddress: '127.0.0.1.evil', authorization: undefined }, TOKEN)).toBe(
+      false,
+    )
+  })
+})
+
 describe('status API handler', () => {
   it('serves /status and /health, read-only', () => {
-    expect(handleStatusRequest({ method: 'GET', path: '/status' }, status, 6000)).toEqual({
+    expect(handleStatusRequest({ method: 'GET', path: '/status', authorized: true }, status, 6000)).toEqual({
       status: 200,
       body: status,
     })

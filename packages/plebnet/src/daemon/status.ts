@@ -40,10 +40,72 @@ export const StatusSchema = z.strictObject({
 /** A status document. */
 export type AgentStatus = z.infer<typeof StatusSchema>
 
+/**
+ * What any peer may read (`GET /status` without authorization): liveness, place in the tree,
+ * version, public key, and whether the agent is handing over (what the heir probe needs). Not the
+ * host's or children's IPs, purchases, balance, sweep time, genome or Q-table.
+ */
+export const PublicStatusSchema = z.strictObject({
+  format: z.literal('dolly-status'),
+  version: z.literal(1),
+  access: z.literal('public'),
+  publicKey: StatusSchema.shape.publicKey,
+  tree: StatusSchema.shape.tree,
+  parentTree: StatusSchema.shape.parentTree,
+  parentPublicKey: StatusSchema.shape.parentPublicKey,
+  softwareVersion: StatusSchema.shape.softwareVersion,
+  startedAtMs: StatusSchema.shape.startedAtMs,
+  heartbeatAtMs: StatusSchema.shape.heartbeatAtMs,
+  heartbeats: StatusSchema.shape.heartbeats,
+  /** True from the agent's sweep time on: it is sending its coins away and must not be chosen as an heir. */
+  handingOver: z.boolean(),
+})
+
+/** The public part of a status document. */
+export type PublicStatus = z.infer<typeof PublicStatusSchema>
+
+/** A status document as a reader may get it: the full one (local or authorized) or the public part. */
+export type AnyStatus = AgentStatus | PublicStatus
+
+/** Whether `status` is the full document. */
+export function isFullStatus(status: AnyStatus): status is AgentStatus {
+  return !('access' in status)
+}
+
+/** Whether the agent is past its sweep time, i.e. handing its coins over (AGENT.md §3.6). */
+export function isHandingOver(status: AnyStatus): boolean {
+  if (!isFullStatus(status)) return status.handingOver
+  const l = status.lifecycle
+  return l !== undefined && l.worldNowMs >= l.sweepAtMs
+}
+
+/** The public part of a full status document. */
+export function publicStatusOf(status: AgentStatus): PublicStatus {
+  return {
+    format: 'dolly-status',
+    version: 1,
+    access: 'public',
+    publicKey: status.publicKey,
+    tree: status.tree,
+    parentTree: status.parentTree,
+    parentPublicKey: status.parentPublicKey,
+    softwareVersion: status.softwareVersion,
+    startedAtMs: status.startedAtMs,
+    heartbeatAtMs: status.heartbeatAtMs,
+    heartbeats: status.heartbeats,
+    handingOver: isHandingOver(status),
+  }
+}
+
 /** A request as the pure handler sees it. */
 export interface StatusRequest {
   readonly method: string
   readonly path: string
+  /**
+   * Whether the caller may read everything: it connected over loopback or sent the agent's status
+   * token as a bearer header (decided by the HTTP adapter). Absent means no.
+   */
+  readonly authorized?: boolean
 }
 
 /** A response of the pure handler: status code plus a JSON body. */
@@ -54,8 +116,8 @@ export interface StatusResponse {
 
 /**
  * Answers one request from the current status (a `Request → Response` function testable without a
- * socket). `GET /status`, `GET /health`; anything that is not GET or HEAD is 405, since the API is
- * read-only.
+ * socket). `GET /status` (everything for an authorized caller, the public part for anyone else),
+ * `GET /health`; anything that is not GET or HEAD is 405, since the API is read-only.
  */
 export function handleStatusRequest(
   request: StatusRequest,
@@ -68,7 +130,7 @@ export function handleStatusRequest(
   const path = request.path.split('?')[0] ?? '/'
   switch (path) {
     case '/status':
-      return { status: 200, body: status }
+      return { status: 200, body: request.authorized === true ? status : publicStatusOf(status) }
     case '/health':
       return {
         status: status.heartbeatAtMs === null ? 503 : 200,
@@ -84,14 +146,41 @@ export function handleStatusRequest(
   }
 }
 
+/** Length of the status token: 32 random bytes as lower-case hex. */
+export const STATUS_TOKEN_RE = /^[0-9a-f]{64}$/
+
 /**
- * Parses a status document from another agent (untrusted JSON).
- *
- * @throws Error with the zod issues when it is not a status document
+ * Whether a caller may read the full status (DESIGN.md §7, daemon README): it connected over
+ * loopback (127.0.0.0/8, ::1, or IPv4-mapped loopback), or it sent `Authorization: Bearer <token>`
+ * with the agent's status token. Compared in constant time. Pure.
  */
+export function isAuthorizedCaller(
+  caller: { readonly remoteAddress: string | undefined; readonly authorization: string | undefined },
+  token: string | undefined,
+): boolean {
+  const addr = caller.remoteAddress ?? ''
+  if (addr === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(addr)) return true
+  if (token === undefined || !STATUS_TOKEN_RE.test(token)) return false
+  const match = /^Bearer ([0-9a-f]{64})$/.exec(caller.authorization ?? '')
+  const given = match?.[1]
+  if (given === undefined) return false
+  let diff = 0
+  for (let i = 0; i < token.length; i++) diff |= token.charCodeAt(i) ^ given.charCodeAt(i)
+  return diff === 0
+}
+
+/** Parses a full status document from another agent (untrusted JSON); undefined when it is not one. */
 export function parseStatus(input: unknown): AgentStatus | undefined {
   const parsed = StatusSchema.safeParse(input)
   return parsed.success ? parsed.data : undefined
+}
+
+/** Parses a full or public status document (untrusted JSON); undefined when it is neither. */
+export function parseAnyStatus(input: unknown): AnyStatus | undefined {
+  const full = StatusSchema.safeParse(input)
+  if (full.success) return full.data
+  const pub = PublicStatusSchema.safeParse(input)
+  return pub.success ? pub.data : undefined
 }
 
 /** Parses `ip:port`, `[v6]:port`, `ip` or `:port` into a listen address; undefined when malformed. */

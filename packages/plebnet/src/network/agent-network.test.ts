@@ -226,7 +226,16 @@ describe('hostile input', () => {
   it(
     'a Byzantine node publishing extreme Q-tables moves honest tables no further than the trimmed bound',
     async () => {
-      const fleet = await fleetOf(12, 'byzantine')
+      // The liar is a long-known peer here (strangers' tables are capped at F per update, see
+      // remote-tables.test.ts): contacts spread first, then the agents count as known after 1 s.
+      const clock = createVirtualClock(1_700_000_000_000)
+      const fleet = createMemoryFleet({ clock, seed: 'byzantine', network: { knownAfterMs: 1000 } })
+      for (let i = 0; i < 12; i++) await fleet.add(2)
+      for (let i = 0; i < 15; i++) {
+        await clock.advance(1000)
+        await fleet.round()
+      }
+      await clock.advance(1000)
       const [learner, byzantine, ...honest] = fleet.agents
       if (learner === undefined || byzantine === undefined) throw new Error('fleet too small')
       const honestValues = honest.map((_, i) => 0.1 * (i + 1))

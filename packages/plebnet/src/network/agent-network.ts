@@ -60,8 +60,11 @@ export interface AgentNetwork {
   publishQTable(table: QTable): void
   /** Signs and stores our status summary as `status/<id>`. */
   publishStatus(status: StatusValue): void
-  /** Neighbours' latest tables, most recent first, each used once (learning core `takeRemotes`). */
-  takeRemotes(maxRemotes: number): readonly RemoteQ[]
+  /**
+   * Neighbours' latest tables for QD-learning, each used once: family first, then known senders by
+   * seniority, then at most `maxStrangers` (default `qd.trim_f` = 1) strangers (learning core `takeRemotes`).
+   */
+  takeRemotes(maxRemotes: number, maxStrangers?: number): readonly RemoteQ[]
   /** Subscribes to each newly accepted remote Q-table. */
   onQTable(listener: (entry: RemoteEntry) => void): () => void
   /** Sends end-to-end encrypted bytes to a known agent. */
@@ -166,8 +169,8 @@ export function createAgentNetwork(deps: AgentNetworkDeps, options: AgentNetwork
     publishStatus(status) {
       engine.publish('status', status)
     },
-    takeRemotes(maxRemotes) {
-      const taken = takeRemotes(engine.inbox(), maxRemotes)
+    takeRemotes(maxRemotes, maxStrangers) {
+      const taken = takeRemotes(engine.inbox(), maxRemotes, maxStrangers)
       engine.setInbox(taken.inbox)
       return taken.tables
     },

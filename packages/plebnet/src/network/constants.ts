@@ -12,8 +12,17 @@ export const ANTI_ENTROPY_INTERVAL_MS = 30_000
 export const MAX_FRAME_BYTES = 1024 * 1024
 /** Accepted clock skew of an envelope's `ts`, ms (ALGORITHMS.md §11.4: 300 s). */
 export const TIME_WINDOW_MS = 300_000
-/** Nonces remembered for replay detection; older ones fall out of the time window anyway. */
-export const REPLAY_CACHE_NONCES = 100_000
+/**
+ * Senders the replay guard tracks at once. Beyond it the least recently heard sender is forgotten and
+ * the guard's floor rises to that sender's newest timestamp, so nothing it sent can be replayed to
+ * an untracked id. 4,096 × 24 nonces ≈ 98k entries (≈ 10 MB), the size of the old global cache.
+ */
+export const REPLAY_SENDERS = 4096
+/**
+ * Nonces remembered per sender: enough for the requests and replies one peer has in flight at once
+ * (shuffle, anti-entropy, hello, direct); beyond it the oldest goes and the sender's floor rises.
+ */
+export const REPLAY_NONCES_PER_SENDER = 24
 /** A request that gets no reply within this many ms counts as a dead link (ALGORITHMS.md §11.4: 10 s). */
 export const REQUEST_TIMEOUT_MS = 10_000
 /** A contact is dropped after this long without a successful exchange, ms (the original: 3600 s down). */
@@ -25,6 +34,37 @@ export const CONTACT_TTL_MS = 31 * 24 * 3_600_000
  * and keeps a full digest (3 kinds × 3,000 keys × ~89 bytes ≈ 0.8 MB) under MAX_FRAME_BYTES.
  */
 export const MAX_ENTRIES_PER_KIND = 3000
+/**
+ * Of MAX_ENTRIES_PER_KIND, how many entries per kind may come from strangers (network/standing.ts):
+ * contacts and statuses are small (≤ 2.5 KiB), Q-tables up to MAX_ENTRY_VALUE_BYTES, so strangers
+ * hold at most 1,000 + 1,000 small entries and 64 Q-tables (≤ 16 MiB). A stranger's entry evicts a
+ * random other stranger's (each key as likely as any other, so owning more keys buys no priority)
+ * and never a family or known agent's. 1,000 contacts keep a 500-agent fleet of strangers whole.
+ */
+export const MAX_STRANGER_ENTRIES: Readonly<Record<'contact' | 'qtable' | 'status', number>> = Object.freeze({
+  contact: 1000,
+  qtable: 64,
+  status: 1000,
+})
+/**
+ * A peer whose contact we have held without a gap this long is `known` (network/standing.ts):
+ * one dead-peer timeout, i.e. it re-signed its record four times and kept answering. Sybil keys
+ * must survive that long in the stranger pool, under random eviction, to count as known, and known
+ * senders are then ranked by seniority.
+ */
+export const KNOWN_AFTER_MS = DEAD_PEER_TIMEOUT_MS
+/** Remote Q-tables pending for QD-learning at most (the inbox; `qd.max_remotes` 8 are taken per update). */
+export const INBOX_MAX_TABLES = 64
+/** Of INBOX_MAX_TABLES, how many may be strangers' (at most `qd.trim_f` of them are merged per update). */
+export const INBOX_MAX_STRANGER_TABLES = 8
+/**
+ * Senders with a token bucket (rate-limit.ts); beyond it the least recently seen is forgotten. The
+ * buckets' sizes sit next to their type there: KNOWN_SENDER_LIMIT (60, then 1/s), UNKNOWN_SENDER_LIMIT
+ * (10, then 0.1/s) and STRANGERS_GLOBAL_LIMIT (200, then 20/s, one bucket all strangers share).
+ * Other bounds: the CYCLON view (VIEW_SIZE), entries per message (MAX_ENTRIES_PER_MESSAGE), and the
+ * daemon's remote-qtables.json, bounded like the inbox (INBOX_MAX_TABLES).
+ */
+export const RATE_LIMIT_SENDERS = 10_000
 /** Largest JSON value of one gossip entry, bytes: a 64-offer Q-table with environment fits. */
 export const MAX_ENTRY_VALUE_BYTES = 256 * 1024
 /** Entries sent in one anti-entropy reply; the rest follow in later rounds. */

@@ -11,6 +11,13 @@ export interface IntakeContext {
   readonly selfId: string
   readonly nowMs: number
   readonly reject: (code: NetworkErrorCode, detail: string) => void
+  /** What this message may carry (network README, "Sybil resistance"); default anything. */
+  readonly allow?: {
+    /** Entry kinds it may carry. */
+    readonly kinds: ReadonlySet<EntryKind>
+    /** When set, only entries about this origin (the sender's own contact in hello and digest). */
+    readonly origin?: string
+  }
 }
 
 /** Result of an intake: the latest contact held for every contact offered, and what was newly stored. */
@@ -31,6 +38,14 @@ export function intakeEntries(raws: readonly unknown[], ctx: IntakeContext): Int
   for (const raw of raws) {
     const peek = raw as { kind?: unknown; origin?: unknown; version?: unknown } | null
     if (
+      ctx.allow !== undefined &&
+      (!ctx.allow.kinds.has(peek?.kind as EntryKind) ||
+        (ctx.allow.origin !== undefined && peek?.origin !== ctx.allow.origin))
+    ) {
+      ctx.reject('NETWORK_ENTRY_REFUSED', `${String(peek?.kind)} entry not allowed in this message`)
+      continue
+    }
+    if (
       typeof peek?.kind === 'string' &&
       typeof peek.origin === 'string' &&
       typeof peek.version === 'number'
@@ -49,6 +64,10 @@ export function intakeEntries(raws: readonly unknown[], ctx: IntakeContext): Int
     const entry = parsed.entry
     if (entry.origin === ctx.selfId) continue
     const result = ctx.store.accept(entry, ctx.nowMs)
+    if (result === 'full') {
+      ctx.reject('NETWORK_STORE_FULL', `no room for ${entry.kind} of stranger ${entry.origin.slice(0, 16)}…`)
+      continue
+    }
     const latest = ctx.store.get(entry.kind, entry.origin)
     if (entry.kind === 'contact' && latest !== undefined) contacts.push(latest)
     if (result === 'accepted') accepted.push(entry)

@@ -159,15 +159,18 @@ describe('signed envelopes', () => {
 
 describe('replay guard', () => {
   it('admits a nonce once, and forgets it only after it fell out of the window', () => {
-    const guard = createReplayGuard({ windowMs: 1000, maxNonces: 10 })
+    const guard = createReplayGuard({ windowMs: 1000 })
     expect(guard.admit('a', 'n1', 0, 0)).toBe('ok')
     expect(guard.admit('a', 'n1', 0, 500)).toBe('NETWORK_REPLAYED')
     expect(guard.admit('b', 'n1', 0, 500)).toBe('ok')
     expect(guard.admit('a', 'n1', 0, 1001)).toBe('NETWORK_TIME_OUT_OF_RANGE')
   })
   it('stays bounded under a flood', () => {
-    const guard = createReplayGuard({ windowMs: 1_000_000, maxNonces: 100 })
-    for (let i = 0; i < 1000; i++) guard.admit('a', `n${i}`, 0, 0)
+    const guard = createReplayGuard({ windowMs: 1_000_000, maxSenders: 10, noncesPerSender: 10 })
+    for (let i = 0; i < 1000; i++) guard.admit(`s${i % 10}`, `n${i}`, i, i)
     expect(guard.size).toBe(100)
+    for (let i = 0; i < 1000; i++) guard.admit(`t${i}`, 'n', 1000 + i, 1000 + i)
+    expect(guard.size).toBe(10)
+    expect(guard.senders).toBe(10)
   })
 })

@@ -2,12 +2,18 @@ import type { AbortOptions, Clock, Logger, Rng } from '@dolly/base'
 import { bytesToHex, hexToBytes } from '../ledger/bytes.ts'
 import { createSignatureVerifier, type SignatureVerifier } from '../ledger/ed25519.ts'
 import { parseQTable } from '../learning/q-table-codec.ts'
-import { receiveRemote, EMPTY_INBOX, type RemoteEntry, type RemoteInbox } from '../learning/remote-tables.ts'
+import {
+  receiveRemote,
+  EMPTY_INBOX,
+  type PeerStanding,
+  type RemoteEntry,
+  type RemoteInbox,
+} from '../learning/remote-tables.ts'
 import type { JsonValue } from './canonical-json.ts'
-import { MAX_ENTRIES_PER_MESSAGE } from './constants.ts'
+import { INBOX_MAX_STRANGER_TABLES, INBOX_MAX_TABLES, MAX_ENTRIES_PER_MESSAGE } from './constants.ts'
 import { ageView, mergeView, planShuffle, sample, type View, type ViewEntry } from './cyclon.ts'
 import { contactOf, signEntry, type EntryKind, type SignedEntry } from './entry.ts'
-import { decodeBroadcast, intakeEntries } from './entry-intake.ts'
+import { decodeBroadcast, intakeEntries, type IntakeContext } from './entry-intake.ts'
 import { createEntryStore, type EntryStore } from './entry-store.ts'
 import { type Envelope, type EnvelopeSigner, type MessageType } from './envelope.ts'
 import { NetworkError, type NetworkErrorCode } from './errors.ts'
@@ -15,7 +21,13 @@ import { parseBody, type Body } from './messages.ts'
 import type { ResolvedNetworkOptions } from './options.ts'
 import type { NetworkTransport } from './ports.ts'
 import { createEnvelopeRpc } from './envelope-rpc.ts'
-import { KNOWN_SENDER_LIMIT, UNKNOWN_SENDER_LIMIT, createSenderLimiter } from './rate-limit.ts'
+import {
+  KNOWN_SENDER_LIMIT,
+  STRANGERS_GLOBAL_LIMIT,
+  UNKNOWN_SENDER_LIMIT,
+  createSenderLimiter,
+} from './rate-limit.ts'
+import { standingOf } from './standing.ts'
 import { deriveDhKeyPair } from './secure-message.ts'
 import { createDirectMessaging, type DirectHandler } from './direct-messages.ts'
 
@@ -54,7 +66,20 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
   const verifier = deps.verifier ?? createSignatureVerifier()
   const selfId = bytesToHex(identity.publicKey)
   const dh = deriveDhKeyPair(identity)
-  const store: EntryStore = createEntryStore({ skewMs: options.timeWindowMs })
+  // Family by our own records (agent.json parent, children, inherited contacts; operator bootstrap).
+  const family: ReadonlySet<string> = new Set(options.bootstrap.map((p) => p.id))
+  const standing = (origin: string, nowMs: number = clock.nowMs()): PeerStanding =>
+    standingOf(origin, {
+      family,
+      firstSeenMs: store.firstSeenMs('contact', origin),
+      nowMs,
+      knownAfterMs: options.knownAfterMs,
+    })
+  const store: EntryStore = createEntryStore({
+    skewMs: options.timeWindowMs,
+    standing,
+    pickVictim: (n) => rng.int(n),
+  })
   const stats: NetworkStats = {
     bytesSent: 0,
     bytesReceived: 0,
@@ -76,6 +101,8 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
   }
 
   const limiter = createSenderLimiter()
+  // One bucket shared by all strangers (rate-limit.ts STRANGERS_GLOBAL_LIMIT).
+  const strangers = createSenderLimiter(1)
   const rpc = createEnvelopeRpc(
     { clock, rng, identity, transport, verifier, log, stats, reject: rejectCode },
     {
@@ -125,7 +152,11 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
   }
 
   /** Validates and stores entries; returns the contact entries among them (for CYCLON). */
-  const ingest = (raws: readonly unknown[], from: string): readonly SignedEntry[] => {
+  const ingest = (
+    raws: readonly unknown[],
+    from: string,
+    allow?: IntakeContext['allow'],
+  ): readonly SignedEntry[] => {
     const now = clock.nowMs()
     const { contacts, accepted } = intakeEntries(raws, {
       store,
@@ -133,6 +164,7 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
       selfId,
       nowMs: now,
       reject: (code, detail) => rejectCode(code, detail, from),
+      ...(allow === undefined ? {} : { allow }),
     })
     for (const entry of accepted) {
       if (entry.kind === 'contact') {
@@ -145,8 +177,10 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
           senderId: entry.origin,
           receivedMs: now,
           table: parseQTable(entry.value),
+          standing: standing(entry.origin, now),
+          knownSinceMs: store.firstSeenMs('contact', entry.origin) ?? now,
         }
-        inbox = receiveRemote(inbox, remote)
+        inbox = receiveRemote(inbox, remote, INBOX_LIMITS)
         for (const listener of qtableListeners) listener(remote)
       }
     }
@@ -157,9 +191,11 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
     wire: readonly { readonly age: number; readonly contact: unknown }[],
     from: string,
   ): ViewEntry[] => {
+    // A view exchange carries contact records only (network README, "Sybil resistance").
     const contacts = ingest(
       wire.map((w) => w.contact),
       from,
+      { kinds: CONTACTS_ONLY },
     )
     const ages = new Map<string, number>()
     wire.forEach((w) => {
@@ -185,12 +221,15 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
     const known = store.get('contact', env.from) !== undefined
     if (!known && !INTRODUCING.has(env.type))
       throw new NetworkError('NETWORK_SENDER_UNKNOWN', `${env.type} from an agent that has not said hello`)
-    if (!limiter.admit(env.from, known ? KNOWN_SENDER_LIMIT : UNKNOWN_SENDER_LIMIT, clock.nowMs()))
+    const now = clock.nowMs()
+    if (!limiter.admit(env.from, known ? KNOWN_SENDER_LIMIT : UNKNOWN_SENDER_LIMIT, now))
       throw new NetworkError('NETWORK_RATE_LIMITED', `too many requests from ${env.from.slice(0, 16)}…`)
+    if (standing(env.from, now) === 'stranger' && !strangers.admit('strangers', STRANGERS_GLOBAL_LIMIT, now))
+      throw new NetworkError('NETWORK_RATE_LIMITED', `strangers' shared budget spent (${env.type})`)
     switch (env.type) {
       case 'hello': {
         const body = parseBody('hello', env.body) ?? bad()
-        const [contact] = ingest([body.contact], env.from)
+        const [contact] = ingest([body.contact], env.from, { kinds: CONTACTS_ONLY, origin: env.from })
         if (contact?.origin === env.from) addToView(contact)
         return { type: 'hello', body: { contact: selfContact() } }
       }
@@ -203,7 +242,8 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
       }
       case 'digest': {
         const body = parseBody('digest', env.body) ?? bad()
-        if (body.contact !== undefined) ingest([body.contact], env.from)
+        if (body.contact !== undefined)
+          ingest([body.contact], env.from, { kinds: CONTACTS_ONLY, origin: env.from })
         selfContact()
         return {
           type: 'entries',
@@ -242,7 +282,7 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
     transport.learn(key, addrs)
     const reply = await call(peerId, 'hello', { contact: selfContact() }, 'hello', opts)
     if (reply === undefined) return false
-    const [contact] = ingest([reply.contact], peerId)
+    const [contact] = ingest([reply.contact], peerId, { kinds: CONTACTS_ONLY, origin: peerId })
     if (contact?.origin !== peerId) return false
     addToView(contact)
     return true
@@ -273,6 +313,8 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
     onDirect: (handler: DirectHandler): (() => void) => direct.subscribe(handler),
     selfContact,
     publish,
+    /** A peer's standing now (network/standing.ts). */
+    standing: (origin: string): PeerStanding => standing(origin),
 
     /** Serves one incoming request; throws a NetworkError (which the transport turns into a failed request) on rejection. */
     handle: (peer: Uint8Array, request: Uint8Array): Promise<Uint8Array> => rpc.serve(peer, request, answer),
@@ -349,6 +391,12 @@ export function createGossipEngine(deps: GossipEngineDeps, options: ResolvedNetw
 
 /** The engine's type. */
 export type GossipEngine = ReturnType<typeof createGossipEngine>
+
+/** What a view exchange, hello or digest may carry: contact records. */
+const CONTACTS_ONLY: ReadonlySet<EntryKind> = new Set(['contact'])
+
+/** Bounds of the remote Q-table inbox (constants.ts). */
+const INBOX_LIMITS = { maxTables: INBOX_MAX_TABLES, maxStrangerTables: INBOX_MAX_STRANGER_TABLES }
 
 /** Requests an unknown sender may make: hello, shuffle and digest carry its signed contact; ping is a bare liveness probe. */
 const INTRODUCING: ReadonlySet<MessageType> = new Set(['hello', 'shuffle', 'digest', 'ping'])

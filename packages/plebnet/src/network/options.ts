@@ -3,6 +3,7 @@ import {
   ANTI_ENTROPY_INTERVAL_MS,
   CONTACT_TTL_MS,
   DEAD_PEER_TIMEOUT_MS,
+  KNOWN_AFTER_MS,
   MAX_FRAME_BYTES,
   REQUEST_TIMEOUT_MS,
   SHUFFLE_INTERVAL_MS,
@@ -29,6 +30,8 @@ const optionsSchema = z.strictObject({
   deadPeerTimeoutMs: ms.default(DEAD_PEER_TIMEOUT_MS),
   contactTtlMs: ms.default(CONTACT_TTL_MS),
   timeWindowMs: ms.default(TIME_WINDOW_MS),
+  /** A contact held this long without a gap makes its owner `known` (network/standing.ts). */
+  knownAfterMs: ms.default(KNOWN_AFTER_MS),
   /** false: serve only; the caller drives `shuffleOnce`/`antiEntropyOnce` (tests, bench, simulator). */
   loops: z.boolean().default(true),
   maxFrameBytes: z

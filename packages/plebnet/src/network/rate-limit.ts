@@ -1,3 +1,5 @@
+import { RATE_LIMIT_SENDERS } from './constants.ts'
+
 /** Token-bucket parameters: `burst` requests at once, refilled at `perSecond`. */
 export interface RateLimit {
   readonly burst: number
@@ -8,8 +10,13 @@ export interface RateLimit {
 export const KNOWN_SENDER_LIMIT: RateLimit = { burst: 60, perSecond: 1 }
 /** Requests an unknown sender may send (ALGORITHMS.md §11.4 "at a bounded rate"). */
 export const UNKNOWN_SENDER_LIMIT: RateLimit = { burst: 10, perSecond: 0.1 }
-/** Senders tracked at most; beyond it the least recently seen are forgotten (they start full again). */
-const MAX_SENDERS = 10_000
+/**
+ * Requests all strangers together may send (network/standing.ts), on top of their own buckets: a
+ * flood of fresh keys, each with a full bucket, shares this one budget (the Model 0 idea of
+ * ALGORITHMS.md §7: all unknown counterparties are treated as one). An honest node hears a
+ * stranger a few times per 10 s round; 20/s leaves room for ~100 new neighbours at once.
+ */
+export const STRANGERS_GLOBAL_LIMIT: RateLimit = { burst: 200, perSecond: 20 }
 
 /** Per-sender token buckets on the injected clock's time. */
 export interface SenderLimiter {
@@ -22,7 +29,7 @@ export interface SenderLimiter {
  * per-sender rate limits). A forgotten sender starts with a full bucket, which is the price of the
  * bounded memory: at most one extra burst per eviction cycle.
  */
-export function createSenderLimiter(): SenderLimiter {
+export function createSenderLimiter(maxSenders: number = RATE_LIMIT_SENDERS): SenderLimiter {
   const buckets = new Map<string, { tokens: number; atMs: number }>()
   return {
     admit(sender, limit, nowMs) {
@@ -31,7 +38,7 @@ export function createSenderLimiter(): SenderLimiter {
       const tokens =
         held === undefined ? limit.burst : Math.min(limit.burst, held.tokens + elapsedS * limit.perSecond)
       buckets.delete(sender)
-      if (buckets.size >= MAX_SENDERS) {
+      if (buckets.size >= maxSenders) {
         const oldest = buckets.keys().next()
         if (oldest.done !== true) buckets.delete(oldest.value)
       }

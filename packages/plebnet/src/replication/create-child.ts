@@ -1,5 +1,5 @@
 import type { AbortOptions, Clock, Logger, Rng } from '@dolly/base'
-import type { AgentStatus } from '../daemon/status.ts'
+import type { AnyStatus } from '../daemon/status.ts'
 import { newChildRecord, isValidIp, type ChildRecord, type ChildRecordStore } from './child-record.ts'
 import { CHILD_HOME, HEARTBEAT_TIMEOUT_MS, PAYLOAD_DIR, ROOT_PASSWORD_BYTES, SSH_PORT } from './constants.ts'
 import { ReplicationError } from './errors.ts'
@@ -39,7 +39,7 @@ export interface CreateChildDeps {
   readonly rng: Rng
   readonly log: Logger
   /** Reads a status API (`GET <url>/status`); undefined when it does not answer (yet). */
-  readonly probeStatus: (url: string, options: AbortOptions) => Promise<AgentStatus | undefined>
+  readonly probeStatus: (url: string, options: AbortOptions) => Promise<AnyStatus | undefined>
 }
 
 /** A file copied to the child's home (`-conf`/`-cred`). */
@@ -90,7 +90,7 @@ export interface CreateChildReport {
   readonly resumedFromBytes: number
   readonly steps: readonly { step: string; ms: number; skipped: boolean }[]
   readonly totalMs: number
-  readonly status: AgentStatus
+  readonly status: AnyStatus
 }
 
 /**

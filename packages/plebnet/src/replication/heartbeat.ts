@@ -1,5 +1,5 @@
 import type { AbortOptions, Clock } from '@dolly/base'
-import type { AgentStatus } from '../daemon/status.ts'
+import type { AnyStatus } from '../daemon/status.ts'
 import { HEARTBEAT_POLL_MS } from './constants.ts'
 import { ReplicationError } from './errors.ts'
 
@@ -12,11 +12,11 @@ import { ReplicationError } from './errors.ts'
 export async function waitForHeartbeat(
   deps: {
     readonly clock: Clock
-    readonly probeStatus: (url: string, options: AbortOptions) => Promise<AgentStatus | undefined>
+    readonly probeStatus: (url: string, options: AbortOptions) => Promise<AnyStatus | undefined>
   },
   target: { readonly ip: string; readonly port: number; readonly tree: string; readonly timeoutMs: number },
   abort: AbortOptions = {},
-): Promise<AgentStatus> {
+): Promise<AnyStatus> {
   const url = `http://${target.ip.includes(':') ? `[${target.ip}]` : target.ip}:${target.port}`
   const deadline = deps.clock.nowMs() + target.timeoutMs
   for (;;) {

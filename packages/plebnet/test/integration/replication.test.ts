@@ -74,11 +74,26 @@ describe('plebnet create-child on world hosts', () => {
     expect(report.tree).toBe('genesis.0')
     expect(report.bytesPushed).toBeGreaterThan(1_000_000)
 
-    // From inside the child's own host: the daemon serves /status and /health on the host's address.
+    // From inside the child's own host over loopback: the full status.
     const inside = JSON.parse(
-      await inHost(child, `curl -sS --max-time 5 http://${child.ip}:8480/status`),
+      await inHost(child, 'curl -sS --max-time 5 http://127.0.0.1:8480/status'),
     ) as Record<string, unknown>
     expect(inside).toMatchObject({ tree: 'genesis.0', parentTree: 'genesis', hostIp: child.ip })
+    // Over the host's address (not loopback) without the token: the public part only.
+    const viaAddress = JSON.parse(
+      await inHost(child, `curl -sS --max-time 5 http://${child.ip}:8480/status`),
+    ) as Record<string, unknown>
+    expect(viaAddress).toMatchObject({ access: 'public', tree: 'genesis.0', handingOver: false })
+    expect(viaAddress).not.toHaveProperty('hostIp')
+    expect(viaAddress).not.toHaveProperty('lifecycle')
+    // With the child's token (0600 in its home) over the same address: everything.
+    const withToken = JSON.parse(
+      await inHost(
+        child,
+        `curl -sS --max-time 5 -H "authorization: Bearer $(cat /root/.config/plebnet/status.token)" http://${child.ip}:8480/status`,
+      ),
+    ) as Record<string, unknown>
+    expect(withToken).toMatchObject({ tree: 'genesis.0', hostIp: child.ip })
     expect(
       await inHost(child, 'curl -sS -o /dev/null -w "%{http_code}" -X POST http://127.0.0.1:8480/status'),
     ).toBe('405')

@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidArgumentError, Option } from 'commander'
 import { createPinoLogger, parseBtc, realSleep, type CliIo, type LogLevel } from '@dolly/base'
-import { createFamilyCensus } from '../genesis/adapters/census.ts'
+import { createFamilyCensus, hostTokenReader } from '../genesis/adapters/census.ts'
 import { DEFAULT_GENESIS_FUND } from '../genesis/adapters/genesis.ts'
 import { renderFamily } from '../genesis/family.ts'
 import { DEFAULT_BLOCK_INTERVAL_MIN, DEFAULT_LEASE_DAYS, startWorld } from '../runtime/world.ts'
@@ -111,7 +111,9 @@ export function registerGenesisCommands(program: Command, io: CliIo, env: WorldC
         io.out(
           `genesis: ${genesis.tree} lives on ${genesis.host.ip} (funded ${genesis.fundTxid}). Ctrl-C stops everything.`,
         )
-        const census = createFamilyCensus()
+        const census = createFamilyCensus({
+          readToken: hostTokenReader(() => handle.provisioner?.list() ?? []),
+        })
         let last = ''
         while (!stop.signal.aborted) {
           const agents = await census.poll(handle.provisioner?.list().map((h) => h.ip) ?? [])

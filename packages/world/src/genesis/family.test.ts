@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { AgentStatus } from '@dolly/plebnet'
+import { publicStatusOf, type AgentStatus } from '@dolly/plebnet'
 import { renderFamily, updateCensus } from './family.ts'
 
 function status(
@@ -74,5 +74,28 @@ describe('family census', () => {
       ● dolly.0        10.77.1.3    operator   0.00050000 BTC  lease  24.0 h  paid: paid pulsevps/Starter
         ✝ dolly.0.0      10.77.1.4    pulsevps   last 0.00050000 BTC  lease    gone  paid: paid pulsevps/Starter"
     `)
+  })
+})
+
+describe('census from public statuses (issue 14 item 12)', () => {
+  it('lists an agent the world holds no token for from its public status: alive, no balance or lease', () => {
+    const full = status('dolly.0', 'dolly')
+    const agents = updateCensus([], [{ ip: '10.77.1.3', status: publicStatusOf(full) }])
+    expect(agents).toEqual([
+      {
+        id: full.publicKey,
+        tree: 'dolly.0',
+        parentTree: 'dolly',
+        hostIp: '10.77.1.3',
+        // A child of the operator's genesis: known without its lifecycle.
+        provider: 'operator',
+        alive: true,
+        balanceSats: null,
+        leaseEndMs: null,
+        worldNowMs: null,
+        lastEvent: null,
+        idle: null,
+      },
+    ])
   })
 })

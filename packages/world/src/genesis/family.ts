@@ -1,4 +1,4 @@
-import type { AgentStatus } from '@dolly/plebnet'
+import { isFullStatus, type AgentStatus, type AnyStatus } from '@dolly/plebnet'
 
 /** One agent of the family as the world sees it (`dolly world status --json` → `components.agents`). */
 export interface FamilyAgent {
@@ -25,15 +25,15 @@ export interface FamilyAgent {
  */
 export function updateCensus(
   previous: readonly FamilyAgent[],
-  answered: readonly { readonly ip: string; readonly status: AgentStatus }[],
+  answered: readonly { readonly ip: string; readonly status: AnyStatus }[],
 ): FamilyAgent[] {
   const providerOf = new Map<string, string>()
   for (const { status } of answered) {
-    for (const c of status.lifecycle?.children ?? []) providerOf.set(c.tree, c.provider)
+    for (const c of lifecycleOf(status)?.children ?? []) providerOf.set(c.tree, c.provider)
   }
   for (const a of previous) if (a.provider !== null) providerOf.set(a.tree, a.provider)
   const fresh = answered.map(({ ip, status }): FamilyAgent => {
-    const l = status.lifecycle
+    const l = lifecycleOf(status)
     const last = l?.events.at(-1)
     return {
       id: status.publicKey,
@@ -55,6 +55,11 @@ export function updateCensus(
   const seen = new Set(fresh.map((a) => a.id))
   const dead = previous.filter((a) => !seen.has(a.id)).map((a) => ({ ...a, alive: false }))
   return [...fresh, ...dead].sort((x, y) => (x.tree < y.tree ? -1 : x.tree > y.tree ? 1 : 0))
+}
+
+/** The lifecycle part of a full status; a public status (no token for the agent) has none. */
+function lifecycleOf(status: AnyStatus): AgentStatus['lifecycle'] {
+  return isFullStatus(status) ? status.lifecycle : undefined
 }
 
 function formatSats(text: string | null): string {

@@ -13,7 +13,7 @@ import { startReleaseServer } from '../release/index.ts'
 import { startVpnEndpoint } from '../vpn-endpoint/index.ts'
 import { startWhoami } from '../whoami/index.ts'
 import { startControlServer } from './adapters/control-server.ts'
-import { createFamilyCensus } from '../genesis/adapters/census.ts'
+import { createFamilyCensus, hostTokenReader } from '../genesis/adapters/census.ts'
 import {
   acquireLock,
   releaseLock,
@@ -201,7 +201,9 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
       return { provisioner, providers, endpoint, vpn, release, whoami }
     }
 
-    const census = createFamilyCensus()
+    const census = createFamilyCensus({
+      readToken: hostTokenReader(() => components?.provisioner.list() ?? []),
+    })
     const control = await startControlServer(async () => ({
       shops: components?.providers.providers.map((p) => p.info()) ?? [],
       apiProviders: components?.providers.apiProviders.map((p) => p.info()) ?? [],

@@ -8,6 +8,7 @@ import {
   evolveGenome,
   inheritGenome,
   parseQTable,
+  networkConstants,
   receiveRemote,
   replicationPrice,
   serializeQTable,
@@ -106,7 +107,20 @@ export function runLearningDemo(
     const family = [from.parent, ...from.children].flatMap((t) => (t === null ? [] : [byTree.get(t)]))
     for (const peer of family) {
       if (peer !== undefined)
-        peer.inbox = receiveRemote(peer.inbox, { senderId: from.tree, receivedMs: nowMs, table: from.q })
+        peer.inbox = receiveRemote(
+          peer.inbox,
+          {
+            senderId: from.tree,
+            receivedMs: nowMs,
+            table: from.q,
+            standing: 'family',
+            knownSinceMs: from.birthMs,
+          },
+          {
+            maxTables: networkConstants.INBOX_MAX_TABLES,
+            maxStrangerTables: networkConstants.INBOX_MAX_STRANGER_TABLES,
+          },
+        )
     }
   }
 

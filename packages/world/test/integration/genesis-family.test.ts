@@ -140,7 +140,7 @@ describe('the first family', () => {
       const child = await waitFor(
         'genesis to install a child',
         async () => {
-          const s = await statusOf(genesis.host.ip)
+          const s = await statusOf(world, genesis.host.ip)
           return s?.lifecycle?.children.find((c) => c.ip !== null)
         },
         FAMILY_TIMEOUT_MS,
@@ -149,11 +149,15 @@ describe('the first family', () => {
       const childIp = child.ip ?? ''
       const grandchild = await waitFor(
         'the child to install a grandchild',
-        async () => (await statusOf(childIp))?.lifecycle?.children.find((c) => c.ip !== null),
+        async () => (await statusOf(world, childIp))?.lifecycle?.children.find((c) => c.ip !== null),
         FAMILY_TIMEOUT_MS,
       )
       expect(grandchild.tree).toMatch(new RegExp(`^${child.tree.replaceAll('.', '\\.')}\\.\\d+$`))
-      const third = await waitFor('the grandchild to answer', () => statusOf(grandchild.ip ?? ''), 120_000)
+      const third = await waitFor(
+        'the grandchild to answer',
+        () => statusOf(world, grandchild.ip ?? ''),
+        120_000,
+      )
       expect(third.tree).toBe(grandchild.tree)
       expect(third.parentTree).toBe(child.tree)
 

@@ -10,7 +10,7 @@ import {
   type HdNode,
   type NetworkParams,
 } from '@dolly/wallet'
-import { startWorld, type WorldHandle } from '@dolly/world'
+import { hostTokenReader, startWorld, type WorldHandle } from '@dolly/world'
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..', '..')
 /** One real second is one world hour: a block every 10 world minutes, a tick floor of 1 s. */
@@ -31,10 +31,17 @@ export function startGenesisWorld(dir: string, leaseDays?: number): Promise<Worl
   )
 }
 
-/** An agent's `GET /status`, or undefined when it does not answer. */
-export async function statusOf(ip: string): Promise<AgentStatus | undefined> {
+/**
+ * An agent's full `GET /status`, or undefined when it does not answer. Peers get only the public
+ * part, so this presents the agent's status token, read from its host as the world does.
+ */
+export async function statusOf(world: WorldHandle | undefined, ip: string): Promise<AgentStatus | undefined> {
   try {
-    const res = await fetch(`http://${ip}:8480/status`, { signal: AbortSignal.timeout(3_000) })
+    const token = await hostTokenReader(() => world?.provisioner?.list() ?? [])(ip)
+    const res = await fetch(`http://${ip}:8480/status`, {
+      signal: AbortSignal.timeout(3_000),
+      ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
+    })
     return parseStatus(await res.json())
   } catch {
     return undefined

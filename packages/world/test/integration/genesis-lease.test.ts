@@ -25,13 +25,14 @@ type Lifecycle = NonNullable<AgentStatus['lifecycle']>
 
 /** Polls `ip`'s status until `done` holds for its lifecycle; the last lifecycle seen either way. */
 async function watch(
+  world: WorldHandle | undefined,
   ip: string,
   done: (l: Lifecycle) => boolean,
   untilMs: number,
 ): Promise<Lifecycle | undefined> {
   let last: Lifecycle | undefined
   while (Date.now() < untilMs) {
-    last = (await statusOf(ip))?.lifecycle ?? last
+    last = (await statusOf(world, ip))?.lifecycle ?? last
     if (last !== undefined && done(last)) break
     await new Promise((r) => setTimeout(r, 1_000))
   }
@@ -86,7 +87,7 @@ describe('end of lease', () => {
       const end = Date.now() + BOUND_MS
 
       // Genesis: buys while it may, then pays its heir inside the sweep window.
-      const g = await watch(genesis.host.ip, (l) => heirEvent(l) !== undefined, end)
+      const g = await watch(world, genesis.host.ip, (l) => heirEvent(l) !== undefined, end)
       const gHeir = heirEvent(g)
       expect(gHeir, JSON.stringify(g?.events)).toBeDefined()
       if (g === undefined || gHeir === undefined) return
@@ -122,7 +123,7 @@ describe('end of lease', () => {
 
       // The child: its lease end is its shop's, it pays its own heir in time, then its server dies.
       const childIp = child?.ip ?? ''
-      const c = await watch(childIp, (l) => heirEvent(l) !== undefined, end)
+      const c = await watch(world, childIp, (l) => heirEvent(l) !== undefined, end)
       const cHeir = heirEvent(c)
       expect(cHeir, JSON.stringify(c?.events)).toBeDefined()
       if (c === undefined || cHeir === undefined) return
@@ -138,7 +139,7 @@ describe('end of lease', () => {
       expect(c.leaseEndMs).toBeLessThanOrEqual(goneAtMs ?? 0)
       expect(c.leaseEndMs).toBeGreaterThan((goneAtMs ?? 0) - DAY_MS - 3_600_000)
       expect(cHeir.atMs).toBeLessThan(goneAtMs ?? 0)
-      expect(await statusOf(childIp)).toBeUndefined()
+      expect(await statusOf(world, childIp)).toBeUndefined()
       // The genesis server's lease ended too: its host is gone.
       expect(goneAtMs ?? 0).toBeGreaterThan(genesis.leaseEndMs)
       expect(provisioner.list().some((h) => h.ip === genesis.host.ip)).toBe(false)

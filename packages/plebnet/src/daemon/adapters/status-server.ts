@@ -1,19 +1,30 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { StatusListener } from '../daemon.ts'
-import type { StatusRequest, StatusResponse } from '../status.ts'
+import { isAuthorizedCaller, type StatusRequest, type StatusResponse } from '../status.ts'
 
-/** Serves the pure status handler over node:http on `listen` (all addresses when host is undefined). */
+/**
+ * Serves the pure status handler over node:http on `listen` (all addresses when host is undefined).
+ * A caller over loopback, or one presenting `token` as a bearer header, is authorized to read the
+ * full status; everyone else gets the public part (`isAuthorizedCaller`).
+ */
 export async function serveStatusHttp(
   listen: { host: string | undefined; port: number },
   handler: (request: StatusRequest) => StatusResponse,
+  access: { readonly token?: string } = {},
 ): Promise<StatusListener> {
   const server = createServer((req, res) => {
-    const response = handler({ method: req.method ?? 'GET', path: req.url ?? '/' })
+    const authorized = isAuthorizedCaller(
+      { remoteAddress: req.socket.remoteAddress, authorization: req.headers.authorization },
+      access.token,
+    )
+    const response = handler({ method: req.method ?? 'GET', path: req.url ?? '/', authorized })
     const body = `${JSON.stringify(response.body)}\n`
     res.writeHead(response.status, {
       'content-type': 'application/json',
       'cache-control': 'no-store',
+      // The body depends on who asks: a cache must not hand the full document to someone else.
+      vary: 'authorization',
       ...(response.status === 405 ? { allow: 'GET, HEAD' } : {}),
     })
     res.end(req.method === 'HEAD' ? undefined : body)

@@ -5,6 +5,7 @@ import { deriveAccount, deriveAddress, deriveChildRoot, validateAddress } from '
 import { parseCreateChildArgs } from '../../replication/create-child-args.ts'
 import { runCreateChild, type ChildHandover } from '../../cli/create-child.ts'
 import { fetchStatus } from '../../cli/status.ts'
+import { isHandingOver } from '../../daemon/status.ts'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
 import { GENOME_FILE, QTABLE_FILE, readAgentRecord, readJsonFile } from '../../daemon/adapters/agent-home.ts'
 import { STATUS_PORT } from '../../replication/constants.ts'
@@ -67,9 +68,8 @@ async function probeAgent(host: string, tree: string, port: number = STATUS_PORT
   const status = await fetchStatus(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, {
     timeoutMs: PROBE_MS,
   })
-  if (status?.tree !== tree) return false
-  const l = status.lifecycle
-  return l === undefined || l.worldNowMs < l.sweepAtMs
+  // Peers get the public status: `handingOver` tells the same as the full one's sweep time.
+  return status?.tree === tree && !isHandingOver(status)
 }
 
 /** The world's time scale (world ms per real ms), 1 for an agent on the real Internet. */

@@ -6,8 +6,19 @@ import type { Identity } from '../../identity/identity.ts'
 import type { LedgerTransport } from '../../ledger/ports.ts'
 import { parseQTable } from '../../learning/q-table-codec.ts'
 import type { RemoteQ } from '../../learning/q-table.ts'
+import {
+  EMPTY_INBOX,
+  receiveRemote,
+  type PeerStanding,
+  type RemoteInbox,
+} from '../../learning/remote-tables.ts'
 import { createAgentNetwork, type AgentNetwork } from '../agent-network.ts'
-import { BROADCAST_TOPIC, MAX_FRAME_BYTES } from '../constants.ts'
+import {
+  BROADCAST_TOPIC,
+  INBOX_MAX_STRANGER_TABLES,
+  INBOX_MAX_TABLES,
+  MAX_FRAME_BYTES,
+} from '../constants.ts'
 import { NetworkError } from '../errors.ts'
 import type { AgentNetworkOptions, BootstrapPeer } from '../options.ts'
 import { NETWORK_SNAPSHOT_FILE, parseNetworkSnapshot, snapshotOf, type NetworkSnapshot } from '../snapshot.ts'
@@ -29,6 +40,9 @@ export const SNAPSHOT_INTERVAL_MS = 5_000
 export interface RemoteEntryFile extends RemoteQ {
   readonly senderId: string
   readonly receivedMs: number
+  /** The sender's standing when received (network/standing.ts): the learning tick weighs by it. */
+  readonly standing: PeerStanding
+  readonly knownSinceMs: number
 }
 
 /** Ports of the network component. */
@@ -92,8 +106,9 @@ export function createNetworkComponent(
     { host: Libp2pHost; network: AgentNetwork; controller: AbortController; loop: Promise<void> } | undefined
   let starting: Promise<void> | undefined
   const path = join(options.home, NETWORK_SNAPSHOT_FILE)
-  // RemoteQ form (offers + Q), what QD-learning merges; the latest per sender.
-  const remotes = new Map<string, RemoteEntryFile>()
+  // The latest table per sender, bounded like the engine's inbox (INBOX_MAX_TABLES, of which
+  // INBOX_MAX_STRANGER_TABLES strangers'): a flood of fresh keys cannot grow the file.
+  let remotes: RemoteInbox = EMPTY_INBOX
   let publishedQTable: string | undefined
   const writeAtomic = async (file: string, value: unknown): Promise<void> => {
     await mkdir(options.home, { recursive: true })
@@ -107,7 +122,13 @@ export function createNetworkComponent(
     await writeAtomic(join(options.home, REMOTE_QTABLES_FILE), {
       format: 'dolly-remote-qtables',
       version: 1,
-      entries: [...remotes.values()],
+      entries: remotes.entries.map((e): RemoteEntryFile => ({
+        senderId: e.senderId,
+        receivedMs: e.receivedMs,
+        standing: e.standing,
+        knownSinceMs: e.knownSinceMs,
+        ...e.table,
+      })),
     })
   }
   // The learning tick owns qtable.json; whenever it changes, its new version is gossiped.
@@ -138,13 +159,12 @@ export function createNetworkComponent(
           { ...deps, transport: libp2pNetworkTransport(host, gossip) },
           options.network,
         )
-        network.onQTable((entry) =>
-          remotes.set(entry.senderId, {
-            senderId: entry.senderId,
-            receivedMs: entry.receivedMs,
-            ...entry.table,
-          }),
-        )
+        network.onQTable((entry) => {
+          remotes = receiveRemote(remotes, entry, {
+            maxTables: INBOX_MAX_TABLES,
+            maxStrangerTables: INBOX_MAX_STRANGER_TABLES,
+          })
+        })
         await network.start()
         const controller = new AbortController()
         const intervalMs = options.snapshotIntervalMs ?? SNAPSHOT_INTERVAL_MS

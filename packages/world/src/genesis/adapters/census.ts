@@ -1,17 +1,21 @@
-import { parseStatus, type AgentStatus } from '@dolly/plebnet'
+import { STATUS_TOKEN_FILE, parseAnyStatus, replicationConstants, type AnyStatus } from '@dolly/plebnet'
+import type { WorldHost } from '../../hosts/types.ts'
 import { updateCensus, type FamilyAgent } from '../family.ts'
 
 /** The agents' status port (plebnet's STATUS_PORT). */
 const STATUS_PORT = 8480
 /** Real ms an agent gets to answer one poll. */
 const POLL_TIMEOUT_MS = 2_000
+/** Where an agent installed on a world host keeps its status token (its home is CHILD_HOME). */
+export const HOST_STATUS_TOKEN_PATH = `${replicationConstants.CHILD_HOME}/${STATUS_TOKEN_FILE}`
 
-async function fetchStatus(ip: string): Promise<AgentStatus | undefined> {
+async function fetchStatus(ip: string, token: string | undefined): Promise<AnyStatus | undefined> {
   try {
     const res = await fetch(`http://${ip}:${STATUS_PORT}/status`, {
       signal: AbortSignal.timeout(POLL_TIMEOUT_MS),
+      ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
     })
-    return res.ok ? parseStatus(await res.json()) : undefined
+    return res.ok ? parseAnyStatus(await res.json()) : undefined
   } catch {
     return undefined
   }
@@ -23,17 +27,49 @@ export interface FamilyCensus {
   agents(): readonly FamilyAgent[]
 }
 
-/** Creates an empty census. */
-export function createFamilyCensus(): FamilyCensus {
+/**
+ * Creates an empty census. Agents show peers only their public status (plebnet daemon README);
+ * the world runs their hosts, so `readToken` reads each agent's status token from its host
+ * (`HOST_STATUS_TOKEN_PATH`) and the census gets the full status. Without a token (or when reading
+ * it fails) the agent is listed from its public status: alive, tree, no balance or lease.
+ */
+export function createFamilyCensus(
+  options: { readonly readToken?: (ip: string) => Promise<string | undefined> } = {},
+): FamilyCensus {
   let agents: readonly FamilyAgent[] = []
+  // A token never changes once written; a host id is reused only after its host is gone.
+  const tokens = new Map<string, string>()
+  const tokenOf = async (ip: string): Promise<string | undefined> => {
+    const held = tokens.get(ip)
+    if (held !== undefined || options.readToken === undefined) return held
+    const token = await options.readToken(ip).catch(() => undefined)
+    if (token !== undefined) tokens.set(ip, token)
+    return token
+  }
   return {
     async poll(hostIps) {
       const answered = (
-        await Promise.all(hostIps.map(async (ip) => ({ ip, status: await fetchStatus(ip) })))
+        await Promise.all(
+          hostIps.map(async (ip) => ({ ip, status: await fetchStatus(ip, await tokenOf(ip)) })),
+        )
       ).flatMap((r) => (r.status === undefined ? [] : [{ ip: r.ip, status: r.status }]))
+      for (const ip of tokens.keys()) if (!hostIps.includes(ip)) tokens.delete(ip)
       agents = updateCensus(agents, answered)
       return agents
     },
     agents: () => agents,
+  }
+}
+
+/** Reads an agent's status token from the world host with that IP (as root, inside the host). */
+export function hostTokenReader(
+  hosts: () => readonly WorldHost[],
+): (ip: string) => Promise<string | undefined> {
+  return async (ip) => {
+    const host = hosts().find((h) => h.ip === ip)
+    if (host === undefined) return undefined
+    const read = await host.exec(['cat', HOST_STATUS_TOKEN_PATH])
+    const token = read.stdout.trim()
+    return read.exitCode === 0 && /^[0-9a-f]{64}$/.test(token) ? token : undefined
   }
 }

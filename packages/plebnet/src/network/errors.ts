@@ -42,6 +42,8 @@ export const NETWORK_EXIT_STATUS: ExitStatusMap<NetworkErrorCode> = Object.freez
   NETWORK_PEER_UNREACHABLE: EXIT.FAILURE,
   NETWORK_CONTACTS_MALFORMED: EXIT.FAILURE,
   NETWORK_STATUS_UNAVAILABLE: EXIT.FAILURE,
+  NETWORK_ENTRY_REFUSED: EXIT.FAILURE,
+  NETWORK_STORE_FULL: EXIT.FAILURE,
 })
 
 /** Errors of the agents' network (envelopes, gossip, direct messages, libp2p host). */

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Rng } from '@dolly/base'
+import { writeFileAtomic, type Rng } from '@dolly/base'
 import { STATUS_TOKEN_RE } from '../status.ts'
-import { writeFileAtomic } from './agent-home.ts'
 
 /** File in the agent home holding the status API's bearer token (0600). */
 export const STATUS_TOKEN_FILE = 'status.token'
@@ -26,6 +25,6 @@ export async function loadOrCreateStatusToken(home: string, rng: Rng): Promise<s
   const held = await readStatusToken(home)
   if (held !== undefined) return held
   const token = Buffer.from(rng.bytes(32)).toString('hex')
-  await writeFileAtomic(join(home, STATUS_TOKEN_FILE), `${token}\n`, 0o600)
+  await writeFileAtomic(join(home, STATUS_TOKEN_FILE), `${token}\n`, { mode: 0o600 })
   return token
 }

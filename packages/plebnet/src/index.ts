@@ -381,6 +381,7 @@ export {
   isAuthorizedCaller,
   isFullStatus,
   isHandingOver,
+  decodeStatus,
   parseAnyStatus,
   parseListenAddress,
   parseStatus,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { errorCode } from '@dolly/base'
 import {
+  decodeStatus,
   handleStatusRequest,
   isAuthorizedCaller,
   isHandingOver,
@@ -134,6 +136,27 @@ describe('status API handler', () => {
     expect(parseStatus(JSON.parse(JSON.stringify(status)))).toEqual(status)
     expect(parseStatus({ ...status, extra: true })).toBeUndefined()
     expect(parseStatus({ ...status, publicKey: 'zz' })).toBeUndefined()
+  })
+
+  it('refuses a reply that is neither a full nor a public status with REPLICATION_STATUS_MALFORMED', () => {
+    expect(decodeStatus(JSON.parse(JSON.stringify(status)))).toEqual(status)
+    for (const bad of [
+      null,
+      [],
+      'status',
+      7,
+      {},
+      { ...status, extra: true },
+      { ...status, publicKey: 'zz' },
+    ]) {
+      let thrown: unknown
+      try {
+        decodeStatus(bad)
+      } catch (err) {
+        thrown = err
+      }
+      expect(errorCode(thrown), JSON.stringify(bad)?.slice(0, 40)).toBe('REPLICATION_STATUS_MALFORMED')
+    }
   })
 
   it.each([

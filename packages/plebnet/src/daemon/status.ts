@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { LifecycleStatusSchema } from '../lifecycle/lifecycle-status.ts'
+import { ReplicationError } from '../replication/errors.ts'
 
 /**
  * The read-only status API of a running agent (DESIGN.md §7): what it is, where it sits in the
@@ -169,18 +170,41 @@ export function isAuthorizedCaller(
   return diff === 0
 }
 
+/**
+ * Decodes another agent's status reply (untrusted JSON): a full document, else a public one.
+ *
+ * @throws ReplicationError REPLICATION_STATUS_MALFORMED when it is neither (the full schema's issues attached)
+ */
+export function decodeStatus(input: unknown): AnyStatus {
+  const full = StatusSchema.safeParse(input)
+  if (full.success) return full.data
+  const pub = PublicStatusSchema.safeParse(input)
+  if (pub.success) return pub.data
+  const issues = (isPublicShaped(input) ? pub.error : full.error).issues.slice(0, 5)
+  throw new ReplicationError(
+    'REPLICATION_STATUS_MALFORMED',
+    `not a status document: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    { issues: issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
+  )
+}
+
+function isPublicShaped(input: unknown): boolean {
+  return typeof input === 'object' && input !== null && (input as { access?: unknown }).access === 'public'
+}
+
 /** Parses a full status document from another agent (untrusted JSON); undefined when it is not one. */
 export function parseStatus(input: unknown): AgentStatus | undefined {
   const parsed = StatusSchema.safeParse(input)
   return parsed.success ? parsed.data : undefined
 }
 
-/** Parses a full or public status document (untrusted JSON); undefined when it is neither. */
+/** Parses a full or public status document (untrusted JSON); undefined when it is neither (see {@link decodeStatus} for the reason). */
 export function parseAnyStatus(input: unknown): AnyStatus | undefined {
-  const full = StatusSchema.safeParse(input)
-  if (full.success) return full.data
-  const pub = PublicStatusSchema.safeParse(input)
-  return pub.success ? pub.data : undefined
+  try {
+    return decodeStatus(input)
+  } catch {
+    return undefined
+  }
 }
 
 /** Parses `ip:port`, `[v6]:port`, `ip` or `:port` into a listen address; undefined when malformed. */

@@ -19,6 +19,8 @@ export type ReplicationErrorCode =
   | 'REPLICATION_HEARTBEAT_TIMEOUT'
   | 'REPLICATION_VPN_FAILED'
   | 'REPLICATION_PAYLOAD_MALFORMED'
+  /** Another agent's status reply is neither a full nor a public status document. */
+  | 'REPLICATION_STATUS_MALFORMED'
   | 'REPLICATION_STATE_MALFORMED'
 
 /** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
@@ -37,6 +39,7 @@ export const REPLICATION_EXIT_STATUS: ExitStatusMap<ReplicationErrorCode> = Obje
   REPLICATION_HEARTBEAT_TIMEOUT: EXIT.FAILURE,
   REPLICATION_VPN_FAILED: EXIT.FAILURE,
   REPLICATION_PAYLOAD_MALFORMED: EXIT.FAILURE,
+  REPLICATION_STATUS_MALFORMED: EXIT.FAILURE,
   REPLICATION_STATE_MALFORMED: EXIT.FAILURE,
 })
 

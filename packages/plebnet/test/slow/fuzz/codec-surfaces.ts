@@ -16,7 +16,7 @@ import {
   type JsonMutant,
   type Surface,
 } from '../../../../base/test/support/fuzz-harness.ts'
-import { parseStatus, type AgentStatus } from '../../../src/daemon/status.ts'
+import { decodeStatus, type AgentStatus } from '../../../src/daemon/status.ts'
 import { MAX_ABS_TABLE_VALUE, MAX_COUNTER } from '../../../src/learning/constants.ts'
 import { parseGenome, serializeGenome } from '../../../src/learning/genome-codec.ts'
 import { createRootGenome, STRATEGY_NAMES, type Genome } from '../../../src/learning/genome.ts'
@@ -282,8 +282,8 @@ const baseStatus: AgentStatus = {
 }
 
 /**
- * `parseStatus`, the schema `fetchStatus` applies to another agent's reply. It refuses with
- * `undefined` (callers read that as "no status"), so its refusals count as rejected-uncoded.
+ * `decodeStatus`, what `fetchStatus` applies to another agent's reply (a full or a public status
+ * document); it refuses with REPLICATION_STATUS_MALFORMED.
  */
 export function statusSurface(): Surface<unknown> {
   const pool: unknown[] = [
@@ -330,10 +330,7 @@ export function statusSurface(): Surface<unknown> {
   return {
     name: 'status reply',
     cases: jsonCases(pool, oracle, { textChanged: 'any', arbitrary: 'invalid' }),
-    parse: (input) => {
-      const status = parseStatus(input)
-      return status === undefined ? { ok: false, code: null } : { ok: true, value: status }
-    },
+    parse: throwing(decodeStatus),
     roundTrip: (input, value) => (sameJson(value, input) ? undefined : 'status differs'),
   }
 }

@@ -20,7 +20,7 @@ import { decodeStatus, type AgentStatus } from '../../../src/daemon/status.ts'
 import { MAX_ABS_TABLE_VALUE, MAX_COUNTER } from '../../../src/learning/constants.ts'
 import { parseGenome, serializeGenome } from '../../../src/learning/genome-codec.ts'
 import { createRootGenome, STRATEGY_NAMES, type Genome } from '../../../src/learning/genome.ts'
-import { parseQTable, serializeQTable, OFFER_ID_RE } from '../../../src/learning/q-table-codec.ts'
+import { isOfferId, parseQTable, serializeQTable } from '../../../src/learning/q-table-codec.ts'
 import type { QTable } from '../../../src/learning/q-table.ts'
 import { parseLifecycle, serializeLifecycle } from '../../../src/lifecycle/state-codec.ts'
 import type { LifecycleState } from '../../../src/lifecycle/state.ts'
@@ -34,7 +34,13 @@ const POOL = 32
 const finite = (max: number) => fc.double({ min: -max, max, noNaN: true, noDefaultInfinity: true })
 
 const qTableArb: fc.Arbitrary<QTable> = fc
-  .uniqueArray(fc.stringMatching(OFFER_ID_RE), { minLength: 1, maxLength: 6 })
+  .uniqueArray(
+    fc
+      .string({ minLength: 1, maxLength: 40 })
+      .map((s) => s.toLowerCase())
+      .filter(isOfferId),
+    { minLength: 1, maxLength: 6 },
+  )
   .chain((offers) => {
     const n = offers.length
     const matrix = fc.array(fc.array(finite(MAX_ABS_TABLE_VALUE), { minLength: n, maxLength: n }), {

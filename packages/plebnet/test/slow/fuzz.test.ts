@@ -26,12 +26,6 @@ import { entrySurface, envelopeSurface } from './fuzz/network-surfaces.ts'
 
 const settings = fuzzSettings(process.env)
 
-/**
- * `readAgentConfig` costs ~1.5 ms a call (it builds its zod schemas per call): 100,000 cases would
- * take the whole suite's budget, so it runs this share of them; the INI reader under it runs in full.
- */
-const FUZZ_SLOW_SHARE = 0.1
-
 const surfaces: SurfaceEntry[] = [
   entry(envelopeSurface),
   entry(entrySurface),
@@ -44,7 +38,7 @@ const surfaces: SurfaceEntry[] = [
   entry(lifecycleSurface),
   entry(statusSurface),
   entry(iniTextSurface),
-  entry(agentConfigSurface, FUZZ_SLOW_SHARE),
+  entry(agentConfigSurface),
 ]
 
 describe(`plebnet fuzz suite (seed ${settings.seed}, ${settings.runs} cases per surface)`, () => {

@@ -155,10 +155,7 @@ export function iniTextSurface(): Surface<string> {
   }
 }
 
-/**
- * `readAgentConfig(text, {})`: the typed keys. It rebuilds its zod schemas on every call (~1-2 ms), so
- * this surface runs a tenth of the cases (see FUZZ_SLOW_SHARE in fuzz.test.ts).
- */
+/** `readAgentConfig(text, {})`: the INI reader plus the typed keys the lifecycle uses. */
 export function agentConfigSurface(): Surface<string> {
   const pool = fc.sample(docArb, { numRuns: 32, seed: 30 })
   const encoder = new TextEncoder()

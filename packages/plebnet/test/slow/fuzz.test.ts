@@ -20,7 +20,7 @@ import {
   qTableSurface,
   statusSurface,
 } from './fuzz/codec-surfaces.ts'
-import { agentConfigSurface, iniTextSurface } from './fuzz/ini-surfaces.ts'
+import { agentConfigSurface, iniReaderSurface } from './fuzz/ini-surfaces.ts'
 import { halfBlockSurface, ledgerMessageSurface, txDictSurface } from './fuzz/ledger-surfaces.ts'
 import { entrySurface, envelopeSurface } from './fuzz/network-surfaces.ts'
 
@@ -37,7 +37,7 @@ const surfaces: SurfaceEntry[] = [
   entry(payloadSurface),
   entry(lifecycleSurface),
   entry(statusSurface),
-  entry(iniTextSurface),
+  entry(iniReaderSurface),
   entry(agentConfigSurface),
 ]
 

@@ -22,13 +22,20 @@ import {
 } from './fuzz/codec-surfaces.ts'
 import { agentConfigSurface, iniReaderSurface } from './fuzz/ini-surfaces.ts'
 import { halfBlockSurface, ledgerMessageSurface, txDictSurface } from './fuzz/ledger-surfaces.ts'
-import { entrySurface, envelopeSurface } from './fuzz/network-surfaces.ts'
+import {
+  directMessageSurface,
+  entrySurface,
+  envelopeSurface,
+  intakeSurface,
+} from './fuzz/network-surfaces.ts'
 
 const settings = fuzzSettings(process.env)
 
 const surfaces: SurfaceEntry[] = [
   entry(envelopeSurface),
   entry(entrySurface),
+  entry(intakeSurface),
+  entry(directMessageSurface),
   entry(qTableSurface),
   entry(genomeSurface),
   entry(halfBlockSurface),

@@ -67,11 +67,14 @@ function replyCases(routes: readonly Route[], judge: (route: number, body: unkno
   const perRoute = routes.map((r, i) =>
     jsonCases([r.body], (m) => judge(i, m.value), { textChanged: 'any', arbitrary: 'any' }).map(
       (c): FuzzCase<Reply> => {
-        const text = typeof c.input === 'string' ? c.input : (JSON.stringify(c.input) ?? '')
+        // A text mutant that is no longer JSON is passed as is; every other case is a JSON value
+        // (an arbitrary string included, which a raw body would turn back into some other JSON).
+        const notJson = c.label.endsWith('(not JSON)') && typeof c.input === 'string'
+        const text = notJson ? (c.input as string) : (JSON.stringify(c.input) ?? '')
         const expect: Expect =
           c.expect === 'valid'
             ? 'valid'
-            : typeof c.input === 'string'
+            : notJson
               ? 'invalid'
               : c.label === 'arbitrary' || !c.label.startsWith('json:')
                 ? judge(i, c.input)

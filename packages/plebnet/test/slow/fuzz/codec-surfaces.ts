@@ -40,9 +40,9 @@ const finite = (max: number) => fc.double({ min: -max, max, noNaN: true, noDefau
  */
 const offerIdArb: fc.Arbitrary<string> = fc
   .oneof(
-    { weight: 3, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9 ._+()/-]{0,30}$/) },
+    { weight: 6, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9 ._+()/-]{0,30}$/) },
     {
-      weight: 3,
+      weight: 6,
       arbitrary: fc
         .array(
           fc.constantFrom(
@@ -66,7 +66,7 @@ const offerIdArb: fc.Arbitrary<string> = fc
         )
         .map((parts) => parts.join('')),
     },
-    { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }) },
+    { weight: 4, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }) },
     {
       weight: 1,
       arbitrary: fc

@@ -28,6 +28,9 @@ export default defineConfig({
           // CPU-bound files (the fuzz suites, ~3.5 min of CPU each): on a 2-core CI machine the default
           // (cores - 1 = 1 worker) runs them one after the other, past the suite's 6-minute budget.
           maxWorkers: 2,
+          // A project with its own maxWorkers needs its own group: the slow files run after unit and
+          // integration (which keep one worker: world tests share the machine's namespaces and ports).
+          sequence: { groupOrder: 1 },
           testTimeout: 600_000,
           hookTimeout: 120_000,
         },

@@ -231,3 +231,54 @@ describe('BitLaunch driver', () => {
     expect(calls.every((c) => c.endsWith('Bearer T0K3N'))).toBe(true)
   })
 })
+
+describe('plan lists that are no plans', () => {
+  const size = { id: 'nibble-1024', cpuCount: 1, memoryMB: 1024, diskGB: 25, costPerMonth: 1000 }
+  const flavor = { cores: 1, memory: 1024, disk: 25, price: 25 }
+  const bitlaunchWith = (bad: Record<string, unknown>) =>
+    ctxFor((req) =>
+      new URL(req.url).pathname === '/hosts-create-options/4'
+        ? { json: { image: [], region: [], size: [{ ...size, ...bad }] } }
+        : undefined,
+    ).ctx
+  const sporestackWith = (bad: Record<string, unknown>) =>
+    ctxFor((req) =>
+      new URL(req.url).pathname === '/flavors' ? { json: { 'vps-1': { ...flavor, ...bad } } } : undefined,
+    ).ctx
+  const bad = [
+    { cores: -1 },
+    { cores: 0.1 },
+    { cores: 0 },
+    { memory: -1e308 },
+    { disk: 0 },
+    { price: -1 },
+    { bandwidth: -1 },
+  ]
+
+  it.each(bad)('BitLaunch refuses a size with %o (as its own field) with CLOUDOMATE_API_ERROR', async (b) => {
+    const [[key, value]] = Object.entries(b) as [[string, unknown]]
+    const field = {
+      cores: 'cpuCount',
+      memory: 'memoryMB',
+      disk: 'diskGB',
+      price: 'costPerMonth',
+      bandwidth: 'bandwidthGB',
+    }[key]
+    const driver = createBitlaunchDriver({ baseUrl: 'https://api.example', token: 'T0K3N-T0K3N' })
+    const got = await driver.options(bitlaunchWith({ [field ?? key]: value })).catch((e: unknown) => e)
+    expect(errorCode(got)).toBe('CLOUDOMATE_API_ERROR')
+  })
+
+  it.each(bad)('SporeStack refuses a flavor with %o with CLOUDOMATE_API_ERROR', async (b) => {
+    const driver = createSporestackDriver({ baseUrl: 'https://api.example' })
+    const got = await driver.options(sporestackWith(b)).catch((e: unknown) => e)
+    expect(errorCode(got)).toBe('CLOUDOMATE_API_ERROR')
+  })
+
+  it('still reads a plan of each', async () => {
+    const bl = createBitlaunchDriver({ baseUrl: 'https://api.example', token: 'T0K3N-T0K3N' })
+    expect(await bl.options(bitlaunchWith({}))).toHaveLength(1)
+    const ss = createSporestackDriver({ baseUrl: 'https://api.example' })
+    expect(await ss.options(sporestackWith({}))).toHaveLength(1)
+  })
+})

@@ -19,13 +19,15 @@ export const BITLAUNCH_HOST_ID = 4
 /** Smallest top-up in dollars. */
 const MIN_TOPUP_DOLLARS = 5n
 
+// A plan we could buy: whole cores, memory and disk above zero, no negative price or traffic (the
+// fuzz suite had -1 cores and -1e308 GB disks become options).
 const sizeSchema = z.object({
-  id: z.string(),
-  cpuCount: z.number(),
-  memoryMB: z.number(),
-  diskGB: z.number(),
-  bandwidthGB: z.number().optional(),
-  costPerMonth: z.number(),
+  id: z.string().min(1),
+  cpuCount: z.number().int().positive(),
+  memoryMB: z.number().positive(),
+  diskGB: z.number().positive(),
+  bandwidthGB: z.number().nonnegative().optional(),
+  costPerMonth: z.number().nonnegative(),
 })
 const optionsSchema = z.object({
   image: z.array(

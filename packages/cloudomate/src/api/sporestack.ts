@@ -17,17 +17,19 @@ export const SPORESTACK_DEFAULT_DAYS = 30
 /** SporeStack's smallest top-up in dollars. */
 const MIN_TOPUP_DOLLARS = 5n
 
+// A plan we could buy: whole cores, memory and disk above zero, no negative price or traffic (the
+// fuzz suite had 0.1 cores and 0 GB disks become options).
 const flavorSchema = z.object({
-  cores: z.number(),
-  memory: z.number(),
-  disk: z.number(),
-  price: z.number().int(),
-  bandwidth_per_month: z.number().optional(),
-  bandwidth: z.number().optional(),
+  cores: z.number().int().positive(),
+  memory: z.number().positive(),
+  disk: z.number().positive(),
+  price: z.number().int().nonnegative(),
+  bandwidth_per_month: z.number().nonnegative().optional(),
+  bandwidth: z.number().nonnegative().optional(),
 })
 const flavorsSchema = z.union([
-  z.object({ flavors: z.record(z.string(), flavorSchema) }),
-  z.record(z.string(), flavorSchema),
+  z.object({ flavors: z.record(z.string().min(1), flavorSchema) }),
+  z.record(z.string().min(1), flavorSchema),
 ])
 const addSchema = z.object({
   payment: z.object({ id: z.string().optional(), uri: z.string(), paid: z.boolean().optional() }),

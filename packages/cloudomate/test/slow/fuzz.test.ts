@@ -1,6 +1,6 @@
 /**
  * The fuzz suite of cloudomate's parsers of untrusted bytes (issue 14): shop and gateway pages, API
- * replies, the purchase journal and cloudomate.cfg. ≥ 100,000 cases per surface, seeded
+ * replies (Njalla, LunaNode, BitLaunch, SporeStack, AzireVPN), the purchase journal and cloudomate.cfg. ≥ 100,000 cases per surface, seeded
  * (DOLLY_FUZZ_SEED), scalable for local runs (DOLLY_FUZZ_RUNS); fails on any crash, accepted-invalid
  * or refused valid input, printing the counterexamples.
  */
@@ -20,6 +20,7 @@ import {
   invoiceFlowSurface,
   listingSurface,
 } from './fuzz/page-surfaces.ts'
+import { azirevpnSurface, bitlaunchSurface, sporestackSurface } from './fuzz/provider-surfaces.ts'
 import { apiReplySurface, cloudomateIniSurface, journalSurface } from './fuzz/text-surfaces.ts'
 
 const settings = fuzzSettings(process.env)
@@ -31,6 +32,9 @@ const surfaces: SurfaceEntry[] = [
   entry(formSurface),
   entry(invoiceFlowSurface),
   entry(apiReplySurface),
+  entry(bitlaunchSurface),
+  entry(sporestackSurface),
+  entry(azirevpnSurface),
   entry(journalSurface),
   entry(cloudomateIniSurface),
 ]

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createRootGenome } from './genome.ts'
 import { parseGenome, serializeGenome } from './genome-codec.ts'
 import { createQTable, updateQTable } from './q-table.ts'
-import { parseQTable, serializeQTable } from './q-table-codec.ts'
+import { isOfferId, parseQTable, serializeQTable } from './q-table-codec.ts'
 
 function learned() {
   return updateQTable(
@@ -55,6 +55,19 @@ describe('Q-table wire format', () => {
         expect(parseQTable(JSON.parse(JSON.stringify(serializeQTable(t))))).toEqual(t)
       }),
     )
+  })
+
+  it('counts as an offer id only what the wire reads back (not __proto__, which it refuses)', () => {
+    for (const id of ['[promo] 2 gb: 1 core, eu', 'constructor', '東京_🚀', '__proto__']) {
+      const wire = JSON.parse(JSON.stringify(serializeQTable(createQTable([id, 'a_1'])))) as unknown
+      let readBack = true
+      try {
+        parseQTable(wire)
+      } catch {
+        readBack = false
+      }
+      expect({ id, isOfferId: isOfferId(id) }).toEqual({ id, isOfferId: readBack })
+    }
   })
 
   it('writes the AGENT.md §5.2 keys', () => {

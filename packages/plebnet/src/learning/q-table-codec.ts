@@ -13,10 +13,12 @@ export const QTABLE_FORMAT_VERSION = 1
  * other character is allowed: a shop may name a plan `[Promo] 2 GB: 1 core, EU`, and the id grammar
  * of version 1 (`[a-z0-9 ._+()/-]`, 96 characters) refused such tables, and with them the install of
  * a server already paid for (issue 14). JSON carries any string, so the wire format is unchanged and
- * every table written under the old grammar still reads.
+ * every table written under the old grammar still reads. `__proto__` is the one exception: the wire
+ * refuses that key anywhere (`parseWire`), so a table keyed by it would be written and never read
+ * back (the fuzz suite found that); `offerId` makes it only from an empty or `_` provider name.
  */
 export function isOfferId(id: string): boolean {
-  return id.length > 0 && id.length <= MAX_OFFER_ID_CHARS && id === id.toLowerCase()
+  return id.length > 0 && id.length <= MAX_OFFER_ID_CHARS && id === id.toLowerCase() && id !== '__proto__'
 }
 
 const offerIdSchema = z.string().refine(isOfferId, {

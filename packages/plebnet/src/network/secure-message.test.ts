@@ -27,6 +27,19 @@ describe('direct messages', () => {
     expect(openDirect(bob, { ...sealed, iv: '00'.repeat(12) }, aad)).toBeUndefined()
   })
 
+  it('refuses a second spelling of the same ciphertext (unused low bits of the last base64 character)', () => {
+    // 16 bytes (an empty plaintext plus the tag) end in "x==", where x carries 2 bits and 4 unused.
+    const sealed = sealDirect(createSeededRng('dm-4'), bob.publicKeyHex, new Uint8Array(0), aad)
+    if (sealed === undefined) throw new Error('sealing failed')
+    expect(sealed.ct).toMatch(/==$/)
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+    const last = sealed.ct.length - 3
+    const respelled = `${sealed.ct.slice(0, last)}${alphabet[alphabet.indexOf(sealed.ct[last] ?? 'A') + 1] ?? ''}==`
+    expect(Buffer.from(respelled, 'base64')).toEqual(Buffer.from(sealed.ct, 'base64'))
+    expect(openDirect(bob, sealed, aad)).toEqual(new Uint8Array(0))
+    expect(openDirect(bob, { ...sealed, ct: respelled }, aad)).toBeUndefined()
+  })
+
   it('uses a fresh ephemeral key per message', () => {
     const rng = createSeededRng('dm-2')
     const a = sealDirect(rng, bob.publicKeyHex, text, aad)

@@ -20,21 +20,22 @@ import {
   qTableSurface,
   statusSurface,
 } from './fuzz/codec-surfaces.ts'
-import { agentConfigSurface, iniTextSurface } from './fuzz/ini-surfaces.ts'
+import { agentConfigSurface, iniReaderSurface } from './fuzz/ini-surfaces.ts'
 import { halfBlockSurface, ledgerMessageSurface, txDictSurface } from './fuzz/ledger-surfaces.ts'
-import { entrySurface, envelopeSurface } from './fuzz/network-surfaces.ts'
+import {
+  directMessageSurface,
+  entrySurface,
+  envelopeSurface,
+  intakeSurface,
+} from './fuzz/network-surfaces.ts'
 
 const settings = fuzzSettings(process.env)
-
-/**
- * `readAgentConfig` costs ~1.5 ms a call (it builds its zod schemas per call): 100,000 cases would
- * take the whole suite's budget, so it runs this share of them; the INI reader under it runs in full.
- */
-const FUZZ_SLOW_SHARE = 0.1
 
 const surfaces: SurfaceEntry[] = [
   entry(envelopeSurface),
   entry(entrySurface),
+  entry(intakeSurface),
+  entry(directMessageSurface),
   entry(qTableSurface),
   entry(genomeSurface),
   entry(halfBlockSurface),
@@ -43,8 +44,8 @@ const surfaces: SurfaceEntry[] = [
   entry(payloadSurface),
   entry(lifecycleSurface),
   entry(statusSurface),
-  entry(iniTextSurface),
-  entry(agentConfigSurface, FUZZ_SLOW_SHARE),
+  entry(iniReaderSurface),
+  entry(agentConfigSurface),
 ]
 
 describe(`plebnet fuzz suite (seed ${settings.seed}, ${settings.runs} cases per surface)`, () => {

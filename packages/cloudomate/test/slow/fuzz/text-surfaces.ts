@@ -1,6 +1,6 @@
 /**
  * Fuzz surfaces of cloudomate's text and JSON inputs: API providers' replies (through the real driver,
- * session and `callJson`), the purchase journal (`parseJournal`) and `cloudomate.cfg` (`parseIni`).
+ * session and `callJson`), the purchase journal (`parseJournal`) and `cloudomate.cfg` (`parseIni`, over the base INI reader).
  */
 import { readFileSync } from 'node:fs'
 import { createMemoryLogger, createSeededRng, createVirtualClock } from '@dolly/base'
@@ -18,6 +18,7 @@ import {
   type Surface,
   type Verdict,
 } from '../../../../base/test/support/fuzz-harness.ts'
+import { iniCases, iniRoundTrip } from '../../../../base/test/support/ini-fuzz.ts'
 import { createLunanodeDriver } from '../../../src/api/lunanode.ts'
 import { createNjallaDriver } from '../../../src/api/njalla.ts'
 import { parseIni } from '../../../src/config.ts'
@@ -246,79 +247,16 @@ export function journalSurface(): Surface<string> {
   }
 }
 
-/** `parseIni` of cloudomate.cfg: a key outside a section or a line without `=`/`:` is CLOUDOMATE_CONFIG_MALFORMED. */
+/**
+ * `parseIni` of cloudomate.cfg: `@dolly/base`'s reader with its refusals as
+ * CLOUDOMATE_CONFIG_MALFORMED. Cases and reference reading shared with plebnet's INI surface
+ * (ini-fuzz.ts), from another seed.
+ */
 export function cloudomateIniSurface(): Surface<string> {
-  const name = fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/)
-  const docs = fc.sample(
-    fc.dictionary(
-      name,
-      fc.dictionary(
-        name,
-        fc.string({ unit: 'grapheme', maxLength: 30 }).map((v) => v.replace(/[\r\n]/g, '').trim()),
-        { maxKeys: 4 },
-      ),
-      { minKeys: 1, maxKeys: 4 },
-    ),
-    { numRuns: 32, seed: 41 },
-  )
-  const render = (d: Record<string, Record<string, string>>): string =>
-    Object.entries(d)
-      .map(
-        ([s, keys]) =>
-          `# c\n[${s}]\n${Object.entries(keys)
-            .map(([k, v]) => `${k} = ${v}`)
-            .join('\n')}\n`,
-      )
-      .join('\n')
-  const texts = docs.map(render)
-  const index = fc.nat({ max: docs.length - 1 })
-  const text = (i: number): string => texts[i] ?? ''
   return {
     name: 'cloudomate INI config',
-    cases: fc.oneof(
-      {
-        weight: 2,
-        arbitrary: index.map((i): FuzzCase<string> => ({ input: text(i), expect: 'valid', label: 'valid' })),
-      },
-      {
-        weight: 2,
-        arbitrary: fc
-          .tuple(
-            index,
-            fc.stringMatching(/^[a-z0-9 _.-]{1,20}$/).filter((s) => s.trim() !== ''),
-            fc.boolean(),
-          )
-          .map(([i, junk, before]): FuzzCase<string> => ({
-            // A bare word in a section, or a key before any section: both must be refused.
-            input: before ? `${junk} = 1\n${text(i)}` : `${text(i)}\n${junk}\n`,
-            expect: 'invalid',
-            label: before ? 'key-before-section' : 'line-without-equals',
-          })),
-      },
-      {
-        weight: 4,
-        arbitrary: index.chain((i) =>
-          mutateBytes(new TextEncoder().encode(text(i))).map((m): FuzzCase<string> => ({
-            input: new TextDecoder().decode(m.value),
-            expect: 'any',
-            label: m.label,
-          })),
-        ),
-      },
-      {
-        weight: 1,
-        arbitrary: anyText.map((s): FuzzCase<string> => ({ input: s, expect: 'any', label: 'arbitrary' })),
-      },
-    ),
-    parse: throwing(parseIni),
-    roundTrip: (input, value) => {
-      const d = docs[texts.indexOf(input)]
-      if (d === undefined) return undefined
-      const ini = value as ReturnType<typeof parseIni>
-      const same = Object.entries(d).every(([s, keys]) =>
-        Object.entries(keys).every(([k, v]) => ini.get(s)?.get(k) === v),
-      )
-      return same && ini.size === Object.keys(d).length ? undefined : 'sections differ'
-    },
+    cases: iniCases(41),
+    parse: throwing((text: string) => parseIni(text)),
+    roundTrip: iniRoundTrip,
   }
 }

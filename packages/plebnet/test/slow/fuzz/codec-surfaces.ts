@@ -17,7 +17,7 @@ import {
   type Surface,
 } from '../../../../base/test/support/fuzz-harness.ts'
 import { decodeStatus, type AgentStatus } from '../../../src/daemon/status.ts'
-import { MAX_ABS_TABLE_VALUE, MAX_COUNTER } from '../../../src/learning/constants.ts'
+import { MAX_ABS_TABLE_VALUE, MAX_COUNTER, MAX_OFFER_ID_CHARS } from '../../../src/learning/constants.ts'
 import { parseGenome, serializeGenome } from '../../../src/learning/genome-codec.ts'
 import { createRootGenome, STRATEGY_NAMES, type Genome } from '../../../src/learning/genome.ts'
 import { isOfferId, parseQTable, serializeQTable } from '../../../src/learning/q-table-codec.ts'
@@ -33,14 +33,56 @@ import {
 const POOL = 32
 const finite = (max: number) => fc.double({ min: -max, max, noNaN: true, noDefaultInfinity: true })
 
-const qTableArb: fc.Arbitrary<QTable> = fc
-  .uniqueArray(
-    fc
-      .string({ minLength: 1, maxLength: 40 })
-      .map((s) => s.toLowerCase())
-      .filter(isOfferId),
-    { minLength: 1, maxLength: 6 },
+/**
+ * Offer ids as `offerId` makes them from shop plan names: any lower-case string of
+ * 1..MAX_OFFER_ID_CHARS code units (`isOfferId`), so brackets, colons, commas, quotes, unicode,
+ * names of Object.prototype members and ids at the length limit all occur.
+ */
+const offerIdArb: fc.Arbitrary<string> = fc
+  .oneof(
+    { weight: 6, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9 ._+()/-]{0,30}$/) },
+    {
+      weight: 6,
+      arbitrary: fc
+        .array(
+          fc.constantFrom(
+            '[promo]',
+            ' 2 gb:',
+            '1 core,',
+            'eu',
+            '"q"',
+            '\\',
+            'é',
+            '東京',
+            '🚀',
+            '{x}',
+            '=',
+            ' ',
+          ),
+          {
+            minLength: 1,
+            maxLength: 6,
+          },
+        )
+        .map((parts) => parts.join('')),
+    },
+    { weight: 4, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: MAX_OFFER_ID_CHARS - 8, max: MAX_OFFER_ID_CHARS })
+        .map((n) => 'x'.repeat(n - 1) + 'é'),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('__proto__', 'constructor', 'tostring', 'valueof', 'hasownproperty'),
+    },
   )
+  .map((s) => s.toLowerCase())
+  .filter(isOfferId)
+
+const qTableArb: fc.Arbitrary<QTable> = fc
+  .uniqueArray(offerIdArb, { minLength: 1, maxLength: 6 })
   .chain((offers) => {
     const n = offers.length
     const matrix = fc.array(fc.array(finite(MAX_ABS_TABLE_VALUE), { minLength: n, maxLength: n }), {
@@ -99,6 +141,9 @@ const genomeArb: fc.Arbitrary<Genome> = fc
 function genomeOracle(m: JsonMutant, at: readonly (string | number)[] = []): Expect {
   const path = m.path.slice(at.length)
   if (m.op === 'delete-key' && path[0] === 'providerWeights' && path.length === 2) return 'any'
+  // A weight key is any lower-case provider name: another one with a weight in range is a genome.
+  if (m.op === 'unknown-key' && path[0] === 'providerWeights' && path.length === 2)
+    return String(path[1]) === String(path[1]).toLowerCase() ? 'any' : 'invalid'
   if (m.op === 'huge-number' && typeof newValue(m) === 'number') return 'any'
   return 'invalid'
 }
@@ -133,7 +178,13 @@ export function payloadSurface(): Surface<unknown> {
       genome: genomeArb,
       qtable: fc.option(qTableArb, { nil: null }),
       testnet: fc.boolean(),
-      config: fc.string({ maxLength: 200 }),
+      // The parent's plebnet_setup.cfg: well-formed INI (a malformed one is refused before any payload).
+      config: fc
+        .tuple(fc.string({ maxLength: 100 }), fc.string({ maxLength: 100 }))
+        .map(
+          ([comment, value]) =>
+            `; ${comment.replace(/[\r\n]/g, ' ')}\n[strategy]\nname = ${value.replace(/[\r\n]/g, ' ')}\n`,
+        ),
     }),
     { numRuns: POOL, seed: 22 },
   )
@@ -153,11 +204,12 @@ export function payloadSurface(): Surface<unknown> {
               {
                 index: x.index,
                 parentTree: 'plebbot2930',
-                parentContact: contact(1),
+                // The payload's tree must be the parent's plus the index (parseChildPayload checks it).
+                parentContact: { ...contact(1), tree: 'plebbot2930' },
                 parentContacts: [contact(2), contact(3)],
                 parentGenome: x.genome,
                 parentQTable: x.qtable,
-                parentConfig: x.config.replaceAll('[', ''),
+                parentConfig: x.config,
                 runningVersion: '0.1.0',
                 state: { provider: 'linevast', option: 'basic' },
                 purchase: {

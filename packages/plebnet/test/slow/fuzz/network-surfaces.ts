@@ -1,17 +1,22 @@
 /**
- * Fuzz surfaces of the agents' overlay: signed envelopes (`openEnvelope`) and gossiped entries
- * (`decodeBroadcast` + `parseEntry`). Both are signed and strict, so any mutant whose JSON differs
- * from the signed original must be refused: that is what makes `accepted-invalid` meaningful here.
+ * Fuzz surfaces of the agents' overlay: signed envelopes (`openEnvelope`), gossiped entries
+ * (`decodeBroadcast` + `parseEntry`, and `intakeEntries` into a store) and direct messages
+ * (`DirectMessaging.receive`, the decryption of `secure-message.ts`). All are signed or
+ * authenticated, so any mutant that differs from the original must be refused: that is what makes
+ * `accepted-invalid` meaningful here.
  */
 import { createSeededRng } from '@dolly/base'
 import fc from 'fast-check'
 import {
   anyBytes,
+  anyJson,
+  jsonCases,
   mutateBytes,
   mutateJson,
   sameJson,
   type FuzzCase,
   type Surface,
+  type Verdict,
 } from '../../../../base/test/support/fuzz-harness.ts'
 import { generateIdentity } from '../../../src/identity/identity.ts'
 import { createQTable } from '../../../src/learning/q-table.ts'
@@ -21,7 +26,12 @@ import { createSignatureVerifier } from '../../../src/ledger/ed25519.ts'
 import type { JsonValue } from '../../../src/network/canonical-json.ts'
 import { MAX_FRAME_BYTES } from '../../../src/network/constants.ts'
 import { MESSAGE_TYPES, openEnvelope, sealEnvelope } from '../../../src/network/envelope.ts'
-import { decodeBroadcast } from '../../../src/network/entry-intake.ts'
+import { createDirectMessaging } from '../../../src/network/direct-messages.ts'
+import { decodeBroadcast, intakeEntries } from '../../../src/network/entry-intake.ts'
+import { createEntryStore } from '../../../src/network/entry-store.ts'
+import type { Envelope } from '../../../src/network/envelope.ts'
+import type { NetworkErrorCode } from '../../../src/network/errors.ts'
+import { deriveDhKeyPair, sealDirect } from '../../../src/network/secure-message.ts'
 import { parseEntry, signEntry } from '../../../src/network/entry.ts'
 import { createReplayGuard } from '../../../src/network/replay-guard.ts'
 
@@ -152,5 +162,187 @@ export function entrySurface(): Surface<Uint8Array> {
       return parsed.ok ? { ok: true, value: parsed.entry } : { ok: false, code: parsed.code }
     },
     roundTrip: (bytes, value) => (sameJson(jsonOf(bytes)?.value, value) ? undefined : 'entry differs'),
+  }
+}
+
+const aliceId = bytesToHex(alice.publicKey)
+
+/** Alice's entries of every kind, valid at NOW (a contact expires an hour later). */
+function alicesEntries(): unknown[] {
+  const out: unknown[] = []
+  for (let i = 0; i < POOL; i++) {
+    const kind = (['contact', 'qtable', 'status'] as const)[i % 3] ?? 'contact'
+    const value: JsonValue =
+      kind === 'contact'
+        ? {
+            addrs: [`/ip4/10.0.0.${i}/tcp/8000`],
+            dhKey: 'ab'.repeat(32),
+            treePath: `plebbot.${i}`,
+            expiresMs: NOW + 3_600_000,
+          }
+        : kind === 'status'
+          ? {
+              treePath: `plebbot.${i}`,
+              state: 'running',
+              host: '10.0.0.1',
+              balanceSats: String(i),
+              contacts: i,
+            }
+          : (serializeQTable(createQTable([`p${i}_a`, `p${i}_[b]: c`])) as unknown as JsonValue)
+    out.push(JSON.parse(JSON.stringify(signEntry(alice, { kind, value, version: NOW - i }))))
+  }
+  return out
+}
+
+/**
+ * `intakeEntries`, what anti-entropy and broadcasts feed into the entry store: one raw entry per case
+ * into a fresh store. A refusal is the code passed to `reject`; an entry that is neither refused nor
+ * stored would be dropped without a code (rejected-uncoded).
+ */
+export function intakeSurface(): Surface<unknown> {
+  const verifier = createSignatureVerifier()
+  return {
+    name: 'gossip intake',
+    // Signed: any change is invalid, whatever it touches.
+    cases: jsonCases(alicesEntries(), () => 'invalid', { textChanged: 'invalid', arbitrary: 'invalid' }),
+    parse: (raw): Verdict => {
+      const rejected: NetworkErrorCode[] = []
+      const { accepted } = intakeEntries([raw], {
+        store: createEntryStore(),
+        verifier,
+        selfId: bobId,
+        nowMs: NOW,
+        reject: (code) => rejected.push(code),
+      })
+      if (rejected[0] !== undefined) return { ok: false, code: rejected[0] }
+      return accepted.length === 1 ? { ok: true, value: accepted[0] } : { ok: false, code: null }
+    },
+    roundTrip: (raw, value) => (sameJson(raw, value) ? undefined : 'entry differs'),
+  }
+}
+
+/** A direct message as `receive` gets it: the (already verified) envelope's sender and body. */
+interface Direct {
+  readonly from: string
+  readonly body: unknown
+}
+
+/**
+ * `createDirectMessaging(...).receive`: the body schema, then X25519 + HKDF + AES-256-GCM with both
+ * ids as associated data. Valid: a body Alice sealed to Bob, received from Alice. Anything else
+ * (another body, another sender, a body sealed to Carol, arbitrary JSON) must be refused.
+ */
+export function directMessageSurface(): Surface<Direct> {
+  const carol = generateIdentity(createSeededRng('fuzz-carol'))
+  const carolId = bytesToHex(carol.publicKey)
+  const bobDh = deriveDhKeyPair(bob)
+  const rng = createSeededRng('fuzz-direct')
+  // Sealed as DirectMessaging.send seals (its associated data is both ids, `aadOf`); sealDirect is
+  // synchronous, so the pool exists before the first case is drawn. Should the format drift, every
+  // valid case would be refused and the suite fail.
+  const aad = new TextEncoder().encode(`dolly-dm-v1\n${aliceId}\n${bobId}`)
+  const seal = (recipientDhHex: string, plaintext: Uint8Array): unknown =>
+    JSON.parse(JSON.stringify(sealDirect(rng, recipientDhHex, plaintext, aad)))
+  const plaintexts = fc.sample(fc.uint8Array({ maxLength: 300 }), { numRuns: POOL, seed: 15 })
+  const toBob = plaintexts.map((p) => ({ body: seal(bobDh.publicKeyHex, p), plaintext: p }))
+  const toCarol = plaintexts.map((p) => seal(deriveDhKeyPair(carol).publicKeyHex, p))
+  const receiver = createDirectMessaging({
+    rng,
+    selfId: bobId,
+    dh: bobDh,
+    store: createEntryStore(),
+    hello: async () => true,
+    call: async () => undefined,
+  })
+  let last: Uint8Array | undefined
+  receiver.subscribe((_from, data) => {
+    last = data
+  })
+  const index = fc.nat({ max: POOL - 1 })
+  const body = (i: number): unknown => toBob[i]?.body
+  const field = fc.constantFrom('epk', 'iv', 'ct')
+  return {
+    name: 'direct message',
+    cases: fc.oneof(
+      {
+        weight: 2,
+        arbitrary: index.map((i): FuzzCase<Direct> => ({
+          input: { from: aliceId, body: body(i) },
+          expect: 'valid',
+          label: 'valid',
+        })),
+      },
+      {
+        weight: 3,
+        // One field's text mutated byte-wise (hex and base64 are ASCII): a changed string must not open.
+        arbitrary: fc.tuple(index, field, fc.nat()).chain(([i, f]) => {
+          const original = body(i) as Record<string, string>
+          return mutateBytes(encoder.encode(original[f] ?? '')).map((m): FuzzCase<Direct> => {
+            const text = new TextDecoder().decode(m.value)
+            return {
+              input: { from: aliceId, body: { ...original, [f]: text } },
+              expect: text === original[f] ? 'valid' : 'invalid',
+              label: `field:${f}:${m.label}`,
+            }
+          })
+        }),
+      },
+      {
+        weight: 3,
+        arbitrary: index.chain((i) =>
+          mutateJson(body(i)).map((m): FuzzCase<Direct> => ({
+            input: { from: aliceId, body: m.value },
+            expect: sameJson(m.value, body(i)) ? 'valid' : 'invalid',
+            label: `json:${m.op}`,
+          })),
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: index.map((i): FuzzCase<Direct> => ({
+          input: { from: carolId, body: body(i) },
+          expect: 'invalid',
+          label: 'other-sender',
+        })),
+      },
+      {
+        weight: 1,
+        arbitrary: index.map((i): FuzzCase<Direct> => ({
+          input: { from: aliceId, body: toCarol[i] },
+          expect: 'invalid',
+          label: 'sealed-to-carol',
+        })),
+      },
+      {
+        weight: 1,
+        arbitrary: anyJson.map((v): FuzzCase<Direct> => ({
+          input: { from: aliceId, body: v },
+          expect: 'invalid',
+          label: 'arbitrary',
+        })),
+      },
+    ),
+    parse: (d): Verdict => {
+      last = undefined
+      const env = {
+        v: 1,
+        type: 'direct',
+        from: d.from,
+        to: bobId,
+        ts: NOW,
+        nonce: '0'.repeat(32),
+        body: d.body,
+      }
+      receiver.receive(env as Envelope)
+      return { ok: true, value: last }
+    },
+    roundTrip: (d, value) => {
+      const sent = toBob.find((t) => sameJson(t.body, d.body))
+      return sent !== undefined &&
+        value instanceof Uint8Array &&
+        Buffer.from(value).equals(Buffer.from(sent.plaintext))
+        ? undefined
+        : 'plaintext differs'
+    },
   }
 }

@@ -73,9 +73,14 @@ describe('plebnet create-child with a WireGuard VPN', () => {
       180_000,
     )
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
-    const report = JSON.parse(run.stdout) as { steps: { step: string }[]; status: { hostIp: string } }
+    const report = JSON.parse(run.stdout) as { steps: { step: string }[]; status: { access?: string } }
     expect(report.steps.map((s) => s.step)).toContain('vpn')
-    expect(report.status.hostIp).toBe(host.ip)
+    // The parent reads the child's public status; the host address is in the full one, over loopback.
+    expect(report.status.access).toBe('public')
+    const inside = JSON.parse(await inHost(host, 'curl -sS --max-time 5 http://127.0.0.1:8480/status')) as {
+      hostIp: string
+    }
+    expect(inside.hostIp).toBe(host.ip)
     expect((await inHost(host, `curl -sS --max-time 10 ${whoami.url}`)).trim()).toBe(vpn.host.ip)
     expect(await inHost(host, 'stat -c %a /root/own_wg.conf')).toBe('600\n')
 

@@ -471,7 +471,7 @@ export {
 } from './lifecycle/lifecycle-status.ts'
 export { openLifecycleStore, type LifecycleStore } from './lifecycle/adapters/state-store.ts'
 export { acquireTickLock, TICK_LOCK_FILE } from './lifecycle/adapters/tick-lock.ts'
-export { runTick, type TickDeps, type TickReport } from './lifecycle/adapters/run-tick.ts'
+export { runTick, withTickLock, type TickDeps, type TickReport } from './lifecycle/adapters/run-tick.ts'
 export { KILL_POINTS, parseKillAt, type KillAt, type KillPoint } from './lifecycle/kill-points.ts'
 export {
   KILL_AT_ENV,
@@ -480,7 +480,24 @@ export {
   killCheckpointFromEnv,
   type KillActions,
 } from './lifecycle/adapters/kill-checkpoint.ts'
-export { FEE_RESERVE_SATS, catalogue, chooseNext, learn } from './lifecycle/adapters/offers.ts'
+export { FEE_RESERVE_SATS, learn } from './lifecycle/adapters/offers.ts'
+// The agent as one object over its ports (issue 15).
+export { createAgent, type Agent } from './agent/create-agent.ts'
+export type {
+  AgentOptions,
+  AgentPorts,
+  AgentProbe,
+  ChildInstaller,
+  InstallTarget,
+  LedgerPort,
+  OverlayPort,
+  ProviderRegistry,
+} from './agent/ports.ts'
+export type { AgentStore, DocumentStore, LifecycleStateStore } from './agent/store.ts'
+export { createMemoryAgentStore, type MemoryAgentStore } from './agent/adapters/memory-store.ts'
+export { homeDocuments, openFileAgentStore } from './agent/adapters/file-store.ts'
+export { agentOptionsFrom, portsFromRuntime } from './agent/adapters/ports-from-runtime.ts'
+export { catalogue, chooseNext } from './agent/effects/offers.ts'
 export {
   TICK_FLOOR_REAL_MS,
   createTickComponent,

@@ -1,6 +1,3 @@
-import { createReadStream } from 'node:fs'
-import { mkdir, readFile, stat } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { Command } from 'commander'
 import {
   createCryptoRng,
@@ -12,62 +9,9 @@ import {
   type Clock,
   type Logger,
   type Rng,
-  writeFileAtomic,
 } from '@dolly/base'
-import {
-  deriveAccount,
-  deriveAddress,
-  exportChildKey,
-  keystoreAccount,
-  readKeystoreFile,
-  resolvePassphrase,
-  unlockKeystore,
-} from '@dolly/wallet'
-import { bytesToHex } from '../ledger/bytes.ts'
-import { loadOrCreateIdentity } from '../identity/adapters/identity-file.ts'
-import { createRootGenome } from '../learning/genome.ts'
-import { parseGenome } from '../learning/genome-codec.ts'
-import { parseQTable } from '../learning/q-table-codec.ts'
-import { childTreePath } from '../daemon/agent-record.ts'
-import {
-  CONFIG_FILE,
-  GENOME_FILE,
-  QTABLE_FILE,
-  readAgentRecord,
-  readJsonFile,
-  writeAgentRecord,
-} from '../daemon/adapters/agent-home.ts'
-import { agentVersion } from '../daemon/adapters/version.ts'
-import { BUNDLE_CACHE_DIR, PARENT_SSH_KEY_FILE, PAYLOAD_DIR, STATUS_PORT } from '../replication/constants.ts'
-import {
-  CREATE_CHILD_USAGE,
-  parseCreateChildArgs,
-  type CreateChildArgs,
-} from '../replication/create-child-args.ts'
-import {
-  createChild,
-  type BundleSource,
-  type ChildFile,
-  type CreateChildReport,
-} from '../replication/create-child.ts'
-import { ReplicationError, createChildExitCode } from '../replication/errors.ts'
-import {
-  PAYLOAD_FILE,
-  buildChildPayload,
-  parseChildPayload,
-  serializeChildPayload,
-  type ChildPayload,
-} from '../replication/payload.ts'
-import { resolveRelease } from '../replication/adapters/release-channel.ts'
-import type { Genome } from '../learning/genome.ts'
-import { generateSshKey, type SshKeyPair } from '../replication/ssh-key.ts'
-import { buildBundle, runningAppRoot } from '../replication/adapters/bundle.ts'
-import { createChildRecordFiles } from '../replication/adapters/child-record-files.ts'
-import { createSshConnector } from '../replication/adapters/ssh-connector.ts'
-import { hostAddress } from './daemon.ts'
-import { fetchStatus } from './status.ts'
-import { runSetup } from './setup.ts'
-import { installService } from '../daemon/adapters/service.ts'
+import { CREATE_CHILD_USAGE, parseCreateChildArgs } from '../replication/create-child-args.ts'
+import { createChildExitCode } from '../replication/errors.ts'
 
 /** What `create-child` needs from outside; tests inject a seeded Rng or a recording exit. */
 export interface CreateChildCliDeps {
@@ -77,244 +21,6 @@ export interface CreateChildCliDeps {
   readonly env: Readonly<Record<string, string | undefined>>
   /** Ends the process with AGENT.md §8's exit code (1 usage, 2 SSH, 3 install, 4 setup). */
   readonly exit: (code: number) => void
-}
-
-async function loadParentKey(home: string, rng: Rng, comment: string): Promise<SshKeyPair> {
-  const path = join(home, PARENT_SSH_KEY_FILE)
-  try {
-    const privateKey = await readFile(path, 'utf8')
-    const publicKey = (await readFile(`${path}.pub`, 'utf8')).trim()
-    return { privateKey, publicKey }
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== 'ENOENT') throw err
-  }
-  const pair = generateSshKey(rng, comment)
-  await writeFileAtomic(`${path}.pub`, `${pair.publicKey}\n`, { mode: 0o644, dirMode: 0o700 })
-  await writeFileAtomic(path, pair.privateKey, { mode: 0o600, dirMode: 0o700 })
-  return pair
-}
-
-function bundleSource(bundle: { id: string; sha256: string; sizeBytes: number; path: string }): BundleSource {
-  return {
-    id: bundle.id,
-    sha256: bundle.sha256,
-    sizeBytes: bundle.sizeBytes,
-    read: (offset) => createReadStream(bundle.path, { start: offset, highWaterMark: 1 << 20 }),
-  }
-}
-
-/**
- * Which code the child gets (AGENT.md §7 `softwareRef`): `--self` copies the running agent;
- * `--release V` or `-b latest|vX.Y.Z` installs that release; without a flag a `latest` genome takes
- * the channel's latest release when a channel is configured, and a `pinned` genome (the parent's
- * running version) copies the parent. Returns undefined for copy-self.
- */
-async function chooseRelease(
-  args: CreateChildArgs,
-  env: Readonly<Record<string, string | undefined>>,
-  genome: Genome,
-): Promise<{ name: string; url: string; sha256: string } | undefined> {
-  const channel = args.releaseUrl ?? env['PLEBNET_RELEASE_URL']
-  let version: string | undefined
-  switch (args.source.kind) {
-    case 'self':
-      return undefined
-    case 'release':
-      version = args.source.version
-      break
-    case 'branch':
-      if (args.source.ref !== 'latest' && !/^v?\d+\.\d+\.\d+/.test(args.source.ref)) {
-        throw new ReplicationError(
-          'REPLICATION_USAGE',
-          `-b ${args.source.ref}: git branches are not installable (no git server is trusted); use --self, -b latest or -b vX.Y.Z`,
-          {},
-        )
-      }
-      version = args.source.ref
-      break
-    case 'genome':
-      if (genome.softwareRef.channel === 'pinned' || channel === undefined) return undefined
-      version = 'latest'
-      break
-    default: {
-      const never: never = args.source
-      return never
-    }
-  }
-  if (channel === undefined) {
-    throw new ReplicationError(
-      'REPLICATION_USAGE',
-      `installing release ${version} needs --release-url or PLEBNET_RELEASE_URL`,
-      {},
-    )
-  }
-  return resolveRelease(channel, version)
-}
-
-/**
- * What the check tick knows of the server it installs on (AGENT.md §6 payload `state`/`purchase`)
- * and where the parent wants coins sent back; `create-child` by hand knows none of it.
- */
-export interface ChildHandover {
-  readonly state: ChildPayload['state']
-  readonly purchase: ChildPayload['purchase']
-  /** Hands out a fresh receive address of the parent's wallet; called once, when the payload is built. */
-  readonly parentAddress?: () => Promise<string>
-  /** The server's lease end as its provider states it, Unix s. */
-  readonly leaseEndS?: number
-}
-
-/**
- * Runs create-child for parsed arguments with the agent in `home` as the parent; `signal` stops it
- * between steps (a rerun resumes).
- */
-export async function runCreateChild(
-  deps: Omit<CreateChildCliDeps, 'exit'>,
-  home: string,
-  args: CreateChildArgs,
-  extra: { readonly handover?: ChildHandover; readonly signal?: AbortSignal } = {},
-): Promise<CreateChildReport & { bundleBuilt: boolean; bundleBytes: number }> {
-  let parent = await readAgentRecord(home)
-  if (parent === undefined) {
-    await runSetup(
-      { clock: deps.clock, rng: deps.rng, env: deps.env, installService },
-      { home, testnet: args.testnet, exitNode: false, service: false },
-    )
-    parent = await readAgentRecord(home)
-    if (parent === undefined)
-      throw new ReplicationError('REPLICATION_STATE_MALFORMED', `setup left no agent.json in ${home}`, {})
-  }
-  const identity = await loadOrCreateIdentity(home, deps.rng)
-  const publicKey = bytesToHex(identity.publicKey)
-  const parentKey = await loadParentKey(home, deps.rng, `plebnet-${parent.tree}`)
-  const records = createChildRecordFiles(home)
-  const existing = await records.load(args.ip)
-  let index = existing?.index
-  if (index === undefined) {
-    index = parent.childIndex
-    // Taken before anything is installed, so an index is never given to two servers.
-    parent = { ...parent, childIndex: index + 1 }
-    await writeAgentRecord(home, parent)
-  }
-  const tree = existing?.tree ?? childTreePath(parent.tree, index)
-  const payloadPath = join(home, PAYLOAD_DIR, String(index), PAYLOAD_FILE)
-  let payloadJson: string
-  try {
-    payloadJson = await readFile(payloadPath, 'utf8')
-  } catch {
-    const genomeJson = await readJsonFile(join(home, GENOME_FILE))
-    const qtableJson = await readJsonFile(join(home, QTABLE_FILE))
-    const cfg = await readFile(join(home, CONFIG_FILE), 'utf8').catch(() => '')
-    let walletKey: unknown = null
-    let parentAddress =
-      extra.handover?.parentAddress === undefined ? null : await extra.handover.parentAddress()
-    if (
-      await stat(join(home, 'wallet.json')).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      const document = await readKeystoreFile(join(home, 'wallet.json'))
-      const { params } = keystoreAccount(document)
-      const unlocked = await unlockKeystore(
-        document,
-        await resolvePassphrase({ env: deps.env, configPath: join(home, CONFIG_FILE) }),
-      )
-      walletKey = exportChildKey(unlocked.root, params, parent.tree, index)
-      // By hand there is no wallet store to hand out a fresh address: the first receive address.
-      parentAddress ??= deriveAddress(deriveAccount(unlocked.root, params), params, 0, 0).address
-    }
-    const payload = buildChildPayload(
-      {
-        index,
-        parentTree: parent.tree,
-        parentContact: { publicKey, tree: parent.tree, host: hostAddress(), statusPort: STATUS_PORT },
-        parentContacts: parent.contacts,
-        parentGenome:
-          genomeJson === undefined
-            ? createRootGenome({ providers: [], version: agentVersion(), exitNode: parent.exitNode })
-            : parseGenome(genomeJson),
-        parentQTable: qtableJson === undefined ? null : parseQTable(qtableJson),
-        parentConfig: cfg,
-        runningVersion: agentVersion(),
-        state: extra.handover?.state ?? null,
-        purchase: extra.handover?.purchase ?? null,
-        parentAddress,
-        leaseEndS: args.leaseEndS ?? extra.handover?.leaseEndS ?? null,
-        walletKey,
-        testnet: args.testnet || parent.testnet,
-        ...(args.exitNode ? { exitNode: true } : {}),
-      },
-      deps.rng,
-    )
-    payloadJson = `${JSON.stringify(serializeChildPayload(payload), null, 2)}\n`
-    await writeFileAtomic(payloadPath, payloadJson, { mode: 0o600, dirMode: 0o700 })
-  }
-  const payloadFlags = JSON.parse(payloadJson) as { testnet?: unknown; exitNode?: unknown }
-  const files: ChildFile[] = []
-  for (const pair of [args.config, args.credentials]) {
-    if (pair !== undefined) files.push({ dest: pair.dest, content: await readFile(pair.src, 'utf8') })
-  }
-  // A WireGuard config among the files is this child's VPN (AGENT.md §9: `own_wg.conf`).
-  const wgConf = files.map((f) => f.dest).find((dest) => dest.endsWith('_wg.conf'))
-  const vpnCheckUrl = args.vpnCheckUrl ?? deps.env['PLEBNET_VPN_CHECK_URL']
-  const release = await chooseRelease(args, deps.env, parseChildPayload(JSON.parse(payloadJson)).genome)
-  await mkdir(join(home, BUNDLE_CACHE_DIR), { recursive: true, mode: 0o700 })
-  const bundle = await buildBundle({
-    appRoot: runningAppRoot(),
-    runtimePath: process.execPath,
-    cacheDir: join(home, BUNDLE_CACHE_DIR),
-    kind: release === undefined ? 'self' : 'runtime',
-  })
-  const report = await createChild(
-    {
-      connector: createSshConnector(),
-      records,
-      clock: deps.clock,
-      rng: deps.rng,
-      log: deps.log,
-      probeStatus: (url, options) => fetchStatus(url, { ...options, timeoutMs: 2_000 }),
-    },
-    {
-      ip: args.ip,
-      password: args.password,
-      parentKey,
-      parentPublicKey: publicKey,
-      index,
-      tree,
-      payloadJson,
-      bundle: bundleSource(bundle),
-      ...(release === undefined ? {} : { release }),
-      ...(wgConf === undefined
-        ? {}
-        : {
-            vpn: {
-              confName: wgConf,
-              ...(vpnCheckUrl === undefined ? {} : { checkUrl: vpnCheckUrl }),
-            },
-          }),
-      setupFlags: [
-        ...(payloadFlags.testnet === true ? ['--testnet'] : []),
-        ...(payloadFlags.exitNode === true ? ['--exitnode'] : []),
-      ],
-      files,
-      statusPort: args.statusPort ?? STATUS_PORT,
-      ...(args.heartbeatTimeoutS === undefined ? {} : { heartbeatTimeoutMs: args.heartbeatTimeoutS * 1000 }),
-    },
-    extra.signal === undefined ? {} : { signal: extra.signal },
-  )
-  // The parent knows its child now (AGENT.md §6: the original never added its children).
-  const latest = (await readAgentRecord(home)) ?? parent
-  const childContact = {
-    publicKey: report.status.publicKey,
-    tree: report.tree,
-    host: args.ip,
-    statusPort: args.statusPort ?? STATUS_PORT,
-  }
-  if (!latest.contacts.some((c) => c.publicKey === childContact.publicKey)) {
-    await writeAgentRecord(home, { ...latest, contacts: [...latest.contacts, childContact] })
-  }
-  return { ...report, bundleBuilt: bundle.built, bundleBytes: bundle.sizeBytes }
 }
 
 /** Registers `plebnet create-child` with the original's flags (AGENT.md §8) and its exit codes. */
@@ -346,7 +52,24 @@ export function registerCreateChildCommands(
           io.out(CREATE_CHILD_USAGE)
           return
         }
-        const report = await runCreateChild(deps, String(cmd.optsWithGlobals()['home']), args)
+        const home = String(cmd.optsWithGlobals()['home'])
+        // The work is loaded when the command runs, so registering it costs nothing.
+        const { runCreateChild } = await import('../replication/adapters/create-child-runner.ts')
+        const report = await runCreateChild(
+          {
+            ...deps,
+            setUp: async (testnet) => {
+              const { runSetup } = await import('./setup.ts')
+              const { installService } = await import('../daemon/adapters/service.ts')
+              await runSetup(
+                { clock: deps.clock, rng: deps.rng, env: deps.env, installService },
+                { home, testnet, exitNode: false, service: false },
+              )
+            },
+          },
+          home,
+          args,
+        )
         emit(io, json, report, () =>
           [
             `child ${report.tree} is alive on ${report.ip} (heartbeat at ${new Date(report.status.heartbeatAtMs ?? 0).toISOString()})`,

@@ -1,4 +1,3 @@
-import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import {
@@ -18,6 +17,7 @@ import { GENOME_FILE, readAgentRecord, readJsonFile } from '../daemon/adapters/a
 import { serveStatusHttp } from '../daemon/adapters/status-server.ts'
 import { loadOrCreateStatusToken } from '../daemon/adapters/status-token.ts'
 import { agentVersion } from '../daemon/adapters/version.ts'
+import { hostAddress } from '../daemon/adapters/host-address.ts'
 import { STATUS_PORT } from '../replication/constants.ts'
 import { ReplicationError } from '../replication/errors.ts'
 import { loadAgentConfig } from '../lifecycle/adapters/agent-runtime.ts'
@@ -42,18 +42,6 @@ export interface DaemonCliDeps {
 
 /** Real ms before the first lifecycle tick after start (AGENT.md §3.2: 10 s). */
 const TICK_FIRST_DELAY_MS = 10_000
-
-/** Interfaces that are tunnels, whose address is not the host's public one. */
-const TUNNEL_IFACE_RE = /^(wg|tun|tap)|_wg$/
-
-/** The first non-internal IPv4 address of this machine outside VPN tunnels (the host's address), else 127.0.0.1. */
-export function hostAddress(): string {
-  for (const [name, list] of Object.entries(networkInterfaces())) {
-    if (TUNNEL_IFACE_RE.test(name)) continue
-    for (const info of list ?? []) if (info.family === 'IPv4' && !info.internal) return info.address
-  }
-  return '127.0.0.1'
-}
 
 /** Builds the daemon of the agent in `home` (after `setup`). */
 export async function buildDaemon(

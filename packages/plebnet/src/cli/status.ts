@@ -1,45 +1,12 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { emit, formatBtc, type CliIo } from '@dolly/base'
-import {
-  isFullStatus,
-  parseAnyStatus,
-  parseListenAddress,
-  type AgentStatus,
-  type AnyStatus,
-} from '../daemon/status.ts'
+import { isFullStatus, parseListenAddress, type AgentStatus, type AnyStatus } from '../daemon/status.ts'
+import { fetchStatus } from '../daemon/status-client.ts'
 import { readAgentRecord } from '../daemon/adapters/agent-home.ts'
 import { readStatusToken } from '../daemon/adapters/status-token.ts'
 import { STATUS_PORT } from '../replication/constants.ts'
 import { ReplicationError } from '../replication/errors.ts'
-
-/** How long `status` waits for an agent's API (ms). */
-const STATUS_TIMEOUT_MS = 5_000
-
-/**
- * Reads `GET <url>/status`: the full document when `token` is the agent's status token (or the
- * agent is on loopback), else the public part; undefined when nothing answers or the answer is not
- * a status document.
- */
-export async function fetchStatus(
-  url: string,
-  options: { signal?: AbortSignal; timeoutMs?: number; token?: string } = {},
-): Promise<AnyStatus | undefined> {
-  const signals = [
-    AbortSignal.timeout(options.timeoutMs ?? STATUS_TIMEOUT_MS),
-    ...(options.signal === undefined ? [] : [options.signal]),
-  ]
-  try {
-    const response = await fetch(`${url}/status`, {
-      signal: AbortSignal.any(signals),
-      ...(options.token === undefined ? {} : { headers: { authorization: `Bearer ${options.token}` } }),
-    })
-    if (!response.ok) return undefined
-    return parseAnyStatus(await response.json())
-  } catch {
-    return undefined
-  }
-}
 
 /** Renders a status for people. */
 export function renderStatus(status: AnyStatus, nowMs: number): string {

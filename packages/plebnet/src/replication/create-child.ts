@@ -6,7 +6,9 @@ import { ReplicationError } from './errors.ts'
 import { waitForHeartbeat } from './heartbeat.ts'
 import { installCode } from './install-step.ts'
 import { PAYLOAD_FILE } from './payload.ts'
-import type { RemoteShell, ShellConnector, SshAuth } from './ports.ts'
+import type { BundleSource, ChildFile, RemoteShell, ShellConnector, SshAuth } from './ports.ts'
+
+export type { BundleSource, ChildFile } from './ports.ts'
 import {
   activateScript,
   agentTreeScript,
@@ -22,14 +24,6 @@ import { createStepRunner, remoteFailed } from './remote-step.ts'
 import type { SshKeyPair } from './ssh-key.ts'
 import { bringUpVpn } from './vpn-step.ts'
 
-/** The code to install, as the parent can read it from its offset on. */
-export interface BundleSource {
-  readonly id: string
-  readonly sha256: string
-  readonly sizeBytes: number
-  read(offset: number): AsyncIterable<Uint8Array>
-}
-
 /** Ports of {@link createChild}. */
 export interface CreateChildDeps {
   readonly connector: ShellConnector
@@ -40,13 +34,6 @@ export interface CreateChildDeps {
   readonly log: Logger
   /** Reads a status API (`GET <url>/status`); undefined when it does not answer (yet). */
   readonly probeStatus: (url: string, options: AbortOptions) => Promise<AnyStatus | undefined>
-}
-
-/** A file copied to the child's home (`-conf`/`-cred`). */
-export interface ChildFile {
-  /** Name in the child's home, e.g. `own_wg.conf`. */
-  readonly dest: string
-  readonly content: string
 }
 
 /** Options of {@link createChild}. */

@@ -1,7 +1,6 @@
 import type { AbortOptions } from '@dolly/base'
-import type { BundleSource } from './create-child.ts'
 import { ReplicationError } from './errors.ts'
-import type { RemoteResult, RemoteShell } from './ports.ts'
+import type { BundleSource, RemoteResult, RemoteShell } from './ports.ts'
 import {
   appendCommand,
   bundleStateScript,

@@ -1,4 +1,5 @@
 import type { AbortOptions } from '@dolly/base'
+import type { ChildPayload } from './payload.ts'
 
 /** Result of one remote command. */
 export interface RemoteResult {
@@ -52,4 +53,32 @@ export interface ShellConnector {
     },
     options?: AbortOptions,
   ): Promise<{ shell: RemoteShell; fingerprint: string }>
+}
+
+/** The code to install, as the parent can read it from its offset on. */
+export interface BundleSource {
+  readonly id: string
+  readonly sha256: string
+  readonly sizeBytes: number
+  read(offset: number): AsyncIterable<Uint8Array>
+}
+
+/** A file copied to the child's home (`-conf`/`-cred`). */
+export interface ChildFile {
+  /** Name in the child's home, e.g. `own_wg.conf`. */
+  readonly dest: string
+  readonly content: string
+}
+
+/**
+ * What the check tick knows of the server it installs on (AGENT.md §6 payload `state`/`purchase`)
+ * and where the parent wants coins sent back; `create-child` by hand knows none of it.
+ */
+export interface ChildHandover {
+  readonly state: ChildPayload['state']
+  readonly purchase: ChildPayload['purchase']
+  /** Hands out a fresh receive address of the parent's wallet; called once, when the payload is built. */
+  readonly parentAddress?: () => Promise<string>
+  /** The server's lease end as its provider states it, Unix s. */
+  readonly leaseEndS?: number
 }

@@ -10,6 +10,14 @@ export const GENOME_FILE = 'genome.json'
 export const QTABLE_FILE = 'qtable.json'
 /** The INI config (AGENT.md §4). */
 export const CONFIG_FILE = 'plebnet_setup.cfg'
+/** The encrypted keystore (the family key tree's root; AGENT.md §5.2). */
+export const WALLET_FILE = 'wallet.json'
+/** The wallet's UTXO and payment journal (SQLite). */
+export const WALLET_DB_FILE = 'wallet.sqlite'
+/** cloudomate's purchase journal (one JSON line per step of every purchase). */
+export const PURCHASE_JOURNAL_FILE = 'purchase_journal.jsonl'
+/** cloudomate's per-purchase accounts (one 0600 file per purchase). */
+export const PURCHASES_DIR = 'purchases'
 
 /** Reads and parses a JSON file; undefined when it does not exist. */
 export async function readJsonFile(path: string): Promise<unknown> {

@@ -1,7 +1,7 @@
 import { errorCode, type Clock, type Logger } from '@dolly/base'
 import type { DaemonComponent } from '../../daemon/daemon.ts'
 import type { LifecycleStatus } from '../lifecycle-status.ts'
-import type { TickReport } from './run-tick.ts'
+import type { TickReport } from '../../agent/create-agent.ts'
 
 /** Real-time floor between ticks (ms): at a high world time scale a 5-minute world tick would otherwise spin. */
 export const TICK_FLOOR_REAL_MS = 1_000

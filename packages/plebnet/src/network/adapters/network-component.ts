@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '@dolly/base'
 import type { Clock, Logger, Rng } from '@dolly/base'
+import { QTABLE_FILE } from '../../daemon/adapters/agent-home.ts'
 import type { Identity } from '../../identity/identity.ts'
 import type { LedgerTransport } from '../../ledger/ports.ts'
 import { parseQTable } from '../../learning/q-table-codec.ts'
@@ -31,8 +32,6 @@ import { gossipProtocol, libp2pNetworkTransport } from './network-transport.ts'
 export const GOSSIP_PORT = 8000
 /** File in the agent home with the neighbours' latest Q-tables, for the learning tick to merge. */
 export const REMOTE_QTABLES_FILE = 'remote-qtables.json'
-/** The agent's own Q-table file (daemon/adapters/agent-home.ts QTABLE_FILE), published when it changes. */
-const OWN_QTABLE_FILE = 'qtable.json'
 /** How often the daemon rewrites `network.json`, ms. */
 export const SNAPSHOT_INTERVAL_MS = 5_000
 
@@ -133,7 +132,7 @@ export function createNetworkComponent(
   }
   // The learning tick owns qtable.json; whenever it changes, its new version is gossiped.
   const publishOwnQTable = async (network: AgentNetwork): Promise<void> => {
-    const text = await readFile(join(options.home, OWN_QTABLE_FILE), 'utf8').catch(() => undefined)
+    const text = await readFile(join(options.home, QTABLE_FILE), 'utf8').catch(() => undefined)
     if (text === undefined || text === publishedQTable) return
     publishedQTable = text
     try {

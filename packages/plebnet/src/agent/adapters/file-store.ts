@@ -1,0 +1,76 @@
+import { join } from 'node:path'
+import { writeFileAtomic, type Logger } from '@dolly/base'
+import {
+  createFileAccountStore,
+  createFileJournalStore,
+  type AccountStore,
+  type JournalStore,
+} from '@dolly/cloudomate'
+import {
+  GENOME_FILE,
+  PURCHASES_DIR,
+  PURCHASE_JOURNAL_FILE,
+  QTABLE_FILE,
+  readAgentRecord,
+  readJsonFile,
+  writeAgentRecord,
+} from '../../daemon/adapters/agent-home.ts'
+import { STATE_DB_FILE } from '../../ledger/adapters/sqlite-store.ts'
+import { parseGenome, serializeGenome } from '../../learning/genome-codec.ts'
+import { parseQTable, serializeQTable } from '../../learning/q-table-codec.ts'
+import { openLifecycleStore, type LifecycleStore } from '../../lifecycle/adapters/state-store.ts'
+import type { AgentStore, DocumentStore } from '../store.ts'
+
+/** Writes `json` to `path` atomically, 0600 in a 0700 directory (the agent's home). */
+async function writeJson(path: string, json: unknown, indent?: number): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(json, null, indent)}\n`, { mode: 0o600, dirMode: 0o700 })
+}
+
+/** The learned documents of the home: `agent.json`, `genome.json` and `qtable.json`. */
+export function homeDocuments(home: string): Pick<AgentStore, 'record' | 'genome' | 'qtable'> {
+  const genome: DocumentStore<ReturnType<typeof parseGenome>> = {
+    load: async () => {
+      const json = await readJsonFile(join(home, GENOME_FILE))
+      return json === undefined ? undefined : parseGenome(json)
+    },
+    save: (value) => writeJson(join(home, GENOME_FILE), serializeGenome(value), 2),
+  }
+  const qtable: DocumentStore<ReturnType<typeof parseQTable>> = {
+    load: async () => {
+      const json = await readJsonFile(join(home, QTABLE_FILE))
+      return json === undefined ? undefined : parseQTable(json)
+    },
+    save: (value) => writeJson(join(home, QTABLE_FILE), serializeQTable(value)),
+  }
+  return {
+    record: { load: () => readAgentRecord(home), save: (record) => writeAgentRecord(home, record) },
+    genome,
+    qtable,
+  }
+}
+
+/**
+ * The agent's home on disk: the documents above, the lifecycle tables in `state.sqlite` (opened
+ * here, closed by `close`), `purchase_journal.jsonl` and `purchases/`. Pass `journal` and `accounts`
+ * when the caller already holds them over the same files (cloudomate's purchase deps).
+ */
+export function openFileAgentStore(
+  home: string,
+  deps: {
+    readonly log: Logger
+    readonly journal?: JournalStore
+    readonly accounts?: AccountStore
+    readonly lifecycle?: LifecycleStore
+  },
+): AgentStore {
+  const lifecycle = deps.lifecycle ?? openLifecycleStore(join(home, STATE_DB_FILE))
+  return {
+    ...homeDocuments(home),
+    lifecycle,
+    journal: deps.journal ?? createFileJournalStore(join(home, PURCHASE_JOURNAL_FILE), deps.log),
+    accounts: deps.accounts ?? createFileAccountStore(join(home, PURCHASES_DIR)),
+    close() {
+      lifecycle.close()
+    },
+  }
+}

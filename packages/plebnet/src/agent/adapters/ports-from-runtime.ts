@@ -1,0 +1,79 @@
+import type { Clock, Logger, Rng } from '@dolly/base'
+import type { AgentConfig } from '../../config/agent-config.ts'
+import type { LifecycleStore } from '../../lifecycle/adapters/state-store.ts'
+import { WORLD_SATS_PER_USD, type AgentRuntime } from '../../lifecycle/adapters/agent-runtime.ts'
+import { leaseWindows } from '../../lifecycle/state.ts'
+import { FEE_RESERVE_SATS } from '../effects/offers.ts'
+import type { AgentOptions, AgentPorts, AgentProbe } from '../ports.ts'
+import { openFileAgentStore } from './file-store.ts'
+import { createSshInstaller } from './ssh-installer.ts'
+import { probeAgentStatus } from './status-probe.ts'
+
+/** What the agent needs besides the runtime opened from its config. */
+export interface RuntimePortsDeps {
+  readonly rng: Rng
+  readonly log: Logger
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Real-time clock for SSH and heartbeat waits of an install. */
+  readonly realClock: Clock
+  /** Whether an agent can inherit (default: its status API names its tree and it is not handing over itself). */
+  readonly agentAlive?: AgentProbe
+}
+
+/** The world's time scale (world ms per real ms), 1 for an agent on the real Internet. */
+function timeScaleOf(config: AgentConfig): number {
+  return config.world?.timeScale.scale ?? 1
+}
+
+/** The agent's options from its config (AGENT.md §4). */
+export function agentOptionsFrom(config: AgentConfig): AgentOptions {
+  const timeScale = timeScaleOf(config)
+  const windows = leaseWindows(config, timeScale)
+  return {
+    policy: {
+      sweepBeforeMs: windows.sweepBeforeMs,
+      stopBuyingBeforeMs: windows.stopBuyingBeforeMs,
+      maxInstallAttempts: config.installMaxAttempts,
+      dowryPercent: config.dowryPercent,
+      maxProviderFailures: config.maxConsecutiveFailures,
+      feeReserveSats: FEE_RESERVE_SATS,
+    },
+    leaseMs: config.leaseMs,
+    btcGlobal: config.btcGlobal,
+    timeScale,
+  }
+}
+
+/**
+ * The agent's ports over an opened runtime (lifecycle/adapters/agent-runtime.ts): its wallet, shops
+ * and clock, the file store of its home (the lifecycle tables opened here unless `lifecycle` is
+ * given), the SSH installer and the HTTP heir probe. The runtime stays the caller's to close; the
+ * store closes with the agent.
+ */
+export function portsFromRuntime(
+  rt: AgentRuntime,
+  deps: RuntimePortsDeps,
+  extra: { readonly lifecycle?: LifecycleStore } = {},
+): AgentPorts {
+  return {
+    clock: rt.clock,
+    rng: deps.rng,
+    log: deps.log,
+    wallet: rt.wallet,
+    walletRoot: rt.walletRoot,
+    network: rt.network,
+    providers: { drivers: rt.drivers, purchase: rt.purchaseDeps, satsPerUsd: WORLD_SATS_PER_USD },
+    installer: createSshInstaller(
+      { clock: deps.realClock, rng: deps.rng, log: deps.log, env: deps.env },
+      rt.home,
+    ),
+    probe: deps.agentAlive ?? probeAgentStatus,
+    store: openFileAgentStore(rt.home, {
+      log: deps.log,
+      journal: rt.journal,
+      accounts: rt.accounts,
+      ...(extra.lifecycle === undefined ? {} : { lifecycle: extra.lifecycle }),
+    }),
+    checkpoint: rt.checkpoint,
+  }
+}

@@ -1,0 +1,124 @@
+import { serializeGenome } from '../learning/genome-codec.ts'
+import { serializeQTable } from '../learning/q-table-codec.ts'
+import { LifecycleError } from '../lifecycle/errors.ts'
+import { anyHeir } from '../lifecycle/heir.ts'
+import { lifecycleStatusOf, type LifecycleStatus } from '../lifecycle/lifecycle-status.ts'
+import { applyOutcome, startInstall } from '../lifecycle/outcome.ts'
+import { initialLifecycle, type LifecycleState, type TickEffect } from '../lifecycle/state.ts'
+import { decideTick } from '../lifecycle/tick.ts'
+import { unrecordedPayments } from '../lifecycle/unrecorded-payments.ts'
+import { sourcesOf } from './effects/heir.ts'
+import { chooseNext, learn } from './effects/offers.ts'
+import { runEffect } from './effects/run-effect.ts'
+import type { AgentOptions, AgentPorts } from './ports.ts'
+
+/** Effects run in one tick at most (a tick resumes, buys, checks, installs and pays the dowry). */
+const MAX_EFFECTS_PER_TICK = 6
+
+/** What one tick did. */
+export interface TickReport {
+  readonly ran: boolean
+  readonly effects: readonly TickEffect['kind'][]
+  readonly idle: string | null
+  readonly state: LifecycleState | undefined
+  /** The status API's view after the tick (undefined when the tick did not run). */
+  readonly status: LifecycleStatus | undefined
+}
+
+/** The agent as one object: its check tick and its latest lifecycle view. */
+export interface Agent {
+  /**
+   * One check tick (AGENT.md §3.3): loads the state, then decides and runs effects until the core is
+   * idle, saving the state before each effect (the intent) and after it (the outcome). The caller
+   * keeps ticks apart (the daemon's loop; the tick lock against `plebnet check`).
+   */
+  tick(): Promise<TickReport>
+  /** The status API's lifecycle view after the latest tick; undefined before the first. */
+  status(): LifecycleStatus | undefined
+  /** Closes the store (the wallet and drivers belong to whoever opened the ports). */
+  close(): void
+}
+
+/**
+ * Builds the agent from its ports (DESIGN.md §4): the daemon and `plebnet check` build it once from
+ * the agent's config, tests and the simulator from memory adapters and a virtual clock. The decision
+ * core (lifecycle/tick.ts, outcome.ts) stays pure; this runs its effects over the ports.
+ */
+export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
+  const { store, wallet, clock, log, checkpoint } = ports
+  const policy = options.policy
+  let latest: LifecycleStatus | undefined
+
+  async function tick(): Promise<TickReport> {
+    const record = await store.record.load()
+    if (record === undefined)
+      throw new LifecycleError('LIFECYCLE_NOT_SET_UP', 'no agent record: run plebnet setup', {})
+    let state = store.lifecycle.load() ?? initialLifecycle(clock.nowMs(), options.leaseMs, record.leaseEndMs)
+    const effects: TickEffect['kind'][] = []
+    let idle: string | null = null
+    await wallet.reconcile()
+    // A tick killed after a dowry or heir payment and before saving its outcome: record it now.
+    for (const outcome of unrecordedPayments(
+      state,
+      wallet
+        .history()
+        .payments.map((p) => ({ purpose: p.purpose, txid: p.txid, failed: p.state === 'failed' })),
+    )) {
+      log.info('tick.payment_adopted', { kind: outcome.kind, txid: outcome.txid })
+      // The same step as a payment made in this tick: paid, not yet saved.
+      checkpoint(outcome.kind === 'heir-paid' ? 'sweep' : 'dowry')
+      state = applyOutcome(state, outcome, clock.nowMs(), policy)
+      store.lifecycle.save(state)
+    }
+    for (let n = 0; n < MAX_EFFECTS_PER_TICK; n++) {
+      const balance = await wallet.balance()
+      if (n === 0) store.lifecycle.recordMetric(clock.nowMs(), balance.spendableSats)
+      const base = {
+        nowMs: clock.nowMs(),
+        spendableSats: balance.spendableSats,
+        hasHeir: anyHeir(sourcesOf(ports, options, state, record)),
+      }
+      let step = decideTick(state, { ...base, chosen: undefined }, policy)
+      if (step.effect.kind === 'idle' && step.effect.reason === 'NO_OFFER') {
+        step = decideTick(state, { ...base, chosen: await chooseNext(ports, state, record) }, policy)
+      }
+      state = step.state
+      store.lifecycle.save(state)
+      const effect = step.effect
+      if (effect.kind === 'idle') {
+        idle = effect.reason
+        break
+      }
+      effects.push(effect.kind)
+      if (effect.kind === 'install') {
+        state = startInstall(state, effect.itemId)
+        store.lifecycle.save(state)
+      }
+      log.info('tick.effect', { kind: effect.kind })
+      const outcome = await runEffect(ports, options, state, record, effect)
+      state = applyOutcome(state, outcome, clock.nowMs(), policy)
+      store.lifecycle.save(state)
+      if (outcome.kind === 'active') checkpoint('server-active')
+      if (outcome.kind === 'bought' || outcome.kind === 'buy-failed') {
+        const item = state.items.find((i) => i.id === outcome.itemId)
+        if (item !== undefined) await learn(ports, state, record, item, outcome.kind === 'bought')
+      }
+      log.info('tick.outcome', { kind: outcome.kind })
+    }
+    const after = await wallet.balance()
+    const qtable = await store.qtable.load()
+    const genome = await store.genome.load()
+    latest = lifecycleStatusOf(state, after.spendableSats, clock.nowMs(), idle, policy, {
+      self: record.selfState ?? null,
+      qtable: qtable === undefined ? null : serializeQTable(qtable),
+      genome: genome === undefined ? null : serializeGenome(genome),
+    })
+    return { ran: true, effects, idle, state, status: latest }
+  }
+
+  return {
+    tick,
+    status: () => latest,
+    close: () => store.close(),
+  }
+}

@@ -1,0 +1,147 @@
+import { errorCode } from '@dolly/base'
+import { expectedSats, type VpsOption } from '@dolly/cloudomate'
+import type { AgentRecord } from '../../daemon/agent-record.ts'
+import { evolveGenome } from '../../learning/genome.ts'
+import { chooseOffer } from '../../learning/choose-offer.ts'
+import { MAX_OFFER_NAME_CHARS } from '../../learning/constants.ts'
+import { offerId, type OfferInfo } from '../../learning/offer.ts'
+import { createQTable, updateQTable, withOffers, type QTable } from '../../learning/q-table.ts'
+import { computeReward } from '../../learning/reward.ts'
+import type { LifecycleState, PricedOffer } from '../../lifecycle/state.ts'
+import type { AgentPorts } from '../ports.ts'
+import type { AgentStore } from '../store.ts'
+
+/**
+ * The tick's learning effects over the agent's ports: the shops' catalogue priced in sats, the next
+ * offer chosen by QD-learning (ALGORITHMS.md §4), and the Q-table update after a purchase (AGENT.md
+ * §3.4 step 7).
+ */
+
+/** Room left for the network fee of one payment (sats); world fees are about 150 vB × a few sat/vB. */
+export const FEE_RESERVE_SATS = 5_000n
+
+/** The agent's Q-table (an empty table before the first save), extended by `ids`. */
+export async function loadQTable(store: Pick<AgentStore, 'qtable'>, ids: readonly string[]): Promise<QTable> {
+  return withOffers((await store.qtable.load()) ?? createQTable([]), ids)
+}
+
+/** Lists every shop's plans (a shop that does not answer is left out this tick) and prices them in sats. */
+export async function catalogue(
+  ports: Pick<AgentPorts, 'providers' | 'network' | 'clock' | 'rng' | 'log'>,
+): Promise<{ offers: OfferInfo[]; options: Map<string, VpsOption> }> {
+  const offers: OfferInfo[] = []
+  const options = new Map<string, VpsOption>()
+  for (const [name, driver] of ports.providers.drivers) {
+    const ctx = {
+      session: ports.providers.purchase.newSession(),
+      network: ports.network,
+      clock: ports.clock,
+      rng: ports.rng,
+      log: ports.log,
+    }
+    const listed = await driver.options(ctx).catch((err: unknown) => {
+      ports.log.warn('tick.shop_unreachable', { provider: name, code: errorCode(err) ?? 'error' })
+      return []
+    })
+    for (const o of listed) {
+      if (o.price.currency !== 'USD') continue
+      // Names are free text but bounded (learning/constants.ts): a longer one would make every file
+      // holding it unreadable, so the plan is left out rather than bought and then lost track of.
+      if (name.length > MAX_OFFER_NAME_CHARS || o.name.length > MAX_OFFER_NAME_CHARS) {
+        ports.log.warn('tick.offer_name_too_long', { provider: name.slice(0, 64), chars: o.name.length })
+        continue
+      }
+      const id = offerId(name, o.name)
+      options.set(id, o)
+      offers.push({
+        id,
+        provider: name,
+        option: o.name,
+        priceSats:
+          expectedSats(o, ports.providers.satsPerUsd, driver.gatewayFeePercent) + FEE_RESERVE_SATS,
+        priceUsdCents: Number(o.price.cents),
+        available: o.inStock,
+        memoryGB: o.memoryGB,
+        cores: o.cores,
+        bandwidthGB: o.bandwidthTBPerMonth === null ? null : o.bandwidthTBPerMonth * 1000,
+      })
+    }
+  }
+  return { offers, options }
+}
+
+/** The offer the agent lives on (its `self_state`), as a Q-table state id; undefined for one bought by hand. */
+function selfOfferId(record: AgentRecord): string | undefined {
+  return record.selfState === undefined
+    ? undefined
+    : offerId(record.selfState.provider, record.selfState.option)
+}
+
+/** Chooses the next offer to buy (ALGORITHMS.md §4) from the agent's own state, or undefined when none fits. */
+export async function chooseNext(
+  ports: Pick<AgentPorts, 'providers' | 'network' | 'clock' | 'rng' | 'log' | 'store'>,
+  state: LifecycleState,
+  record: AgentRecord,
+): Promise<PricedOffer | undefined> {
+  const { offers } = await catalogue(ports)
+  if (offers.length === 0) return undefined
+  const own = selfOfferId(record)
+  const table = await loadQTable(ports.store, [
+    ...offers.map((o) => o.id),
+    ...(own === undefined ? [] : [own]),
+  ])
+  // A root bought by hand has no offer of its own: its row is the first listed one's.
+  const current = own ?? offers[0]?.id ?? ''
+  const chosen = chooseOffer(
+    {
+      table,
+      current,
+      tree: record.tree,
+      catalogue: offers,
+      filter: { excludedProviders: state.excludedProviders },
+    },
+    ports.rng,
+  )
+  return chosen === undefined || chosen.priceSats === null
+    ? undefined
+    : { provider: chosen.provider, option: chosen.option, priceSats: chosen.priceSats }
+}
+
+/**
+ * Learning from a purchase outcome: QD-learning (AGENT.md §3.4 step 7; the reward counts what the
+ * ledger says was earned, 0 without a ledger) and the genome's evolve (step 8: success rewards the
+ * agent's own provider, failure punishes the one it tried).
+ */
+export async function learn(
+  ports: Pick<AgentPorts, 'clock' | 'overlay' | 'ledger'> & {
+    readonly store: Pick<AgentStore, 'qtable' | 'genome'>
+  },
+  state: LifecycleState,
+  record: AgentRecord,
+  attempted: { readonly provider: string; readonly option: string },
+  success: boolean,
+): Promise<void> {
+  const attemptedId = offerId(attempted.provider, attempted.option)
+  const own = selfOfferId(record)
+  const table = await loadQTable(ports.store, [attemptedId, ...(own === undefined ? [] : [own])])
+  const current = own ?? table.offers[0] ?? attemptedId
+  const { reward } = computeReward({
+    priceUsdCents: null,
+    birthMs: state.birthMs,
+    nowMs: ports.clock.nowMs(),
+    earnedMb: (await ports.ledger?.earnedMb()) ?? 0,
+  })
+  const remotes = (await ports.overlay?.remoteTables()) ?? []
+  const next = updateQTable(table, { attempted: attemptedId, current, success, reward, remotes })
+  await ports.store.qtable.save(next)
+  const genome = await ports.store.genome.load()
+  if (genome === undefined) return
+  await ports.store.genome.save(
+    evolveGenome(genome, {
+      success,
+      // A root bought by hand has no provider of its own to reward.
+      selfProvider: record.selfState?.provider ?? attempted.provider,
+      chosenProvider: attempted.provider,
+    }),
+  )
+}

@@ -1,0 +1,83 @@
+/**
+ * The agent's ports (DESIGN.md §4): everything `createAgent` talks to. The daemon builds them once
+ * from the agent's config (agent/adapters/ports-from-runtime.ts); tests and the simulator build them
+ * from memory adapters and a virtual clock.
+ */
+import type { Checkpoint, Clock, Logger, Rng } from '@dolly/base'
+import type { ActivateDeps, PurchaseDeps, VpsDriver } from '@dolly/cloudomate'
+import type { HdNode, NetworkParams, Wallet } from '@dolly/wallet'
+import type { RemoteQ } from '../learning/q-table.ts'
+import type { TickPolicy } from '../lifecycle/state.ts'
+import type { ChildHandover } from '../replication/ports.ts'
+import type { AgentStore } from './store.ts'
+
+/** The shops the agent buys from: cloudomate drivers by provider name and what `purchase()` needs. */
+export interface ProviderRegistry {
+  readonly drivers: ReadonlyMap<string, VpsDriver>
+  /** cloudomate's purchase and activation ports (its journal and accounts are the store's). */
+  readonly purchase: PurchaseDeps & ActivateDeps
+  /** Sats per US dollar the catalogue prices plans at. */
+  readonly satsPerUsd: bigint
+}
+
+/** A server the agent bought and wants a child on. */
+export interface InstallTarget {
+  readonly ip: string
+  readonly rootPassword: string
+  readonly handover: ChildHandover
+  /** Stops the install between steps (a later tick resumes it). */
+  readonly signal?: AbortSignal
+}
+
+/** Installs a child agent on a server (SSH in production): its tree path and family index. */
+export type ChildInstaller = (target: InstallTarget) => Promise<{ readonly tree: string; readonly index: number }>
+
+/**
+ * Whether the agent at `host` can take over coins: it answers with tree path `tree` and is not
+ * handing over itself.
+ */
+export type AgentProbe = (host: string, tree: string, port?: number) => Promise<boolean>
+
+/** What the agent reads from the overlay: its neighbours' latest Q-tables, for QD-learning. */
+export interface OverlayPort {
+  remoteTables(): Promise<readonly RemoteQ[]>
+}
+
+/** What the agent reads from the ledger: the MB it earned, for the reward (ALGORITHMS.md §4). */
+export interface LedgerPort {
+  earnedMb(): Promise<number>
+}
+
+/** Everything the agent talks to. */
+export interface AgentPorts {
+  /** The agent's time: the world's scaled clock in a world, else the system clock. */
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly log: Logger
+  /** The unlocked wallet (the agent pays), open for the agent's life. */
+  readonly wallet: Wallet
+  /** The family key tree's root: children's addresses are derived from it. */
+  readonly walletRoot: HdNode
+  readonly network: NetworkParams
+  readonly providers: ProviderRegistry
+  readonly installer: ChildInstaller
+  readonly probe: AgentProbe
+  /** Absent: no remote tables are merged. */
+  readonly overlay?: OverlayPort
+  /** Absent: nothing is earned (reward 0). */
+  readonly ledger?: LedgerPort
+  readonly store: AgentStore
+  /** Fault injection at the tick's own steps (`KILL_POINTS`); the no-op in production. */
+  readonly checkpoint: Checkpoint
+}
+
+/** What the agent's config decides. */
+export interface AgentOptions {
+  readonly policy: TickPolicy
+  /** The lease a fresh agent assumes when its parent stated none (world ms). */
+  readonly leaseMs: number
+  /** The global heir address (`btc_global`), when configured. */
+  readonly btcGlobal: string | undefined
+  /** World ms per real ms (1 outside a world): install deadlines are real time. */
+  readonly timeScale: number
+}

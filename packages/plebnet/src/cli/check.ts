@@ -10,8 +10,7 @@ import {
   type Logger,
   type Rng,
 } from '@dolly/base'
-import { killCheckpointFromEnv } from '../lifecycle/adapters/kill-checkpoint.ts'
-import { runTick, type TickReport } from '../lifecycle/adapters/run-tick.ts'
+import type { TickReport } from '../agent/create-agent.ts'
 
 /** What `plebnet check` needs from outside. */
 export interface CheckCliDeps {
@@ -46,6 +45,9 @@ export function registerCheckCommands(
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const env = overrides.env ?? process.env
+      // The tick's code is loaded when the command runs, so registering it costs nothing.
+      const { killCheckpointFromEnv } = await import('../lifecycle/adapters/kill-checkpoint.ts')
+      const { runTick } = await import('../lifecycle/adapters/run-tick.ts')
       const report = await runTick(
         {
           rng: overrides.rng ?? createCryptoRng(),

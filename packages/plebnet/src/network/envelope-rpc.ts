@@ -9,7 +9,7 @@ import {
   type MessageType,
 } from './envelope.ts'
 import { NetworkError, type NetworkErrorCode } from './errors.ts'
-import type { NetworkStats } from './gossip-engine.ts'
+import type { NetworkStats } from './stats.ts'
 import { parseBody, type Body } from './messages.ts'
 import type { NetworkTransport } from './ports.ts'
 import { createReplayGuard } from './replay-guard.ts'

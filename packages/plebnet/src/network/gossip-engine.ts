@@ -20,6 +20,7 @@ import { NetworkError, type NetworkErrorCode } from './errors.ts'
 import { parseBody, type Body } from './messages.ts'
 import type { ResolvedNetworkOptions } from './options.ts'
 import type { NetworkTransport } from './ports.ts'
+import type { NetworkStats } from './stats.ts'
 import { createEnvelopeRpc } from './envelope-rpc.ts'
 import {
   KNOWN_SENDER_LIMIT,
@@ -41,17 +42,7 @@ export interface GossipEngineDeps {
   readonly verifier?: SignatureVerifier
 }
 
-/** Counters of one node's traffic and rejections. */
-export interface NetworkStats {
-  bytesSent: number
-  bytesReceived: number
-  messagesSent: number
-  shuffles: number
-  exchanges: number
-  failedRequests: number
-  /** Rejected incoming messages and entries by code. */
-  readonly rejected: Partial<Record<NetworkErrorCode, number>>
-}
+export type { NetworkStats } from './stats.ts'
 
 export type { DirectHandler } from './direct-messages.ts'
 

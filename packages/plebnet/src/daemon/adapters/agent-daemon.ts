@@ -1,0 +1,143 @@
+import { join } from 'node:path'
+import { createCryptoRng, type Clock, type Logger } from '@dolly/base'
+import { createAgentComponent } from '../../agent/adapters/agent-component.ts'
+import { bytesToHex } from '../../ledger/bytes.ts'
+import { createLedgerComponent } from '../../ledger/adapters/ledger-component.ts'
+import { loadOrCreateIdentity } from '../../identity/adapters/identity-file.ts'
+import { parseGenome, serializeGenome } from '../../learning/genome-codec.ts'
+import { loadAgentConfig } from '../../lifecycle/adapters/agent-runtime.ts'
+import type { LifecycleStatus } from '../../lifecycle/lifecycle-status.ts'
+import {
+  bootstrapFromContacts,
+  bootstrapFromMultiaddrs,
+  createNetworkComponent,
+  gossipListenAddrs,
+} from '../../network/adapters/network-component.ts'
+import { STATUS_PORT } from '../../replication/constants.ts'
+import { ReplicationError } from '../../replication/errors.ts'
+import { createDaemon, type Daemon, type DaemonComponent } from '../daemon.ts'
+import { parseListenAddress } from '../status.ts'
+import { GENOME_FILE, readAgentRecord, readJsonFile } from './agent-home.ts'
+import { hostAddress } from './host-address.ts'
+import { serveStatusHttp } from './status-server.ts'
+import { loadOrCreateStatusToken } from './status-token.ts'
+import { agentVersion } from './version.ts'
+
+/**
+ * The composition root of `plebnet daemon` (DESIGN.md §4): the status API and heartbeat, the overlay,
+ * the ledger and, where the agent knows a world to buy in, its one agent ticking.
+ */
+
+/** Real ms before the first lifecycle tick after start (AGENT.md §3.2: 10 s). */
+const TICK_FIRST_DELAY_MS = 10_000
+
+/** Builds the daemon of the agent in `home` (after `setup`). */
+export async function buildDaemon(
+  deps: { readonly clock: Clock; readonly log: Logger },
+  options: {
+    home: string
+    statusListen?: string
+    heartbeatIntervalMs?: number
+    /** Overlay listen address `ip:port` (default 0.0.0.0:8000). */
+    gossipListen?: string
+    /** Extra bootstrap multiaddrs ending in /p2p/<peer id>, besides agent.json's parent and contacts. */
+    bootstrap?: readonly string[]
+    /** Environment (config overrides, wallet passphrase) for the lifecycle tick. */
+    env?: Readonly<Record<string, string | undefined>>
+  },
+): Promise<Daemon> {
+  const record = await readAgentRecord(options.home)
+  if (record === undefined) {
+    throw new ReplicationError(
+      'REPLICATION_SETUP_FAILED',
+      `no agent in ${options.home}; run plebnet setup first`,
+      {
+        home: options.home,
+      },
+    )
+  }
+  const listen = parseListenAddress(options.statusListen ?? '', STATUS_PORT)
+  if (listen === undefined) {
+    throw new ReplicationError(
+      'REPLICATION_USAGE',
+      `--status-listen ${options.statusListen ?? ''} is not ip:port`,
+      {},
+    )
+  }
+  const identity = await loadOrCreateIdentity(options.home, createCryptoRng())
+  // Peers read only the public status; the rest needs loopback or this token (daemon README).
+  const statusToken = await loadOrCreateStatusToken(options.home, createCryptoRng())
+  const genomeJson = await readJsonFile(join(options.home, GENOME_FILE))
+  const gossipListen = gossipListenAddrs(options.gossipListen)
+  if (gossipListen === undefined) {
+    throw new ReplicationError(
+      'REPLICATION_USAGE',
+      `--gossip-listen ${options.gossipListen ?? ''} is not ip:port`,
+      {},
+    )
+  }
+  const network = createNetworkComponent(
+    { clock: deps.clock, rng: createCryptoRng(), log: deps.log, identity },
+    {
+      home: options.home,
+      listen: gossipListen,
+      network: {
+        treePath: record.tree,
+        bootstrap: [
+          ...bootstrapFromContacts([...(record.parent === null ? [] : [record.parent]), ...record.contacts]),
+          ...bootstrapFromMultiaddrs(options.bootstrap ?? []),
+        ],
+      },
+    },
+  )
+  // The lifecycle tick runs where the agent knows a world to buy in (AGENT.md §3.2); world time paces it.
+  const env = options.env ?? {}
+  const config = await loadAgentConfig(options.home, env)
+  // The ledger serves signing and crawls over the network's libp2p node, so it starts after it.
+  const ledger = createLedgerComponent(
+    { clock: deps.clock, log: deps.log, identity, transport: () => network.ledgerTransport() },
+    { home: options.home },
+  )
+  const components: DaemonComponent[] = [network, ledger]
+  let lifecycleStatus: (() => LifecycleStatus | undefined) | undefined
+  if (config.world !== undefined) {
+    // One agent for the daemon's life: its wallet, SQLite and drivers stay open between ticks.
+    const ticker = createAgentComponent(
+      { realClock: deps.clock, rng: createCryptoRng(), log: deps.log, env },
+      {
+        home: options.home,
+        tickIntervalMs: config.tickIntervalMs,
+        timeScale: config.world.timeScale.scale,
+        firstDelayMs: TICK_FIRST_DELAY_MS,
+      },
+    )
+    components.push(ticker)
+    lifecycleStatus = ticker.latest
+  }
+  return createDaemon(
+    {
+      clock: deps.clock,
+      log: deps.log,
+      serveStatus: (at, handler) => serveStatusHttp(at, handler, { token: statusToken }),
+      components,
+      ...(lifecycleStatus === undefined ? {} : { lifecycleStatus }),
+    },
+    {
+      agent: {
+        publicKey: bytesToHex(identity.publicKey),
+        tree: record.tree,
+        parentTree: record.parent?.tree ?? null,
+        parentPublicKey: record.parent?.publicKey ?? null,
+        hostIp: listen.host ?? hostAddress(),
+        genome: genomeJson === undefined ? null : serializeGenome(parseGenome(genomeJson)),
+        testnet: record.testnet,
+        exitNode: record.exitNode,
+        softwareVersion: agentVersion(),
+      },
+      listen,
+      ...(options.heartbeatIntervalMs === undefined
+        ? {}
+        : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+    },
+  )
+}

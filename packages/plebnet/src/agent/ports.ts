@@ -30,7 +30,9 @@ export interface InstallTarget {
 }
 
 /** Installs a child agent on a server (SSH in production): its tree path and family index. */
-export type ChildInstaller = (target: InstallTarget) => Promise<{ readonly tree: string; readonly index: number }>
+export type ChildInstaller = (
+  target: InstallTarget,
+) => Promise<{ readonly tree: string; readonly index: number }>
 
 /**
  * Whether the agent at `host` can take over coins: it answers with tree path `tree` and is not

@@ -1,5 +1,5 @@
 import { isHandingOver } from '../../daemon/status.ts'
-import { fetchStatus } from '../../daemon/status-client.ts'
+import { fetchStatus } from '../../daemon/adapters/status-client.ts'
 import { STATUS_PORT } from '../../replication/constants.ts'
 import type { AgentProbe } from '../ports.ts'
 

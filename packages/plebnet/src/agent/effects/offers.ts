@@ -57,8 +57,7 @@ export async function catalogue(
         id,
         provider: name,
         option: o.name,
-        priceSats:
-          expectedSats(o, ports.providers.satsPerUsd, driver.gatewayFeePercent) + FEE_RESERVE_SATS,
+        priceSats: expectedSats(o, ports.providers.satsPerUsd, driver.gatewayFeePercent) + FEE_RESERVE_SATS,
         priceUsdCents: Number(o.price.cents),
         available: o.inStock,
         memoryGB: o.memoryGB,

@@ -100,7 +100,8 @@ async function buy(ports: AgentPorts, state: LifecycleState, item: PurchaseItem)
     return { kind: 'bought', itemId: item.id, purchaseId: paid.purchaseId, txid: paid.txid }
   const { options } = await catalogue(ports)
   const option = options.get(offerId(item.provider, item.option))
-  if (option === undefined) return { kind: 'buy-failed', itemId: item.id, reason: 'the plan is no longer listed' }
+  if (option === undefined)
+    return { kind: 'buy-failed', itemId: item.id, reason: 'the plan is no longer listed' }
   try {
     const outcome = await purchase(ports.providers.purchase, {
       driver,
@@ -127,7 +128,8 @@ async function checkOrInstall(
   if (driver === undefined || item.purchaseId === null)
     throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', 'unpaid item', {})
   const account = await ports.store.accounts.load(item.purchaseId)
-  if (account === undefined) return { kind: 'service-failed', itemId: item.id, status: 'purchase account missing' }
+  if (account === undefined)
+    return { kind: 'service-failed', itemId: item.id, status: 'purchase account missing' }
   let service
   try {
     ;({ state: service } = await readServiceState(ports.providers.purchase, driver, account))
@@ -200,7 +202,8 @@ async function payDowry(
   item: PurchaseItem,
   effect: Extract<Effect, { kind: 'dowry' }>,
 ): Promise<EffectOutcome> {
-  if (item.childIndex === null) throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', 'dowry before install', {})
+  if (item.childIndex === null)
+    throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', 'dowry before install', {})
   const purpose = dowryPurpose(item)
   const to = childAddress(ports, item.childIndex)
   const txid = await payOnce(ports, purpose, () =>
@@ -220,7 +223,8 @@ export async function runEffect(
 ): Promise<EffectOutcome> {
   if (effect.kind === 'pay-heir') return payHeir(ports, options, state, record, effect)
   const item = state.items.find((i) => i.id === effect.itemId)
-  if (item === undefined) throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', `no item ${effect.itemId}`, {})
+  if (item === undefined)
+    throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', `no item ${effect.itemId}`, {})
   if (effect.kind !== 'dowry' && !ports.providers.drivers.has(item.provider)) {
     return effect.kind === 'buy'
       ? { kind: 'buy-failed', itemId: item.id, reason: `no shop ${item.provider} in [world] providers` }

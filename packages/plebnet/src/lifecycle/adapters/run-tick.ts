@@ -25,7 +25,13 @@ export interface TickDeps {
 }
 
 /** The report of a tick that did not run because another holds the tick lock. */
-export const LOCKED_TICK: TickReport = { ran: false, effects: [], idle: 'LOCKED', state: undefined, status: undefined }
+export const LOCKED_TICK: TickReport = {
+  ran: false,
+  effects: [],
+  idle: 'LOCKED',
+  state: undefined,
+  status: undefined,
+}
 
 /**
  * Runs `tick` under the tick lock of the agent in `home` (AGENT.md §3.2: ticks never overlap, the

@@ -18,7 +18,7 @@ import { parseGenome } from '../../learning/genome-codec.ts'
 import { parseQTable } from '../../learning/q-table-codec.ts'
 import { childTreePath } from '../../daemon/agent-record.ts'
 import type { AnyStatus } from '../../daemon/status.ts'
-import { fetchStatus } from '../../daemon/status-client.ts'
+import { fetchStatus } from '../../daemon/adapters/status-client.ts'
 import {
   CONFIG_FILE,
   GENOME_FILE,
@@ -34,12 +34,7 @@ import { BUNDLE_CACHE_DIR, PARENT_SSH_KEY_FILE, PAYLOAD_DIR, STATUS_PORT } from 
 import type { CreateChildArgs } from '../create-child-args.ts'
 import { createChild, type CreateChildReport } from '../create-child.ts'
 import { ReplicationError } from '../errors.ts'
-import {
-  PAYLOAD_FILE,
-  buildChildPayload,
-  parseChildPayload,
-  serializeChildPayload,
-} from '../payload.ts'
+import { PAYLOAD_FILE, buildChildPayload, parseChildPayload, serializeChildPayload } from '../payload.ts'
 import type { BundleSource, ChildFile, ChildHandover, ShellConnector } from '../ports.ts'
 import { generateSshKey, type SshKeyPair } from '../ssh-key.ts'
 import { buildBundle, runningAppRoot } from './bundle.ts'
@@ -208,7 +203,12 @@ export async function runCreateChild(
       {
         index,
         parentTree: parent.tree,
-        parentContact: { publicKey, tree: parent.tree, host: (deps.hostAddress ?? hostAddress)(), statusPort: STATUS_PORT },
+        parentContact: {
+          publicKey,
+          tree: parent.tree,
+          host: (deps.hostAddress ?? hostAddress)(),
+          statusPort: STATUS_PORT,
+        },
         parentContacts: parent.contacts,
         parentGenome:
           genomeJson === undefined

@@ -1,4 +1,4 @@
-import { parseAnyStatus, type AnyStatus } from './status.ts'
+import { parseAnyStatus, type AnyStatus } from '../status.ts'
 
 /** How long a status read waits for an agent's API by default (ms). */
 export const STATUS_TIMEOUT_MS = 5_000

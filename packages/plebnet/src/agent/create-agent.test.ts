@@ -1,0 +1,282 @@
+/**
+ * A whole life of the agent in memory (issue 15): the same `createAgent` the daemon builds, over a
+ * memory store, a real wallet on a memory chain, a memory shop that provisions once the chain holds
+ * its payment, a memory installer and a virtual clock. Buy → active → install → dowry → end of lease →
+ * hand-over to the heir, with every sat accounted for, in milliseconds: no world, no network.
+ */
+import {
+  createMemoryLogger,
+  createSeededRng,
+  createVirtualClock,
+  noCheckpoint,
+  type VirtualClock,
+} from '@dolly/base'
+import {
+  createFixedRateSource,
+  createHttpSession,
+  paymentWalletFrom,
+  type VpsOption,
+} from '@dolly/cloudomate'
+import {
+  createMemoryChain,
+  createWallet,
+  deriveAccount,
+  deriveAddress,
+  deriveChildRoot,
+  mnemonicToRoot,
+  networkParams,
+  openSqliteWalletStore,
+  type MemoryChain,
+} from '@dolly/wallet'
+import { describe, expect, it } from 'vitest'
+import { readAgentConfig } from '../config/agent-config.ts'
+import { childTreePath, type AgentRecord } from '../daemon/agent-record.ts'
+import { createRootGenome } from '../learning/genome.ts'
+import { offerId } from '../learning/offer.ts'
+import { agentOptionsFrom } from './adapters/ports-from-runtime.ts'
+import { createMemoryShop } from './adapters/memory-shop.ts'
+import { createMemoryAgentStore, type MemoryAgentStore } from './adapters/memory-store.ts'
+import { createAgent } from './create-agent.ts'
+import type { AgentPorts, InstallTarget } from './ports.ts'
+
+const world = networkParams('world')
+const NOW = 1_800_000_000_000
+const DAY = 86_400_000
+const SATS_PER_USD = 1_000n
+const FUNDED = 30_000n
+const agentRoot = mnemonicToRoot(
+  'legal winner thank year wave sausage worth useful legal winner thank yellow',
+  world,
+)
+const shopRoot = mnemonicToRoot(
+  'letter advice cage absurd amount doctor acoustic avoid letter advice cage above',
+  world,
+)
+const shopAccount = deriveAccount(shopRoot, world)
+
+const PLAN: VpsOption = {
+  provider: 'memhost',
+  id: 'small',
+  name: 'Small VPS',
+  cores: 1,
+  memoryGB: 1,
+  storageGB: 10,
+  bandwidthTBPerMonth: 1,
+  connectionGbps: 1,
+  price: { cents: 500n, currency: 'USD', period: 'month' },
+  virtualization: 'kvm',
+  tunTap: true,
+  inStock: true,
+}
+
+const record: AgentRecord = {
+  format: 'dolly-agent',
+  version: 1,
+  tree: '0',
+  parent: null,
+  contacts: [],
+  childIndex: 0,
+  testnet: false,
+  exitNode: false,
+  createdAtMs: NOW - DAY,
+  leaseEndMs: NOW + 10 * DAY,
+}
+
+/** The child's first receive address: what the parent pays the dowry and the heir's coins to. */
+function childAddress(index: number): { address: string; scriptHex: string } {
+  const a = deriveAddress(deriveAccount(deriveChildRoot(agentRoot, index), world), world, 0, 0)
+  return { address: a.address, scriptHex: Buffer.from(a.script).toString('hex') }
+}
+
+function sumAt(chain: MemoryChain, scriptHex: string): bigint {
+  return chain
+    .allUnspent()
+    .filter((u) => u.scriptHex === scriptHex)
+    .reduce((sum, u) => sum + u.valueSats, 0n)
+}
+
+async function life(opts: { childAnswers: boolean; record?: AgentRecord }) {
+  const self = opts.record ?? record
+  const clock: VirtualClock = createVirtualClock(NOW)
+  const chain = createMemoryChain({ network: world })
+  const log = createMemoryLogger()
+  const rng = createSeededRng('agent-life')
+  const wallet = createWallet(
+    { chain, store: openSqliteWalletStore(':memory:'), clock, logger: log },
+    { network: world, account: deriveAccount(agentRoot, world), maxFeePercent: 100n },
+  )
+  const funding = await wallet.receiveAddress()
+  chain.fund(Buffer.from(funding.script).toString('hex'), FUNDED)
+  chain.mine(1)
+  const store: MemoryAgentStore = createMemoryAgentStore({
+    record: self,
+    genome: createRootGenome({ providers: [PLAN.provider], version: '0.1.0', exitNode: false }),
+  })
+  const shop = createMemoryShop(
+    {
+      chain,
+      clock,
+      invoiceAddress: (n) => {
+        const a = deriveAddress(shopAccount, world, 0, n)
+        return { address: a.address, scriptHex: Buffer.from(a.script).toString('hex') }
+      },
+    },
+    { name: PLAN.provider, plans: [PLAN], satsPerUsd: SATS_PER_USD, leaseMs: 30 * DAY },
+  )
+  const installs: InstallTarget[] = []
+  const children = new Set<string>()
+  const ports: AgentPorts = {
+    clock,
+    rng,
+    log,
+    wallet,
+    walletRoot: agentRoot,
+    network: world,
+    providers: {
+      drivers: new Map([[PLAN.provider, shop]]),
+      purchase: {
+        wallet: paymentWalletFrom(wallet),
+        journal: store.journal,
+        accounts: store.accounts,
+        rates: createFixedRateSource(clock, { USD: SATS_PER_USD }),
+        clock,
+        rng,
+        log,
+        network: world,
+        newSession: () =>
+          createHttpSession({
+            send: () => Promise.reject(new Error('the memory shop needs no HTTP')),
+            clock,
+            rng,
+          }),
+      },
+      satsPerUsd: SATS_PER_USD,
+    },
+    installer: (target) => {
+      installs.push(target)
+      const index = installs.length - 1
+      const tree = childTreePath(self.tree, index)
+      children.add(tree)
+      return Promise.resolve({ tree, index })
+    },
+    probe: (_host, tree) =>
+      Promise.resolve(children.has(tree) ? opts.childAnswers : tree === self.parent?.tree),
+    store,
+    checkpoint: noCheckpoint,
+  }
+  const options = agentOptionsFrom({ ...readAgentConfig('', {}), btcGlobal: undefined })
+  return {
+    clock,
+    chain,
+    log,
+    wallet,
+    store,
+    shop,
+    installs,
+    ports,
+    options,
+    agent: createAgent(ports, options),
+  }
+}
+
+describe('createAgent: a whole life in memory', () => {
+  it('buys, installs, pays the dowry and hands every sat over to its child at the end of the lease', async () => {
+    const started = performance.now()
+    const { clock, chain, wallet, store, shop, installs, agent, options } = await life({ childAnswers: true })
+    expect(agent.status()).toBeUndefined()
+
+    // Tick 1: an offer is chosen and bought; the shop waits for the payment to confirm.
+    const first = await agent.tick()
+    expect(first.effects).toEqual(['buy', 'check-active'])
+    expect(first.idle).toBe('WAITING')
+    expect(first.state?.items).toMatchObject([{ id: 'p0', provider: 'memhost', stage: 'bought' }])
+    const price = centsToSatsOf(PLAN)
+    const invoice = store.journal
+    expect((await invoice.readAll()).map((e) => e.state)).toEqual(
+      expect.arrayContaining(['started', 'quoted', 'paying', 'paid']),
+    )
+    // It learned from the purchase: the Q-table knows the offer, the genome was evolved.
+    expect(store.qtable.peek()?.offers).toContain(offerId(PLAN.provider, PLAN.name))
+    expect(agent.status()?.qtable).not.toBeNull()
+
+    // Tick 2, after the payment confirmed and the backoff passed: active, installed, dowered.
+    chain.mine(1)
+    clock.advance(2 * 60_000)
+    const second = await agent.tick()
+    expect(second.effects).toEqual(['check-active', 'install', 'dowry'])
+    expect(second.state?.items).toMatchObject([
+      { stage: 'dowered', ip: shop.servers()[0]?.ip, childTree: '0.0', childIndex: 0 },
+    ])
+    expect(installs).toHaveLength(1)
+    expect(installs[0]).toMatchObject({
+      ip: shop.servers()[0]?.ip,
+      rootPassword: shop.servers()[0]?.rootPassword,
+      handover: { state: { provider: 'memhost', option: 'Small VPS' } },
+    })
+    // The next child would not leave the fee reserve: nothing more is bought.
+    expect(second.idle).toBe('FUNDS_LOW')
+    chain.mine(1)
+    const child = childAddress(0)
+    const dowry = sumAt(chain, child.scriptHex)
+    expect(dowry).toBeGreaterThan(0n)
+
+    // Tick 3, inside the sweep window before the lease ends: everything goes to the child.
+    const leaseEnd = record.leaseEndMs ?? 0
+    clock.advance(leaseEnd - options.policy.sweepBeforeMs / 2 - clock.nowMs())
+    const third = await agent.tick()
+    expect(third.effects).toEqual(['pay-heir'])
+    expect(third.state).toMatchObject({ heirPaid: true })
+    expect(third.idle).toBe('DONE')
+    expect(agent.status()).toMatchObject({ idle: 'DONE', children: [{ tree: '0.0' }] })
+    chain.mine(1)
+
+    // Conservation: what was funded is at the shop, at the child, or paid as fees; nothing is left.
+    expect((await wallet.balance()).confirmedSats).toBe(0n)
+    const shopSats = shop.servers().length === 1 ? sumAt(chain, invoiceScript(0)) : -1n
+    expect(shopSats).toBe(price)
+    const fees = wallet.history().payments.reduce((sum, p) => sum + p.feeSats, 0n)
+    expect(wallet.history().payments).toHaveLength(3)
+    const atChild = sumAt(chain, child.scriptHex)
+    expect(atChild).toBeGreaterThan(dowry)
+    expect(shopSats + atChild + fees).toBe(FUNDED)
+    expect(chain.allUnspent().reduce((sum, u) => sum + u.valueSats, 0n)).toBe(FUNDED - fees)
+    // No world, no network: the whole life runs in well under a few seconds of real time.
+    expect(performance.now() - started).toBeLessThan(5_000)
+  })
+
+  it('hands over to its parent when its child does not answer at the end of the lease', async () => {
+    const parentAddress = deriveAddress(deriveAccount(shopRoot, world), world, 0, 99)
+    const { clock, chain, agent, options, store } = await life({
+      childAnswers: false,
+      record: {
+        ...record,
+        tree: '0.3',
+        parent: { publicKey: 'ab'.repeat(32), tree: '0', host: '10.9.9.9', statusPort: 8480 },
+        parentAddress: parentAddress.address,
+      },
+    })
+    await agent.tick()
+    chain.mine(1)
+    clock.advance(2 * 60_000)
+    expect((await agent.tick()).effects).toEqual(['check-active', 'install', 'dowry'])
+    chain.mine(1)
+    const leaseEnd = record.leaseEndMs ?? 0
+    clock.advance(leaseEnd - options.policy.sweepBeforeMs / 2 - clock.nowMs())
+    const last = await agent.tick()
+    expect(last.effects).toEqual(['pay-heir'])
+    expect(last.state?.events.map((e) => e.text).join('\n')).toContain('parent 0')
+    chain.mine(1)
+    const atParent = sumAt(chain, Buffer.from(parentAddress.script).toString('hex'))
+    expect(atParent).toBeGreaterThan(0n)
+    expect(store.lifecycle.load()).toMatchObject({ heirPaid: true, items: [{ childTree: '0.3.0' }] })
+  })
+})
+
+/** The plan's price in sats at the shop's rate. */
+function centsToSatsOf(plan: VpsOption): bigint {
+  return (plan.price.cents * SATS_PER_USD) / 100n
+}
+
+function invoiceScript(n: number): string {
+  return Buffer.from(deriveAddress(shopAccount, world, 0, n).script).toString('hex')
+}

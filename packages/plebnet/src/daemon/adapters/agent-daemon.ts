@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { createCryptoRng, type Clock, type Logger } from '@dolly/base'
-import { createAgentComponent } from '../../agent/adapters/agent-component.ts'
+import { createAgentComponent, openHomeAgent } from '../../agent/adapters/agent-component.ts'
 import { bytesToHex } from '../../ledger/bytes.ts'
 import { createLedgerComponent } from '../../ledger/adapters/ledger-component.ts'
 import { loadOrCreateIdentity } from '../../identity/adapters/identity-file.ts'
@@ -102,8 +102,13 @@ export async function buildDaemon(
   let lifecycleStatus: (() => LifecycleStatus | undefined) | undefined
   if (config.world !== undefined) {
     // One agent for the daemon's life: its wallet, SQLite and drivers stay open between ticks.
+    const rng = createCryptoRng()
     const ticker = createAgentComponent(
-      { realClock: deps.clock, rng: createCryptoRng(), log: deps.log, env },
+      {
+        realClock: deps.clock,
+        log: deps.log,
+        open: () => openHomeAgent({ realClock: deps.clock, rng, log: deps.log, env }, options.home),
+      },
       {
         home: options.home,
         tickIntervalMs: config.tickIntervalMs,

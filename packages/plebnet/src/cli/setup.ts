@@ -27,6 +27,7 @@ import {
   CONFIG_FILE,
   GENOME_FILE,
   QTABLE_FILE,
+  WALLET_FILE,
   readAgentRecord,
   readJsonFile,
   writeAgentRecord,
@@ -86,7 +87,7 @@ export async function runSetup(deps: SetupDeps, options: SetupOptions): Promise<
   const publicKey = bytesToHex(identity.publicKey)
   let record = await readAgentRecord(home)
   let origin: SetupResult['origin'] = 'existing'
-  let wallet: SetupResult['wallet'] = (await exists(join(home, 'wallet.json'))) ? 'existing' : 'none'
+  let wallet: SetupResult['wallet'] = (await exists(join(home, WALLET_FILE))) ? 'existing' : 'none'
   const payloadPath = join(home, PAYLOAD_DIR, PAYLOAD_FILE)
   if (record === undefined) {
     const rawPayload = await readJsonFile(payloadPath)
@@ -118,7 +119,7 @@ export async function runSetup(deps: SetupDeps, options: SetupOptions): Promise<
             ...(deps.kdf === undefined ? {} : { kdf: deps.kdf }),
           },
         )
-        await writeKeystoreFile(join(home, 'wallet.json'), document)
+        await writeKeystoreFile(join(home, WALLET_FILE), document)
         wallet = 'created'
       }
       record = {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { Option } from 'commander'
 import { z } from 'zod'
+import { CONFIG_FILE, WALLET_DB_FILE as JOURNAL_FILE, WALLET_FILE } from '../daemon/adapters/agent-home.ts'
 import {
   createCryptoRng,
   createNullLogger,
@@ -61,9 +62,6 @@ export interface WalletCliDeps {
   readonly kdf?: ScryptParams
 }
 
-const WALLET_FILE = 'wallet.json'
-const JOURNAL_FILE = 'wallet.sqlite'
-const CONFIG_FILE = 'plebnet_setup.cfg'
 const BACKEND_TIMEOUT_MS = 30_000
 
 /** Registers `plebnet wallet create | address | balance | send | history | sweep-child`. */

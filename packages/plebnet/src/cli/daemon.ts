@@ -114,7 +114,8 @@ export async function buildDaemon(
       },
     },
   )
-  // The lifecycle tick runs where the agent knows a world to buy in (AGENT.md §3.2); world time paces it.
+  // The lifecycle tick runs where the agent knows a chain to pay on (AGENT.md §3.2): a world's or a
+  // real one ([chain] backend); world time paces it in a world.
   const env = options.env ?? {}
   const config = await loadAgentConfig(options.home, env)
   // The ledger serves signing and crawls over the network's libp2p node, so it starts after it.
@@ -124,7 +125,7 @@ export async function buildDaemon(
   )
   const components: DaemonComponent[] = [network, ledger]
   let lifecycleStatus: (() => LifecycleStatus | undefined) | undefined
-  if (config.world !== undefined) {
+  if (config.chainBackend !== undefined) {
     const home = options.home
     const ticker = createTickComponent(
       {
@@ -134,7 +135,7 @@ export async function buildDaemon(
       },
       {
         tickIntervalMs: config.tickIntervalMs,
-        timeScale: config.world.timeScale.scale,
+        timeScale: config.world?.timeScale.scale ?? 1,
         firstDelayMs: TICK_FIRST_DELAY_MS,
       },
     )

@@ -12,7 +12,7 @@ import { createQTable, updateQTable, withOffers, type QTable } from '../../learn
 import { parseQTable, serializeQTable } from '../../learning/q-table-codec.ts'
 import { computeReward } from '../../learning/reward.ts'
 import type { LifecycleState, PricedOffer } from '../state.ts'
-import { WORLD_SATS_PER_USD, type AgentRuntime } from './agent-runtime.ts'
+import type { AgentRuntime } from './agent-runtime.ts'
 
 /**
  * The tick's learning shell: the shops' catalogue priced in sats, the next offer chosen by
@@ -41,6 +41,12 @@ export async function catalogue(
 ): Promise<{ offers: OfferInfo[]; options: Map<string, VpsOption> }> {
   const offers: OfferInfo[] = []
   const options = new Map<string, VpsOption>()
+  // One rate for the whole catalogue (CLOUDOMATE.md §7: fetch it once per command); without one nothing is priced.
+  const usd = await rt.rates.rate('USD').catch((err: unknown) => {
+    deps.log.warn('tick.rate_unavailable', { code: errorCode(err) ?? 'error' })
+    return undefined
+  })
+  if (usd === undefined) return { offers, options }
   for (const [name, driver] of rt.drivers) {
     const ctx = {
       session: rt.purchaseDeps.newSession(),
@@ -67,7 +73,7 @@ export async function catalogue(
         id,
         provider: name,
         option: o.name,
-        priceSats: expectedSats(o, WORLD_SATS_PER_USD, driver.gatewayFeePercent) + FEE_RESERVE_SATS,
+        priceSats: expectedSats(o, usd.satsPerUnit, driver.gatewayFeePercent) + FEE_RESERVE_SATS,
         priceUsdCents: Number(o.price.cents),
         available: o.inStock,
         memoryGB: o.memoryGB,

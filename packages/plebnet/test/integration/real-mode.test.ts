@@ -19,11 +19,20 @@ import { startWorld, type WorldHandle } from '@dolly/world'
 import { REPO_ROOT, runPlebnet } from './replication-helpers.ts'
 
 const PASSPHRASE = 'real-mode-wallet-passphrase'
-const TIME_SCALE = 3600
+/**
+ * World seconds per real second. The agents live in real time (no `[world]`, so no world clock): the
+ * world must run slowly enough that its API top-up invoices (open one world hour) outlive the real
+ * seconds between an agent's quote and its payment.
+ */
+const TIME_SCALE = 120
 /** Enough for one server of either provider, its fee reserve and a dowry. */
 const BOOTSTRAP_SATS = 60_000n
-/** Real ms the agents get to buy and install their children. */
-const CONVERGE_MS = 200_000
+/**
+ * Real ms the agents get to buy and install their children: a real agent polls a pending server
+ * after 1, then 2 real minutes (the tick's backoff), and BitLaunch's server is pending twice (top-up
+ * unconfirmed, then created), before the install's SSH copy.
+ */
+const CONVERGE_MS = 360_000
 /** The child's status API port (replication/constants.ts STATUS_PORT). */
 const STATUS_PORT = 8480
 
@@ -61,7 +70,7 @@ describe('real mode: an agent without [world] buys and installs by plain URLs', 
       {
         dir: join(dir, 'world'),
         timeScale: TIME_SCALE,
-        blockIntervalMin: 10,
+        blockIntervalMin: 2,
         providers: 1,
         repoDir: REPO_ROOT,
       },
@@ -141,26 +150,31 @@ describe('real mode: an agent without [world] buys and installs by plain URLs', 
         expect(config.providers.length, agent.name).toBe(1)
       }
       // Both agents tick side by side, as two operators' agents would.
-      const converge = async (agent: Agent): Promise<LifecycleState | undefined> => {
+      const converge = async (agent: Agent): Promise<{ state: LifecycleState | undefined; last: string }> => {
         const end = Date.now() + CONVERGE_MS
         let state = stateOf(agent.home)
+        let last = ''
         while (Date.now() < end && installed(state) === undefined) {
           const run = await runPlebnet(agent.home, ['check', '--json'], 180_000, {
             PLEBNET_WALLET_PASSPHRASE: PASSPHRASE,
           })
           expect(run.exitCode, `${agent.name}: ${run.stdout}\n${run.stderr}`).toBe(0)
+          last = `${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`
           state = stateOf(agent.home)
           if (installed(state) === undefined) await sleep(1_000)
         }
-        return state
+        return { state, last }
       }
-      const states = await Promise.all(agents.map(converge))
+      const runs = await Promise.all(agents.map(converge))
 
       const expected = { apiroot: 'bitlaunch', shoproot: 'bluecloud' } as const
       for (const [k, agent] of agents.entries()) {
-        const state = states[k]
+        const state = runs[k]?.state
         const item = installed(state)
-        expect(item, `${agent.name}: ${JSON.stringify(state?.items ?? [])}`).toBeDefined()
+        const items = JSON.stringify(state?.items ?? [], (_, v: unknown) =>
+          typeof v === 'bigint' ? v.toString() : v,
+        )
+        expect(item, `${agent.name}: ${items}\n${runs[k]?.last ?? ''}`).toBeDefined()
         if (item === undefined || item.txid === null || item.ip === null) throw new Error('unreachable')
         // Its only provider, chosen among the plans that provider listed.
         expect(item.provider).toBe(expected[agent.name as keyof typeof expected])

@@ -135,6 +135,8 @@ async function findHeir(
   return pickHeir(candidates, parentCandidate, btcGlobal)
 }
 
+/** The longest timer Node keeps (ms); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647
 /** Real ms an install is always given, however close the deadline (an SSH login alone takes a second). */
 const MIN_INSTALL_MS = 5_000
 
@@ -281,7 +283,8 @@ async function runEffect(
       const signal =
         until === undefined
           ? undefined
-          : AbortSignal.timeout(Math.max(MIN_INSTALL_MS, realMsUntil(rt, until)))
+          : // A real lease (30 days) is longer than a timer can wait (2^31-1 ms): Node would abort at once.
+            AbortSignal.timeout(Math.min(MAX_TIMER_MS, Math.max(MIN_INSTALL_MS, realMsUntil(rt, until))))
       try {
         const report = await runCreateChild(
           { clock: deps.realClock, rng: deps.rng, log: deps.log, env: deps.env },

@@ -150,7 +150,6 @@ async function life(opts: { childAnswers: boolean; record?: AgentRecord }) {
             rng,
           }),
       },
-      satsPerUsd: SATS_PER_USD,
     },
     installer: (target) => {
       installs.push(target)

@@ -14,10 +14,11 @@ import type { AgentStore } from './store.ts'
 /** The shops the agent buys from: cloudomate drivers by provider name and what `purchase()` needs. */
 export interface ProviderRegistry {
   readonly drivers: ReadonlyMap<string, VpsDriver>
-  /** cloudomate's purchase and activation ports (its journal and accounts are the store's). */
+  /**
+   * cloudomate's purchase and activation ports (its journal and accounts are the store's); their
+   * `rates` (`[rates] source`) also price the catalogue.
+   */
   readonly purchase: PurchaseDeps & ActivateDeps
-  /** Sats per US dollar the catalogue prices plans at. */
-  readonly satsPerUsd: bigint
 }
 
 /** A server the agent bought and wants a child on. */

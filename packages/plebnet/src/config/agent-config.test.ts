@@ -60,4 +60,100 @@ describe('plebnet_setup.cfg', () => {
     expect(parseIniText(next).get('lease')?.get('time_alive')).toBe('60')
     expect(parseIniText(next).get('vps')?.get('host')).toBe('x')
   })
+
+  describe('real mode', () => {
+    const code = expect.objectContaining({ code: 'LIFECYCLE_CONFIG_INVALID' })
+
+    it('knows no chain, no providers and the mempool price API without any setting', () => {
+      const c = readAgentConfig('')
+      expect(c.chainBackend).toBeUndefined()
+      expect(c.providers).toEqual([])
+      expect(c.rates).toEqual({ kind: 'mempool', url: undefined })
+    })
+
+    it('reads the chain, a fixed rate and the providers by their cloudomate sections', () => {
+      const c = readAgentConfig(
+        [
+          '[chain]',
+          'backend = http://agent:pw@10.77.1.1:18443/',
+          '[rates]',
+          'source = fixed 1000',
+          '[bitlaunch]',
+          'url = http://10.77.1.1:9002/api',
+          'create_account = 1',
+          '[bluecloud]',
+          'url = http://10.77.1.1:8001/',
+          '[strategy]',
+          'name = constant_sell',
+        ].join('\n'),
+      )
+      expect(c.world).toBeUndefined()
+      expect(c.chainBackend).toBe('http://agent:pw@10.77.1.1:18443/')
+      expect(c.rates).toEqual({ kind: 'fixed', satsPerUsd: 1000n })
+      expect(c.providers.map((p) => [p.name, Object.fromEntries(p.settings)])).toEqual([
+        ['bitlaunch', { url: 'http://10.77.1.1:9002/api', create_account: '1' }],
+        ['bluecloud', { url: 'http://10.77.1.1:8001/' }],
+      ])
+    })
+
+    it('takes Esplora and Electrum backends, a mempool mirror, and the environment', () => {
+      const c = readAgentConfig('[rates]\nsource = mempool https://mempool.example/api/v1/prices\n', {
+        PLEBNET_CFG_CHAIN_BACKEND: 'esplora+https://blockstream.info/api/',
+      })
+      expect(c.chainBackend).toBe('esplora+https://blockstream.info/api/')
+      expect(c.rates).toEqual({ kind: 'mempool', url: 'https://mempool.example/api/v1/prices' })
+      expect(readAgentConfig('[chain]\nbackend = electrums://electrum.example:50002\n').chainBackend).toBe(
+        'electrums://electrum.example:50002',
+      )
+    })
+
+    it('lets [world] fill in the chain, the shops and the world rate, under explicit settings', () => {
+      const world = [
+        '[world]',
+        'chain_backend = http://u:p@10.77.1.1:18443/',
+        'providers = bluecloud=http://10.77.1.1:4001/,nosuchshop=http://10.77.1.1:4009/',
+        'time_scale = 3600',
+        'epoch_real_ms = 1000',
+        'epoch_world_ms = 2000',
+      ].join('\n')
+      const c = readAgentConfig(world)
+      expect(c.chainBackend).toBe('http://u:p@10.77.1.1:18443/')
+      expect(c.rates).toEqual({ kind: 'fixed', satsPerUsd: 1000n })
+      // A world name cloudomate has no driver for is no provider.
+      expect(c.providers.map((p) => [p.name, p.settings.get('url')])).toEqual([
+        ['bluecloud', 'http://10.77.1.1:4001/'],
+      ])
+      const own = readAgentConfig(
+        `${world}\n[chain]\nbackend = http://a:b@10.0.0.1:1/\n[rates]\nsource = fixed 2000\n[bluecloud]\nurl = http://10.0.0.9/\n`,
+      )
+      expect(own.chainBackend).toBe('http://a:b@10.0.0.1:1/')
+      expect(own.rates).toEqual({ kind: 'fixed', satsPerUsd: 2000n })
+      expect(own.providers[0]?.settings.get('url')).toBe('http://10.0.0.9/')
+    })
+
+    it('refuses a bad chain URL, rate source or provider section with a coded error naming it', () => {
+      const bad: readonly [string, RegExp][] = [
+        ['[chain]\nbackend = ftp://x/\n', /chain\.backend/],
+        ['[chain]\nbackend = 10.77.1.1:18443\n', /chain\.backend/],
+        ['[chain]\nbackend = http://\n', /chain\.backend/],
+        ['[rates]\nsource = fixed\n', /rates\.source/],
+        ['[rates]\nsource = fixed 0\n', /rates\.source/],
+        ['[rates]\nsource = fixed -5\n', /rates\.source/],
+        ['[rates]\nsource = fixed 1000000000\n', /rates\.source/],
+        ['[rates]\nsource = fixed 1000 extra\n', /rates\.source/],
+        ['[rates]\nsource = mempool file:///etc/passwd\n', /rates\.source/],
+        ['[rates]\nsource = coindesk\n', /rates\.source/],
+        ['[bitlaunch]\nurl = http://10.0.0.1/api\n', /\[bitlaunch\] needs \[bitlaunch\] token/],
+        ['[njalla]\nmonths = 1\n', /\[njalla\] needs \[njalla\] token/],
+        ['[lunanode]\napi_id = x\n', /\[lunanode\] needs/],
+        ['[bluecloud]\n', /\[bluecloud\] needs \[bluecloud\] url/],
+        ['[bluecloud]\nurl = javascript:alert(1)\n', /\[bluecloud\] url/],
+        ['[sporestack]\ndays = soon\n', /\[sporestack\] days/],
+      ]
+      for (const [text, message] of bad) {
+        expect(() => readAgentConfig(text), text).toThrow(code)
+        expect(() => readAgentConfig(text), text).toThrow(message)
+      }
+    })
+  })
 })

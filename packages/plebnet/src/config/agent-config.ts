@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import type { TimeScale } from '@dolly/base'
+import { createVpsRegistry } from '@dolly/cloudomate'
 import { LifecycleError } from '../lifecycle/errors.ts'
-import { CONFIG_DEFAULTS } from './defaults.ts'
+import { CONFIG_DEFAULTS, WORLD_SATS_PER_USD } from './defaults.ts'
 import { parseIniText, type IniSections } from './ini.ts'
 
 /** One provider shop the agent may buy from: its cloudomate name and base URL. */
@@ -19,6 +20,23 @@ export interface WorldConfig {
   readonly timeScale: TimeScale
 }
 
+/**
+ * Where the BTC/USD rate comes from (`[rates] source`): a fixed rate only when configured (or in a
+ * world), else a mempool.space-style price API (`/api/v1/prices`).
+ */
+export type RatesConfig =
+  | { readonly kind: 'fixed'; readonly satsPerUsd: bigint }
+  | { readonly kind: 'mempool'; readonly url: string | undefined }
+
+/**
+ * One VPS provider of cloudomate's registry the agent buys from: its registry name and its config
+ * section as cloudomate reads it (`url`, `token`, …: cloudomate's README, "Config sections").
+ */
+export interface ProviderSection {
+  readonly name: string
+  readonly settings: ReadonlyMap<string, string>
+}
+
 /** The typed part of `plebnet_setup.cfg` the lifecycle uses (times in ms, money in sats). */
 export interface AgentConfig {
   readonly tickIntervalMs: number
@@ -32,6 +50,20 @@ export interface AgentConfig {
   /** `wallets.btc_global` when it is set (the sweep target of last resort). */
   readonly btcGlobal: string | undefined
   readonly strategy: string
+  /**
+   * The chain backend URL for `connectChainBackend` (Core RPC `http://user:pass@host:port/`,
+   * `esplora+https://…`, `electrum[s]://host:port`): `[chain] backend`, else `[world] chain_backend`;
+   * undefined when neither is set (the agent cannot pay, so it does not tick).
+   */
+  readonly chainBackend: string | undefined
+  /**
+   * The VPS providers the agent may buy from: every provider of cloudomate's registry with a section
+   * of its own (`[bitlaunch]`, `[bluecloud]`, …), plus the `[world] providers` URLs filled in.
+   */
+  readonly providers: readonly ProviderSection[]
+  /** `[rates] source`; a world's default is its fixed rate, elsewhere the mempool.space price API. */
+  readonly rates: RatesConfig
+  /** The local world's clock and URLs when the agent lives in one (a convenience over the above). */
   readonly world: WorldConfig | undefined
 }
 
@@ -126,6 +158,110 @@ function parseShops(text: string): ShopEndpoint[] {
     })
 }
 
+/** `[chain] backend`: the URL schemes `connectChainBackend` (`@dolly/wallet`) understands. */
+const BACKEND_URL = /^(https?|esplora\+https?|electrums?):\/\/[^\s]+$/
+
+function parseBackend(text: string, key: string): string {
+  let ok = BACKEND_URL.test(text)
+  if (ok) {
+    try {
+      new URL(text)
+    } catch {
+      ok = false
+    }
+  }
+  if (!ok) {
+    throw new LifecycleError(
+      'LIFECYCLE_CONFIG_INVALID',
+      `${key} must be a chain backend URL (http://user:pass@host:port/, esplora+https://…/api/, electrum[s]://host:port), got ${text}`,
+      { key },
+    )
+  }
+  return text
+}
+
+/** The largest fixed rate accepted (sats per USD: 1 USD = 1 BTC). */
+const MAX_SATS_PER_USD = 100_000_000n
+
+/** `[rates] source`: `fixed <sats per usd>`, `mempool` or `mempool <url>`. */
+function parseRates(text: string): RatesConfig {
+  const [kind, arg, ...rest] = text.trim().split(/\s+/)
+  const bad = (why: string): never => {
+    throw new LifecycleError(
+      'LIFECYCLE_CONFIG_INVALID',
+      `rates.source ${why}: expected "fixed <sats per usd>", "mempool" or "mempool <url>", got ${text}`,
+      { value: text },
+    )
+  }
+  if (rest.length > 0) return bad('has extra words')
+  if (kind === 'fixed') {
+    if (arg === undefined || !/^\d{1,12}$/.test(arg)) return bad('needs a whole number of sats per USD')
+    const satsPerUsd = BigInt(arg)
+    if (satsPerUsd <= 0n || satsPerUsd > MAX_SATS_PER_USD) return bad('must be 1..100000000 sats per USD')
+    return { kind: 'fixed', satsPerUsd }
+  }
+  if (kind === 'mempool') {
+    if (arg !== undefined && !isHttpUrl(arg)) return bad('needs an http(s) URL')
+    return { kind: 'mempool', url: arg }
+  }
+  return bad('names no source')
+}
+
+function isHttpUrl(text: string): boolean {
+  if (!/^https?:\/\//.test(text)) return false
+  try {
+    new URL(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Registry names and kinds of cloudomate's VPS providers, built once (the drivers are only objects). */
+let registryKinds: ReadonlyMap<string, 'whmcs' | 'api'> | undefined
+function providerKinds(): ReadonlyMap<string, 'whmcs' | 'api'> {
+  registryKinds ??= new Map(createVpsRegistry(new Map()).map((e) => [e.name, e.kind]))
+  return registryKinds
+}
+
+/** Keys of a provider section that must be numbers (cloudomate passes them to `Number`). */
+const NUMERIC_KEYS: ReadonlySet<string> = new Set(['days', 'months'])
+
+/**
+ * The provider sections of `ini` (sections named like a registry provider), with `[world] providers`
+ * URLs filled in where the section sets none, checked as cloudomate's registry checks them.
+ */
+function parseProviders(ini: IniSections, world: readonly ShopEndpoint[]): ProviderSection[] {
+  const kinds = providerKinds()
+  const sections = new Map<string, Map<string, string>>()
+  for (const [name, keys] of ini) if (kinds.has(name)) sections.set(name, new Map(keys))
+  // The world's shops by URL, as if written `[<name>] url = …`; a name cloudomate does not know is not a shop it can drive.
+  for (const shop of world) {
+    if (!kinds.has(shop.name)) continue
+    const section = sections.get(shop.name) ?? new Map<string, string>()
+    if ((section.get('url') ?? '') === '') section.set('url', shop.url)
+    sections.set(shop.name, section)
+  }
+  const fail = (name: string, why: string): never => {
+    throw new LifecycleError('LIFECYCLE_CONFIG_INVALID', `[${name}] ${why}`, { provider: name })
+  }
+  for (const [name, keys] of sections) {
+    const url = keys.get('url') ?? ''
+    if (url !== '' && !isHttpUrl(url)) fail(name, `url must be an http(s) URL, got ${url}`)
+    for (const key of NUMERIC_KEYS) {
+      const value = keys.get(key) ?? ''
+      if (value !== '' && !/^\d{1,4}$/.test(value)) fail(name, `${key} must be a whole number, got ${value}`)
+    }
+  }
+  // The registry says which sections still miss a URL or a token (`findDriver`'s rule).
+  const registry = createVpsRegistry(sections)
+  return [...sections].map(([name, settings]) => {
+    const entry = registry.find((e) => e.name === name)
+    if (entry?.driver === undefined) fail(name, `needs ${entry?.missing ?? 'configuration'}`)
+    return { name, settings }
+  })
+}
+
 /**
  * Reads the lifecycle's settings from `plebnet_setup.cfg` text plus the environment.
  *
@@ -171,6 +307,17 @@ export function readAgentConfig(
       },
     }
   }
+  const chain = get('chain', 'backend')
+  const chainBackend =
+    chain !== '' ? parseBackend(chain, 'chain.backend') : world === undefined ? undefined : world.chainBackend
+  const source = get('rates', 'source')
+  const rates: RatesConfig =
+    source !== ''
+      ? parseRates(source)
+      : world === undefined
+        ? { kind: 'mempool', url: undefined }
+        : { kind: 'fixed', satsPerUsd: WORLD_SATS_PER_USD }
+  const providers = parseProviders(ini, world?.shops ?? [])
   const btcGlobal = get('wallets', 'btc_global')
   return {
     tickIntervalMs: core.data.tick,
@@ -183,6 +330,9 @@ export function readAgentConfig(
     vpsCount: core.data.vps,
     btcGlobal: btcGlobal === '' || btcGlobal.startsWith('SET_') ? undefined : btcGlobal,
     strategy: get('strategy', 'name') || 'last_day_sell',
+    chainBackend,
+    providers,
+    rates,
     world,
   }
 }

@@ -1,7 +1,12 @@
+/** The world's fixed exchange rate, sats per US dollar (world providers' constants: 1 BTC = 100,000 USD). */
+export const WORLD_SATS_PER_USD = 1_000n
+
 /**
  * The shipped defaults of `plebnet_setup.cfg` (AGENT.md §4): the original sections and keys, plus
- * the [new] ones, plus `[world]` (where the local world's chain, shops and clock are; empty outside
- * a world) and `install.dowry_percent` (share of the spendable balance a new child gets).
+ * the [new] ones, plus `[chain] backend` and `[rates] source` (real mode: where the agent's chain and
+ * BTC/USD rate come from; provider sections like `[bitlaunch]` are cloudomate's own and have no
+ * defaults), `[world]` (where the local world's chain, shops and clock are; empty outside a world) and
+ * `install.dowry_percent` (share of the spendable balance a new child gets).
  */
 export const CONFIG_DEFAULTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   irc: {
@@ -83,5 +88,7 @@ export const CONFIG_DEFAULTS: Readonly<Record<string, Readonly<Record<string, st
   },
   reporter: { max_issues_per_day: '5', private_logs: '1' },
   vision: { port: '5500', tracker_interval: '600', dead_after: '1800' },
+  chain: { backend: '' },
+  rates: { source: '' },
   world: { chain_backend: '', providers: '', time_scale: '', epoch_real_ms: '', epoch_world_ms: '' },
 }

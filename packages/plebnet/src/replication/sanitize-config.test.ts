@@ -128,6 +128,31 @@ describe('sanitizeConfig', () => {
     expect(world?.get('providers')).toBe('shop1=http://10.77.1.1:8001')
   })
 
+  it('passes real mode on: the chain, the rate source and where to buy; account tokens only when shared', () => {
+    const parent = [
+      '[chain]',
+      'backend = esplora+https://blockstream.info/api/',
+      '[rates]',
+      'source = mempool',
+      '[bitlaunch]',
+      'url = https://bitlaunch.example/api',
+      'token = bl-account-token',
+      '[bluecloud]',
+      'url = http://10.77.1.1:8001/',
+      'password = shop-login',
+      '',
+    ].join('\n')
+    const child = parseIni(sanitizeConfig(parent, 'c'))
+    expect(child.get('chain')?.get('backend')).toBe('esplora+https://blockstream.info/api/')
+    expect(child.get('rates')?.get('source')).toBe('mempool')
+    expect(child.get('bitlaunch')?.get('url')).toBe('https://bitlaunch.example/api')
+    expect(child.get('bitlaunch')?.has('token')).toBe(false)
+    expect(child.get('bluecloud')?.get('url')).toBe('http://10.77.1.1:8001/')
+    expect(child.get('bluecloud')?.has('password')).toBe(false)
+    const shared = parseIni(sanitizeConfig(`${parent}[install]\nshare_secrets = 1\n`, 'c'))
+    expect(shared.get('bitlaunch')?.get('token')).toBe('bl-account-token')
+  })
+
   it('refuses a malformed parent config instead of guessing what it holds', () => {
     expect(() => sanitizeConfig('[wallets]\npassword = a\nPASSWORD = b\n', 'c')).toThrow(
       expect.objectContaining({ code: 'LIFECYCLE_CONFIG_INVALID' }),

@@ -1,3 +1,4 @@
+import { createVpsRegistry } from '@dolly/cloudomate'
 import { parseIniText, formatIniText, type IniSections } from '../config/ini.ts'
 
 /**
@@ -100,6 +101,35 @@ const CHILD_CONFIG: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
     epoch_real_ms: 'copy',
     epoch_world_ms: 'copy',
   },
+  // Real mode: the chain the family pays on (a Core RPC URL carries its user's password, so point
+  // agents at a restricted RPC user or a public Esplora) and where the BTC/USD rate comes from.
+  chain: { backend: 'copy' },
+  rates: { source: 'copy' },
+  ...providerRules(),
+}
+
+/**
+ * Rules of every provider section of cloudomate's registry (README "Config sections"): where to buy
+ * is copied, an account's credentials are shared secrets.
+ */
+function providerRules(): Record<string, Record<string, Rule>> {
+  const api: Readonly<Record<string, Record<string, Rule>>> = {
+    sporestack: { url: 'copy', days: 'copy', operating_system: 'copy' },
+    bitlaunch: { url: 'copy', create_account: 'copy', token: 'shared-secret' },
+    njalla: { url: 'copy', months: 'copy', operating_system: 'copy', token: 'shared-secret' },
+    lunanode: {
+      url: 'copy',
+      region: 'copy',
+      image_id: 'copy',
+      api_id: 'shared-secret',
+      api_key: 'shared-secret',
+    },
+  }
+  const out: Record<string, Record<string, Rule>> = {}
+  for (const entry of createVpsRegistry(new Map())) {
+    out[entry.name] = api[entry.name] ?? { url: 'copy', accept_manual_review: 'copy' }
+  }
+  return out
 }
 
 /**

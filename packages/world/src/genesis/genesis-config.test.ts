@@ -40,6 +40,12 @@ describe('the family config genesis writes', () => {
     expect(config.world?.shops).toEqual([{ name: 'bluecloud', url: 'http://10.77.1.1:4001/' }])
     expect(config.world?.timeScale).toEqual(STATE.timeScale)
     expect(config.leaseMs).toBe(600_000)
+    // The same settings a real-mode agent writes by hand: one code path builds its drivers.
+    expect(config.chainBackend).toBe('http://agent:p%20w@10.77.1.1:18443/')
+    expect(config.rates).toEqual({ kind: 'fixed', satsPerUsd: 1000n })
+    expect(config.providers.map((p) => [p.name, p.settings.get('url')])).toEqual([
+      ['bluecloud', 'http://10.77.1.1:4001/'],
+    ])
   })
 
   it("gives agents the chain's restricted agents' user, never its admin password", () => {

@@ -1,3 +1,4 @@
+import { SATS_PER_USD } from '../providers/constants.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 import { GenesisError } from './errors.ts'
 
@@ -16,7 +17,9 @@ export interface GenesisConfigOptions {
 /**
  * The `plebnet_setup.cfg` the operator's root holds and every descendant inherits (sanitised): the
  * world's chain as hosts reach it (as its restricted agents' RPC user), its shops, and its clock, so
- * every agent agrees on world time. Returns undefined for a world without hosts (nothing to buy).
+ * every agent agrees on world time. `[world]` is a convenience: the agent reads it as the same
+ * `[chain] backend` and `[<shop>] url` settings a real-mode agent writes by hand; the world's fixed
+ * rate is written as `[rates] source`. Returns undefined for a world without hosts (nothing to buy).
  *
  * @throws GenesisError WORLD_GENESIS_INVALID for a world state without the agents' RPC user
  */
@@ -47,6 +50,9 @@ export function genesisConfigText(state: WorldState, options: GenesisConfigOptio
     '',
     '[lease]',
     `time_alive = ${options.leaseS ?? 2_592_000}`,
+    '',
+    '[rates]',
+    `source = fixed ${SATS_PER_USD}`,
     '',
     '[world]',
     `chain_backend = ${rpc.toString()}`,

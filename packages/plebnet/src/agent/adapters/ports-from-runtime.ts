@@ -1,7 +1,7 @@
 import type { Clock, Logger, Rng } from '@dolly/base'
 import type { AgentConfig } from '../../config/agent-config.ts'
 import type { LifecycleStore } from '../../lifecycle/adapters/state-store.ts'
-import { WORLD_SATS_PER_USD, type AgentRuntime } from '../../lifecycle/adapters/agent-runtime.ts'
+import type { AgentRuntime } from '../../lifecycle/adapters/agent-runtime.ts'
 import { leaseWindows } from '../../lifecycle/state.ts'
 import { FEE_RESERVE_SATS } from '../effects/offers.ts'
 import type { AgentOptions, AgentPorts, AgentProbe } from '../ports.ts'
@@ -62,7 +62,7 @@ export function portsFromRuntime(
     wallet: rt.wallet,
     walletRoot: rt.walletRoot,
     network: rt.network,
-    providers: { drivers: rt.drivers, purchase: rt.purchaseDeps, satsPerUsd: WORLD_SATS_PER_USD },
+    providers: { drivers: rt.drivers, purchase: rt.purchaseDeps },
     installer: createSshInstaller(
       { clock: deps.realClock, rng: deps.rng, log: deps.log, env: deps.env },
       rt.home,

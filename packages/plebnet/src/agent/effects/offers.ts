@@ -31,6 +31,12 @@ export async function catalogue(
 ): Promise<{ offers: OfferInfo[]; options: Map<string, VpsOption> }> {
   const offers: OfferInfo[] = []
   const options = new Map<string, VpsOption>()
+  // One rate for the whole catalogue (CLOUDOMATE.md §7: fetch it once per command); without one nothing is priced.
+  const usd = await ports.providers.purchase.rates.rate('USD').catch((err: unknown) => {
+    ports.log.warn('tick.rate_unavailable', { code: errorCode(err) ?? 'error' })
+    return undefined
+  })
+  if (usd === undefined) return { offers, options }
   for (const [name, driver] of ports.providers.drivers) {
     const ctx = {
       session: ports.providers.purchase.newSession(),
@@ -57,7 +63,7 @@ export async function catalogue(
         id,
         provider: name,
         option: o.name,
-        priceSats: expectedSats(o, ports.providers.satsPerUsd, driver.gatewayFeePercent) + FEE_RESERVE_SATS,
+        priceSats: expectedSats(o, usd.satsPerUnit, driver.gatewayFeePercent) + FEE_RESERVE_SATS,
         priceUsdCents: Number(o.price.cents),
         available: o.inStock,
         memoryGB: o.memoryGB,

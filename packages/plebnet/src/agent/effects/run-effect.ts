@@ -22,6 +22,8 @@ export type Effect = Exclude<TickEffect, { kind: 'idle' }>
 
 /** Real ms an install is always given, however close the deadline (an SSH login alone takes a second). */
 const MIN_INSTALL_MS = 5_000
+/** The longest timer Node keeps (ms); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647
 
 /** Real ms until world time `worldMs` (0 when past). */
 function realMsUntil(ports: Pick<AgentPorts, 'clock'>, options: AgentOptions, worldMs: number): number {
@@ -177,7 +179,10 @@ async function checkOrInstall(
   const signal =
     until === undefined
       ? undefined
-      : AbortSignal.timeout(Math.max(MIN_INSTALL_MS, realMsUntil(ports, options, until)))
+      : // A real lease (30 days) is longer than a timer can wait (2^31-1 ms): Node would abort at once.
+        AbortSignal.timeout(
+          Math.min(MAX_TIMER_MS, Math.max(MIN_INSTALL_MS, realMsUntil(ports, options, until))),
+        )
   try {
     const child = await ports.installer({
       ip: service.ip,

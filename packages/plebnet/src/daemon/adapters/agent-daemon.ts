@@ -100,7 +100,7 @@ export async function buildDaemon(
   )
   const components: DaemonComponent[] = [network, ledger]
   let lifecycleStatus: (() => LifecycleStatus | undefined) | undefined
-  if (config.world !== undefined) {
+  if (config.chainBackend !== undefined) {
     // One agent for the daemon's life: its wallet, SQLite and drivers stay open between ticks.
     const rng = createCryptoRng()
     const ticker = createAgentComponent(
@@ -112,7 +112,7 @@ export async function buildDaemon(
       {
         home: options.home,
         tickIntervalMs: config.tickIntervalMs,
-        timeScale: config.world.timeScale.scale,
+        timeScale: config.world?.timeScale.scale ?? 1,
         firstDelayMs: TICK_FIRST_DELAY_MS,
       },
     )

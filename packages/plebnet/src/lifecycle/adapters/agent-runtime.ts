@@ -10,16 +10,17 @@ import {
   type Rng,
 } from '@dolly/base'
 import {
-  WORLD_SHOPS,
   createFetchSend,
   createFileAccountStore,
   createFileJournalStore,
   createFixedRateSource,
   createHttpSession,
-  createWhmcsDriver,
+  createMempoolRateSource,
+  createVpsRegistry,
   paymentWalletFrom,
   type AccountStore,
   type JournalStore,
+  type RateSource,
   type VpsDriver,
 } from '@dolly/cloudomate'
 import {
@@ -35,14 +36,16 @@ import {
   type NetworkParams,
   type Wallet,
 } from '@dolly/wallet'
-import { readAgentConfig, type AgentConfig } from '../../config/agent-config.ts'
+import { readAgentConfig, type AgentConfig, type RatesConfig } from '../../config/agent-config.ts'
+import { WORLD_SATS_PER_USD } from '../../config/defaults.ts'
 import { CONFIG_FILE } from '../../daemon/adapters/agent-home.ts'
 import { LifecycleError } from '../errors.ts'
 
-/** The world's fixed exchange rate, sats per US dollar (world providers' constants: 1 BTC = 100,000 USD). */
-export const WORLD_SATS_PER_USD = 1_000n
+export { WORLD_SATS_PER_USD }
 /** Chain backend request timeout (ms, real time). */
 const BACKEND_TIMEOUT_MS = 30_000
+/** Price API request timeout (ms, real time). */
+const RATES_TIMEOUT_MS = 15_000
 
 /** Everything one tick talks to, opened for the agent in `home`; `close` releases it. */
 export interface AgentRuntime {
@@ -53,14 +56,17 @@ export interface AgentRuntime {
   readonly wallet: Wallet
   readonly walletRoot: HdNode
   readonly network: NetworkParams
+  /** The VPS drivers of the providers the config names (cloudomate's registry), by registry name. */
   readonly drivers: ReadonlyMap<string, VpsDriver>
+  /** BTC/USD rate the catalogue prices offers with and purchases pay by (`[rates] source`). */
+  readonly rates: RateSource
   readonly journal: JournalStore
   readonly accounts: AccountStore
   readonly purchaseDeps: {
     readonly wallet: ReturnType<typeof paymentWalletFrom>
     readonly journal: JournalStore
     readonly accounts: AccountStore
-    readonly rates: ReturnType<typeof createFixedRateSource>
+    readonly rates: RateSource
     readonly clock: Clock
     readonly rng: Rng
     readonly log: Logger
@@ -78,6 +84,29 @@ export function agentClock(config: AgentConfig): Clock {
   return config.world === undefined ? createSystemClock() : createScaledClock(config.world.timeScale)
 }
 
+/** The rate source `[rates] source` names (a fixed rate observed "now" on `clock`). */
+export function rateSourceOf(config: RatesConfig, clock: Clock): RateSource {
+  return config.kind === 'fixed'
+    ? createFixedRateSource(clock, { USD: config.satsPerUsd })
+    : createMempoolRateSource({
+        ...(config.url === undefined ? {} : { url: config.url }),
+        timeoutMs: RATES_TIMEOUT_MS,
+      })
+}
+
+/**
+ * The VPS drivers of `config.providers`, built by cloudomate's registry from their sections exactly
+ * as the `cloudomate` CLI builds them from `cloudomate.cfg` (a world's shops arrive as `url`s too).
+ */
+export function vpsDriversOf(config: Pick<AgentConfig, 'providers'>): Map<string, VpsDriver> {
+  const ini = new Map(config.providers.map((p) => [p.name, new Map(p.settings)]))
+  const drivers = new Map<string, VpsDriver>()
+  for (const entry of createVpsRegistry(ini)) {
+    if (ini.has(entry.name) && entry.driver !== undefined) drivers.set(entry.name, entry.driver)
+  }
+  return drivers
+}
+
 /** Reads the agent's config (defaults, file, environment). */
 export async function loadAgentConfig(
   home: string,
@@ -88,10 +117,13 @@ export async function loadAgentConfig(
 }
 
 /**
- * Opens the wallet (unlocked: the tick pays), the chain backend and the cloudomate drivers of the
- * agent in `home`. Only a world agent can buy today: real providers need the VPN and market issues.
+ * Opens the wallet (unlocked: the tick pays), the chain backend, the rate source and the cloudomate
+ * drivers of the agent in `home`, all from its config: `[chain] backend`, `[rates] source` and one
+ * section per provider (real mode), or the same filled in by a `[world]` section. One code path for
+ * both: a world agent is a real-mode agent whose URLs point into the world.
  *
- * @throws LifecycleError LIFECYCLE_NOT_SET_UP without a wallet or without a `[world]` section
+ * @throws LifecycleError LIFECYCLE_NOT_SET_UP without a wallet or without a chain backend
+ *   (`[chain] backend` or `[world]`); LIFECYCLE_CONFIG_INVALID for a bad config value
  */
 export async function openAgentRuntime(
   deps: {
@@ -104,11 +136,11 @@ export async function openAgentRuntime(
 ): Promise<AgentRuntime> {
   const checkpoint = deps.checkpoint ?? noCheckpoint
   const config = await loadAgentConfig(home, deps.env)
-  const world = config.world
-  if (world === undefined) {
+  const chainBackend = config.chainBackend
+  if (chainBackend === undefined) {
     throw new LifecycleError(
       'LIFECYCLE_NOT_SET_UP',
-      `no [world] section in ${join(home, CONFIG_FILE)}: this agent knows no chain and no shops to buy from`,
+      `no [chain] backend (and no [world] section) in ${join(home, CONFIG_FILE)}: this agent knows no chain to pay on`,
       { home },
     )
   }
@@ -127,7 +159,7 @@ export async function openAgentRuntime(
   )
   const clock = agentClock(config)
   const connection = connectChainBackend(
-    world.chainBackend,
+    chainBackend,
     { clock: createSystemClock() },
     { timeoutMs: BACKEND_TIMEOUT_MS },
   )
@@ -137,12 +169,8 @@ export async function openAgentRuntime(
     // World prices are a few thousand sats, so a regtest fee is a large share of them.
     { network: params, account: deriveAccount(unlocked.root, params), maxFeePercent: 100n },
   )
-  const drivers = new Map<string, VpsDriver>()
-  for (const shop of world.shops) {
-    const shopConfig = WORLD_SHOPS.find((s) => s.name === shop.name)
-    if (shopConfig !== undefined)
-      drivers.set(shop.name, createWhmcsDriver({ ...shopConfig, baseUrl: shop.url }))
-  }
+  const drivers = vpsDriversOf(config)
+  const rates = rateSourceOf(config.rates, clock)
   const journal = createFileJournalStore(join(home, 'purchase_journal.jsonl'), deps.log)
   const accounts = createFileAccountStore(join(home, 'purchases'))
   const send = createFetchSend()
@@ -155,13 +183,14 @@ export async function openAgentRuntime(
     walletRoot: unlocked.root,
     network: params,
     drivers,
+    rates,
     journal,
     accounts,
     purchaseDeps: {
       wallet: paymentWalletFrom(wallet),
       journal,
       accounts,
-      rates: createFixedRateSource(clock, { USD: WORLD_SATS_PER_USD }),
+      rates,
       clock,
       rng: deps.rng,
       log: deps.log,

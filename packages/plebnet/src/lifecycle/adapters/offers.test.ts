@@ -16,6 +16,7 @@ import { offerId } from '../../learning/offer.ts'
 import { parseLifecycle, serializeLifecycle } from '../state-codec.ts'
 import { initialLifecycle, type LifecycleState } from '../state.ts'
 import { learn, loadQTable } from './offers.ts'
+import { homeLearnPorts } from './learn-ports.ts'
 
 /** Plan names as shops print them; each broke `qtable.json` or `plebnet.json` before issue 14. */
 const SELF = { provider: 'Shop [EU], Ltd.', option: `VPS: 2 GB, 1 core, ${'ssd '.repeat(40)}` }
@@ -50,8 +51,8 @@ describe('the files the agent writes about offers with any name', () => {
     await writeFile(join(home, GENOME_FILE), JSON.stringify(serializeGenome(genome)))
     const clock = createVirtualClock(1_000_000)
     const state = initialLifecycle(0, 86_400_000)
-    await learn({ home, clock }, state, record(), TRIED, false)
-    await learn({ home, clock }, state, record(), TRIED, true)
+    await learn({ home, clock }, state, record(), TRIED, false, homeLearnPorts(home))
+    await learn({ home, clock }, state, record(), TRIED, true, homeLearnPorts(home))
 
     const ids = [offerId(TRIED.provider, TRIED.option), offerId(SELF.provider, SELF.option)]
     const table = await loadQTable(home, [])

@@ -8,11 +8,13 @@ import { parseGenome, serializeGenome } from '../../learning/genome-codec.ts'
 import { chooseOffer } from '../../learning/choose-offer.ts'
 import { MAX_OFFER_NAME_CHARS } from '../../learning/constants.ts'
 import { offerId, type OfferInfo } from '../../learning/offer.ts'
-import { createQTable, updateQTable, withOffers, type QTable } from '../../learning/q-table.ts'
+import { learnFromOutcome } from '../../learning/learn-step.ts'
+import type { LearnPorts } from '../../learning/ports.ts'
+import { createQTable, withOffers, type QTable } from '../../learning/q-table.ts'
 import { parseQTable, serializeQTable } from '../../learning/q-table-codec.ts'
-import { computeReward } from '../../learning/reward.ts'
 import type { LifecycleState, PricedOffer } from '../state.ts'
 import { WORLD_SATS_PER_USD, type AgentRuntime } from './agent-runtime.ts'
+import { investedSatsOf } from './learn-ports.ts'
 
 /**
  * The tick's learning shell: the shops' catalogue priced in sats, the next offer chosen by
@@ -115,9 +117,10 @@ export async function chooseNext(
 }
 
 /**
- * Learning from a purchase outcome: QD-learning (AGENT.md §3.4 step 7; the reward is 0 while nothing
- * is earned) and the genome's evolve (step 8: success rewards the agent's own provider, failure
- * punishes the one it tried).
+ * Learning from a purchase outcome: QD-learning (AGENT.md §3.4 step 7: the efficiency reward from the
+ * MB earned over the money invested, and the neighbours' gossiped tables merged by the Sybil rule;
+ * `learnFromOutcome`) and the genome's evolve (step 8: success rewards the agent's own provider,
+ * failure punishes the one it tried).
  */
 export async function learn(
   rt: Pick<AgentRuntime, 'home' | 'clock'>,
@@ -125,22 +128,32 @@ export async function learn(
   record: AgentRecord,
   attempted: { readonly provider: string; readonly option: string },
   success: boolean,
+  ports: LearnPorts,
 ): Promise<void> {
   const attemptedId = offerId(attempted.provider, attempted.option)
   const own = selfOfferId(record)
   const table = await loadQTable(rt.home, [attemptedId, ...(own === undefined ? [] : [own])])
   const current = own ?? table.offers[0] ?? attemptedId
-  const { reward } = computeReward({
-    priceUsdCents: null,
-    birthMs: state.birthMs,
-    nowMs: rt.clock.nowMs(),
-    earnedMb: 0,
-  })
-  const next = updateQTable(table, { attempted: attemptedId, current, success, reward, remotes: [] })
-  await writeFileAtomic(join(rt.home, QTABLE_FILE), `${JSON.stringify(serializeQTable(next))}\n`, {
+  const learned = learnFromOutcome(
+    {
+      table,
+      inbox: await ports.remoteTables.pending(),
+      attempted: attemptedId,
+      current,
+      success,
+      earnedMb: await ports.earnings.earnedMbSince(state.birthMs),
+      investedSats: investedSatsOf(record, FEE_RESERVE_SATS),
+      satsPerUsd: WORLD_SATS_PER_USD,
+      birthMs: state.birthMs,
+      nowMs: rt.clock.nowMs(),
+    },
+    ports.options,
+  )
+  await writeFileAtomic(join(rt.home, QTABLE_FILE), `${JSON.stringify(serializeQTable(learned.table))}\n`, {
     mode: 0o600,
     dirMode: 0o700,
   })
+  await ports.remoteTables.markUsed(learned.taken)
   const genomeJson = await readJsonFile(join(rt.home, GENOME_FILE))
   if (genomeJson === undefined) return
   const genome = evolveGenome(parseGenome(genomeJson), {

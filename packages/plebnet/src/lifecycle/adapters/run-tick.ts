@@ -26,6 +26,8 @@ import { decideTick } from '../tick.ts'
 import { dowryPurpose, heirPurpose, unrecordedPayments } from '../unrecorded-payments.ts'
 import { openAgentRuntime, type AgentRuntime } from './agent-runtime.ts'
 import { FEE_RESERVE_SATS, catalogue, chooseNext, learn } from './offers.ts'
+import { homeLearnPorts } from './learn-ports.ts'
+import type { LearnPorts } from '../../learning/ports.ts'
 import { offerId } from '../../learning/offer.ts'
 import { openLifecycleStore, type LifecycleStore } from './state-store.ts'
 import { acquireTickLock } from './tick-lock.ts'
@@ -54,6 +56,8 @@ export interface TickDeps {
   readonly agentAlive?: (host: string, tree: string, port?: number) => Promise<boolean>
   /** Fault injection at the named steps of `KILL_POINTS` (default: none). */
   readonly checkpoint?: Checkpoint
+  /** Gossiped tables and earnings for learning (default: the agent home's files, `homeLearnPorts`). */
+  readonly learning?: LearnPorts
 }
 
 /** Real ms an agent has to answer the liveness probe before the heir search moves on. */
@@ -414,7 +418,8 @@ export async function runTickWith(
     if (outcome.kind === 'active') rt.checkpoint('server-active')
     if (outcome.kind === 'bought' || outcome.kind === 'buy-failed') {
       const item = state.items.find((i) => i.id === outcome.itemId)
-      if (item !== undefined) await learn(rt, state, record, item, outcome.kind === 'bought')
+      if (item !== undefined)
+        await learn(rt, state, record, item, outcome.kind === 'bought', deps.learning ?? homeLearnPorts(home))
     }
     deps.log.info('tick.outcome', { kind: outcome.kind })
   }

@@ -26,11 +26,11 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { startLibp2pHost, peerIdOfKey, type Libp2pHost } from './libp2p-host.ts'
 import { ledgerProtocol, libp2pLedgerTransport } from './libp2p-ledger-transport.ts'
 import { gossipProtocol, libp2pNetworkTransport } from './network-transport.ts'
+import { REMOTE_QTABLES_FILE } from './remote-tables.ts'
 
 /** Default TCP port of the overlay (ALGORITHMS.md §11.4 `gossip.port`). */
 export const GOSSIP_PORT = 8000
-/** File in the agent home with the neighbours' latest Q-tables, for the learning tick to merge. */
-export const REMOTE_QTABLES_FILE = 'remote-qtables.json'
+export { REMOTE_QTABLES_FILE }
 /** The agent's own Q-table file (daemon/adapters/agent-home.ts QTABLE_FILE), published when it changes. */
 const OWN_QTABLE_FILE = 'qtable.json'
 /** How often the daemon rewrites `network.json`, ms. */

@@ -59,6 +59,7 @@ import {
   type ChildPayload,
 } from '../replication/payload.ts'
 import { resolveRelease } from '../replication/adapters/release-channel.ts'
+import { readRemoteEntries } from '../network/adapters/remote-tables.ts'
 import type { Genome } from '../learning/genome.ts'
 import { generateSshKey, type SshKeyPair } from '../replication/ssh-key.ts'
 import { buildBundle, runningAppRoot } from '../replication/adapters/bundle.ts'
@@ -235,6 +236,11 @@ export async function runCreateChild(
             ? createRootGenome({ providers: [], version: agentVersion(), exitNode: parent.exitNode })
             : parseGenome(genomeJson),
         parentQTable: qtableJson === undefined ? null : parseQTable(qtableJson),
+        // The child inherits what the family gossiped too; an unreadable file never stops a paid install.
+        gossiped: await readRemoteEntries(home).catch((err: unknown) => {
+          deps.log.warn('create_child.remote_qtables_unreadable', { code: errorCode(err) ?? 'error' })
+          return []
+        }),
         parentConfig: cfg,
         runningVersion: agentVersion(),
         state: extra.handover?.state ?? null,

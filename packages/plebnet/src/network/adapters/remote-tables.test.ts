@@ -9,6 +9,7 @@ import {
   readRemoteEntries,
   REMOTE_QTABLES_FILE,
   REMOTE_QTABLES_USED_FILE,
+  remoteTablesFile,
 } from './remote-tables.ts'
 
 const homes: string[] = []
@@ -39,22 +40,9 @@ const entry = (
   },
 })
 
-/** Writes `remote-qtables.json` exactly as the network component does. */
+/** Writes `remote-qtables.json` as the network component does. */
 async function daemonWrites(h: string, entries: readonly RemoteEntry[]): Promise<void> {
-  await writeFile(
-    join(h, REMOTE_QTABLES_FILE),
-    JSON.stringify({
-      format: 'dolly-remote-qtables',
-      version: 1,
-      entries: entries.map((e) => ({
-        senderId: e.senderId,
-        receivedMs: e.receivedMs,
-        standing: e.standing,
-        knownSinceMs: e.knownSinceMs,
-        ...e.table,
-      })),
-    }),
-  )
+  await writeFile(join(h, REMOTE_QTABLES_FILE), JSON.stringify(remoteTablesFile({ entries }), null, 2))
 }
 
 describe("RemoteTables over the daemon's remote-qtables.json", () => {
@@ -76,6 +64,43 @@ describe("RemoteTables over the daemon's remote-qtables.json", () => {
     await fileRemoteTables(h).markUsed([entry('a', 5_000)])
     const used = JSON.parse(await readFile(join(h, REMOTE_QTABLES_USED_FILE), 'utf8')) as { used: unknown }
     expect(used.used).toEqual({ [id('a')]: 5_000 })
+  })
+
+  it('writes only offers and Q of a gossiped table, and still reads a file that held E and counters too', async () => {
+    const h = await home()
+    const whole = {
+      ...entry('a', 1_000),
+      table: {
+        ...entry('a', 1_000).table,
+        e: [
+          [1, 2],
+          [3, 4],
+        ],
+        counters: [1, 2],
+      },
+    }
+    const file = remoteTablesFile({ entries: [whole] })
+    expect(Object.keys(file.entries[0] ?? {}).sort()).toEqual([
+      'knownSinceMs',
+      'offers',
+      'q',
+      'receivedMs',
+      'senderId',
+      'standing',
+    ])
+    const older = {
+      ...file,
+      entries: file.entries.map((e) => ({
+        ...e,
+        e: [
+          [1, 2],
+          [3, 4],
+        ],
+        counters: [1, 2],
+      })),
+    }
+    await writeFile(join(h, REMOTE_QTABLES_FILE), JSON.stringify(older))
+    expect(await readRemoteEntries(h)).toEqual([entry('a', 1_000)])
   })
 
   it('refuses a file that is not the daemon format with a code', async () => {

@@ -12,6 +12,7 @@ import {
   type RemoteInbox,
 } from '../../learning/remote-tables.ts'
 import type { AgentNetwork } from '../agent-network.ts'
+import type { RemoteEntryFile } from './network-component.ts'
 import { INBOX_MAX_STRANGER_TABLES, INBOX_MAX_TABLES } from '../constants.ts'
 import { NetworkError } from '../errors.ts'
 
@@ -37,6 +38,7 @@ const INBOX_LIMITS = { maxTables: INBOX_MAX_TABLES, maxStrangerTables: INBOX_MAX
 
 const senderSchema = z.string().regex(/^[0-9a-f]{64}$/)
 const msSchema = z.number().int().nonnegative()
+const cell = z.number().min(-MAX_ABS_TABLE_VALUE).max(MAX_ABS_TABLE_VALUE)
 const entrySchema = z
   .strictObject({
     senderId: senderSchema,
@@ -44,7 +46,10 @@ const entrySchema = z
     standing: z.enum(['family', 'known', 'stranger']),
     knownSinceMs: msSchema,
     offers: z.array(z.string().refine(isOfferId)).max(MAX_OFFERS),
-    q: z.array(z.array(z.number().min(-MAX_ABS_TABLE_VALUE).max(MAX_ABS_TABLE_VALUE)).max(MAX_OFFERS)),
+    q: z.array(z.array(cell).max(MAX_OFFERS)).max(MAX_OFFERS),
+    // Written by daemons before issue 15 (the whole parsed table); never read.
+    e: z.array(z.array(cell).max(MAX_OFFERS)).max(MAX_OFFERS).optional(),
+    counters: z.array(z.number()).max(MAX_OFFERS).optional(),
   })
   .refine((e) => e.q.length === e.offers.length && e.q.every((row) => row.length === e.offers.length), {
     message: 'q must be offers × offers',
@@ -84,6 +89,30 @@ export function overlayRemoteTables(
       return Promise.resolve()
     },
     close: off,
+  }
+}
+
+/**
+ * The JSON of `remote-qtables.json` for `inbox`: one line per sender (`RemoteEntryFile` of
+ * network-component.ts), as the daemon writes it and `readRemoteEntries` reads it back.
+ */
+export function remoteTablesFile(inbox: RemoteInbox): {
+  readonly format: 'dolly-remote-qtables'
+  readonly version: 1
+  readonly entries: readonly RemoteEntryFile[]
+} {
+  return {
+    format: 'dolly-remote-qtables',
+    version: 1,
+    entries: inbox.entries.map((e) => ({
+      senderId: e.senderId,
+      receivedMs: e.receivedMs,
+      standing: e.standing,
+      knownSinceMs: e.knownSinceMs,
+      // Only what QD-learning reads: a gossiped table arrives parsed as a whole QTable (E, counters).
+      offers: e.table.offers,
+      q: e.table.q,
+    })),
   }
 }
 

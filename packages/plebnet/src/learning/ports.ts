@@ -1,3 +1,4 @@
+import type { Logger } from '@dolly/base'
 import type { LearnOptions } from './learn-step.ts'
 import type { RemoteEntry, RemoteInbox } from './remote-tables.ts'
 
@@ -35,4 +36,6 @@ export interface LearnPorts {
   readonly earnings: Earnings
   /** `[qd]` tunables (defaults: trim F 1, 8 remotes, reward cap 1). */
   readonly options?: LearnOptions
+  /** Where the step reports what it merged and a reward it could not price (default silent). */
+  readonly log?: Logger
 }

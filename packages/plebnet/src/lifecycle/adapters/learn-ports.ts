@@ -1,3 +1,4 @@
+import type { Logger } from '@dolly/base'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
 import { homeEarnings } from '../../ledger/adapters/earnings.ts'
 import type { LearnPorts } from '../../learning/ports.ts'
@@ -9,8 +10,12 @@ import { fileRemoteTables } from '../../network/adapters/remote-tables.ts'
  * home): the neighbours' tables from the `remote-qtables.json` the daemon writes, the earnings from
  * the ledger in `state.sqlite`.
  */
-export function homeLearnPorts(home: string): LearnPorts {
-  return { remoteTables: fileRemoteTables(home), earnings: homeEarnings(home) }
+export function homeLearnPorts(home: string, log?: Logger): LearnPorts {
+  return {
+    remoteTables: fileRemoteTables(home),
+    earnings: homeEarnings(home),
+    ...(log === undefined ? {} : { log }),
+  }
 }
 
 /**

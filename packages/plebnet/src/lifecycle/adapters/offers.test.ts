@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createVirtualClock } from '@dolly/base'
+import { createMemoryLogger, createVirtualClock } from '@dolly/base'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
 import {
@@ -88,6 +88,16 @@ describe('the files the agent writes about offers with any name', () => {
     // 60,000 MB / ($5 · 3 days) / 20,000 = 0.2, added to the current server's column of E.
     for (const row of table.e) expect(row[self]).toBeCloseTo(0.2, 9)
     expect(investedSatsOf(record(), FEE_RESERVE_SATS)).toBeNull()
+  })
+
+  it('logs what it merged, and a reward it could not price (a server bought by hand)', async () => {
+    const log = createMemoryLogger()
+    const clock = createVirtualClock(0)
+    await learn({ home, clock }, initialLifecycle(0, 1), record(), TRIED, false, homeLearnPorts(home, log))
+    expect(log.entries.find((e) => e.event === 'tick.learned')).toMatchObject({
+      fields: { remotes: 0, reward: 0, success: false },
+    })
+    expect(log.entries.some((e) => e.event === 'tick.reward_unpriced')).toBe(true)
   })
 
   it('reads back agent.json and the lifecycle state holding such names', async () => {

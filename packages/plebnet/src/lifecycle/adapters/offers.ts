@@ -154,6 +154,8 @@ export async function learn(
     dirMode: 0o700,
   })
   await ports.remoteTables.markUsed(learned.taken)
+  ports.log?.info('tick.learned', { remotes: learned.taken.length, reward: learned.reward.reward, success })
+  if (learned.reward.warning !== undefined) ports.log?.warn('tick.reward_unpriced', { current })
   const genomeJson = await readJsonFile(join(rt.home, GENOME_FILE))
   if (genomeJson === undefined) return
   const genome = evolveGenome(parseGenome(genomeJson), {

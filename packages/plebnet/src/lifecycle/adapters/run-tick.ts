@@ -419,7 +419,14 @@ export async function runTickWith(
     if (outcome.kind === 'bought' || outcome.kind === 'buy-failed') {
       const item = state.items.find((i) => i.id === outcome.itemId)
       if (item !== undefined)
-        await learn(rt, state, record, item, outcome.kind === 'bought', deps.learning ?? homeLearnPorts(home))
+        await learn(
+          rt,
+          state,
+          record,
+          item,
+          outcome.kind === 'bought',
+          deps.learning ?? homeLearnPorts(home, deps.log),
+        )
     }
     deps.log.info('tick.outcome', { kind: outcome.kind })
   }

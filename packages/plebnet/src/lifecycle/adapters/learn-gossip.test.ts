@@ -8,6 +8,7 @@ import { generateIdentity } from '../../identity/identity.ts'
 import { chooseOffer } from '../../learning/choose-offer.ts'
 import type { OfferInfo } from '../../learning/offer.ts'
 import type { LearnPorts, RemoteTables } from '../../learning/ports.ts'
+import { createQTable, qValue, updateQTable, type QTable } from '../../learning/q-table.ts'
 import { EMPTY_INBOX } from '../../learning/remote-tables.ts'
 import { bytesToHex } from '../../ledger/bytes.ts'
 import { createAgentNetwork, type AgentNetwork } from '../../network/agent-network.ts'
@@ -22,7 +23,8 @@ import { learn, loadQTable } from './offers.ts'
  * and each one's next choice changes because of the other's table. The same run with the remotes
  * forced empty (what `remotes: []` did) leaves both choices as the agents' own learning alone makes
  * them. Two agents merge each other's table only with trim F = 0: with the production F = 1 a cell
- * needs at least three remote values before any survives the trim (ALGORITHMS.md §2.3).
+ * needs at least three remote values before any survives the trim (ALGORITHMS.md §2.3), which the
+ * second case shows with three relatives.
  */
 
 const homes: string[] = []
@@ -185,5 +187,101 @@ describe('learning from gossiped Q-tables (issue 15 item 4)', () => {
     // b −0.064) A's y falls to −0.384 and its b rises to −0.328768: second place is b.
     expect(alone.choiceA).toBe(Y)
     expect(gossiped.choiceA).toBe(B)
+  })
+})
+
+/** A table that failed to buy b (its own offer) `n` times: column b ever more negative. */
+function failedOnB(n: number): QTable {
+  let t = createQTable([B, X, Y])
+  for (let i = 0; i < n; i++)
+    t = updateQTable(t, { attempted: B, current: B, success: false, reward: 0, remotes: [] })
+  return t
+}
+
+/**
+ * A learner with three relatives (parent and two siblings by its records) under the production
+ * options (trim F = 1, 8 remotes): each relative failed on b once, twice, three times and gossiped
+ * its table; the learner then fails to buy y. Returns its choice at U = 0.
+ */
+async function learnerWithRelatives(
+  forceEmpty: boolean,
+): Promise<{ choice: string | undefined; merged: number; qbb: number | undefined }> {
+  const clock = createVirtualClock(1_700_000_000_000)
+  const overlay = createMemoryOverlay()
+  const ids = [0, 1, 2, 3].map((i) => generateIdentity(createSeededRng(`relatives-${i}`)))
+  const hex = ids.map((i) => bytesToHex(i.publicKey))
+  const peer = (i: number) => ({ id: hex[i] ?? '', addrs: [`mem/${hex[i] ?? ''}`] })
+  const networks = ids.map((identity, i) =>
+    createAgentNetwork(
+      {
+        clock,
+        rng: createSeededRng(`relatives-net-${i}`),
+        log: createNullLogger(),
+        identity,
+        transport: overlay.transport(identity.publicKey),
+      },
+      // Agent 0 is the learner; it names the three others, and each of them names it.
+      {
+        treePath: i === 0 ? 'root.0' : `root.${i}`,
+        bootstrap: i === 0 ? [peer(1), peer(2), peer(3)] : [peer(0)],
+        loops: false,
+      },
+    ),
+  )
+  const [learner] = networks
+  if (learner === undefined) throw new Error('no learner')
+  const inbox = overlayRemoteTables(learner)
+  const home = await mkdtemp(join(tmpdir(), 'dolly-learn-relatives-'))
+  homes.push(home)
+  try {
+    for (const n of networks) await n.start()
+    networks.slice(1).forEach((n, i) => n.publishQTable(failedOnB(i + 1)))
+    for (let r = 0; r < 4; r++) {
+      await clock.advance(1_000)
+      for (const n of networks) await n.antiEntropyOnce()
+    }
+    const merged = (await inbox.pending()).entries.filter((e) => e.standing === 'family').length
+    const none: RemoteTables = {
+      pending: () => Promise.resolve(EMPTY_INBOX),
+      markUsed: () => Promise.resolve(),
+    }
+    await learn(
+      { home, clock },
+      initialLifecycle(clock.nowMs(), 30 * 86_400_000),
+      record('root.0'),
+      { provider: 'qhoster', option: 'small' },
+      false,
+      { remoteTables: forceEmpty ? none : inbox, earnings: { earnedMbSince: () => Promise.resolve(0) } },
+    )
+    const table = await loadQTable(home, [])
+    const choice = chooseOffer(
+      {
+        table,
+        current: B,
+        tree: 'root.0',
+        catalogue: CATALOGUE,
+        filter: { excludedProviders: [] },
+      },
+      fixedU(0),
+    )?.id
+    return { choice, merged, qbb: qValue(table, B, B) }
+  } finally {
+    inbox.close()
+    for (const n of networks) await n.stop()
+  }
+}
+
+describe('learning from gossiped Q-tables under the production trim (F = 1)', () => {
+  it("three relatives' tables, trimmed to the middle one, change the learner's choice; with remotes: [] they do not", async () => {
+    const gossiped = await learnerWithRelatives(false)
+    const alone = await learnerWithRelatives(true)
+    expect(gossiped.merged).toBe(3)
+    expect(alone.merged).toBe(3)
+    // Alone: row b is [b 0, x 0, y −0.32] and the cheaper b wins the tie. With the relatives, the
+    // middle value of column b (−0.69824, two failures) pulls the learner's b to −0.139648: x leads.
+    expect(alone.choice).toBe(B)
+    expect(alone.qbb).toBe(0)
+    expect(gossiped.choice).toBe(X)
+    expect(gossiped.qbb).toBeCloseTo(-0.139648, 9)
   })
 })

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { inheritQTable } from './inheritance.ts'
 import { efficiencyReward, learnFromOutcome, type LearnInput } from './learn-step.ts'
-import { createQTable, qValue, updateQTable, type QTable, type RemoteQ } from './q-table.ts'
+import { MAX_OFFERS } from './constants.ts'
+import {
+  boundRemoteOffers,
+  createQTable,
+  qValue,
+  updateQTable,
+  type QTable,
+  type RemoteQ,
+} from './q-table.ts'
+import { parseQTable, serializeQTable } from './q-table-codec.ts'
 import { EMPTY_INBOX, type PeerStanding, type RemoteEntry, type RemoteInbox } from './remote-tables.ts'
 
 const TOL = 9 // ALGORITHMS.md: floats with tolerance 1e-9
@@ -117,6 +126,57 @@ describe('learnFromOutcome: the QD update with gossiped tables and the earned re
     const entries = Array.from({ length: 10 }, (_, i) => entry(`f${i}`, constant([b, p, q], 1), 'family', i))
     const out = learnFromOutcome(base({ entries }), { trimF: 0, maxRemotes: 8 })
     expect(out.taken.map((e) => e.senderId)).toEqual(['f9', 'f8', 'f7', 'f6', 'f5', 'f4', 'f3', 'f2'])
+  })
+})
+
+describe('offers a remote table brings are bounded (the codec reads back at most MAX_OFFERS)', () => {
+  it('admits new offers in merge order up to the bound and cuts each remote to them', () => {
+    const r1: RemoteQ = {
+      offers: ['a_1', 'n_1'],
+      q: [
+        [1, 2],
+        [3, 4],
+      ],
+    }
+    const r2: RemoteQ = {
+      offers: ['n_2', 'a_1', 'n_1'],
+      q: [
+        [5, 6, 7],
+        [8, 9, 10],
+        [11, 12, 13],
+      ],
+    }
+    const [b1, b2] = boundRemoteOffers(['a_1'], [r1, r2], 2)
+    expect(b1).toBe(r1)
+    expect(b2).toEqual({
+      offers: ['a_1', 'n_1'],
+      q: [
+        [9, 10],
+        [12, 13],
+      ],
+    })
+  })
+
+  it('keeps a learned table readable when a stranger gossips a table of 512 junk offers', () => {
+    const junk = Array.from({ length: MAX_OFFERS }, (_, i) => `junk_${i}`)
+    const out = learnFromOutcome(
+      {
+        table: v1(),
+        inbox: { entries: [entry('sybil', constant(junk, 5), 'stranger')] },
+        attempted: p,
+        current: b,
+        success: true,
+        earnedMb: 0,
+        investedSats: null,
+        satsPerUsd: 1_000n,
+        birthMs: 0,
+        nowMs: 0,
+      },
+      { trimF: 1 },
+    )
+    expect(out.taken).toHaveLength(1)
+    expect(out.table.offers).toHaveLength(MAX_OFFERS)
+    expect(parseQTable(serializeQTable(out.table)).offers).toEqual(out.table.offers)
   })
 })
 

@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_REMOTES, DEFAULT_REWARD_CAP, DEFAULT_TRIM_F } from './constants.ts'
 import { DecisionError } from './errors.ts'
-import { updateQTable, type QTable } from './q-table.ts'
+import { boundRemoteOffers, updateQTable, type QTable } from './q-table.ts'
 import { takeRemotes, type RemoteEntry, type RemoteInbox } from './remote-tables.ts'
 import { computeReward, type RewardResult } from './reward.ts'
 
@@ -91,12 +91,14 @@ export interface LearnResult {
  * Learns from one purchase outcome: the efficiency reward, then `updateQTable` with at most
  * `maxRemotes` remote tables taken from `inbox` by the Sybil rule (at most `trimF` of them
  * strangers', so the F-trimmed consensus keeps every merged value within the family and known
- * values).
+ * values). New offers the remotes bring are added up to MAX_OFFERS (`boundRemoteOffers`).
  */
 export function learnFromOutcome(input: LearnInput, options: LearnOptions = {}): LearnResult {
   const trimF = options.trimF ?? DEFAULT_TRIM_F
   const reward = efficiencyReward(input, options.rewardCap ?? DEFAULT_REWARD_CAP)
   const { tables, taken } = takeRemotes(input.inbox, options.maxRemotes ?? DEFAULT_MAX_REMOTES, trimF)
+  // A remote may bring offers we do not know; the table must stay within what its codec reads back.
+  const remotes = boundRemoteOffers([...input.table.offers, input.attempted, input.current], tables)
   const table = updateQTable(
     input.table,
     {
@@ -104,7 +106,7 @@ export function learnFromOutcome(input: LearnInput, options: LearnOptions = {}):
       current: input.current,
       success: input.success,
       reward: reward.reward,
-      remotes: tables,
+      remotes,
     },
     { trimF },
   )

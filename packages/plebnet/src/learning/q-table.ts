@@ -6,6 +6,7 @@ import {
   DEFAULT_TRIM_F,
   DISCOUNT,
   ENVIRONMENT_STEP,
+  MAX_OFFERS,
   SCHEDULE_STEP,
 } from './constants.ts'
 import { DecisionError } from './errors.ts'
@@ -166,9 +167,36 @@ export function consensusTerm(old: number, kept: readonly number[], k: number): 
 }
 
 /**
+ * The remote tables cut to the offers a table may still take in (ALGORITHMS.md §2.3: offers unknown
+ * locally are added), so the merged table stays within `maxOffers` (the codec's MAX_OFFERS: a table
+ * over more could be written and never read back). `local` offers always count; new offers are
+ * admitted in the remotes' order (the Sybil rule's: family first) until the bound is reached, and
+ * each remote keeps only its rows and columns of admitted offers. A remote that loses nothing is
+ * returned as it was.
+ */
+export function boundRemoteOffers(
+  local: readonly string[],
+  remotes: readonly RemoteQ[],
+  maxOffers: number = MAX_OFFERS,
+): RemoteQ[] {
+  const admitted = new Set(local)
+  for (const r of remotes)
+    for (const id of r.offers) if (admitted.size < maxOffers || admitted.has(id)) admitted.add(id)
+  return remotes.map((r) => {
+    if (r.offers.every((id) => admitted.has(id))) return r
+    const keep = r.offers.flatMap((id, i) => (admitted.has(id) ? [i] : []))
+    return {
+      offers: keep.map((i) => r.offers[i] ?? ''),
+      q: keep.map((i) => keep.map((j) => r.q[i]?.[j] ?? 0)),
+    }
+  })
+}
+
+/**
  * The consensus half of the update alone, on every cell: `Q[s][t] += consensusTerm(Q[s][t],
  * trim(remote values), K[t])`. E and the counters are kept (nothing was tried, nothing earned), and
- * offers only a remote knows are added first with Q = E = 0 and K = 0. A cell no remote holds, or
+ * offers only a remote knows are added first with Q = E = 0 and K = 0, up to MAX_OFFERS in all
+ * (`boundRemoteOffers`). A cell no remote holds, or
  * whose values the trim drops entirely, keeps its value. Used to hand a child its parent's table
  * merged with the family's (`inheritQTable`).
  *
@@ -181,11 +209,12 @@ export function mergeRemotes(
 ): QTable {
   checkTrimF(trimF)
   if (remotes.length === 0) return table
+  const bounded = boundRemoteOffers(table.offers, remotes)
   const base = withOffers(
     table,
-    remotes.flatMap((r) => r.offers),
+    bounded.flatMap((r) => r.offers),
   )
-  const cell = remoteCells(remotes)
+  const cell = remoteCells(bounded)
   const q = base.q.map((row, s) =>
     row.map((old, t) => {
       const kept = trimValues(cell(base.offers[s] ?? '', base.offers[t] ?? ''), trimF)

@@ -20,7 +20,8 @@ import { NetworkError } from '../errors.ts'
  * The learning port `RemoteTables` over the overlay. Two adapters, one rule: the latest table per
  * sender, bounded like the overlay's inbox, each version merged once.
  *
- * * `overlayRemoteTables`: in the process that runs the overlay (the daemon's own tick, tests).
+ * * `overlayRemoteTables`: for a tick handed the running overlay in its own process (tests today;
+ *   the daemon's tick once it is given the network component's `network()`).
  * * `fileRemoteTables`: over `remote-qtables.json`, which the daemon's network component rewrites
  *   every few seconds, for a tick in another process (`plebnet check`, and today the daemon's tick
  *   too: `runTick` opens the agent from its home). What was merged is remembered in

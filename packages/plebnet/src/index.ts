@@ -33,6 +33,24 @@ export {
 export { standingOf, type StandingContext } from './network/standing.ts'
 export { computeReward, type RewardInput, type RewardResult } from './learning/reward.ts'
 export {
+  efficiencyReward,
+  learnFromOutcome,
+  type EfficiencyInput,
+  type LearnInput,
+  type LearnOptions,
+  type LearnResult,
+} from './learning/learn-step.ts'
+export type { Earnings, LearnPorts, RemoteTables } from './learning/ports.ts'
+export { inheritQTable } from './learning/inheritance.ts'
+export { consensusTerm, mergeRemotes } from './learning/q-table.ts'
+export {
+  REMOTE_QTABLES_USED_FILE,
+  fileRemoteTables,
+  overlayRemoteTables,
+  readRemoteEntries,
+} from './network/adapters/remote-tables.ts'
+export { balanceBytesAt, homeEarnings, ledgerEarnings } from './ledger/adapters/earnings.ts'
+export {
   allowedOffers,
   chooseOffer,
   drawRank,
@@ -489,8 +507,6 @@ export type {
   AgentProbe,
   ChildInstaller,
   InstallTarget,
-  LedgerPort,
-  OverlayPort,
   ProviderRegistry,
 } from './agent/ports.ts'
 export type { AgentStore, DocumentStore, LifecycleStateStore } from './agent/store.ts'

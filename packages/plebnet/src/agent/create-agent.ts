@@ -101,7 +101,8 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
       if (outcome.kind === 'active') checkpoint('server-active')
       if (outcome.kind === 'bought' || outcome.kind === 'buy-failed') {
         const item = state.items.find((i) => i.id === outcome.itemId)
-        if (item !== undefined) await learn(ports, state, record, item, outcome.kind === 'bought')
+        if (item !== undefined)
+          await learn(ports, state, record, item, outcome.kind === 'bought', options.learn)
       }
       log.info('tick.outcome', { kind: outcome.kind })
     }

@@ -6,7 +6,8 @@
 import type { Checkpoint, Clock, Logger, Rng } from '@dolly/base'
 import type { ActivateDeps, PurchaseDeps, VpsDriver } from '@dolly/cloudomate'
 import type { HdNode, NetworkParams, Wallet } from '@dolly/wallet'
-import type { RemoteQ } from '../learning/q-table.ts'
+import type { LearnOptions } from '../learning/learn-step.ts'
+import type { Earnings, RemoteTables } from '../learning/ports.ts'
 import type { TickPolicy } from '../lifecycle/state.ts'
 import type { ChildHandover } from '../replication/ports.ts'
 import type { AgentStore } from './store.ts'
@@ -41,16 +42,6 @@ export type ChildInstaller = (
  */
 export type AgentProbe = (host: string, tree: string, port?: number) => Promise<boolean>
 
-/** What the agent reads from the overlay: its neighbours' latest Q-tables, for QD-learning. */
-export interface OverlayPort {
-  remoteTables(): Promise<readonly RemoteQ[]>
-}
-
-/** What the agent reads from the ledger: the MB it earned, for the reward (ALGORITHMS.md §4). */
-export interface LedgerPort {
-  earnedMb(): Promise<number>
-}
-
 /** Everything the agent talks to. */
 export interface AgentPorts {
   /** The agent's time: the world's scaled clock in a world, else the system clock. */
@@ -65,10 +56,10 @@ export interface AgentPorts {
   readonly providers: ProviderRegistry
   readonly installer: ChildInstaller
   readonly probe: AgentProbe
-  /** Absent: no remote tables are merged. */
-  readonly overlay?: OverlayPort
-  /** Absent: nothing is earned (reward 0). */
-  readonly ledger?: LedgerPort
+  /** The neighbours' gossiped Q-tables (learning/ports.ts); absent: no remote tables are merged. */
+  readonly overlay?: RemoteTables
+  /** The MB the agent earned, from its ledger (learning/ports.ts); absent: nothing is earned (reward 0). */
+  readonly ledger?: Earnings
   readonly store: AgentStore
   /** Fault injection at the tick's own steps (`KILL_POINTS`); the no-op in production. */
   readonly checkpoint: Checkpoint
@@ -83,4 +74,6 @@ export interface AgentOptions {
   readonly btcGlobal: string | undefined
   /** World ms per real ms (1 outside a world): install deadlines are real time. */
   readonly timeScale: number
+  /** `[qd]` tunables of the learning step (defaults: trim F 1, 8 remotes, reward cap 1). */
+  readonly learn?: LearnOptions
 }

@@ -85,6 +85,8 @@ describe('plebnet setup', () => {
       parentAddress: PARENT_ADDRESS,
       leaseEndMs: 1_702_592_000_000,
       selfState: { provider: 'bluecloud', option: 'Starter' },
+      // The money invested in this server, for the learning reward.
+      selfPriceSats: '12000',
     })
     expect((await stat(join(home, 'agent.json'))).mode & 0o777).toBe(0o600)
     expect(plans[0]).toMatchObject({

@@ -135,6 +135,7 @@ export async function runSetup(deps: SetupDeps, options: SetupOptions): Promise<
         ...(payload.parentAddress === null ? {} : { parentAddress: payload.parentAddress }),
         ...(payload.leaseEndS === null ? {} : { leaseEndMs: payload.leaseEndS * 1000 }),
         ...(payload.state === null ? {} : { selfState: payload.state }),
+        ...(payload.purchase === null ? {} : { selfPriceSats: payload.purchase.priceSats }),
       }
       origin = 'payload'
     } else {

@@ -49,6 +49,14 @@ export const AgentRecordSchema = z.strictObject({
       option: z.string().min(1).max(MAX_OFFER_NAME_CHARS),
     })
     .optional(),
+  /**
+   * Sats the parent budgeted for this server (payload `purchase.priceSats`: the offer's price in sats,
+   * gateway fee and the tick's fee reserve included); the reward's money invested. Absent when bought by hand.
+   */
+  selfPriceSats: z
+    .string()
+    .regex(/^\d{1,16}$/)
+    .optional(),
 })
 
 /** The agent's family record. */

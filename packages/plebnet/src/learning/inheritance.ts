@@ -3,6 +3,7 @@ import {
   BANDWIDTH_STEPS_GB,
   CORE_STEPS,
   DEFAULT_GENE_FLIP_P,
+  DEFAULT_TRIM_F,
   DOWRY_STEP_BPS,
   MAX_DOWRY_BPS,
   MAX_GENE_FLIP_P,
@@ -12,6 +13,8 @@ import {
 } from './constants.ts'
 import { DecisionError } from './errors.ts'
 import { STRATEGY_NAMES, type Genome } from './genome.ts'
+import { createQTable, mergeRemotes, type QTable } from './q-table.ts'
+import type { RemoteEntry } from './remote-tables.ts'
 
 /** Options of inheritance. */
 export interface InheritOptions {
@@ -93,4 +96,23 @@ export function inheritGenome(parent: Genome, rng: Rng, options: InheritOptions)
     strategy,
     dowryBps,
   }
+}
+
+/**
+ * The child's Q-table (AGENT.md §6 payload `qtable`): what its parent learned, merged with what the
+ * family gossiped. Only entries of `family` standing count (parent, children, inherited contacts by
+ * the parent's own records; a stranger or merely known key never shapes a child). The merge is the
+ * consensus half of the QD update (`mergeRemotes`, F-trimmed per cell, weight β of the column): E
+ * and the counters stay the parent's. Null when neither the parent nor its family has a table.
+ *
+ * Throws `PLEBNET_OPTIONS_INVALID` for a bad trim F.
+ */
+export function inheritQTable(
+  parent: QTable | null,
+  gossiped: readonly RemoteEntry[],
+  trimF: number = DEFAULT_TRIM_F,
+): QTable | null {
+  const family = gossiped.filter((e) => e.standing === 'family').map((e) => e.table)
+  if (family.length === 0) return parent
+  return mergeRemotes(parent ?? createQTable([]), family, trimF)
 }

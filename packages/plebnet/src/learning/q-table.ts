@@ -6,6 +6,7 @@ import {
   DEFAULT_TRIM_F,
   DISCOUNT,
   ENVIRONMENT_STEP,
+  MAX_OFFERS,
   SCHEDULE_STEP,
 } from './constants.ts'
 import { DecisionError } from './errors.ts'
@@ -118,6 +119,111 @@ export function trimValues(values: readonly number[], trimF: number): number[] {
   return sorted.slice(trimF, sorted.length - trimF)
 }
 
+/** The trim F, checked: a negative or fractional F is a caller bug (PLEBNET_OPTIONS_INVALID). */
+function checkTrimF(trimF: number): number {
+  if (!Number.isSafeInteger(trimF) || trimF < 0) {
+    throw new DecisionError(
+      'PLEBNET_OPTIONS_INVALID',
+      `trim F must be a non-negative integer, got ${trimF}`,
+      {
+        trimF,
+      },
+    )
+  }
+  return trimF
+}
+
+/**
+ * A lookup of cell (s, t) across the remote tables: the finite values present, in table order.
+ * Each remote's offer ids are indexed once, so a lookup is two Map reads per table.
+ */
+function remoteCells(remotes: readonly RemoteQ[]): (s: string, t: string) => number[] {
+  const index = remotes.map((r) => new Map(r.offers.map((id, i) => [id, i])))
+  return (s, t) => {
+    const present: number[] = []
+    remotes.forEach((remote, r) => {
+      const rs = index[r]?.get(s)
+      const rt = index[r]?.get(t)
+      if (rs === undefined || rt === undefined) return
+      const v = remote.q[rs]?.[rt]
+      if (v !== undefined && Number.isFinite(v)) present.push(v)
+    })
+    return present
+  }
+}
+
+/**
+ * The consensus term of ALGORITHMS.md §2.3, `−βe·Σ_{v∈kept}(Q − v)`, for a column after `k`
+ * updates: βe = β(k) with at most one kept value, else `min(β(k), (1 − α(k))/|kept|)` (the
+ * stability guard: with m ≥ 2 merged tables the raw β would give Q a negative weight).
+ */
+export function consensusTerm(old: number, kept: readonly number[], k: number): number {
+  const alpha = alphaOf(k)
+  const beta = betaOf(k)
+  const betaEff = kept.length <= 1 ? beta : Math.min(beta, (1 - alpha) / kept.length)
+  let disagreement = 0
+  for (const v of kept) disagreement += old - v
+  return -betaEff * disagreement
+}
+
+/**
+ * The remote tables cut to the offers a table may still take in (ALGORITHMS.md §2.3: offers unknown
+ * locally are added), so the merged table stays within `maxOffers` (the codec's MAX_OFFERS: a table
+ * over more could be written and never read back). `local` offers always count; new offers are
+ * admitted in the remotes' order (the Sybil rule's: family first) until the bound is reached, and
+ * each remote keeps only its rows and columns of admitted offers. A remote that loses nothing is
+ * returned as it was.
+ */
+export function boundRemoteOffers(
+  local: readonly string[],
+  remotes: readonly RemoteQ[],
+  maxOffers: number = MAX_OFFERS,
+): RemoteQ[] {
+  const admitted = new Set(local)
+  for (const r of remotes)
+    for (const id of r.offers) if (admitted.size < maxOffers || admitted.has(id)) admitted.add(id)
+  return remotes.map((r) => {
+    if (r.offers.every((id) => admitted.has(id))) return r
+    const keep = r.offers.flatMap((id, i) => (admitted.has(id) ? [i] : []))
+    return {
+      offers: keep.map((i) => r.offers[i] ?? ''),
+      q: keep.map((i) => keep.map((j) => r.q[i]?.[j] ?? 0)),
+    }
+  })
+}
+
+/**
+ * The consensus half of the update alone, on every cell: `Q[s][t] += consensusTerm(Q[s][t],
+ * trim(remote values), K[t])`. E and the counters are kept (nothing was tried, nothing earned), and
+ * offers only a remote knows are added first with Q = E = 0 and K = 0, up to MAX_OFFERS in all
+ * (`boundRemoteOffers`). A cell no remote holds, or
+ * whose values the trim drops entirely, keeps its value. Used to hand a child its parent's table
+ * merged with the family's (`inheritQTable`).
+ *
+ * Throws `PLEBNET_OPTIONS_INVALID` for a bad trim F.
+ */
+export function mergeRemotes(
+  table: QTable,
+  remotes: readonly RemoteQ[],
+  trimF: number = DEFAULT_TRIM_F,
+): QTable {
+  checkTrimF(trimF)
+  if (remotes.length === 0) return table
+  const bounded = boundRemoteOffers(table.offers, remotes)
+  const base = withOffers(
+    table,
+    bounded.flatMap((r) => r.offers),
+  )
+  const cell = remoteCells(bounded)
+  const q = base.q.map((row, s) =>
+    row.map((old, t) => {
+      const kept = trimValues(cell(base.offers[s] ?? '', base.offers[t] ?? ''), trimF)
+      return kept.length === 0 ? old : old + consensusTerm(old, kept, base.counters[t] ?? 0)
+    }),
+  )
+  return { ...base, q }
+}
+
 /**
  * One QD-learning update, the intended rule of ALGORITHMS.md §2.3 (not the original's precedence
  * bug, column max or double step; see §2.2): the environment learns ±0.4 on the attempted column
@@ -128,16 +234,7 @@ export function trimValues(values: readonly number[], trimF: number): number[] {
  * Throws `PLEBNET_OPTIONS_INVALID` for a non-finite reward or a bad trim F (a caller bug).
  */
 export function updateQTable(table: QTable, update: QUpdate, options: QUpdateOptions = {}): QTable {
-  const trimF = options.trimF ?? DEFAULT_TRIM_F
-  if (!Number.isSafeInteger(trimF) || trimF < 0) {
-    throw new DecisionError(
-      'PLEBNET_OPTIONS_INVALID',
-      `trim F must be a non-negative integer, got ${trimF}`,
-      {
-        trimF,
-      },
-    )
-  }
+  const trimF = checkTrimF(options.trimF ?? DEFAULT_TRIM_F)
   if (!Number.isFinite(update.reward)) {
     throw new DecisionError('PLEBNET_OPTIONS_INVALID', `reward must be finite, got ${update.reward}`, {
       reward: update.reward,
@@ -159,33 +256,17 @@ export function updateQTable(table: QTable, update: QUpdate, options: QUpdateOpt
     next[c] = (next[c] ?? 0) + update.reward
     return next
   })
-  // Map each remote offer id to its index once, so a cell lookup is two Map reads.
-  const remoteIndex = update.remotes.map((r) => new Map(r.offers.map((id, i) => [id, i])))
+  const cell = remoteCells(update.remotes)
   const columns = a === c ? [a] : [a, c]
   const q = base.q.map((row) => [...row])
   for (const t of columns) {
     const k = base.counters[t] ?? 0
     const alpha = alphaOf(k)
-    const beta = betaOf(k)
     const nextRowMax = Math.max(...(base.q[t] ?? [0]))
     for (let s = 0; s < n; s++) {
       const old = base.q[s]?.[t] ?? 0
-      const sId = base.offers[s] ?? ''
-      const tId = base.offers[t] ?? ''
-      const present: number[] = []
-      update.remotes.forEach((remote, r) => {
-        const rs = remoteIndex[r]?.get(sId)
-        const rt = remoteIndex[r]?.get(tId)
-        if (rs === undefined || rt === undefined) return
-        const v = remote.q[rs]?.[rt]
-        if (v !== undefined && Number.isFinite(v)) present.push(v)
-      })
-      const kept = trimValues(present, trimF)
-      // Stability guard: with m ≥ 2 merged tables the raw β would give Q a negative weight.
-      const betaEff = kept.length <= 1 ? beta : Math.min(beta, (1 - alpha) / kept.length)
-      let disagreement = 0
-      for (const v of kept) disagreement += old - v
-      const consensus = -betaEff * disagreement
+      const kept = trimValues(cell(base.offers[s] ?? '', base.offers[t] ?? ''), trimF)
+      const consensus = consensusTerm(old, kept, k)
       const innovation = alpha * ((e[s]?.[t] ?? 0) + DISCOUNT * nextRowMax - old)
       const row = q[s]
       if (row !== undefined) row[t] = old + consensus + innovation

@@ -95,7 +95,12 @@ export function takeRemotes(
   inbox: RemoteInbox,
   maxRemotes: number,
   maxStrangers: number = DEFAULT_TRIM_F,
-): { readonly tables: readonly RemoteQ[]; readonly inbox: RemoteInbox } {
+): {
+  readonly tables: readonly RemoteQ[]
+  /** The entries taken, in merge order (`tables[i]` is `taken[i].table`). */
+  readonly taken: readonly RemoteEntry[]
+  readonly inbox: RemoteInbox
+} {
   const ordered = [...inbox.entries].sort((x, y) => {
     const rank = RANK[x.standing] - RANK[y.standing]
     if (rank !== 0) return rank
@@ -112,5 +117,5 @@ export function takeRemotes(
       if (e.standing === 'stranger') strangers += 1
     } else rest.push(e)
   }
-  return { tables: taken.map((e) => e.table), inbox: { entries: rest } }
+  return { tables: taken.map((e) => e.table), taken, inbox: { entries: rest } }
 }

@@ -45,6 +45,26 @@ describe('child payload', () => {
     expect(buildChildPayload({ ...input, exitNode: true }, createSeededRng(2)).exitNode).toBe(true)
   })
 
+  it("hands the child its parent's table merged with the family's gossiped tables (F = 1), strangers left out", () => {
+    const offers = ['linevast/basic', 'proxhost/vps-1']
+    const remote = (senderId: string, v: number, standing: 'family' | 'stranger') => ({
+      senderId: senderId.repeat(64),
+      receivedMs: 1,
+      standing,
+      knownSinceMs: 0,
+      table: { offers, q: offers.map(() => offers.map(() => v)) },
+    })
+    expect(buildChildPayload(input, createSeededRng(5)).qtable).toEqual(input.parentQTable)
+    const family = [remote('c', 0.4, 'family'), remote('d', 0.5, 'family'), remote('e', 0.6, 'family')]
+    const merged = buildChildPayload(
+      { ...input, gossiped: [...family, remote('f', 1e6, 'stranger')] },
+      createSeededRng(5),
+    ).qtable
+    // Trimmed to the middle value 0.5; a column never updated has β = 0.2: 0 + 0.2·0.5.
+    for (const row of merged?.q ?? [[NaN]]) for (const v of row) expect(v).toBeCloseTo(0.1, 12)
+    expect(merged?.counters).toEqual([0, 0])
+  })
+
   it('round-trips through JSON', () => {
     const payload = buildChildPayload(input, createSeededRng(3))
     const parsed = parseChildPayload(JSON.parse(JSON.stringify(serializeChildPayload(payload))))

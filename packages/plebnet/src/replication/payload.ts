@@ -8,11 +8,12 @@ import {
   inheritedContacts,
   type Contact,
 } from '../daemon/agent-record.ts'
-import { inheritGenome } from '../learning/inheritance.ts'
+import { inheritGenome, inheritQTable } from '../learning/inheritance.ts'
 import { parseGenome, serializeGenome } from '../learning/genome-codec.ts'
 import type { Genome } from '../learning/genome.ts'
 import { parseQTable, serializeQTable } from '../learning/q-table-codec.ts'
 import type { QTable } from '../learning/q-table.ts'
+import type { RemoteEntry } from '../learning/remote-tables.ts'
 import { ReplicationError } from './errors.ts'
 import { sanitizeConfig } from './sanitize-config.ts'
 
@@ -78,6 +79,11 @@ export interface PayloadInput {
   readonly parentContacts: readonly Contact[]
   readonly parentGenome: Genome
   readonly parentQTable: QTable | null
+  /**
+   * The neighbours' gossiped tables the parent holds (`remote-qtables.json`); the family's are merged
+   * into the child's table (`inheritQTable`). Default none.
+   */
+  readonly gossiped?: readonly RemoteEntry[]
   /** The parent's `plebnet_setup.cfg` text ('' when it has none). */
   readonly parentConfig: string
   /** Semver of the running build (a `pinned` child gets it). */
@@ -97,7 +103,8 @@ export interface PayloadInput {
 }
 
 /**
- * Builds child `index`'s payload: the genome mutated on inheritance, the tree path, the parent's
+ * Builds child `index`'s payload: the genome mutated on inheritance, the parent's Q-table merged
+ * with the family's gossiped ones, the tree path, the parent's
  * contacts plus the parent, and a config without the parent's secrets but with a fresh wallet
  * passphrase (drawn from `rng`, a CSPRNG outside tests).
  */
@@ -116,7 +123,7 @@ export function buildChildPayload(input: PayloadInput, rng: Rng): ChildPayload {
     parent: input.parentContact,
     contacts: inheritedContacts(input.parentContacts, input.parentContact),
     state: input.state,
-    qtable: input.parentQTable,
+    qtable: inheritQTable(input.parentQTable, input.gossiped ?? []),
     genome: { ...genome, exitNode },
     purchase: input.purchase,
     parentAddress: input.parentAddress ?? null,

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createQTable } from '../../src/learning/q-table.ts'
 import { serializeQTable } from '../../src/learning/q-table-codec.ts'
 import { parseNetworkSnapshot, type NetworkSnapshot } from '../../src/network/snapshot.ts'
+import { fileRemoteTables } from '../../src/network/adapters/remote-tables.ts'
 
 const PLEBNET = resolve(import.meta.dirname, '..', '..', 'bin', 'plebnet.js')
 const children: ChildProcess[] = []
@@ -132,6 +133,14 @@ describe('three plebnet daemons on loopback', () => {
       [0.1, 0.9],
       [0.3, 0.4],
     ])
+    // The learning tick's adapter (another process) reads the daemon's file back, standing included.
+    const pending = await fileRemoteTables(h1).pending()
+    const fromThird = pending.entries.find((e) => e.senderId === converged?.[2]?.id)
+    expect(fromThird?.table.q).toEqual([
+      [0.1, 0.9],
+      [0.3, 0.4],
+    ])
+    expect(['family', 'known', 'stranger']).toContain(fromThird?.standing)
     const peers = await plebnet(h2, ['network', 'peers'])
     expect(peers.code).toBe(0)
     expect(peers.out).toContain('plebbot1')

@@ -2,6 +2,8 @@ import type { Clock, Logger, Rng } from '@dolly/base'
 import type { AgentConfig } from '../../config/agent-config.ts'
 import type { LifecycleStore } from '../../lifecycle/adapters/state-store.ts'
 import type { AgentRuntime } from '../../lifecycle/adapters/agent-runtime.ts'
+import { homeEarnings } from '../../ledger/adapters/earnings.ts'
+import { fileRemoteTables } from '../../network/adapters/remote-tables.ts'
 import { leaseWindows } from '../../lifecycle/state.ts'
 import { FEE_RESERVE_SATS } from '../effects/offers.ts'
 import type { AgentOptions, AgentPorts, AgentProbe } from '../ports.ts'
@@ -68,6 +70,10 @@ export function portsFromRuntime(
       rt.home,
     ),
     probe: deps.agentAlive ?? probeAgentStatus,
+    // The daemon's overlay writes the neighbours' tables to the home every few seconds; the ledger
+    // is the home's state.sqlite (learning/ports.ts).
+    overlay: fileRemoteTables(rt.home),
+    ledger: homeEarnings(rt.home),
     store: openFileAgentStore(rt.home, {
       log: deps.log,
       journal: rt.journal,

@@ -1,12 +1,13 @@
 import { errorCode } from '@dolly/base'
-import { expectedSats, type VpsOption } from '@dolly/cloudomate'
+import { expectedSats, type PurchaseDeps, type VpsOption } from '@dolly/cloudomate'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
 import { evolveGenome } from '../../learning/genome.ts'
 import { chooseOffer } from '../../learning/choose-offer.ts'
 import { MAX_OFFER_NAME_CHARS } from '../../learning/constants.ts'
 import { offerId, type OfferInfo } from '../../learning/offer.ts'
-import { createQTable, updateQTable, withOffers, type QTable } from '../../learning/q-table.ts'
-import { computeReward } from '../../learning/reward.ts'
+import { learnFromOutcome, type LearnOptions } from '../../learning/learn-step.ts'
+import { createQTable, withOffers, type QTable } from '../../learning/q-table.ts'
+import { EMPTY_INBOX } from '../../learning/remote-tables.ts'
 import type { LifecycleState, PricedOffer } from '../../lifecycle/state.ts'
 import type { AgentPorts } from '../ports.ts'
 import type { AgentStore } from '../store.ts'
@@ -113,32 +114,48 @@ export async function chooseNext(
 }
 
 /**
- * Learning from a purchase outcome: QD-learning (AGENT.md §3.4 step 7; the reward counts what the
- * ledger says was earned, 0 without a ledger) and the genome's evolve (step 8: success rewards the
- * agent's own provider, failure punishes the one it tried).
+ * Learning from a purchase outcome (AGENT.md §3.4 step 7): the efficiency reward from the MB the
+ * ledger says were earned over the sats the agent's server cost (ALGORITHMS.md §3), and the
+ * neighbours' gossiped tables merged by the Sybil rule (`learnFromOutcome`), each used once; then
+ * the genome's evolve (step 8: success rewards the agent's own provider, failure punishes the one it
+ * tried).
  */
 export async function learn(
-  ports: Pick<AgentPorts, 'clock' | 'overlay' | 'ledger'> & {
+  ports: Pick<AgentPorts, 'clock' | 'log' | 'overlay' | 'ledger'> & {
     readonly store: Pick<AgentStore, 'qtable' | 'genome'>
+    readonly providers: { readonly purchase: Pick<PurchaseDeps, 'rates'> }
   },
   state: LifecycleState,
   record: AgentRecord,
   attempted: { readonly provider: string; readonly option: string },
   success: boolean,
+  options: LearnOptions = {},
 ): Promise<void> {
   const attemptedId = offerId(attempted.provider, attempted.option)
   const own = selfOfferId(record)
   const table = await loadQTable(ports.store, [attemptedId, ...(own === undefined ? [] : [own])])
   const current = own ?? table.offers[0] ?? attemptedId
-  const { reward } = computeReward({
-    priceUsdCents: null,
-    birthMs: state.birthMs,
-    nowMs: ports.clock.nowMs(),
-    earnedMb: (await ports.ledger?.earnedMb()) ?? 0,
-  })
-  const remotes = (await ports.overlay?.remoteTables()) ?? []
-  const next = updateQTable(table, { attempted: attemptedId, current, success, reward, remotes })
-  await ports.store.qtable.save(next)
+  // The server's price in USD at today's rate; without a rate it is unpriced (reward 0, warned).
+  const usd = await ports.providers.purchase.rates.rate('USD').catch(() => undefined)
+  const learned = learnFromOutcome(
+    {
+      table,
+      inbox: (await ports.overlay?.pending()) ?? EMPTY_INBOX,
+      attempted: attemptedId,
+      current,
+      success,
+      earnedMb: (await ports.ledger?.earnedMbSince(state.birthMs)) ?? 0,
+      investedSats: usd === undefined ? null : investedSatsOf(record, FEE_RESERVE_SATS),
+      satsPerUsd: usd?.satsPerUnit ?? 1n,
+      birthMs: state.birthMs,
+      nowMs: ports.clock.nowMs(),
+    },
+    options,
+  )
+  await ports.store.qtable.save(learned.table)
+  await ports.overlay?.markUsed(learned.taken)
+  ports.log.info('tick.learned', { remotes: learned.taken.length, reward: learned.reward.reward, success })
+  if (learned.reward.warning !== undefined) ports.log.warn('tick.reward_unpriced', { current })
   const genome = await ports.store.genome.load()
   if (genome === undefined) return
   await ports.store.genome.save(
@@ -149,4 +166,15 @@ export async function learn(
       chosenProvider: attempted.provider,
     }),
   )
+}
+
+/**
+ * The money invested in the server the agent lives on, in sats: what its parent budgeted
+ * (`selfPriceSats`) less the fee reserve the tick adds to every price, i.e. the offer's price in
+ * sats with the gateway fee (ALGORITHMS.md §4 `price_sat`); null when bought by hand.
+ */
+export function investedSatsOf(record: AgentRecord, feeReserveSats: bigint): bigint | null {
+  if (record.selfPriceSats === undefined) return null
+  const sats = BigInt(record.selfPriceSats) - feeReserveSats
+  return sats > 0n ? sats : null
 }

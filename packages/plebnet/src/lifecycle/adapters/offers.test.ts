@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createVirtualClock } from '@dolly/base'
+import { createMemoryLogger, createVirtualClock } from '@dolly/base'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
 import {
@@ -15,7 +15,8 @@ import { parseGenome, serializeGenome } from '../../learning/genome-codec.ts'
 import { offerId } from '../../learning/offer.ts'
 import { parseLifecycle, serializeLifecycle } from '../state-codec.ts'
 import { initialLifecycle, type LifecycleState } from '../state.ts'
-import { learn, loadQTable } from './offers.ts'
+import { FEE_RESERVE_SATS, learn, loadQTable } from './offers.ts'
+import { homeLearnPorts, investedSatsOf } from './learn-ports.ts'
 
 /** Plan names as shops print them; each broke `qtable.json` or `plebnet.json` before issue 14. */
 const SELF = { provider: 'Shop [EU], Ltd.', option: `VPS: 2 GB, 1 core, ${'ssd '.repeat(40)}` }
@@ -50,8 +51,8 @@ describe('the files the agent writes about offers with any name', () => {
     await writeFile(join(home, GENOME_FILE), JSON.stringify(serializeGenome(genome)))
     const clock = createVirtualClock(1_000_000)
     const state = initialLifecycle(0, 86_400_000)
-    await learn({ home, clock }, state, record(), TRIED, false)
-    await learn({ home, clock }, state, record(), TRIED, true)
+    await learn({ home, clock }, state, record(), TRIED, false, homeLearnPorts(home))
+    await learn({ home, clock }, state, record(), TRIED, true, homeLearnPorts(home))
 
     const ids = [offerId(TRIED.provider, TRIED.option), offerId(SELF.provider, SELF.option)]
     const table = await loadQTable(home, [])
@@ -63,6 +64,40 @@ describe('the files the agent writes about offers with any name', () => {
     expect(Object.keys(evolved.providerWeights).sort()).toEqual(
       [SELF.provider.toLowerCase(), TRIED.provider.toLowerCase()].sort(),
     )
+  })
+
+  it('learns the efficiency reward from the MB earned over the money its parent invested (ALGORITHMS.md §3)', async () => {
+    const DAY = 86_400_000
+    const clock = createVirtualClock(3 * DAY)
+    const state = initialLifecycle(0, 30 * DAY)
+    // $5 at the world's 1,000 sats per USD, plus the fee reserve the tick adds to every price.
+    const invested = { ...record(), selfPriceSats: String(5_000n + FEE_RESERVE_SATS) }
+    const since: number[] = []
+    await learn({ home, clock }, state, invested, TRIED, true, {
+      remoteTables: homeLearnPorts(home).remoteTables,
+      earnings: {
+        earnedMbSince: (ms) => {
+          since.push(ms)
+          return Promise.resolve(60_000)
+        },
+      },
+    })
+    expect(since).toEqual([0])
+    const table = await loadQTable(home, [])
+    const self = table.offers.indexOf(offerId(SELF.provider, SELF.option))
+    // 60,000 MB / ($5 · 3 days) / 20,000 = 0.2, added to the current server's column of E.
+    for (const row of table.e) expect(row[self]).toBeCloseTo(0.2, 9)
+    expect(investedSatsOf(record(), FEE_RESERVE_SATS)).toBeNull()
+  })
+
+  it('logs what it merged, and a reward it could not price (a server bought by hand)', async () => {
+    const log = createMemoryLogger()
+    const clock = createVirtualClock(0)
+    await learn({ home, clock }, initialLifecycle(0, 1), record(), TRIED, false, homeLearnPorts(home, log))
+    expect(log.entries.find((e) => e.event === 'tick.learned')).toMatchObject({
+      fields: { remotes: 0, reward: 0, success: false },
+    })
+    expect(log.entries.some((e) => e.event === 'tick.reward_unpriced')).toBe(true)
   })
 
   it('reads back agent.json and the lifecycle state holding such names', async () => {

@@ -27,11 +27,11 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { startLibp2pHost, peerIdOfKey, type Libp2pHost } from './libp2p-host.ts'
 import { ledgerProtocol, libp2pLedgerTransport } from './libp2p-ledger-transport.ts'
 import { gossipProtocol, libp2pNetworkTransport } from './network-transport.ts'
+import { REMOTE_QTABLES_FILE, remoteTablesFile } from './remote-tables.ts'
 
 /** Default TCP port of the overlay (ALGORITHMS.md §11.4 `gossip.port`). */
 export const GOSSIP_PORT = 8000
-/** File in the agent home with the neighbours' latest Q-tables, for the learning tick to merge. */
-export const REMOTE_QTABLES_FILE = 'remote-qtables.json'
+export { REMOTE_QTABLES_FILE }
 /** How often the daemon rewrites `network.json`, ms. */
 export const SNAPSHOT_INTERVAL_MS = 5_000
 
@@ -118,17 +118,7 @@ export function createNetworkComponent(
       path,
       snapshotOf(network, host.peerId.toString(), options.network.treePath, deps.clock.nowMs()),
     )
-    await writeAtomic(join(options.home, REMOTE_QTABLES_FILE), {
-      format: 'dolly-remote-qtables',
-      version: 1,
-      entries: remotes.entries.map((e): RemoteEntryFile => ({
-        senderId: e.senderId,
-        receivedMs: e.receivedMs,
-        standing: e.standing,
-        knownSinceMs: e.knownSinceMs,
-        ...e.table,
-      })),
-    })
+    await writeAtomic(join(options.home, REMOTE_QTABLES_FILE), remoteTablesFile(remotes))
   }
   // The learning tick owns qtable.json; whenever it changes, its new version is gossiped.
   const publishOwnQTable = async (network: AgentNetwork): Promise<void> => {

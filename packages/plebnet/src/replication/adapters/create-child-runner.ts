@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic, type AbortOptions, type Clock, type Logger, type Rng } from '@dolly/base'
+import { errorCode, writeFileAtomic, type AbortOptions, type Clock, type Logger, type Rng } from '@dolly/base'
 import {
   deriveAccount,
   deriveAddress,
@@ -39,6 +39,7 @@ import type { BundleSource, ChildFile, ChildHandover, ShellConnector } from '../
 import { generateSshKey, type SshKeyPair } from '../ssh-key.ts'
 import { buildBundle, runningAppRoot } from './bundle.ts'
 import { createChildRecordFiles } from './child-record-files.ts'
+import { readRemoteEntries } from '../../network/adapters/remote-tables.ts'
 import { resolveRelease } from './release-channel.ts'
 import { createSshConnector } from './ssh-connector.ts'
 
@@ -215,6 +216,11 @@ export async function runCreateChild(
             ? createRootGenome({ providers: [], version: agentVersion(), exitNode: parent.exitNode })
             : parseGenome(genomeJson),
         parentQTable: qtableJson === undefined ? null : parseQTable(qtableJson),
+        // The child inherits what the family gossiped too; an unreadable file never stops a paid install.
+        gossiped: await readRemoteEntries(home).catch((err: unknown) => {
+          deps.log.warn('create_child.remote_qtables_unreadable', { code: errorCode(err) ?? 'error' })
+          return []
+        }),
         parentConfig: cfg,
         runningVersion: agentVersion(),
         state: extra.handover?.state ?? null,

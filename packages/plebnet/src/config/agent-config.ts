@@ -32,6 +32,8 @@ export interface AgentConfig {
   /** `wallets.btc_global` when it is set (the sweep target of last resort). */
   readonly btcGlobal: string | undefined
   readonly strategy: string
+  /** `vpn.host`: the VPN provider a child's VPN is bought from (AGENT.md §3.4); undefined when empty. */
+  readonly vpnHost: string | undefined
   readonly world: WorldConfig | undefined
 }
 
@@ -183,6 +185,7 @@ export function readAgentConfig(
     vpsCount: core.data.vps,
     btcGlobal: btcGlobal === '' || btcGlobal.startsWith('SET_') ? undefined : btcGlobal,
     strategy: get('strategy', 'name') || 'last_day_sell',
+    vpnHost: get('vpn', 'host').trim().toLowerCase() || undefined,
     world,
   }
 }

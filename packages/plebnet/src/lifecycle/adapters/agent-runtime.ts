@@ -20,6 +20,7 @@ import {
   paymentWalletFrom,
   type AccountStore,
   type JournalStore,
+  type VpnDriver,
   type VpsDriver,
 } from '@dolly/cloudomate'
 import {
@@ -38,6 +39,7 @@ import {
 import { readAgentConfig, type AgentConfig } from '../../config/agent-config.ts'
 import { CONFIG_FILE } from '../../daemon/adapters/agent-home.ts'
 import { LifecycleError } from '../errors.ts'
+import { worldVpnDrivers } from './vpn-drivers.ts'
 
 /** The world's fixed exchange rate, sats per US dollar (world providers' constants: 1 BTC = 100,000 USD). */
 export const WORLD_SATS_PER_USD = 1_000n
@@ -54,6 +56,8 @@ export interface AgentRuntime {
   readonly walletRoot: HdNode
   readonly network: NetworkParams
   readonly drivers: ReadonlyMap<string, VpsDriver>
+  /** VPN providers by name (`vpn.host` picks one): a world's VPN provider, listed in `[world] providers`. */
+  readonly vpnDrivers: ReadonlyMap<string, VpnDriver>
   readonly journal: JournalStore
   readonly accounts: AccountStore
   readonly purchaseDeps: {
@@ -155,6 +159,7 @@ export async function openAgentRuntime(
     walletRoot: unlocked.root,
     network: params,
     drivers,
+    vpnDrivers: worldVpnDrivers(world.shops),
     journal,
     accounts,
     purchaseDeps: {

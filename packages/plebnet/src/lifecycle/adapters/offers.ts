@@ -13,6 +13,7 @@ import { parseQTable, serializeQTable } from '../../learning/q-table-codec.ts'
 import { computeReward } from '../../learning/reward.ts'
 import type { LifecycleState, PricedOffer } from '../state.ts'
 import { WORLD_SATS_PER_USD, type AgentRuntime } from './agent-runtime.ts'
+import { priceVpn } from './vpn-effect.ts'
 
 /**
  * The tick's learning shell: the shops' catalogue priced in sats, the next offer chosen by
@@ -93,7 +94,7 @@ export async function chooseNext(
   state: LifecycleState,
   record: AgentRecord,
 ): Promise<PricedOffer | undefined> {
-  const { offers } = await catalogue(rt, deps)
+  const { offers, options } = await catalogue(rt, deps)
   if (offers.length === 0) return undefined
   const own = selfOfferId(record)
   const table = await loadQTable(rt.home, [...offers.map((o) => o.id), ...(own === undefined ? [] : [own])])
@@ -109,9 +110,14 @@ export async function chooseNext(
     },
     deps.rng,
   )
-  return chosen === undefined || chosen.priceSats === null
-    ? undefined
-    : { provider: chosen.provider, option: chosen.option, priceSats: chosen.priceSats }
+  if (chosen === undefined || chosen.priceSats === null) return undefined
+  const vpn = await priceVpn(rt, deps, options.get(chosen.id))
+  return {
+    provider: chosen.provider,
+    option: chosen.option,
+    priceSats: chosen.priceSats,
+    ...(vpn === undefined ? {} : { vpn }),
+  }
 }
 
 /**

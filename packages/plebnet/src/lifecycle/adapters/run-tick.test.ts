@@ -123,6 +123,7 @@ async function runtime(opts: {
     walletRoot: agentRoot,
     network: world,
     drivers: new Map([[SHOP.name, opts.driver?.(real) ?? real]]),
+    vpnDrivers: new Map(),
     journal,
     accounts,
     purchaseDeps: {

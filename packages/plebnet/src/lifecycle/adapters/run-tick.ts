@@ -29,6 +29,7 @@ import { FEE_RESERVE_SATS, catalogue, chooseNext, learn } from './offers.ts'
 import { offerId } from '../../learning/offer.ts'
 import { openLifecycleStore, type LifecycleStore } from './state-store.ts'
 import { acquireTickLock } from './tick-lock.ts'
+import { childVpnArgs, runVpnEffect, vpnInstallFailure } from './vpn-effect.ts'
 
 /** Effects run in one tick at most (a tick resumes, buys, checks, installs and pays the dowry). */
 const MAX_EFFECTS_PER_TICK = 6
@@ -173,6 +174,8 @@ async function runEffect(
   const item = state.items.find((i) => i.id === effect.itemId)
   if (item === undefined)
     throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', `no item ${effect.itemId}`, {})
+  if (effect.kind === 'buy-vpn' || effect.kind === 'check-vpn')
+    return runVpnEffect(rt, deps, state, item, effect.kind)
   const driver = rt.drivers.get(item.provider)
   if (driver === undefined && effect.kind !== 'dowry') {
     return effect.kind === 'buy'
@@ -282,16 +285,19 @@ async function runEffect(
         until === undefined
           ? undefined
           : AbortSignal.timeout(Math.max(MIN_INSTALL_MS, realMsUntil(rt, until)))
+      const vpnArgs = await childVpnArgs(rt, deps, item, service.ip)
       try {
         const report = await runCreateChild(
           { clock: deps.realClock, rng: deps.rng, log: deps.log, env: deps.env },
           rt.home,
-          parseCreateChildArgs(['-i', service.ip, '-p', service.rootPassword]),
+          parseCreateChildArgs(['-i', service.ip, '-p', service.rootPassword, ...vpnArgs]),
           { handover, ...(signal === undefined ? {} : { signal }) },
         )
         rt.checkpoint('install')
         return { kind: 'installed', itemId: item.id, childTree: report.tree, childIndex: report.index }
       } catch (err) {
+        const withoutVpn = vpnInstallFailure(item, vpnArgs, err)
+        if (withoutVpn !== undefined) return withoutVpn
         return {
           kind: 'install-failed',
           itemId: item.id,

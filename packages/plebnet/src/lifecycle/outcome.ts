@@ -14,6 +14,7 @@ import {
   type TickPolicy,
   type VpnPurchase,
   VPN_MAX_POLLS,
+  VPN_MAX_WAIT_MS,
   VPN_MISSING_TEXT,
 } from './state.ts'
 
@@ -147,10 +148,10 @@ export function applyOutcome(
         stage: 'ready',
       })
     case 'vpn-pending': {
-      const polls = (item.vpn?.polls ?? 0) + 1
-      if (polls >= VPN_MAX_POLLS)
-        return vpnFailed(state, item, nowMs, `not active after ${polls} polls: ${outcome.status}`)
       if (item.vpn === undefined) return state
+      const polls = item.vpn.polls + 1
+      if (polls >= VPN_MAX_POLLS && nowMs - item.vpn.sinceMs >= VPN_MAX_WAIT_MS)
+        return vpnFailed(state, item, nowMs, `not active after ${polls} polls: ${outcome.status}`)
       return replaceItem(state, {
         ...item,
         vpn: { ...item.vpn, polls },

@@ -66,8 +66,14 @@ export interface VpnPurchase extends PricedVpn {
   readonly error: string | null
 }
 
-/** Activation polls of a paid VPN before the child is installed without it (backoff 1 min doubling to 2 h: about 8 h). */
+/**
+ * A paid VPN that is still not active after this many polls and {@link VPN_MAX_WAIT_MS} since its
+ * purchase is given up, and the child is installed without it. Both: a world at a high time scale
+ * passes a world day in seconds, while a tick may poll several times in one run.
+ */
 export const VPN_MAX_POLLS = 10
+/** World ms a paid VPN may take to activate (a day: payments confirm within hours). */
+export const VPN_MAX_WAIT_MS = 86_400_000
 /** The error event of a child installed without its VPN (AGENT.md §3.3 step 3). */
 export const VPN_MISSING_TEXT = '!!! VPN is not installed, child may get banned !!!'
 

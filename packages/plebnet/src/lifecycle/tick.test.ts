@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { applyOutcome, startInstall } from './outcome.ts'
 import {
   VPN_MAX_POLLS,
+  VPN_MAX_WAIT_MS,
   initialLifecycle,
   leaseWindows,
   type EffectOutcome,
@@ -254,7 +255,7 @@ describe('decideTick with a VPN (AGENT.md §3.4 steps 3–9, §9)', () => {
     expect(decideTick(s, inputs(12, 70_000n), POLICY).effect).toEqual({ kind: 'install', itemId: 'p0' })
   })
 
-  it('gives up a VPN that never activates after VPN_MAX_POLLS polls and installs without it', () => {
+  it('gives up a VPN that never activates after VPN_MAX_POLLS polls and a day, and installs without it', () => {
     let s = decideTick(
       initialLifecycle(0, 30 * DAY_MS),
       inputs(0, 100_000n, { chosen: WITH_VPN }),
@@ -276,9 +277,14 @@ describe('decideTick with a VPN (AGENT.md §3.4 steps 3–9, §9)', () => {
       expect(s.items[0]?.vpn?.stage).toBe('paid')
       now = s.items[0]?.nextTryMs ?? now
     }
+    // Ten quick polls (a world at a high time scale) are not enough: a day must have passed too.
+    expect(now).toBeLessThan(VPN_MAX_WAIT_MS)
     s = applyOutcome(s, { kind: 'vpn-pending', itemId: 'p0', status: 'unpaid' }, now, POLICY)
+    expect(s.items[0]?.vpn?.stage).toBe('paid')
+    s = applyOutcome(s, { kind: 'vpn-pending', itemId: 'p0', status: 'unpaid' }, VPN_MAX_WAIT_MS, POLICY)
+    now = VPN_MAX_WAIT_MS
     expect(s.items[0]?.vpn?.stage).toBe('failed')
-    expect(s.events.at(-1)?.text).toContain('not active after 10 polls')
+    expect(s.events.at(-1)?.text).toContain('not active after 11 polls')
     expect(decideTick(s, inputs(now, 70_000n), POLICY).effect).toEqual({ kind: 'install', itemId: 'p0' })
   })
 

@@ -288,6 +288,33 @@ describe('decideTick with a VPN (AGENT.md §3.4 steps 3–9, §9)', () => {
     expect(decideTick(s, inputs(now, 70_000n), POLICY).effect).toEqual({ kind: 'install', itemId: 'p0' })
   })
 
+  it('retries the install without the VPN when bringing the tunnel up failed on the child', () => {
+    let s = decideTick(
+      initialLifecycle(0, 30 * DAY_MS),
+      inputs(0, 100_000n, { chosen: WITH_VPN }),
+      POLICY,
+    ).state
+    s = decideTick(paid(s, 0), inputs(0, 70_000n), POLICY).state
+    s = applyOutcome(
+      s,
+      { kind: 'vpn-bought', itemId: 'p0', purchaseId: 'v', txid: 'b'.repeat(64) },
+      1,
+      POLICY,
+    )
+    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 2, POLICY)
+    s = applyOutcome(s, { kind: 'vpn-ready', itemId: 'p0' }, 3, POLICY)
+    s = startInstall(s, 'p0')
+    s = applyOutcome(
+      s,
+      { kind: 'vpn-failed', itemId: 'p0', reason: 'REPLICATION_VPN_FAILED: no tun' },
+      4,
+      POLICY,
+    )
+    // Still installing, not a failed attempt: the next run installs the same server without the VPN.
+    expect(s.items[0]).toMatchObject({ stage: 'installing', attempts: 0, vpn: { stage: 'failed' } })
+    expect(decideTick(s, inputs(5, 70_000n), POLICY).effect).toEqual({ kind: 'install', itemId: 'p0' })
+  })
+
   it('drops the planned VPN of a server whose purchase failed', () => {
     const step = decideTick(
       initialLifecycle(0, 30 * DAY_MS),

@@ -60,6 +60,15 @@ export {
   type LunanodeOptions,
 } from './api/lunanode.ts'
 export { createAzirevpnDriver, AZIREVPN_URL, type AzirevpnOptions } from './vpn/azirevpn.ts'
+export { createMullvadDriver, MULLVAD_URL, type MullvadOptions, type VpnDriver } from './vpn/mullvad.ts'
+export { activateVpn } from './vpn/activate.ts'
+export {
+  generateWireguardKeys,
+  renderWireguardConfig,
+  wireguardFromData,
+  wireguardPublicKey,
+  type WireguardKeyPair,
+} from './vpn/wireguard.ts'
 export { createWhmcsDriver, type WhmcsDriverOptions } from './whmcs/driver.ts'
 export type { WhmcsShopConfig, WhmcsGateway, ListingLayout } from './whmcs/shop-config.ts'
 export { classifyShopMessages } from './whmcs/classify.ts'

@@ -134,6 +134,7 @@ async function life(opts: { childAnswers: boolean; record?: AgentRecord }) {
     network: world,
     providers: {
       drivers: new Map([[PLAN.provider, shop]]),
+      vpnDrivers: new Map(),
       purchase: {
         wallet: paymentWalletFrom(wallet),
         journal: store.journal,

@@ -80,7 +80,7 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
       }
       let step = decideTick(state, { ...base, chosen: undefined }, policy)
       if (step.effect.kind === 'idle' && step.effect.reason === 'NO_OFFER') {
-        step = decideTick(state, { ...base, chosen: await chooseNext(ports, state, record) }, policy)
+        step = decideTick(state, { ...base, chosen: await chooseNext(ports, options, state, record) }, policy)
       }
       state = step.state
       store.lifecycle.save(state)

@@ -4,7 +4,7 @@
  * from memory adapters and a virtual clock.
  */
 import type { Checkpoint, Clock, Logger, Rng } from '@dolly/base'
-import type { ActivateDeps, PurchaseDeps, VpsDriver } from '@dolly/cloudomate'
+import type { ActivateDeps, PurchaseDeps, VpnDriver, VpsDriver } from '@dolly/cloudomate'
 import type { HdNode, NetworkParams, Wallet } from '@dolly/wallet'
 import type { LearnOptions } from '../learning/learn-step.ts'
 import type { Earnings, RemoteTables } from '../learning/ports.ts'
@@ -15,6 +15,8 @@ import type { AgentStore } from './store.ts'
 /** The shops the agent buys from: cloudomate drivers by provider name and what `purchase()` needs. */
 export interface ProviderRegistry {
   readonly drivers: ReadonlyMap<string, VpsDriver>
+  /** VPN providers by name (`vpn.host` picks one). */
+  readonly vpnDrivers: ReadonlyMap<string, VpnDriver>
   /**
    * cloudomate's purchase and activation ports (its journal and accounts are the store's); their
    * `rates` (`[rates] source`) also price the catalogue.
@@ -27,6 +29,8 @@ export interface InstallTarget {
   readonly ip: string
   readonly rootPassword: string
   readonly handover: ChildHandover
+  /** The child's own VPN as wg-quick text, brought up as its `own_wg.conf`; absent: no VPN. */
+  readonly wireguard?: string
   /** Stops the install between steps (a later tick resumes it). */
   readonly signal?: AbortSignal
 }
@@ -74,6 +78,8 @@ export interface AgentOptions {
   readonly btcGlobal: string | undefined
   /** World ms per real ms (1 outside a world): install deadlines are real time. */
   readonly timeScale: number
+  /** `vpn.host`: the VPN provider a child's VPN is bought from; undefined: children get none. */
+  readonly vpnHost: string | undefined
   /** `[qd]` tunables of the learning step (defaults: trim F 1, 8 remotes, reward cap 1). */
   readonly learn?: LearnOptions
 }

@@ -64,6 +64,8 @@ export interface AgentConfig {
   /** `[rates] source`; a world's default is its fixed rate, elsewhere the mempool.space price API. */
   readonly rates: RatesConfig
   /** The local world's clock and URLs when the agent lives in one (a convenience over the above). */
+  /** `vpn.host`: the VPN provider a child's VPN is bought from (AGENT.md §3.4); undefined when empty. */
+  readonly vpnHost: string | undefined
   readonly world: WorldConfig | undefined
 }
 
@@ -333,6 +335,7 @@ export function readAgentConfig(
     chainBackend,
     providers,
     rates,
+    vpnHost: get('vpn', 'host').trim().toLowerCase() || undefined,
     world,
   }
 }

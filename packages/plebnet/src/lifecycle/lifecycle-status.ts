@@ -41,6 +41,24 @@ export const LifecycleStatusSchema = z.strictObject({
       }),
     )
     .max(10_000),
+  /**
+   * The VPNs bought for children (AGENT.md §5.1 `vpn_bought`) and where each stands; absent in the
+   * status of agents older than the VPN purchase.
+   */
+  vpnBought: z
+    .array(
+      z.strictObject({
+        provider: z.string().max(MAX_OFFER_NAME_CHARS),
+        option: z.string().max(MAX_OFFER_NAME_CHARS),
+        stage: z.string().max(16),
+        txid: z.string().max(200).nullable(),
+        /** The server it goes with (`provider/option` of the item) and its child once installed. */
+        server: z.string().max(2 * MAX_OFFER_NAME_CHARS + 1),
+        childTree: z.string().max(1000).nullable(),
+      }),
+    )
+    .max(10_000)
+    .optional(),
   /** Servers paid for and not yet holding a child. */
   pending: z.number().int().nonnegative(),
   excludedProviders: z.array(z.string().max(MAX_OFFER_NAME_CHARS)).max(1000),
@@ -68,9 +86,10 @@ function lifeOf(
   spendableSats: bigint,
   nowMs: number,
 ): LifecycleStatus['lifeExpectancy'] {
-  const lastPrice = state.items.at(-1)?.priceSats
+  const last = state.items.at(-1)
+  const lastPrice = last === undefined ? undefined : last.priceSats + (last.vpn?.priceSats ?? 0n)
   if (lastPrice === undefined || lastPrice <= 0n) return null
-  // C = ceil(price · 1.15) (AGENT.md §15): rounds up, a cost is never understated.
+  // C = ceil((vps + vpn) · 1.15) (AGENT.md §15): rounds up, a cost is never understated.
   const replicationCostSats = (lastPrice * 115n + 99n) / 100n
   const life = predictLife({
     leaseRemainingMs: state.expirationMs - nowMs,
@@ -112,6 +131,20 @@ export function lifecycleStatusOf(
       provider: c.provider,
       option: c.option,
     })),
+    vpnBought: state.items.flatMap((i) =>
+      i.vpn === undefined || i.vpn.stage === 'planned'
+        ? []
+        : [
+            {
+              provider: i.vpn.provider,
+              option: i.vpn.option,
+              stage: i.vpn.stage,
+              txid: i.vpn.txid,
+              server: `${i.provider}/${i.option}`,
+              childTree: i.childTree,
+            },
+          ],
+    ),
     pending: state.items.filter(
       (i) => i.stage === 'buying' || i.stage === 'bought' || i.stage === 'installing',
     ).length,

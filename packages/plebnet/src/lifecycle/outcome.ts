@@ -10,7 +10,12 @@ import {
   type EffectOutcome,
   type ItemStage,
   type LifecycleState,
+  type PurchaseItem,
   type TickPolicy,
+  type VpnPurchase,
+  VPN_MAX_POLLS,
+  VPN_MAX_WAIT_MS,
+  VPN_MISSING_TEXT,
 } from './state.ts'
 
 function backoffMs(attempts: number): number {
@@ -72,7 +77,8 @@ export function applyOutcome(
           providerFailures: { ...state.providerFailures, [item.provider]: count },
           excludedProviders: excluded,
         },
-        { ...item, stage: 'failed' },
+        // Nothing was bought, so no VPN is bought for it either.
+        { ...withoutVpn(item), stage: 'failed' },
       )
       return withEvent(next, nowMs, 'buy-failed', `buying ${label} failed: ${outcome.reason}`)
     }
@@ -131,11 +137,71 @@ export function applyOutcome(
         'dowry',
         `dowry to ${item.childTree ?? '?'} (${outcome.txid})`,
       )
+    case 'vpn-bought':
+      return withVpnOf(state, item, nowMs, 'vpn-paid', `paid VPN ${vpnLabel(item)} (${outcome.txid})`, {
+        stage: 'paid',
+        purchaseId: outcome.purchaseId,
+        txid: outcome.txid,
+      })
+    case 'vpn-ready':
+      return withVpnOf(state, item, nowMs, 'vpn-ready', `VPN ${vpnLabel(item)} is ready for ${label}`, {
+        stage: 'ready',
+      })
+    case 'vpn-pending': {
+      if (item.vpn === undefined) return state
+      const polls = item.vpn.polls + 1
+      if (polls >= VPN_MAX_POLLS && nowMs - item.vpn.sinceMs >= VPN_MAX_WAIT_MS)
+        return vpnFailed(state, item, nowMs, `not active after ${polls} polls: ${outcome.status}`)
+      return replaceItem(state, {
+        ...item,
+        vpn: { ...item.vpn, polls },
+        nextTryMs: nowMs + backoffMs(polls - 1),
+      })
+    }
+    case 'vpn-failed':
+      return vpnFailed(state, item, nowMs, outcome.reason)
     default: {
       const never: never = outcome
       return never
     }
   }
+}
+
+function withoutVpn(item: PurchaseItem): PurchaseItem {
+  const { vpn: _vpn, ...rest } = item
+  return rest
+}
+
+function vpnLabel(item: PurchaseItem): string {
+  return item.vpn === undefined ? '?' : `${item.vpn.provider}/${item.vpn.option}`
+}
+
+/** The state with `item`'s VPN changed by `change` and an event; unchanged when the item has no VPN. */
+function withVpnOf(
+  state: LifecycleState,
+  item: PurchaseItem,
+  nowMs: number,
+  kind: string,
+  text: string,
+  change: Partial<VpnPurchase>,
+): LifecycleState {
+  if (item.vpn === undefined) return state
+  return withEvent(replaceItem(state, { ...item, vpn: { ...item.vpn, ...change } }), nowMs, kind, text)
+}
+
+/** The VPN failed: logged as the error AGENT.md §3.3 step 3 names, and the install goes on now without it. */
+function vpnFailed(state: LifecycleState, item: PurchaseItem, nowMs: number, reason: string): LifecycleState {
+  if (item.vpn === undefined) return state
+  return withEvent(
+    replaceItem(state, {
+      ...item,
+      vpn: { ...item.vpn, stage: 'failed', error: reason.slice(0, 500) },
+      nextTryMs: Math.min(item.nextTryMs, nowMs),
+    }),
+    nowMs,
+    'vpn-failed',
+    `${VPN_MISSING_TEXT} VPN ${vpnLabel(item)} for ${item.provider}/${item.option}: ${reason.slice(0, 500)}`,
+  )
 }
 
 /** Marks the in-flight item as installing (journaled before create-child runs). */

@@ -7,6 +7,18 @@ import type { LifecycleState } from './state.ts'
 /** The lifecycle state's JSON form (bigints as decimal strings); our own format, so unknown keys are refused. */
 const SatsSchema = z.string().regex(/^\d{1,16}$/)
 
+const VpnSchema = z.strictObject({
+  provider: z.string().min(1).max(MAX_OFFER_NAME_CHARS),
+  option: z.string().min(1).max(MAX_OFFER_NAME_CHARS),
+  priceSats: SatsSchema,
+  stage: z.enum(['planned', 'buying', 'paid', 'ready', 'failed']),
+  purchaseId: z.string().max(200).nullable(),
+  txid: z.string().max(200).nullable(),
+  sinceMs: z.number().finite(),
+  polls: z.number().int().min(0),
+  error: z.string().max(500).nullable(),
+})
+
 const ItemSchema = z.strictObject({
   id: z.string().regex(/^p\d{1,9}$/),
   provider: z.string().min(1).max(MAX_OFFER_NAME_CHARS),
@@ -23,6 +35,8 @@ const ItemSchema = z.strictObject({
   attempts: z.number().int().min(0),
   nextTryMs: z.number().finite(),
   sinceMs: z.number().finite(),
+  /** Absent when no VPN goes with the server, and in states written before VPNs were bought. */
+  vpn: VpnSchema.optional(),
 })
 
 const StateSchema = z.strictObject({
@@ -46,7 +60,11 @@ export function serializeLifecycle(state: LifecycleState): string {
   return JSON.stringify({
     ...state,
     handOverFloorSats: state.handOverFloorSats.toString(),
-    items: state.items.map((i) => ({ ...i, priceSats: i.priceSats.toString() })),
+    items: state.items.map((i) => ({
+      ...i,
+      priceSats: i.priceSats.toString(),
+      ...(i.vpn === undefined ? {} : { vpn: { ...i.vpn, priceSats: i.vpn.priceSats.toString() } }),
+    })),
   })
 }
 
@@ -88,6 +106,10 @@ export function parseLifecycle(text: string): LifecycleState {
   return {
     ...parsed.data,
     handOverFloorSats: BigInt(parsed.data.handOverFloorSats),
-    items: parsed.data.items.map((i) => ({ ...i, priceSats: BigInt(i.priceSats) })),
+    items: parsed.data.items.map(({ vpn, ...i }) => ({
+      ...i,
+      priceSats: BigInt(i.priceSats),
+      ...(vpn === undefined ? {} : { vpn: { ...vpn, priceSats: BigInt(vpn.priceSats) } }),
+    })),
   }
 }

@@ -29,7 +29,53 @@ export interface PurchaseItem {
   /** World ms before which the item is not tried again (per-item backoff, §3.5 step 1). */
   readonly nextTryMs: number
   readonly sinceMs: number
+  /**
+   * The VPN bought for the child with this server (AGENT.md §3.4 step 9, §9: `vpn_bought`); absent
+   * when none is wanted (no `vpn.host`, or a provider without TUN/TAP) and in states written before.
+   */
+  readonly vpn?: VpnPurchase
 }
+
+/**
+ * Where a child's VPN stands: `planned` with the server's purchase, `buying` once its purchase is
+ * journaled (after the server is paid), `paid`, `ready` once its tunnel configuration is known (it
+ * goes to the child at the install), or `failed` (the child is installed without it, AGENT.md §3.3
+ * step 3: logged, and the install continues).
+ */
+export type VpnStage = 'planned' | 'buying' | 'paid' | 'ready' | 'failed'
+
+/** A VPN priced with an offer: the first option of `vpn.host` (AGENT.md §3.4 step 3). */
+export interface PricedVpn {
+  readonly provider: string
+  readonly option: string
+  /** Price plus gateway and network fee, integer sats. */
+  readonly priceSats: bigint
+}
+
+/** The VPN of one purchase item (AGENT.md §5.1 `vpn_bought`: `[vpn.host, option, txid, child_index]`). */
+export interface VpnPurchase extends PricedVpn {
+  readonly stage: VpnStage
+  /** cloudomate's purchase id once paid. */
+  readonly purchaseId: string | null
+  readonly txid: string | null
+  /** World ms its purchase was journaled (a payment cloudomate journaled from then on is this one's). */
+  readonly sinceMs: number
+  /** Activation polls made while it was `paid`. */
+  readonly polls: number
+  /** Why it failed (the status shows it). */
+  readonly error: string | null
+}
+
+/**
+ * A paid VPN that is still not active after this many polls and {@link VPN_MAX_WAIT_MS} since its
+ * purchase is given up, and the child is installed without it. Both: a world at a high time scale
+ * passes a world day in seconds, while a tick may poll several times in one run.
+ */
+export const VPN_MAX_POLLS = 10
+/** World ms a paid VPN may take to activate (a day: payments confirm within hours). */
+export const VPN_MAX_WAIT_MS = 86_400_000
+/** The error event of a child installed without its VPN (AGENT.md §3.3 step 3). */
+export const VPN_MISSING_TEXT = '!!! VPN is not installed, child may get banned !!!'
 
 /** One line of the agent's recent history, shown by the status API. */
 export interface LifeEvent {
@@ -55,11 +101,13 @@ export interface LifecycleState {
   readonly events: readonly LifeEvent[]
 }
 
-/** An offer the shell priced this tick (offer + VPN + fee, integer sats). */
+/** An offer the shell priced this tick (offer + fee, integer sats), with the VPN to buy after it when one is wanted. */
 export interface PricedOffer {
   readonly provider: string
   readonly option: string
   readonly priceSats: bigint
+  /** Set only when `vpn.host` is set and the offer's provider supports TUN/TAP (AGENT.md §3.4 step 3). */
+  readonly vpn?: PricedVpn
 }
 
 /** Tunables of the core, from the config. */
@@ -92,6 +140,10 @@ export interface TickInputs {
 export type TickEffect =
   | { readonly kind: 'buy'; readonly itemId: string }
   | { readonly kind: 'check-active'; readonly itemId: string }
+  /** Buys (or resumes buying) the VPN of a paid server, with the same child account (§3.4 step 9). */
+  | { readonly kind: 'buy-vpn'; readonly itemId: string }
+  /** Polls a paid VPN until its tunnel configuration is known. */
+  | { readonly kind: 'check-vpn'; readonly itemId: string }
   | { readonly kind: 'install'; readonly itemId: string }
   | { readonly kind: 'dowry'; readonly itemId: string; readonly amountSats: bigint }
   /** Everything spendable goes, the fee taken from it (`amountSats` is what the wallet held when decided). */
@@ -122,6 +174,17 @@ export type EffectOutcome =
     }
   | { readonly kind: 'install-failed'; readonly itemId: string; readonly reason: string }
   | { readonly kind: 'dowry-paid'; readonly itemId: string; readonly txid: string }
+  | {
+      readonly kind: 'vpn-bought'
+      readonly itemId: string
+      readonly purchaseId: string
+      readonly txid: string
+    }
+  | { readonly kind: 'vpn-pending'; readonly itemId: string; readonly status: string }
+  /** The tunnel configuration is stored with the VPN's purchase; the install hands it to the child. */
+  | { readonly kind: 'vpn-ready'; readonly itemId: string }
+  /** Buying or activating the VPN failed: the child is installed without it. */
+  | { readonly kind: 'vpn-failed'; readonly itemId: string; readonly reason: string }
   /** `heir` names who got the coins (a child's tree, `parent <tree>`, `btc_global`), when known. */
   | { readonly kind: 'heir-paid'; readonly txid: string; readonly heir?: string }
   /** Nothing worth sending: the coins left would not pay the fee above the dust limit (`heldSats`). */

@@ -2,6 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { applyOutcome, startInstall } from './outcome.ts'
 import {
+  VPN_MAX_POLLS,
+  VPN_MAX_WAIT_MS,
   initialLifecycle,
   leaseWindows,
   type EffectOutcome,
@@ -22,6 +24,7 @@ const POLICY: TickPolicy = {
   feeReserveSats: 5_000n,
 }
 const OFFER = { provider: 'bluecloud', option: 'Starter', priceSats: 20_000n }
+const VPN = { provider: 'mullvad', option: 'Mullvad VPN, 1 month', priceSats: 10_000n }
 
 function inputs(nowMs: number, spendableSats: bigint, extra: Partial<TickInputs> = {}): TickInputs {
   return { nowMs, spendableSats, chosen: OFFER, hasHeir: false, ...extra }
@@ -176,6 +179,157 @@ describe('decideTick', () => {
   })
 })
 
+describe('decideTick with a VPN (AGENT.md §3.4 steps 3–9, §9)', () => {
+  const WITH_VPN = { ...OFFER, vpn: VPN }
+  const paid = (s: LifecycleState, now: number) =>
+    applyOutcome(s, { kind: 'bought', itemId: 'p0', purchaseId: 'x', txid: 'a'.repeat(64) }, now, POLICY)
+
+  it('stops when the wallet covers the server but not its VPN too', () => {
+    const s = initialLifecycle(0, 30 * DAY_MS)
+    // 20,000 + 10,000 + the 5,000 reserve.
+    expect(decideTick(s, inputs(0, 34_999n, { chosen: WITH_VPN }), POLICY).effect).toEqual({
+      kind: 'idle',
+      reason: 'FUNDS_LOW',
+    })
+    const step = decideTick(s, inputs(0, 35_000n, { chosen: WITH_VPN }), POLICY)
+    expect(step.effect).toEqual({ kind: 'buy', itemId: 'p0' })
+    expect(step.state.items[0]?.vpn).toMatchObject({ ...VPN, stage: 'planned', txid: null })
+    // Without a VPN the same wallet buys the server alone, and the item carries none.
+    const alone = decideTick(s, inputs(0, 25_000n), POLICY)
+    expect(alone.effect.kind).toBe('buy')
+    expect(alone.state.items[0]?.vpn).toBeUndefined()
+  })
+
+  it('buys the VPN right after the server is paid, journaling its intent, then activates it and installs', () => {
+    let s = decideTick(
+      initialLifecycle(0, 30 * DAY_MS),
+      inputs(0, 100_000n, { chosen: WITH_VPN }),
+      POLICY,
+    ).state
+    // Before the server is paid, the VPN waits.
+    expect(decideTick(s, inputs(5, 100_000n), POLICY).effect).toEqual({ kind: 'buy', itemId: 'p0' })
+    s = paid(s, 10)
+    const intent = decideTick(s, inputs(10, 70_000n), POLICY)
+    expect(intent.effect).toEqual({ kind: 'buy-vpn', itemId: 'p0' })
+    expect(intent.state.items[0]?.vpn).toMatchObject({ stage: 'buying', sinceMs: 10 })
+    s = intent.state
+    // A crash before the outcome: the same VPN purchase is resumed, not a second one.
+    expect(decideTick(s, inputs(11, 70_000n), POLICY)).toEqual({
+      state: s,
+      effect: { kind: 'buy-vpn', itemId: 'p0' },
+    })
+    s = applyOutcome(
+      s,
+      { kind: 'vpn-bought', itemId: 'p0', purchaseId: 'v', txid: 'b'.repeat(64) },
+      12,
+      POLICY,
+    )
+    expect(s.items[0]?.vpn).toMatchObject({ stage: 'paid', purchaseId: 'v', txid: 'b'.repeat(64) })
+    expect(decideTick(s, inputs(12, 60_000n), POLICY).effect).toEqual({ kind: 'check-active', itemId: 'p0' })
+    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 20, POLICY)
+    expect(decideTick(s, inputs(20, 60_000n), POLICY).effect).toEqual({ kind: 'check-vpn', itemId: 'p0' })
+    s = applyOutcome(s, { kind: 'vpn-pending', itemId: 'p0', status: 'unpaid' }, 20, POLICY)
+    expect(s.items[0]?.vpn?.polls).toBe(1)
+    expect(decideTick(s, inputs(30, 60_000n), POLICY).effect).toEqual({ kind: 'idle', reason: 'WAITING' })
+    s = applyOutcome(s, { kind: 'vpn-ready', itemId: 'p0' }, 60_020, POLICY)
+    expect(decideTick(s, inputs(60_020, 60_000n), POLICY).effect).toEqual({ kind: 'install', itemId: 'p0' })
+    expect(s.events.map((e) => e.kind)).toEqual(['buy', 'paid', 'buy-vpn', 'vpn-paid', 'active', 'vpn-ready'])
+  })
+
+  it('installs without the VPN, logging the error, when buying it fails: the paid server is not lost', () => {
+    let s = decideTick(
+      initialLifecycle(0, 30 * DAY_MS),
+      inputs(0, 100_000n, { chosen: WITH_VPN }),
+      POLICY,
+    ).state
+    s = decideTick(paid(s, 10), inputs(10, 70_000n), POLICY).state
+    s = applyOutcome(s, { kind: 'vpn-failed', itemId: 'p0', reason: 'CLOUDOMATE_API_ERROR' }, 11, POLICY)
+    expect(s.items[0]).toMatchObject({ stage: 'bought', txid: 'a'.repeat(64) })
+    expect(s.items[0]?.vpn).toMatchObject({ stage: 'failed', error: 'CLOUDOMATE_API_ERROR' })
+    expect(s.events.at(-1)).toMatchObject({ kind: 'vpn-failed' })
+    expect(s.events.at(-1)?.text).toContain('!!! VPN is not installed, child may get banned !!!')
+    // The provider's failure count is the server's, which was bought: a VPN failure does not exclude it.
+    expect(s.providerFailures['bluecloud']).toBe(0)
+    expect(decideTick(s, inputs(11, 70_000n), POLICY).effect).toEqual({ kind: 'check-active', itemId: 'p0' })
+    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 12, POLICY)
+    expect(decideTick(s, inputs(12, 70_000n), POLICY).effect).toEqual({ kind: 'install', itemId: 'p0' })
+  })
+
+  it('gives up a VPN that never activates after VPN_MAX_POLLS polls and a day, and installs without it', () => {
+    let s = decideTick(
+      initialLifecycle(0, 30 * DAY_MS),
+      inputs(0, 100_000n, { chosen: WITH_VPN }),
+      POLICY,
+    ).state
+    s = decideTick(paid(s, 0), inputs(0, 70_000n), POLICY).state
+    s = applyOutcome(
+      s,
+      { kind: 'vpn-bought', itemId: 'p0', purchaseId: 'v', txid: 'b'.repeat(64) },
+      0,
+      POLICY,
+    )
+    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 0, POLICY)
+    let now = 0
+    for (let n = 1; n < VPN_MAX_POLLS; n++) {
+      const step = decideTick(s, inputs(now, 70_000n), POLICY)
+      expect(step.effect).toEqual({ kind: 'check-vpn', itemId: 'p0' })
+      s = applyOutcome(s, { kind: 'vpn-pending', itemId: 'p0', status: 'unpaid' }, now, POLICY)
+      expect(s.items[0]?.vpn?.stage).toBe('paid')
+      now = s.items[0]?.nextTryMs ?? now
+    }
+    // Ten quick polls (a world at a high time scale) are not enough: a day must have passed too.
+    expect(now).toBeLessThan(VPN_MAX_WAIT_MS)
+    s = applyOutcome(s, { kind: 'vpn-pending', itemId: 'p0', status: 'unpaid' }, now, POLICY)
+    expect(s.items[0]?.vpn?.stage).toBe('paid')
+    s = applyOutcome(s, { kind: 'vpn-pending', itemId: 'p0', status: 'unpaid' }, VPN_MAX_WAIT_MS, POLICY)
+    now = VPN_MAX_WAIT_MS
+    expect(s.items[0]?.vpn?.stage).toBe('failed')
+    expect(s.events.at(-1)?.text).toContain('not active after 11 polls')
+    expect(decideTick(s, inputs(now, 70_000n), POLICY).effect).toEqual({ kind: 'install', itemId: 'p0' })
+  })
+
+  it('retries the install without the VPN when bringing the tunnel up failed on the child', () => {
+    let s = decideTick(
+      initialLifecycle(0, 30 * DAY_MS),
+      inputs(0, 100_000n, { chosen: WITH_VPN }),
+      POLICY,
+    ).state
+    s = decideTick(paid(s, 0), inputs(0, 70_000n), POLICY).state
+    s = applyOutcome(
+      s,
+      { kind: 'vpn-bought', itemId: 'p0', purchaseId: 'v', txid: 'b'.repeat(64) },
+      1,
+      POLICY,
+    )
+    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 2, POLICY)
+    s = applyOutcome(s, { kind: 'vpn-ready', itemId: 'p0' }, 3, POLICY)
+    s = startInstall(s, 'p0')
+    s = applyOutcome(
+      s,
+      { kind: 'vpn-failed', itemId: 'p0', reason: 'REPLICATION_VPN_FAILED: no tun' },
+      4,
+      POLICY,
+    )
+    // Still installing, not a failed attempt: the next run installs the same server without the VPN.
+    expect(s.items[0]).toMatchObject({ stage: 'installing', attempts: 0, vpn: { stage: 'failed' } })
+    expect(decideTick(s, inputs(5, 70_000n), POLICY).effect).toEqual({ kind: 'install', itemId: 'p0' })
+  })
+
+  it('drops the planned VPN of a server whose purchase failed', () => {
+    const step = decideTick(
+      initialLifecycle(0, 30 * DAY_MS),
+      inputs(0, 100_000n, { chosen: WITH_VPN }),
+      POLICY,
+    )
+    const s = applyOutcome(step.state, { kind: 'buy-failed', itemId: 'p0', reason: 'SHOP' }, 1, POLICY)
+    expect(s.items[0]?.vpn).toBeUndefined()
+    expect(decideTick(s, inputs(2, 100_000n, { chosen: WITH_VPN }), POLICY).effect).toEqual({
+      kind: 'buy',
+      itemId: 'p1',
+    })
+  })
+})
+
 describe('leaseWindows', () => {
   it('keeps the configured hour and day at real time', () => {
     expect(leaseWindows({ sweepBeforeMs: 3_600_000, liquidateBeforeMs: DAY_MS }, 1)).toEqual({
@@ -214,6 +368,14 @@ const outcomeFor = (effect: TickEffect, pick: number, now: number): EffectOutcom
       return pick % 5 === 0
         ? { kind: 'heir-skipped', reason: 'dust', heldSats: 4_000n }
         : { kind: 'heir-paid', txid: 'f'.repeat(64) }
+    case 'buy-vpn':
+      return pick % 3 === 0
+        ? { kind: 'vpn-failed', itemId: effect.itemId, reason: 'SHOP' }
+        : { kind: 'vpn-bought', itemId: effect.itemId, purchaseId: `v${now}`, txid: '9'.repeat(64) }
+    case 'check-vpn':
+      return pick % 2 === 0
+        ? { kind: 'vpn-pending', itemId: effect.itemId, status: 'unpaid' }
+        : { kind: 'vpn-ready', itemId: effect.itemId }
     case 'idle':
       return undefined
   }
@@ -241,7 +403,8 @@ describe('the lifecycle state machine (model-based)', () => {
           for (const { pick, crash, advanceMs, funds } of script) {
             now += advanceMs
             const itemsBefore = s.items.length
-            const step = decideTick(s, inputs(now, funds, { hasHeir: pick % 2 === 0 }), POLICY)
+            const chosen = pick % 3 === 1 ? { ...OFFER, vpn: VPN } : OFFER
+            const step = decideTick(s, inputs(now, funds, { hasHeir: pick % 2 === 0, chosen }), POLICY)
             if (s.heirPaid) expect(step.state.items.length).toBe(itemsBefore)
             s = step.state
             const effect = step.effect
@@ -249,6 +412,14 @@ describe('the lifecycle state machine (model-based)', () => {
               expect(finished.has(effect.itemId)).toBe(false)
             if (effect.kind === 'dowry') expect(effect.amountSats).toBeLessThanOrEqual(funds)
             if (effect.kind === 'pay-heir') expect(s.items.some((i) => i.stage === 'buying')).toBe(false)
+            const target = 'itemId' in effect ? s.items.find((i) => i.id === effect.itemId) : undefined
+            // A VPN is bought once, only after its server is paid, and never left behind by the install.
+            if (effect.kind === 'buy-vpn') {
+              expect(target?.txid).not.toBeNull()
+              expect(target?.vpn?.stage).toBe('buying')
+            }
+            if (effect.kind === 'install' && target?.vpn !== undefined)
+              expect(['ready', 'failed']).toContain(target.vpn.stage)
             if (effect.kind === 'install') s = startInstall(s, effect.itemId)
             if (crash) continue // the effect's outcome was lost; the journaled state is replayed next time
             const outcome = outcomeFor(effect, pick, now)

@@ -7,6 +7,7 @@
  * clock or does I/O.
  */
 import {
+  replaceItem,
   withEvent,
   type LifecycleState,
   type PurchaseItem,
@@ -22,7 +23,7 @@ function openItems(state: LifecycleState): readonly PurchaseItem[] {
 
 /**
  * Decides the next effect. Order: a purchase being paid first (resume it, never sweep beside it:
- * AGENT.md §3.6), then the end of lease (the heir gets the coins before anything else may take the
+ * AGENT.md §3.6), the VPN of a server just paid, then the end of lease (the heir gets the coins before anything else may take the
  * time), then an install in flight, dowries, installs of bought servers, and last a new purchase.
  * At most one purchase is open at a time, so a child is fully handed over before the next one is
  * bought. After the sweep, servers already paid for are still installed (their children live on)
@@ -33,6 +34,26 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
   const leaseLeftMs = state.expirationMs - now
   const buying = state.items.find((i) => i.stage === 'buying')
   if (buying !== undefined) return { state, effect: { kind: 'buy', itemId: buying.id } }
+  // The VPN is the purchase's second half (AGENT.md §3.4 step 9): bought as soon as its server is
+  // paid, its intent journaled first like the server's, and resumed before anything else.
+  const vpnDue = state.items.find(
+    (i) => i.stage === 'bought' && (i.vpn?.stage === 'planned' || i.vpn?.stage === 'buying'),
+  )
+  if (vpnDue?.vpn !== undefined) {
+    const effect = { kind: 'buy-vpn', itemId: vpnDue.id } as const
+    if (vpnDue.vpn.stage === 'buying') return { state, effect }
+    const vpn = vpnDue.vpn
+    const next = replaceItem(state, { ...vpnDue, vpn: { ...vpn, stage: 'buying', sinceMs: now } })
+    return {
+      state: withEvent(
+        next,
+        now,
+        'buy-vpn',
+        `buying VPN ${vpn.provider}/${vpn.option} for ${vpn.priceSats} sats`,
+      ),
+      effect,
+    }
+  }
   const sweeping = leaseLeftMs < policy.sweepBeforeMs
   // The first hand-over, and again whenever coins arrive after it (a child's own hand-over).
   const floorSats =
@@ -54,11 +75,8 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
     }
     if (item.nextTryMs > now) continue
     if (item.stage === 'bought') {
-      return {
-        state,
-        effect:
-          item.ip === null ? { kind: 'check-active', itemId: item.id } : { kind: 'install', itemId: item.id },
-      }
+      const kind = item.ip === null ? 'check-active' : item.vpn?.stage === 'paid' ? 'check-vpn' : 'install'
+      return { state, effect: { kind, itemId: item.id } }
     }
   }
   if (sweeping || state.heirPaid)
@@ -69,7 +87,8 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
     return { state, effect: { kind: 'idle', reason: 'LEASE_ENDING' } }
   const offer = inputs.chosen
   if (offer === undefined) return { state, effect: { kind: 'idle', reason: 'NO_OFFER' } }
-  if (inputs.spendableSats < offer.priceSats + policy.feeReserveSats) {
+  // The server and its VPN are paid from what the wallet holds now (§3.4 step 4: stop if btc < vps + vpn).
+  if (inputs.spendableSats < offer.priceSats + (offer.vpn?.priceSats ?? 0n) + policy.feeReserveSats) {
     return { state, effect: { kind: 'idle', reason: 'FUNDS_LOW' } }
   }
   const item: PurchaseItem = {
@@ -87,12 +106,27 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
     attempts: 0,
     nextTryMs: now,
     sinceMs: now,
+    ...(offer.vpn === undefined
+      ? {}
+      : {
+          vpn: {
+            ...offer.vpn,
+            stage: 'planned',
+            purchaseId: null,
+            txid: null,
+            sinceMs: now,
+            polls: 0,
+            error: null,
+          },
+        }),
   }
+  const withVpn =
+    offer.vpn === undefined ? '' : ` and VPN ${offer.vpn.provider} for ${offer.vpn.priceSats} sats`
   const next = withEvent(
     { ...state, items: [...state.items, item] },
     now,
     'buy',
-    `buying ${offer.provider}/${offer.option} for ${offer.priceSats} sats`,
+    `buying ${offer.provider}/${offer.option} for ${offer.priceSats} sats${withVpn}`,
   )
   return { state: next, effect: { kind: 'buy', itemId: item.id } }
 }

@@ -42,6 +42,7 @@ export function agentOptionsFrom(config: AgentConfig): AgentOptions {
     },
     leaseMs: config.leaseMs,
     btcGlobal: config.btcGlobal,
+    vpnHost: config.vpnHost,
     timeScale,
   }
 }
@@ -64,7 +65,7 @@ export function portsFromRuntime(
     wallet: rt.wallet,
     walletRoot: rt.walletRoot,
     network: rt.network,
-    providers: { drivers: rt.drivers, purchase: rt.purchaseDeps },
+    providers: { drivers: rt.drivers, purchase: rt.purchaseDeps, vpnDrivers: rt.vpnDrivers },
     installer: createSshInstaller(
       { clock: deps.realClock, rng: deps.rng, log: deps.log, env: deps.env },
       rt.home,

@@ -9,7 +9,8 @@ import { learnFromOutcome, type LearnOptions } from '../../learning/learn-step.t
 import { createQTable, withOffers, type QTable } from '../../learning/q-table.ts'
 import { EMPTY_INBOX } from '../../learning/remote-tables.ts'
 import type { LifecycleState, PricedOffer } from '../../lifecycle/state.ts'
-import type { AgentPorts } from '../ports.ts'
+import type { AgentOptions, AgentPorts } from '../ports.ts'
+import { priceVpn } from './vpn.ts'
 import type { AgentStore } from '../store.ts'
 
 /**
@@ -86,10 +87,11 @@ function selfOfferId(record: AgentRecord): string | undefined {
 /** Chooses the next offer to buy (ALGORITHMS.md §4) from the agent's own state, or undefined when none fits. */
 export async function chooseNext(
   ports: Pick<AgentPorts, 'providers' | 'network' | 'clock' | 'rng' | 'log' | 'store'>,
+  options: Pick<AgentOptions, 'vpnHost'>,
   state: LifecycleState,
   record: AgentRecord,
 ): Promise<PricedOffer | undefined> {
-  const { offers } = await catalogue(ports)
+  const { offers, options: plans } = await catalogue(ports)
   if (offers.length === 0) return undefined
   const own = selfOfferId(record)
   const table = await loadQTable(ports.store, [
@@ -108,9 +110,14 @@ export async function chooseNext(
     },
     ports.rng,
   )
-  return chosen === undefined || chosen.priceSats === null
-    ? undefined
-    : { provider: chosen.provider, option: chosen.option, priceSats: chosen.priceSats }
+  if (chosen === undefined || chosen.priceSats === null) return undefined
+  const vpn = await priceVpn(ports, options, plans.get(chosen.id))
+  return {
+    provider: chosen.provider,
+    option: chosen.option,
+    priceSats: chosen.priceSats,
+    ...(vpn === undefined ? {} : { vpn }),
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import type { ChildHandover } from '../../replication/ports.ts'
 import type { AgentOptions, AgentPorts } from '../ports.ts'
 import { childAddress, findHeir } from './heir.ts'
 import { catalogue } from './offers.ts'
+import { childWireguard, runVpnEffect, vpnInstallFailure } from './vpn.ts'
 
 /**
  * The effects the lifecycle core decides (lifecycle/state.ts `TickEffect`: buy, check-active,
@@ -183,16 +184,20 @@ async function checkOrInstall(
         AbortSignal.timeout(
           Math.min(MAX_TIMER_MS, Math.max(MIN_INSTALL_MS, realMsUntil(ports, options, until))),
         )
+  const wireguard = await childWireguard(ports, item)
   try {
     const child = await ports.installer({
       ip: service.ip,
       rootPassword: service.rootPassword,
       handover,
+      ...(wireguard === undefined ? {} : { wireguard }),
       ...(signal === undefined ? {} : { signal }),
     })
     ports.checkpoint('install')
     return { kind: 'installed', itemId: item.id, childTree: child.tree, childIndex: child.index }
   } catch (err) {
+    const withoutVpn = vpnInstallFailure(item, wireguard !== undefined, err)
+    if (withoutVpn !== undefined) return withoutVpn
     return {
       kind: 'install-failed',
       itemId: item.id,
@@ -230,6 +235,8 @@ export async function runEffect(
   const item = state.items.find((i) => i.id === effect.itemId)
   if (item === undefined)
     throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', `no item ${effect.itemId}`, {})
+  if (effect.kind === 'buy-vpn' || effect.kind === 'check-vpn')
+    return runVpnEffect(ports, state, item, effect.kind)
   if (effect.kind !== 'dowry' && !ports.providers.drivers.has(item.provider)) {
     return effect.kind === 'buy'
       ? { kind: 'buy-failed', itemId: item.id, reason: `no shop ${item.provider} in [world] providers` }

@@ -21,6 +21,7 @@ import {
   type AccountStore,
   type JournalStore,
   type RateSource,
+  type VpnDriver,
   type VpsDriver,
 } from '@dolly/cloudomate'
 import {
@@ -40,6 +41,7 @@ import { readAgentConfig, type AgentConfig, type RatesConfig } from '../../confi
 import { WORLD_SATS_PER_USD } from '../../config/defaults.ts'
 import { CONFIG_FILE } from '../../daemon/adapters/agent-home.ts'
 import { LifecycleError } from '../errors.ts'
+import { worldVpnDrivers } from './vpn-drivers.ts'
 
 export { WORLD_SATS_PER_USD }
 /** Chain backend request timeout (ms, real time). */
@@ -60,6 +62,8 @@ export interface AgentRuntime {
   readonly drivers: ReadonlyMap<string, VpsDriver>
   /** BTC/USD rate the catalogue prices offers with and purchases pay by (`[rates] source`). */
   readonly rates: RateSource
+  /** VPN providers by name (`vpn.host` picks one): a world's VPN provider, listed in `[world] providers`. */
+  readonly vpnDrivers: ReadonlyMap<string, VpnDriver>
   readonly journal: JournalStore
   readonly accounts: AccountStore
   readonly purchaseDeps: {
@@ -184,6 +188,7 @@ export async function openAgentRuntime(
     network: params,
     drivers,
     rates,
+    vpnDrivers: worldVpnDrivers(config.world?.shops ?? []),
     journal,
     accounts,
     purchaseDeps: {

@@ -124,6 +124,7 @@ async function runtime(opts: {
     network: world,
     drivers: new Map([[SHOP.name, opts.driver?.(real) ?? real]]),
     rates: createFixedRateSource(opts.clock, { USD: 1000n }),
+    vpnDrivers: new Map(),
     journal,
     accounts,
     purchaseDeps: {

@@ -66,6 +66,11 @@ export interface AgentConfig {
   /** The local world's clock and URLs when the agent lives in one (a convenience over the above). */
   /** `vpn.host`: the VPN provider a child's VPN is bought from (AGENT.md §3.4); undefined when empty. */
   readonly vpnHost: string | undefined
+  /**
+   * cloudomate's VPN providers with a section of their own (`[mullvad]`, `[azirevpn]`), plus the
+   * world's VPN provider by URL: the drivers `vpn.host` picks from.
+   */
+  readonly vpnProviders: readonly ProviderSection[]
   readonly world: WorldConfig | undefined
 }
 
@@ -264,6 +269,52 @@ function parseProviders(ini: IniSections, world: readonly ShopEndpoint[]): Provi
   })
 }
 
+/** cloudomate's VPN providers an agent can buy a child's VPN from (`vpn.host`). */
+export const VPN_PROVIDERS: readonly string[] = ['mullvad', 'azirevpn']
+
+/**
+ * The VPN provider sections of `ini` (`[mullvad]`, `[azirevpn]`: `url`, `token`, `location`,
+ * `currency`), with the world's VPN provider's URL filled in where the section sets none.
+ */
+function parseVpnProviders(ini: IniSections, world: readonly ShopEndpoint[]): ProviderSection[] {
+  const sections = new Map<string, Map<string, string>>()
+  for (const name of VPN_PROVIDERS) {
+    const keys = ini.get(name)
+    if (keys !== undefined) sections.set(name, new Map(keys))
+  }
+  for (const shop of world) {
+    if (!VPN_PROVIDERS.includes(shop.name)) continue
+    const section = sections.get(shop.name) ?? new Map<string, string>()
+    // The world's provider sells in USD at its fixed rate (DESIGN.md §6).
+    if ((section.get('url') ?? '') === '') section.set('url', shop.url)
+    if ((section.get('currency') ?? '') === '') section.set('currency', 'USD')
+    sections.set(shop.name, section)
+  }
+  for (const [name, keys] of sections) {
+    const url = keys.get('url') ?? ''
+    if (url !== '' && !isHttpUrl(url)) {
+      throw new LifecycleError(
+        'LIFECYCLE_CONFIG_INVALID',
+        `[${name}] url must be an http(s) URL, got ${url}`,
+        {
+          provider: name,
+        },
+      )
+    }
+    const currency = keys.get('currency') ?? ''
+    if (currency !== '' && !/^(USD|EUR)$/.test(currency)) {
+      throw new LifecycleError(
+        'LIFECYCLE_CONFIG_INVALID',
+        `[${name}] currency must be USD or EUR, got ${currency}`,
+        {
+          provider: name,
+        },
+      )
+    }
+  }
+  return [...sections].map(([name, settings]) => ({ name, settings }))
+}
+
 /**
  * Reads the lifecycle's settings from `plebnet_setup.cfg` text plus the environment.
  *
@@ -336,6 +387,7 @@ export function readAgentConfig(
     providers,
     rates,
     vpnHost: get('vpn', 'host').trim().toLowerCase() || undefined,
+    vpnProviders: parseVpnProviders(ini, world?.shops ?? []),
     world,
   }
 }

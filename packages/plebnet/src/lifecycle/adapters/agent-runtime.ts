@@ -41,7 +41,7 @@ import { readAgentConfig, type AgentConfig, type RatesConfig } from '../../confi
 import { WORLD_SATS_PER_USD } from '../../config/defaults.ts'
 import { CONFIG_FILE } from '../../daemon/adapters/agent-home.ts'
 import { LifecycleError } from '../errors.ts'
-import { worldVpnDrivers } from './vpn-drivers.ts'
+import { vpnDriversOf } from './vpn-drivers.ts'
 
 export { WORLD_SATS_PER_USD }
 /** Chain backend request timeout (ms, real time). */
@@ -188,7 +188,7 @@ export async function openAgentRuntime(
     network: params,
     drivers,
     rates,
-    vpnDrivers: worldVpnDrivers(config.world?.shops ?? []),
+    vpnDrivers: vpnDriversOf(config),
     journal,
     accounts,
     purchaseDeps: {

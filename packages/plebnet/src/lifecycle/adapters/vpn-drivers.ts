@@ -1,16 +1,43 @@
-import { createMullvadDriver, type VpnDriver } from '@dolly/cloudomate'
-import type { ShopEndpoint } from '../../config/agent-config.ts'
+import { createAzirevpnDriver, createMullvadDriver, type Currency, type VpnDriver } from '@dolly/cloudomate'
+import type { AgentConfig } from '../../config/agent-config.ts'
 
 /**
- * The VPN providers a world agent can buy from: entries of `[world] providers` named after a VPN
- * driver. The world runs a Mullvad-like provider (`dolly world status` lists it as `vpn mullvad
- * <url>`) that sells a month for 5 USD, so its driver prices in USD at the world's fixed rate.
+ * The VPN drivers an agent can buy its children's VPN from: cloudomate's Mullvad and AzireVPN
+ * drivers, each configured by its section (`[mullvad] url`, `[azirevpn] token`, …) and the one
+ * `vpn.host` names even without a section (its real endpoint). In a world, the world's Mullvad-like
+ * provider (`dolly world status` lists it as `vpn mullvad <url>`) fills in `[mullvad] url` and sells
+ * a month in USD at the world's fixed rate.
  */
-export function worldVpnDrivers(endpoints: readonly ShopEndpoint[]): ReadonlyMap<string, VpnDriver> {
+export function vpnDriversOf(
+  config: Pick<AgentConfig, 'vpnHost' | 'vpnProviders'>,
+): ReadonlyMap<string, VpnDriver> {
+  const sections = new Map(config.vpnProviders.map((p) => [p.name, p.settings]))
+  if (config.vpnHost !== undefined && !sections.has(config.vpnHost)) sections.set(config.vpnHost, new Map())
   const drivers = new Map<string, VpnDriver>()
-  for (const endpoint of endpoints) {
-    if (endpoint.name === 'mullvad')
-      drivers.set(endpoint.name, createMullvadDriver({ baseUrl: endpoint.url, currency: 'USD' }))
+  for (const [name, settings] of sections) {
+    const value = (key: string): string | undefined => {
+      const v = settings.get(key) ?? ''
+      return v === '' ? undefined : v
+    }
+    const url = value('url')
+    const currency = value('currency') as Currency | undefined
+    const common = {
+      ...(url === undefined ? {} : { baseUrl: url }),
+      ...(currency === undefined ? {} : { currency }),
+    }
+    if (name === 'mullvad') drivers.set(name, createMullvadDriver(common))
+    if (name === 'azirevpn') {
+      const token = value('token')
+      const location = value('location')
+      drivers.set(
+        name,
+        createAzirevpnDriver({
+          ...common,
+          ...(token === undefined ? {} : { token }),
+          ...(location === undefined ? {} : { location }),
+        }),
+      )
+    }
   }
   return drivers
 }

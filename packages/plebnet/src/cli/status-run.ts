@@ -16,28 +16,28 @@ export async function showStatus(
   opts: { readonly home: string; readonly host?: string; readonly json?: boolean },
 ): Promise<void> {
   const { home } = opts
-    const target = parseListenAddress(opts.host ?? '127.0.0.1', STATUS_PORT)
-    if (target === undefined || target.host === undefined) {
-      throw new ReplicationError('REPLICATION_USAGE', `--host ${opts.host ?? ''} is not IP[:port]`, {})
-    }
-    const host = target.host.includes(':') ? `[${target.host}]` : target.host
-    const url = `http://${host}:${target.port}`
-    // Local tools hold the agent's token (0600 in its home): the full status even when the
-    // daemon listens on a non-loopback address only.
-    const token = await readStatusToken(home)
-    const status = await fetchStatus(url, token === undefined ? {} : { token })
-    if (status !== undefined) {
-      emit(io, opts.json, status, () => renderStatus(status, Date.now()))
-      return
-    }
-    const record = opts.host === undefined ? await readAgentRecord(home) : undefined
-    throw new ReplicationError(
-      'REPLICATION_HEARTBEAT_TIMEOUT',
-      record === undefined
-        ? `no agent answers ${url}/status`
-        : `agent ${record.tree} (${join(home, 'agent.json')}) is set up but its daemon does not answer ${url}/status; start it with plebnet daemon`,
-      { url },
-    )
+  const target = parseListenAddress(opts.host ?? '127.0.0.1', STATUS_PORT)
+  if (target === undefined || target.host === undefined) {
+    throw new ReplicationError('REPLICATION_USAGE', `--host ${opts.host ?? ''} is not IP[:port]`, {})
+  }
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host
+  const url = `http://${host}:${target.port}`
+  // Local tools hold the agent's token (0600 in its home): the full status even when the
+  // daemon listens on a non-loopback address only.
+  const token = await readStatusToken(home)
+  const status = await fetchStatus(url, token === undefined ? {} : { token })
+  if (status !== undefined) {
+    emit(io, opts.json, status, () => renderStatus(status, Date.now()))
+    return
+  }
+  const record = opts.host === undefined ? await readAgentRecord(home) : undefined
+  throw new ReplicationError(
+    'REPLICATION_HEARTBEAT_TIMEOUT',
+    record === undefined
+      ? `no agent answers ${url}/status`
+      : `agent ${record.tree} (${join(home, 'agent.json')}) is set up but its daemon does not answer ${url}/status; start it with plebnet daemon`,
+    { url },
+  )
 }
 
 /** Renders a status for people. */
@@ -75,4 +75,3 @@ function lifecycleLines(status: AgentStatus): string[] {
     ...l.events.slice(-5).map((e) => `  ${new Date(e.atMs).toISOString()} ${e.kind}: ${e.text}`),
   ]
 }
-

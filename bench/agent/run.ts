@@ -17,6 +17,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { DAEMON_NODE_OPTIONS } from '@dolly/plebnet'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const BIN = join(ROOT, 'packages', 'plebnet', 'bin', 'plebnet.js')
@@ -34,6 +35,14 @@ const RUNS = arg('--runs', 7)
 const DAEMON_RUNS = arg('--daemon-runs', 3)
 const SETTLE_MS = arg('--settle', 20) * 1000
 const JSON_OUT = process.argv.includes('--json')
+/** The daemon's NODE_OPTIONS, as its service unit sets them; `--daemon-node-options ''` for Node's defaults. */
+const DAEMON_OPTIONS = ((): string => {
+  const at = process.argv.indexOf('--daemon-node-options')
+  return at > 0 ? (process.argv[at + 1] ?? '') : DAEMON_NODE_OPTIONS
+})()
+const DAEMON_ENV = { NODE_OPTIONS: DAEMON_OPTIONS }
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100
 const MB = 1024 * 1024
 
 const children = new Set<ChildProcess>()
@@ -109,6 +118,13 @@ async function rssOf(pid: number): Promise<number> {
   return Number(kb) * 1024
 }
 
+/** CPU seconds (user + system) a running process has used so far (Linux /proc). */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ
+}
+
 /** The median of five RSS samples taken a second apart (after the settle time). */
 async function settledRss(pid: number): Promise<number> {
   const samples: number[] = []
@@ -151,7 +167,7 @@ async function main(): Promise<void> {
   await timed([BIN, '--home', home, 'setup', '--testnet', '--tree', 'plebbot1', '--no-service'])
 
   // Start-up: node -e 0, plebnet --help, plebnet status against a running daemon, alternating.
-  const first = await startProcess(daemonArgs(home), SERVING)
+  const first = await startProcess(daemonArgs(home), SERVING, DAEMON_ENV)
   const url = first.match[1] ?? ''
   const host = new URL(url).host
   const commands: Record<'node' | 'help' | 'status', string[]> = {
@@ -170,15 +186,19 @@ async function main(): Promise<void> {
   // Memory: an idle daemon and a bare libp2p node, started together, settled, sampled together.
   const daemonRss: number[] = []
   const bareRss: number[] = []
+  const daemonCpu: number[] = []
   for (let r = 0; r < DAEMON_RUNS; r++) {
     log(`memory: run ${r + 1}/${DAEMON_RUNS}, settling ${SETTLE_MS / 1000} s`)
     const [daemon, bare] = await Promise.all([
-      startProcess(daemonArgs(home), SERVING),
+      startProcess(daemonArgs(home), SERVING, DAEMON_ENV),
       startProcess([BARE], /\/p2p\//),
     ])
     await sleep(SETTLE_MS)
     const pids = [daemon.child.pid ?? 0, bare.child.pid ?? 0] as const
+    const cpuBefore = await cpuSecondsOf(pids[0])
+    const windowStart = performance.now()
     const [d, b] = await Promise.all(pids.map(settledRss))
+    daemonCpu.push(((await cpuSecondsOf(pids[0])) - cpuBefore) / ((performance.now() - windowStart) / 1000))
     daemonRss.push(d ?? NaN)
     bareRss.push(b ?? NaN)
     await Promise.all([stopProcess(daemon.child), stopProcess(bare.child)])
@@ -207,12 +227,14 @@ async function main(): Promise<void> {
     daemonRuns: DAEMON_RUNS,
     settleS: SETTLE_MS / 1000,
     node: process.version,
+    daemonNodeOptions: DAEMON_OPTIONS,
     medians: {
       nodeStartMs: node,
       helpMs: help,
       statusMs: status,
       daemonRssMb: daemon,
       bareLibp2pRssMb: bare,
+      idleDaemonCpuShare: median(daemonCpu),
     },
     samples: {
       ...times,

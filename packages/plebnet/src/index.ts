@@ -408,6 +408,7 @@ export {
   type StatusListener,
 } from './daemon/daemon.ts'
 export {
+  DAEMON_NODE_OPTIONS,
   renderCronEntry,
   renderSystemdUnit,
   renderWatchdog,

@@ -322,7 +322,7 @@ async function whereMemoryGoes(home: string): Promise<{ text: string; probe: Pro
     const probe = JSON.parse(text) as ProbeReport
     const m = probe.memoryUsage
     const lines = [
-      `RSS ${(rss / MB).toFixed(1)} MB = V8 heap ${(m.heapTotal / MB).toFixed(1)} MB reserved (${(m.heapUsed / MB).toFixed(1)} MB used) + external ${(m.external / MB).toFixed(1)} MB (array buffers ${(m.arrayBuffers / MB).toFixed(1)} MB) + the rest (code, native, Node itself)`,
+      `RSS ${(rss / MB).toFixed(1)} MB (the probe's module hook included) = V8 heap ${(m.heapTotal / MB).toFixed(1)} MB reserved (${(m.heapUsed / MB).toFixed(1)} MB used) + external ${(m.external / MB).toFixed(1)} MB (array buffers ${(m.arrayBuffers / MB).toFixed(1)} MB) + the rest (code, native, Node itself)`,
       `heap spaces (used / size, MB): ${probe.heapSpaces
         .filter((s) => s.sizeBytes > 0)
         .map((s) => `${s.name} ${(s.usedBytes / MB).toFixed(1)}/${(s.sizeBytes / MB).toFixed(1)}`)

@@ -39,7 +39,7 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
 
 describe('fetchStatus', () => {
   it('reads GET /status, sending the token as a bearer credential', async () => {
-    const seen: { url?: string; auth?: string } = {}
+    const seen: { url?: string | undefined; auth?: string | undefined } = {}
     const url = await serve((req, res) => {
       seen.url = req.url
       seen.auth = req.headers.authorization

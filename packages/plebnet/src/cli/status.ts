@@ -17,10 +17,10 @@ export async function fetchStatus(
   options: { signal?: AbortSignal; timeoutMs?: number; token?: string } = {},
 ): Promise<AnyStatus | undefined> {
   // The schemas (zod) load on the first call, not when a command tree that holds `status` is built.
-  const [{ parseAnyStatus }, { request }] = await Promise.all([
-    import('../daemon/status.ts'),
-    import('node:http'),
-  ])
+  const { parseAnyStatus } = await import('../daemon/status.ts')
+  // The CommonJS module, not `import('node:http')`: building its ESM namespace reads every lazy
+  // export, which loads http2, zlib and Node's bundled undici (about 60 ms of `plebnet status`).
+  const { request } = process.getBuiltinModule('node:http')
   const signals = [
     AbortSignal.timeout(options.timeoutMs ?? STATUS_TIMEOUT_MS),
     ...(options.signal === undefined ? [] : [options.signal]),

@@ -283,6 +283,9 @@ async function main(): Promise<void> {
   log(
     `ratios: --help / node -e 0 = ${(help / node).toFixed(2)}; daemon / bare libp2p = ${(daemon / bare).toFixed(2)}`,
   )
+  log(
+    `status / node -e 0 = ${(status / node).toFixed(2)}; the idle daemon (NODE_OPTIONS='${DAEMON_OPTIONS}') used ${(median(daemonCpu) * 100).toFixed(1)} % of a CPU while sampled`,
+  )
   if (report.where !== undefined) {
     log('')
     log('where the idle daemon’s memory goes (one extra run with bench/agent/mem-probe.ts preloaded):')

@@ -426,6 +426,7 @@ export {
   type StatusListener,
 } from './daemon/daemon.ts'
 export {
+  DAEMON_NODE_OPTIONS,
   renderCronEntry,
   renderSystemdUnit,
   renderWatchdog,

@@ -1,4 +1,5 @@
-import { pino, type DestinationStream } from 'pino'
+import { createRequire } from 'node:module'
+import type { DestinationStream, pino as Pino } from 'pino'
 import type { Clock } from '../clock.ts'
 import { redactFields, type LogFields, type Logger, type LogLevel } from '../logger.ts'
 
@@ -10,12 +11,24 @@ export interface PinoLoggerOptions {
   readonly destination?: DestinationStream
 }
 
+const require = createRequire(import.meta.url)
+
+/**
+ * pino, loaded on the first logger made rather than when `@dolly/base` is imported: every package
+ * imports base, and a CLI command that logs nothing (`plebnet --help`, `plebnet status`) should not
+ * pay for pino and its dependencies at start-up.
+ */
+function loadPino(): typeof Pino {
+  return (require('pino') as { pino: typeof Pino }).pino
+}
+
 /**
  * The production Logger: one JSON line per event (`{"level":30,"time":…,"event":"area.event",…}`),
  * timestamps from the injected Clock (so world and simulator logs show their own time), secrets
  * redacted by name at any depth, bigints as strings.
  */
 export function createPinoLogger(deps: { clock: Clock }, options: PinoLoggerOptions = {}): Logger {
+  const pino = loadPino()
   const root = pino(
     {
       level: options.level ?? 'info',
@@ -24,7 +37,7 @@ export function createPinoLogger(deps: { clock: Clock }, options: PinoLoggerOpti
     },
     options.destination ?? pino.destination({ dest: 2, sync: true }),
   )
-  const wrap = (p: pino.Logger): Logger => {
+  const wrap = (p: Pino.Logger): Logger => {
     const at =
       (level: LogLevel) =>
       (event: string, fields: LogFields = {}): void => {

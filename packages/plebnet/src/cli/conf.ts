@@ -2,9 +2,6 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { emit, type CliIo, writeFileAtomic } from '@dolly/base'
-import { parseConfSetupArgs } from '../config/conf-args.ts'
-import { setIniValue } from '../config/ini.ts'
-import { CONFIG_FILE } from '../daemon/adapters/agent-home.ts'
 
 /** Registers `plebnet conf setup <opts>` (AGENT.md §2): writes the given keys to plebnet_setup.cfg. */
 export function registerConfCommands(program: Command, io: CliIo): void {
@@ -19,6 +16,11 @@ export function registerConfCommands(program: Command, io: CliIo): void {
     .allowExcessArguments()
     .argument('[args...]', 'options as in the original plebnet conf setup')
     .action(async (argv: string[], _opts: unknown, cmd: Command) => {
+      const [{ parseConfSetupArgs }, { setIniValue }, { CONFIG_FILE }] = await Promise.all([
+        import('../config/conf-args.ts'),
+        import('../config/ini.ts'),
+        import('../daemon/adapters/agent-home.ts'),
+      ])
       const json = argv.includes('--json')
       const settings = parseConfSetupArgs(argv.filter((a) => a !== '--json'))
       const path = join(String(cmd.optsWithGlobals()['home']), CONFIG_FILE)

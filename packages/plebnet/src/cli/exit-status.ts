@@ -1,6 +1,7 @@
 import { BASE_EXIT_STATUS, type ExitStatusMap } from '@dolly/base'
-import { CLOUDOMATE_EXIT_STATUS } from '@dolly/cloudomate'
-import { WALLET_EXIT_STATUS } from '@dolly/wallet'
+// The packages' errors modules alone, not their indexes: every plebnet command loads this map.
+import { CLOUDOMATE_EXIT_STATUS } from '@dolly/cloudomate/errors'
+import { WALLET_EXIT_STATUS } from '@dolly/wallet/errors'
 import { PLEBNET_EXIT_STATUS } from '../exit-status.ts'
 
 /**

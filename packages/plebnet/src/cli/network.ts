@@ -1,7 +1,14 @@
 import type { Command } from 'commander'
 import { emit, type CliIo } from '@dolly/base'
-import { readNetworkSnapshot } from '../network/adapters/network-component.ts'
-import { renderNetworkStatus, renderPeers } from '../network/snapshot.ts'
+
+/** The snapshot reader and renderers (and their schema, zod), loaded when a `network` command runs. */
+async function snapshotModules() {
+  const [component, snapshot] = await Promise.all([
+    import('../network/adapters/snapshot-file.ts'),
+    import('../network/snapshot.ts'),
+  ])
+  return { readNetworkSnapshot: component.readNetworkSnapshot, ...snapshot }
+}
 
 /** What `plebnet network` needs from outside. */
 export interface NetworkCliDeps {
@@ -25,6 +32,7 @@ export function registerNetworkCommands(
     .description('peer id, listen addresses, contact and traffic counters of the running daemon')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { readNetworkSnapshot, renderNetworkStatus } = await snapshotModules()
       const snapshot = await readNetworkSnapshot(String(cmd.optsWithGlobals()['home']))
       const { contacts: _contacts, ...status } = snapshot
       emit(io, opts.json, { ...status, contacts: snapshot.contacts.length }, () =>
@@ -36,6 +44,7 @@ export function registerNetworkCommands(
     .description('every agent this one knows: id, tree path, in view, has a Q-table, address')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { readNetworkSnapshot, renderPeers } = await snapshotModules()
       const snapshot = await readNetworkSnapshot(String(cmd.optsWithGlobals()['home']))
       emit(io, opts.json, snapshot.contacts, () => renderPeers(snapshot))
     })

@@ -3,13 +3,12 @@ import type { CliIo } from '@dolly/base'
 import { registerWalletCommands } from './wallet.ts'
 import { registerLedgerCommands } from './ledger.ts'
 import { registerSetupCommands } from './setup.ts'
-import { registerDaemonCommands } from './daemon.ts'
 import { registerStatusCommands } from './status.ts'
-import { registerCreateChildCommands } from './create-child.ts'
 import { registerNetworkCommands } from './network.ts'
-import { registerCheckCommands } from './check.ts'
 import { registerConfCommands } from './conf.ts'
-import { oneShotLedgerTransport } from '../network/adapters/one-shot-ledger-transport.ts'
+import { registerDaemonCommands } from './daemon.ts'
+import { registerCreateChildCommands } from './create-child.ts'
+import { registerCheckCommands } from './check.ts'
 
 /** Options every plebnet command shares. */
 export interface PlebnetGlobalOptions {
@@ -19,7 +18,9 @@ export interface PlebnetGlobalOptions {
 
 /**
  * Builds the `plebnet` command tree. Each area registers its own subcommands from its own file
- * (`register*Commands(program, io)`), so adding one never edits another.
+ * (`register*Commands(program, io)`), so adding one never edits another. Registration is cheap: a
+ * command's flags and help come from a light module, its work is imported when it runs
+ * (`plebnet --help` and `plebnet status` load no libp2p, wallet, ssh or cloudomate code).
  */
 export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Command {
   const program = new Command('plebnet')
@@ -28,15 +29,17 @@ export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Comm
     .showHelpAfterError()
   registerWalletCommands(program, io)
   registerLedgerCommands(program, io, {
-    transportFor: (identity) => oneShotLedgerTransport(identity, { home: String(program.opts()['home']) }),
+    transportFor: async (identity) =>
+      (await import('../network/adapters/one-shot-ledger-transport.ts')).oneShotLedgerTransport(identity, {
+        home: String(program.opts()['home']),
+      }),
   })
   registerSetupCommands(program, io)
-  registerDaemonCommands(program, io)
   registerStatusCommands(program, io)
-  registerCreateChildCommands(program, io)
   registerNetworkCommands(program, io)
-  registerCheckCommands(program, io)
   registerConfCommands(program, io)
-  void io
+  registerDaemonCommands(program, io)
+  registerCreateChildCommands(program, io)
+  registerCheckCommands(program, io)
   return program
 }

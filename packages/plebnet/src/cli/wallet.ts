@@ -1,47 +1,9 @@
-import { readFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
-import { join } from 'node:path'
 import type { Command } from 'commander'
 import { Option } from 'commander'
-import { z } from 'zod'
-import { CONFIG_FILE, WALLET_DB_FILE as JOURNAL_FILE, WALLET_FILE } from '../daemon/adapters/agent-home.ts'
-import {
-  createCryptoRng,
-  createNullLogger,
-  createSystemClock,
-  emit,
-  formatBtc,
-  type CliIo,
-  type Clock,
-  type Rng,
-} from '@dolly/base'
-import {
-  connectChainBackend,
-  createKeystore,
-  createWallet,
-  deriveAccount,
-  deriveChildRoot,
-  parseFeeRateSatPerVb,
-  promptHidden,
-  resolvePassphrase,
-  resolvePaymentTarget,
-  keystoreAccount,
-  NETWORK_NAMES,
-  networkParams,
-  openSqliteWalletStore,
-  readKeystoreFile,
-  unlockKeystore,
-  WalletError,
-  writeKeystoreFile,
-  type Balance,
-  type ChainConnection,
-  type HdNode,
-  type KeystoreDocument,
-  type NetworkParams,
-  type PaymentRecord,
-  type ScryptParams,
-  type Wallet,
-} from '@dolly/wallet'
+import { createCryptoRng, createSystemClock, type CliIo, type Clock, type Rng } from '@dolly/base'
+import type { ChainConnection, NetworkParams, ScryptParams } from '@dolly/wallet'
+import { NETWORK_NAMES } from '@dolly/wallet/network'
+import type * as WalletRun from './wallet-run.ts'
 
 /** Where the chain is, as given on the command line. */
 export interface ChainFlags {
@@ -62,7 +24,8 @@ export interface WalletCliDeps {
   readonly kdf?: ScryptParams
 }
 
-const BACKEND_TIMEOUT_MS = 30_000
+/** The wallet's work (bitcoinjs, the keystore, the chain backends), loaded when a wallet command runs. */
+const run = (): Promise<typeof WalletRun> => import('./wallet-run.ts')
 
 /** Registers `plebnet wallet create | address | balance | send | history | sweep-child`. */
 export function registerWalletCommands(
@@ -77,8 +40,9 @@ export function registerWalletCommands(
     rng: overrides.rng ?? createCryptoRng(),
     chainFor:
       overrides.chainFor ??
-      ((network, flags) => defaultChain(network, flags, env, overrides.clock ?? createSystemClock())),
-    prompt: overrides.prompt ?? promptHidden,
+      (async (network, flags) =>
+        (await run()).defaultChain(network, flags, env, overrides.clock ?? createSystemClock())),
+    prompt: overrides.prompt ?? (async (question) => (await import('@dolly/wallet')).promptHidden(question)),
     ...(overrides.kdf === undefined ? {} : { kdf: overrides.kdf }),
   }
   const wallet = program
@@ -93,60 +57,6 @@ export function registerWalletCommands(
       "the world's directory, to find its chain (default: DOLLY_WORLD_DIR or ~/.local/share/dollynator/world)",
     )
 
-  const home = (cmd: Command): string => String(cmd.optsWithGlobals()['home'])
-  const flagsOf = (cmd: Command): ChainFlags => {
-    const o = cmd.optsWithGlobals()
-    const pick = (k: string): Record<string, string> => (typeof o[k] === 'string' ? { [k]: o[k] } : {})
-    return { ...pick('backend'), ...pick('worldDir') }
-  }
-  const json = (cmd: Command): boolean => cmd.opts()['json'] === true
-
-  async function openWallet(
-    cmd: Command,
-    unlock: boolean,
-  ): Promise<{ wallet: Wallet; document: KeystoreDocument; root?: HdNode; close: () => void }> {
-    const document = await readKeystoreFile(join(home(cmd), WALLET_FILE))
-    const { params, account } = keystoreAccount(document)
-    const root = unlock
-      ? (
-          await unlockKeystore(
-            document,
-            await resolvePassphrase({
-              env: deps.env,
-              configPath: join(home(cmd), CONFIG_FILE),
-              prompt: deps.prompt,
-            }),
-          )
-        ).root
-      : undefined
-    const connection = await deps.chainFor(params, flagsOf(cmd))
-    const store = openSqliteWalletStore(join(home(cmd), JOURNAL_FILE))
-    const w = createWallet(
-      { chain: connection.chain, store, clock: deps.clock, logger: createNullLogger() },
-      { network: params, account: root === undefined ? account : deriveAccount(root, params) },
-    )
-    const close = (): void => {
-      store.close()
-      connection.close()
-    }
-    return { wallet: w, document, ...(root === undefined ? {} : { root }), close }
-  }
-
-  async function withWallet<T>(
-    cmd: Command,
-    unlock: boolean,
-    run: (o: Awaited<ReturnType<typeof openWallet>>) => Promise<T>,
-  ): Promise<T> {
-    const opened = await openWallet(cmd, unlock)
-    try {
-      // Settle payments a previous run left pending (a crash between signing and broadcast) before anything else.
-      await opened.wallet.reconcile()
-      return await run(opened)
-    } finally {
-      opened.close()
-    }
-  }
-
   wallet
     .command('create')
     .description(
@@ -155,62 +65,21 @@ export function registerWalletCommands(
     .addOption(new Option('--network <name>', 'network').choices([...NETWORK_NAMES]).default('world'))
     .option('--show-mnemonic', 'print the 24 backup words once (keep them offline)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { network: string; showMnemonic?: boolean }, cmd: Command) => {
-      const params = networkParams(opts.network)
-      const pass = await resolvePassphrase({
-        env: deps.env,
-        configPath: join(home(cmd), CONFIG_FILE),
-        prompt: deps.prompt,
-      })
-      const { document, wallet: unlocked } = await createKeystore(
-        { rng: deps.rng, clock: deps.clock },
-        { network: params.name, passphrase: pass, ...(deps.kdf === undefined ? {} : { kdf: deps.kdf }) },
-      )
-      const path = join(home(cmd), WALLET_FILE)
-      await writeKeystoreFile(path, document)
-      const out = {
-        path,
-        network: params.name,
-        accountXpub: document.accountXpub,
-        ...(opts.showMnemonic === true ? { mnemonic: unlocked.mnemonic } : {}),
-      }
-      emit(io, json(cmd), out, () =>
-        [
-          `wallet: created ${path} on ${params.name}`,
-          ...(opts.showMnemonic === true
-            ? [`mnemonic (write it down, never share it): ${unlocked.mnemonic ?? ''}`]
-            : []),
-          "next: 'plebnet wallet address' for an address to fund",
-        ].join('\n'),
-      )
-    })
+    .action(async (opts: { network: string; showMnemonic?: boolean }, cmd: Command) =>
+      (await run()).walletCreate(io, deps, cmd, opts),
+    )
 
   wallet
     .command('address')
     .description('print a fresh receive address')
     .option('--json', 'machine-readable output')
-    .action(async (_opts: unknown, cmd: Command) => {
-      await withWallet(cmd, false, async ({ wallet: w }) => {
-        const address = await w.receiveAddress()
-        emit(
-          io,
-          json(cmd),
-          { address: address.address, index: address.index, network: w.network.name },
-          () => address.address,
-        )
-      })
-    })
+    .action(async (_opts: unknown, cmd: Command) => (await run()).walletAddress(io, deps, cmd))
 
   wallet
     .command('balance')
     .description('print the balance in BTC (8 decimals)')
     .option('--json', 'machine-readable output')
-    .action(async (_opts: unknown, cmd: Command) => {
-      await withWallet(cmd, false, async ({ wallet: w }) => {
-        const balance = await w.balance()
-        emit(io, json(cmd), balance, () => renderBalance(balance))
-      })
-    })
+    .action(async (_opts: unknown, cmd: Command) => (await run()).walletBalance(io, deps, cmd))
 
   wallet
     .command('send')
@@ -226,132 +95,21 @@ export function registerWalletCommands(
         amountText: string | undefined,
         opts: { purpose: string; feeRate?: string },
         cmd: Command,
-      ) => {
-        await withWallet(cmd, true, async ({ wallet: w }) => {
-          const { to, amountSats } = resolvePaymentTarget(destination, amountText, w.network)
-          const feeRate = opts.feeRate === undefined ? undefined : parseFeeRateSatPerVb(opts.feeRate)
-          const payment = await w.send({
-            to,
-            amountSats,
-            purpose: opts.purpose,
-            ...(feeRate === undefined ? {} : { feeRateSatPerKvb: feeRate }),
-          })
-          emit(io, json(cmd), payment, () => renderPayment(payment))
-        })
-      },
+      ) => (await run()).walletSend(io, deps, cmd, destination, amountText, opts),
     )
 
   wallet
     .command('history')
     .description('list payments (with purpose, fee and state) and received coins')
     .option('--json', 'machine-readable output')
-    .action(async (_opts: unknown, cmd: Command) => {
-      await withWallet(cmd, false, async ({ wallet: w }) => {
-        const history = w.history()
-        const value = {
-          payments: history.payments.map(({ txHex: _hex, ...p }) => p),
-          receipts: history.receipts,
-        }
-        emit(
-          io,
-          json(cmd),
-          value,
-          () =>
-            [
-              ...history.payments.map(
-                (p) =>
-                  `sent     ${formatBtc(p.amountSats)} BTC fee ${formatBtc(p.feeSats)} to ${p.toAddress} [${p.state}] ${p.purpose} ${p.txid}`,
-              ),
-              ...history.receipts.map(
-                (r) =>
-                  `received ${formatBtc(r.valueSats)} BTC at ${r.address} (block ${r.height}) ${r.outpoint}`,
-              ),
-            ].join('\n') || 'no payments yet',
-        )
-      })
-    })
+    .action(async (_opts: unknown, cmd: Command) => (await run()).walletHistory(io, deps, cmd))
 
   wallet
     .command('sweep-child')
     .description("recover a (dead) child's coins: derive its key from ours and send all its coins to us")
     .argument('<index>', 'child index in the family tree')
     .option('--json', 'machine-readable output')
-    .action(async (indexText: string, _opts: unknown, cmd: Command) => {
-      if (!/^\d{1,10}$/.test(indexText)) {
-        throw new WalletError(
-          'WALLET_CHILD_INDEX_INVALID',
-          `child index must be a non-negative integer, got ${JSON.stringify(indexText)}`,
-          { index: indexText },
-        )
-      }
-      await withWallet(cmd, true, async ({ wallet: w, root }) => {
-        if (root === undefined)
-          throw new WalletError('WALLET_KEY_MATERIAL_INVALID', 'sweep-child needs the unlocked wallet', {})
-        const childAccount = deriveAccount(deriveChildRoot(root, Number(indexText)), w.network)
-        const payment = await w.sweepAccount(childAccount, `sweep-child ${indexText}`)
-        emit(io, json(cmd), payment, () => renderPayment(payment))
-      })
-    })
-}
-
-function renderBalance(b: Balance): string {
-  return [
-    `balance: ${formatBtc(b.totalSats)} BTC`,
-    `  confirmed       ${formatBtc(b.confirmedSats)}`,
-    `  spendable       ${formatBtc(b.spendableSats)}`,
-    `  pending change  ${formatBtc(b.pendingChangeSats)}`,
-  ].join('\n')
-}
-
-function renderPayment(p: PaymentRecord): string {
-  return [
-    `sent ${formatBtc(p.amountSats)} BTC to ${p.toAddress}`,
-    `  fee   ${formatBtc(p.feeSats)} BTC`,
-    `  txid  ${p.txid}`,
-    `  state ${p.state}`,
-  ].join('\n')
-}
-
-const WorldStateChain = z.object({
-  chain: z.object({ rpcUrl: z.string(), rpcUser: z.string(), rpcPassword: z.string() }),
-})
-
-async function defaultChain(
-  params: NetworkParams,
-  flags: ChainFlags,
-  env: WalletCliDeps['env'],
-  clock: Clock,
-): Promise<ChainConnection> {
-  const urlText = flags.backend ?? env['PLEBNET_CHAIN_BACKEND']
-  if (urlText !== undefined) return connectChainBackend(urlText, { clock }, { timeoutMs: BACKEND_TIMEOUT_MS })
-  if (params.name !== 'world') {
-    throw new WalletError(
-      'WALLET_BACKEND_CONFIG',
-      `no chain backend for ${params.name}: pass --backend (e.g. esplora+https://mempool.space/api/) or set PLEBNET_CHAIN_BACKEND`,
-      {},
+    .action(async (indexText: string, _opts: unknown, cmd: Command) =>
+      (await run()).walletSweepChild(io, deps, cmd, indexText),
     )
-  }
-  // The world publishes its chain's RPC endpoint in <world dir>/world.json (packages/world runtime/world-state.ts).
-  const dataHome = env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share')
-  const dir = flags.worldDir ?? env['DOLLY_WORLD_DIR'] ?? join(dataHome, 'dollynator', 'world')
-  const text = await readFile(join(dir, 'world.json'), 'utf8').catch(() => undefined)
-  let json: unknown
-  try {
-    json = text === undefined ? undefined : JSON.parse(text)
-  } catch {
-    json = undefined
-  }
-  const parsed = WorldStateChain.safeParse(json)
-  if (!parsed.success) {
-    throw new WalletError(
-      'WALLET_BACKEND_DOWN',
-      `no running world found in ${dir}; start it with 'npx dolly world up --detach' or pass --backend`,
-      { dir },
-    )
-  }
-  const { rpcUrl, rpcUser, rpcPassword } = parsed.data.chain
-  const url = new URL(rpcUrl)
-  url.username = encodeURIComponent(rpcUser)
-  url.password = encodeURIComponent(rpcPassword)
-  return connectChainBackend(url.toString(), { clock }, { timeoutMs: BACKEND_TIMEOUT_MS })
 }

@@ -1,6 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { renderCronEntry, renderSystemdUnit, renderWatchdog, type ServicePlan } from './service-files.ts'
+import {
+  DAEMON_NODE_OPTIONS,
+  renderCronEntry,
+  renderSystemdUnit,
+  renderWatchdog,
+  type ServicePlan,
+} from './service-files.ts'
 
 const plan: ServicePlan = {
   command: ['/usr/local/bin/plebnet'],
@@ -15,6 +21,8 @@ describe('service files', () => {
     const unit = renderSystemdUnit(plan)
     expect(unit).toContain('ExecStart=/usr/local/bin/plebnet --home /root/.config/plebnet daemon')
     expect(unit).toContain('Restart=always')
+    // The daemon's V8 options (a small young generation, bench/agent) come with it.
+    expect(unit).toContain(`Environment=NODE_OPTIONS=${DAEMON_NODE_OPTIONS}\n`)
     expect(unit).toContain('WantedBy=multi-user.target')
   })
 
@@ -22,7 +30,9 @@ describe('service files', () => {
     const watchdog = renderWatchdog(plan)
     expect(spawnSync('bash', ['-n'], { input: watchdog }).status).toBe(0)
     expect(watchdog).toContain('flock -n 9 || exit 0')
-    expect(watchdog).toContain("'/usr/local/bin/plebnet' '--home' '/root/.config/plebnet' 'daemon'")
+    expect(watchdog).toContain(
+      `NODE_OPTIONS='${DAEMON_NODE_OPTIONS}' '/usr/local/bin/plebnet' '--home' '/root/.config/plebnet' 'daemon'`,
+    )
     expect(renderCronEntry(plan)).toContain("@reboot root '/opt/plebnet/watchdog.sh'")
   })
 })

@@ -19,6 +19,14 @@ export interface ServicePlan {
 /** Seconds the watchdog waits before restarting a daemon that exited (systemd's RestartSec analogue). */
 export const WATCHDOG_RESTART_S = 2
 
+/**
+ * V8 options of the daemon's Node (as NODE_OPTIONS in the unit and the watchdog). A 1 MB young
+ * generation semi-space instead of V8's default of up to 32 MB (measured by bench/agent: the idle
+ * daemon's RSS drops by about 40 MB, which V8 otherwise keeps after start-up's garbage; an idle daemon
+ * allocates little, so the extra scavenges cost next to no CPU).
+ */
+export const DAEMON_NODE_OPTIONS = '--max-semi-space-size=1'
+
 function shq(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`
 }
@@ -36,6 +44,7 @@ export function renderSystemdUnit(plan: ServicePlan): string {
     'Wants=network-online.target',
     '',
     '[Service]',
+    `Environment=NODE_OPTIONS=${DAEMON_NODE_OPTIONS}`,
     `ExecStart=${daemonArgv(plan)
       .map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a))
       .join(' ')}`,
@@ -61,7 +70,7 @@ export function renderWatchdog(plan: ServicePlan): string {
     `exec 9>>${shq(plan.lockPath)}`,
     'flock -n 9 || exit 0',
     'while true; do',
-    `  ${daemonArgv(plan).map(shq).join(' ')} >> ${shq(plan.logPath)} 2>&1 9>&-`,
+    `  NODE_OPTIONS=${shq(DAEMON_NODE_OPTIONS)} ${daemonArgv(plan).map(shq).join(' ')} >> ${shq(plan.logPath)} 2>&1 9>&-`,
     `  echo "$(date -u +%FT%TZ) watchdog: daemon exited with $?, restarting in ${WATCHDOG_RESTART_S} s" >> ${shq(plan.logPath)}`,
     `  sleep ${WATCHDOG_RESTART_S}`,
     'done',

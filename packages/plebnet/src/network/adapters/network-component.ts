@@ -22,7 +22,7 @@ import {
 } from '../constants.ts'
 import { NetworkError } from '../errors.ts'
 import type { AgentNetworkOptions, BootstrapPeer } from '../options.ts'
-import { NETWORK_SNAPSHOT_FILE, parseNetworkSnapshot, snapshotOf, type NetworkSnapshot } from '../snapshot.ts'
+import { NETWORK_SNAPSHOT_FILE, snapshotOf } from '../snapshot.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { startLibp2pHost, peerIdOfKey, type Libp2pHost } from './libp2p-host.ts'
 import { ledgerProtocol, libp2pLedgerTransport } from './libp2p-ledger-transport.ts'
@@ -194,40 +194,8 @@ export function createNetworkComponent(
   }
 }
 
-/** Reads `<home>/network.json`; NETWORK_STATUS_UNAVAILABLE when the daemon has not written one. */
-export async function readNetworkSnapshot(home: string): Promise<NetworkSnapshot> {
-  const path = join(home, NETWORK_SNAPSHOT_FILE)
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    throw new NetworkError(
-      'NETWORK_STATUS_UNAVAILABLE',
-      `no ${path}: start the agent with plebnet daemon`,
-      { path },
-      { cause: err },
-    )
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (err) {
-    throw new NetworkError(
-      'NETWORK_STATUS_UNAVAILABLE',
-      `${path} is not JSON; the daemon rewrites it within seconds`,
-      { path },
-      { cause: err },
-    )
-  }
-  const snapshot = parseNetworkSnapshot(json)
-  if (snapshot === undefined)
-    throw new NetworkError(
-      'NETWORK_STATUS_UNAVAILABLE',
-      `${path} is not a network snapshot of this version`,
-      { path },
-    )
-  return snapshot
-}
+// The CLI's reader lives in its own small module (no libp2p); re-exported for existing callers.
+export { readNetworkSnapshot } from './snapshot-file.ts'
 
 /** Listen multiaddrs from `ip:port`, `ip` or `:port` (default all IPv4 addresses, port 8000); undefined when malformed. */
 export function gossipListenAddrs(text: string | undefined): string[] | undefined {

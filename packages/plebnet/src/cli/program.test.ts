@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { runCli, type CliIo } from '@dolly/base'
+import { afterEach, describe, expect, it } from 'vitest'
+import { PLEBNET_CLI_EXIT_STATUS } from './exit-status.ts'
+import { buildPlebnetProgram } from './program.ts'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const BIN = join(here, '..', '..', 'bin', 'plebnet.js')
+const PROGRAM = join(here, 'program.ts')
+
+/** Every plebnet command, in the order `plebnet --help` lists them. */
+const COMMANDS = ['wallet', 'ledger', 'setup', 'status', 'network', 'conf', 'daemon', 'create-child', 'check']
+
+/** Packages no light path may load: the overlay, ssh, the wallet's crypto, cloudomate's scraping, logging. */
+const HEAVY =
+  /node_modules\/(libp2p|@libp2p|@chainsafe|ssh2|bitcoinjs-lib|bip32|bip39|ecpair|tiny-secp256k1|pino|cheerio|undici|tough-cookie)\/|packages\/(wallet|cloudomate)\/src\/index\.ts$/
+
+const dirs: string[] = []
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+})
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'dolly-program-'))
+  dirs.push(dir)
+  return dir
+}
+
+async function run(args: string[]) {
+  const out: string[] = []
+  const err: string[] = []
+  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t) }
+  const program = buildPlebnetProgram(io, { home: '/nonexistent/plebnet-home' })
+  const code = await runCli(program, args, io, PLEBNET_CLI_EXIT_STATUS)
+  return { code, out: out.join('\n'), err: err.join('\n') }
+}
+
+/** The commands a help text lists (the first word of each line of its `Commands:` section). */
+function listedCommands(help: string): string[] {
+  const section = help.split(/^Commands:$/m)[1] ?? ''
+  return [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)]
+    .map((m) => m[1] ?? '')
+    .filter((name) => name !== 'help')
+}
+
+/**
+ * Runs `node <script> args` with a module hook recording every module loaded, and returns the
+ * loaded URLs (printed by the child on exit, after the script's own output).
+ */
+async function loadedModules(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const dir = await tempDir()
+  const hook = join(dir, 'hook.mjs')
+  await writeFile(
+    hook,
+    [
+      "import { registerHooks } from 'node:module'",
+      'const seen = []',
+      'registerHooks({ load(url, context, next) { seen.push(url); return next(url, context) } })',
+      "process.on('exit', () => process.stdout.write('\\n@@LOADED@@' + JSON.stringify(seen)))",
+    ].join('\n'),
+  )
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', hook, script, ...args], {
+    env: { ...process.env, ...env },
+  }).catch((e: { stdout?: string; code?: number }) => ({ stdout: e.stdout ?? '' }))
+  const [output = '', loaded = '[]'] = stdout.split('\n@@LOADED@@')
+  return { output, modules: JSON.parse(loaded) as string[] }
+}
+
+describe('plebnet program', () => {
+  it('--help lists every command', async () => {
+    const { code, out } = await run(['--help'])
+    expect(code).toBe(0)
+    expect(listedCommands(out)).toEqual(COMMANDS)
+  })
+
+  it("the work-heavy commands' --help and errors are their own, flags included", async () => {
+    const daemon = await run(['daemon', '--help'])
+    expect(daemon.code).toBe(0)
+    expect(daemon.out).toContain('Usage: plebnet daemon [options]')
+    expect(daemon.out).toContain('--status-listen <ip:port>')
+    const check = await run(['check', '--no-such-flag'])
+    expect(check.code).toBe(2)
+    expect(check.err).toContain("unknown option '--no-such-flag'")
+  }, 60_000)
+
+  it('the groups list their subcommands', async () => {
+    expect(listedCommands((await run(['wallet', '--help'])).out)).toEqual([
+      'create',
+      'address',
+      'balance',
+      'send',
+      'history',
+      'sweep-child',
+    ])
+    expect(listedCommands((await run(['ledger', '--help'])).out)).toEqual([
+      'balance',
+      'blocks',
+      'verify',
+      'crawl',
+    ])
+    expect(listedCommands((await run(['network', '--help'])).out)).toEqual(['status', 'peers'])
+  })
+
+  it('building the command tree loads no heavy module (no libp2p, ssh2, bitcoinjs, pino, cheerio)', async () => {
+    const dir = await tempDir()
+    const script = join(dir, 'build.mjs')
+    await writeFile(
+      script,
+      [
+        `const { buildPlebnetProgram } = await import(${JSON.stringify(PROGRAM)})`,
+        "const program = buildPlebnetProgram({ out: () => {}, err: () => {} }, { home: '/tmp' })",
+        "process.stdout.write(program.commands.map((c) => c.name()).join(','))",
+      ].join('\n'),
+    )
+    const { output, modules } = await loadedModules(script, [])
+    expect(output.split(',')).toEqual(COMMANDS)
+    expect(modules.some((m) => m.endsWith('/cli/program.ts'))).toBe(true)
+    expect(modules.filter((m) => HEAVY.test(m))).toEqual([])
+  }, 30_000)
+
+  it('`plebnet --help` and `plebnet status` load no heavy module; `wallet` does load its work', async () => {
+    const help = await loadedModules(BIN, ['--help'])
+    expect(help.output).toContain('create-child')
+    expect(help.modules.filter((m) => HEAVY.test(m))).toEqual([])
+
+    // A port nobody listens on: status fetches, parses nothing and fails, having loaded only its own path.
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const address = server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    await new Promise((resolve) => server.close(resolve))
+    const home = await tempDir()
+    const status = await loadedModules(BIN, ['--home', home, 'status', '--host', `127.0.0.1:${port}`])
+    expect(status.modules.some((m) => m.endsWith('/cli/status-run.ts'))).toBe(true)
+    expect(status.modules.filter((m) => HEAVY.test(m))).toEqual([])
+
+    // The check can fail: a command that needs the wallet loads it.
+    const wallet = await loadedModules(BIN, ['--home', home, 'wallet', 'balance'])
+    expect(wallet.modules.some((m) => /node_modules\/bitcoinjs-lib\//.test(m))).toBe(true)
+  }, 60_000)
+})

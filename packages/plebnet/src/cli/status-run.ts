@@ -1,0 +1,77 @@
+import { join } from 'node:path'
+import { emit, formatBtc, type CliIo } from '@dolly/base'
+import { isFullStatus, parseListenAddress, type AgentStatus, type AnyStatus } from '../daemon/status.ts'
+import { readAgentRecord } from '../daemon/adapters/agent-home.ts'
+import { readStatusToken } from '../daemon/adapters/status-token.ts'
+import { STATUS_PORT } from '../replication/constants.ts'
+import { ReplicationError } from '../replication/errors.ts'
+import { fetchStatus } from '../daemon/adapters/status-client.ts'
+
+/**
+ * The work of `plebnet status` (cli/status.ts registers the command and loads this module when it
+ * runs): reads this machine's daemon, or `host`'s, and prints its status.
+ */
+export async function showStatus(
+  io: CliIo,
+  opts: { readonly home: string; readonly host?: string; readonly json?: boolean },
+): Promise<void> {
+  const { home } = opts
+  const target = parseListenAddress(opts.host ?? '127.0.0.1', STATUS_PORT)
+  if (target === undefined || target.host === undefined) {
+    throw new ReplicationError('REPLICATION_USAGE', `--host ${opts.host ?? ''} is not IP[:port]`, {})
+  }
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host
+  const url = `http://${host}:${target.port}`
+  // Local tools hold the agent's token (0600 in its home): the full status even when the
+  // daemon listens on a non-loopback address only.
+  const token = await readStatusToken(home)
+  const status = await fetchStatus(url, token === undefined ? {} : { token })
+  if (status !== undefined) {
+    emit(io, opts.json, status, () => renderStatus(status, Date.now()))
+    return
+  }
+  const record = opts.host === undefined ? await readAgentRecord(home) : undefined
+  throw new ReplicationError(
+    'REPLICATION_HEARTBEAT_TIMEOUT',
+    record === undefined
+      ? `no agent answers ${url}/status`
+      : `agent ${record.tree} (${join(home, 'agent.json')}) is set up but its daemon does not answer ${url}/status; start it with plebnet daemon`,
+    { url },
+  )
+}
+
+/** Renders a status for people. */
+export function renderStatus(status: AnyStatus, nowMs: number): string {
+  const age =
+    status.heartbeatAtMs === null ? 'never' : `${Math.round((nowMs - status.heartbeatAtMs) / 1000)} s ago`
+  if (!isFullStatus(status))
+    return [
+      `agent ${status.tree} (v${status.softwareVersion}), public status only (no status token for it)`,
+      `identity: ${status.publicKey}`,
+      `parent: ${status.parentTree ?? '(root)'}`,
+      `started: ${new Date(status.startedAtMs).toISOString()}; heartbeat ${age} (${status.heartbeats} beats)`,
+      `handing over: ${status.handingOver ? 'yes' : 'no'}`,
+    ].join('\n')
+  return [
+    `agent ${status.tree} (v${status.softwareVersion}) on ${status.hostIp}`,
+    `identity: ${status.publicKey}`,
+    `parent: ${status.parentTree ?? '(root)'}`,
+    `started: ${new Date(status.startedAtMs).toISOString()}; heartbeat ${age} (${status.heartbeats} beats)`,
+    `mode: ${status.testnet ? 'testnet' : 'mainnet'}${status.exitNode ? ', exit node' : ''}`,
+    ...lifecycleLines(status),
+  ].join('\n')
+}
+
+function lifecycleLines(status: AgentStatus): string[] {
+  const l = status.lifecycle
+  if (l === undefined) return ['lifecycle: no tick yet']
+  const leftH = (l.leaseEndMs - l.worldNowMs) / 3_600_000
+  return [
+    `balance: ${formatBtc(BigInt(l.spendableSats))} BTC spendable; lease ends ${new Date(l.leaseEndMs).toISOString()} (${leftH.toFixed(1)} world hours left)`,
+    `server: ${l.self === null ? 'installed by hand' : `${l.self.provider}/${l.self.option}`}`,
+    `stops buying ${new Date(l.stopBuyingAtMs).toISOString()}; sends the rest to its heir ${new Date(l.sweepAtMs).toISOString()}`,
+    `earning: ${l.earning}; market: ${l.market}; tick: ${l.idle ?? 'busy'}`,
+    `children: ${l.children.length === 0 ? 'none' : l.children.map((c) => `${c.tree} on ${c.ip ?? '?'} (${c.provider}/${c.option})`).join(', ')}${l.pending > 0 ? `; ${l.pending} server(s) bought, not yet installed` : ''}`,
+    ...l.events.slice(-5).map((e) => `  ${new Date(e.atMs).toISOString()} ${e.kind}: ${e.text}`),
+  ]
+}

@@ -1,0 +1,81 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { AgentStatus } from '../daemon/status.ts'
+import { fetchStatus } from '../daemon/adapters/status-client.ts'
+
+const status: AgentStatus = {
+  format: 'dolly-status',
+  version: 1,
+  publicKey: 'c'.repeat(64),
+  tree: 'genesis.0',
+  parentTree: 'genesis',
+  parentPublicKey: 'd'.repeat(64),
+  hostIp: '10.77.1.2',
+  genome: null,
+  testnet: false,
+  exitNode: false,
+  softwareVersion: '0.1.0',
+  startedAtMs: 1000,
+  heartbeatAtMs: 5000,
+  heartbeats: 2,
+}
+
+const servers: Server[] = []
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections()
+    await new Promise((r) => s.close(r))
+  }
+})
+
+/** A status API on a free loopback port answering with `handler`; its base URL. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer(handler)
+  servers.push(server)
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+describe('fetchStatus', () => {
+  it('reads GET /status, sending the token as a bearer credential', async () => {
+    const seen: { url?: string | undefined; auth?: string | undefined } = {}
+    const url = await serve((req, res) => {
+      seen.url = req.url
+      seen.auth = req.headers.authorization
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status))
+    })
+    expect(await fetchStatus(url, { token: 'f'.repeat(64) })).toEqual(status)
+    expect(seen).toEqual({ url: '/status', auth: `Bearer ${'f'.repeat(64)}` })
+    expect(await fetchStatus(url)).toEqual(status)
+    expect(seen.auth).toBeUndefined()
+  })
+
+  it('is undefined for a non-2xx answer, a body that is not JSON, or not a status document', async () => {
+    const notFound = await serve((_req, res) => res.writeHead(404).end(JSON.stringify(status)))
+    expect(await fetchStatus(notFound)).toBeUndefined()
+    const garbage = await serve((_req, res) => res.writeHead(200).end('{"format":'))
+    expect(await fetchStatus(garbage)).toBeUndefined()
+    const other = await serve((_req, res) =>
+      res.writeHead(200).end(JSON.stringify({ ...status, version: 99 })),
+    )
+    expect(await fetchStatus(other)).toBeUndefined()
+  })
+
+  it('is undefined when nothing listens, and gives up after timeoutMs on an API that never answers', async () => {
+    const closed = await serve(() => undefined)
+    const server = servers.pop()
+    await new Promise((r) => server?.close(r))
+    expect(await fetchStatus(closed)).toBeUndefined()
+
+    const hanging = await serve(() => undefined)
+    const started = Date.now()
+    expect(await fetchStatus(hanging, { timeoutMs: 300 })).toBeUndefined()
+    expect(Date.now() - started).toBeLessThan(3_000)
+
+    const slowBody = await serve((_req, res) => res.writeHead(200).write('{"format":'))
+    const aborted = new AbortController()
+    setTimeout(() => aborted.abort(new Error('stop')), 200)
+    expect(await fetchStatus(slowBody, { signal: aborted.signal })).toBeUndefined()
+  })
+})

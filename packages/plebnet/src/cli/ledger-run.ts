@@ -16,7 +16,20 @@ import { createLedger, type Ledger } from '../ledger/ledger.ts'
 import type { LedgerStore, LedgerTransport } from '../ledger/ports.ts'
 import { createLedgerProtocol } from '../ledger/protocol/ledger-protocol.ts'
 import { verifyStoredChain, type ChainReport } from '../ledger/verify-chain.ts'
-import { MAX_BLOCKS_SHOWN, type LedgerCliDeps } from './ledger.ts'
+import type { Clock, Rng } from '@dolly/base'
+
+/** What the ledger commands need from outside. */
+export interface LedgerCliDeps {
+  /** Block timestamps; default the system clock. */
+  readonly clock: Clock
+  /** Key generation on first use; default the OS CSPRNG. */
+  readonly rng: Rng
+  /**
+   * How to reach peers; `crawl` is offered only when one is wired (the network issue adds libp2p).
+   * May resolve later, so the CLI loads libp2p only when `crawl` runs.
+   */
+  readonly transportFor?: (identity: Identity) => LedgerTransport | Promise<LedgerTransport>
+}
 
 /**
  * The work of the `plebnet ledger` commands; cli/ledger.ts registers them and loads this module when
@@ -79,17 +92,11 @@ export async function ledgerBlocks(
   io: CliIo,
   deps: LedgerCliDeps,
   cmd: Command,
-  opts: { pk?: string; limit: string; json?: boolean },
+  opts: { pk?: string; limit: number; json?: boolean },
 ): Promise<void> {
   await withLedger(deps, cmd, ({ store, identity }) => {
     const pk = opts.pk === undefined ? identity.publicKey : parseKey(opts.pk)
-    const limit = Number(opts.limit)
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_BLOCKS_SHOWN) {
-      throw new LedgerError(
-        'LEDGER_OPTION_INVALID',
-        `--limit must be an integer in 1..${MAX_BLOCKS_SHOWN}, got ${opts.limit}`,
-      )
-    }
+    const limit = opts.limit
     const latestSeq = store.latest(pk)?.sequenceNumber ?? 0
     const blocks = store.range(pk, Math.max(1, latestSeq - limit + 1), latestSeq, limit).map(blockView)
     emit(io, opts.json, { publicKey: bytesToHex(pk), blocks }, () =>

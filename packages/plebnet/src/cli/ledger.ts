@@ -1,8 +1,10 @@
 import type { Command } from 'commander'
-import { createCryptoRng, createSystemClock, type CliIo, type Clock, type Rng } from '@dolly/base'
-import type { Identity } from '../identity/identity.ts'
-import type { LedgerTransport } from '../ledger/ports.ts'
+import { createCryptoRng, createSystemClock, type CliIo } from '@dolly/base'
+import { LedgerError } from '../ledger/errors.ts'
 import type * as LedgerRun from './ledger-run.ts'
+import type { LedgerCliDeps } from './ledger-run.ts'
+
+export type { LedgerCliDeps }
 
 /**
  * `plebnet ledger balance | blocks | verify | crawl`: the token ledger in `<home>/state.sqlite`
@@ -10,24 +12,23 @@ import type * as LedgerRun from './ledger-run.ts'
  * registers the commands; their work (ledger-run.ts) loads when one runs.
  */
 
-/** What the ledger commands need from outside. */
-export interface LedgerCliDeps {
-  /** Block timestamps; default the system clock. */
-  readonly clock: Clock
-  /** Key generation on first use; default the OS CSPRNG. */
-  readonly rng: Rng
-  /**
-   * How to reach peers; `crawl` is offered only when one is wired (the network issue adds libp2p).
-   * May resolve later, so the CLI loads libp2p only when `crawl` runs.
-   */
-  readonly transportFor?: (identity: Identity) => LedgerTransport | Promise<LedgerTransport>
-}
-
 const DEFAULT_BLOCKS_SHOWN = 20
 /** Most blocks `ledger blocks --limit` shows. */
 export const MAX_BLOCKS_SHOWN = 1000
 
 const run = (): Promise<typeof LedgerRun> => import('./ledger-run.ts')
+
+/** `--limit` of `ledger blocks` as a number in 1..MAX_BLOCKS_SHOWN. */
+function blocksLimit(text: string): number {
+  const limit = Number(text)
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_BLOCKS_SHOWN) {
+    throw new LedgerError(
+      'LEDGER_OPTION_INVALID',
+      `--limit must be an integer in 1..${MAX_BLOCKS_SHOWN}, got ${text}`,
+    )
+  }
+  return limit
+}
 
 /** Registers the `ledger` command group on the plebnet program. */
 export function registerLedgerCommands(
@@ -64,7 +65,7 @@ export function registerLedgerCommands(
     )
     .option('--json', 'print JSON')
     .action(async (opts: { pk?: string; limit: string; json?: boolean }, cmd: Command) =>
-      (await run()).ledgerBlocks(io, deps, cmd, opts),
+      (await run()).ledgerBlocks(io, deps, cmd, { ...opts, limit: blocksLimit(opts.limit) }),
     )
 
   ledgerCmd

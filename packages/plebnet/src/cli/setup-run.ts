@@ -1,7 +1,14 @@
 import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic } from '@dolly/base'
-import { createKeystore, importChildKey, resolvePassphrase, writeKeystoreFile } from '@dolly/wallet'
+import { writeFileAtomic, type Clock, type Rng } from '@dolly/base'
+import {
+  createKeystore,
+  importChildKey,
+  resolvePassphrase,
+  writeKeystoreFile,
+  type ScryptParams,
+} from '@dolly/wallet'
+import type { installService, ServiceKind } from '../daemon/adapters/service.ts'
 import { bytesToHex } from '../ledger/bytes.ts'
 import { loadOrCreateIdentity } from '../identity/adapters/identity-file.ts'
 import { createRootGenome } from '../learning/genome.ts'
@@ -20,7 +27,37 @@ import {
 import { agentVersion } from '../daemon/adapters/version.ts'
 import { INSTALL_ROOT, LAUNCHER_PATH, PAYLOAD_DIR } from '../replication/constants.ts'
 import { PAYLOAD_FILE, parseChildPayload } from '../replication/payload.ts'
-import type { SetupDeps, SetupOptions, SetupResult } from './setup.ts'
+
+/** What `plebnet setup` needs from outside; tests inject a seeded Rng and a fast KDF. */
+export interface SetupDeps {
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly kdf?: ScryptParams
+  /** Installs and starts the service; tests pass a recorder. */
+  readonly installService: typeof installService
+}
+
+/** Options of one setup run. */
+export interface SetupOptions {
+  readonly home: string
+  readonly testnet: boolean
+  readonly exitNode: boolean
+  /** Tree path of a root agent (default `plebbot<1000..10000>`, AGENT.md §3.1 step 2). */
+  readonly tree?: string
+  readonly service: boolean
+}
+
+/** What setup did. */
+export interface SetupResult {
+  readonly home: string
+  readonly tree: string
+  readonly publicKey: string
+  /** `payload`: a child that consumed its parent's hand-over; `root`: a new family; `existing`: already set up. */
+  readonly origin: 'payload' | 'root' | 'existing'
+  readonly wallet: 'created' | 'existing' | 'none'
+  readonly service: ServiceKind | 'skipped'
+}
 
 /** The work of `plebnet setup`; cli/setup.ts registers the command and loads this module when it runs. */
 

@@ -1,39 +1,9 @@
 import type { Command } from 'commander'
-import { createCryptoRng, createSystemClock, emit, type CliIo, type Clock, type Rng } from '@dolly/base'
-import type { ScryptParams } from '@dolly/wallet'
-import type { installService, ServiceKind } from '../daemon/adapters/service.ts'
+import { createCryptoRng, createSystemClock, emit, type CliIo } from '@dolly/base'
 import type * as SetupRun from './setup-run.ts'
+import type { SetupDeps, SetupOptions, SetupResult } from './setup-run.ts'
 
-/** What `plebnet setup` needs from outside; tests inject a seeded Rng and a fast KDF. */
-export interface SetupDeps {
-  readonly clock: Clock
-  readonly rng: Rng
-  readonly env: Readonly<Record<string, string | undefined>>
-  readonly kdf?: ScryptParams
-  /** Installs and starts the service; tests pass a recorder. */
-  readonly installService: typeof installService
-}
-
-/** Options of one setup run. */
-export interface SetupOptions {
-  readonly home: string
-  readonly testnet: boolean
-  readonly exitNode: boolean
-  /** Tree path of a root agent (default `plebbot<1000..10000>`, AGENT.md §3.1 step 2). */
-  readonly tree?: string
-  readonly service: boolean
-}
-
-/** What setup did. */
-export interface SetupResult {
-  readonly home: string
-  readonly tree: string
-  readonly publicKey: string
-  /** `payload`: a child that consumed its parent's hand-over; `root`: a new family; `existing`: already set up. */
-  readonly origin: 'payload' | 'root' | 'existing'
-  readonly wallet: 'created' | 'existing' | 'none'
-  readonly service: ServiceKind | 'skipped'
-}
+export type { SetupDeps, SetupOptions, SetupResult }
 
 const run = (): Promise<typeof SetupRun> => import('./setup-run.ts')
 

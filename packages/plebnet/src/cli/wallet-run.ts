@@ -3,7 +3,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { createNullLogger, emit, formatBtc, type CliIo, type Clock } from '@dolly/base'
+import { createNullLogger, emit, formatBtc, type CliIo, type Clock, type Rng } from '@dolly/base'
 import {
   connectChainBackend,
   createKeystore,
@@ -27,9 +27,28 @@ import {
   type NetworkParams,
   type PaymentRecord,
   type Wallet,
+  type ScryptParams,
 } from '@dolly/wallet'
 import { CONFIG_FILE, WALLET_DB_FILE as JOURNAL_FILE, WALLET_FILE } from '../daemon/adapters/agent-home.ts'
-import type { ChainFlags, WalletCliDeps } from './wallet.ts'
+
+/** Where the chain is, as given on the command line. */
+export interface ChainFlags {
+  /** A backend URL for `connectChainBackend` (Core RPC, esplora+https, electrum(s)). */
+  readonly backend?: string
+  readonly worldDir?: string
+}
+
+/** What the wallet commands need from outside; tests inject a memory chain and a seeded Rng. */
+export interface WalletCliDeps {
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly clock: Clock
+  readonly rng: Rng
+  /** Connects the chain backend; the default reads --backend, PLEBNET_CHAIN_BACKEND, or the running world's world.json. */
+  readonly chainFor: (network: NetworkParams, flags: ChainFlags) => Promise<ChainConnection>
+  /** Asks for the passphrase on a terminal; undefined when there is none. */
+  readonly prompt: (question: string) => Promise<string | undefined>
+  readonly kdf?: ScryptParams
+}
 
 /**
  * The work of the `plebnet wallet` commands; cli/wallet.ts registers them and loads this module when

@@ -1,28 +1,11 @@
 import type { Command } from 'commander'
 import { Option } from 'commander'
-import { createCryptoRng, createSystemClock, type CliIo, type Clock, type Rng } from '@dolly/base'
-import type { ChainConnection, NetworkParams, ScryptParams } from '@dolly/wallet'
+import { createCryptoRng, createSystemClock, type CliIo } from '@dolly/base'
 import { NETWORK_NAMES } from '@dolly/wallet/network'
 import type * as WalletRun from './wallet-run.ts'
+import type { ChainFlags, WalletCliDeps } from './wallet-run.ts'
 
-/** Where the chain is, as given on the command line. */
-export interface ChainFlags {
-  /** A backend URL for `connectChainBackend` (Core RPC, esplora+https, electrum(s)). */
-  readonly backend?: string
-  readonly worldDir?: string
-}
-
-/** What the wallet commands need from outside; tests inject a memory chain and a seeded Rng. */
-export interface WalletCliDeps {
-  readonly env: Readonly<Record<string, string | undefined>>
-  readonly clock: Clock
-  readonly rng: Rng
-  /** Connects the chain backend; the default reads --backend, PLEBNET_CHAIN_BACKEND, or the running world's world.json. */
-  readonly chainFor: (network: NetworkParams, flags: ChainFlags) => Promise<ChainConnection>
-  /** Asks for the passphrase on a terminal; undefined when there is none. */
-  readonly prompt: (question: string) => Promise<string | undefined>
-  readonly kdf?: ScryptParams
-}
+export type { ChainFlags, WalletCliDeps }
 
 /** The wallet's work (bitcoinjs, the keystore, the chain backends), loaded when a wallet command runs. */
 const run = (): Promise<typeof WalletRun> => import('./wallet-run.ts')

@@ -6,13 +6,7 @@ import { QTABLE_FILE } from '../../daemon/adapters/agent-home.ts'
 import type { Identity } from '../../identity/identity.ts'
 import type { LedgerTransport } from '../../ledger/ports.ts'
 import { parseQTable } from '../../learning/q-table-codec.ts'
-import type { RemoteQ } from '../../learning/q-table.ts'
-import {
-  EMPTY_INBOX,
-  receiveRemote,
-  type PeerStanding,
-  type RemoteInbox,
-} from '../../learning/remote-tables.ts'
+import { EMPTY_INBOX, receiveRemote, type RemoteInbox } from '../../learning/remote-tables.ts'
 import { createAgentNetwork, type AgentNetwork } from '../agent-network.ts'
 import {
   BROADCAST_TOPIC,
@@ -27,22 +21,13 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { startLibp2pHost, peerIdOfKey, type Libp2pHost } from './libp2p-host.ts'
 import { ledgerProtocol, libp2pLedgerTransport } from './libp2p-ledger-transport.ts'
 import { gossipProtocol, libp2pNetworkTransport } from './network-transport.ts'
-import { REMOTE_QTABLES_FILE, remoteTablesFile } from './remote-tables.ts'
+import { REMOTE_QTABLES_FILE, remoteTablesFile, type RemoteEntryFile } from './remote-tables.ts'
 
 /** Default TCP port of the overlay (ALGORITHMS.md §11.4 `gossip.port`). */
 export const GOSSIP_PORT = 8000
-export { REMOTE_QTABLES_FILE }
+export { REMOTE_QTABLES_FILE, type RemoteEntryFile }
 /** How often the daemon rewrites `network.json`, ms. */
 export const SNAPSHOT_INTERVAL_MS = 5_000
-
-/** One line of `remote-qtables.json`: a neighbour's latest table as QD-learning reads it. */
-export interface RemoteEntryFile extends RemoteQ {
-  readonly senderId: string
-  readonly receivedMs: number
-  /** The sender's standing when received (network/standing.ts): the learning tick weighs by it. */
-  readonly standing: PeerStanding
-  readonly knownSinceMs: number
-}
 
 /** Ports of the network component. */
 export interface NetworkComponentDeps {

@@ -8,11 +8,12 @@ import type { RemoteTables } from '../../learning/ports.ts'
 import {
   EMPTY_INBOX,
   receiveRemote,
+  type PeerStanding,
   type RemoteEntry,
   type RemoteInbox,
 } from '../../learning/remote-tables.ts'
+import type { RemoteQ } from '../../learning/q-table.ts'
 import type { AgentNetwork } from '../agent-network.ts'
-import type { RemoteEntryFile } from './network-component.ts'
 import { INBOX_MAX_STRANGER_TABLES, INBOX_MAX_TABLES } from '../constants.ts'
 import { NetworkError } from '../errors.ts'
 
@@ -66,6 +67,15 @@ const usedSchema = z.strictObject({
   version: z.literal(1),
   used: z.record(senderSchema, msSchema),
 })
+
+/** One line of `remote-qtables.json`: a neighbour's latest table as QD-learning reads it. */
+export interface RemoteEntryFile extends RemoteQ {
+  readonly senderId: string
+  readonly receivedMs: number
+  /** The sender's standing when received (network/standing.ts): the learning tick weighs by it. */
+  readonly standing: PeerStanding
+  readonly knownSinceMs: number
+}
 
 /** `true` when `entry` is the very version `taken` holds for its sender. */
 const sameVersion = (entry: RemoteEntry, taken: readonly RemoteEntry[]): boolean =>

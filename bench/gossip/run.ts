@@ -11,7 +11,8 @@
 // Bytes count every envelope sent, requests and replies, including digests of every contact.
 import { performance } from 'node:perf_hooks'
 import { createVirtualClock } from '@dolly/base'
-import { createMemoryFleet, createQTable } from '@dolly/plebnet'
+import { createMemoryFleet } from '@dolly/overlay'
+import { createQTable } from '@dolly/learning'
 
 const arg = (name: string, fallback: string): string => {
   const at = process.argv.indexOf(name)

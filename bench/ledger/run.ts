@@ -17,14 +17,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createCryptoRng, createSystemClock } from '@dolly/base'
-import {
-  bandwidthRules,
-  createLedger,
-  createSignatureVerifier,
-  generateIdentity,
-  openSqliteLedgerStore,
-  verifyStoredChain,
-} from '@dolly/plebnet'
+import { bandwidthRules, createLedger, openSqliteLedgerStore, verifyStoredChain } from '@dolly/ledger'
+import { createSignatureVerifier, generateIdentity } from '@dolly/base'
 
 const arg = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name)

@@ -178,6 +178,7 @@ if os.path.exists(PLEB_INDEX):
 cross_count = defaultdict(int)
 new_texts = {}
 ext_deps = defaultdict(set)  # pkg -> bare module names used
+sub_exports = defaultdict(OrderedDict)  # pkg -> {'./sub': './src/sub.ts'} for lazy imports across packages
 
 for f in ts_files:
     text = open(f).read()
@@ -262,8 +263,16 @@ for f in ts_files:
         if not os.path.exists(target_old):
             return m.group(0)
         target_new = new_path(target_old)
-        if pkg_of(target_new) != my_pkg:
-            raise ValueError(f'{f}: dynamic import across packages: {spec}')
+        tpkg = pkg_of(target_new)
+        if tpkg != my_pkg:
+            # A lazy import across packages goes through a sub-path export, so it loads that module
+            # alone, not the package's whole index (the point of making it lazy).
+            sub = target_new.split('/src/', 1)[1]
+            if not sub.endswith('.ts'):
+                raise ValueError(f'{f}: dynamic import across packages of a non-module: {spec}')
+            sub = sub[: -len('.ts')]
+            sub_exports[tpkg][f'./{sub}'] = f'./src/{sub}.ts'
+            return f"{m.group('pre')}'@dolly/{tpkg}/{sub}'"
         return f"{m.group('pre')}'{rel(nf, target_new)}'"
 
     out = DYN_RE.sub(dyn, out)
@@ -309,6 +318,7 @@ for name, desc in NEW_PACKAGES.items():
     }
     if os.path.exists(p):
         manifest = json.load(open(p))
+    manifest['exports'] = {**manifest['exports'], **sub_exports.get(name, {})}
     json.dump(manifest, open(p, 'w'), indent=2)
     open(p, 'a').write('\n')
 

@@ -1,9 +1,9 @@
 import type { ExitStatusMap } from '@dolly/base'
-import { IDENTITY_EXIT_STATUS } from './identity/errors.ts'
-import { DECISION_EXIT_STATUS } from './learning/errors.ts'
-import { LEDGER_EXIT_STATUS } from './ledger/errors.ts'
+import { IDENTITY_EXIT_STATUS } from '@dolly/base'
+import { DECISION_EXIT_STATUS } from '@dolly/learning/errors'
+import { LEDGER_EXIT_STATUS } from '@dolly/ledger/errors'
 import { LIFECYCLE_EXIT_STATUS } from './lifecycle/errors.ts'
-import { NETWORK_EXIT_STATUS } from './network/errors.ts'
+import { NETWORK_EXIT_STATUS } from '@dolly/overlay/errors'
 import { REPLICATION_EXIT_STATUS } from './replication/errors.ts'
 
 /** Exit status for every code of `@dolly/plebnet` (one map per area's `errors.ts`, merged). */

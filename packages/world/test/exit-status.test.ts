@@ -62,7 +62,8 @@ async function declared(): Promise<Declared[]> {
 describe('exit status of every error code', () => {
   it('finds the errors.ts of every package', () => {
     const pkgs = new Set(ERROR_FILES.map((f) => relative(PACKAGES, f).split('/')[0]))
-    for (const p of ['base', 'wallet', 'cloudomate', 'plebnet', 'world']) expect(pkgs).toContain(p)
+    for (const p of ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'plebnet', 'world'])
+      expect(pkgs).toContain(p)
   })
 
   it('lists exactly the codes each errors.ts declares, each with 1, 2, 3 or 4', async () => {
@@ -100,9 +101,9 @@ describe('exit status of every error code', () => {
     const dolly = await cli('world', 'DOLLY_CLI_EXIT_STATUS')
     for (const c of codesOf('base', 'wallet', 'cloudomate'))
       expect(Object.hasOwn(cloudomate, c), c).toBe(true)
-    for (const c of codesOf('base', 'wallet', 'cloudomate', 'plebnet'))
+    for (const c of codesOf('base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'plebnet'))
       expect(Object.hasOwn(plebnet, c), c).toBe(true)
-    for (const c of codesOf('base', 'wallet', 'plebnet', 'world'))
+    for (const c of codesOf('base', 'wallet', 'learning', 'ledger', 'overlay', 'plebnet', 'world'))
       expect(Object.hasOwn(dolly, c), c).toBe(true)
     // The audit's case and the spec's extra statuses (CLOUDOMATE.md §9).
     expect(cloudomate['CLOUDOMATE_PAYMENT_UNKNOWN']).toBe(1)

@@ -1,5 +1,4 @@
-import { serializeGenome } from '../learning/genome-codec.ts'
-import { serializeQTable } from '../learning/q-table-codec.ts'
+import { serializeGenome, serializeQTable } from '@dolly/learning'
 import { LifecycleError } from '../lifecycle/errors.ts'
 import { anyHeir } from '../lifecycle/heir.ts'
 import { lifecycleStatusOf, type LifecycleStatus } from '../lifecycle/lifecycle-status.ts'

@@ -5,8 +5,7 @@
  */
 import type { AccountStore, JournalStore } from '@dolly/cloudomate'
 import type { AgentRecord } from '../daemon/agent-record.ts'
-import type { Genome } from '../learning/genome.ts'
-import type { QTable } from '../learning/q-table.ts'
+import type { Genome, QTable } from '@dolly/learning'
 import type { LifecycleStore } from '../lifecycle/adapters/state-store.ts'
 
 /** One document of the home: undefined before its first save. */

@@ -2,20 +2,32 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { emit, type CliIo } from '@dolly/base'
-import { loadOrCreateIdentity } from '../identity/adapters/identity-file.ts'
-import type { Identity } from '../identity/identity.ts'
-import { openSqliteLedgerStore, STATE_DB_FILE } from '../ledger/adapters/sqlite-store.ts'
-import { bandwidthRules, decodeBandwidthTx } from '../ledger/bandwidth.ts'
-import { bytesToHex, hexToBytes } from '../ledger/bytes.ts'
-import { BANDWIDTH_TYPE, EMPTY_PK, PUBLIC_KEY_BYTES } from '../ledger/constants.ts'
-import { createSignatureVerifier } from '../ledger/ed25519.ts'
-import { LedgerError } from '../ledger/errors.ts'
-import { refuseAllPolicy } from '../ledger/expectations.ts'
-import type { HalfBlock } from '../ledger/half-block.ts'
-import { createLedger, type Ledger } from '../ledger/ledger.ts'
-import type { LedgerStore, LedgerTransport } from '../ledger/ports.ts'
-import { createLedgerProtocol } from '../ledger/protocol/ledger-protocol.ts'
-import { verifyStoredChain, type ChainReport } from '../ledger/verify-chain.ts'
+import {
+  loadOrCreateIdentity,
+  type Identity,
+  bytesToHex,
+  hexToBytes,
+  createSignatureVerifier,
+} from '@dolly/base'
+import {
+  openSqliteLedgerStore,
+  STATE_DB_FILE,
+  bandwidthRules,
+  decodeBandwidthTx,
+  BANDWIDTH_TYPE,
+  EMPTY_PK,
+  PUBLIC_KEY_BYTES,
+  LedgerError,
+  refuseAllPolicy,
+  type HalfBlock,
+  createLedger,
+  type Ledger,
+  type LedgerStore,
+  type LedgerTransport,
+  createLedgerProtocol,
+  verifyStoredChain,
+  type ChainReport,
+} from '@dolly/ledger'
 import type { Clock, Rng } from '@dolly/base'
 
 /** What the ledger commands need from outside. */

@@ -6,14 +6,14 @@ import { Command } from 'commander'
 import { createSeededRng, createVirtualClock, runCli, type CliIo } from '@dolly/base'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PLEBNET_CLI_EXIT_STATUS } from './exit-status.ts'
-import { loadOrCreateIdentity } from '../identity/adapters/identity-file.ts'
-import { generateIdentity } from '../identity/identity.ts'
-import { createMemoryNetwork } from '../ledger/adapters/memory-transport.ts'
-import { openSqliteLedgerStore } from '../ledger/adapters/sqlite-store.ts'
-import { bytesToHex } from '../ledger/bytes.ts'
-import { createExpectations } from '../ledger/expectations.ts'
-import { createLedger } from '../ledger/ledger.ts'
-import { createLedgerProtocol } from '../ledger/protocol/ledger-protocol.ts'
+import { loadOrCreateIdentity, generateIdentity, bytesToHex } from '@dolly/base'
+import {
+  createMemoryNetwork,
+  openSqliteLedgerStore,
+  createExpectations,
+  createLedger,
+  createLedgerProtocol,
+} from '@dolly/ledger'
 import { registerLedgerCommands, type LedgerCliDeps } from './ledger.ts'
 
 const dirs: string[] = []

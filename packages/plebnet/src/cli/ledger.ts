@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { createCryptoRng, createSystemClock, type CliIo } from '@dolly/base'
-import { LedgerError } from '../ledger/errors.ts'
+import { LedgerError } from '@dolly/ledger/errors'
 import type * as LedgerRun from './ledger-run.ts'
 import type { LedgerCliDeps } from './ledger-run.ts'
 

@@ -5,7 +5,7 @@ import { Command } from 'commander'
 import { runCli, type CliIo } from '@dolly/base'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PLEBNET_CLI_EXIT_STATUS } from './exit-status.ts'
-import type { NetworkSnapshot } from '../network/snapshot.ts'
+import type { NetworkSnapshot } from '@dolly/overlay'
 import { registerNetworkCommands } from './network.ts'
 
 const dirs: string[] = []

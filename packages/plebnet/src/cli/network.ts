@@ -4,8 +4,8 @@ import { emit, type CliIo } from '@dolly/base'
 /** The snapshot reader and renderers (and their schema, zod), loaded when a `network` command runs. */
 async function snapshotModules() {
   const [component, snapshot] = await Promise.all([
-    import('../network/adapters/snapshot-file.ts'),
-    import('../network/snapshot.ts'),
+    import('@dolly/overlay/adapters/snapshot-file'),
+    import('@dolly/overlay/snapshot'),
   ])
   return { readNetworkSnapshot: component.readNetworkSnapshot, ...snapshot }
 }

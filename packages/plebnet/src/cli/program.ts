@@ -30,7 +30,7 @@ export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Comm
   registerWalletCommands(program, io)
   registerLedgerCommands(program, io, {
     transportFor: async (identity) =>
-      (await import('../network/adapters/one-shot-ledger-transport.ts')).oneShotLedgerTransport(identity, {
+      (await import('@dolly/overlay/adapters/one-shot-ledger-transport')).oneShotLedgerTransport(identity, {
         home: String(program.opts()['home']),
       }),
   })

@@ -9,11 +9,8 @@ import {
   type ScryptParams,
 } from '@dolly/wallet'
 import type { installService, ServiceKind } from '../daemon/adapters/service.ts'
-import { bytesToHex } from '../ledger/bytes.ts'
-import { loadOrCreateIdentity } from '../identity/adapters/identity-file.ts'
-import { createRootGenome } from '../learning/genome.ts'
-import { serializeGenome } from '../learning/genome-codec.ts'
-import { serializeQTable } from '../learning/q-table-codec.ts'
+import { bytesToHex, loadOrCreateIdentity } from '@dolly/base'
+import { createRootGenome, serializeGenome, serializeQTable } from '@dolly/learning'
 import type { AgentRecord } from '../daemon/agent-record.ts'
 import {
   CONFIG_FILE,

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createSeededRng, createVirtualClock, writeFileAtomic } from '@dolly/base'
 import { exportChildKey, mnemonicToRoot, networkParams, readKeystoreFile } from '@dolly/wallet'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createRootGenome } from '../learning/genome.ts'
+import { createRootGenome } from '@dolly/learning'
 import { buildChildPayload, serializeChildPayload } from '../replication/payload.ts'
 
 import type { ServicePlan } from '../daemon/service-files.ts'

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
+import { MAX_OFFER_NAME_CHARS } from '@dolly/learning'
 
 /**
  * `agent.json` in the agent home: who this agent is in its family (tree path, parent, contacts) and

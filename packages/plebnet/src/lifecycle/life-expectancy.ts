@@ -1,4 +1,4 @@
-import { DecisionError } from '../learning/errors.ts'
+import { DecisionError } from '@dolly/learning'
 
 /** Seconds per day. */
 const SECONDS_PER_DAY = 86_400

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
+import { MAX_OFFER_NAME_CHARS } from '@dolly/learning'
 import { predictLife } from './life-expectancy.ts'
 import { childrenOf, type IdleReason, type LeaseWindows, type LifecycleState } from './state.ts'
 

@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
-import { hasProtoKey } from '../learning/wire.ts'
+import { MAX_OFFER_NAME_CHARS, hasProtoKey } from '@dolly/learning'
 import { LifecycleError } from './errors.ts'
 import type { LifecycleState } from './state.ts'
 

@@ -1,7 +1,6 @@
 import { createSeededRng, errorCode } from '@dolly/base'
 import { describe, expect, it } from 'vitest'
-import { createRootGenome } from '../learning/genome.ts'
-import { createQTable } from '../learning/q-table.ts'
+import { createRootGenome, createQTable } from '@dolly/learning'
 import type { Contact } from '../daemon/agent-record.ts'
 import { buildChildPayload, parseChildPayload, serializeChildPayload, type PayloadInput } from './payload.ts'
 

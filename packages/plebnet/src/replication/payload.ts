@@ -1,5 +1,16 @@
 import { z } from 'zod'
-import { MAX_OFFER_NAME_CHARS } from '../learning/constants.ts'
+import {
+  MAX_OFFER_NAME_CHARS,
+  inheritGenome,
+  inheritQTable,
+  parseGenome,
+  serializeGenome,
+  type Genome,
+  parseQTable,
+  serializeQTable,
+  type QTable,
+  type RemoteEntry,
+} from '@dolly/learning'
 import type { Rng } from '@dolly/base'
 import {
   ContactSchema,
@@ -8,12 +19,6 @@ import {
   inheritedContacts,
   type Contact,
 } from '../daemon/agent-record.ts'
-import { inheritGenome, inheritQTable } from '../learning/inheritance.ts'
-import { parseGenome, serializeGenome } from '../learning/genome-codec.ts'
-import type { Genome } from '../learning/genome.ts'
-import { parseQTable, serializeQTable } from '../learning/q-table-codec.ts'
-import type { QTable } from '../learning/q-table.ts'
-import type { RemoteEntry } from '../learning/remote-tables.ts'
 import { ReplicationError } from './errors.ts'
 import { sanitizeConfig } from './sanitize-config.ts'
 

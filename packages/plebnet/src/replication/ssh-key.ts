@@ -1,5 +1,5 @@
 import type { Rng } from '@dolly/base'
-import { identityFromSeed } from '../identity/identity.ts'
+import { identityFromSeed } from '@dolly/base'
 
 /**
  * The parent's SSH key for its children: Ed25519 in OpenSSH's own formats (ssh2 reads only the

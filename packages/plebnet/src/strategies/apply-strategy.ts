@@ -1,4 +1,4 @@
-import type { StrategyName } from '../learning/genome.ts'
+import type { StrategyName } from '@dolly/learning'
 import { constantSell } from './constant-sell.ts'
 import { crossoverMovingAverages } from './crossover-moving-averages.ts'
 import { inLastDay, lastDaySell } from './last-day-sell.ts'

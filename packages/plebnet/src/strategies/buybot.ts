@@ -1,4 +1,4 @@
-import { DecisionError } from '../learning/errors.ts'
+import { DecisionError } from '@dolly/learning'
 
 /** One side of an order's asset pair. */
 export interface AssetAmount {

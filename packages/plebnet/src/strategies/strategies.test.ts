@@ -9,7 +9,7 @@ import { btcNeeded, initialStrategyState, replicationPrice, updateOffer } from '
 import { beginAccumulationTick, sellParts } from './accumulation.ts'
 import { dailyCloses, dayString, mean, sampleStd, utcDay } from './price-history.ts'
 import type { StrategyContext, StrategyState, Trade } from './types.ts'
-import { STRATEGY_NAMES } from '../learning/genome.ts'
+import { STRATEGY_NAMES } from '@dolly/learning'
 
 const DAY = 86_400_000
 const HOUR = 3_600_000

@@ -1,4 +1,4 @@
-import { DecisionError } from '../learning/errors.ts'
+import { DecisionError } from '@dolly/learning'
 
 /**
  * Golem "Model 0" admission of unknown peers (ALGORITHMS.md §7), a reconstruction of Benke, Konka,

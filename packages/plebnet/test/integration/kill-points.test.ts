@@ -13,13 +13,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCryptoRng, createMemoryLogger, createSystemClock } from '@dolly/base'
-import {
-  KILL_POINTS,
-  openLifecycleStore,
-  STATE_DB_FILE,
-  type KillPoint,
-  type LifecycleState,
-} from '@dolly/plebnet'
+import { STATE_DB_FILE } from '@dolly/ledger'
+import { KILL_POINTS, openLifecycleStore, type KillPoint, type LifecycleState } from '@dolly/plebnet'
 import {
   createKeystore,
   deriveAccount,

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCryptoRng, createMemoryLogger, createSystemClock } from '@dolly/base'
-import { openLifecycleStore, STATE_DB_FILE, type LifecycleState, type PurchaseItem } from '@dolly/plebnet'
+import { STATE_DB_FILE } from '@dolly/ledger'
+import { openLifecycleStore, type LifecycleState, type PurchaseItem } from '@dolly/plebnet'
 import {
   createKeystore,
   deriveAccount,

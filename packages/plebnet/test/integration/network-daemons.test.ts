@@ -3,10 +3,8 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createQTable } from '../../src/learning/q-table.ts'
-import { serializeQTable } from '../../src/learning/q-table-codec.ts'
-import { parseNetworkSnapshot, type NetworkSnapshot } from '../../src/network/snapshot.ts'
-import { fileRemoteTables } from '../../src/network/adapters/remote-tables.ts'
+import { createQTable, serializeQTable } from '@dolly/learning'
+import { parseNetworkSnapshot, type NetworkSnapshot, fileRemoteTables } from '@dolly/overlay'
 
 const PLEBNET = resolve(import.meta.dirname, '..', '..', 'bin', 'plebnet.js')
 const children: ChildProcess[] = []

@@ -5,14 +5,14 @@
 import { createNullLogger, createSeededRng, createSystemClock } from '@dolly/base'
 import {
   createAgentNetwork,
-  createQTable,
-  generateIdentity,
   gossipProtocol,
   libp2pNetworkTransport,
   networkConstants,
   startLibp2pHost,
-} from '@dolly/plebnet'
-import { bootstrapFromMultiaddrs } from '../../src/network/adapters/network-component.ts'
+  bootstrapFromMultiaddrs,
+} from '@dolly/overlay'
+import { createQTable } from '@dolly/learning'
+import { generateIdentity } from '@dolly/base'
 
 const [seed = '', ip = '', port = '', expected = '0', qValue = '0', bootstrap] = process.argv.slice(2)
 const identity = generateIdentity(createSeededRng(seed))

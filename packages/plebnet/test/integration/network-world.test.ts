@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMemoryLogger, createSeededRng } from '@dolly/base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateIdentity } from '../../src/identity/identity.ts'
-import { peerIdOfKey } from '../../src/network/adapters/libp2p-host.ts'
+import { generateIdentity } from '@dolly/base'
+import { peerIdOfKey } from '@dolly/overlay'
 // @dolly/world's public index does not export its host provisioner yet (as in replication-helpers.ts).
 import {
   createHostNetwork,

@@ -1,5 +1,6 @@
 import type { Rng } from '@dolly/base'
-import { EMPTY_INBOX, chooseOffer, initialStrategyState } from '@dolly/plebnet'
+import { EMPTY_INBOX, chooseOffer } from '@dolly/learning'
+import { initialStrategyState } from '@dolly/plebnet'
 import type { DemoOffer } from './demo-offers.ts'
 import type { SimAgent } from './demo-types.ts'
 

@@ -1,4 +1,4 @@
-import { offerId, type OfferInfo } from '@dolly/plebnet'
+import { offerId, type OfferInfo } from '@dolly/learning'
 
 /** A simulated offer: the catalogue entry plus how the simulated world treats it. */
 export interface DemoOffer extends OfferInfo {

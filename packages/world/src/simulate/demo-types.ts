@@ -1,4 +1,5 @@
-import type { Genome, QTable, RemoteInbox, StrategyState } from '@dolly/plebnet'
+import type { Genome, QTable, RemoteInbox } from '@dolly/learning'
+import type { StrategyState } from '@dolly/plebnet'
 import type { DemoOrder } from './demo-market.ts'
 import type { DemoOffer } from './demo-offers.ts'
 

@@ -1,21 +1,19 @@
 import type { Rng } from '@dolly/base'
 import {
   STRATEGY_NAMES,
-  applyStrategy,
   computeReward,
   createQTable,
   createRootGenome,
   evolveGenome,
   inheritGenome,
   parseQTable,
-  networkConstants,
   receiveRemote,
-  replicationPrice,
   serializeQTable,
   takeRemotes,
   updateQTable,
-  type Trade,
-} from '@dolly/plebnet'
+} from '@dolly/learning'
+import { networkConstants } from '@dolly/overlay'
+import { applyStrategy, replicationPrice, type Trade } from '@dolly/plebnet'
 import { clearMarket } from './demo-market.ts'
 import { DEMO_OFFERS, type DemoOffer } from './demo-offers.ts'
 import { chooseNextOffer, describeLiving, newSimAgent, type NewAgentFields } from './demo-agent.ts'

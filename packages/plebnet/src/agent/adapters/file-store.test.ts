@@ -10,9 +10,8 @@ import {
   QTABLE_FILE,
 } from '../../daemon/adapters/agent-home.ts'
 import { AGENT_RECORD_FILE, type AgentRecord } from '../../daemon/agent-record.ts'
-import { STATE_DB_FILE } from '../../ledger/adapters/sqlite-store.ts'
-import { createRootGenome } from '../../learning/genome.ts'
-import { createQTable } from '../../learning/q-table.ts'
+import { STATE_DB_FILE } from '@dolly/ledger'
+import { createRootGenome, createQTable } from '@dolly/learning'
 import { initialLifecycle } from '../../lifecycle/state.ts'
 import { createMemoryAgentStore } from './memory-store.ts'
 import { openFileAgentStore } from './file-store.ts'

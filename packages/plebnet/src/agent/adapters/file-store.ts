@@ -15,9 +15,8 @@ import {
   readJsonFile,
   writeAgentRecord,
 } from '../../daemon/adapters/agent-home.ts'
-import { STATE_DB_FILE } from '../../ledger/adapters/sqlite-store.ts'
-import { parseGenome, serializeGenome } from '../../learning/genome-codec.ts'
-import { parseQTable, serializeQTable } from '../../learning/q-table-codec.ts'
+import { STATE_DB_FILE } from '@dolly/ledger'
+import { parseGenome, serializeGenome, parseQTable, serializeQTable } from '@dolly/learning'
 import { openLifecycleStore, type LifecycleStore } from '../../lifecycle/adapters/state-store.ts'
 import type { AgentStore, DocumentStore } from '../store.ts'
 

@@ -1,7 +1,6 @@
 import { createMemoryAccountStore, createMemoryJournalStore } from '@dolly/cloudomate'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
-import type { Genome } from '../../learning/genome.ts'
-import type { QTable } from '../../learning/q-table.ts'
+import type { Genome, QTable } from '@dolly/learning'
 import type { LifecycleState } from '../../lifecycle/state.ts'
 import type { AgentStore, DocumentStore } from '../store.ts'
 

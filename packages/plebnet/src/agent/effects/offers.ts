@@ -1,13 +1,19 @@
 import { errorCode } from '@dolly/base'
 import { expectedSats, type PurchaseDeps, type VpsOption } from '@dolly/cloudomate'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
-import { evolveGenome } from '../../learning/genome.ts'
-import { chooseOffer } from '../../learning/choose-offer.ts'
-import { MAX_OFFER_NAME_CHARS } from '../../learning/constants.ts'
-import { offerId, type OfferInfo } from '../../learning/offer.ts'
-import { learnFromOutcome, type LearnOptions } from '../../learning/learn-step.ts'
-import { createQTable, withOffers, type QTable } from '../../learning/q-table.ts'
-import { EMPTY_INBOX } from '../../learning/remote-tables.ts'
+import {
+  evolveGenome,
+  chooseOffer,
+  MAX_OFFER_NAME_CHARS,
+  offerId,
+  type OfferInfo,
+  learnFromOutcome,
+  type LearnOptions,
+  createQTable,
+  withOffers,
+  type QTable,
+  EMPTY_INBOX,
+} from '@dolly/learning'
 import type { LifecycleState, PricedOffer } from '../../lifecycle/state.ts'
 import type { AgentOptions, AgentPorts } from '../ports.ts'
 import { priceVpn } from './vpn.ts'

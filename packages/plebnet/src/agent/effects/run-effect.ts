@@ -1,7 +1,7 @@
 import { errorCode } from '@dolly/base'
 import { foldJournal, generateIdentity, purchase, readServiceState } from '@dolly/cloudomate'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
-import { offerId } from '../../learning/offer.ts'
+import { offerId } from '@dolly/learning'
 import { LifecycleError } from '../../lifecycle/errors.ts'
 import type { EffectOutcome, LifecycleState, PurchaseItem, TickEffect } from '../../lifecycle/state.ts'
 import { dowryPurpose, heirPurpose } from '../../lifecycle/unrecorded-payments.ts'

@@ -1,10 +1,9 @@
 import { join } from 'node:path'
 import { createCryptoRng, type Clock, type Logger } from '@dolly/base'
 import { createAgentComponent, openHomeAgent } from '../../agent/adapters/agent-component.ts'
-import { bytesToHex } from '../../ledger/bytes.ts'
-import { createLedgerComponent } from '../../ledger/adapters/ledger-component.ts'
-import { loadOrCreateIdentity } from '../../identity/adapters/identity-file.ts'
-import { parseGenome, serializeGenome } from '../../learning/genome-codec.ts'
+import { bytesToHex, loadOrCreateIdentity } from '@dolly/base'
+import { createLedgerComponent } from '@dolly/ledger'
+import { parseGenome, serializeGenome } from '@dolly/learning'
 import { loadAgentConfig } from '../../lifecycle/adapters/agent-runtime.ts'
 import type { LifecycleStatus } from '../../lifecycle/lifecycle-status.ts'
 import {
@@ -12,7 +11,7 @@ import {
   bootstrapFromMultiaddrs,
   createNetworkComponent,
   gossipListenAddrs,
-} from '../../network/adapters/network-component.ts'
+} from '@dolly/overlay'
 import { STATUS_PORT } from '../../replication/constants.ts'
 import { ReplicationError } from '../../replication/errors.ts'
 import { createDaemon, type Daemon, type DaemonComponent } from '../daemon.ts'

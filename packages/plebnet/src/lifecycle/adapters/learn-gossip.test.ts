@@ -4,16 +4,24 @@ import { join } from 'node:path'
 import { createNullLogger, createSeededRng, createVirtualClock, type Rng } from '@dolly/base'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
-import { generateIdentity } from '../../identity/identity.ts'
-import { chooseOffer } from '../../learning/choose-offer.ts'
-import type { OfferInfo } from '../../learning/offer.ts'
-import type { LearnPorts, RemoteTables } from '../../learning/ports.ts'
-import { createQTable, qValue, updateQTable, type QTable } from '../../learning/q-table.ts'
-import { EMPTY_INBOX } from '../../learning/remote-tables.ts'
-import { bytesToHex } from '../../ledger/bytes.ts'
-import { createAgentNetwork, type AgentNetwork } from '../../network/agent-network.ts'
-import { createMemoryOverlay } from '../../network/adapters/memory-network.ts'
-import { overlayRemoteTables } from '../../network/adapters/remote-tables.ts'
+import { generateIdentity, bytesToHex } from '@dolly/base'
+import {
+  chooseOffer,
+  type OfferInfo,
+  type LearnPorts,
+  type RemoteTables,
+  createQTable,
+  qValue,
+  updateQTable,
+  type QTable,
+  EMPTY_INBOX,
+} from '@dolly/learning'
+import {
+  createAgentNetwork,
+  type AgentNetwork,
+  createMemoryOverlay,
+  overlayRemoteTables,
+} from '@dolly/overlay'
 import { initialLifecycle } from '../state.ts'
 import { learn, loadQTable } from './offers.ts'
 

@@ -1,7 +1,7 @@
 import type { Logger } from '@dolly/base'
-import { homeEarnings } from '../../ledger/adapters/earnings.ts'
-import type { LearnPorts } from '../../learning/ports.ts'
-import { fileRemoteTables } from '../../network/adapters/remote-tables.ts'
+import { homeEarnings } from '@dolly/ledger'
+import type { LearnPorts } from '@dolly/learning'
+import { fileRemoteTables } from '@dolly/overlay'
 
 /**
  * The learning ports of an agent opened from its home, for a tick that does not run inside the

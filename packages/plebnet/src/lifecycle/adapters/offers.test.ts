@@ -10,9 +10,7 @@ import {
   readAgentRecord,
   writeAgentRecord,
 } from '../../daemon/adapters/agent-home.ts'
-import { createRootGenome } from '../../learning/genome.ts'
-import { parseGenome, serializeGenome } from '../../learning/genome-codec.ts'
-import { offerId } from '../../learning/offer.ts'
+import { createRootGenome, parseGenome, serializeGenome, offerId } from '@dolly/learning'
 import { parseLifecycle, serializeLifecycle } from '../state-codec.ts'
 import { initialLifecycle, type LifecycleState } from '../state.ts'
 import { FEE_RESERVE_SATS, learn, loadQTable } from './offers.ts'

@@ -1,11 +1,10 @@
 import { createNullLogger, type Clock } from '@dolly/base'
 import { createFixedRateSource } from '@dolly/cloudomate'
 import { WORLD_SATS_PER_USD } from '../../config/defaults.ts'
-import type { LearnPorts } from '../../learning/ports.ts'
+import type { LearnPorts, QTable } from '@dolly/learning'
 import { homeDocuments } from '../../agent/adapters/file-store.ts'
 import { learn as learnOver, loadQTable as loadQTableOf } from '../../agent/effects/offers.ts'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
-import type { QTable } from '../../learning/q-table.ts'
 import type { LifecycleState } from '../state.ts'
 
 /**

@@ -11,11 +11,8 @@ import {
   resolvePassphrase,
   unlockKeystore,
 } from '@dolly/wallet'
-import { bytesToHex } from '../../ledger/bytes.ts'
-import { loadOrCreateIdentity } from '../../identity/adapters/identity-file.ts'
-import { createRootGenome, type Genome } from '../../learning/genome.ts'
-import { parseGenome } from '../../learning/genome-codec.ts'
-import { parseQTable } from '../../learning/q-table-codec.ts'
+import { bytesToHex, loadOrCreateIdentity } from '@dolly/base'
+import { createRootGenome, type Genome, parseGenome, parseQTable } from '@dolly/learning'
 import { childTreePath } from '../../daemon/agent-record.ts'
 import type { AnyStatus } from '../../daemon/status.ts'
 import { fetchStatus } from '../../daemon/adapters/status-client.ts'
@@ -39,7 +36,7 @@ import type { BundleSource, ChildFile, ChildHandover, ShellConnector } from '../
 import { generateSshKey, type SshKeyPair } from '../ssh-key.ts'
 import { buildBundle, runningAppRoot } from './bundle.ts'
 import { createChildRecordFiles } from './child-record-files.ts'
-import { readRemoteEntries } from '../../network/adapters/remote-tables.ts'
+import { readRemoteEntries } from '@dolly/overlay'
 import { resolveRelease } from './release-channel.ts'
 import { createSshConnector } from './ssh-connector.ts'
 

@@ -17,11 +17,20 @@ import {
   type Surface,
 } from '../../../../base/test/support/fuzz-harness.ts'
 import { decodeStatus, type AgentStatus } from '../../../src/daemon/status.ts'
-import { MAX_ABS_TABLE_VALUE, MAX_COUNTER, MAX_OFFER_ID_CHARS } from '../../../src/learning/constants.ts'
-import { parseGenome, serializeGenome } from '../../../src/learning/genome-codec.ts'
-import { createRootGenome, STRATEGY_NAMES, type Genome } from '../../../src/learning/genome.ts'
-import { isOfferId, parseQTable, serializeQTable } from '../../../src/learning/q-table-codec.ts'
-import type { QTable } from '../../../src/learning/q-table.ts'
+import {
+  MAX_ABS_TABLE_VALUE,
+  MAX_COUNTER,
+  MAX_OFFER_ID_CHARS,
+  parseGenome,
+  serializeGenome,
+  createRootGenome,
+  STRATEGY_NAMES,
+  type Genome,
+  isOfferId,
+  parseQTable,
+  serializeQTable,
+  type QTable,
+} from '@dolly/learning'
 import { parseLifecycle, serializeLifecycle } from '../../../src/lifecycle/state-codec.ts'
 import type { LifecycleState } from '../../../src/lifecycle/state.ts'
 import {

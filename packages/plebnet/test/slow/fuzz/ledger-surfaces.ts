@@ -11,21 +11,26 @@ import {
   type FuzzCase,
   type Surface,
 } from '../../../../base/test/support/fuzz-harness.ts'
-import { generateIdentity } from '../../../src/identity/identity.ts'
-import { bytesEqual, bytesToHex } from '../../../src/ledger/bytes.ts'
-import { EMPTY_PK, GENESIS_HASH, MAX_CRAWL_BLOCKS } from '../../../src/ledger/constants.ts'
-import { signBlock } from '../../../src/ledger/create-block.ts'
-import { createSignatureVerifier } from '../../../src/ledger/ed25519.ts'
-import { decodeBlock, encodeFields, type HalfBlock } from '../../../src/ledger/half-block.ts'
-import type { LedgerRequest, LedgerResponse } from '../../../src/ledger/ports.ts'
+import { generateIdentity, bytesEqual, bytesToHex, createSignatureVerifier } from '@dolly/base'
 import {
+  EMPTY_PK,
+  GENESIS_HASH,
+  MAX_CRAWL_BLOCKS,
+  signBlock,
+  decodeBlock,
+  encodeFields,
+  type HalfBlock,
+  type LedgerRequest,
+  type LedgerResponse,
   decodeRequest,
   decodeResponse,
   encodeRequest,
   encodeResponse,
-} from '../../../src/ledger/protocol/messages.ts'
-import { decodeTxDict, encodeTxDict, type TxDict } from '../../../src/ledger/tx-dict.ts'
-import { checkInvariants } from '../../../src/ledger/validation.ts'
+  decodeTxDict,
+  encodeTxDict,
+  type TxDict,
+  checkInvariants,
+} from '@dolly/ledger'
 
 const POOL = 48
 const alice = generateIdentity(createSeededRng('fuzz-ledger-alice'))

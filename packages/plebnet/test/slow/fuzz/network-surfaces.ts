@@ -18,22 +18,26 @@ import {
   type Surface,
   type Verdict,
 } from '../../../../base/test/support/fuzz-harness.ts'
-import { generateIdentity } from '../../../src/identity/identity.ts'
-import { createQTable } from '../../../src/learning/q-table.ts'
-import { serializeQTable } from '../../../src/learning/q-table-codec.ts'
-import { bytesToHex } from '../../../src/ledger/bytes.ts'
-import { createSignatureVerifier } from '../../../src/ledger/ed25519.ts'
-import type { JsonValue } from '../../../src/network/canonical-json.ts'
-import { MAX_FRAME_BYTES } from '../../../src/network/constants.ts'
-import { MESSAGE_TYPES, openEnvelope, sealEnvelope } from '../../../src/network/envelope.ts'
-import { createDirectMessaging } from '../../../src/network/direct-messages.ts'
-import { decodeBroadcast, intakeEntries } from '../../../src/network/entry-intake.ts'
-import { createEntryStore } from '../../../src/network/entry-store.ts'
-import type { Envelope } from '../../../src/network/envelope.ts'
-import type { NetworkErrorCode } from '../../../src/network/errors.ts'
-import { deriveDhKeyPair, sealDirect } from '../../../src/network/secure-message.ts'
-import { parseEntry, signEntry } from '../../../src/network/entry.ts'
-import { createReplayGuard } from '../../../src/network/replay-guard.ts'
+import { generateIdentity, bytesToHex, createSignatureVerifier } from '@dolly/base'
+import { createQTable, serializeQTable } from '@dolly/learning'
+import {
+  type JsonValue,
+  MAX_FRAME_BYTES,
+  MESSAGE_TYPES,
+  openEnvelope,
+  sealEnvelope,
+  createDirectMessaging,
+  decodeBroadcast,
+  intakeEntries,
+  createEntryStore,
+  type Envelope,
+  type NetworkErrorCode,
+  deriveDhKeyPair,
+  sealDirect,
+  parseEntry,
+  signEntry,
+  createReplayGuard,
+} from '@dolly/overlay'
 
 const NOW = 1_700_000_000_000
 const POOL = 48

@@ -1,0 +1,25 @@
+/** @dolly/overlay — The agents' overlay: the libp2p host, CYCLON peer sampling, signed gossip and direct messages. */
+export { peerIdOfKey, startLibp2pHost } from './adapters/libp2p-host.ts'
+export { createMemoryFleet } from './adapters/memory-fleet.ts'
+export { createMemoryOverlay } from './adapters/memory-network.ts'
+export {
+  bootstrapFromContacts,
+  bootstrapFromMultiaddrs,
+  createNetworkComponent,
+  gossipListenAddrs,
+} from './adapters/network-component.ts'
+export { gossipProtocol, libp2pNetworkTransport } from './adapters/network-transport.ts'
+export { fileRemoteTables, overlayRemoteTables, readRemoteEntries } from './adapters/remote-tables.ts'
+export { type AgentNetwork, createAgentNetwork } from './agent-network.ts'
+export { type JsonValue } from './canonical-json.ts'
+export { MAX_FRAME_BYTES } from './constants.ts'
+export { createDirectMessaging } from './direct-messages.ts'
+export { decodeBroadcast, intakeEntries } from './entry-intake.ts'
+export { createEntryStore } from './entry-store.ts'
+export { parseEntry, signEntry } from './entry.ts'
+export { type Envelope, MESSAGE_TYPES, openEnvelope, sealEnvelope } from './envelope.ts'
+export { NETWORK_EXIT_STATUS, type NetworkErrorCode } from './errors.ts'
+export { createReplayGuard } from './replay-guard.ts'
+export { deriveDhKeyPair, sealDirect } from './secure-message.ts'
+export { type NetworkSnapshot, parseNetworkSnapshot } from './snapshot.ts'
+export * as networkConstants from './constants.ts'

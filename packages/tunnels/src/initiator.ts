@@ -1,0 +1,360 @@
+import type { Rng } from '@dolly/base'
+import { decodeMessage, encodeMessage, type EndReason, type Frame, type Message } from './cells.ts'
+import { MAX_STREAM_CHUNK_BYTES, MAX_STREAMS_PER_CIRCUIT, SENDME_EVERY_CELLS, STREAM_WINDOW_CELLS } from './constants.ts'
+import { initiatorLayers, startHandshake, type InitiatorLayers, type PendingHandshake } from './crypto.ts'
+import { TunnelError, tunnelCodeOf, type TunnelErrorCode } from './errors.ts'
+import type { HopDescriptor } from './ports.ts'
+import type { CircuitInfo, TunnelCircuit, TunnelStream, TunnelStreamHandlers } from './types.ts'
+
+/**
+ * The initiator's side of one circuit: CREATE to the first hop, then one EXTEND per further hop
+ * (each answered by EXTENDED from the hop that extended), then streams and datagrams through the
+ * layers. Times are checked by the node's sweep (`sweep`), never by timers of its own.
+ */
+export interface ClientCircuit extends TunnelCircuit {
+  /** Resolves when every hop answered; rejects with the code the circuit closed for. */
+  readonly ready: Promise<void>
+  onCreated(body: Uint8Array): void
+  onRelay(onion: Uint8Array): void
+  onDestroy(reason: TunnelErrorCode): void
+  /** Checks build and connect deadlines at `nowMs`. */
+  sweep(nowMs: number): void
+  /** Closes with `reason`; sends DESTROY forward unless the network already told us. */
+  fail(reason: TunnelErrorCode, notify: boolean): void
+}
+
+/** What a client circuit needs from its node. */
+export interface ClientCircuitDeps {
+  readonly rng: Rng
+  readonly replayWindow: number
+  readonly buildTimeoutMs: number
+  readonly connectTimeoutMs: number
+  nowMs(): number
+  sendFrame(peerId: string, frame: Frame): boolean
+  /** Called once when the circuit ended, with its final counters. */
+  closed(circuit: ClientCircuit, reason: TunnelErrorCode): void
+}
+
+const END_CODES: Readonly<Record<EndReason, TunnelErrorCode | undefined>> = Object.freeze({
+  done: undefined,
+  policy: 'TUNNEL_EXIT_POLICY',
+  unreachable: 'TUNNEL_EXIT_UNREACHABLE',
+  refused: 'TUNNEL_EXIT_UNREACHABLE',
+  dns: 'TUNNEL_DNS_FAILED',
+  limit: 'TUNNEL_STREAM_LIMIT',
+  'not-exit': 'TUNNEL_NOT_RELAY',
+  reset: 'TUNNEL_EXIT_UNREACHABLE',
+})
+
+interface StreamState {
+  readonly handlers: TunnelStreamHandlers
+  connected: boolean
+  ended: boolean
+  connect: { resolve(s: TunnelStream): void; reject(e: unknown): void; startedMs: number } | undefined
+  api: TunnelStream | undefined
+  inFlight: number
+  received: number
+  readPaused: boolean
+}
+
+/** Starts building a circuit along `path` whose first link uses `circuitId`. */
+export function createClientCircuit(
+  deps: ClientCircuitDeps,
+  id: string,
+  path: readonly HopDescriptor[],
+  circuitId: number,
+): ClientCircuit {
+  const first = path[0]
+  if (first === undefined) throw new TunnelError('TUNNEL_NO_PATH', 'a circuit needs at least one hop')
+  const createdAtMs = deps.nowMs()
+  let lastActiveMs = createdAtMs
+  const layers: InitiatorLayers[] = []
+  let pending: PendingHandshake | undefined = startHandshake(deps.rng, first.peerId, first.publicKey)
+  let state: 'building' | 'open' | 'closed' = 'building'
+  let closeReason: TunnelErrorCode | undefined
+  const closeListeners = new Set<(reason: TunnelErrorCode) => void>()
+  const streams = new Map<number, StreamState>()
+  let nextStreamId = 1
+  let datagramHandler: ((host: string, port: number, data: Uint8Array) => void) | undefined
+  let bytesForward = 0n
+  let bytesBackward = 0n
+  let payloadUp = 0n
+  let payloadDown = 0n
+  let resolveReady: () => void = () => undefined
+  let rejectReady: (err: unknown) => void = () => undefined
+  const ready = new Promise<void>((resolve, reject) => {
+    resolveReady = resolve
+    rejectReady = reject
+  })
+  // A circuit nobody awaits must not raise an unhandled rejection when it fails.
+  ready.catch(() => undefined)
+
+  const send = (frame: Frame): void => {
+    if (frame.kind === 'relay-fwd') bytesForward += BigInt(frame.onion.length + 5)
+    if (!deps.sendFrame(first.peerId, frame) && frame.kind !== 'destroy-fwd') {
+      self.fail('TUNNEL_EXTEND_FAILED', false)
+    }
+  }
+
+  /** Seals `msg` for hop `hop` (0-based) inside every layer before it, as an onion. */
+  const sendMessage = (hop: number, msg: Message): void => {
+    if (state === 'closed') return
+    let onion: Uint8Array = encodeMessage(msg)
+    for (let i = hop; i >= 0; i--) {
+      const layer = layers[i]
+      if (layer === undefined) throw new TunnelError('TUNNEL_CELL_UNEXPECTED', `no keys for hop ${i}`)
+      onion = layer.forward.seal(i === hop ? 1 : 0, onion)
+    }
+    send({ kind: 'relay-fwd', circuitId, onion })
+  }
+  const exitHop = (): number => path.length - 1
+
+  const endStream = (streamId: number, s: StreamState, code: TunnelErrorCode | undefined): void => {
+    if (s.ended) return
+    s.ended = true
+    streams.delete(streamId)
+    if (s.connect !== undefined) {
+      const c = s.connect
+      s.connect = undefined
+      c.reject(
+        new TunnelError(code ?? 'TUNNEL_EXIT_UNREACHABLE', `stream ${streamId} was refused at the exit`, { streamId }),
+      )
+    } else s.handlers.onEnd(code)
+  }
+
+  const onHopKeys = (): void => {
+    const built = layers.length
+    const next = path[built]
+    if (next === undefined) {
+      state = 'open'
+      resolveReady()
+      return
+    }
+    pending = startHandshake(deps.rng, next.peerId, next.publicKey)
+    sendMessage(built - 1, { kind: 'extend', peerId: next.peerId, create: pending.create })
+  }
+
+  const onMessage = (hop: number, msg: Message): TunnelErrorCode | undefined => {
+    if (msg.kind === 'extended') {
+      if (state !== 'building' || hop !== layers.length - 1 || pending === undefined) return 'TUNNEL_CELL_UNEXPECTED'
+      const p = pending
+      pending = undefined
+      layers.push(initiatorLayers(p.finish(msg.created), deps.replayWindow))
+      onHopKeys()
+      return undefined
+    }
+    // Everything else comes from the exit only.
+    if (hop !== exitHop() || state !== 'open') return 'TUNNEL_CELL_UNEXPECTED'
+    switch (msg.kind) {
+      case 'connected': {
+        const s = streams.get(msg.streamId)
+        if (s === undefined || s.connected) return 'TUNNEL_CELL_UNEXPECTED'
+        s.connected = true
+        const c = s.connect
+        s.connect = undefined
+        if (c !== undefined && s.api !== undefined) c.resolve(s.api)
+        return undefined
+      }
+      case 'data': {
+        const s = streams.get(msg.streamId)
+        if (s === undefined) return undefined
+        if (!s.connected) return 'TUNNEL_CELL_UNEXPECTED'
+        payloadDown += BigInt(msg.data.length)
+        s.received++
+        if (!s.readPaused) flushAcks(msg.streamId, s)
+        s.handlers.onData(msg.data)
+        return undefined
+      }
+      case 'end': {
+        const s = streams.get(msg.streamId)
+        if (s !== undefined) endStream(msg.streamId, s, END_CODES[msg.reason])
+        return undefined
+      }
+      case 'sendme': {
+        const s = streams.get(msg.streamId)
+        if (s === undefined) return undefined
+        if (s.inFlight < SENDME_EVERY_CELLS) return 'TUNNEL_CELL_UNEXPECTED'
+        const wasFull = s.inFlight >= STREAM_WINDOW_CELLS
+        s.inFlight -= SENDME_EVERY_CELLS
+        if (wasFull && s.inFlight < STREAM_WINDOW_CELLS) s.handlers.onDrain()
+        return undefined
+      }
+      case 'datagram':
+        payloadDown += BigInt(msg.data.length)
+        datagramHandler?.(msg.host, msg.port, msg.data)
+        return undefined
+      case 'begin':
+      case 'extend':
+        return 'TUNNEL_CELL_UNEXPECTED'
+      default: {
+        const never: never = msg
+        return never
+      }
+    }
+  }
+
+  const flushAcks = (streamId: number, s: StreamState): void => {
+    while (s.received >= SENDME_EVERY_CELLS && state === 'open') {
+      s.received -= SENDME_EVERY_CELLS
+      sendMessage(exitHop(), { kind: 'sendme', streamId })
+    }
+  }
+
+  const info = (): CircuitInfo => ({
+    id,
+    role: 'initiator',
+    previousPeer: undefined,
+    nextPeer: first.peerId,
+    hops: path.length,
+    bytesForward,
+    bytesBackward,
+    exitBytesOut: 0n,
+    exitBytesIn: 0n,
+    payloadBytesUp: payloadUp,
+    payloadBytesDown: payloadDown,
+    createdAtMs,
+    lastActiveMs,
+  })
+
+  const self: ClientCircuit = {
+    id,
+    hops: path.length,
+    path: Object.freeze(path.map((h) => h.peerId)),
+    ready,
+    isOpen: () => state === 'open',
+    info,
+    onCreated(body) {
+      lastActiveMs = deps.nowMs()
+      if (state !== 'building' || layers.length !== 0 || pending === undefined) {
+        return self.fail('TUNNEL_CELL_UNEXPECTED', true)
+      }
+      const p = pending
+      pending = undefined
+      try {
+        layers.push(initiatorLayers(p.finish(body), deps.replayWindow))
+        onHopKeys()
+      } catch (err) {
+        self.fail(tunnelCodeOf(err) ?? 'TUNNEL_HANDSHAKE_FAILED', true)
+      }
+    },
+    onRelay(onion) {
+      if (state === 'closed') return
+      lastActiveMs = deps.nowMs()
+      bytesBackward += BigInt(onion.length + 5)
+      let data = onion
+      try {
+        for (let hop = 0; hop < layers.length; hop++) {
+          const layer = layers[hop]
+          if (layer === undefined) break
+          const opened = layer.backward.open(data)
+          if (opened.kind === 1) {
+            const problem = onMessage(hop, decodeMessage(opened.inner))
+            if (problem !== undefined) self.fail(problem, true)
+            return
+          }
+          data = opened.inner
+        }
+        self.fail('TUNNEL_CELL_UNEXPECTED', true)
+      } catch (err) {
+        // Fail closed: any cell that does not open cleanly ends the circuit and everything on it.
+        self.fail(tunnelCodeOf(err) ?? 'TUNNEL_CELL_MALFORMED', true)
+      }
+    },
+    onDestroy(reason) {
+      self.fail(reason, false)
+    },
+    sweep(nowMs) {
+      if (state === 'building' && nowMs - createdAtMs >= deps.buildTimeoutMs) {
+        return self.fail('TUNNEL_CIRCUIT_TIMEOUT', true)
+      }
+      for (const [streamId, s] of streams) {
+        if (s.connect !== undefined && nowMs - s.connect.startedMs >= deps.connectTimeoutMs) {
+          sendMessage(exitHop(), { kind: 'end', streamId, reason: 'reset' })
+          endStream(streamId, s, 'TUNNEL_EXIT_UNREACHABLE')
+        }
+      }
+    },
+    fail(reason, notify) {
+      if (state === 'closed') return
+      if (notify) send({ kind: 'destroy-fwd', circuitId, reason })
+      state = 'closed'
+      closeReason = reason
+      rejectReady(new TunnelError(reason, `circuit ${id} closed: ${reason}`, { circuit: id, reason }))
+      for (const [streamId, s] of streams) endStream(streamId, s, reason === 'TUNNEL_CIRCUIT_CLOSED' ? 'TUNNEL_CIRCUIT_CLOSED' : reason)
+      for (const l of closeListeners) l(reason)
+      closeListeners.clear()
+      deps.closed(self, reason)
+    },
+    close() {
+      self.fail('TUNNEL_CIRCUIT_CLOSED', true)
+    },
+    onClose(listener) {
+      if (closeReason !== undefined) {
+        listener(closeReason)
+        return () => undefined
+      }
+      closeListeners.add(listener)
+      return () => closeListeners.delete(listener)
+    },
+    onDatagram(handler) {
+      datagramHandler = handler
+    },
+    sendDatagram(host, port, data) {
+      if (state !== 'open') return
+      payloadUp += BigInt(data.length)
+      sendMessage(exitHop(), { kind: 'datagram', host, port, data })
+    },
+    openStream(host, port, handlers) {
+      if (state !== 'open') {
+        return Promise.reject(new TunnelError(closeReason ?? 'TUNNEL_CIRCUIT_CLOSED', `circuit ${id} is not open`))
+      }
+      if (streams.size >= MAX_STREAMS_PER_CIRCUIT) {
+        return Promise.reject(new TunnelError('TUNNEL_STREAM_LIMIT', `circuit ${id} has ${streams.size} streams open`))
+      }
+      const streamId = nextStreamId++
+      return new Promise<TunnelStream>((resolve, reject) => {
+        const s: StreamState = {
+          handlers,
+          connected: false,
+          ended: false,
+          connect: { resolve, reject, startedMs: deps.nowMs() },
+          api: undefined,
+          inFlight: 0,
+          received: 0,
+          readPaused: false,
+        }
+        s.api = {
+          write(data) {
+            if (s.ended || state !== 'open') return false
+            for (let at = 0; at < data.length; at += MAX_STREAM_CHUNK_BYTES) {
+              const chunk = data.subarray(at, Math.min(data.length, at + MAX_STREAM_CHUNK_BYTES))
+              payloadUp += BigInt(chunk.length)
+              sendMessage(exitHop(), { kind: 'data', streamId, data: chunk })
+              s.inFlight++
+            }
+            return s.inFlight < STREAM_WINDOW_CELLS
+          },
+          end() {
+            if (!s.ended && state === 'open') sendMessage(exitHop(), { kind: 'end', streamId, reason: 'done' })
+          },
+          destroy() {
+            if (s.ended) return
+            if (state === 'open') sendMessage(exitHop(), { kind: 'end', streamId, reason: 'reset' })
+            s.ended = true
+            streams.delete(streamId)
+          },
+          setReadPaused(paused) {
+            s.readPaused = paused
+            if (!paused) flushAcks(streamId, s)
+          },
+        }
+        streams.set(streamId, s)
+        // Data from the exit may only follow CONNECTED; until then `write` is not handed out.
+        sendMessage(exitHop(), { kind: 'begin', streamId, host, port })
+      })
+    },
+  }
+
+  send({ kind: 'create', circuitId, body: pending.create })
+  return self
+}

@@ -1,0 +1,479 @@
+import { BaseError, createNullLogger, type Clock, type Logger, type Rng } from '@dolly/base'
+import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, type Frame, type Message } from './cells.ts'
+import {
+  CIRCUIT_BUILD_TIMEOUT_MS,
+  CIRCUIT_IDLE_TIMEOUT_MS,
+  CIRCUIT_MAX_AGE_MS,
+  DEFAULT_REPLAY_WINDOW,
+  MAX_CIRCUIT_BYTES,
+  MAX_JOINED_CIRCUITS,
+  MAX_OWN_CIRCUITS,
+  MAX_REPLAY_WINDOW,
+  SWEEP_INTERVAL_MS,
+} from './constants.ts'
+import { answerHandshake, hopLayers, x25519FromSecret, type HopLayers } from './crypto.ts'
+import { TunnelError, tunnelCodeOf, type TunnelErrorCode } from './errors.ts'
+import { createExitSession, type ExitSession } from './exit.ts'
+import type { ExitPolicy } from './exit-policy.ts'
+import { createClientCircuit, type ClientCircuit } from './initiator.ts'
+import { selectPath } from './path.ts'
+import type { ExitConnector, HopDescriptor, Transport } from './ports.ts'
+import type { CircuitInfo, ClosedCircuit, TunnelCircuit, TunnelStats } from './types.ts'
+
+/** Ports of a tunnel node. `connector` is needed only by an exit. */
+export interface TunnelNodeDeps {
+  readonly transport: Transport
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly logger?: Logger
+  readonly connector?: ExitConnector
+}
+
+/** Options of a tunnel node; every limit defaults to `constants.ts`. */
+export interface TunnelNodeOptions {
+  /** The node's long-term X25519 secret, 32 bytes (from the agent's key store). */
+  readonly identitySecret: Uint8Array
+  /** Joins other initiators' circuits as a middle hop. */
+  readonly relay?: boolean
+  /** Joins circuits as their last hop and connects out; needs `exitPolicy` and a connector. */
+  readonly exit?: boolean
+  readonly exitPolicy?: ExitPolicy
+  /** The hops this node may build circuits through (the overlay's view). */
+  readonly directory?: () => readonly HopDescriptor[]
+  /** Onion-layer replay window in cells: 0 (strict order) for ordered transports. */
+  readonly replayWindow?: number
+  readonly maxJoinedCircuits?: number
+  readonly maxOwnCircuits?: number
+  /** Bytes (forward + backward) one circuit may carry at this node. */
+  readonly maxCircuitBytes?: bigint
+  readonly buildTimeoutMs?: number
+  readonly idleTimeoutMs?: number
+  readonly maxAgeMs?: number
+  readonly connectTimeoutMs?: number
+  readonly sweepIntervalMs?: number
+}
+
+/** One agent's part in the tunnel network: initiator, relay and exit over one Transport. */
+export interface TunnelNode {
+  readonly peerId: string
+  /** The long-term X25519 public key to advertise with the node's roles. */
+  readonly publicKey: Uint8Array
+  /** This node as a directory entry. */
+  descriptor(): HopDescriptor
+  /** Starts receiving frames and the timeout sweep. Idempotent. */
+  start(): void
+  /** Destroys every circuit (reason TUNNEL_STOPPED) and stops the sweep. Idempotent. */
+  stop(): void
+  /** Builds a circuit of `hops` hops; rejects with the code it failed for (TUNNEL_NO_PATH, TUNNEL_CIRCUIT_TIMEOUT, ...). */
+  buildCircuit(hops: number): Promise<TunnelCircuit>
+  /** Counters of every live circuit this node is part of. */
+  circuits(): readonly CircuitInfo[]
+  /** Listens for circuits that end (final counters and reason); returns an unsubscribe. */
+  onCircuitClosed(listener: (closed: ClosedCircuit) => void): () => void
+  stats(): TunnelStats
+}
+
+interface LinkRef {
+  readonly peerId: string
+  readonly circuitId: number
+}
+
+/** A circuit this node joined as a hop. */
+interface Joined {
+  readonly id: string
+  readonly prev: LinkRef
+  readonly layers: HopLayers
+  next: LinkRef | undefined
+  extending: LinkRef | undefined
+  exit: ExitSession | undefined
+  readonly createdAtMs: number
+  lastActiveMs: number
+  bytesForward: bigint
+  bytesBackward: bigint
+  exitBytesOut: bigint
+  exitBytesIn: bigint
+  closed: boolean
+}
+
+/** The far end of a link this node opened: a relay's next hop, or an own circuit's first hop (set once built). */
+type Outbound = { readonly kind: 'relay'; readonly circuit: Joined } | { readonly kind: 'client'; circuit: ClientCircuit | undefined }
+
+const FRAME_OVERHEAD = 5n
+const linkKey = (peerId: string, circuitId: number): string => `${circuitId}@${peerId}`
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback
+  if (!Number.isSafeInteger(v) || v <= 0) {
+    throw new BaseError('BASE_INVALID_OPTION', `${name} must be a positive integer, got ${v}`, { [name]: v })
+  }
+  return v
+}
+
+/**
+ * Creates a tunnel node (issue 16 items 1–2). Frames from the transport are decoded strictly; a
+ * frame that does not decode, or names a circuit this node does not know, is dropped and counted
+ * under its code in `stats().rejected` (no answer, so a flood gets no amplification). A cell that
+ * fails its layer (tampered, replayed, reordered, dropped before it) destroys the circuit in both
+ * directions with that code as the reason: fail closed.
+ */
+export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOptions): TunnelNode {
+  const { transport, clock, rng } = deps
+  const logger = (deps.logger ?? createNullLogger()).child({ component: 'tunnels' })
+  const identity = x25519FromSecret(options.identitySecret)
+  const relayRole = options.relay === true
+  const exitRole = options.exit === true
+  if (exitRole && (options.exitPolicy === undefined || deps.connector === undefined)) {
+    throw new BaseError('BASE_INVALID_OPTION', 'an exit needs an exitPolicy option and a connector port', {})
+  }
+  const replayWindow = options.replayWindow ?? DEFAULT_REPLAY_WINDOW
+  if (!Number.isInteger(replayWindow) || replayWindow < 0 || replayWindow > MAX_REPLAY_WINDOW) {
+    throw new BaseError('BASE_INVALID_OPTION', `replayWindow must be 0..${MAX_REPLAY_WINDOW}`, { replayWindow })
+  }
+  const limits = Object.freeze({
+    maxJoined: positive('maxJoinedCircuits', options.maxJoinedCircuits, MAX_JOINED_CIRCUITS),
+    maxOwn: positive('maxOwnCircuits', options.maxOwnCircuits, MAX_OWN_CIRCUITS),
+    buildTimeoutMs: positive('buildTimeoutMs', options.buildTimeoutMs, CIRCUIT_BUILD_TIMEOUT_MS),
+    idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs, CIRCUIT_IDLE_TIMEOUT_MS),
+    maxAgeMs: positive('maxAgeMs', options.maxAgeMs, CIRCUIT_MAX_AGE_MS),
+    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, CIRCUIT_BUILD_TIMEOUT_MS),
+    sweepIntervalMs: positive('sweepIntervalMs', options.sweepIntervalMs, SWEEP_INTERVAL_MS),
+    maxCircuitBytes: options.maxCircuitBytes ?? MAX_CIRCUIT_BYTES,
+  })
+
+  const inbound = new Map<string, Joined>()
+  const outbound = new Map<string, Outbound>()
+  const own = new Map<string, ClientCircuit>()
+  const rejected: Partial<Record<TunnelErrorCode, number>> = {}
+  const closeListeners = new Set<(c: ClosedCircuit) => void>()
+  let running = false
+  let sweepAbort: AbortController | undefined
+  let serial = 0
+
+  const reject = (code: TunnelErrorCode): void => {
+    rejected[code] = (rejected[code] ?? 0) + 1
+  }
+  const emitClosed = (info: CircuitInfo, reason: TunnelErrorCode): void => {
+    for (const l of closeListeners) l({ info, reason })
+  }
+  const sendFrame = (peerId: string, frame: Frame): boolean => transport.send(peerId, encodeFrame(frame))
+
+  const allocateCircuitId = (peerId: string, entry: Outbound): number => {
+    for (;;) {
+      const id = rng.int(0xffff_ffff) + 1
+      const key = linkKey(peerId, id)
+      if (!outbound.has(key)) {
+        outbound.set(key, entry)
+        return id
+      }
+    }
+  }
+
+  const joinedInfo = (c: Joined): CircuitInfo => ({
+    id: c.id,
+    role: c.exit !== undefined ? 'exit' : 'relay',
+    previousPeer: c.prev.peerId,
+    nextPeer: (c.next ?? c.extending)?.peerId,
+    hops: 0,
+    bytesForward: c.bytesForward,
+    bytesBackward: c.bytesBackward,
+    exitBytesOut: c.exitBytesOut,
+    exitBytesIn: c.exitBytesIn,
+    payloadBytesUp: 0n,
+    payloadBytesDown: 0n,
+    createdAtMs: c.createdAtMs,
+    lastActiveMs: c.lastActiveMs,
+  })
+
+  /** Tears a joined circuit down, telling the neighbours that did not tell us. */
+  const destroyJoined = (c: Joined, reason: TunnelErrorCode, from: 'prev' | 'next' | 'self'): void => {
+    if (c.closed) return
+    c.closed = true
+    inbound.delete(linkKey(c.prev.peerId, c.prev.circuitId))
+    if (from !== 'prev') sendFrame(c.prev.peerId, { kind: 'destroy-bwd', circuitId: c.prev.circuitId, reason })
+    const next = c.next ?? c.extending
+    if (next !== undefined) {
+      outbound.delete(linkKey(next.peerId, next.circuitId))
+      if (from !== 'next') sendFrame(next.peerId, { kind: 'destroy-fwd', circuitId: next.circuitId, reason })
+    }
+    c.exit?.close()
+    if (reason !== 'TUNNEL_CIRCUIT_CLOSED') reject(reason)
+    logger.debug('tunnels.circuit.destroyed', { circuit: c.id, reason })
+    emitClosed(joinedInfo(c), reason)
+  }
+
+  /** Sends a message from this hop back to the initiator. */
+  const sendBackward = (c: Joined, msg: Message): void => {
+    if (c.closed) return
+    const onion = c.layers.backward.seal(1, encodeMessage(msg))
+    c.bytesBackward += BigInt(onion.length) + FRAME_OVERHEAD
+    sendFrame(c.prev.peerId, { kind: 'relay-bwd', circuitId: c.prev.circuitId, onion })
+    checkBytes(c)
+  }
+
+  const checkBytes = (c: Joined): void => {
+    if (c.bytesForward + c.bytesBackward > limits.maxCircuitBytes) destroyJoined(c, 'TUNNEL_BYTE_LIMIT', 'self')
+  }
+
+  const onCreate = (from: string, circuitId: number, body: Uint8Array): void => {
+    const key = linkKey(from, circuitId)
+    if (inbound.has(key)) return reject('TUNNEL_CELL_UNEXPECTED')
+    if (!relayRole && !exitRole) {
+      reject('TUNNEL_NOT_RELAY')
+      sendFrame(from, { kind: 'destroy-bwd', circuitId, reason: 'TUNNEL_NOT_RELAY' })
+      return
+    }
+    if (inbound.size >= limits.maxJoined) {
+      reject('TUNNEL_CIRCUIT_LIMIT')
+      sendFrame(from, { kind: 'destroy-bwd', circuitId, reason: 'TUNNEL_CIRCUIT_LIMIT' })
+      return
+    }
+    let answer: ReturnType<typeof answerHandshake>
+    try {
+      answer = answerHandshake(rng, transport.peerId, identity, body)
+    } catch (err) {
+      const code = tunnelCodeOf(err) ?? 'TUNNEL_HANDSHAKE_FAILED'
+      reject(code)
+      sendFrame(from, { kind: 'destroy-bwd', circuitId, reason: code })
+      return
+    }
+    const now = clock.nowMs()
+    const c: Joined = {
+      id: `j${++serial}`,
+      prev: { peerId: from, circuitId },
+      layers: hopLayers(answer.keys, replayWindow),
+      next: undefined,
+      extending: undefined,
+      exit: undefined,
+      createdAtMs: now,
+      lastActiveMs: now,
+      bytesForward: 0n,
+      bytesBackward: 0n,
+      exitBytesOut: 0n,
+      exitBytesIn: 0n,
+      closed: false,
+    }
+    inbound.set(key, c)
+    sendFrame(from, { kind: 'created', circuitId, body: answer.created })
+  }
+
+  const onJoinedMessage = (c: Joined, msg: Message): void => {
+    if (msg.kind === 'extend') {
+      if (!relayRole || c.next !== undefined || c.extending !== undefined || c.exit !== undefined) {
+        return destroyJoined(c, relayRole ? 'TUNNEL_CELL_UNEXPECTED' : 'TUNNEL_NOT_RELAY', 'self')
+      }
+      if (msg.peerId === transport.peerId || msg.peerId === c.prev.peerId) {
+        return destroyJoined(c, 'TUNNEL_EXTEND_FAILED', 'self')
+      }
+      const circuitId = allocateCircuitId(msg.peerId, { kind: 'relay', circuit: c })
+      c.extending = { peerId: msg.peerId, circuitId }
+      if (!sendFrame(msg.peerId, { kind: 'create', circuitId, body: msg.create })) {
+        destroyJoined(c, 'TUNNEL_EXTEND_FAILED', 'self')
+      }
+      return
+    }
+    if (c.next !== undefined || c.extending !== undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
+    if (!exitRole) {
+      // A relay that is asked to exit says so per stream, as Tor's END reason "exit policy" does.
+      if (msg.kind === 'begin') return sendBackward(c, { kind: 'end', streamId: msg.streamId, reason: 'not-exit' })
+      if (msg.kind === 'datagram') return reject('TUNNEL_NOT_RELAY')
+      return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
+    }
+    c.exit ??= createExitSession({
+      connector: deps.connector as ExitConnector,
+      policy: options.exitPolicy as ExitPolicy,
+      logger,
+      send: (m) => sendBackward(c, m),
+      count: (direction, bytes) => {
+        if (direction === 'out') c.exitBytesOut += BigInt(bytes)
+        else c.exitBytesIn += BigInt(bytes)
+      },
+    })
+    const problem = c.exit.onMessage(msg)
+    if (problem !== undefined) destroyJoined(c, problem, 'self')
+  }
+
+  const onRelayForward = (c: Joined, onion: Uint8Array): void => {
+    c.lastActiveMs = clock.nowMs()
+    c.bytesForward += BigInt(onion.length) + FRAME_OVERHEAD
+    try {
+      const opened = c.layers.forward.open(onion)
+      if (opened.kind === 0) {
+        if (c.next === undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
+        sendFrame(c.next.peerId, { kind: 'relay-fwd', circuitId: c.next.circuitId, onion: opened.inner })
+      } else onJoinedMessage(c, decodeMessage(opened.inner))
+    } catch (err) {
+      destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_MALFORMED', 'self')
+      return
+    }
+    checkBytes(c)
+  }
+
+  const onBackward = (entry: Outbound, frame: Frame & { kind: 'created' | 'relay-bwd' | 'destroy-bwd' }): void => {
+    if (entry.kind === 'client') {
+      const circuit = entry.circuit
+      if (circuit === undefined) return reject('TUNNEL_CIRCUIT_UNKNOWN')
+      if (frame.kind === 'created') circuit.onCreated(frame.body)
+      else if (frame.kind === 'relay-bwd') circuit.onRelay(frame.onion)
+      else circuit.onDestroy(frame.reason)
+      return
+    }
+    const c = entry.circuit
+    c.lastActiveMs = clock.nowMs()
+    switch (frame.kind) {
+      case 'created': {
+        if (c.extending === undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
+        c.next = c.extending
+        c.extending = undefined
+        try {
+          sendBackward(c, { kind: 'extended', created: frame.body })
+        } catch (err) {
+          destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_MALFORMED', 'self')
+        }
+        return
+      }
+      case 'relay-bwd': {
+        if (c.next === undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
+        const onion = c.layers.backward.seal(0, frame.onion)
+        c.bytesBackward += BigInt(onion.length) + FRAME_OVERHEAD
+        try {
+          sendFrame(c.prev.peerId, { kind: 'relay-bwd', circuitId: c.prev.circuitId, onion })
+        } catch (err) {
+          // A backward onion can outgrow the frame only if the far side sent an oversized one.
+          return destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_OVERSIZED', 'self')
+        }
+        checkBytes(c)
+        return
+      }
+      case 'destroy-bwd':
+        // An extend the next hop refused is an extend failure to the initiator; otherwise pass the reason on.
+        return destroyJoined(c, c.extending !== undefined ? 'TUNNEL_EXTEND_FAILED' : frame.reason, 'next')
+      default: {
+        const never: never = frame
+        return never
+      }
+    }
+  }
+
+  const onFrame = (from: string, bytes: Uint8Array): void => {
+    if (!running) return
+    let frame: Frame
+    try {
+      frame = decodeFrame(bytes)
+    } catch (err) {
+      return reject(tunnelCodeOf(err) ?? 'TUNNEL_CELL_MALFORMED')
+    }
+    const key = linkKey(from, frame.circuitId)
+    switch (frame.kind) {
+      case 'create':
+        return onCreate(from, frame.circuitId, frame.body)
+      case 'relay-fwd':
+      case 'destroy-fwd': {
+        const c = inbound.get(key)
+        if (c === undefined) return reject('TUNNEL_CIRCUIT_UNKNOWN')
+        if (frame.kind === 'destroy-fwd') return destroyJoined(c, frame.reason, 'prev')
+        return onRelayForward(c, frame.onion)
+      }
+      case 'created':
+      case 'relay-bwd':
+      case 'destroy-bwd': {
+        const entry = outbound.get(key)
+        if (entry === undefined) return reject('TUNNEL_CIRCUIT_UNKNOWN')
+        return onBackward(entry, frame)
+      }
+      default: {
+        const never: never = frame
+        return never
+      }
+    }
+  }
+
+  const sweep = (): void => {
+    const now = clock.nowMs()
+    for (const c of [...inbound.values()]) {
+      if (now - c.createdAtMs >= limits.maxAgeMs) destroyJoined(c, 'TUNNEL_CIRCUIT_EXPIRED', 'self')
+      else if (now - c.lastActiveMs >= limits.idleTimeoutMs) destroyJoined(c, 'TUNNEL_CIRCUIT_IDLE', 'self')
+      else if (c.extending !== undefined && now - c.lastActiveMs >= limits.buildTimeoutMs) {
+        destroyJoined(c, 'TUNNEL_EXTEND_FAILED', 'self')
+      }
+    }
+    for (const circuit of [...own.values()]) {
+      const info = circuit.info()
+      if (now - info.createdAtMs >= limits.maxAgeMs) circuit.fail('TUNNEL_CIRCUIT_EXPIRED', true)
+      else if (circuit.isOpen() && now - info.lastActiveMs >= limits.idleTimeoutMs) circuit.fail('TUNNEL_CIRCUIT_IDLE', true)
+      else circuit.sweep(now)
+    }
+  }
+
+  const sweepLoop = async (signal: AbortSignal): Promise<void> => {
+    while (!signal.aborted) {
+      try {
+        await clock.sleep(limits.sweepIntervalMs, { signal })
+      } catch {
+        return
+      }
+      sweep()
+    }
+  }
+
+  return {
+    peerId: transport.peerId,
+    publicKey: identity.publicKey,
+    descriptor: () => ({ peerId: transport.peerId, publicKey: identity.publicKey, relay: relayRole, exit: exitRole }),
+    start() {
+      if (running) return
+      running = true
+      transport.onFrame(onFrame)
+      sweepAbort = new AbortController()
+      void sweepLoop(sweepAbort.signal)
+    },
+    stop() {
+      if (!running) return
+      sweepAbort?.abort()
+      for (const c of [...inbound.values()]) destroyJoined(c, 'TUNNEL_STOPPED', 'self')
+      for (const c of [...own.values()]) c.fail('TUNNEL_STOPPED', true)
+      running = false
+    },
+    async buildCircuit(hops) {
+      if (!running) throw new TunnelError('TUNNEL_STOPPED', 'start the tunnel node before building circuits')
+      if (own.size >= limits.maxOwn) {
+        throw new TunnelError('TUNNEL_CIRCUIT_LIMIT', `already ${own.size} own circuits (max ${limits.maxOwn})`, {
+          max: limits.maxOwn,
+        })
+      }
+      const path = selectPath(options.directory?.() ?? [], hops, transport.peerId, rng)
+      const first = path[0] as HopDescriptor
+      const id = `c${++serial}`
+      const entry: Outbound & { kind: 'client' } = { kind: 'client', circuit: undefined }
+      let circuitId = 0
+      const circuit = createClientCircuit(
+        {
+          rng,
+          replayWindow,
+          buildTimeoutMs: limits.buildTimeoutMs,
+          connectTimeoutMs: limits.connectTimeoutMs,
+          nowMs: () => clock.nowMs(),
+          sendFrame,
+          closed: (c, reason) => {
+            own.delete(c.id)
+            outbound.delete(linkKey(first.peerId, circuitId))
+            if (reason !== 'TUNNEL_CIRCUIT_CLOSED') reject(reason)
+            emitClosed(c.info(), reason)
+          },
+        },
+        id,
+        path,
+        (circuitId = allocateCircuitId(first.peerId, entry)),
+      )
+      entry.circuit = circuit
+      own.set(id, circuit)
+      await circuit.ready
+      return circuit
+    },
+    circuits: () => [...[...inbound.values()].map(joinedInfo), ...[...own.values()].map((c) => c.info())],
+    onCircuitClosed(listener) {
+      closeListeners.add(listener)
+      return () => closeListeners.delete(listener)
+    },
+    stats: () => ({ rejected: { ...rejected }, joinedCircuits: inbound.size, ownCircuits: own.size }),
+  }
+}

@@ -39,7 +39,7 @@ const END_CODES: Readonly<Record<EndReason, TunnelErrorCode | undefined>> = Obje
   done: undefined,
   policy: 'TUNNEL_EXIT_POLICY',
   unreachable: 'TUNNEL_EXIT_UNREACHABLE',
-  refused: 'TUNNEL_EXIT_UNREACHABLE',
+  refused: 'TUNNEL_EXIT_REFUSED',
   dns: 'TUNNEL_DNS_FAILED',
   limit: 'TUNNEL_STREAM_LIMIT',
   'not-exit': 'TUNNEL_NOT_RELAY',

@@ -1,4 +1,5 @@
 import { MAX_REPLAY_WINDOW } from './constants.ts'
+import { BaseError } from '@dolly/base'
 import { TunnelError } from './errors.ts'
 
 /**
@@ -23,7 +24,7 @@ export interface ReplayWindow {
 /** Creates a replay window of `size` cells (0 = strict order, at most `MAX_REPLAY_WINDOW`). */
 export function createReplayWindow(size: number): ReplayWindow {
   if (!Number.isInteger(size) || size < 0 || size > MAX_REPLAY_WINDOW) {
-    throw new TunnelError('TUNNEL_CELL_UNEXPECTED', `replay window must be 0..${MAX_REPLAY_WINDOW}, got ${size}`, { size })
+    throw new BaseError('BASE_INVALID_OPTION', `replay window must be 0..${MAX_REPLAY_WINDOW}, got ${size}`, { size })
   }
   const bits = new Uint8Array(Math.ceil(size / 8))
   let next = 0

@@ -1,0 +1,188 @@
+// Tunnel benchmark (issue 16): throughput of a download through a 1-hop and a 3-hop circuit on
+// loopback, next to a plain TCP pipe through the same number of in-process forwarders, in one run.
+// Circuits run over both transports of the package (loopback TCP frames, and the in-memory network),
+// so the transport's share of the cost shows. Everything runs in this one process (one core does the
+// crypto of every hop), exactly like the forwarders of the plain pipe.
+// Run: node_modules/.bin/node bench/tunnels/run.ts [--mb 64] [--rounds 3]
+import { createHash } from 'node:crypto'
+import { createServer, connect, type Server, type Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
+import { createCryptoRng, createSystemClock } from '@dolly/base'
+import {
+  createMemoryNetwork,
+  createNetExitConnector,
+  createTcpTransport,
+  createTunnelNode,
+  createWorldExitPolicy,
+  type HopDescriptor,
+  type TunnelNode,
+  type Transport,
+} from '@dolly/tunnels'
+
+const arg = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(name)
+  return at > 0 ? Number(process.argv[at + 1]) : fallback
+}
+const MB = arg('--mb', 64)
+const ROUNDS = arg('--rounds', 3)
+const BYTES = MB * 1024 * 1024
+const CHUNK = Buffer.alloc(64 * 1024, 0x5a)
+
+/** A server that writes BYTES to every connection and closes it. */
+async function startSource(): Promise<{ port: number; server: Server }> {
+  const server = createServer((socket) => {
+    let left = BYTES
+    const pump = (): void => {
+      while (left > 0) {
+        const n = Math.min(left, CHUNK.length)
+        left -= n
+        if (!socket.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) return void socket.once('drain', pump)
+      }
+      socket.end()
+    }
+    pump()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const a = server.address()
+  return { port: a !== null && typeof a === 'object' ? a.port : 0, server }
+}
+
+/** A plain TCP forwarder to `port`. */
+async function startForwarder(port: number): Promise<{ port: number; server: Server }> {
+  const server = createServer((inSock) => {
+    const out = connect({ host: '127.0.0.1', port, noDelay: true })
+    inSock.pipe(out)
+    out.pipe(inSock)
+    inSock.on('error', () => out.destroy())
+    out.on('error', () => inSock.destroy())
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const a = server.address()
+  return { port: a !== null && typeof a === 'object' ? a.port : 0, server }
+}
+
+async function plainPipe(sourcePort: number, forwarders: number): Promise<number> {
+  const servers: Server[] = []
+  let port = sourcePort
+  for (let i = 0; i < forwarders; i++) {
+    const f = await startForwarder(port)
+    servers.push(f.server)
+    port = f.port
+  }
+  const t0 = performance.now()
+  await new Promise<void>((resolve, reject) => {
+    const s: Socket = connect({ host: '127.0.0.1', port })
+    let got = 0
+    s.on('data', (d: Buffer) => (got += d.length))
+    s.on('end', () => (got === BYTES ? resolve() : reject(new Error(`got ${got} of ${BYTES}`))))
+    s.on('error', reject)
+  })
+  const seconds = (performance.now() - t0) / 1000
+  for (const s of servers) s.close()
+  return MB / seconds
+}
+
+type Net = { transportFor(peerId: string): Promise<Transport>; stop(): Promise<void> }
+
+function memoryNet(): Net {
+  const net = createMemoryNetwork()
+  return { transportFor: (p) => Promise.resolve(net.transport(p)), stop: () => Promise.resolve() }
+}
+
+function tcpNet(): Net {
+  const ports = new Map<string, number>()
+  const all: ReturnType<typeof createTcpTransport>[] = []
+  return {
+    async transportFor(peerId) {
+      const t = createTcpTransport({
+        peerId,
+        addressOf: (p) => {
+          const port = ports.get(p)
+          return port === undefined ? undefined : { host: '127.0.0.1', port }
+        },
+      })
+      ports.set(peerId, await t.start())
+      all.push(t)
+      return t
+    },
+    async stop() {
+      await Promise.all(all.map((t) => t.stop()))
+    },
+  }
+}
+
+async function circuit(sourcePort: number, hops: number, net: Net): Promise<number> {
+  const clock = createSystemClock()
+  const rng = createCryptoRng()
+  const directory: HopDescriptor[] = []
+  const nodes: TunnelNode[] = []
+  const make = async (peerId: string, relay: boolean, exit: boolean): Promise<TunnelNode> => {
+    const node = createTunnelNode(
+      { transport: await net.transportFor(peerId), clock, rng, connector: createNetExitConnector() },
+      {
+        identitySecret: rng.bytes(32),
+        relay,
+        exit,
+        ...(exit ? { exitPolicy: createWorldExitPolicy(['127.0.0.1/32']) } : {}),
+        directory: () => directory,
+      },
+    )
+    node.start()
+    nodes.push(node)
+    return node
+  }
+  for (let i = 0; i < hops - 1; i++) directory.push((await make(`r${i}`, true, false)).descriptor())
+  directory.push((await make('x', false, true)).descriptor())
+  const client = await make('c', false, false)
+  const c = await client.buildCircuit(hops)
+  const t0 = performance.now()
+  const hash = createHash('sha256')
+  await new Promise<void>((resolve, reject) => {
+    let got = 0
+    c.openStream('127.0.0.1', sourcePort, {
+      onData: (d) => {
+        got += d.length
+        hash.update(d)
+      },
+      onEnd: (code) => (code === undefined && got === BYTES ? resolve() : reject(new Error(`${code} after ${got}`))),
+      onDrain: () => undefined,
+    }).catch(reject)
+  })
+  const seconds = (performance.now() - t0) / 1000
+  for (const n of nodes) n.stop()
+  await net.stop()
+  return MB / seconds
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+
+const source = await startSource()
+const rows: { name: string; runs: number[] }[] = []
+const add = (name: string): number[] => {
+  const runs: number[] = []
+  rows.push({ name, runs })
+  return runs
+}
+const plain1 = add('plain TCP, 1 forwarder')
+const plain3 = add('plain TCP, 3 forwarders')
+const tcp1 = add('circuit 1 hop, TCP frames')
+const tcp3 = add('circuit 3 hops, TCP frames')
+const mem1 = add('circuit 1 hop, memory')
+const mem3 = add('circuit 3 hops, memory')
+for (let r = 0; r < ROUNDS; r++) {
+  plain1.push(await plainPipe(source.port, 1))
+  plain3.push(await plainPipe(source.port, 3))
+  tcp1.push(await circuit(source.port, 1, tcpNet()))
+  tcp3.push(await circuit(source.port, 3, tcpNet()))
+  mem1.push(await circuit(source.port, 1, memoryNet()))
+  mem3.push(await circuit(source.port, 3, memoryNet()))
+}
+source.server.close()
+const p1 = median(plain1)
+const p3 = median(plain3)
+console.log(`tunnels bench: ${MB} MiB download, median of ${ROUNDS} rounds, one process`)
+for (const { name, runs } of rows) {
+  const m = median(runs)
+  const ref = name.includes('3') ? p3 : p1
+  console.log(`${name.padEnd(28)} ${m.toFixed(1).padStart(8)} MiB/s   ${(m / ref).toFixed(3)} of plain TCP with as many forwarders`)
+}

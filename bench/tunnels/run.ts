@@ -36,7 +36,8 @@ async function startSource(): Promise<{ port: number; server: Server }> {
       while (left > 0) {
         const n = Math.min(left, CHUNK.length)
         left -= n
-        if (!socket.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) return void socket.once('drain', pump)
+        if (!socket.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n)))
+          return void socket.once('drain', pump)
       }
       socket.end()
     }
@@ -144,7 +145,8 @@ async function circuit(sourcePort: number, hops: number, net: Net): Promise<numb
         got += d.length
         hash.update(d)
       },
-      onEnd: (code) => (code === undefined && got === BYTES ? resolve() : reject(new Error(`${code} after ${got}`))),
+      onEnd: (code) =>
+        code === undefined && got === BYTES ? resolve() : reject(new Error(`${code} after ${got}`)),
       onDrain: () => undefined,
     }).catch(reject)
   })
@@ -184,5 +186,7 @@ console.log(`tunnels bench: ${MB} MiB download, median of ${ROUNDS} rounds, one 
 for (const { name, runs } of rows) {
   const m = median(runs)
   const ref = name.includes('3') ? p3 : p1
-  console.log(`${name.padEnd(28)} ${m.toFixed(1).padStart(8)} MiB/s   ${(m / ref).toFixed(3)} of plain TCP with as many forwarders`)
+  console.log(
+    `${name.padEnd(28)} ${m.toFixed(1).padStart(8)} MiB/s   ${(m / ref).toFixed(3)} of plain TCP with as many forwarders`,
+  )
 }

@@ -35,13 +35,19 @@ describe('link frames', () => {
     { kind: 'destroy-bwd', circuitId: 8, reason: 'TUNNEL_CIRCUIT_LIMIT' },
   ]
   it.each(valid.map((f) => [f.kind, f] as const))('round-trips %s', (_k, frame) => {
-    expect(decodeFrame(encodeFrame(frame))).toEqual({ ...frame, ...('body' in frame ? { body: Buffer.from(frame.body) } : {}), ...('onion' in frame ? { onion: Buffer.from(frame.onion) } : {}) })
+    expect(decodeFrame(encodeFrame(frame))).toEqual({
+      ...frame,
+      ...('body' in frame ? { body: Buffer.from(frame.body) } : {}),
+      ...('onion' in frame ? { onion: Buffer.from(frame.onion) } : {}),
+    })
   })
 
   it('pins the wire layout of a DESTROY', () => {
-    expect(Buffer.from(encodeFrame({ kind: 'destroy-bwd', circuitId: 0x01020304, reason: 'TUNNEL_CIRCUIT_LIMIT' })).toString('hex')).toBe(
-      `0102030406${DESTROY_REASONS.indexOf('TUNNEL_CIRCUIT_LIMIT').toString(16).padStart(2, '0')}`,
-    )
+    expect(
+      Buffer.from(
+        encodeFrame({ kind: 'destroy-bwd', circuitId: 0x01020304, reason: 'TUNNEL_CIRCUIT_LIMIT' }),
+      ).toString('hex'),
+    ).toBe(`0102030406${DESTROY_REASONS.indexOf('TUNNEL_CIRCUIT_LIMIT').toString(16).padStart(2, '0')}`)
   })
 
   const invalid: [string, Uint8Array, string][] = [
@@ -51,8 +57,16 @@ describe('link frames', () => {
     ['unknown type 9', hex('0000000109 00'), 'TUNNEL_CELL_MALFORMED'],
     ['unknown type 0', hex('0000000100'), 'TUNNEL_CELL_MALFORMED'],
     ['CREATE with 63 bytes', Buffer.concat([hex('0000000101'), new Uint8Array(63)]), 'TUNNEL_CELL_MALFORMED'],
-    ['CREATED with 65 bytes', Buffer.concat([hex('0000000102'), new Uint8Array(65)]), 'TUNNEL_CELL_MALFORMED'],
-    ['onion shorter than a layer', Buffer.concat([hex('0000000103'), new Uint8Array(LAYER_OVERHEAD_BYTES - 1)]), 'TUNNEL_CELL_MALFORMED'],
+    [
+      'CREATED with 65 bytes',
+      Buffer.concat([hex('0000000102'), new Uint8Array(65)]),
+      'TUNNEL_CELL_MALFORMED',
+    ],
+    [
+      'onion shorter than a layer',
+      Buffer.concat([hex('0000000103'), new Uint8Array(LAYER_OVERHEAD_BYTES - 1)]),
+      'TUNNEL_CELL_MALFORMED',
+    ],
     ['DESTROY with an unknown reason', hex('0000000105 ff'), 'TUNNEL_CELL_MALFORMED'],
     ['DESTROY without a reason', hex('0000000106'), 'TUNNEL_CELL_MALFORMED'],
     ['DESTROY with two bytes', hex('0000000106 0000'), 'TUNNEL_CELL_MALFORMED'],
@@ -64,9 +78,13 @@ describe('link frames', () => {
   })
 
   it('refuses to encode an oversized onion or a bad circuit id', () => {
-    expect(codeOf(() => encodeFrame({ kind: 'relay-fwd', circuitId: 1, onion: new Uint8Array(MAX_FRAME_BYTES) }))).toBe('TUNNEL_CELL_OVERSIZED')
+    expect(
+      codeOf(() => encodeFrame({ kind: 'relay-fwd', circuitId: 1, onion: new Uint8Array(MAX_FRAME_BYTES) })),
+    ).toBe('TUNNEL_CELL_OVERSIZED')
     expect(codeOf(() => encodeFrame({ kind: 'create', circuitId: 0, body }))).toBe('TUNNEL_CELL_MALFORMED')
-    expect(codeOf(() => encodeFrame({ kind: 'create', circuitId: 2 ** 32, body }))).toBe('TUNNEL_CELL_MALFORMED')
+    expect(codeOf(() => encodeFrame({ kind: 'create', circuitId: 2 ** 32, body }))).toBe(
+      'TUNNEL_CELL_MALFORMED',
+    )
   })
 
   it('never throws anything but a coded error on arbitrary bytes', () => {
@@ -97,18 +115,24 @@ describe('messages', () => {
   ]
   it.each(valid.map((m) => [m.kind, m] as const))('round-trips %s', (_k, msg) => {
     const norm = (m: Message): Record<string, unknown> =>
-      Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v]))
+      Object.fromEntries(
+        Object.entries(m).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v]),
+      )
     expect(norm(decodeMessage(encodeMessage(msg)))).toEqual(norm(msg))
   })
 
   it('round-trips any data and datagram payload (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 0xffff_ffff }), fc.uint8Array({ minLength: 1, maxLength: 2000 }), (streamId, data) => {
-        const m = decodeMessage(encodeMessage({ kind: 'data', streamId, data }))
-        expect(m.kind === 'data' && m.streamId === streamId && Buffer.from(m.data).equals(data)).toBe(true)
-        const d = decodeMessage(encodeMessage({ kind: 'datagram', host: 'h.test', port: 9, data }))
-        expect(d.kind === 'datagram' && Buffer.from(d.data).equals(data)).toBe(true)
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 0xffff_ffff }),
+        fc.uint8Array({ minLength: 1, maxLength: 2000 }),
+        (streamId, data) => {
+          const m = decodeMessage(encodeMessage({ kind: 'data', streamId, data }))
+          expect(m.kind === 'data' && m.streamId === streamId && Buffer.from(m.data).equals(data)).toBe(true)
+          const d = decodeMessage(encodeMessage({ kind: 'datagram', host: 'h.test', port: 9, data }))
+          expect(d.kind === 'datagram' && Buffer.from(d.data).equals(data)).toBe(true)
+        },
+      ),
     )
   })
 
@@ -131,8 +155,10 @@ describe('messages', () => {
   })
 
   it('refuses to encode a chunk above one cell', () => {
-    expect(codeOf(() => encodeMessage({ kind: 'data', streamId: 1, data: new Uint8Array(MAX_STREAM_CHUNK_BYTES + 1) }))).toBe(
-      'TUNNEL_CELL_OVERSIZED',
-    )
+    expect(
+      codeOf(() =>
+        encodeMessage({ kind: 'data', streamId: 1, data: new Uint8Array(MAX_STREAM_CHUNK_BYTES + 1) }),
+      ),
+    ).toBe('TUNNEL_CELL_OVERSIZED')
   })
 })

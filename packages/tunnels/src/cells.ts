@@ -25,7 +25,14 @@ export const HANDSHAKE_BODY_BYTES = 64
 export const LAYER_OVERHEAD_BYTES = 8 + 1 + 16
 
 const FRAME_HEADER_BYTES = 5
-const TYPE_BYTE = { create: 1, created: 2, 'relay-fwd': 3, 'relay-bwd': 4, 'destroy-fwd': 5, 'destroy-bwd': 6 } as const
+const TYPE_BYTE = {
+  create: 1,
+  created: 2,
+  'relay-fwd': 3,
+  'relay-bwd': 4,
+  'destroy-fwd': 5,
+  'destroy-bwd': 6,
+} as const
 const TYPE_KIND: Readonly<Record<number, Frame['kind']>> = Object.freeze({
   1: 'create',
   2: 'created',
@@ -112,12 +119,17 @@ export function encodeFrame(frame: Frame): Uint8Array {
  */
 export function decodeFrame(bytes: Uint8Array): Frame {
   if (bytes.length > MAX_FRAME_BYTES) {
-    throw new TunnelError('TUNNEL_CELL_OVERSIZED', `frame of ${bytes.length} bytes, at most ${MAX_FRAME_BYTES}`, {
-      size: bytes.length,
-      max: MAX_FRAME_BYTES,
-    })
+    throw new TunnelError(
+      'TUNNEL_CELL_OVERSIZED',
+      `frame of ${bytes.length} bytes, at most ${MAX_FRAME_BYTES}`,
+      {
+        size: bytes.length,
+        max: MAX_FRAME_BYTES,
+      },
+    )
   }
-  if (bytes.length < FRAME_HEADER_BYTES) throw malformed(`frame of ${bytes.length} bytes is shorter than its header`)
+  if (bytes.length < FRAME_HEADER_BYTES)
+    throw malformed(`frame of ${bytes.length} bytes is shorter than its header`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const circuitId = view.getUint32(0)
   if (circuitId === 0) throw malformed('circuit id 0 is reserved')
@@ -140,7 +152,8 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     case 'destroy-fwd':
     case 'destroy-bwd': {
       const reason = body.length === 1 ? DESTROY_REASONS[body[0] ?? 255] : undefined
-      if (reason === undefined) throw malformed(`destroy body must be one known reason byte`, { bodyBytes: body.length })
+      if (reason === undefined)
+        throw malformed(`destroy body must be one known reason byte`, { bodyBytes: body.length })
       return { kind, circuitId, reason }
     }
     case undefined:
@@ -196,20 +209,24 @@ const HOST_PATTERN = /^[A-Za-z0-9._:-]{1,255}$/
 const PEER_ID_PATTERN = /^[\x21-\x7e]{1,255}$/
 
 function checkHost(host: string): void {
-  if (!HOST_PATTERN.test(host)) throw malformed(`host must match ${HOST_PATTERN.source}`, { hostChars: host.length })
+  if (!HOST_PATTERN.test(host))
+    throw malformed(`host must match ${HOST_PATTERN.source}`, { hostChars: host.length })
 }
 function checkPort(port: number, allowZero: boolean): void {
-  if (!Number.isInteger(port) || port < (allowZero ? 0 : 1) || port > 65535) throw malformed(`bad port ${port}`)
+  if (!Number.isInteger(port) || port < (allowZero ? 0 : 1) || port > 65535)
+    throw malformed(`bad port ${port}`)
 }
 function checkStreamId(id: number): void {
-  if (!Number.isInteger(id) || id < 1 || id > 0xffff_ffff) throw malformed(`stream id must be in 1..2^32-1, got ${id}`)
+  if (!Number.isInteger(id) || id < 1 || id > 0xffff_ffff)
+    throw malformed(`stream id must be in 1..2^32-1, got ${id}`)
 }
 
 /** Encodes a message. Throws TUNNEL_CELL_MALFORMED on a bad field, TUNNEL_CELL_OVERSIZED on too much data. */
 export function encodeMessage(msg: Message): Uint8Array {
   switch (msg.kind) {
     case 'extend': {
-      if (!PEER_ID_PATTERN.test(msg.peerId)) throw malformed('peer id must be 1..255 printable ASCII characters')
+      if (!PEER_ID_PATTERN.test(msg.peerId))
+        throw malformed('peer id must be 1..255 printable ASCII characters')
       if (msg.create.length !== HANDSHAKE_BODY_BYTES) throw malformed('extend carries one CREATE body')
       const id = Buffer.from(msg.peerId, 'latin1')
       return Buffer.concat([Uint8Array.of(MSG_BYTE.extend, id.length), id, msg.create])
@@ -240,9 +257,13 @@ export function encodeMessage(msg: Message): Uint8Array {
     case 'data': {
       checkStreamId(msg.streamId)
       if (msg.data.length < 1 || msg.data.length > MAX_STREAM_CHUNK_BYTES) {
-        throw new TunnelError('TUNNEL_CELL_OVERSIZED', `data chunk of ${msg.data.length} bytes, 1..${MAX_STREAM_CHUNK_BYTES}`, {
-          size: msg.data.length,
-        })
+        throw new TunnelError(
+          'TUNNEL_CELL_OVERSIZED',
+          `data chunk of ${msg.data.length} bytes, 1..${MAX_STREAM_CHUNK_BYTES}`,
+          {
+            size: msg.data.length,
+          },
+        )
       }
       const out = Buffer.allocUnsafe(5 + msg.data.length)
       out[0] = MSG_BYTE.data
@@ -262,9 +283,13 @@ export function encodeMessage(msg: Message): Uint8Array {
       checkHost(msg.host)
       checkPort(msg.port, true)
       if (msg.data.length > MAX_DATAGRAM_BYTES) {
-        throw new TunnelError('TUNNEL_CELL_OVERSIZED', `datagram of ${msg.data.length} bytes, at most ${MAX_DATAGRAM_BYTES}`, {
-          size: msg.data.length,
-        })
+        throw new TunnelError(
+          'TUNNEL_CELL_OVERSIZED',
+          `datagram of ${msg.data.length} bytes, at most ${MAX_DATAGRAM_BYTES}`,
+          {
+            size: msg.data.length,
+          },
+        )
       }
       const out = Buffer.allocUnsafe(4 + msg.host.length + msg.data.length)
       out[0] = MSG_BYTE.datagram
@@ -322,7 +347,8 @@ export function decodeMessage(bytes: Uint8Array): Message {
       return { kind: 'sendme', streamId: streamId() }
     case MSG_BYTE.data: {
       const id = streamId()
-      if (buf.length < 6 || buf.length > 5 + MAX_STREAM_CHUNK_BYTES) throw malformed(`data of ${buf.length - 5} bytes`)
+      if (buf.length < 6 || buf.length > 5 + MAX_STREAM_CHUNK_BYTES)
+        throw malformed(`data of ${buf.length - 5} bytes`)
       return { kind: 'data', streamId: id, data: buf.subarray(5) }
     }
     case MSG_BYTE.end: {

@@ -63,7 +63,11 @@ export function createCircuitPool(
   for (const [k, v] of Object.entries(options.warm ?? {})) {
     const hops = Number(k)
     if (!Number.isInteger(hops) || hops < 1 || hops > MAX_HOPS || !Number.isInteger(v) || (v ?? 0) < 0) {
-      throw new BaseError('BASE_INVALID_OPTION', `warm must map 1..${MAX_HOPS} to a count, got ${k}: ${v}`, {})
+      throw new BaseError(
+        'BASE_INVALID_OPTION',
+        `warm must map 1..${MAX_HOPS} to a count, got ${k}: ${v}`,
+        {},
+      )
     }
     warm.set(hops, v ?? 0)
   }
@@ -89,7 +93,10 @@ export function createCircuitPool(
     list.push(p)
     building.set(hops, list)
     const done = (): void => {
-      building.set(hops, (building.get(hops) ?? []).filter((q) => q !== p))
+      building.set(
+        hops,
+        (building.get(hops) ?? []).filter((q) => q !== p),
+      )
     }
     p.then(done, (err: unknown) => {
       done()

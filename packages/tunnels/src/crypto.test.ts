@@ -1,7 +1,14 @@
 import { createSeededRng, errorCode } from '@dolly/base'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { answerHandshake, generateX25519KeyPair, hopLayers, initiatorLayers, startHandshake, x25519FromSecret } from './crypto.ts'
+import {
+  answerHandshake,
+  generateX25519KeyPair,
+  hopLayers,
+  initiatorLayers,
+  startHandshake,
+  x25519FromSecret,
+} from './crypto.ts'
 import { createReplayWindow } from './replay-window.ts'
 
 const codeOf = (f: () => unknown): string | undefined => {
@@ -16,8 +23,12 @@ const codeOf = (f: () => unknown): string | undefined => {
 describe('X25519 keys', () => {
   it('derives the RFC 7748 §6.1 public key of Alice', () => {
     // RFC 7748 §6.1: Alice's private key and public key, verbatim.
-    const alice = x25519FromSecret(Buffer.from('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', 'hex'))
-    expect(Buffer.from(alice.publicKey).toString('hex')).toBe('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a')
+    const alice = x25519FromSecret(
+      Buffer.from('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', 'hex'),
+    )
+    expect(Buffer.from(alice.publicKey).toString('hex')).toBe(
+      '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a',
+    )
   })
 })
 
@@ -38,7 +49,9 @@ describe('ntor handshake', () => {
     const impostor = generateX25519KeyPair(rng)
     const pending = startHandshake(rng, 'hop-1', hop.publicKey)
     // The impostor answers as if it held B: it cannot, so it either refuses or its AUTH is wrong.
-    expect(codeOf(() => answerHandshake(rng, 'hop-1', impostor, pending.create))).toBe('TUNNEL_HANDSHAKE_FAILED')
+    expect(codeOf(() => answerHandshake(rng, 'hop-1', impostor, pending.create))).toBe(
+      'TUNNEL_HANDSHAKE_FAILED',
+    )
     const forged = Buffer.from(pending.create)
     forged.set(impostor.publicKey, 0)
     const answer = answerHandshake(rng, 'hop-1', impostor, forged)
@@ -92,7 +105,9 @@ describe('onion layers', () => {
       const t = Buffer.from(sealed)
       t[bit >> 3] = (t[bit >> 3] ?? 0) ^ (1 << (bit & 7))
       // Flips in the counter either leave the window (replayed / out of order) or break the nonce (auth).
-      expect(['TUNNEL_CELL_AUTH_FAILED', 'TUNNEL_CELL_REPLAYED', 'TUNNEL_CELL_OUT_OF_ORDER']).toContain(codeOf(() => h.forward.open(t)))
+      expect(['TUNNEL_CELL_AUTH_FAILED', 'TUNNEL_CELL_REPLAYED', 'TUNNEL_CELL_OUT_OF_ORDER']).toContain(
+        codeOf(() => h.forward.open(t)),
+      )
     }
     expect(Buffer.from(h.forward.open(sealed).inner).toString()).toBe('payload of one cell')
   })
@@ -140,17 +155,21 @@ describe('replay window', () => {
 
   it('accepts each counter at most once, whatever the arrival order (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 64 }), fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 400 }), (size, arrivals) => {
-        const w = createReplayWindow(size)
-        const accepted = new Set<number>()
-        for (const c of arrivals) {
-          if (codeOf(() => w.check(c)) === undefined) {
-            expect(accepted.has(c)).toBe(false)
-            accepted.add(c)
-            w.commit(c)
+      fc.property(
+        fc.integer({ min: 0, max: 64 }),
+        fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 400 }),
+        (size, arrivals) => {
+          const w = createReplayWindow(size)
+          const accepted = new Set<number>()
+          for (const c of arrivals) {
+            if (codeOf(() => w.check(c)) === undefined) {
+              expect(accepted.has(c)).toBe(false)
+              accepted.add(c)
+              w.commit(c)
+            }
           }
-        }
-      }),
+        },
+      ),
     )
   })
 

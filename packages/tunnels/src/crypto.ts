@@ -44,14 +44,20 @@ export function generateX25519KeyPair(rng: Rng): X25519KeyPair {
 
 /** The key pair of a 32-byte X25519 secret (clamped by X25519 itself). */
 export function x25519FromSecret(secret: Uint8Array): X25519KeyPair {
-  if (secret.length !== KEY_BYTES) throw handshakeError(`an X25519 secret is ${KEY_BYTES} bytes, got ${secret.length}`)
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, secret]), format: 'der', type: 'pkcs8' })
+  if (secret.length !== KEY_BYTES)
+    throw handshakeError(`an X25519 secret is ${KEY_BYTES} bytes, got ${secret.length}`)
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_X25519, secret]),
+    format: 'der',
+    type: 'pkcs8',
+  })
   const der = createPublicKey(privateKey).export({ format: 'der', type: 'spki' })
   return { privateKey, publicKey: new Uint8Array(der.subarray(SPKI_X25519.length)) }
 }
 
 function publicKeyObject(raw: Uint8Array): KeyObject {
-  if (raw.length !== KEY_BYTES) throw handshakeError(`an X25519 public key is ${KEY_BYTES} bytes, got ${raw.length}`)
+  if (raw.length !== KEY_BYTES)
+    throw handshakeError(`an X25519 public key is ${KEY_BYTES} bytes, got ${raw.length}`)
   return createPublicKey({ key: Buffer.concat([SPKI_X25519, raw]), format: 'der', type: 'spki' })
 }
 
@@ -80,7 +86,13 @@ export interface HopKeys {
   readonly backwardKey: Uint8Array
 }
 
-function derive(secretInput: Buffer, id: Buffer, b: Uint8Array, x: Uint8Array, y: Uint8Array): { keys: HopKeys; auth: Buffer } {
+function derive(
+  secretInput: Buffer,
+  id: Buffer,
+  b: Uint8Array,
+  x: Uint8Array,
+  y: Uint8Array,
+): { keys: HopKeys; auth: Buffer } {
   const verify = hmac(T_VERIFY, secretInput)
   const auth = hmac(T_MAC, verify, id, b, y, x, Buffer.from(PROTOID), Buffer.from('Server'))
   const okm = Buffer.from(hkdfSync('sha256', secretInput, T_KEY, M_EXPAND, 2 * KEY_BYTES))
@@ -107,7 +119,15 @@ export function startHandshake(rng: Rng, peerId: string, hopPublicKey: Uint8Arra
       if (created.length !== HANDSHAKE_BODY_BYTES) throw handshakeError('CREATED body has the wrong size')
       const y = created.subarray(0, KEY_BYTES)
       const theirAuth = created.subarray(KEY_BYTES)
-      const secretInput = Buffer.concat([exp(eph.privateKey, y), exp(eph.privateKey, b), id, b, eph.publicKey, y, Buffer.from(PROTOID)])
+      const secretInput = Buffer.concat([
+        exp(eph.privateKey, y),
+        exp(eph.privateKey, b),
+        id,
+        b,
+        eph.publicKey,
+        y,
+        Buffer.from(PROTOID),
+      ])
       const { keys, auth } = derive(secretInput, id, b, eph.publicKey, y)
       if (!timingSafeEqual(auth, theirAuth)) {
         throw handshakeError(`hop ${peerId} failed to prove it holds the long-term key it advertised`)
@@ -130,10 +150,19 @@ export function answerHandshake(
   if (create.length !== HANDSHAKE_BODY_BYTES) throw handshakeError('CREATE body has the wrong size')
   const b = create.subarray(0, KEY_BYTES)
   const x = create.subarray(KEY_BYTES)
-  if (!timingSafeEqual(b, own.publicKey)) throw handshakeError('CREATE names a long-term key this hop does not hold')
+  if (!timingSafeEqual(b, own.publicKey))
+    throw handshakeError('CREATE names a long-term key this hop does not hold')
   const eph = generateX25519KeyPair(rng)
   const id = Buffer.from(ownPeerId, 'latin1')
-  const secretInput = Buffer.concat([exp(eph.privateKey, x), exp(own.privateKey, x), id, b, x, eph.publicKey, Buffer.from(PROTOID)])
+  const secretInput = Buffer.concat([
+    exp(eph.privateKey, x),
+    exp(own.privateKey, x),
+    id,
+    b,
+    x,
+    eph.publicKey,
+    Buffer.from(PROTOID),
+  ])
   const { keys, auth } = derive(secretInput, id, b, x, eph.publicKey)
   return { created: Buffer.concat([eph.publicKey, auth]), keys }
 }
@@ -168,7 +197,8 @@ function createSealer(key: Uint8Array, direction: Direction): LayerSealer {
   let counter = 0
   return {
     seal(kind, inner) {
-      if (counter >= MAX_COUNTER) throw new TunnelError('TUNNEL_CIRCUIT_EXPIRED', 'layer counter exhausted; build a new circuit')
+      if (counter >= MAX_COUNTER)
+        throw new TunnelError('TUNNEL_CIRCUIT_EXPIRED', 'layer counter exhausted; build a new circuit')
       const n = nonce(direction, counter)
       const cipher = createCipheriv('aes-256-gcm', key, n)
       const out = Buffer.allocUnsafe(LAYER_OVERHEAD_BYTES + inner.length)
@@ -188,7 +218,10 @@ function createOpener(key: Uint8Array, direction: Direction, window: ReplayWindo
   return {
     open(layer) {
       if (layer.length < LAYER_OVERHEAD_BYTES) {
-        throw new TunnelError('TUNNEL_CELL_MALFORMED', `layer of ${layer.length} bytes is shorter than ${LAYER_OVERHEAD_BYTES}`)
+        throw new TunnelError(
+          'TUNNEL_CELL_MALFORMED',
+          `layer of ${layer.length} bytes is shorter than ${LAYER_OVERHEAD_BYTES}`,
+        )
       }
       const buf = Buffer.from(layer.buffer, layer.byteOffset, layer.byteLength)
       const counter = buf.readUInt32BE(0) * 2 ** 32 + buf.readUInt32BE(4)
@@ -199,11 +232,17 @@ function createOpener(key: Uint8Array, direction: Direction, window: ReplayWindo
       try {
         decipher.final()
       } catch (err) {
-        throw new TunnelError('TUNNEL_CELL_AUTH_FAILED', 'a cell failed its AEAD check: a hop or the link altered it', { counter }, { cause: err })
+        throw new TunnelError(
+          'TUNNEL_CELL_AUTH_FAILED',
+          'a cell failed its AEAD check: a hop or the link altered it',
+          { counter },
+          { cause: err },
+        )
       }
       window.commit(counter)
       const kind = body[0]
-      if (kind !== 0 && kind !== 1) throw new TunnelError('TUNNEL_CELL_MALFORMED', `unknown layer kind ${kind}`)
+      if (kind !== 0 && kind !== 1)
+        throw new TunnelError('TUNNEL_CELL_MALFORMED', `unknown layer kind ${kind}`)
       return { kind, inner: body.subarray(1) }
     },
   }

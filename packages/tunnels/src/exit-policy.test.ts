@@ -1,6 +1,12 @@
 import { errorCode } from '@dolly/base'
 import { describe, expect, it } from 'vitest'
-import { createRealExitPolicy, createWorldExitPolicy, decideExit, parsePolicyRule, type ExitDecision } from './exit-policy.ts'
+import {
+  createRealExitPolicy,
+  createWorldExitPolicy,
+  decideExit,
+  parsePolicyRule,
+  type ExitDecision,
+} from './exit-policy.ts'
 import { formatIp, parseIp } from './ip.ts'
 
 const ip = (text: string): NonNullable<ReturnType<typeof parseIp>> => {
@@ -66,7 +72,9 @@ describe('real-mode exit policy (Tor reduced policy by default)', () => {
   })
 
   it('applies custom rules first-match, and never lets a rule open a reserved block', () => {
-    const custom = createRealExitPolicy({ tcpRules: ['reject 1.2.3.0/24:*', 'accept *:*', 'accept 127.0.0.0/8:*'] })
+    const custom = createRealExitPolicy({
+      tcpRules: ['reject 1.2.3.0/24:*', 'accept *:*', 'accept 127.0.0.0/8:*'],
+    })
     expect(verdict(decideExit(custom, ip('1.2.3.4'), 443, 'tcp'))).toBe('rule')
     expect(verdict(decideExit(custom, ip('1.2.4.4'), 25, 'tcp'))).toBe('allow')
     expect(verdict(decideExit(custom, ip('127.0.0.1'), 80, 'tcp'))).toBe('reserved')
@@ -75,12 +83,28 @@ describe('real-mode exit policy (Tor reduced policy by default)', () => {
     expect(verdict(decideExit(v6, ip('2001:4861::1'), 443, 'tcp'))).toBe('rule')
   })
 
-  it.each(['allow *:80', 'accept *', 'accept *:0', 'accept *:80-70', 'accept 1.2.3.4/33:80', 'accept 1.2.3:80', 'accept *:99999'])(
-    'refuses the malformed rule %j',
-    (line) => {
-      expect(errorCode((() => { try { parsePolicyRule(line) } catch (err) { return err } return undefined })())).toBe('TUNNEL_CELL_MALFORMED')
-    },
-  )
+  it.each([
+    'allow *:80',
+    'accept *',
+    'accept *:0',
+    'accept *:80-70',
+    'accept 1.2.3.4/33:80',
+    'accept 1.2.3:80',
+    'accept *:99999',
+  ])('refuses the malformed rule %j', (line) => {
+    expect(
+      errorCode(
+        (() => {
+          try {
+            parsePolicyRule(line)
+          } catch (err) {
+            return err
+          }
+          return undefined
+        })(),
+      ),
+    ).toBe('TUNNEL_CELL_MALFORMED')
+  })
 })
 
 describe('world-mode exit policy', () => {
@@ -100,12 +124,21 @@ describe('world-mode exit policy', () => {
 })
 
 describe('IP parsing', () => {
-  it.each(['010.0.0.1', '1.2.3', '1.2.3.4.5', '256.0.0.1', '1.2.3.-1', '::1%eth0', '1:2:3:4:5:6:7:8:9', '1::2::3', 'example.org', '', ' 1.2.3.4'])(
-    'refuses %j',
-    (text) => {
-      expect(parseIp(text)).toBeUndefined()
-    },
-  )
+  it.each([
+    '010.0.0.1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.0.0.1',
+    '1.2.3.-1',
+    '::1%eth0',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    'example.org',
+    '',
+    ' 1.2.3.4',
+  ])('refuses %j', (text) => {
+    expect(parseIp(text)).toBeUndefined()
+  })
   it.each([
     ['1.2.3.4', '1.2.3.4'],
     ['0:0:0:0:0:0:0:1', '::1'],

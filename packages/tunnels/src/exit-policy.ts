@@ -41,12 +41,75 @@ export type ExitDecision =
  */
 export const REDUCED_EXIT_POLICY: readonly string[] = Object.freeze([
   ...[
-    '20-23', '43', '53', '79-81', '88', '110', '143', '194', '220', '389', '443', '464', '465', '531', '543-544',
-    '554', '563', '587', '636', '706', '749', '873', '902-904', '981', '989-995', '1194', '1220', '1293', '1500',
-    '1533', '1677', '1723', '1755', '1863', '2082-2083', '2086-2087', '2095-2096', '2102-2104', '3128', '3389',
-    '3690', '4321', '4643', '5050', '5190', '5222-5223', '5228', '5900', '6660-6669', '6679', '6697', '8000', '8008',
-    '8074', '8080', '8082', '8087-8088', '8232-8233', '8332-8333', '8443', '8888', '9418', '9999', '10000', '11371',
-    '19294', '19638', '50002', '64738',
+    '20-23',
+    '43',
+    '53',
+    '79-81',
+    '88',
+    '110',
+    '143',
+    '194',
+    '220',
+    '389',
+    '443',
+    '464',
+    '465',
+    '531',
+    '543-544',
+    '554',
+    '563',
+    '587',
+    '636',
+    '706',
+    '749',
+    '873',
+    '902-904',
+    '981',
+    '989-995',
+    '1194',
+    '1220',
+    '1293',
+    '1500',
+    '1533',
+    '1677',
+    '1723',
+    '1755',
+    '1863',
+    '2082-2083',
+    '2086-2087',
+    '2095-2096',
+    '2102-2104',
+    '3128',
+    '3389',
+    '3690',
+    '4321',
+    '4643',
+    '5050',
+    '5190',
+    '5222-5223',
+    '5228',
+    '5900',
+    '6660-6669',
+    '6679',
+    '6697',
+    '8000',
+    '8008',
+    '8074',
+    '8080',
+    '8082',
+    '8087-8088',
+    '8232-8233',
+    '8332-8333',
+    '8443',
+    '8888',
+    '9418',
+    '9999',
+    '10000',
+    '11371',
+    '19294',
+    '19638',
+    '50002',
+    '64738',
   ].map((p) => `accept *:${p}`),
   'reject *:*',
 ])
@@ -66,18 +129,45 @@ export const DEFAULT_UDP_EXIT_POLICY: readonly string[] = Object.freeze([
 /** Blocks no real-mode exit ever connects to (RFC 6890 special-purpose registries, plus multicast). */
 const RESERVED: readonly Cidr[] = Object.freeze(
   [
-    '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
-    '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24',
-    '224.0.0.0/4', '240.0.0.0/4', '::/96', '::1/128', '::ffff:0:0/96', '64:ff9b:1::/48', '100::/64', '2001:db8::/32',
-    'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8',
+    '0.0.0.0/8',
+    '10.0.0.0/8',
+    '100.64.0.0/10',
+    '127.0.0.0/8',
+    '169.254.0.0/16',
+    '172.16.0.0/12',
+    '192.0.0.0/24',
+    '192.0.2.0/24',
+    '192.88.99.0/24',
+    '192.168.0.0/16',
+    '198.18.0.0/15',
+    '198.51.100.0/24',
+    '203.0.113.0/24',
+    '224.0.0.0/4',
+    '240.0.0.0/4',
+    '::/96',
+    '::1/128',
+    '::ffff:0:0/96',
+    '64:ff9b:1::/48',
+    '100::/64',
+    '2001:db8::/32',
+    'fc00::/7',
+    'fe80::/10',
+    'fec0::/10',
+    'ff00::/8',
   ].map(parseCidr),
 )
 
 /** Parses one Tor-style rule: `accept *:80`, `reject 10.0.0.0/8:*`, `accept [2001:db8::]/32:443-444`. */
 export function parsePolicyRule(line: string): PolicyRule {
-  const m = /^(accept|reject)\s+(\*|\[[0-9A-Fa-f:.]+\](?:\/\d+)?|[0-9.]+(?:\/\d+)?):(\*|\d{1,5}(?:-\d{1,5})?)$/.exec(line.trim())
+  const m =
+    /^(accept|reject)\s+(\*|\[[0-9A-Fa-f:.]+\](?:\/\d+)?|[0-9.]+(?:\/\d+)?):(\*|\d{1,5}(?:-\d{1,5})?)$/.exec(
+      line.trim(),
+    )
   if (m === null) {
-    throw new TunnelError('TUNNEL_CELL_MALFORMED', `exit policy rule ${JSON.stringify(line)} is not "accept|reject <addr>:<ports>"`)
+    throw new TunnelError(
+      'TUNNEL_CELL_MALFORMED',
+      `exit policy rule ${JSON.stringify(line)} is not "accept|reject <addr>:<ports>"`,
+    )
   }
   const [, action, addr = '*', ports = '*'] = m
   const network = addr === '*' ? undefined : parseCidr(addr.replace(/^\[([^\]]+)\]/, '$1'))
@@ -85,7 +175,10 @@ export function parsePolicyRule(line: string): PolicyRule {
   const fromPort = from ?? 1
   const toPort = to ?? fromPort
   if (fromPort < 1 || toPort > 65535 || fromPort > toPort) {
-    throw new TunnelError('TUNNEL_CELL_MALFORMED', `exit policy rule ${JSON.stringify(line)} has a bad port range`)
+    throw new TunnelError(
+      'TUNNEL_CELL_MALFORMED',
+      `exit policy rule ${JSON.stringify(line)} has a bad port range`,
+    )
   }
   return { accept: action === 'accept', network, fromPort, toPort }
 }
@@ -107,7 +200,8 @@ export function createRealExitPolicy(options: RealExitPolicyOptions = {}): ExitP
     ownAddresses: Object.freeze(
       (options.ownAddresses ?? []).map((a) => {
         const ip = parseIp(a)
-        if (ip === undefined) throw new TunnelError('TUNNEL_CELL_MALFORMED', `own address ${JSON.stringify(a)} is not an IP`)
+        if (ip === undefined)
+          throw new TunnelError('TUNNEL_CELL_MALFORMED', `own address ${JSON.stringify(a)} is not an IP`)
         return ip
       }),
     ),
@@ -116,14 +210,22 @@ export function createRealExitPolicy(options: RealExitPolicyOptions = {}): ExitP
 
 /** A world-mode policy: only the given content networks (CIDR blocks), any port, TCP and UDP. */
 export function createWorldExitPolicy(contentNetworks: readonly string[]): ExitPolicy {
-  return Object.freeze({ mode: 'world' as const, contentNetworks: Object.freeze(contentNetworks.map(parseCidr)) })
+  return Object.freeze({
+    mode: 'world' as const,
+    contentNetworks: Object.freeze(contentNetworks.map(parseCidr)),
+  })
 }
 
 const sameIp = (a: IpAddress, b: IpAddress): boolean =>
   a.family === b.family && a.bytes.every((x, i) => x === b.bytes[i])
 
 /** Decides whether the exit may connect to `ip`:`port` over `protocol`. */
-export function decideExit(policy: ExitPolicy, ip: IpAddress, port: number, protocol: 'tcp' | 'udp'): ExitDecision {
+export function decideExit(
+  policy: ExitPolicy,
+  ip: IpAddress,
+  port: number,
+  protocol: 'tcp' | 'udp',
+): ExitDecision {
   const v4 = embeddedIpv4(ip)
   const candidates = v4 === undefined ? [ip] : [ip, v4]
   if (policy.mode === 'world') {

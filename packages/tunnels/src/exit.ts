@@ -1,5 +1,10 @@
 import type { Logger } from '@dolly/base'
-import { MAX_STREAM_CHUNK_BYTES, MAX_STREAMS_PER_CIRCUIT, SENDME_EVERY_CELLS, STREAM_WINDOW_CELLS } from './constants.ts'
+import {
+  MAX_STREAM_CHUNK_BYTES,
+  MAX_STREAMS_PER_CIRCUIT,
+  SENDME_EVERY_CELLS,
+  STREAM_WINDOW_CELLS,
+} from './constants.ts'
 import type { EndReason, Message } from './cells.ts'
 import type { TunnelErrorCode } from './errors.ts'
 import { decideExit, type ExitPolicy } from './exit-policy.ts'
@@ -77,7 +82,8 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
     }
     for (const text of candidates) {
       const ip = parseIp(text)
-      if (ip !== undefined && decideExit(deps.policy, ip, port, protocol).allowed) return { ok: true, ip: formatIp(ip) }
+      if (ip !== undefined && decideExit(deps.policy, ip, port, protocol).allowed)
+        return { ok: true, ip: formatIp(ip) }
     }
     return { ok: false, reason: 'policy' }
   }
@@ -149,7 +155,14 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
             deps.send({ kind: 'end', streamId: msg.streamId, reason: 'limit' })
             return undefined
           }
-          const state: StreamState = { stream: undefined, closed: false, inFlight: 0, paused: false, unacked: 0, writeBlocked: false }
+          const state: StreamState = {
+            stream: undefined,
+            closed: false,
+            inFlight: 0,
+            paused: false,
+            unacked: 0,
+            writeBlocked: false,
+          }
           streams.set(msg.streamId, state)
           void begin(msg.streamId, msg.host, msg.port, state).catch((err: unknown) => {
             deps.logger.warn('tunnels.exit.connect-failed', { err })

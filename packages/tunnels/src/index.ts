@@ -13,7 +13,15 @@ export type {
   TunnelStream,
   TunnelStreamHandlers,
 } from './types.ts'
-export type { ConnectFailure, ExitConnector, ExitStream, ExitStreamHandlers, ExitUdp, HopDescriptor, Transport } from './ports.ts'
+export type {
+  ConnectFailure,
+  ExitConnector,
+  ExitStream,
+  ExitStreamHandlers,
+  ExitUdp,
+  HopDescriptor,
+  Transport,
+} from './ports.ts'
 export {
   createRealExitPolicy,
   createWorldExitPolicy,
@@ -26,7 +34,11 @@ export {
 } from './exit-policy.ts'
 export { parseIp, type IpAddress } from './ip.ts'
 export { createCircuitPool, type CircuitPool, type CircuitPoolOptions } from './circuit-pool.ts'
-export { createMemoryNetwork, type MemoryNetwork, type FrameInterceptor } from './adapters/memory-transport.ts'
+export {
+  createMemoryNetwork,
+  type MemoryNetwork,
+  type FrameInterceptor,
+} from './adapters/memory-transport.ts'
 export { createTcpTransport, type TcpTransport, type TcpTransportOptions } from './adapters/tcp-transport.ts'
 export { createNetExitConnector, type NetExitConnectorOptions } from './adapters/net-exit-connector.ts'
 export { createSocks5Server, type Socks5Server, type Socks5ServerOptions } from './adapters/socks5-server.ts'

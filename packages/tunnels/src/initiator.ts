@@ -1,6 +1,11 @@
 import type { Rng } from '@dolly/base'
 import { decodeMessage, encodeMessage, type EndReason, type Frame, type Message } from './cells.ts'
-import { MAX_STREAM_CHUNK_BYTES, MAX_STREAMS_PER_CIRCUIT, SENDME_EVERY_CELLS, STREAM_WINDOW_CELLS } from './constants.ts'
+import {
+  MAX_STREAM_CHUNK_BYTES,
+  MAX_STREAMS_PER_CIRCUIT,
+  SENDME_EVERY_CELLS,
+  STREAM_WINDOW_CELLS,
+} from './constants.ts'
 import { initiatorLayers, startHandshake, type InitiatorLayers, type PendingHandshake } from './crypto.ts'
 import { TunnelError, tunnelCodeOf, type TunnelErrorCode } from './errors.ts'
 import type { HopDescriptor } from './ports.ts'
@@ -117,7 +122,9 @@ export function createClientCircuit(
       const c = s.connect
       s.connect = undefined
       c.reject(
-        new TunnelError(code ?? 'TUNNEL_EXIT_UNREACHABLE', `stream ${streamId} was refused at the exit`, { streamId }),
+        new TunnelError(code ?? 'TUNNEL_EXIT_UNREACHABLE', `stream ${streamId} was refused at the exit`, {
+          streamId,
+        }),
       )
     } else s.handlers.onEnd(code)
   }
@@ -136,7 +143,8 @@ export function createClientCircuit(
 
   const onMessage = (hop: number, msg: Message): TunnelErrorCode | undefined => {
     if (msg.kind === 'extended') {
-      if (state !== 'building' || hop !== layers.length - 1 || pending === undefined) return 'TUNNEL_CELL_UNEXPECTED'
+      if (state !== 'building' || hop !== layers.length - 1 || pending === undefined)
+        return 'TUNNEL_CELL_UNEXPECTED'
       const p = pending
       pending = undefined
       layers.push(initiatorLayers(p.finish(msg.created), deps.replayWindow))
@@ -280,7 +288,8 @@ export function createClientCircuit(
       state = 'closed'
       closeReason = reason
       rejectReady(new TunnelError(reason, `circuit ${id} closed: ${reason}`, { circuit: id, reason }))
-      for (const [streamId, s] of streams) endStream(streamId, s, reason === 'TUNNEL_CIRCUIT_CLOSED' ? 'TUNNEL_CIRCUIT_CLOSED' : reason)
+      for (const [streamId, s] of streams)
+        endStream(streamId, s, reason === 'TUNNEL_CIRCUIT_CLOSED' ? 'TUNNEL_CIRCUIT_CLOSED' : reason)
       for (const l of closeListeners) l(reason)
       closeListeners.clear()
       deps.closed(self, reason)
@@ -306,10 +315,14 @@ export function createClientCircuit(
     },
     openStream(host, port, handlers) {
       if (state !== 'open') {
-        return Promise.reject(new TunnelError(closeReason ?? 'TUNNEL_CIRCUIT_CLOSED', `circuit ${id} is not open`))
+        return Promise.reject(
+          new TunnelError(closeReason ?? 'TUNNEL_CIRCUIT_CLOSED', `circuit ${id} is not open`),
+        )
       }
       if (streams.size >= MAX_STREAMS_PER_CIRCUIT) {
-        return Promise.reject(new TunnelError('TUNNEL_STREAM_LIMIT', `circuit ${id} has ${streams.size} streams open`))
+        return Promise.reject(
+          new TunnelError('TUNNEL_STREAM_LIMIT', `circuit ${id} has ${streams.size} streams open`),
+        )
       }
       const streamId = nextStreamId++
       return new Promise<TunnelStream>((resolve, reject) => {
@@ -335,7 +348,8 @@ export function createClientCircuit(
             return s.inFlight < STREAM_WINDOW_CELLS
           },
           end() {
-            if (!s.ended && state === 'open') sendMessage(exitHop(), { kind: 'end', streamId, reason: 'done' })
+            if (!s.ended && state === 'open')
+              sendMessage(exitHop(), { kind: 'end', streamId, reason: 'done' })
           },
           destroy() {
             if (s.ended) return

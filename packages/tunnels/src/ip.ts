@@ -84,7 +84,7 @@ export function formatIp(ip: IpAddress): string {
   for (let i = 0; i < 16; i += 2) g.push(((ip.bytes[i] ?? 0) << 8) | (ip.bytes[i + 1] ?? 0))
   let bestAt = -1
   let bestLen = 0
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++
       continue
@@ -117,11 +117,15 @@ export function parseCidr(text: string): Cidr {
   const slash = text.lastIndexOf('/')
   const addrText = slash < 0 ? text : text.slice(0, slash)
   const address = parseIp(addrText)
-  if (address === undefined) throw new TunnelError('TUNNEL_CELL_MALFORMED', `not an IP address or CIDR block: ${JSON.stringify(text)}`)
+  if (address === undefined)
+    throw new TunnelError('TUNNEL_CELL_MALFORMED', `not an IP address or CIDR block: ${JSON.stringify(text)}`)
   const max = address.family === 4 ? 32 : 128
   const bitsText = slash < 0 ? String(max) : text.slice(slash + 1)
   if (!/^(0|[1-9][0-9]{0,2})$/.test(bitsText) || Number(bitsText) > max) {
-    throw new TunnelError('TUNNEL_CELL_MALFORMED', `prefix length of ${JSON.stringify(text)} must be 0..${max}`)
+    throw new TunnelError(
+      'TUNNEL_CELL_MALFORMED',
+      `prefix length of ${JSON.stringify(text)} must be 0..${max}`,
+    )
   }
   return { address, prefixBits: Number(bitsText) }
 }

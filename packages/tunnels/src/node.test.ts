@@ -26,7 +26,8 @@ async function echoStream(circuit: TunnelCircuit): Promise<{
   return { stream, received: () => Buffer.concat(got), ended: () => ended }
 }
 
-const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + (i >> 8)) & 0xff))
+const pattern = (n: number): Buffer =>
+  Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + (i >> 8)) & 0xff))
 
 /** Runs one misbehaving-link scenario: 10 cells out, echoed back, one frame on `from → to` of `type` interfered with. */
 async function misbehave(
@@ -34,7 +35,13 @@ async function misbehave(
   link: (path: readonly string[]) => [string, string],
   type: number,
   nth = 3,
-): Promise<{ reason: TunnelErrorCode | undefined; received: Buffer; sent: Buffer; ended: TunnelErrorCode | undefined | 'open'; h: Harness }> {
+): Promise<{
+  reason: TunnelErrorCode | undefined
+  received: Buffer
+  sent: Buffer
+  ended: TunnelErrorCode | undefined | 'open'
+  h: Harness
+}> {
   const h = createHarness(2)
   const circuit = await h.client.buildCircuit(3)
   let reason: TunnelErrorCode | undefined
@@ -46,7 +53,11 @@ async function misbehave(
   h.net.intercept((f, t, frame) => {
     if (f !== from || t !== to || frame[4] !== type) return [frame]
     seen++
-    return seen === nth ? interfere(frame, hold) : hold.frame !== undefined && seen === nth + 1 ? [frame, hold.frame] : [frame]
+    return seen === nth
+      ? interfere(frame, hold)
+      : hold.frame !== undefined && seen === nth + 1
+        ? [frame, hold.frame]
+        : [frame]
   })
   const sent = pattern(10 * 16 * 1024)
   for (let i = 0; i < 10; i++) echo.stream.write(sent.subarray(i * 16384, (i + 1) * 16384))
@@ -109,8 +120,12 @@ describe('tunnel node: circuits and streams', () => {
     const h = createHarness(1)
     const circuit = await h.client.buildCircuit(2)
     const handlers = { onData: () => undefined, onEnd: () => undefined, onDrain: () => undefined }
-    await expect(circuit.openStream('8.8.8.8', 80, handlers)).rejects.toMatchObject({ code: 'TUNNEL_EXIT_POLICY' })
-    await expect(circuit.openStream('nowhere.test', 80, handlers)).rejects.toMatchObject({ code: 'TUNNEL_DNS_FAILED' })
+    await expect(circuit.openStream('8.8.8.8', 80, handlers)).rejects.toMatchObject({
+      code: 'TUNNEL_EXIT_POLICY',
+    })
+    await expect(circuit.openStream('nowhere.test', 80, handlers)).rejects.toMatchObject({
+      code: 'TUNNEL_DNS_FAILED',
+    })
     expect(h.connector.connects).toEqual([])
     expect(circuit.isOpen()).toBe(true)
     h.stop()
@@ -265,7 +280,9 @@ describe('tunnel node: bad input and floods', () => {
     expect(rejected.TUNNEL_CELL_MALFORMED ?? 0).toBeGreaterThan(250)
     expect(Object.values(rejected).reduce((a, b) => a + b, 0)).toBe(306)
     // The only answer is the refusal of the CREATE that named a key r1 does not hold.
-    expect(replies.map((r) => decodeFrame(r))).toEqual([{ kind: 'destroy-bwd', circuitId: 81, reason: 'TUNNEL_HANDSHAKE_FAILED' }])
+    expect(replies.map((r) => decodeFrame(r))).toEqual([
+      { kind: 'destroy-bwd', circuitId: 81, reason: 'TUNNEL_HANDSHAKE_FAILED' },
+    ])
     expect(h.relays[0]?.stats().joinedCircuits).toBe(0)
     const circuit = await h.client.buildCircuit(3)
     const echo = await echoStream(circuit)

@@ -96,7 +96,9 @@ interface Joined {
 }
 
 /** The far end of a link this node opened: a relay's next hop, or an own circuit's first hop (set once built). */
-type Outbound = { readonly kind: 'relay'; readonly circuit: Joined } | { readonly kind: 'client'; circuit: ClientCircuit | undefined }
+type Outbound =
+  | { readonly kind: 'relay'; readonly circuit: Joined }
+  | { readonly kind: 'client'; circuit: ClientCircuit | undefined }
 
 const FRAME_OVERHEAD = 5n
 const linkKey = (peerId: string, circuitId: number): string => `${circuitId}@${peerId}`
@@ -127,7 +129,9 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
   }
   const replayWindow = options.replayWindow ?? DEFAULT_REPLAY_WINDOW
   if (!Number.isInteger(replayWindow) || replayWindow < 0 || replayWindow > MAX_REPLAY_WINDOW) {
-    throw new BaseError('BASE_INVALID_OPTION', `replayWindow must be 0..${MAX_REPLAY_WINDOW}`, { replayWindow })
+    throw new BaseError('BASE_INVALID_OPTION', `replayWindow must be 0..${MAX_REPLAY_WINDOW}`, {
+      replayWindow,
+    })
   }
   const limits = Object.freeze({
     maxJoined: positive('maxJoinedCircuits', options.maxJoinedCircuits, MAX_JOINED_CIRCUITS),
@@ -189,7 +193,8 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     if (c.closed) return
     c.closed = true
     inbound.delete(linkKey(c.prev.peerId, c.prev.circuitId))
-    if (from !== 'prev') sendFrame(c.prev.peerId, { kind: 'destroy-bwd', circuitId: c.prev.circuitId, reason })
+    if (from !== 'prev')
+      sendFrame(c.prev.peerId, { kind: 'destroy-bwd', circuitId: c.prev.circuitId, reason })
     const next = c.next ?? c.extending
     if (next !== undefined) {
       outbound.delete(linkKey(next.peerId, next.circuitId))
@@ -211,7 +216,8 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
   }
 
   const checkBytes = (c: Joined): void => {
-    if (c.bytesForward + c.bytesBackward > limits.maxCircuitBytes) destroyJoined(c, 'TUNNEL_BYTE_LIMIT', 'self')
+    if (c.bytesForward + c.bytesBackward > limits.maxCircuitBytes)
+      destroyJoined(c, 'TUNNEL_BYTE_LIMIT', 'self')
   }
 
   const onCreate = (from: string, circuitId: number, body: Uint8Array): void => {
@@ -271,10 +277,12 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
       }
       return
     }
-    if (c.next !== undefined || c.extending !== undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
+    if (c.next !== undefined || c.extending !== undefined)
+      return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
     if (!exitRole) {
       // A relay that is asked to exit says so per stream, as Tor's END reason "exit policy" does.
-      if (msg.kind === 'begin') return sendBackward(c, { kind: 'end', streamId: msg.streamId, reason: 'not-exit' })
+      if (msg.kind === 'begin')
+        return sendBackward(c, { kind: 'end', streamId: msg.streamId, reason: 'not-exit' })
       if (msg.kind === 'datagram') return reject('TUNNEL_NOT_RELAY')
       return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
     }
@@ -308,7 +316,10 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     checkBytes(c)
   }
 
-  const onBackward = (entry: Outbound, frame: Frame & { kind: 'created' | 'relay-bwd' | 'destroy-bwd' }): void => {
+  const onBackward = (
+    entry: Outbound,
+    frame: Frame & { kind: 'created' | 'relay-bwd' | 'destroy-bwd' },
+  ): void => {
     if (entry.kind === 'client') {
       const circuit = entry.circuit
       if (circuit === undefined) return reject('TUNNEL_CIRCUIT_UNKNOWN')
@@ -399,7 +410,8 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     for (const circuit of [...own.values()]) {
       const info = circuit.info()
       if (now - info.createdAtMs >= limits.maxAgeMs) circuit.fail('TUNNEL_CIRCUIT_EXPIRED', true)
-      else if (circuit.isOpen() && now - info.lastActiveMs >= limits.idleTimeoutMs) circuit.fail('TUNNEL_CIRCUIT_IDLE', true)
+      else if (circuit.isOpen() && now - info.lastActiveMs >= limits.idleTimeoutMs)
+        circuit.fail('TUNNEL_CIRCUIT_IDLE', true)
       else circuit.sweep(now)
     }
   }
@@ -418,7 +430,12 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
   return {
     peerId: transport.peerId,
     publicKey: identity.publicKey,
-    descriptor: () => ({ peerId: transport.peerId, publicKey: identity.publicKey, relay: relayRole, exit: exitRole }),
+    descriptor: () => ({
+      peerId: transport.peerId,
+      publicKey: identity.publicKey,
+      relay: relayRole,
+      exit: exitRole,
+    }),
     start() {
       if (running) return
       running = true
@@ -436,9 +453,13 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     async buildCircuit(hops) {
       if (!running) throw new TunnelError('TUNNEL_STOPPED', 'start the tunnel node before building circuits')
       if (own.size >= limits.maxOwn) {
-        throw new TunnelError('TUNNEL_CIRCUIT_LIMIT', `already ${own.size} own circuits (max ${limits.maxOwn})`, {
-          max: limits.maxOwn,
-        })
+        throw new TunnelError(
+          'TUNNEL_CIRCUIT_LIMIT',
+          `already ${own.size} own circuits (max ${limits.maxOwn})`,
+          {
+            max: limits.maxOwn,
+          },
+        )
       }
       const path = selectPath(options.directory?.() ?? [], hops, transport.peerId, rng)
       const first = path[0] as HopDescriptor

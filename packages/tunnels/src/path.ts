@@ -17,16 +17,20 @@ export function selectPath(
   if (!Number.isInteger(hops) || hops < 1 || hops > MAX_HOPS) {
     throw new TunnelError('TUNNEL_NO_PATH', `a circuit has 1..${MAX_HOPS} hops, asked for ${hops}`, { hops })
   }
-  const pick = <T>(from: readonly T[]): T | undefined => (from.length === 0 ? undefined : from[rng.int(from.length)])
+  const pick = <T>(from: readonly T[]): T | undefined =>
+    from.length === 0 ? undefined : from[rng.int(from.length)]
   const others = directory.filter((h) => h.peerId !== selfPeerId)
   const exit = pick(others.filter((h) => h.exit))
-  if (exit === undefined) throw new TunnelError('TUNNEL_NO_PATH', 'no exit is known; wait for the overlay to find one', { hops })
+  if (exit === undefined)
+    throw new TunnelError('TUNNEL_NO_PATH', 'no exit is known; wait for the overlay to find one', { hops })
   const path: HopDescriptor[] = []
   const used = new Set([exit.peerId])
   for (let i = 0; i < hops - 1; i++) {
     const relay = pick(others.filter((h) => h.relay && !used.has(h.peerId)))
     if (relay === undefined) {
-      throw new TunnelError('TUNNEL_NO_PATH', `only ${i} relays known besides the exit, need ${hops - 1}`, { hops })
+      throw new TunnelError('TUNNEL_NO_PATH', `only ${i} relays known besides the exit, need ${hops - 1}`, {
+        hops,
+      })
     }
     used.add(relay.peerId)
     path.push(relay)

@@ -69,7 +69,10 @@ export interface ExitConnector {
     port: number,
     handlers: ExitStreamHandlers,
     options?: AbortOptions,
-  ): Promise<{ readonly ok: true; readonly stream: ExitStream } | { readonly ok: false; readonly reason: ConnectFailure }>
+  ): Promise<
+    | { readonly ok: true; readonly stream: ExitStream }
+    | { readonly ok: false; readonly reason: ConnectFailure }
+  >
   /** Opens a UDP socket; `onDatagram` gets each reply with the IP literal it came from. */
   openUdp(onDatagram: (ip: string, port: number, data: Uint8Array) => void): Promise<ExitUdp>
 }

@@ -24,14 +24,16 @@ export interface ReplayWindow {
 /** Creates a replay window of `size` cells (0 = strict order, at most `MAX_REPLAY_WINDOW`). */
 export function createReplayWindow(size: number): ReplayWindow {
   if (!Number.isInteger(size) || size < 0 || size > MAX_REPLAY_WINDOW) {
-    throw new BaseError('BASE_INVALID_OPTION', `replay window must be 0..${MAX_REPLAY_WINDOW}, got ${size}`, { size })
+    throw new BaseError('BASE_INVALID_OPTION', `replay window must be 0..${MAX_REPLAY_WINDOW}, got ${size}`, {
+      size,
+    })
   }
   const bits = new Uint8Array(Math.ceil(size / 8))
   let next = 0
-  const bit = (c: number): boolean => ((bits[(c % size) >> 3] ?? 0) & (1 << (c % size & 7))) !== 0
+  const bit = (c: number): boolean => ((bits[(c % size) >> 3] ?? 0) & (1 << ((c % size) & 7))) !== 0
   const setBit = (c: number, on: boolean): void => {
     const i = (c % size) >> 3
-    const mask = 1 << (c % size & 7)
+    const mask = 1 << ((c % size) & 7)
     bits[i] = on ? (bits[i] ?? 0) | mask : (bits[i] ?? 0) & ~mask
   }
   return {
@@ -42,23 +44,35 @@ export function createReplayWindow(size: number): ReplayWindow {
       if (size === 0) {
         if (counter === next) return
         if (counter < next) {
-          throw new TunnelError('TUNNEL_CELL_REPLAYED', `cell counter ${counter} was already used (expected ${next})`, {
+          throw new TunnelError(
+            'TUNNEL_CELL_REPLAYED',
+            `cell counter ${counter} was already used (expected ${next})`,
+            {
+              counter,
+              expected: next,
+            },
+          )
+        }
+        throw new TunnelError(
+          'TUNNEL_CELL_OUT_OF_ORDER',
+          `cell counter ${counter} skips ahead of ${next}: a cell was dropped or reordered`,
+          {
             counter,
             expected: next,
-          })
-        }
-        throw new TunnelError('TUNNEL_CELL_OUT_OF_ORDER', `cell counter ${counter} skips ahead of ${next}: a cell was dropped or reordered`, {
-          counter,
-          expected: next,
-        })
+          },
+        )
       }
       if (counter >= next) return
       if (counter < next - size || bit(counter)) {
-        throw new TunnelError('TUNNEL_CELL_REPLAYED', `cell counter ${counter} is replayed or older than the window (${next - size}..)`, {
-          counter,
-          next,
-          window: size,
-        })
+        throw new TunnelError(
+          'TUNNEL_CELL_REPLAYED',
+          `cell counter ${counter} is replayed or older than the window (${next - size}..)`,
+          {
+            counter,
+            next,
+            window: size,
+          },
+        )
       }
     },
     commit(counter) {

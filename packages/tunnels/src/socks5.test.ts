@@ -1,6 +1,14 @@
 import { errorCode } from '@dolly/base'
 import { describe, expect, it } from 'vitest'
-import { encodeReply, encodeUdpDatagram, parseGreeting, parseRequest, parseUdpDatagram, SOCKS_REPLY, socksReplyFor } from './socks5.ts'
+import {
+  encodeReply,
+  encodeUdpDatagram,
+  parseGreeting,
+  parseRequest,
+  parseUdpDatagram,
+  SOCKS_REPLY,
+  socksReplyFor,
+} from './socks5.ts'
 
 const hex = (s: string): Uint8Array => Buffer.from(s.replace(/\s/g, ''), 'hex')
 const codeOf = (f: () => unknown): string | undefined => {
@@ -16,14 +24,30 @@ describe('SOCKS5 codec (RFC 1928)', () => {
   it('waits for a whole greeting, then reads whether no-auth is offered', () => {
     expect(parseGreeting(hex('05')).done).toBe(false)
     expect(parseGreeting(hex('0502 00')).done).toBe(false)
-    expect(parseGreeting(hex('0502 0002'))).toEqual({ done: true, value: { noAuthOffered: true }, consumed: 4 })
-    expect(parseGreeting(hex('0501 02'))).toEqual({ done: true, value: { noAuthOffered: false }, consumed: 3 })
+    expect(parseGreeting(hex('0502 0002'))).toEqual({
+      done: true,
+      value: { noAuthOffered: true },
+      consumed: 4,
+    })
+    expect(parseGreeting(hex('0501 02'))).toEqual({
+      done: true,
+      value: { noAuthOffered: false },
+      consumed: 3,
+    })
   })
 
   it.each([
     ['IPv4 CONNECT', '05 01 00 01 7f000001 0050', { command: 'connect', host: '127.0.0.1', port: 80 }],
-    ['domain CONNECT', `05 01 00 03 0b ${Buffer.from('example.org').toString('hex')} 01bb`, { command: 'connect', host: 'example.org', port: 443 }],
-    ['IPv6 CONNECT', '05 01 00 04 00000000000000000000000000000001 0050', { command: 'connect', host: '::1', port: 80 }],
+    [
+      'domain CONNECT',
+      `05 01 00 03 0b ${Buffer.from('example.org').toString('hex')} 01bb`,
+      { command: 'connect', host: 'example.org', port: 443 },
+    ],
+    [
+      'IPv6 CONNECT',
+      '05 01 00 04 00000000000000000000000000000001 0050',
+      { command: 'connect', host: '::1', port: 80 },
+    ],
     ['UDP ASSOCIATE', '05 03 00 01 00000000 0000', { command: 'udp-associate', host: '0.0.0.0', port: 0 }],
   ])('parses %s', (_name, bytes, value) => {
     const r = parseRequest(hex(bytes))
@@ -41,7 +65,11 @@ describe('SOCKS5 codec (RFC 1928)', () => {
     ['command 9', '05 09 00 01 7f000001 0050', 'TUNNEL_SOCKS_UNSUPPORTED'],
     ['address type 9', '05 01 00 09 7f000001 0050', 'TUNNEL_SOCKS_UNSUPPORTED'],
     ['empty domain', '05 01 00 03 00 0050', 'TUNNEL_SOCKS_MALFORMED'],
-    ['domain with a slash', `05 01 00 03 03 ${Buffer.from('a/b').toString('hex')} 0050`, 'TUNNEL_SOCKS_MALFORMED'],
+    [
+      'domain with a slash',
+      `05 01 00 03 03 ${Buffer.from('a/b').toString('hex')} 0050`,
+      'TUNNEL_SOCKS_MALFORMED',
+    ],
   ])('rejects %s', (_name, bytes, code) => {
     expect(codeOf(() => parseRequest(hex(bytes)))).toBe(code)
   })
@@ -53,15 +81,22 @@ describe('SOCKS5 codec (RFC 1928)', () => {
 
   it('encodes replies with the bound address', () => {
     expect(Buffer.from(encodeReply(SOCKS_REPLY.NOT_ALLOWED)).toString('hex')).toBe('05020001000000000000')
-    expect(Buffer.from(encodeReply(0, { family: 4, bytes: Uint8Array.of(127, 0, 0, 1) }, 1080)).toString('hex')).toBe('050000017f0000010438')
+    expect(
+      Buffer.from(encodeReply(0, { family: 4, bytes: Uint8Array.of(127, 0, 0, 1) }, 1080)).toString('hex'),
+    ).toBe('050000017f0000010438')
   })
 
   it('round-trips UDP datagrams and refuses fragments', () => {
-    const framed = encodeUdpDatagram({ host: '10.0.0.1', port: 53, data: hex('abcd') }, { family: 4, bytes: Uint8Array.of(10, 0, 0, 1) })
+    const framed = encodeUdpDatagram(
+      { host: '10.0.0.1', port: 53, data: hex('abcd') },
+      { family: 4, bytes: Uint8Array.of(10, 0, 0, 1) },
+    )
     expect(Buffer.from(framed).toString('hex')).toBe('0000000 10a000001 0035 abcd'.replace(/\s/g, ''))
     const back = parseUdpDatagram(framed)
     expect([back.host, back.port, Buffer.from(back.data).toString('hex')]).toEqual(['10.0.0.1', 53, 'abcd'])
-    const named = parseUdpDatagram(encodeUdpDatagram({ host: 'dht.test', port: 6881, data: new Uint8Array(0) }, undefined))
+    const named = parseUdpDatagram(
+      encodeUdpDatagram({ host: 'dht.test', port: 6881, data: new Uint8Array(0) }, undefined),
+    )
     expect([named.host, named.port, named.data.length]).toEqual(['dht.test', 6881, 0])
     expect(codeOf(() => parseUdpDatagram(hex('000001 01 0a000001 0035')))).toBe('TUNNEL_SOCKS_UNSUPPORTED')
     expect(codeOf(() => parseUdpDatagram(hex('0100')))).toBe('TUNNEL_SOCKS_MALFORMED')

@@ -42,7 +42,8 @@ export function socksReplyFor(code: TunnelErrorCode | undefined): number {
 }
 
 /** A parse that may need more bytes. */
-export type Parsed<T> = { readonly done: false } | { readonly done: true; readonly value: T; readonly consumed: number }
+export type Parsed<T> =
+  { readonly done: false } | { readonly done: true; readonly value: T; readonly consumed: number }
 
 const malformed = (message: string): TunnelError => new TunnelError('TUNNEL_SOCKS_MALFORMED', message)
 
@@ -85,7 +86,8 @@ function parseAddress(buf: Uint8Array, at: number): { host: string; port: number
     end = at + 2 + n
     if (buf.length < end + 2) return undefined
     host = Buffer.from(buf.subarray(at + 2, end)).toString('latin1')
-    if (!/^[A-Za-z0-9._-]{1,255}$/.test(host)) throw malformed('domain name has characters outside [A-Za-z0-9._-]')
+    if (!/^[A-Za-z0-9._-]{1,255}$/.test(host))
+      throw malformed('domain name has characters outside [A-Za-z0-9._-]')
   } else {
     throw new TunnelError('TUNNEL_SOCKS_UNSUPPORTED', `address type ${atyp} is not one of 1, 3, 4`, { atyp })
   }
@@ -98,14 +100,20 @@ export function parseRequest(buf: Uint8Array): Parsed<SocksRequest> {
   if (buf.length < 4) return { done: false }
   if (buf[0] !== 5) throw malformed(`SOCKS version ${buf[0]}, expected 5`)
   if (buf[2] !== 0) throw malformed('reserved byte is not 0')
-  const command = buf[1] === 1 ? 'connect' : buf[1] === 2 ? 'bind' : buf[1] === 3 ? 'udp-associate' : undefined
-  if (command === undefined) throw new TunnelError('TUNNEL_SOCKS_UNSUPPORTED', `command ${buf[1]} is not 1, 2 or 3`)
+  const command =
+    buf[1] === 1 ? 'connect' : buf[1] === 2 ? 'bind' : buf[1] === 3 ? 'udp-associate' : undefined
+  if (command === undefined)
+    throw new TunnelError('TUNNEL_SOCKS_UNSUPPORTED', `command ${buf[1]} is not 1, 2 or 3`)
   const addr = parseAddress(buf, 3)
   if (addr === undefined) return { done: false }
   return { done: true, value: { command, host: addr.host, port: addr.port }, consumed: addr.end }
 }
 
-function encodeAddress(host: string, port: number, ip: { family: 4 | 6; bytes: Uint8Array } | undefined): Buffer {
+function encodeAddress(
+  host: string,
+  port: number,
+  ip: { family: 4 | 6; bytes: Uint8Array } | undefined,
+): Buffer {
   const portBytes = Uint8Array.of(port >> 8, port & 0xff)
   if (ip !== undefined) return Buffer.concat([Uint8Array.of(ip.family === 4 ? 1 : 4), ip.bytes, portBytes])
   const name = Buffer.from(host, 'latin1')
@@ -113,7 +121,11 @@ function encodeAddress(host: string, port: number, ip: { family: 4 | 6; bytes: U
 }
 
 /** A reply (VER=5, REP, RSV, bound address). */
-export function encodeReply(reply: number, bound: { family: 4 | 6; bytes: Uint8Array } = { family: 4, bytes: new Uint8Array(4) }, port = 0): Uint8Array {
+export function encodeReply(
+  reply: number,
+  bound: { family: 4 | 6; bytes: Uint8Array } = { family: 4, bytes: new Uint8Array(4) },
+  port = 0,
+): Uint8Array {
   return Buffer.concat([Uint8Array.of(5, reply, 0), encodeAddress('', port, bound)])
 }
 
@@ -126,14 +138,19 @@ export interface SocksDatagram {
 
 /** Parses a client's UDP datagram; fragments (FRAG ≠ 0) are refused with TUNNEL_SOCKS_UNSUPPORTED, as RFC 1928 allows. */
 export function parseUdpDatagram(buf: Uint8Array): SocksDatagram {
-  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) throw malformed('UDP request header must start with RSV 0x0000')
-  if (buf[2] !== 0) throw new TunnelError('TUNNEL_SOCKS_UNSUPPORTED', 'fragmented SOCKS UDP datagrams are not supported')
+  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0)
+    throw malformed('UDP request header must start with RSV 0x0000')
+  if (buf[2] !== 0)
+    throw new TunnelError('TUNNEL_SOCKS_UNSUPPORTED', 'fragmented SOCKS UDP datagrams are not supported')
   const addr = parseAddress(buf, 3)
   if (addr === undefined) throw malformed('UDP request header is truncated')
   return { host: addr.host, port: addr.port, data: buf.subarray(addr.end) }
 }
 
 /** Frames a reply datagram for the client; `ip` is the parsed source address (or undefined for a name). */
-export function encodeUdpDatagram(d: SocksDatagram, ip: { family: 4 | 6; bytes: Uint8Array } | undefined): Uint8Array {
+export function encodeUdpDatagram(
+  d: SocksDatagram,
+  ip: { family: 4 | 6; bytes: Uint8Array } | undefined,
+): Uint8Array {
   return Buffer.concat([Uint8Array.of(0, 0, 0), encodeAddress(d.host, d.port, ip), d.data])
 }

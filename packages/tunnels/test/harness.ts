@@ -64,7 +64,8 @@ export function createEchoConnector(): EchoConnector {
     },
     openUdp(onDatagram) {
       return Promise.resolve({
-        send: (ip: string, port: number, data: Uint8Array) => queueMicrotask(() => onDatagram(ip, port, Uint8Array.from(data))),
+        send: (ip: string, port: number, data: Uint8Array) =>
+          queueMicrotask(() => onDatagram(ip, port, Uint8Array.from(data))),
         close: () => undefined,
       })
     },

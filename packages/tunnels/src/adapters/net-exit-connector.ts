@@ -40,7 +40,9 @@ export function createNetExitConnector(options: NetExitConnectorOptions = {}): E
         const onAbort = (): void => fail('timeout')
         opts.signal?.addEventListener('abort', onAbort, { once: true })
         socket.setTimeout(connectTimeoutMs, () => fail('timeout'))
-        socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code === 'ECONNREFUSED' ? 'refused' : 'unreachable'))
+        socket.once('error', (err: NodeJS.ErrnoException) =>
+          fail(err.code === 'ECONNREFUSED' ? 'refused' : 'unreachable'),
+        )
         socket.once('connect', () => {
           if (settled) return
           settled = true

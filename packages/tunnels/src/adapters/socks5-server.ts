@@ -56,7 +56,13 @@ export function createSocks5Server(
     socket.end(encodeReply(reply))
   }
 
-  const onConnect = async (socket: Socket, hops: number, target: string, port: number, rest: Buffer): Promise<void> => {
+  const onConnect = async (
+    socket: Socket,
+    hops: number,
+    target: string,
+    port: number,
+    rest: Buffer,
+  ): Promise<void> => {
     let stream: TunnelStream | undefined
     socket.pause()
     try {
@@ -88,7 +94,12 @@ export function createSocks5Server(
     socket.resume()
   }
 
-  const onUdpAssociate = async (socket: Socket, hops: number, clientHost: string, clientPort: number): Promise<void> => {
+  const onUdpAssociate = async (
+    socket: Socket,
+    hops: number,
+    clientHost: string,
+    clientPort: number,
+  ): Promise<void> => {
     const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4')
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject)
@@ -108,7 +119,11 @@ export function createSocks5Server(
       circuit = c
       c.onDatagram((srcHost, srcPort, data) => {
         if (client === undefined) return
-        udp.send(encodeUdpDatagram({ host: srcHost, port: srcPort, data }, parseIp(srcHost)), client.port, client.address)
+        udp.send(
+          encodeUdpDatagram({ host: srcHost, port: srcPort, data }, parseIp(srcHost)),
+          client.port,
+          client.address,
+        )
       })
     }
     const send = (dstHost: string, dstPort: number, data: Uint8Array): void => {
@@ -129,7 +144,12 @@ export function createSocks5Server(
     udp.on('message', (msg, rinfo) => {
       const named = clientPort !== 0 && clientHost !== '0.0.0.0' && clientHost !== '::'
       if (client === undefined) {
-        if (named ? rinfo.port !== clientPort || rinfo.address !== clientHost : rinfo.address !== socket.remoteAddress) return
+        if (
+          named
+            ? rinfo.port !== clientPort || rinfo.address !== clientHost
+            : rinfo.address !== socket.remoteAddress
+        )
+          return
         client = rinfo
       } else if (rinfo.address !== client.address || rinfo.port !== client.port) return
       try {
@@ -183,13 +203,20 @@ export function createSocks5Server(
           const req = r.value
           if (req.command === 'connect') void onConnect(socket, hops, req.host, req.port, rest)
           else if (req.command === 'udp-associate') {
-            void onUdpAssociate(socket, hops, req.host, req.port).catch(() => refuse(socket, SOCKS_REPLY.GENERAL_FAILURE))
+            void onUdpAssociate(socket, hops, req.host, req.port).catch(() =>
+              refuse(socket, SOCKS_REPLY.GENERAL_FAILURE),
+            )
           } else refuse(socket, SOCKS_REPLY.COMMAND_NOT_SUPPORTED)
         }
       } catch (err) {
         const code = tunnelCodeOf(err)
         logger.debug('tunnels.socks.bad-request', { code })
-        refuse(socket, code === 'TUNNEL_SOCKS_UNSUPPORTED' ? SOCKS_REPLY.ADDRESS_TYPE_NOT_SUPPORTED : SOCKS_REPLY.GENERAL_FAILURE)
+        refuse(
+          socket,
+          code === 'TUNNEL_SOCKS_UNSUPPORTED'
+            ? SOCKS_REPLY.ADDRESS_TYPE_NOT_SUPPORTED
+            : SOCKS_REPLY.GENERAL_FAILURE,
+        )
       }
     }
     socket.on('data', onData)
@@ -213,7 +240,9 @@ export function createSocks5Server(
     async stop() {
       for (const c of clients) c.destroy()
       for (const cleanup of [...cleanups]) cleanup()
-      await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
+      await Promise.all(
+        servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+      )
     },
   }
 }

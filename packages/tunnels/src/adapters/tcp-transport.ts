@@ -82,7 +82,11 @@ export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
     const addr = options.addressOf(peerId)
     if (addr === undefined) return undefined
     const socket = tcpConnect({ host: addr.host, port: addr.port, noDelay: true })
-    const link = { socket, ready: false, queue: [lengthPrefixed(Buffer.from(options.peerId, 'latin1'))] as Uint8Array[] }
+    const link = {
+      socket,
+      ready: false,
+      queue: [lengthPrefixed(Buffer.from(options.peerId, 'latin1'))] as Uint8Array[],
+    }
     socket.on('connect', () => {
       link.ready = true
       for (const f of link.queue.splice(0)) socket.write(f)

@@ -58,7 +58,15 @@ export async function startLoopbackNetwork(policy: ExitPolicy, relays = 2): Prom
   directory.push(...relayNodes.map((n) => n.descriptor()), exit.descriptor())
   const pool = createCircuitPool({ node: client, clock }, { warm: { 1: 1, 3: 1 } })
   pool.start()
-  const socks = createSocks5Server({ pool }, { listen: [{ hops: 1, port: 0 }, { hops: 3, port: 0 }] })
+  const socks = createSocks5Server(
+    { pool },
+    {
+      listen: [
+        { hops: 1, port: 0 },
+        { hops: 3, port: 0 },
+      ],
+    },
+  )
   const socksPorts = await socks.start()
   const nodes = [...relayNodes, exit, client]
   return {
@@ -76,7 +84,12 @@ export async function startLoopbackNetwork(policy: ExitPolicy, relays = 2): Prom
 }
 
 /** Sends a SOCKS5 CONNECT by hand and returns the reply code (RFC 1928 §6). */
-export async function socksConnectReply(socksPort: number, atyp: 1 | 3 | 4, address: Uint8Array, port: number): Promise<number> {
+export async function socksConnectReply(
+  socksPort: number,
+  atyp: 1 | 3 | 4,
+  address: Uint8Array,
+  port: number,
+): Promise<number> {
   const { connect } = await import('node:net')
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port: socksPort })
@@ -89,8 +102,11 @@ export async function socksConnectReply(socksPort: number, atyp: 1 | 3 | 4, addr
       if (phase === 0 && buf.length >= 2) {
         buf = buf.subarray(2)
         phase = 1
-        const addr = atyp === 3 ? Buffer.concat([Uint8Array.of(address.length), address]) : Buffer.from(address)
-        socket.write(Buffer.concat([Uint8Array.of(5, 1, 0, atyp), addr, Uint8Array.of(port >> 8, port & 0xff)]))
+        const addr =
+          atyp === 3 ? Buffer.concat([Uint8Array.of(address.length), address]) : Buffer.from(address)
+        socket.write(
+          Buffer.concat([Uint8Array.of(5, 1, 0, atyp), addr, Uint8Array.of(port >> 8, port & 0xff)]),
+        )
       }
       if (phase === 1 && buf.length >= 2) {
         socket.destroy()

@@ -51,7 +51,17 @@ describe('SOCKS5 entry through circuits (loopback)', () => {
     it(`downloads 20 MB with curl --socks5-hostname through ${hops} hop(s), SHA-256 intact`, async () => {
       const out = join(dir, `blob-${hops}`)
       const port = net.socksPorts.get(hops) ?? 0
-      await run('curl', ['-sS', '--fail', '--max-time', '60', '--socks5-hostname', `127.0.0.1:${port}`, '-o', out, `http://localhost:${httpPort}/blob`])
+      await run('curl', [
+        '-sS',
+        '--fail',
+        '--max-time',
+        '60',
+        '--socks5-hostname',
+        `127.0.0.1:${port}`,
+        '-o',
+        out,
+        `http://localhost:${httpPort}/blob`,
+      ])
       const got = readFileSync(out)
       expect(got.length).toBe(BLOB_BYTES)
       expect(createHash('sha256').update(got).digest('hex')).toBe(blobSha)
@@ -88,7 +98,9 @@ describe('SOCKS5 entry through circuits (loopback)', () => {
         const relayPort = reply.readUInt16BE(8)
         const client = createSocket('udp4')
         await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', () => resolve()))
-        const sent = [1, 100, 1400, 8000, 15_000].map((n, i) => Buffer.concat([Uint8Array.of(i), randomBytes(n)]))
+        const sent = [1, 100, 1400, 8000, 15_000].map((n, i) =>
+          Buffer.concat([Uint8Array.of(i), randomBytes(n)]),
+        )
         const received: Buffer[] = []
         const allBack = new Promise<void>((resolve) => {
           client.on('message', (msg) => {
@@ -133,7 +145,9 @@ describe('real-mode exit policy at the SOCKS entry', () => {
     ['::1', 4, [...new Array<number>(15).fill(0), 1]],
   ] as const)('refuses CONNECT to %s with reply 0x02', async (_name, atyp, bytes) => {
     for (const hops of [1, 3]) {
-      expect(await socksConnectReply(net.socksPorts.get(hops) ?? 0, atyp, Uint8Array.from(bytes), 80)).toBe(0x02)
+      expect(await socksConnectReply(net.socksPorts.get(hops) ?? 0, atyp, Uint8Array.from(bytes), 80)).toBe(
+        0x02,
+      )
     }
   })
 

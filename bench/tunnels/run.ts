@@ -158,35 +158,40 @@ async function circuit(sourcePort: number, hops: number, net: Net): Promise<numb
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
 
-const source = await startSource()
-const rows: { name: string; runs: number[] }[] = []
-const add = (name: string): number[] => {
-  const runs: number[] = []
-  rows.push({ name, runs })
-  return runs
+/** Runs one measurement; returns MiB per wall second and MiB per CPU second of this process. */
+async function measured(run: () => Promise<number>): Promise<{ wall: number; cpu: number }> {
+  const cpu0 = process.cpuUsage()
+  const wall = await run()
+  const cpu = process.cpuUsage(cpu0)
+  return { wall, cpu: MB / ((cpu.user + cpu.system) / 1e6) }
 }
-const plain1 = add('plain TCP, 1 forwarder')
-const plain3 = add('plain TCP, 3 forwarders')
-const tcp1 = add('circuit 1 hop, TCP frames')
-const tcp3 = add('circuit 3 hops, TCP frames')
-const mem1 = add('circuit 1 hop, memory')
-const mem3 = add('circuit 3 hops, memory')
+
+const source = await startSource()
+const configs: { name: string; hops: 1 | 3; run: () => Promise<number> }[] = [
+  { name: 'plain TCP, 1 forwarder', hops: 1, run: () => plainPipe(source.port, 1) },
+  { name: 'plain TCP, 3 forwarders', hops: 3, run: () => plainPipe(source.port, 3) },
+  { name: 'circuit 1 hop, TCP frames', hops: 1, run: () => circuit(source.port, 1, tcpNet()) },
+  { name: 'circuit 3 hops, TCP frames', hops: 3, run: () => circuit(source.port, 3, tcpNet()) },
+  { name: 'circuit 1 hop, memory', hops: 1, run: () => circuit(source.port, 1, memoryNet()) },
+  { name: 'circuit 3 hops, memory', hops: 3, run: () => circuit(source.port, 3, memoryNet()) },
+]
+const results = configs.map(() => ({ wall: [] as number[], cpu: [] as number[] }))
 for (let r = 0; r < ROUNDS; r++) {
-  plain1.push(await plainPipe(source.port, 1))
-  plain3.push(await plainPipe(source.port, 3))
-  tcp1.push(await circuit(source.port, 1, tcpNet()))
-  tcp3.push(await circuit(source.port, 3, tcpNet()))
-  mem1.push(await circuit(source.port, 1, memoryNet()))
-  mem3.push(await circuit(source.port, 3, memoryNet()))
+  for (const [i, c] of configs.entries()) {
+    const m = await measured(c.run)
+    results[i]?.wall.push(m.wall)
+    results[i]?.cpu.push(m.cpu)
+  }
 }
 source.server.close()
-const p1 = median(plain1)
-const p3 = median(plain3)
-console.log(`tunnels bench: ${MB} MiB download, median of ${ROUNDS} rounds, one process`)
-for (const { name, runs } of rows) {
-  const m = median(runs)
-  const ref = name.includes('3') ? p3 : p1
+const ref = (hops: number, kind: 'wall' | 'cpu'): number => median(results[hops === 1 ? 0 : 1]?.[kind] ?? [])
+console.log(`tunnels bench: ${MB} MiB download per run, median of ${ROUNDS} rounds, everything in one process`)
+console.log(`${'configuration'.padEnd(28)} ${'MiB/s wall'.padStart(11)} ${'ratio'.padStart(6)} ${'MiB/cpu-s'.padStart(10)} ${'ratio'.padStart(6)}`)
+for (const [i, c] of configs.entries()) {
+  const wall = median(results[i]?.wall ?? [])
+  const cpu = median(results[i]?.cpu ?? [])
   console.log(
-    `${name.padEnd(28)} ${m.toFixed(1).padStart(8)} MiB/s   ${(m / ref).toFixed(3)} of plain TCP with as many forwarders`,
+    `${c.name.padEnd(28)} ${wall.toFixed(1).padStart(11)} ${(wall / ref(c.hops, 'wall')).toFixed(2).padStart(6)} ${cpu.toFixed(1).padStart(10)} ${(cpu / ref(c.hops, 'cpu')).toFixed(2).padStart(6)}`,
   )
 }
+console.log('ratio = this row / plain TCP through as many in-process forwarders, same run')

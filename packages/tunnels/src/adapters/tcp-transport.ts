@@ -21,6 +21,13 @@ export interface TcpTransport extends Transport {
   stop(): Promise<void>
 }
 
+interface Link {
+  readonly socket: Socket
+  ready: boolean
+  corked: boolean
+  readonly queue: Uint8Array[]
+}
+
 const HELLO_MAX_BYTES = 255
 const DEFAULT_MAX_QUEUED = 4096
 
@@ -35,7 +42,7 @@ export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
   const host = options.host ?? '127.0.0.1'
   const maxQueued = options.maxQueuedFrames ?? DEFAULT_MAX_QUEUED
   let handler: (from: string, frame: Uint8Array) => void = () => undefined
-  const outgoing = new Map<string, { socket: Socket; ready: boolean; queue: Uint8Array[] }>()
+  const outgoing = new Map<string, Link>()
   const incoming = new Set<Socket>()
   let server: Server | undefined
 
@@ -78,14 +85,15 @@ export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
     })
   }
 
-  const dial = (peerId: string): { socket: Socket; ready: boolean; queue: Uint8Array[] } | undefined => {
+  const dial = (peerId: string): Link | undefined => {
     const addr = options.addressOf(peerId)
     if (addr === undefined) return undefined
     const socket = tcpConnect({ host: addr.host, port: addr.port, noDelay: true })
-    const link = {
+    const link: Link = {
       socket,
       ready: false,
-      queue: [lengthPrefixed(Buffer.from(options.peerId, 'latin1'))] as Uint8Array[],
+      corked: false,
+      queue: [lengthPrefixed(Buffer.from(options.peerId, 'latin1'))],
     }
     socket.on('connect', () => {
       link.ready = true
@@ -106,8 +114,18 @@ export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
       const link = outgoing.get(peerId) ?? dial(peerId)
       if (link === undefined) return false
       const bytes = lengthPrefixed(frame)
-      if (link.ready) link.socket.write(bytes)
-      else if (link.queue.length < maxQueued) link.queue.push(bytes)
+      if (link.ready) {
+        // Frames sent in one turn of the event loop go out in one writev, not one syscall each.
+        if (!link.corked) {
+          link.corked = true
+          link.socket.cork()
+          process.nextTick(() => {
+            link.corked = false
+            link.socket.uncork()
+          })
+        }
+        link.socket.write(bytes)
+      } else if (link.queue.length < maxQueued) link.queue.push(bytes)
       else return false
       return true
     },

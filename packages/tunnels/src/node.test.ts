@@ -329,3 +329,39 @@ describe('circuit pool', () => {
     h.stop()
   })
 })
+
+describe('tunnel node: lifecycle', () => {
+  it('aborts a build on its signal with the signal reason and destroys the half-built circuit', async () => {
+    const h = createHarness(2)
+    h.net.intercept((_f, to, frame) => (to === 'x1' ? [] : [frame]))
+    const abort = new AbortController()
+    const building = h.client.buildCircuit(3, { signal: abort.signal }).catch((err: unknown) => err)
+    await h.settle()
+    abort.abort(new Error('user gave up'))
+    expect(((await building) as Error).message).toBe('user gave up')
+    await h.settle()
+    expect([h.client, ...h.relays, h.exit].flatMap((n) => n.circuits())).toEqual([])
+    h.stop()
+  })
+
+  it('fails a build whose first hop the transport cannot reach, without leaking it', async () => {
+    const h = createHarness(0)
+    h.net.remove('x1')
+    await expect(h.client.buildCircuit(1)).rejects.toMatchObject({ code: 'TUNNEL_EXTEND_FAILED' })
+    expect(h.client.stats().ownCircuits).toBe(0)
+    h.stop()
+  })
+
+  it('stops idempotently, destroying every circuit with TUNNEL_STOPPED', async () => {
+    const h = createHarness(1)
+    const circuit = await h.client.buildCircuit(2)
+    let reason: TunnelErrorCode | undefined
+    circuit.onClose((r) => (reason = r))
+    h.exit.stop()
+    h.exit.stop()
+    await h.settle()
+    expect(reason).toBe('TUNNEL_STOPPED')
+    await expect(h.exit.buildCircuit(1)).rejects.toMatchObject({ code: 'TUNNEL_STOPPED' })
+    h.stop()
+  })
+})

@@ -1,4 +1,12 @@
-import { BaseError, createNullLogger, type Clock, type Logger, type Rng } from '@dolly/base'
+import {
+  abortReason,
+  BaseError,
+  createNullLogger,
+  type AbortOptions,
+  type Clock,
+  type Logger,
+  type Rng,
+} from '@dolly/base'
 import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, type Frame, type Message } from './cells.ts'
 import {
   CIRCUIT_BUILD_TIMEOUT_MS,
@@ -64,8 +72,11 @@ export interface TunnelNode {
   start(): void
   /** Destroys every circuit (reason TUNNEL_STOPPED) and stops the sweep. Idempotent. */
   stop(): void
-  /** Builds a circuit of `hops` hops; rejects with the code it failed for (TUNNEL_NO_PATH, TUNNEL_CIRCUIT_TIMEOUT, ...). */
-  buildCircuit(hops: number): Promise<TunnelCircuit>
+  /**
+   * Builds a circuit of `hops` hops; rejects with the code it failed for (TUNNEL_NO_PATH,
+   * TUNNEL_CIRCUIT_TIMEOUT, ...), or with the signal's reason when aborted (the half-built circuit is destroyed).
+   */
+  buildCircuit(hops: number, options?: AbortOptions): Promise<TunnelCircuit>
   /** Counters of every live circuit this node is part of. */
   circuits(): readonly CircuitInfo[]
   /** Listens for circuits that end (final counters and reason); returns an unsubscribe. */
@@ -450,7 +461,11 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
       for (const c of [...own.values()]) c.fail('TUNNEL_STOPPED', true)
       running = false
     },
-    async buildCircuit(hops) {
+    async buildCircuit(hops, opts = {}) {
+      const { signal } = opts
+      // A function, not a property read: TypeScript would keep `aborted` narrowed to false across the await.
+      const aborted = (): boolean => signal?.aborted === true
+      if (signal !== undefined && aborted()) throw abortReason(signal)
       if (!running) throw new TunnelError('TUNNEL_STOPPED', 'start the tunnel node before building circuits')
       if (own.size >= limits.maxOwn) {
         throw new TunnelError(
@@ -486,8 +501,19 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
         (circuitId = allocateCircuitId(first.peerId, entry)),
       )
       entry.circuit = circuit
-      own.set(id, circuit)
-      await circuit.ready
+      // A first hop the transport cannot reach fails the circuit inside createClientCircuit already.
+      let closedEarly = false
+      circuit.onClose(() => (closedEarly = true))()
+      if (!closedEarly) own.set(id, circuit)
+      const onAbort = (): void => circuit.fail('TUNNEL_CIRCUIT_CLOSED', true)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      try {
+        await circuit.ready
+      } catch (err) {
+        throw signal !== undefined && aborted() ? abortReason(signal) : err
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+      }
       return circuit
     },
     circuits: () => [...[...inbound.values()].map(joinedInfo), ...[...own.values()].map((c) => c.info())],

@@ -51,6 +51,7 @@ export function createSocks5Server(
   const clients = new Set<Socket>()
   const cleanups = new Set<() => void>()
   let associations = 0
+  const ports = new Map<number, number>()
 
   const refuse = (socket: Socket, reply: number): void => {
     socket.end(encodeReply(reply))
@@ -224,7 +225,8 @@ export function createSocks5Server(
 
   return {
     async start() {
-      const ports = new Map<number, number>()
+      if (servers.length > 0) return ports
+      ports.clear()
       for (const { hops, port } of options.listen) {
         const server = createServer((socket) => onClient(socket, hops))
         await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ import {
   type Logger,
   type Rng,
 } from '@dolly/base'
-import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, type Frame, type Message } from './cells.ts'
+import { decodeFrame, encodeFrame, type Frame } from './cells.ts'
 import {
   CIRCUIT_BUILD_TIMEOUT_MS,
   CIRCUIT_IDLE_TIMEOUT_MS,
@@ -19,9 +19,9 @@ import {
   MAX_REPLAY_WINDOW,
   SWEEP_INTERVAL_MS,
 } from './constants.ts'
-import { answerHandshake, hopLayers, x25519FromSecret, type HopLayers } from './crypto.ts'
+import { x25519FromSecret } from './crypto.ts'
 import { TunnelError, tunnelCodeOf, type TunnelErrorCode } from './errors.ts'
-import { createExitSession, type ExitSession } from './exit.ts'
+import { createHopTable, type Joined } from './hop.ts'
 import type { ExitPolicy } from './exit-policy.ts'
 import { createClientCircuit, type ClientCircuit } from './initiator.ts'
 import { selectPath } from './path.ts'
@@ -84,34 +84,11 @@ export interface TunnelNode {
   stats(): TunnelStats
 }
 
-interface LinkRef {
-  readonly peerId: string
-  readonly circuitId: number
-}
-
-/** A circuit this node joined as a hop. */
-interface Joined {
-  readonly id: string
-  readonly prev: LinkRef
-  readonly layers: HopLayers
-  next: LinkRef | undefined
-  extending: LinkRef | undefined
-  exit: ExitSession | undefined
-  readonly createdAtMs: number
-  lastActiveMs: number
-  bytesForward: bigint
-  bytesBackward: bigint
-  exitBytesOut: bigint
-  exitBytesIn: bigint
-  closed: boolean
-}
-
 /** The far end of a link this node opened: a relay's next hop, or an own circuit's first hop (set once built). */
 type Outbound =
   | { readonly kind: 'relay'; readonly circuit: Joined }
   | { readonly kind: 'client'; circuit: ClientCircuit | undefined }
 
-const FRAME_OVERHEAD = 5n
 const linkKey = (peerId: string, circuitId: number): string => `${circuitId}@${peerId}`
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -155,7 +132,6 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     maxCircuitBytes: options.maxCircuitBytes ?? MAX_CIRCUIT_BYTES,
   })
 
-  const inbound = new Map<string, Joined>()
   const outbound = new Map<string, Outbound>()
   const own = new Map<string, ClientCircuit>()
   const rejected: Partial<Record<TunnelErrorCode, number>> = {}
@@ -183,149 +159,24 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     }
   }
 
-  const joinedInfo = (c: Joined): CircuitInfo => ({
-    id: c.id,
-    role: c.exit !== undefined ? 'exit' : 'relay',
-    previousPeer: c.prev.peerId,
-    nextPeer: (c.next ?? c.extending)?.peerId,
-    hops: 0,
-    bytesForward: c.bytesForward,
-    bytesBackward: c.bytesBackward,
-    exitBytesOut: c.exitBytesOut,
-    exitBytesIn: c.exitBytesIn,
-    payloadBytesUp: 0n,
-    payloadBytesDown: 0n,
-    createdAtMs: c.createdAtMs,
-    lastActiveMs: c.lastActiveMs,
+  const hops = createHopTable({
+    selfPeerId: transport.peerId,
+    rng,
+    clock,
+    logger,
+    identity,
+    relay: relayRole,
+    exit: exitRole,
+    connector: deps.connector,
+    exitPolicy: options.exitPolicy,
+    replayWindow,
+    limits,
+    sendFrame,
+    openLink: (peerId, circuit) => allocateCircuitId(peerId, { kind: 'relay', circuit }),
+    closeLink: (peerId, circuitId) => void outbound.delete(linkKey(peerId, circuitId)),
+    reject,
+    closed: emitClosed,
   })
-
-  /** Tears a joined circuit down, telling the neighbours that did not tell us. */
-  const destroyJoined = (c: Joined, reason: TunnelErrorCode, from: 'prev' | 'next' | 'self'): void => {
-    if (c.closed) return
-    c.closed = true
-    inbound.delete(linkKey(c.prev.peerId, c.prev.circuitId))
-    if (from !== 'prev')
-      sendFrame(c.prev.peerId, { kind: 'destroy-bwd', circuitId: c.prev.circuitId, reason })
-    const next = c.next ?? c.extending
-    if (next !== undefined) {
-      outbound.delete(linkKey(next.peerId, next.circuitId))
-      if (from !== 'next') sendFrame(next.peerId, { kind: 'destroy-fwd', circuitId: next.circuitId, reason })
-    }
-    c.exit?.close()
-    if (reason !== 'TUNNEL_CIRCUIT_CLOSED') reject(reason)
-    logger.debug('tunnels.circuit.destroyed', { circuit: c.id, reason })
-    emitClosed(joinedInfo(c), reason)
-  }
-
-  /** Sends a message from this hop back to the initiator. */
-  const sendBackward = (c: Joined, msg: Message): void => {
-    if (c.closed) return
-    const onion = c.layers.backward.seal(1, encodeMessage(msg))
-    c.bytesBackward += BigInt(onion.length) + FRAME_OVERHEAD
-    sendFrame(c.prev.peerId, { kind: 'relay-bwd', circuitId: c.prev.circuitId, onion })
-    checkBytes(c)
-  }
-
-  const checkBytes = (c: Joined): void => {
-    if (c.bytesForward + c.bytesBackward > limits.maxCircuitBytes)
-      destroyJoined(c, 'TUNNEL_BYTE_LIMIT', 'self')
-  }
-
-  const onCreate = (from: string, circuitId: number, body: Uint8Array): void => {
-    const key = linkKey(from, circuitId)
-    if (inbound.has(key)) return reject('TUNNEL_CELL_UNEXPECTED')
-    if (!relayRole && !exitRole) {
-      reject('TUNNEL_NOT_RELAY')
-      sendFrame(from, { kind: 'destroy-bwd', circuitId, reason: 'TUNNEL_NOT_RELAY' })
-      return
-    }
-    if (inbound.size >= limits.maxJoined) {
-      reject('TUNNEL_CIRCUIT_LIMIT')
-      sendFrame(from, { kind: 'destroy-bwd', circuitId, reason: 'TUNNEL_CIRCUIT_LIMIT' })
-      return
-    }
-    let answer: ReturnType<typeof answerHandshake>
-    try {
-      answer = answerHandshake(rng, transport.peerId, identity, body)
-    } catch (err) {
-      const code = tunnelCodeOf(err) ?? 'TUNNEL_HANDSHAKE_FAILED'
-      reject(code)
-      sendFrame(from, { kind: 'destroy-bwd', circuitId, reason: code })
-      return
-    }
-    const now = clock.nowMs()
-    const c: Joined = {
-      id: `j${++serial}`,
-      prev: { peerId: from, circuitId },
-      layers: hopLayers(answer.keys, replayWindow),
-      next: undefined,
-      extending: undefined,
-      exit: undefined,
-      createdAtMs: now,
-      lastActiveMs: now,
-      bytesForward: 0n,
-      bytesBackward: 0n,
-      exitBytesOut: 0n,
-      exitBytesIn: 0n,
-      closed: false,
-    }
-    inbound.set(key, c)
-    sendFrame(from, { kind: 'created', circuitId, body: answer.created })
-  }
-
-  const onJoinedMessage = (c: Joined, msg: Message): void => {
-    if (msg.kind === 'extend') {
-      if (!relayRole || c.next !== undefined || c.extending !== undefined || c.exit !== undefined) {
-        return destroyJoined(c, relayRole ? 'TUNNEL_CELL_UNEXPECTED' : 'TUNNEL_NOT_RELAY', 'self')
-      }
-      if (msg.peerId === transport.peerId || msg.peerId === c.prev.peerId) {
-        return destroyJoined(c, 'TUNNEL_EXTEND_FAILED', 'self')
-      }
-      const circuitId = allocateCircuitId(msg.peerId, { kind: 'relay', circuit: c })
-      c.extending = { peerId: msg.peerId, circuitId }
-      if (!sendFrame(msg.peerId, { kind: 'create', circuitId, body: msg.create })) {
-        destroyJoined(c, 'TUNNEL_EXTEND_FAILED', 'self')
-      }
-      return
-    }
-    if (c.next !== undefined || c.extending !== undefined)
-      return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
-    if (!exitRole) {
-      // A relay that is asked to exit says so per stream, as Tor's END reason "exit policy" does.
-      if (msg.kind === 'begin')
-        return sendBackward(c, { kind: 'end', streamId: msg.streamId, reason: 'not-exit' })
-      if (msg.kind === 'datagram') return reject('TUNNEL_NOT_RELAY')
-      return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
-    }
-    c.exit ??= createExitSession({
-      connector: deps.connector as ExitConnector,
-      policy: options.exitPolicy as ExitPolicy,
-      logger,
-      send: (m) => sendBackward(c, m),
-      count: (direction, bytes) => {
-        if (direction === 'out') c.exitBytesOut += BigInt(bytes)
-        else c.exitBytesIn += BigInt(bytes)
-      },
-    })
-    const problem = c.exit.onMessage(msg)
-    if (problem !== undefined) destroyJoined(c, problem, 'self')
-  }
-
-  const onRelayForward = (c: Joined, onion: Uint8Array): void => {
-    c.lastActiveMs = clock.nowMs()
-    c.bytesForward += BigInt(onion.length) + FRAME_OVERHEAD
-    try {
-      const opened = c.layers.forward.open(onion)
-      if (opened.kind === 0) {
-        if (c.next === undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
-        sendFrame(c.next.peerId, { kind: 'relay-fwd', circuitId: c.next.circuitId, onion: opened.inner })
-      } else onJoinedMessage(c, decodeMessage(opened.inner))
-    } catch (err) {
-      destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_MALFORMED', 'self')
-      return
-    }
-    checkBytes(c)
-  }
 
   const onBackward = (
     entry: Outbound,
@@ -339,41 +190,7 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
       else circuit.onDestroy(frame.reason)
       return
     }
-    const c = entry.circuit
-    c.lastActiveMs = clock.nowMs()
-    switch (frame.kind) {
-      case 'created': {
-        if (c.extending === undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
-        c.next = c.extending
-        c.extending = undefined
-        try {
-          sendBackward(c, { kind: 'extended', created: frame.body })
-        } catch (err) {
-          destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_MALFORMED', 'self')
-        }
-        return
-      }
-      case 'relay-bwd': {
-        if (c.next === undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
-        const onion = c.layers.backward.seal(0, frame.onion)
-        c.bytesBackward += BigInt(onion.length) + FRAME_OVERHEAD
-        try {
-          sendFrame(c.prev.peerId, { kind: 'relay-bwd', circuitId: c.prev.circuitId, onion })
-        } catch (err) {
-          // A backward onion can outgrow the frame only if the far side sent an oversized one.
-          return destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_OVERSIZED', 'self')
-        }
-        checkBytes(c)
-        return
-      }
-      case 'destroy-bwd':
-        // An extend the next hop refused is an extend failure to the initiator; otherwise pass the reason on.
-        return destroyJoined(c, c.extending !== undefined ? 'TUNNEL_EXTEND_FAILED' : frame.reason, 'next')
-      default: {
-        const never: never = frame
-        return never
-      }
-    }
+    hops.onBackward(entry.circuit, frame)
   }
 
   const onFrame = (from: string, bytes: Uint8Array): void => {
@@ -387,14 +204,10 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     const key = linkKey(from, frame.circuitId)
     switch (frame.kind) {
       case 'create':
-        return onCreate(from, frame.circuitId, frame.body)
+        return hops.onCreate(from, frame.circuitId, frame.body)
       case 'relay-fwd':
-      case 'destroy-fwd': {
-        const c = inbound.get(key)
-        if (c === undefined) return reject('TUNNEL_CIRCUIT_UNKNOWN')
-        if (frame.kind === 'destroy-fwd') return destroyJoined(c, frame.reason, 'prev')
-        return onRelayForward(c, frame.onion)
-      }
+      case 'destroy-fwd':
+        return hops.onForward(from, frame)
       case 'created':
       case 'relay-bwd':
       case 'destroy-bwd': {
@@ -411,13 +224,7 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
 
   const sweep = (): void => {
     const now = clock.nowMs()
-    for (const c of [...inbound.values()]) {
-      if (now - c.createdAtMs >= limits.maxAgeMs) destroyJoined(c, 'TUNNEL_CIRCUIT_EXPIRED', 'self')
-      else if (now - c.lastActiveMs >= limits.idleTimeoutMs) destroyJoined(c, 'TUNNEL_CIRCUIT_IDLE', 'self')
-      else if (c.extending !== undefined && now - c.lastActiveMs >= limits.buildTimeoutMs) {
-        destroyJoined(c, 'TUNNEL_EXTEND_FAILED', 'self')
-      }
-    }
+    hops.sweep(now)
     for (const circuit of [...own.values()]) {
       const info = circuit.info()
       if (now - info.createdAtMs >= limits.maxAgeMs) circuit.fail('TUNNEL_CIRCUIT_EXPIRED', true)
@@ -457,7 +264,7 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     stop() {
       if (!running) return
       sweepAbort?.abort()
-      for (const c of [...inbound.values()]) destroyJoined(c, 'TUNNEL_STOPPED', 'self')
+      hops.destroyAll('TUNNEL_STOPPED')
       for (const c of [...own.values()]) c.fail('TUNNEL_STOPPED', true)
       running = false
     },
@@ -516,11 +323,11 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
       }
       return circuit
     },
-    circuits: () => [...[...inbound.values()].map(joinedInfo), ...[...own.values()].map((c) => c.info())],
+    circuits: () => [...hops.infos(), ...[...own.values()].map((c) => c.info())],
     onCircuitClosed(listener) {
       closeListeners.add(listener)
       return () => closeListeners.delete(listener)
     },
-    stats: () => ({ rejected: { ...rejected }, joinedCircuits: inbound.size, ownCircuits: own.size }),
+    stats: () => ({ rejected: { ...rejected }, joinedCircuits: hops.size(), ownCircuits: own.size }),
   }
 }

@@ -2,15 +2,13 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   decodeFrame,
-  decodeMessage,
   DESTROY_REASONS,
   encodeFrame,
-  encodeMessage,
   HANDSHAKE_BODY_BYTES,
   LAYER_OVERHEAD_BYTES,
   type Frame,
-  type Message,
 } from './cells.ts'
+import { decodeMessage, encodeMessage, type Message } from './messages.ts'
 import { MAX_DATAGRAM_BYTES, MAX_FRAME_BYTES, MAX_STREAM_CHUNK_BYTES } from './constants.ts'
 import { errorCode } from '@dolly/base'
 

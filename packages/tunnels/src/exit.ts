@@ -5,7 +5,7 @@ import {
   SENDME_EVERY_CELLS,
   STREAM_WINDOW_CELLS,
 } from './constants.ts'
-import type { EndReason, Message } from './cells.ts'
+import type { EndReason, Message } from './messages.ts'
 import type { TunnelErrorCode } from './errors.ts'
 import { decideExit, type ExitPolicy } from './exit-policy.ts'
 import { formatIp, parseIp } from './ip.ts'

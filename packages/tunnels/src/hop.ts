@@ -1,5 +1,6 @@
 import type { Clock, Logger, Rng } from '@dolly/base'
-import { decodeMessage, encodeMessage, type Frame, type Message } from './cells.ts'
+import { type Frame } from './cells.ts'
+import { decodeMessage, encodeMessage, type Message } from './messages.ts'
 import { answerHandshake, hopLayers, type HopLayers, type X25519KeyPair } from './crypto.ts'
 import { tunnelCodeOf, type TunnelErrorCode } from './errors.ts'
 import { createExitSession, type ExitSession } from './exit.ts'

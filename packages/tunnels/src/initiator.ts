@@ -1,5 +1,6 @@
 import type { Rng } from '@dolly/base'
-import { decodeMessage, encodeMessage, type EndReason, type Frame, type Message } from './cells.ts'
+import { type Frame } from './cells.ts'
+import { decodeMessage, encodeMessage, type EndReason, type Message } from './messages.ts'
 import {
   MAX_STREAM_CHUNK_BYTES,
   MAX_STREAMS_PER_CIRCUIT,

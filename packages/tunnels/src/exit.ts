@@ -26,6 +26,8 @@ export interface ExitSession {
 
 /** What an exit session needs from its circuit. */
 export interface ExitSessionDeps {
+  /** False in replay-window mode: cells may arrive out of order, so TCP streams are refused. */
+  readonly streams: boolean
   readonly connector: ExitConnector
   readonly policy: ExitPolicy
   readonly logger: Logger
@@ -151,6 +153,10 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
       switch (msg.kind) {
         case 'begin': {
           if (streams.has(msg.streamId)) return 'TUNNEL_CELL_UNEXPECTED'
+          if (!deps.streams) {
+            deps.send({ kind: 'end', streamId: msg.streamId, reason: 'not-exit' })
+            return undefined
+          }
           if (streams.size >= MAX_STREAMS_PER_CIRCUIT) {
             deps.send({ kind: 'end', streamId: msg.streamId, reason: 'limit' })
             return undefined

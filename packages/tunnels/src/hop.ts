@@ -201,6 +201,7 @@ export function createHopTable(ctx: HopContext): HopTable {
       return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
     }
     c.exit ??= createExitSession({
+      streams: ctx.replayWindow === 0,
       connector: ctx.connector as ExitConnector,
       policy: ctx.exitPolicy as ExitPolicy,
       logger: ctx.logger,

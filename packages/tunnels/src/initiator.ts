@@ -320,6 +320,16 @@ export function createClientCircuit(
           new TunnelError(closeReason ?? 'TUNNEL_CIRCUIT_CLOSED', `circuit ${id} is not open`),
         )
       }
+      if (deps.replayWindow > 0) {
+        // Out-of-order or lost cells are accepted in window mode: fine for datagrams, corruption for a
+        // byte stream, which has no retransmission of its own here.
+        return Promise.reject(
+          new TunnelError(
+            'TUNNEL_STREAM_UNORDERED',
+            'streams need strict cell order: use replayWindow 0 on an ordered transport',
+          ),
+        )
+      }
       if (streams.size >= MAX_STREAMS_PER_CIRCUIT) {
         return Promise.reject(
           new TunnelError('TUNNEL_STREAM_LIMIT', `circuit ${id} has ${streams.size} streams open`),

@@ -365,3 +365,32 @@ describe('tunnel node: lifecycle', () => {
     h.stop()
   })
 })
+
+describe('tunnel node: replay-window mode (datagram transports)', () => {
+  it('carries datagrams with reordering inside the window, but refuses byte streams', async () => {
+    const h = createHarness(1, { replayWindow: 64 })
+    const circuit = await h.client.buildCircuit(2)
+    const handlers = { onData: () => undefined, onEnd: () => undefined, onDrain: () => undefined }
+    await expect(circuit.openStream('echo.test', 80, handlers)).rejects.toMatchObject({
+      code: 'TUNNEL_STREAM_UNORDERED',
+    })
+    // Swap two backward cells on the exit's link: accepted in window mode, both datagrams arrive.
+    let held: Uint8Array | undefined
+    h.net.intercept((from, _to, frame) => {
+      if (from !== 'x1' || frame[4] !== RELAY_BWD) return [frame]
+      if (held === undefined) {
+        held = frame
+        return []
+      }
+      return [frame, held]
+    })
+    const got: string[] = []
+    circuit.onDatagram((_h, _p, data) => got.push(Buffer.from(data).toString()))
+    circuit.sendDatagram('10.9.0.7', 9, Buffer.from('first'))
+    circuit.sendDatagram('10.9.0.7', 9, Buffer.from('second'))
+    await h.settle()
+    expect(got).toEqual(['second', 'first'])
+    expect(circuit.isOpen()).toBe(true)
+    h.stop()
+  })
+})

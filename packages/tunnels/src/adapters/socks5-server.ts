@@ -23,6 +23,8 @@ export interface Socks5ServerOptions {
   readonly host?: string
   /** Bytes a client may send before its request is complete. */
   readonly maxHandshakeBytes?: number
+  /** Time a client has to complete greeting and request, ms. */
+  readonly handshakeTimeoutMs?: number
 }
 
 /** A running SOCKS5 entry. */
@@ -34,6 +36,7 @@ export interface Socks5Server {
 }
 
 const DEFAULT_MAX_HANDSHAKE_BYTES = 600
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000
 
 /**
  * `plebnet proxy`'s entry (issue 16 item 3): a SOCKS5 server (RFC 1928, CONNECT and UDP ASSOCIATE,
@@ -47,6 +50,7 @@ export function createSocks5Server(
   const logger = (deps.logger ?? createNullLogger()).child({ component: 'tunnels.socks' })
   const host = options.host ?? '127.0.0.1'
   const maxHandshake = options.maxHandshakeBytes ?? DEFAULT_MAX_HANDSHAKE_BYTES
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
   const servers: Server[] = []
   const clients = new Set<Socket>()
   const cleanups = new Set<() => void>()
@@ -179,6 +183,7 @@ export function createSocks5Server(
   const onClient = (socket: Socket, hops: number): void => {
     clients.add(socket)
     socket.setNoDelay(true)
+    socket.setTimeout(handshakeTimeoutMs, () => socket.destroy())
     socket.on('close', () => clients.delete(socket))
     socket.on('error', () => socket.destroy())
     let buf = Buffer.alloc(0)
@@ -199,6 +204,7 @@ export function createSocks5Server(
           const r = parseRequest(buf)
           if (!r.done) return
           phase = 'done'
+          socket.setTimeout(0)
           socket.off('data', onData)
           const rest = buf.subarray(r.consumed)
           const req = r.value

@@ -10,8 +10,14 @@ export interface TcpTransportOptions {
   readonly host?: string
   /** 0 picks a free port. */
   readonly port?: number
-  /** Frames queued per peer while its connection is being set up or is full. */
+  /** Frames queued per peer while its connection is being set up. */
   readonly maxQueuedFrames?: number
+  /**
+   * Bytes a connection may hold unsent before frames to that peer are dropped. Dropping is safe: the
+   * next hop sees the gap in its layer counter and fails the circuit closed; buffering without bound
+   * is not (there is no circuit-level flow window yet).
+   */
+  readonly maxBufferedBytes?: number
 }
 
 /** A TCP transport with its listener's lifecycle. */
@@ -30,6 +36,7 @@ interface Link {
 
 const HELLO_MAX_BYTES = 255
 const DEFAULT_MAX_QUEUED = 4096
+const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024
 
 /**
  * Frames over plain TCP: `u32 BE length | frame`, one connection per direction and peer, opened by the
@@ -41,6 +48,7 @@ const DEFAULT_MAX_QUEUED = 4096
 export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
   const host = options.host ?? '127.0.0.1'
   const maxQueued = options.maxQueuedFrames ?? DEFAULT_MAX_QUEUED
+  const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES
   let handler: (from: string, frame: Uint8Array) => void = () => undefined
   const outgoing = new Map<string, Link>()
   const incoming = new Set<Socket>()
@@ -115,6 +123,7 @@ export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
       if (link === undefined) return false
       const bytes = lengthPrefixed(frame)
       if (link.ready) {
+        if (link.socket.writableLength > maxBuffered) return false
         // Frames sent in one turn of the event loop go out in one writev, not one syscall each.
         if (!link.corked) {
           link.corked = true

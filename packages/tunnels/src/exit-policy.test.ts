@@ -1,4 +1,5 @@
 import { errorCode } from '@dolly/base'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   createRealExitPolicy,
@@ -148,5 +149,36 @@ describe('IP parsing', () => {
     ['1::', '1::'],
   ])('formats %s canonically as %s', (text, canonical) => {
     expect(formatIp(ip(text))).toBe(canonical)
+  })
+})
+
+describe('real-mode invariants (property)', () => {
+  it('no rule list ever opens loopback, private or link-local IPv4, plain or IPv4-mapped', () => {
+    const blocks: [number, number, number][] = [
+      [127, 0, 8],
+      [10, 0, 8],
+      [172, 16, 12],
+      [192, 168, 16],
+      [169, 254, 16],
+    ]
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...blocks),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 1, max: 65535 }),
+        fc.boolean(),
+        (block, noise, port, mapped) => {
+          const [a, b, bits] = block
+          const base = ((a << 24) | (b << 16)) >>> 0
+          const mask = bits === 32 ? 0 : 0xffffffff >>> bits
+          const n = (base | (noise & mask)) >>> 0
+          const quad = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')
+          const policy = createRealExitPolicy({ tcpRules: ['accept *:*'], udpRules: ['accept *:*'] })
+          const target = ip(mapped ? `::ffff:${quad}` : quad)
+          expect(decideExit(policy, target, port, 'tcp').allowed).toBe(false)
+          expect(decideExit(policy, target, port, 'udp').allowed).toBe(false)
+        },
+      ),
+    )
   })
 })

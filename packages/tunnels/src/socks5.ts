@@ -59,7 +59,8 @@ export function parseGreeting(buf: Uint8Array): Parsed<{ readonly noAuthOffered:
 
 /** A SOCKS5 request. */
 export interface SocksRequest {
-  readonly command: 'connect' | 'bind' | 'udp-associate'
+  /** `unsupported`: a command byte other than 1, 2, 3 (RFC 1928 reply 0x07). */
+  readonly command: 'connect' | 'bind' | 'udp-associate' | 'unsupported'
   /** IPv4/IPv6 literal or domain name as sent. */
   readonly host: string
   readonly port: number
@@ -100,10 +101,9 @@ export function parseRequest(buf: Uint8Array): Parsed<SocksRequest> {
   if (buf.length < 4) return { done: false }
   if (buf[0] !== 5) throw malformed(`SOCKS version ${buf[0]}, expected 5`)
   if (buf[2] !== 0) throw malformed('reserved byte is not 0')
+  // An unknown command still parses (its address tells where the request ends): it is answered 0x07.
   const command =
-    buf[1] === 1 ? 'connect' : buf[1] === 2 ? 'bind' : buf[1] === 3 ? 'udp-associate' : undefined
-  if (command === undefined)
-    throw new TunnelError('TUNNEL_SOCKS_UNSUPPORTED', `command ${buf[1]} is not 1, 2 or 3`)
+    buf[1] === 1 ? 'connect' : buf[1] === 2 ? 'bind' : buf[1] === 3 ? 'udp-associate' : 'unsupported'
   const addr = parseAddress(buf, 3)
   if (addr === undefined) return { done: false }
   return { done: true, value: { command, host: addr.host, port: addr.port }, consumed: addr.end }

@@ -217,7 +217,9 @@ export function createSocks5Server(
         }
       } catch (err) {
         const code = tunnelCodeOf(err)
-        logger.debug('tunnels.socks.bad-request', { code })
+        logger.debug('tunnels.socks.bad-request', { code, phase })
+        // A client that does not even greet in SOCKS5 gets no SOCKS5 reply, just a close.
+        if (phase === 'greeting') return void socket.destroy()
         refuse(
           socket,
           code === 'TUNNEL_SOCKS_UNSUPPORTED'

@@ -151,6 +151,33 @@ describe('real-mode exit policy at the SOCKS entry', () => {
     }
   })
 
+  it('answers bad SOCKS input with a reply or a close, and keeps serving', async () => {
+    const port = net.socksPorts.get(1) ?? 0
+    const exchange = (bytes: Uint8Array): Promise<Buffer> =>
+      new Promise((resolve) => {
+        const s = connect({ host: '127.0.0.1', port })
+        let got = Buffer.alloc(0)
+        s.on('connect', () => s.write(bytes))
+        s.on('data', (c: Buffer) => (got = Buffer.concat([got, c])))
+        s.on('error', () => undefined)
+        s.on('close', () => resolve(got))
+        setTimeout(() => s.destroy(), 2000)
+      })
+    // SOCKS4, no acceptable method, unknown command, unknown address type, an oversized handshake.
+    expect((await exchange(Uint8Array.of(4, 1, 0, 80, 127, 0, 0, 1, 0))).length).toBe(0)
+    expect([...(await exchange(Uint8Array.of(5, 1, 2)))]).toEqual([5, 0xff])
+    expect([...(await exchange(Uint8Array.of(5, 1, 0, 5, 9, 0, 1, 1, 2, 3, 4, 0, 80)))].slice(0, 4)).toEqual([
+      5, 0, 5, 7,
+    ])
+    expect([...(await exchange(Uint8Array.of(5, 1, 0, 5, 1, 0, 9, 1, 2, 3, 4, 0, 80)))].slice(0, 4)).toEqual([
+      5, 0, 5, 8,
+    ])
+    expect(
+      (await exchange(Buffer.concat([Uint8Array.of(5, 255), new Uint8Array(5000)]))).length,
+    ).toBeLessThanOrEqual(2)
+    expect(await socksConnectReply(port, 1, Uint8Array.of(10, 0, 0, 1), 80)).toBe(0x02)
+  })
+
   it('refuses a name that resolves to loopback (DNS at the exit, policy on the address)', async () => {
     expect(await socksConnectReply(net.socksPorts.get(1) ?? 0, 3, Buffer.from('localhost'), 80)).toBe(0x02)
   })

@@ -108,6 +108,7 @@ describe('messages', () => {
     { kind: 'data', streamId: 4, data: new Uint8Array(MAX_STREAM_CHUNK_BYTES).fill(1) },
     { kind: 'end', streamId: 5, reason: 'policy' },
     { kind: 'sendme', streamId: 6 },
+    { kind: 'keepalive' },
     { kind: 'datagram', host: '10.0.0.1', port: 0, data: new Uint8Array(0) },
     { kind: 'datagram', host: 'dht.example', port: 6881, data: new Uint8Array(MAX_DATAGRAM_BYTES) },
   ]

@@ -230,6 +230,8 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
             .catch((err: unknown) => deps.logger.warn('tunnels.exit.udp-failed', { err }))
           return undefined
         }
+        case 'keepalive':
+          return undefined
         case 'extend':
         case 'extended':
         case 'connected':

@@ -177,6 +177,8 @@ export function createHopTable(ctx: HopContext): HopTable {
   }
 
   const onJoinedMessage = (c: Joined, msg: Message): void => {
+    // Any hop may be the target of a KEEPALIVE; receiving it already refreshed lastActiveMs.
+    if (msg.kind === 'keepalive') return
     if (msg.kind === 'extend') {
       if (!ctx.relay || c.next !== undefined || c.extending !== undefined || c.exit !== undefined) {
         return destroyJoined(c, ctx.relay ? 'TUNNEL_CELL_UNEXPECTED' : 'TUNNEL_NOT_RELAY', 'self')

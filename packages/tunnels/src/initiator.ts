@@ -35,6 +35,8 @@ export interface ClientCircuitDeps {
   readonly replayWindow: number
   readonly buildTimeoutMs: number
   readonly connectTimeoutMs: number
+  /** A quiet open circuit with streams sends KEEPALIVE to its exit this often, so no hop times it out. */
+  readonly keepaliveMs: number
   nowMs(): number
   sendFrame(peerId: string, frame: Frame): boolean
   /** Called once when the circuit ended, with its final counters. */
@@ -194,6 +196,7 @@ export function createClientCircuit(
         return undefined
       case 'begin':
       case 'extend':
+      case 'keepalive':
         return 'TUNNEL_CELL_UNEXPECTED'
       default: {
         const never: never = msg
@@ -275,6 +278,10 @@ export function createClientCircuit(
     sweep(nowMs) {
       if (state === 'building' && nowMs - createdAtMs >= deps.buildTimeoutMs) {
         return self.fail('TUNNEL_CIRCUIT_TIMEOUT', true)
+      }
+      if (state === 'open' && streams.size > 0 && nowMs - lastActiveMs >= deps.keepaliveMs) {
+        sendMessage(exitHop(), { kind: 'keepalive' })
+        lastActiveMs = nowMs
       }
       for (const [streamId, s] of streams) {
         if (s.connect !== undefined && nowMs - s.connect.startedMs >= deps.connectTimeoutMs) {

@@ -38,6 +38,7 @@ export type Message =
   | { readonly kind: 'data'; readonly streamId: number; readonly data: Uint8Array }
   | { readonly kind: 'end'; readonly streamId: number; readonly reason: EndReason }
   | { readonly kind: 'sendme'; readonly streamId: number }
+  | { readonly kind: 'keepalive' }
   | { readonly kind: 'datagram'; readonly host: string; readonly port: number; readonly data: Uint8Array }
 
 const MSG_BYTE = {
@@ -49,6 +50,7 @@ const MSG_BYTE = {
   end: 6,
   sendme: 7,
   datagram: 8,
+  keepalive: 9,
 } as const
 
 /** Host names and address literals: letters, digits, `.-_:` only, 1..255 characters. */
@@ -102,6 +104,8 @@ export function encodeMessage(msg: Message): Uint8Array {
       out.writeUInt32BE(msg.streamId, 1)
       return out
     }
+    case 'keepalive':
+      return Uint8Array.of(MSG_BYTE.keepalive)
     case 'data': {
       checkStreamId(msg.streamId)
       if (msg.data.length < 1 || msg.data.length > MAX_STREAM_CHUNK_BYTES) {
@@ -193,6 +197,9 @@ export function decodeMessage(bytes: Uint8Array): Message {
     case MSG_BYTE.sendme:
       exact(5)
       return { kind: 'sendme', streamId: streamId() }
+    case MSG_BYTE.keepalive:
+      exact(1)
+      return { kind: 'keepalive' }
     case MSG_BYTE.data: {
       const id = streamId()
       if (buf.length < 6 || buf.length > 5 + MAX_STREAM_CHUNK_BYTES)

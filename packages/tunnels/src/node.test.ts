@@ -394,3 +394,22 @@ describe('tunnel node: replay-window mode (datagram transports)', () => {
     h.stop()
   })
 })
+
+describe('tunnel node: keep-alive', () => {
+  it('keeps a quiet circuit with an open stream alive at every hop, and lets one without streams expire', async () => {
+    const h = createHarness(2)
+    const busy = await h.client.buildCircuit(3)
+    const quiet = await h.client.buildCircuit(3)
+    await echoStream(busy)
+    let quietReason: TunnelErrorCode | undefined
+    quiet.onClose((r) => (quietReason = r))
+    for (let i = 0; i < 30; i++) {
+      await h.clock.advance(10_000)
+      await h.settle()
+    }
+    expect(busy.isOpen()).toBe(true)
+    expect(quietReason).toBe('TUNNEL_CIRCUIT_IDLE')
+    expect(h.exit.circuits()).toHaveLength(1)
+    h.stop()
+  })
+})

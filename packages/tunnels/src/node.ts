@@ -294,6 +294,7 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
           replayWindow,
           buildTimeoutMs: limits.buildTimeoutMs,
           connectTimeoutMs: limits.connectTimeoutMs,
+          keepaliveMs: Math.max(1, Math.floor(limits.idleTimeoutMs / 3)),
           nowMs: () => clock.nowMs(),
           sendFrame,
           closed: (c, reason) => {

@@ -1,16 +1,12 @@
 import type { Rng } from '@dolly/base'
 import { type Frame } from './cells.ts'
-import { decodeMessage, encodeMessage, type EndReason, type Message } from './messages.ts'
-import {
-  MAX_STREAM_CHUNK_BYTES,
-  MAX_STREAMS_PER_CIRCUIT,
-  SENDME_EVERY_CELLS,
-  STREAM_WINDOW_CELLS,
-} from './constants.ts'
+import { decodeMessage, encodeMessage, type Message } from './messages.ts'
+import { MAX_STREAMS_PER_CIRCUIT } from './constants.ts'
+import { createClientStreams } from './client-streams.ts'
 import { initiatorLayers, startHandshake, type InitiatorLayers, type PendingHandshake } from './crypto.ts'
 import { TunnelError, tunnelCodeOf, type TunnelErrorCode } from './errors.ts'
 import type { HopDescriptor } from './ports.ts'
-import type { CircuitInfo, TunnelCircuit, TunnelStream, TunnelStreamHandlers } from './types.ts'
+import type { CircuitInfo, TunnelCircuit } from './types.ts'
 
 /**
  * The initiator's side of one circuit: CREATE to the first hop, then one EXTEND per further hop
@@ -43,28 +39,6 @@ export interface ClientCircuitDeps {
   closed(circuit: ClientCircuit, reason: TunnelErrorCode): void
 }
 
-const END_CODES: Readonly<Record<EndReason, TunnelErrorCode | undefined>> = Object.freeze({
-  done: undefined,
-  policy: 'TUNNEL_EXIT_POLICY',
-  unreachable: 'TUNNEL_EXIT_UNREACHABLE',
-  refused: 'TUNNEL_EXIT_REFUSED',
-  dns: 'TUNNEL_DNS_FAILED',
-  limit: 'TUNNEL_STREAM_LIMIT',
-  'not-exit': 'TUNNEL_NOT_RELAY',
-  reset: 'TUNNEL_EXIT_UNREACHABLE',
-})
-
-interface StreamState {
-  readonly handlers: TunnelStreamHandlers
-  connected: boolean
-  ended: boolean
-  connect: { resolve(s: TunnelStream): void; reject(e: unknown): void; startedMs: number } | undefined
-  api: TunnelStream | undefined
-  inFlight: number
-  received: number
-  readPaused: boolean
-}
-
 /** Starts building a circuit along `path` whose first link uses `circuitId`. */
 export function createClientCircuit(
   deps: ClientCircuitDeps,
@@ -81,8 +55,6 @@ export function createClientCircuit(
   let state: 'building' | 'open' | 'closed' = 'building'
   let closeReason: TunnelErrorCode | undefined
   const closeListeners = new Set<(reason: TunnelErrorCode) => void>()
-  const streams = new Map<number, StreamState>()
-  let nextStreamId = 1
   let datagramHandler: ((host: string, port: number, data: Uint8Array) => void) | undefined
   let bytesForward = 0n
   let bytesBackward = 0n
@@ -116,21 +88,14 @@ export function createClientCircuit(
     send({ kind: 'relay-fwd', circuitId, onion })
   }
   const exitHop = (): number => path.length - 1
-
-  const endStream = (streamId: number, s: StreamState, code: TunnelErrorCode | undefined): void => {
-    if (s.ended) return
-    s.ended = true
-    streams.delete(streamId)
-    if (s.connect !== undefined) {
-      const c = s.connect
-      s.connect = undefined
-      c.reject(
-        new TunnelError(code ?? 'TUNNEL_EXIT_UNREACHABLE', `stream ${streamId} was refused at the exit`, {
-          streamId,
-        }),
-      )
-    } else s.handlers.onEnd(code)
-  }
+  const streams = createClientStreams({
+    connectTimeoutMs: deps.connectTimeoutMs,
+    nowMs: deps.nowMs,
+    isOpen: () => state === 'open',
+    sendToExit: (msg) => sendMessage(exitHop(), msg),
+    countUp: (bytes) => (payloadUp += BigInt(bytes)),
+    countDown: (bytes) => (payloadDown += BigInt(bytes)),
+  })
 
   const onHopKeys = (): void => {
     const built = layers.length
@@ -157,39 +122,11 @@ export function createClientCircuit(
     // Everything else comes from the exit only.
     if (hop !== exitHop() || state !== 'open') return 'TUNNEL_CELL_UNEXPECTED'
     switch (msg.kind) {
-      case 'connected': {
-        const s = streams.get(msg.streamId)
-        if (s === undefined || s.connected) return 'TUNNEL_CELL_UNEXPECTED'
-        s.connected = true
-        const c = s.connect
-        s.connect = undefined
-        if (c !== undefined && s.api !== undefined) c.resolve(s.api)
-        return undefined
-      }
-      case 'data': {
-        const s = streams.get(msg.streamId)
-        if (s === undefined) return undefined
-        if (!s.connected) return 'TUNNEL_CELL_UNEXPECTED'
-        payloadDown += BigInt(msg.data.length)
-        s.received++
-        if (!s.readPaused) flushAcks(msg.streamId, s)
-        s.handlers.onData(msg.data)
-        return undefined
-      }
-      case 'end': {
-        const s = streams.get(msg.streamId)
-        if (s !== undefined) endStream(msg.streamId, s, END_CODES[msg.reason])
-        return undefined
-      }
-      case 'sendme': {
-        const s = streams.get(msg.streamId)
-        if (s === undefined) return undefined
-        if (s.inFlight < SENDME_EVERY_CELLS) return 'TUNNEL_CELL_UNEXPECTED'
-        const wasFull = s.inFlight >= STREAM_WINDOW_CELLS
-        s.inFlight -= SENDME_EVERY_CELLS
-        if (wasFull && s.inFlight < STREAM_WINDOW_CELLS) s.handlers.onDrain()
-        return undefined
-      }
+      case 'connected':
+      case 'data':
+      case 'end':
+      case 'sendme':
+        return streams.onMessage(msg)
       case 'datagram':
         payloadDown += BigInt(msg.data.length)
         datagramHandler?.(msg.host, msg.port, msg.data)
@@ -202,13 +139,6 @@ export function createClientCircuit(
         const never: never = msg
         return never
       }
-    }
-  }
-
-  const flushAcks = (streamId: number, s: StreamState): void => {
-    while (s.received >= SENDME_EVERY_CELLS && state === 'open') {
-      s.received -= SENDME_EVERY_CELLS
-      sendMessage(exitHop(), { kind: 'sendme', streamId })
     }
   }
 
@@ -279,16 +209,11 @@ export function createClientCircuit(
       if (state === 'building' && nowMs - createdAtMs >= deps.buildTimeoutMs) {
         return self.fail('TUNNEL_CIRCUIT_TIMEOUT', true)
       }
-      if (state === 'open' && streams.size > 0 && nowMs - lastActiveMs >= deps.keepaliveMs) {
+      if (state === 'open' && streams.size() > 0 && nowMs - lastActiveMs >= deps.keepaliveMs) {
         sendMessage(exitHop(), { kind: 'keepalive' })
         lastActiveMs = nowMs
       }
-      for (const [streamId, s] of streams) {
-        if (s.connect !== undefined && nowMs - s.connect.startedMs >= deps.connectTimeoutMs) {
-          sendMessage(exitHop(), { kind: 'end', streamId, reason: 'reset' })
-          endStream(streamId, s, 'TUNNEL_EXIT_UNREACHABLE')
-        }
-      }
+      streams.sweep(nowMs)
     },
     fail(reason, notify) {
       if (state === 'closed') return
@@ -296,8 +221,7 @@ export function createClientCircuit(
       state = 'closed'
       closeReason = reason
       rejectReady(new TunnelError(reason, `circuit ${id} closed: ${reason}`, { circuit: id, reason }))
-      for (const [streamId, s] of streams)
-        endStream(streamId, s, reason === 'TUNNEL_CIRCUIT_CLOSED' ? 'TUNNEL_CIRCUIT_CLOSED' : reason)
+      streams.endAll(reason)
       for (const l of closeListeners) l(reason)
       closeListeners.clear()
       deps.closed(self, reason)
@@ -337,53 +261,12 @@ export function createClientCircuit(
           ),
         )
       }
-      if (streams.size >= MAX_STREAMS_PER_CIRCUIT) {
+      if (streams.size() >= MAX_STREAMS_PER_CIRCUIT) {
         return Promise.reject(
-          new TunnelError('TUNNEL_STREAM_LIMIT', `circuit ${id} has ${streams.size} streams open`),
+          new TunnelError('TUNNEL_STREAM_LIMIT', `circuit ${id} has ${streams.size()} streams open`),
         )
       }
-      const streamId = nextStreamId++
-      return new Promise<TunnelStream>((resolve, reject) => {
-        const s: StreamState = {
-          handlers,
-          connected: false,
-          ended: false,
-          connect: { resolve, reject, startedMs: deps.nowMs() },
-          api: undefined,
-          inFlight: 0,
-          received: 0,
-          readPaused: false,
-        }
-        s.api = {
-          write(data) {
-            if (s.ended || state !== 'open') return false
-            for (let at = 0; at < data.length; at += MAX_STREAM_CHUNK_BYTES) {
-              const chunk = data.subarray(at, Math.min(data.length, at + MAX_STREAM_CHUNK_BYTES))
-              payloadUp += BigInt(chunk.length)
-              sendMessage(exitHop(), { kind: 'data', streamId, data: chunk })
-              s.inFlight++
-            }
-            return s.inFlight < STREAM_WINDOW_CELLS
-          },
-          end() {
-            if (!s.ended && state === 'open')
-              sendMessage(exitHop(), { kind: 'end', streamId, reason: 'done' })
-          },
-          destroy() {
-            if (s.ended) return
-            if (state === 'open') sendMessage(exitHop(), { kind: 'end', streamId, reason: 'reset' })
-            s.ended = true
-            streams.delete(streamId)
-          },
-          setReadPaused(paused) {
-            s.readPaused = paused
-            if (!paused) flushAcks(streamId, s)
-          },
-        }
-        streams.set(streamId, s)
-        // Data from the exit may only follow CONNECTED; until then `write` is not handed out.
-        sendMessage(exitHop(), { kind: 'begin', streamId, host, port })
-      })
+      return streams.open(host, port, handlers)
     },
   }
 

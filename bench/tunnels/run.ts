@@ -185,8 +185,12 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 source.server.close()
 const ref = (hops: number, kind: 'wall' | 'cpu'): number => median(results[hops === 1 ? 0 : 1]?.[kind] ?? [])
-console.log(`tunnels bench: ${MB} MiB download per run, median of ${ROUNDS} rounds, everything in one process`)
-console.log(`${'configuration'.padEnd(28)} ${'MiB/s wall'.padStart(11)} ${'ratio'.padStart(6)} ${'MiB/cpu-s'.padStart(10)} ${'ratio'.padStart(6)}`)
+console.log(
+  `tunnels bench: ${MB} MiB download per run, median of ${ROUNDS} rounds, everything in one process`,
+)
+console.log(
+  `${'configuration'.padEnd(28)} ${'MiB/s wall'.padStart(11)} ${'ratio'.padStart(6)} ${'MiB/cpu-s'.padStart(10)} ${'ratio'.padStart(6)}`,
+)
 for (const [i, c] of configs.entries()) {
   const wall = median(results[i]?.wall ?? [])
   const cpu = median(results[i]?.cpu ?? [])

@@ -5,6 +5,7 @@
 // crypto of every hop), exactly like the forwarders of the plain pipe.
 // Run: node_modules/.bin/node bench/tunnels/run.ts [--mb 64] [--rounds 3]
 import { createHash } from 'node:crypto'
+import { createSocket } from 'node:dgram'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { createCryptoRng, createSystemClock } from '@dolly/base'
@@ -166,6 +167,66 @@ async function measured(run: () => Promise<number>): Promise<{ wall: number; cpu
   return { wall, cpu: MB / ((cpu.user + cpu.system) / 1e6) }
 }
 
+/**
+ * The transports alone, no circuit: 16 KiB frames as fast as the sender can go, over the TCP frame
+ * transport and over plain UDP datagrams (what a Tribler-style data plane sends). Returns MiB/s
+ * received and the share of frames lost; UDP has no flow control, so what the receiver cannot take
+ * is dropped.
+ */
+async function rawTransport(kind: 'tcp' | 'udp'): Promise<{ mibPerS: number; lost: number }> {
+  const frame = Buffer.alloc(16 * 1024, 0x33)
+  const frames = Math.floor(BYTES / frame.length)
+  if (kind === 'tcp') {
+    const net = tcpNet()
+    const a = await net.transportFor('a')
+    const b = await net.transportFor('b')
+    let got = 0
+    const t0 = performance.now()
+    await new Promise<void>((resolve) => {
+      b.onFrame(() => {
+        if (++got === frames) resolve()
+      })
+      let sent = 0
+      const pump = (): void => {
+        // Yield every 256 frames so the socket drains; a refused send (link buffer full) is retried.
+        for (let i = 0; i < 256 && sent < frames; i++) {
+          if (!a.send('b', frame)) break
+          sent++
+        }
+        if (sent < frames) setImmediate(pump)
+      }
+      pump()
+    })
+    const seconds = (performance.now() - t0) / 1000
+    await net.stop()
+    return { mibPerS: MB / seconds, lost: 0 }
+  }
+  const rx = createSocket('udp4')
+  const tx = createSocket('udp4')
+  await new Promise<void>((r) => rx.bind(0, '127.0.0.1', () => r()))
+  const port = rx.address().port
+  let got = 0
+  rx.on('message', () => got++)
+  const t0 = performance.now()
+  for (let sent = 0; sent < frames;) {
+    const batch = Math.min(256, frames - sent)
+    await Promise.all(
+      Array.from(
+        { length: batch },
+        () => new Promise<void>((r) => tx.send(frame, port, '127.0.0.1', () => r())),
+      ),
+    )
+    sent += batch
+    await new Promise((r) => setImmediate(r))
+  }
+  // Let stragglers arrive.
+  await new Promise((r) => setTimeout(r, 200))
+  const seconds = (performance.now() - t0) / 1000 - 0.2
+  rx.close()
+  tx.close()
+  return { mibPerS: (got * frame.length) / 1048576 / seconds, lost: 1 - got / frames }
+}
+
 const source = await startSource()
 const configs: { name: string; hops: 1 | 3; run: () => Promise<number> }[] = [
   { name: 'plain TCP, 1 forwarder', hops: 1, run: () => plainPipe(source.port, 1) },
@@ -199,3 +260,17 @@ for (const [i, c] of configs.entries()) {
   )
 }
 console.log('ratio = this row / plain TCP through as many in-process forwarders, same run')
+const raw: { tcp: number[]; udp: number[]; udpLost: number[] } = { tcp: [], udp: [], udpLost: [] }
+for (let r = 0; r < ROUNDS; r++) {
+  raw.tcp.push((await rawTransport('tcp')).mibPerS)
+  const u = await rawTransport('udp')
+  raw.udp.push(u.mibPerS)
+  raw.udpLost.push(u.lost)
+}
+console.log(`\ntransports alone, 16 KiB frames, sender unthrottled:`)
+console.log(
+  `TCP frames (ordered, flow-controlled)  ${median(raw.tcp).toFixed(1).padStart(8)} MiB/s received, 0 lost`,
+)
+console.log(
+  `UDP datagrams (no flow control)        ${median(raw.udp).toFixed(1).padStart(8)} MiB/s received, ${(100 * median(raw.udpLost)).toFixed(1)} % lost`,
+)

@@ -48,6 +48,8 @@ interface StreamState {
 }
 
 const MAX_PENDING_DATAGRAMS = 64
+/** UDP peers one circuit may hear back from (oldest forgotten first): a BitTorrent DHT node talks to a few thousand. */
+const MAX_UDP_PEERS = 4096
 
 /** Creates the exit session of one circuit. */
 export function createExitSession(deps: ExitSessionDeps): ExitSession {
@@ -56,6 +58,7 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
   let udpOpening: Promise<void> | undefined
   let closed = false
   const pendingDatagrams: { host: string; port: number; data: Uint8Array }[] = []
+  const contacted = new Set<string>()
 
   const end = (streamId: number, reason: EndReason): void => {
     const s = streams.get(streamId)
@@ -143,6 +146,11 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
         return
       }
       deps.count('out', data.length)
+      const key = `${picked.ip}|${port}`
+      if (!contacted.has(key)) {
+        if (contacted.size >= MAX_UDP_PEERS) contacted.delete(contacted.values().next().value ?? key)
+        contacted.add(key)
+      }
       udp.send(picked.ip, port, data)
     })
   }
@@ -218,7 +226,9 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
           if (pendingDatagrams.length < MAX_PENDING_DATAGRAMS) pendingDatagrams.push(msg)
           udpOpening ??= deps.connector
             .openUdp((ip, port, data) => {
-              if (closed) return
+              // Address-restricted, like a cone NAT: only peers this circuit sent to may answer,
+              // so strangers who learn the exit's port cannot push traffic into the circuit.
+              if (closed || !contacted.has(`${ip}|${port}`)) return
               deps.count('in', data.length)
               deps.send({ kind: 'datagram', host: ip, port, data })
             })

@@ -113,6 +113,15 @@ describe('tunnel node: circuits and streams', () => {
     circuit.sendDatagram('8.8.8.8', 53, Buffer.from('03', 'hex'))
     await h.settle()
     expect(got).toEqual([['10.9.0.7', 5353, '0102']])
+    // Only addresses the circuit sent to may answer through the exit.
+    h.connector.inject('10.9.0.99', 5353, Buffer.from('ff', 'hex'))
+    h.connector.inject('10.9.0.7', 5354, Buffer.from('ff', 'hex'))
+    h.connector.inject('10.9.0.7', 5353, Buffer.from('04', 'hex'))
+    await h.settle()
+    expect(got).toEqual([
+      ['10.9.0.7', 5353, '0102'],
+      ['10.9.0.7', 5353, '04'],
+    ])
     h.stop()
   })
 

@@ -26,14 +26,20 @@ export interface EchoConnector extends ExitConnector {
   /** Destinations connected to, as `ip:port`. */
   readonly connects: string[]
   readonly open: Set<ExitStreamHandlers>
+  /** Delivers a datagram to the exit's UDP sockets as if `ip`:`port` had sent it. */
+  inject(ip: string, port: number, data: Uint8Array): void
 }
 
 export function createEchoConnector(): EchoConnector {
   const connects: string[] = []
   const open = new Set<ExitStreamHandlers>()
+  const udpReceivers: ((ip: string, port: number, data: Uint8Array) => void)[] = []
   return {
     connects,
     open,
+    inject: (ip, port, data) => {
+      for (const r of udpReceivers) r(ip, port, data)
+    },
     resolve: (host) => Promise.resolve(host === 'echo.test' ? ['10.9.0.1'] : []),
     connect(ip, port, handlers) {
       connects.push(`${ip}:${port}`)
@@ -63,6 +69,7 @@ export function createEchoConnector(): EchoConnector {
       })
     },
     openUdp(onDatagram) {
+      udpReceivers.push(onDatagram)
       return Promise.resolve({
         send: (ip: string, port: number, data: Uint8Array) =>
           queueMicrotask(() => onDatagram(ip, port, Uint8Array.from(data))),

@@ -71,6 +71,28 @@ describe('SOCKS5 entry through circuits (loopback)', () => {
     })
   }
 
+  it('replaces a broken circuit without failing the next curl', async () => {
+    const port = net.socksPorts.get(3) ?? 0
+    const url = `http://localhost:${httpPort}/blob`
+    const out = join(dir, 'blob-replaced')
+    const stuck = await net.pool.circuitFor(3, `localhost:${httpPort}`)
+    stuck.close()
+    expect(stuck.isOpen()).toBe(false)
+    await run('curl', [
+      '-sS',
+      '--fail',
+      '--max-time',
+      '60',
+      '--socks5-hostname',
+      `127.0.0.1:${port}`,
+      '-o',
+      out,
+      url,
+    ])
+    expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(blobSha)
+    expect((await net.pool.circuitFor(3, `localhost:${httpPort}`)) === stuck).toBe(false)
+  })
+
   it('refuses a destination outside the content network with reply 0x02', async () => {
     const reply = await socksConnectReply(net.socksPorts.get(1) ?? 0, 1, Uint8Array.of(10, 0, 0, 1), 80)
     expect(reply).toBe(0x02)

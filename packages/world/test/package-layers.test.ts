@@ -19,8 +19,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   learning: ['base'],
   ledger: ['base'],
   overlay: ['base', 'learning', 'ledger'],
-  plebnet: ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay'],
-  world: ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'plebnet'],
+  tunnels: ['base'],
+  plebnet: ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'tunnels'],
+  world: ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'tunnels', 'plebnet'],
 }
 
 function sourceFiles(dir: string, out: string[] = []): string[] {

@@ -1,0 +1,59 @@
+/**
+ * Tunables of the tunnel protocol, with their units and where each value came from. Limits follow
+ * Tribler's exit limits (`Tribler/py-ipv8@95422f2` `ipv8/messaging/anonymization/community.py`, quoted
+ * in spec/ANCHORS.md §1.1) unless stated otherwise.
+ */
+
+/** Largest link frame in bytes (header + body). 16 KiB of stream data plus room for 3 onion layers. */
+export const MAX_FRAME_BYTES = 16 * 1024 + 256
+
+/** Largest chunk of stream data one DATA message carries, bytes (one TLS record's worth). */
+export const MAX_STREAM_CHUNK_BYTES = 16 * 1024
+
+/** Largest UDP payload one DATAGRAM message carries, bytes (a SOCKS UDP datagram above it is dropped). */
+export const MAX_DATAGRAM_BYTES = 16 * 1024 - 512
+
+/** Most hops of a circuit: the issue asks for 1–3 (Tribler's default range). */
+export const MAX_HOPS = 3
+
+/** Time to build a whole circuit before it is abandoned, ms (Tribler: `circuit_timeout` 10 s per hop). */
+export const CIRCUIT_BUILD_TIMEOUT_MS = 30_000
+
+/** A circuit with no cell in either direction for this long is destroyed, ms (Tribler's 20 s is for exits with no streams; ours covers all hops). */
+export const CIRCUIT_IDLE_TIMEOUT_MS = 60_000
+
+/** Longest life of any circuit, ms (Tribler: 3600 s per circuit). */
+export const CIRCUIT_MAX_AGE_MS = 3_600_000
+
+/** Circuits a relay or exit joins at once (Tribler: `max_joined_circuits = 100`). */
+export const MAX_JOINED_CIRCUITS = 100
+
+/** Circuits a node builds as initiator at once (Tribler: `max_circuits = 8`, doubled for 3 hop counts in parallel). */
+export const MAX_OWN_CIRCUITS = 16
+
+/** Bytes one circuit may carry in both directions together before it is destroyed (Tribler: 10 GiB). */
+export const MAX_CIRCUIT_BYTES = 10n * 1024n * 1024n * 1024n
+
+/** Open streams per circuit (a browser opens ~6 per host; 256 bounds an exit's sockets per circuit). */
+export const MAX_STREAMS_PER_CIRCUIT = 256
+
+/** How often the timeout sweep runs, ms: the resolution of every timeout above. */
+export const SWEEP_INTERVAL_MS = 1_000
+
+/**
+ * Stream flow control, in DATA cells: a sender has at most this many unacknowledged cells in flight
+ * per stream (4 MiB at 16 KiB cells), the receiver acknowledges every `SENDME_EVERY_CELLS`. Tor uses
+ * 500 / 50 with 498-byte cells; ours are 32× larger, so the window holds more bytes in fewer cells.
+ */
+export const STREAM_WINDOW_CELLS = 256
+/** See `STREAM_WINDOW_CELLS`. */
+export const SENDME_EVERY_CELLS = 32
+
+/** Replay window of the onion layers in cells. 0 = strict order, right for ordered links (TCP, libp2p streams). */
+export const DEFAULT_REPLAY_WINDOW = 0
+
+/** Largest replay window accepted, cells (a bitmap of this many bits per layer and direction). */
+export const MAX_REPLAY_WINDOW = 4096
+
+/** Idle UDP association at the exit is closed after this long, ms (Tribler: 20 s inactivity). */
+export const UDP_IDLE_TIMEOUT_MS = 120_000

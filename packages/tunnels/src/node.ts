@@ -1,0 +1,334 @@
+import {
+  abortReason,
+  BaseError,
+  createNullLogger,
+  type AbortOptions,
+  type Clock,
+  type Logger,
+  type Rng,
+} from '@dolly/base'
+import { decodeFrame, encodeFrame, type Frame } from './cells.ts'
+import {
+  CIRCUIT_BUILD_TIMEOUT_MS,
+  CIRCUIT_IDLE_TIMEOUT_MS,
+  CIRCUIT_MAX_AGE_MS,
+  DEFAULT_REPLAY_WINDOW,
+  MAX_CIRCUIT_BYTES,
+  MAX_JOINED_CIRCUITS,
+  MAX_OWN_CIRCUITS,
+  MAX_REPLAY_WINDOW,
+  SWEEP_INTERVAL_MS,
+} from './constants.ts'
+import { x25519FromSecret } from './crypto.ts'
+import { TunnelError, tunnelCodeOf, type TunnelErrorCode } from './errors.ts'
+import { createHopTable, type Joined } from './hop.ts'
+import type { ExitPolicy } from './exit-policy.ts'
+import { createClientCircuit, type ClientCircuit } from './initiator.ts'
+import { selectPath } from './path.ts'
+import type { ExitConnector, HopDescriptor, Transport } from './ports.ts'
+import type { CircuitInfo, ClosedCircuit, TunnelCircuit, TunnelStats } from './types.ts'
+
+/** Ports of a tunnel node. `connector` is needed only by an exit. */
+export interface TunnelNodeDeps {
+  readonly transport: Transport
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly logger?: Logger
+  readonly connector?: ExitConnector
+}
+
+/** Options of a tunnel node; every limit defaults to `constants.ts`. */
+export interface TunnelNodeOptions {
+  /** The node's long-term X25519 secret, 32 bytes (from the agent's key store). */
+  readonly identitySecret: Uint8Array
+  /** Joins other initiators' circuits as a middle hop. */
+  readonly relay?: boolean
+  /** Joins circuits as their last hop and connects out; needs `exitPolicy` and a connector. */
+  readonly exit?: boolean
+  readonly exitPolicy?: ExitPolicy
+  /** The hops this node may build circuits through (the overlay's view). */
+  readonly directory?: () => readonly HopDescriptor[]
+  /** Onion-layer replay window in cells: 0 (strict order) for ordered transports. */
+  readonly replayWindow?: number
+  readonly maxJoinedCircuits?: number
+  readonly maxOwnCircuits?: number
+  /** Bytes (forward + backward) one circuit may carry at this node. */
+  readonly maxCircuitBytes?: bigint
+  readonly buildTimeoutMs?: number
+  readonly idleTimeoutMs?: number
+  readonly maxAgeMs?: number
+  readonly connectTimeoutMs?: number
+  readonly sweepIntervalMs?: number
+}
+
+/** One agent's part in the tunnel network: initiator, relay and exit over one Transport. */
+export interface TunnelNode {
+  readonly peerId: string
+  /** The long-term X25519 public key to advertise with the node's roles. */
+  readonly publicKey: Uint8Array
+  /** This node as a directory entry. */
+  descriptor(): HopDescriptor
+  /** Starts receiving frames and the timeout sweep. Idempotent. */
+  start(): void
+  /** Destroys every circuit (reason TUNNEL_STOPPED) and stops the sweep. Idempotent. */
+  stop(): void
+  /**
+   * Builds a circuit of `hops` hops; rejects with the code it failed for (TUNNEL_NO_PATH,
+   * TUNNEL_CIRCUIT_TIMEOUT, ...), or with the signal's reason when aborted (the half-built circuit is destroyed).
+   */
+  buildCircuit(hops: number, options?: AbortOptions): Promise<TunnelCircuit>
+  /** Counters of every live circuit this node is part of. */
+  circuits(): readonly CircuitInfo[]
+  /** Listens for circuits that end (final counters and reason); returns an unsubscribe. */
+  onCircuitClosed(listener: (closed: ClosedCircuit) => void): () => void
+  stats(): TunnelStats
+}
+
+/** The far end of a link this node opened: a relay's next hop, or an own circuit's first hop (set once built). */
+type Outbound =
+  | { readonly kind: 'relay'; readonly circuit: Joined }
+  | { readonly kind: 'client'; circuit: ClientCircuit | undefined }
+
+const linkKey = (peerId: string, circuitId: number): string => `${circuitId}@${peerId}`
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback
+  if (!Number.isSafeInteger(v) || v <= 0) {
+    throw new BaseError('BASE_INVALID_OPTION', `${name} must be a positive integer, got ${v}`, { [name]: v })
+  }
+  return v
+}
+
+/**
+ * Creates a tunnel node (issue 16 items 1–2). Frames from the transport are decoded strictly; a
+ * frame that does not decode, or names a circuit this node does not know, is dropped and counted
+ * under its code in `stats().rejected` (no answer, so a flood gets no amplification). A cell that
+ * fails its layer (tampered, replayed, reordered, dropped before it) destroys the circuit in both
+ * directions with that code as the reason: fail closed.
+ */
+export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOptions): TunnelNode {
+  const { transport, clock, rng } = deps
+  const logger = (deps.logger ?? createNullLogger()).child({ component: 'tunnels' })
+  const identity = x25519FromSecret(options.identitySecret)
+  const relayRole = options.relay === true
+  const exitRole = options.exit === true
+  if (exitRole && (options.exitPolicy === undefined || deps.connector === undefined)) {
+    throw new BaseError('BASE_INVALID_OPTION', 'an exit needs an exitPolicy option and a connector port', {})
+  }
+  const replayWindow = options.replayWindow ?? DEFAULT_REPLAY_WINDOW
+  if (!Number.isInteger(replayWindow) || replayWindow < 0 || replayWindow > MAX_REPLAY_WINDOW) {
+    throw new BaseError('BASE_INVALID_OPTION', `replayWindow must be 0..${MAX_REPLAY_WINDOW}`, {
+      replayWindow,
+    })
+  }
+  const limits = Object.freeze({
+    maxJoined: positive('maxJoinedCircuits', options.maxJoinedCircuits, MAX_JOINED_CIRCUITS),
+    maxOwn: positive('maxOwnCircuits', options.maxOwnCircuits, MAX_OWN_CIRCUITS),
+    buildTimeoutMs: positive('buildTimeoutMs', options.buildTimeoutMs, CIRCUIT_BUILD_TIMEOUT_MS),
+    idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs, CIRCUIT_IDLE_TIMEOUT_MS),
+    maxAgeMs: positive('maxAgeMs', options.maxAgeMs, CIRCUIT_MAX_AGE_MS),
+    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, CIRCUIT_BUILD_TIMEOUT_MS),
+    sweepIntervalMs: positive('sweepIntervalMs', options.sweepIntervalMs, SWEEP_INTERVAL_MS),
+    maxCircuitBytes: options.maxCircuitBytes ?? MAX_CIRCUIT_BYTES,
+  })
+
+  const outbound = new Map<string, Outbound>()
+  const own = new Map<string, ClientCircuit>()
+  const rejected: Partial<Record<TunnelErrorCode, number>> = {}
+  const closeListeners = new Set<(c: ClosedCircuit) => void>()
+  let running = false
+  let sweepAbort: AbortController | undefined
+  let serial = 0
+
+  const reject = (code: TunnelErrorCode): void => {
+    rejected[code] = (rejected[code] ?? 0) + 1
+  }
+  const emitClosed = (info: CircuitInfo, reason: TunnelErrorCode): void => {
+    for (const l of closeListeners) l({ info, reason })
+  }
+  const sendFrame = (peerId: string, frame: Frame): boolean => transport.send(peerId, encodeFrame(frame))
+
+  const allocateCircuitId = (peerId: string, entry: Outbound): number => {
+    for (;;) {
+      const id = rng.int(0xffff_ffff) + 1
+      const key = linkKey(peerId, id)
+      if (!outbound.has(key)) {
+        outbound.set(key, entry)
+        return id
+      }
+    }
+  }
+
+  const hops = createHopTable({
+    selfPeerId: transport.peerId,
+    rng,
+    clock,
+    logger,
+    identity,
+    relay: relayRole,
+    exit: exitRole,
+    connector: deps.connector,
+    exitPolicy: options.exitPolicy,
+    replayWindow,
+    limits,
+    sendFrame,
+    openLink: (peerId, circuit) => allocateCircuitId(peerId, { kind: 'relay', circuit }),
+    closeLink: (peerId, circuitId) => void outbound.delete(linkKey(peerId, circuitId)),
+    reject,
+    closed: emitClosed,
+  })
+
+  const onBackward = (
+    entry: Outbound,
+    frame: Frame & { kind: 'created' | 'relay-bwd' | 'destroy-bwd' },
+  ): void => {
+    if (entry.kind === 'client') {
+      const circuit = entry.circuit
+      if (circuit === undefined) return reject('TUNNEL_CIRCUIT_UNKNOWN')
+      if (frame.kind === 'created') circuit.onCreated(frame.body)
+      else if (frame.kind === 'relay-bwd') circuit.onRelay(frame.onion)
+      else circuit.onDestroy(frame.reason)
+      return
+    }
+    hops.onBackward(entry.circuit, frame)
+  }
+
+  const onFrame = (from: string, bytes: Uint8Array): void => {
+    if (!running) return
+    let frame: Frame
+    try {
+      frame = decodeFrame(bytes)
+    } catch (err) {
+      return reject(tunnelCodeOf(err) ?? 'TUNNEL_CELL_MALFORMED')
+    }
+    const key = linkKey(from, frame.circuitId)
+    switch (frame.kind) {
+      case 'create':
+        return hops.onCreate(from, frame.circuitId, frame.body)
+      case 'relay-fwd':
+      case 'destroy-fwd':
+        return hops.onForward(from, frame)
+      case 'created':
+      case 'relay-bwd':
+      case 'destroy-bwd': {
+        const entry = outbound.get(key)
+        if (entry === undefined) return reject('TUNNEL_CIRCUIT_UNKNOWN')
+        return onBackward(entry, frame)
+      }
+      default: {
+        const never: never = frame
+        return never
+      }
+    }
+  }
+
+  const sweep = (): void => {
+    const now = clock.nowMs()
+    hops.sweep(now)
+    for (const circuit of [...own.values()]) {
+      const info = circuit.info()
+      if (now - info.createdAtMs >= limits.maxAgeMs) circuit.fail('TUNNEL_CIRCUIT_EXPIRED', true)
+      else if (circuit.isOpen() && now - info.lastActiveMs >= limits.idleTimeoutMs)
+        circuit.fail('TUNNEL_CIRCUIT_IDLE', true)
+      else circuit.sweep(now)
+    }
+  }
+
+  const sweepLoop = async (signal: AbortSignal): Promise<void> => {
+    while (!signal.aborted) {
+      try {
+        await clock.sleep(limits.sweepIntervalMs, { signal })
+      } catch {
+        return
+      }
+      sweep()
+    }
+  }
+
+  return {
+    peerId: transport.peerId,
+    publicKey: identity.publicKey,
+    descriptor: () => ({
+      peerId: transport.peerId,
+      publicKey: identity.publicKey,
+      relay: relayRole,
+      exit: exitRole,
+    }),
+    start() {
+      if (running) return
+      running = true
+      transport.onFrame(onFrame)
+      sweepAbort = new AbortController()
+      void sweepLoop(sweepAbort.signal)
+    },
+    stop() {
+      if (!running) return
+      sweepAbort?.abort()
+      hops.destroyAll('TUNNEL_STOPPED')
+      for (const c of [...own.values()]) c.fail('TUNNEL_STOPPED', true)
+      running = false
+    },
+    async buildCircuit(hops, opts = {}) {
+      const { signal } = opts
+      // A function, not a property read: TypeScript would keep `aborted` narrowed to false across the await.
+      const aborted = (): boolean => signal?.aborted === true
+      if (signal !== undefined && aborted()) throw abortReason(signal)
+      if (!running) throw new TunnelError('TUNNEL_STOPPED', 'start the tunnel node before building circuits')
+      if (own.size >= limits.maxOwn) {
+        throw new TunnelError(
+          'TUNNEL_CIRCUIT_LIMIT',
+          `already ${own.size} own circuits (max ${limits.maxOwn})`,
+          {
+            max: limits.maxOwn,
+          },
+        )
+      }
+      const path = selectPath(options.directory?.() ?? [], hops, transport.peerId, rng)
+      const first = path[0] as HopDescriptor
+      const id = `c${++serial}`
+      const entry: Outbound & { kind: 'client' } = { kind: 'client', circuit: undefined }
+      let circuitId = 0
+      const circuit = createClientCircuit(
+        {
+          rng,
+          replayWindow,
+          buildTimeoutMs: limits.buildTimeoutMs,
+          connectTimeoutMs: limits.connectTimeoutMs,
+          keepaliveMs: Math.max(1, Math.floor(limits.idleTimeoutMs / 3)),
+          nowMs: () => clock.nowMs(),
+          sendFrame,
+          closed: (c, reason) => {
+            own.delete(c.id)
+            outbound.delete(linkKey(first.peerId, circuitId))
+            if (reason !== 'TUNNEL_CIRCUIT_CLOSED') reject(reason)
+            emitClosed(c.info(), reason)
+          },
+        },
+        id,
+        path,
+        (circuitId = allocateCircuitId(first.peerId, entry)),
+      )
+      entry.circuit = circuit
+      // A first hop the transport cannot reach fails the circuit inside createClientCircuit already.
+      let closedEarly = false
+      circuit.onClose(() => (closedEarly = true))()
+      if (!closedEarly) own.set(id, circuit)
+      const onAbort = (): void => circuit.fail('TUNNEL_CIRCUIT_CLOSED', true)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      try {
+        await circuit.ready
+      } catch (err) {
+        throw signal !== undefined && aborted() ? abortReason(signal) : err
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+      }
+      return circuit
+    },
+    circuits: () => [...hops.infos(), ...[...own.values()].map((c) => c.info())],
+    onCircuitClosed(listener) {
+      closeListeners.add(listener)
+      return () => closeListeners.delete(listener)
+    },
+    stats: () => ({ rejected: { ...rejected }, joinedCircuits: hops.size(), ownCircuits: own.size }),
+  }
+}

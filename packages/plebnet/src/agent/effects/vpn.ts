@@ -33,7 +33,7 @@ const VPN_FEE_RESERVE_SATS = 5_000n
 /** Percent a VPN's invoice may exceed its estimate, as a server's. */
 const TOLERANCE_PCT = 3
 
-function contextOf(ports: VpnPorts): DriverContext {
+function contextOf(ports: Omit<VpnPorts, 'store'>): DriverContext {
   return {
     session: ports.providers.purchase.newSession(),
     network: ports.network,
@@ -54,7 +54,7 @@ function reasonOf(err: unknown): string {
  * that is unknown or cannot be priced now is logged, and the server is bought without one.
  */
 export async function priceVpn(
-  ports: VpnPorts,
+  ports: Omit<VpnPorts, 'store'>,
   options: Pick<AgentOptions, 'vpnHost'>,
   option: VpsOption | undefined,
 ): Promise<PricedVpn | undefined> {

@@ -27,3 +27,4 @@ export {
 export { computeReward } from './reward.ts'
 export { hasProtoKey } from './wire.ts'
 export * as learningConstants from './constants.ts'
+export { chooseOfferByDna } from './dna-selector.ts'

@@ -3,7 +3,6 @@ export { homeEarnings } from './adapters/earnings.ts'
 export { createLedgerComponent } from './adapters/ledger-component.ts'
 export { type MemoryNetworkOptions, createMemoryNetwork } from './adapters/memory-transport.ts'
 export { STATE_DB_FILE, openSqliteLedgerStore } from './adapters/sqlite-store.ts'
-export { ledgerTransportContract } from './adapters/transport-contract.ts'
 export { bandwidthRules, decodeBandwidthTx } from './bandwidth.ts'
 export {
   BANDWIDTH_TYPE,

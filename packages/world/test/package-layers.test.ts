@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { promisify } from 'node:util'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -75,4 +79,42 @@ describe('package layering', () => {
       expect(outside).toEqual([])
     })
   }
+
+  // A child agent runs from a bundle without dev dependencies: a package whose index reaches test
+  // tooling (a shared test contract exported by mistake) breaks every install. Each index is loaded
+  // in a plain Node process that cannot resolve vitest or fast-check.
+  it('every package index loads without test tooling', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dolly-layers-'))
+    try {
+      const hook = join(dir, 'no-test-tools.mjs')
+      await writeFile(
+        hook,
+        [
+          "import { registerHooks } from 'node:module'",
+          'registerHooks({ resolve(spec, context, next) {',
+          '  if (/^(vitest|fast-check|@vitest\\/)/.test(spec)) throw new Error(`test tooling loaded: ${spec} from ${context.parentURL}`)',
+          '  return next(spec, context)',
+          '} })',
+        ].join('\n'),
+      )
+      const failures: string[] = []
+      for (const pkg of NAMES) {
+        const index = join(PACKAGES, pkg, 'src', 'index.ts')
+        const run = await promisify(execFile)(
+          process.execPath,
+          ['--import', hook, '-e', `await import(${JSON.stringify(index)})`],
+          {
+            timeout: 60_000,
+          },
+        ).catch((err: { stderr?: string }) => ({ stderr: `FAILED ${err.stderr ?? String(err)}` }))
+        if (run.stderr.startsWith('FAILED'))
+          failures.push(
+            `${pkg}: ${run.stderr.split('\n').find((l) => l.includes('Error: test tooling loaded')) ?? run.stderr.slice(0, 300)}`,
+          )
+      }
+      expect(failures).toEqual([])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 180_000)
 })

@@ -81,4 +81,6 @@ export interface AgentOptions {
   readonly vpnHost: string | undefined
   /** `[qd]` tunables of the learning step (defaults: trim F 1, 8 remotes, reward cap 1). */
   readonly learn?: LearnOptions
+  /** `qd.selector`: how the next offer is chosen (default `qtable`, QD-learning; `dna` the legacy roulette). */
+  readonly selector?: 'qtable' | 'dna'
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { agentOptionsFrom } from '../agent/adapters/ports-from-runtime.ts'
 import { readAgentConfig } from './agent-config.ts'
 import { setIniValue, parseIniText } from './ini.ts'
 
@@ -26,6 +27,28 @@ describe('plebnet_setup.cfg', () => {
     expect(c.tickIntervalMs).toBe(60_000)
     expect(c.world?.shops.map((s) => s.name)).toEqual(['bluecloud', 'pulsevps'])
     expect(c.world?.timeScale).toEqual({ scale: 3600, epochRealMs: 1000, epochWorldMs: 2000 })
+  })
+
+  it('reads [qd] into the learning options the agent runs with, and names a bad value', () => {
+    expect(readAgentConfig('').qd).toEqual({ trimF: 1, maxRemotes: 8, rewardCap: 1, selector: 'qtable' })
+    const c = readAgentConfig('[qd]\ntrim_f = 0\nmax_remotes = 3\nreward_cap = 0.5\nselector = dna\n')
+    expect(c.qd).toEqual({ trimF: 0, maxRemotes: 3, rewardCap: 0.5, selector: 'dna' })
+    const options = agentOptionsFrom(c)
+    expect(options.learn).toEqual({ trimF: 0, maxRemotes: 3, rewardCap: 0.5 })
+    expect(options.selector).toBe('dna')
+    for (const [key, value] of [
+      ['trim_f', '9'],
+      ['max_remotes', '0'],
+      ['reward_cap', '0'],
+      ['selector', 'roulette'],
+    ] as const) {
+      expect(() => readAgentConfig(`[qd]\n${key} = ${value}\n`)).toThrow(
+        expect.objectContaining({
+          code: 'LIFECYCLE_CONFIG_INVALID',
+          message: expect.stringContaining(`qd.${key}`),
+        }),
+      )
+    }
   })
 
   it('names the key of an invalid value', () => {

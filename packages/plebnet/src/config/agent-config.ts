@@ -64,6 +64,7 @@ export interface AgentConfig {
   /** `[rates] source`; a world's default is its fixed rate, elsewhere the mempool.space price API. */
   readonly rates: RatesConfig
   /** The local world's clock and URLs when the agent lives in one (a convenience over the above). */
+  readonly qd: QdConfig
   /** `vpn.host`: the VPN provider a child's VPN is bought from (AGENT.md §3.4); undefined when empty. */
   readonly vpnHost: string | undefined
   /**
@@ -109,6 +110,37 @@ const count = (key: string) =>
     .string()
     .regex(/^\d{1,6}$/, `${key} must be a whole number`)
     .transform(Number)
+
+/** `[qd]`: the QD-learning tunables (AGENT.md §4, ALGORITHMS.md §2). */
+const QdSchema = z.object({
+  trimF: z
+    .string()
+    .regex(/^[0-8]$/, 'qd.trim_f must be a whole number 0..8')
+    .transform(Number),
+  maxRemotes: z
+    .string()
+    .regex(/^\d{1,2}$/, 'qd.max_remotes must be a whole number 1..64')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 64, 'qd.max_remotes must be a whole number 1..64'),
+  rewardCap: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,6})?$/, 'qd.reward_cap must be a number in (0, 100]')
+    .transform(Number)
+    .refine((n) => n > 0 && n <= 100, 'qd.reward_cap must be a number in (0, 100]'),
+  selector: z.enum(['qtable', 'dna'], { message: 'qd.selector must be qtable or dna' }),
+})
+
+/** The QD-learning settings of `[qd]`. */
+export interface QdConfig {
+  /** `qd.trim_f`: values trimmed per cell, and the most stranger tables merged per update. */
+  readonly trimF: number
+  /** `qd.max_remotes`: remote tables merged per update at most. */
+  readonly maxRemotes: number
+  /** `qd.reward_cap`: the reward's upper clamp. */
+  readonly rewardCap: number
+  /** `qd.selector`: `qtable` (QD-learning, ALGORITHMS.md §4) or `dna` (the legacy genome roulette). */
+  readonly selector: 'qtable' | 'dna'
+}
 
 const WorldSchema = z.object({
   chain_backend: z.string().url('world.chain_backend must be a URL'),
@@ -346,6 +378,13 @@ export function readAgentConfig(
     vps: get('strategy', 'vps_count'),
   })
   if (!core.success) return fail(core.error)
+  const qd = QdSchema.safeParse({
+    trimF: get('qd', 'trim_f'),
+    maxRemotes: get('qd', 'max_remotes'),
+    rewardCap: get('qd', 'reward_cap'),
+    selector: get('qd', 'selector'),
+  })
+  if (!qd.success) return fail(qd.error)
   let world: WorldConfig | undefined
   if (get('world', 'chain_backend') !== '') {
     const parsed = WorldSchema.safeParse(Object.fromEntries(ini.get('world') ?? []))
@@ -386,6 +425,7 @@ export function readAgentConfig(
     chainBackend,
     providers,
     rates,
+    qd: qd.data,
     vpnHost: get('vpn', 'host').trim().toLowerCase() || undefined,
     vpnProviders: parseVpnProviders(ini, world?.shops ?? []),
     world,

@@ -14,6 +14,7 @@ import {
   type TickPolicy,
   type VpnPurchase,
   VPN_MAX_POLLS,
+  VPN_FUNDS_RETRY_MS,
   VPN_MAX_WAIT_MS,
   VPN_MISSING_TEXT,
 } from './state.ts'
@@ -157,6 +158,13 @@ export function applyOutcome(
         vpn: { ...item.vpn, polls },
         nextTryMs: nowMs + backoffMs(polls - 1),
       })
+    }
+    case 'vpn-unfunded': {
+      if (item.vpn === undefined) return state
+      const reason = `${outcome.spendableSats} sats spendable, ${outcome.heldSats} once the server's payment is mined`
+      if (nowMs - item.vpn.sinceMs >= VPN_MAX_WAIT_MS)
+        return vpnFailed(state, item, nowMs, `WALLET_INSUFFICIENT_FUNDS: ${reason}`)
+      return replaceItem(state, { ...item, nextTryMs: nowMs + VPN_FUNDS_RETRY_MS })
     }
     case 'vpn-failed':
       return vpnFailed(state, item, nowMs, outcome.reason)

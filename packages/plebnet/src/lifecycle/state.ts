@@ -74,6 +74,8 @@ export interface VpnPurchase extends PricedVpn {
 export const VPN_MAX_POLLS = 10
 /** World ms a paid VPN may take to activate (a day: payments confirm within hours). */
 export const VPN_MAX_WAIT_MS = 86_400_000
+/** World ms between tries of a VPN waiting for the server payment's change to be mined. */
+export const VPN_FUNDS_RETRY_MS = 60_000
 /** The error event of a child installed without its VPN (AGENT.md §3.3 step 3). */
 export const VPN_MISSING_TEXT = '!!! VPN is not installed, child may get banned !!!'
 
@@ -181,6 +183,16 @@ export type EffectOutcome =
       readonly txid: string
     }
   | { readonly kind: 'vpn-pending'; readonly itemId: string; readonly status: string }
+  /**
+   * The VPN is not paid yet: the server's payment holds the wallet's coins until its change is
+   * mined (`heldSats` would pay it then). Tried again shortly, within {@link VPN_MAX_WAIT_MS}.
+   */
+  | {
+      readonly kind: 'vpn-unfunded'
+      readonly itemId: string
+      readonly spendableSats: bigint
+      readonly heldSats: bigint
+    }
   /** The tunnel configuration is stored with the VPN's purchase; the install hands it to the child. */
   | { readonly kind: 'vpn-ready'; readonly itemId: string }
   /** Buying or activating the VPN failed: the child is installed without it. */

@@ -236,6 +236,28 @@ describe('decideTick with a VPN (AGENT.md §3.4 steps 3–9, §9)', () => {
     expect(s.events.map((e) => e.kind)).toEqual(['buy', 'paid', 'buy-vpn', 'vpn-paid', 'active', 'vpn-ready'])
   })
 
+  it("waits, bounded, for the server payment's change before paying the VPN: no other effect meanwhile", () => {
+    let s = decideTick(
+      initialLifecycle(0, 30 * DAY_MS),
+      inputs(0, 100_000n, { chosen: WITH_VPN }),
+      POLICY,
+    ).state
+    s = decideTick(paid(s, 10), inputs(10, 0n), POLICY).state
+    const unfunded = { kind: 'vpn-unfunded', itemId: 'p0', spendableSats: 0n, heldSats: 70_000n } as const
+    s = applyOutcome(s, unfunded, 11, POLICY)
+    expect(s.items[0]?.vpn?.stage).toBe('buying')
+    expect(decideTick(s, inputs(12, 0n), POLICY).effect).toEqual({ kind: 'idle', reason: 'WAITING' })
+    const retry = s.items[0]?.nextTryMs ?? 0
+    expect(retry).toBeGreaterThan(12)
+    expect(decideTick(s, inputs(retry, 70_000n), POLICY).effect).toEqual({ kind: 'buy-vpn', itemId: 'p0' })
+    // Change that is never mined: after VPN_MAX_WAIT_MS the child is installed without the VPN.
+    s = applyOutcome(s, unfunded, 10 + VPN_MAX_WAIT_MS, POLICY)
+    expect(s.items[0]?.vpn).toMatchObject({
+      stage: 'failed',
+      error: expect.stringContaining('WALLET_INSUFFICIENT_FUNDS'),
+    })
+  })
+
   it('installs without the VPN, logging the error, when buying it fails: the paid server is not lost', () => {
     let s = decideTick(
       initialLifecycle(0, 30 * DAY_MS),

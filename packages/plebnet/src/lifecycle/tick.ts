@@ -41,7 +41,11 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
   )
   if (vpnDue?.vpn !== undefined) {
     const effect = { kind: 'buy-vpn', itemId: vpnDue.id } as const
-    if (vpnDue.vpn.stage === 'buying') return { state, effect }
+    if (vpnDue.vpn.stage === 'buying') {
+      // Waiting for the server payment's change to be mined (`vpn-unfunded`): nothing else meanwhile.
+      if (vpnDue.nextTryMs > now) return { state, effect: { kind: 'idle', reason: 'WAITING' } }
+      return { state, effect }
+    }
     const vpn = vpnDue.vpn
     const next = replaceItem(state, { ...vpnDue, vpn: { ...vpn, stage: 'buying', sinceMs: now } })
     return {

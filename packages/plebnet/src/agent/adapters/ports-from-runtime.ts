@@ -43,6 +43,8 @@ export function agentOptionsFrom(config: AgentConfig): AgentOptions {
     leaseMs: config.leaseMs,
     btcGlobal: config.btcGlobal,
     vpnHost: config.vpnHost,
+    learn: { trimF: config.qd.trimF, maxRemotes: config.qd.maxRemotes, rewardCap: config.qd.rewardCap },
+    selector: config.qd.selector,
     timeScale,
   }
 }

@@ -4,6 +4,7 @@ import type { AgentRecord } from '../../daemon/agent-record.ts'
 import {
   evolveGenome,
   chooseOffer,
+  chooseOfferByDna,
   MAX_OFFER_NAME_CHARS,
   offerId,
   type OfferInfo,
@@ -93,12 +94,19 @@ function selfOfferId(record: AgentRecord): string | undefined {
 /** Chooses the next offer to buy (ALGORITHMS.md §4) from the agent's own state, or undefined when none fits. */
 export async function chooseNext(
   ports: Pick<AgentPorts, 'providers' | 'network' | 'clock' | 'rng' | 'log' | 'store'>,
-  options: Pick<AgentOptions, 'vpnHost'>,
+  options: Pick<AgentOptions, 'vpnHost' | 'selector'>,
   state: LifecycleState,
   record: AgentRecord,
 ): Promise<PricedOffer | undefined> {
   const { offers, options: plans } = await catalogue(ports)
   if (offers.length === 0) return undefined
+  const filter = { excludedProviders: state.excludedProviders }
+  if (options.selector === 'dna') {
+    // The legacy selector (AGENT.md §7): the genome's roulette; a home without a genome has no wheel.
+    const genome = await ports.store.genome.load()
+    const picked = genome === undefined ? undefined : chooseOfferByDna(genome, offers, filter, ports.rng)
+    return priced(ports, options, picked, plans)
+  }
   const own = selfOfferId(record)
   const table = await loadQTable(ports.store, [
     ...offers.map((o) => o.id),
@@ -112,10 +120,20 @@ export async function chooseNext(
       current,
       tree: record.tree,
       catalogue: offers,
-      filter: { excludedProviders: state.excludedProviders },
+      filter,
     },
     ports.rng,
   )
+  return priced(ports, options, chosen, plans)
+}
+
+/** The chosen offer with its price, and the VPN that goes with it when `vpn.host` asks for one. */
+async function priced(
+  ports: Pick<AgentPorts, 'providers' | 'network' | 'clock' | 'rng' | 'log'>,
+  options: Pick<AgentOptions, 'vpnHost'>,
+  chosen: OfferInfo | undefined,
+  plans: ReadonlyMap<string, VpsOption>,
+): Promise<PricedOffer | undefined> {
   if (chosen === undefined || chosen.priceSats === null) return undefined
   const vpn = await priceVpn(ports, options, plans.get(chosen.id))
   return {

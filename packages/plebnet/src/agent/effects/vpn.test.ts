@@ -125,7 +125,10 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true })
 })
 
-async function agentPorts(clock: VirtualClock, driver: VpnDriver): Promise<VpnPorts> {
+async function agentPorts(
+  clock: VirtualClock,
+  driver: VpnDriver,
+): Promise<VpnPorts & { readonly chain: ReturnType<typeof createMemoryChain> }> {
   const log = createMemoryLogger()
   const chain = createMemoryChain({ network: world })
   const wallet = createWallet(
@@ -139,6 +142,8 @@ async function agentPorts(clock: VirtualClock, driver: VpnDriver): Promise<VpnPo
   const accounts = createMemoryAccountStore()
   const rng = createSeededRng('vpn')
   return {
+    chain,
+    wallet,
     clock,
     network: world,
     rng,
@@ -280,6 +285,24 @@ describe('runVpnEffect', () => {
     // Not ready (failed, or no VPN at all): nothing is handed over.
     expect(await childWireguard(ports, withVpn({ stage: 'failed' }).item)).toBeUndefined()
     expect(await childVpnArgs(home, target)).toEqual([])
+  })
+
+  it("waits for the server payment's change to be mined instead of failing the VPN, then pays it", async () => {
+    const { driver, calls } = fakeProvider()
+    const ports = await agentPorts(createVirtualClock(NOW), driver)
+    // The server's payment holds the wallet's only coin until it is mined; its change would pay the VPN.
+    await ports.wallet.send({
+      to: (await ports.wallet.receiveAddress()).address,
+      amountSats: 1_000_000n,
+      purpose: 'vps',
+    })
+    const { state, item } = withVpn({})
+    const waiting = await runVpnEffect(ports, state, item, 'buy-vpn')
+    expect(waiting).toMatchObject({ kind: 'vpn-unfunded', itemId: 'p0', spendableSats: 0n })
+    expect(calls.orders).toBe(0)
+    ports.chain.mine(1)
+    expect(await runVpnEffect(ports, state, item, 'buy-vpn')).toMatchObject({ kind: 'vpn-bought' })
+    expect(calls.orders).toBe(1)
   })
 
   it('turns a refused sign-up or an unknown provider into vpn-failed, and pays nothing', async () => {

@@ -24,7 +24,7 @@ import type { AgentOptions, AgentPorts } from '../ports.ts'
  */
 
 /** What the VPN effects use of the agent's ports. */
-export type VpnPorts = Pick<AgentPorts, 'clock' | 'network' | 'rng' | 'log' | 'providers'> & {
+export type VpnPorts = Pick<AgentPorts, 'clock' | 'network' | 'rng' | 'log' | 'providers' | 'wallet'> & {
   readonly store: Pick<AgentPorts['store'], 'journal' | 'accounts'>
 }
 
@@ -33,7 +33,7 @@ const VPN_FEE_RESERVE_SATS = 5_000n
 /** Percent a VPN's invoice may exceed its estimate, as a server's. */
 const TOLERANCE_PCT = 3
 
-function contextOf(ports: VpnPorts): DriverContext {
+function contextOf(ports: Omit<VpnPorts, 'store' | 'wallet'>): DriverContext {
   return {
     session: ports.providers.purchase.newSession(),
     network: ports.network,
@@ -54,7 +54,7 @@ function reasonOf(err: unknown): string {
  * that is unknown or cannot be priced now is logged, and the server is bought without one.
  */
 export async function priceVpn(
-  ports: VpnPorts,
+  ports: Omit<VpnPorts, 'store' | 'wallet'>,
   options: Pick<AgentOptions, 'vpnHost'>,
   option: VpsOption | undefined,
 ): Promise<PricedVpn | undefined> {
@@ -136,6 +136,17 @@ async function buyVpn(
   if (paid?.txid !== undefined)
     return { kind: 'vpn-bought', itemId: item.id, purchaseId: paid.purchaseId, txid: paid.txid }
   try {
+    // The server's payment just reserved the wallet's coins; its change is spendable once mined.
+    const balance = await ports.wallet.balance()
+    if (balance.spendableSats < vpn.priceSats && balance.totalSats >= vpn.priceSats) {
+      ports.log.info('tick.vpn_unfunded', { itemId: item.id, spendableSats: balance.spendableSats })
+      return {
+        kind: 'vpn-unfunded',
+        itemId: item.id,
+        spendableSats: balance.spendableSats,
+        heldSats: balance.totalSats,
+      }
+    }
     const option = (await driver.options(contextOf(ports))).find((o) => o.name === vpn.option)
     if (option === undefined) return failed(`${vpn.provider} no longer sells ${vpn.option}`)
     // The same child account as the server's (AGENT.md §3.4 step 9).

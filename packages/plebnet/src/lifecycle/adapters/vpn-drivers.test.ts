@@ -50,6 +50,13 @@ describe('vpnDriversOf', () => {
     expect([...vpnDriversOf(config).keys()]).toEqual(['mullvad'])
   })
 
+  it("uses no real endpoint in a world: without the world's VPN provider there is no VPN driver", () => {
+    const shopsOnly = WORLD.replace(',mullvad=http://10.77.0.3:8080/', '')
+    const config = readAgentConfig(shopsOnly, {})
+    expect(config.vpnHost).toBe('mullvad')
+    expect([...vpnDriversOf(config).keys()]).toEqual([])
+  })
+
   it('rejects a VPN section with a bad URL or currency, naming it', () => {
     expect(() => readAgentConfig('[mullvad]\nurl = ftp://x/\n', {})).toThrow(/\[mullvad\] url/)
     expect(() => readAgentConfig('[mullvad]\ncurrency = BTC\n', {})).toThrow(/\[mullvad\] currency/)

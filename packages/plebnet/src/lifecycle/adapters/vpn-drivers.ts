@@ -3,16 +3,18 @@ import type { AgentConfig } from '../../config/agent-config.ts'
 
 /**
  * The VPN drivers an agent can buy its children's VPN from: cloudomate's Mullvad and AzireVPN
- * drivers, each configured by its section (`[mullvad] url`, `[azirevpn] token`, …) and the one
- * `vpn.host` names even without a section (its real endpoint). In a world, the world's Mullvad-like
+ * drivers, each configured by its section (`[mullvad] url`, `[azirevpn] token`, …) and, on the real
+ * Internet, the one `vpn.host` names even without a section (its real endpoint). In a world, the world's Mullvad-like
  * provider (`dolly world status` lists it as `vpn mullvad <url>`) fills in `[mullvad] url` and sells
  * a month in USD at the world's fixed rate.
  */
 export function vpnDriversOf(
-  config: Pick<AgentConfig, 'vpnHost' | 'vpnProviders'>,
+  config: Pick<AgentConfig, 'vpnHost' | 'vpnProviders' | 'world'>,
 ): ReadonlyMap<string, VpnDriver> {
   const sections = new Map(config.vpnProviders.map((p) => [p.name, p.settings]))
-  if (config.vpnHost !== undefined && !sections.has(config.vpnHost)) sections.set(config.vpnHost, new Map())
+  // A world has no real endpoints to reach: there only its own VPN provider counts.
+  if (config.vpnHost !== undefined && !sections.has(config.vpnHost) && config.world === undefined)
+    sections.set(config.vpnHost, new Map())
   const drivers = new Map<string, VpnDriver>()
   for (const [name, settings] of sections) {
     const value = (key: string): string | undefined => {

@@ -75,5 +75,7 @@ export const MAX_CONTACT_ADDRS = 8
 export const GOSSIP_PROTOCOL = '/dolly/gossip/1.0.0'
 /** Protocol id of the ledger transport on libp2p. */
 export const LEDGER_PROTOCOL = '/dolly/ledger/1.0.0'
+/** libp2p protocol of tunnel link frames: one long-lived stream per peer pair (issue 16). */
+export const TUNNEL_PROTOCOL = '/dolly/tunnels/1.0.0'
 /** gossipsub topic of broadcast entries (the rumor-mongering fast path, ALGORITHMS.md §11.3). */
 export const BROADCAST_TOPIC = '/dolly/entries/1'

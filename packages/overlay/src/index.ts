@@ -1,5 +1,13 @@
 /** @dolly/overlay — The agents' overlay: the libp2p host, CYCLON peer sampling, signed gossip and direct messages. */
-export { peerIdOfKey, startLibp2pHost } from './adapters/libp2p-host.ts'
+export { peerIdOfKey, startLibp2pHost, type Libp2pHost } from './adapters/libp2p-host.ts'
+export {
+  createLibp2pTunnelTransport,
+  TUNNEL_MAX_FRAME_BYTES,
+  type Libp2pTunnelTransport,
+  type Libp2pTunnelTransportOptions,
+  type TunnelNeighbourBytes,
+  type TunnelTransportStats,
+} from './adapters/libp2p-tunnel-transport.ts'
 export { createMemoryFleet } from './adapters/memory-fleet.ts'
 export { createMemoryOverlay } from './adapters/memory-network.ts'
 export {

@@ -41,11 +41,13 @@ export const MAX_ENTRIES_PER_KIND = 3000
  * random other stranger's (each key as likely as any other, so owning more keys buys no priority)
  * and never a family or known agent's. 1,000 contacts keep a 500-agent fleet of strangers whole.
  */
-export const MAX_STRANGER_ENTRIES: Readonly<Record<'contact' | 'qtable' | 'status', number>> = Object.freeze({
-  contact: 1000,
-  qtable: 64,
-  status: 1000,
-})
+export const MAX_STRANGER_ENTRIES: Readonly<Record<'contact' | 'qtable' | 'status' | 'hop', number>> =
+  Object.freeze({
+    contact: 1000,
+    qtable: 64,
+    status: 1000,
+    hop: 1000,
+  })
 /**
  * A peer whose contact we have held without a gap this long is `known` (network/standing.ts):
  * one dead-peer timeout, i.e. it re-signed its record four times and kept answering. Sybil keys

@@ -32,6 +32,8 @@ export interface ProxyOptions {
   readonly listen?: string
   /** How long to wait for a circuit of every hop count before giving up, ms. */
   readonly readyTimeoutMs: number
+  /** Aborting it while starting stops what started and resolves undefined (SIGINT before ready). */
+  readonly signal?: AbortSignal
 }
 
 /** A running proxy. */
@@ -45,10 +47,11 @@ export interface RunningProxy {
  * Starts a user's entry into the tunnel network (issue 16): its own identity in `home`, a libp2p
  * node joining the overlay through `bootstrap`, a tunnel initiator (no relay, no exit, no hop
  * advertisement) with a circuit pool kept warm, and a SOCKS5 server on loopback per hop count.
- * Resolves once a circuit of every hop count is built; rejects with TUNNEL_NO_PATH (everything
- * started is stopped) when that does not happen within `readyTimeoutMs`.
+ * Resolves once a circuit of every hop count is built (undefined when `signal` aborted first);
+ * rejects with TUNNEL_NO_PATH (everything started is stopped) when that does not happen within
+ * `readyTimeoutMs`.
  */
-export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promise<RunningProxy> {
+export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promise<RunningProxy | undefined> {
   const { clock, log } = deps
   const rng = createCryptoRng()
   const identity = await loadOrCreateIdentity(options.home, rng)
@@ -89,6 +92,10 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
     stops.push(() => socks.stop())
     const deadline = clock.nowMs() + options.readyTimeoutMs
     while (!PROXY_HOPS.every((h) => pool.ready(h) > 0)) {
+      if (options.signal?.aborted === true) {
+        await stopAll()
+        return undefined
+      }
       if (clock.nowMs() >= deadline) {
         const missing = PROXY_HOPS.filter((h) => pool.ready(h) === 0)
         throw new TunnelError(
@@ -97,7 +104,9 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
           { missing, bootstrap: options.bootstrap.length },
         )
       }
-      await clock.sleep(READY_POLL_MS)
+      await clock
+        .sleep(READY_POLL_MS, options.signal === undefined ? {} : { signal: options.signal })
+        .catch(() => undefined)
     }
     return { ports, stop: stopAll }
   } catch (err) {

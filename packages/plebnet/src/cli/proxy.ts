@@ -74,6 +74,18 @@ export function registerProxyCommands(
         )
       const clock = overrides.clock ?? createSystemClock()
       const log = overrides.log ?? createPinoLogger({ clock }, { level: 'warn' })
+      // SIGINT/SIGTERM at any time, while starting too, stop everything and end with status 0.
+      const controller = new AbortController()
+      const { promise: stopped, resolve } = Promise.withResolvers<void>()
+      const running: { proxy?: RunningProxy } = {}
+      const stop = (): void => {
+        controller.abort()
+        if (running.proxy !== undefined) void running.proxy.stop().then(resolve, resolve)
+      }
+      if (overrides.onStarted === undefined) {
+        process.once('SIGTERM', stop)
+        process.once('SIGINT', stop)
+      }
       // The proxy's code (libp2p, tunnels) is loaded when the command runs, so registering it costs nothing.
       const { startProxy } = await import('./proxy-run.ts')
       const proxy = await startProxy(
@@ -84,21 +96,19 @@ export function registerProxyCommands(
           port,
           ...(opts.listen === undefined ? {} : { listen: opts.listen }),
           readyTimeoutMs: readyS * 1000,
+          signal: controller.signal,
         },
       )
+      if (proxy === undefined) return
+      running.proxy = proxy
+      if (controller.signal.aborted) return void (await proxy.stop())
       const ports = Object.fromEntries([...proxy.ports].map(([hops, p]) => [String(hops), p]))
       io.out(
         opts.json === true
           ? JSON.stringify({ event: 'ready', ports })
           : `plebnet proxy: ready, SOCKS5 on 127.0.0.1 ${[...proxy.ports].map(([h, p]) => `${h} hop(s) :${p}`).join(', ')}`,
       )
-      const { promise: stopped, resolve } = Promise.withResolvers<void>()
-      const stop = (): void => void proxy.stop().then(resolve, resolve)
-      if (overrides.onStarted !== undefined) overrides.onStarted(proxy, stop)
-      else {
-        process.once('SIGTERM', stop)
-        process.once('SIGINT', stop)
-      }
+      overrides.onStarted?.(proxy, stop)
       await stopped
     })
 }

@@ -226,4 +226,40 @@ describe('plebnet proxy over four agents on loopback', () => {
     })
     expect(code, stderr).toBe(0)
   }, 300_000)
+
+  it('gives up with TUNNEL_NO_PATH when no circuit can be built, and a SIGTERM while starting ends it with status 0', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'dolly-tunnels-proxy-'))
+    dirs.push(root)
+    // A well-formed bootstrap address where nobody listens: the proxy finds no hop.
+    const nobody = '/ip4/127.0.0.1/tcp/9/p2p/12D3KooWGC6TvWhfapngX6wvJHMYvKpDMXPb3ZnCZ6dMoaMtimQ5'
+    const ports = await freePorts()
+    const args = (home: string, timeout: string): string[] => [
+      PLEBNET,
+      '--home',
+      join(root, home),
+      'proxy',
+      '--bootstrap',
+      nobody,
+      '--port',
+      String(ports.base),
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--ready-timeout',
+      timeout,
+    ]
+    const run = (argv: string[], signalAfterMs?: number): Promise<{ code: number | null; err: string }> =>
+      new Promise((r) => {
+        const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+        children.push(child)
+        let err = ''
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+        if (signalAfterMs !== undefined) setTimeout(() => child.kill('SIGTERM'), signalAfterMs)
+        child.on('close', (code) => r({ code, err }))
+      })
+    const gaveUp = await run(args('u1', '3'))
+    expect(gaveUp.code, gaveUp.err).toBe(1)
+    expect(gaveUp.err).toContain('TUNNEL_NO_PATH')
+    const interrupted = await run(args('u2', '120'), 4_000)
+    expect(interrupted.code, interrupted.err).toBe(0)
+  }, 60_000)
 })

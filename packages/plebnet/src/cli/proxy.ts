@@ -25,6 +25,9 @@ interface ProxyCommandOptions {
 }
 
 const PROXY_HELP = `
+Home: the proxy keeps its own identity.key and tunnel.key in --home; give it a home of its own, not an
+agent's (two nodes with one identity would share a peer id).
+
 Ports: hops 1, 2 and 3 listen on 127.0.0.1 at port+1, port+2 and port+3 (1081, 1082, 1083 by
 default), e.g. curl --socks5-hostname 127.0.0.1:1083 http://example.org/ for three hops.
 

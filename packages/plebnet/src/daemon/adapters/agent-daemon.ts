@@ -13,7 +13,7 @@ import {
   createNetworkComponent,
   gossipListenAddrs,
 } from '@dolly/overlay'
-import { createRealExitPolicy, createWorldExitPolicy, type ExitPolicy } from '@dolly/tunnels'
+import { createRealExitPolicy, createWorldExitPolicy, parseIp, type ExitPolicy } from '@dolly/tunnels'
 import { STATUS_PORT } from '../../replication/constants.ts'
 import { createTunnelComponent } from '../../tunnels/adapters/tunnel-component.ts'
 import { ReplicationError } from '../../replication/errors.ts'
@@ -178,5 +178,6 @@ function tunnelExitPolicy(
   const own = Object.values(networkInterfaces())
     .flatMap((list) => list ?? [])
     .map((i) => i.address.split('%')[0] ?? i.address)
+    .filter((a) => parseIp(a) !== undefined)
   return createRealExitPolicy({ ownAddresses: own })
 }

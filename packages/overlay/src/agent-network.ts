@@ -2,7 +2,15 @@ import type { AbortOptions, Clock, Logger, Rng } from '@dolly/base'
 import type { SignatureVerifier } from '@dolly/base'
 import { type QTable, type RemoteQ, serializeQTable, takeRemotes, type RemoteEntry } from '@dolly/learning'
 import type { View } from './cyclon.ts'
-import { contactOf, statusOf, type EntryKind, type SignedEntry, type StatusValue } from './entry.ts'
+import {
+  contactOf,
+  hopOf,
+  statusOf,
+  type EntryKind,
+  type HopValue,
+  type SignedEntry,
+  type StatusValue,
+} from './entry.ts'
 import type { EnvelopeSigner } from './envelope.ts'
 import {
   createGossipEngine,
@@ -40,6 +48,14 @@ export interface ContactInfo {
   readonly qtableVersion?: number
 }
 
+/** A hop of the tunnel network as the overlay knows it (a valid, unexpired `hop/<id>` of a live contact). */
+export interface HopInfo extends HopValue {
+  /** Hex Ed25519 public key of the agent (its libp2p peer id is derived from it). */
+  readonly id: string
+  /** When its owner signed the advertisement, ms. */
+  readonly updatedMs: number
+}
+
 /** The agents' overlay as a daemon component. */
 export interface AgentNetwork {
   /** Our id: hex of the Ed25519 public key. */
@@ -58,6 +74,10 @@ export interface AgentNetwork {
   publishQTable(table: QTable): void
   /** Signs and stores our status summary as `status/<id>`. */
   publishStatus(status: StatusValue): void
+  /** Signs and stores our tunnel roles and key as `hop/<id>` (issue 16); gossip spreads it. */
+  publishHop(hop: HopValue): void
+  /** Every other agent's unexpired hop advertisement whose contact we hold: the tunnel directory. */
+  hops(): readonly HopInfo[]
   /**
    * Neighbours' latest tables for QD-learning, each used once: family first, then known senders by
    * seniority, then at most `maxStrangers` (default `qd.trim_f` = 1) strangers (learning core `takeRemotes`).
@@ -166,6 +186,20 @@ export function createAgentNetwork(deps: AgentNetworkDeps, options: AgentNetwork
     },
     publishStatus(status) {
       engine.publish('status', status)
+    },
+    publishHop(hop) {
+      engine.publish('hop', hop)
+    },
+    hops() {
+      const now = deps.clock.nowMs()
+      const out: HopInfo[] = []
+      for (const entry of engine.store.all('hop')) {
+        const value = hopOf(entry)
+        if (value === undefined || entry.origin === engine.selfId || value.expiresMs <= now) continue
+        if (engine.store.get('contact', entry.origin) === undefined) continue
+        out.push({ ...value, id: entry.origin, updatedMs: entry.version })
+      }
+      return out
     },
     takeRemotes(maxRemotes, maxStrangers) {
       const taken = takeRemotes(engine.inbox(), maxRemotes, maxStrangers)

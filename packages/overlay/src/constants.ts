@@ -41,11 +41,13 @@ export const MAX_ENTRIES_PER_KIND = 3000
  * random other stranger's (each key as likely as any other, so owning more keys buys no priority)
  * and never a family or known agent's. 1,000 contacts keep a 500-agent fleet of strangers whole.
  */
-export const MAX_STRANGER_ENTRIES: Readonly<Record<'contact' | 'qtable' | 'status', number>> = Object.freeze({
-  contact: 1000,
-  qtable: 64,
-  status: 1000,
-})
+export const MAX_STRANGER_ENTRIES: Readonly<Record<'contact' | 'qtable' | 'status' | 'hop', number>> =
+  Object.freeze({
+    contact: 1000,
+    qtable: 64,
+    status: 1000,
+    hop: 1000,
+  })
 /**
  * A peer whose contact we have held without a gap this long is `known` (network/standing.ts):
  * one dead-peer timeout, i.e. it re-signed its record four times and kept answering. Sybil keys
@@ -75,5 +77,7 @@ export const MAX_CONTACT_ADDRS = 8
 export const GOSSIP_PROTOCOL = '/dolly/gossip/1.0.0'
 /** Protocol id of the ledger transport on libp2p. */
 export const LEDGER_PROTOCOL = '/dolly/ledger/1.0.0'
+/** libp2p protocol of tunnel link frames: one long-lived stream per peer pair (issue 16). */
+export const TUNNEL_PROTOCOL = '/dolly/tunnels/1.0.0'
 /** gossipsub topic of broadcast entries (the rumor-mongering fast path, ALGORITHMS.md §11.3). */
 export const BROADCAST_TOPIC = '/dolly/entries/1'

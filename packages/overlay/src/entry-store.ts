@@ -186,7 +186,7 @@ export function createEntryStore(options: EntryStoreOptions = {}): EntryStore {
       return dropped
     },
     forget(origin) {
-      for (const kind of ['contact', 'qtable', 'status'] as const) remove(`${kind}/${origin}`)
+      for (const kind of ['contact', 'qtable', 'status', 'hop'] as const) remove(`${kind}/${origin}`)
     },
     firstSeenMs: (kind, origin) => firstSeen.get(`${kind}/${origin}`),
     get size() {

@@ -7,7 +7,7 @@ import type { EnvelopeSigner } from './envelope.ts'
 import type { NetworkErrorCode } from './errors.ts'
 
 /** Kinds of gossiped entries (ALGORITHMS.md §11.2 keys `<kind>/<origin>`). */
-export const ENTRY_KINDS = ['contact', 'qtable', 'status'] as const
+export const ENTRY_KINDS = ['contact', 'qtable', 'status', 'hop'] as const
 /** One of ENTRY_KINDS. */
 export type EntryKind = (typeof ENTRY_KINDS)[number]
 
@@ -62,6 +62,22 @@ const statusSchema = z.strictObject({
 })
 /** The value of a `status/<id>` entry: an agent's summary for the dashboard. */
 export type StatusValue = z.infer<typeof statusSchema>
+
+const hopSchema = z.strictObject({
+  /** The agent's long-term X25519 tunnel public key (hex), the `B` of the circuit handshake. */
+  tunnelKey: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Joins circuits as a middle hop. */
+  relay: z.boolean(),
+  /** Joins circuits as their last hop and connects out under its exit policy. */
+  exit: z.boolean(),
+  /** After this instant (ms) the advertisement is void until its owner signs a new one. */
+  expiresMs: z.number().int().nonnegative(),
+})
+/**
+ * The value of a `hop/<id>` entry: the agent's tunnel roles and key (issue 16). The hop's libp2p
+ * peer id is derived from the entry's origin, so it cannot disagree with the signer.
+ */
+export type HopValue = z.infer<typeof hopSchema>
 
 const ENTRY_DOMAIN = 'dolly-entry-v1'
 
@@ -127,6 +143,10 @@ function checkValue(kind: EntryKind, value: unknown): string | undefined {
       const r = statusSchema.safeParse(value)
       return r.success ? undefined : (r.error.issues[0]?.message ?? 'invalid')
     }
+    case 'hop': {
+      const r = hopSchema.safeParse(value)
+      return r.success ? undefined : (r.error.issues[0]?.message ?? 'invalid')
+    }
     case 'qtable':
       try {
         parseQTable(value)
@@ -157,4 +177,11 @@ export function statusOf(entry: SignedEntry): StatusValue | undefined {
 
 function bad(code: NetworkErrorCode, detail: string): ParsedEntry {
   return { ok: false, code, detail }
+}
+
+/** The hop value of a validated hop entry. */
+export function hopOf(entry: SignedEntry): HopValue | undefined {
+  if (entry.kind !== 'hop') return undefined
+  const r = hopSchema.safeParse(entry.value)
+  return r.success ? r.data : undefined
 }

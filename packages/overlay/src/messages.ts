@@ -1,13 +1,14 @@
 import { z } from 'zod'
 import { MAX_ENTRIES_PER_KIND, MAX_ENTRIES_PER_MESSAGE, MAX_FRAME_BYTES } from './constants.ts'
 import type { MessageType } from './envelope.ts'
+import { ENTRY_KINDS } from './entry.ts'
 
 const MAX_VIEW_ENTRIES = 32
 const viewEntry = z.strictObject({ age: z.number().int().nonnegative().max(1_000_000), contact: z.unknown() })
-const digestKey = z.string().regex(/^(contact|qtable|status)\/[0-9a-f]{64}$/)
+const digestKey = z.string().regex(new RegExp(`^(${ENTRY_KINDS.join('|')})/[0-9a-f]{64}$`))
 const digest = z
   .record(digestKey, z.number().int().nonnegative())
-  .refine((d) => Object.keys(d).length <= 3 * MAX_ENTRIES_PER_KIND, 'too many digest keys')
+  .refine((d) => Object.keys(d).length <= ENTRY_KINDS.length * MAX_ENTRIES_PER_KIND, 'too many digest keys')
 
 /** Strict body schema per message type (STYLE.md §1.6: our own wire formats reject unknown keys). */
 export const BODY_SCHEMAS = {

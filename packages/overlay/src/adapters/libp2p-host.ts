@@ -4,8 +4,8 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { PeerId } from '@libp2p/interface'
-import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import type { PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
@@ -47,6 +47,17 @@ export interface Libp2pHost {
   broadcast(data: Uint8Array): void
   /** Subscribes to messages on the broadcast topic. */
   onBroadcast(handler: (data: Uint8Array) => void): () => void
+  /**
+   * Hands every inbound stream on `protocolId` to `handler` with the remote's peer id (as Noise
+   * authenticated it); the handler owns the stream. Until the returned function is called.
+   */
+  handleStreams(
+    protocolId: string,
+    handler: (remotePeerId: string, stream: Stream) => void,
+    options?: { readonly maxInboundStreams?: number },
+  ): Promise<() => Promise<void>>
+  /** Opens a long-lived stream on `protocolId` to a peer named by its libp2p peer id (an Ed25519 one). */
+  openStream(protocolId: string, peerId: string, options: AbortOptions): Promise<Stream>
   /** Number of open connections. */
   connections(): number
   stop(): Promise<void>
@@ -198,6 +209,26 @@ export async function startLibp2pHost(identity: Identity, options: Libp2pHostOpt
     onBroadcast(handler) {
       broadcastHandlers.add(handler)
       return () => broadcastHandlers.delete(handler)
+    },
+    async handleStreams(protocolId, handler, opts) {
+      await node.handle(
+        protocolId,
+        (stream, connection) => {
+          if (connection.remotePeer.type !== 'Ed25519')
+            return void stream.abort(new Error('not an Ed25519 peer'))
+          handler(connection.remotePeer.toString(), stream)
+        },
+        {
+          maxInboundStreams: opts?.maxInboundStreams ?? 64,
+          maxOutboundStreams: opts?.maxInboundStreams ?? 64,
+        },
+      )
+      return () => node.unhandle(protocolId)
+    },
+    async openStream(protocolId, peerId, { signal }) {
+      const target = peerIdFromString(peerId)
+      if (target.type !== 'Ed25519') throw new RangeError(`${peerId} is not an Ed25519 peer id`)
+      return node.dialProtocol(target, protocolId, signal === undefined ? {} : { signal })
     },
     connections: () => node.getConnections().length,
     async stop() {

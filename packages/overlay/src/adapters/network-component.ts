@@ -59,6 +59,8 @@ export interface NetworkComponent {
   network(): AgentNetwork | undefined
   /** The ledger transport over the same libp2p node, once started. */
   ledgerTransport(): LedgerTransport | undefined
+  /** The libp2p node itself, once started (other protocols on it, e.g. the tunnel transport). */
+  host(): Libp2pHost | undefined
 }
 
 /** Bootstrap peers from address cards (`agent.json` parent + contacts): their host on the gossip port. */
@@ -180,6 +182,7 @@ export function createNetworkComponent(
     },
     network: () => running?.network,
     ledgerTransport: () => (running === undefined ? undefined : libp2pLedgerTransport(running.host)),
+    host: () => running?.host,
   }
 }
 

@@ -15,7 +15,18 @@ const BIN = join(here, '..', '..', 'bin', 'plebnet.js')
 const PROGRAM = join(here, 'program.ts')
 
 /** Every plebnet command, in the order `plebnet --help` lists them. */
-const COMMANDS = ['wallet', 'ledger', 'setup', 'status', 'network', 'conf', 'daemon', 'create-child', 'check']
+const COMMANDS = [
+  'wallet',
+  'ledger',
+  'setup',
+  'status',
+  'network',
+  'conf',
+  'daemon',
+  'create-child',
+  'check',
+  'proxy',
+]
 
 /** Packages no light path may load: the overlay, ssh, the wallet's crypto, cloudomate's scraping, logging. */
 const HEAVY =
@@ -87,6 +98,18 @@ describe('plebnet program', () => {
     const check = await run(['check', '--no-such-flag'])
     expect(check.code).toBe(2)
     expect(check.err).toContain("unknown option '--no-such-flag'")
+  }, 60_000)
+
+  it('`plebnet proxy --help` documents its contract and loads no heavy module; bad ports are usage errors', async () => {
+    const help = await loadedModules(BIN, ['proxy', '--help'])
+    expect(help.output).toContain('--bootstrap <multiaddr...>')
+    expect(help.output).toContain('port+1, port+2 and port+3')
+    expect(help.output).toContain('{"event":"ready","ports":{"1":1081,"2":1082,"3":1083}}')
+    expect(help.modules.filter((m) => HEAVY.test(m))).toEqual([])
+    const bad = await run(['proxy', '--bootstrap', '/ip4/127.0.0.1/tcp/1', '--port', '65533'])
+    expect(bad.code).toBe(2)
+    expect(bad.err).toContain('--port 65533')
+    expect((await run(['proxy'])).code).toBe(2)
   }, 60_000)
 
   it('the groups list their subcommands', async () => {

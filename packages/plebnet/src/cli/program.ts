@@ -9,6 +9,7 @@ import { registerConfCommands } from './conf.ts'
 import { registerDaemonCommands } from './daemon.ts'
 import { registerCreateChildCommands } from './create-child.ts'
 import { registerCheckCommands } from './check.ts'
+import { registerProxyCommands } from './proxy.ts'
 
 /** Options every plebnet command shares. */
 export interface PlebnetGlobalOptions {
@@ -41,5 +42,6 @@ export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Comm
   registerDaemonCommands(program, io)
   registerCreateChildCommands(program, io)
   registerCheckCommands(program, io)
+  registerProxyCommands(program, io)
   return program
 }

@@ -58,8 +58,18 @@ export function renderStatus(status: AnyStatus, nowMs: number): string {
     `parent: ${status.parentTree ?? '(root)'}`,
     `started: ${new Date(status.startedAtMs).toISOString()}; heartbeat ${age} (${status.heartbeats} beats)`,
     `mode: ${status.testnet ? 'testnet' : 'mainnet'}${status.exitNode ? ', exit node' : ''}`,
+    ...tunnelLines(status),
     ...lifecycleLines(status),
   ].join('\n')
+}
+
+function tunnelLines(status: AgentStatus): string[] {
+  const t = status.tunnels
+  if (t === undefined) return []
+  const c = t.circuits
+  return [
+    `tunnels: ${t.exit ? 'relay and exit' : t.relay ? 'relay' : 'initiator'}, ${t.hopsKnown} hops known; circuits relayed ${c.relayedNow} now (${c.relayedTotal} total), exited ${c.exitedNow} now (${c.exitedTotal} total); bytes up ${t.bytesUp}, down ${t.bytesDown}`,
+  ]
 }
 
 function lifecycleLines(status: AgentStatus): string[] {

@@ -79,3 +79,30 @@ describe('fetchStatus', () => {
     expect(await fetchStatus(slowBody, { signal: aborted.signal })).toBeUndefined()
   })
 })
+
+describe('renderStatus', () => {
+  it('shows the tunnels line of a full status when the component runs', async () => {
+    const { renderStatus } = await import('./status-run.ts')
+    expect(renderStatus(status, 6000)).not.toContain('tunnels:')
+    const text = renderStatus(
+      {
+        ...status,
+        tunnels: {
+          relay: true,
+          exit: true,
+          hopsKnown: 4,
+          circuits: { relayedNow: 1, exitedNow: 2, relayedTotal: 3, exitedTotal: 5 },
+          bytesUp: '100',
+          bytesDown: '200',
+          exitBytesOut: '10',
+          exitBytesIn: '20',
+          framesDropped: 0,
+        },
+      },
+      6000,
+    )
+    expect(text).toContain(
+      'tunnels: relay and exit, 4 hops known; circuits relayed 1 now (3 total), exited 2 now (5 total); bytes up 100, down 200',
+    )
+  })
+})

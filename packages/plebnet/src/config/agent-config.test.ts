@@ -178,5 +178,18 @@ describe('plebnet_setup.cfg', () => {
         expect(() => readAgentConfig(text), text).toThrow(message)
       }
     })
+
+    it('reads [tunnels] exit_networks as CIDRs and refuses a malformed one by code', () => {
+      expect(readAgentConfig('').tunnelExitNetworks).toBeUndefined()
+      const c = readAgentConfig('[tunnels]\nexit_networks = 10.99.0.0/16, 10.98.1.0/24\n')
+      expect(c.tunnelExitNetworks).toEqual(['10.99.0.0/16', '10.98.1.0/24'])
+      for (const text of [
+        '[tunnels]\nexit_networks = 10.99.0.0/33\n',
+        '[tunnels]\nexit_networks = example.org\n',
+      ]) {
+        expect(() => readAgentConfig(text), text).toThrow(code)
+        expect(() => readAgentConfig(text), text).toThrow(/tunnels\.exit_networks/)
+      }
+    })
   })
 })

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { TimeScale } from '@dolly/base'
 import { createVpsRegistry } from '@dolly/cloudomate'
+import { createWorldExitPolicy } from '@dolly/tunnels'
 import { LifecycleError } from '../lifecycle/errors.ts'
 import { CONFIG_DEFAULTS, WORLD_SATS_PER_USD } from './defaults.ts'
 import { parseIniText, type IniSections } from './ini.ts'
@@ -73,6 +74,11 @@ export interface AgentConfig {
    */
   readonly vpnProviders: readonly ProviderSection[]
   readonly world: WorldConfig | undefined
+  /**
+   * `[tunnels] exit_networks`: the only networks an exit agent connects to (CIDRs, world mode of the
+   * exit policy: the world's content networks); undefined when empty (real mode, Tor's reduced policy).
+   */
+  readonly tunnelExitNetworks: readonly string[] | undefined
 }
 
 /** Environment variables that override one key: `PLEBNET_CFG_<SECTION>_<KEY>` (upper case). */
@@ -411,6 +417,18 @@ export function readAgentConfig(
         : { kind: 'fixed', satsPerUsd: WORLD_SATS_PER_USD }
   const providers = parseProviders(ini, world?.shops ?? [])
   const btcGlobal = get('wallets', 'btc_global')
+  const exitNetworks = get('tunnels', 'exit_networks')
+    .split(/[\s,]+/)
+    .filter((n) => n !== '')
+  try {
+    createWorldExitPolicy(exitNetworks)
+  } catch (err) {
+    throw new LifecycleError(
+      'LIFECYCLE_CONFIG_INVALID',
+      `plebnet_setup.cfg: tunnels.exit_networks: ${err instanceof Error ? err.message : String(err)}`,
+      { exitNetworks },
+    )
+  }
   return {
     tickIntervalMs: core.data.tick,
     leaseMs: core.data.lease,
@@ -429,5 +447,6 @@ export function readAgentConfig(
     vpnHost: get('vpn', 'host').trim().toLowerCase() || undefined,
     vpnProviders: parseVpnProviders(ini, world?.shops ?? []),
     world,
+    tunnelExitNetworks: exitNetworks.length === 0 ? undefined : exitNetworks,
   }
 }

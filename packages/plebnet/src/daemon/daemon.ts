@@ -1,5 +1,6 @@
 import type { Clock, Logger } from '@dolly/base'
 import type { LifecycleStatus } from '../lifecycle/lifecycle-status.ts'
+import type { TunnelsStatus } from '../tunnels/tunnel-status.ts'
 import { handleStatusRequest, type AgentStatus, type StatusRequest, type StatusResponse } from './status.ts'
 
 /** Default heartbeat period (ms): the parent waits for the first one, Vision for the later ones. */
@@ -34,6 +35,8 @@ export interface DaemonDeps {
   readonly components?: readonly DaemonComponent[]
   /** The lifecycle tick's latest view for the status API; undefined before the first tick. */
   readonly lifecycleStatus?: () => LifecycleStatus | undefined
+  /** The tunnel component's counters for the full status; undefined while it is not running. */
+  readonly tunnelsStatus?: () => TunnelsStatus | undefined
 }
 
 /** Who the agent is, as the status API shows it; everything but the clock-driven fields. */
@@ -85,6 +88,7 @@ export function createDaemon(deps: DaemonDeps, options: DaemonOptions): Daemon {
 
   const status = (): AgentStatus => {
     const lifecycle = deps.lifecycleStatus?.()
+    const tunnels = deps.tunnelsStatus?.()
     return {
       format: 'dolly-status',
       version: 1,
@@ -93,6 +97,7 @@ export function createDaemon(deps: DaemonDeps, options: DaemonOptions): Daemon {
       heartbeatAtMs,
       heartbeats,
       ...(lifecycle === undefined ? {} : { lifecycle }),
+      ...(tunnels === undefined ? {} : { tunnels }),
     }
   }
   const beat = (): void => {

@@ -138,6 +138,27 @@ describe('status API handler', () => {
     expect(parseStatus({ ...status, publicKey: 'zz' })).toBeUndefined()
   })
 
+  it('carries the tunnels block in the full document only, strictly parsed (issue 16)', () => {
+    const tunnels = {
+      relay: true,
+      exit: true,
+      hopsKnown: 3,
+      circuits: { relayedNow: 1, exitedNow: 2, relayedTotal: 5, exitedTotal: 9 },
+      bytesUp: '123456789012345678901',
+      bytesDown: '7',
+      exitBytesOut: '0',
+      exitBytesIn: '5',
+      framesDropped: 0,
+    }
+    const full = { ...status, tunnels }
+    expect(parseStatus(JSON.parse(JSON.stringify(full)))).toEqual(full)
+    const reply = handleStatusRequest({ method: 'GET', path: '/status' }, full, 6000)
+    expect(JSON.stringify(reply.body)).not.toContain('tunnels')
+    expect(parseStatus({ ...status, tunnels: { ...tunnels, bytesUp: 5 } })).toBeUndefined()
+    expect(parseStatus({ ...status, tunnels: { ...tunnels, extra: 1 } })).toBeUndefined()
+    expect(parseStatus({ ...status, tunnels: { ...tunnels, circuits: { relayedNow: -1 } } })).toBeUndefined()
+  })
+
   it('refuses a reply that is neither a full nor a public status with REPLICATION_STATUS_MALFORMED', () => {
     expect(decodeStatus(JSON.parse(JSON.stringify(status)))).toEqual(status)
     for (const bad of [

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { LifecycleStatusSchema } from '../lifecycle/lifecycle-status.ts'
 import { ReplicationError } from '../replication/errors.ts'
+import { TunnelsStatusSchema } from '../tunnels/tunnel-status.ts'
 
 /**
  * The read-only status API of a running agent (DESIGN.md §7): what it is, where it sits in the
@@ -36,6 +37,8 @@ export const StatusSchema = z.strictObject({
   heartbeats: z.number().int().nonnegative(),
   /** The lifecycle tick's view (lease, balance, children, events); absent until the first tick. */
   lifecycle: LifecycleStatusSchema.optional(),
+  /** The tunnel component's counters (relayed and exited circuits, bytes); absent until it runs. */
+  tunnels: TunnelsStatusSchema.optional(),
 })
 
 /** A status document. */

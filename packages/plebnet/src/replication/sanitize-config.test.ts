@@ -153,6 +153,12 @@ describe('sanitizeConfig', () => {
     expect(shared.get('bitlaunch')?.get('token')).toBe('bl-account-token')
   })
 
+  it("passes the exit's networks on to a child (issue 16)", () => {
+    const child = parseIni(sanitizeConfig('[tunnels]\nexit_networks = 10.99.0.0/16\nother = x\n', 'c'))
+    expect(child.get('tunnels')?.get('exit_networks')).toBe('10.99.0.0/16')
+    expect(child.get('tunnels')?.has('other')).toBe(false)
+  })
+
   it('refuses a malformed parent config instead of guessing what it holds', () => {
     expect(() => sanitizeConfig('[wallets]\npassword = a\nPASSWORD = b\n', 'c')).toThrow(
       expect.objectContaining({ code: 'LIFECYCLE_CONFIG_INVALID' }),

@@ -105,6 +105,8 @@ const CHILD_CONFIG: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
   // agents at a restricted RPC user or a public Esplora) and where the BTC/USD rate comes from.
   chain: { backend: 'copy' },
   rates: { source: 'copy' },
+  // Where an exit child may connect (issue 16; config README "Tunnels"): the world's content networks.
+  tunnels: { exit_networks: 'copy' },
   ...providerRules(),
 }
 

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { createCryptoRng, type Clock, type Logger } from '@dolly/base'
 import { createAgentComponent, openHomeAgent } from '../../agent/adapters/agent-component.ts'
@@ -12,7 +13,9 @@ import {
   createNetworkComponent,
   gossipListenAddrs,
 } from '@dolly/overlay'
+import { createRealExitPolicy, createWorldExitPolicy, parseIp, type ExitPolicy } from '@dolly/tunnels'
 import { STATUS_PORT } from '../../replication/constants.ts'
+import { createTunnelComponent } from '../../tunnels/adapters/tunnel-component.ts'
 import { ReplicationError } from '../../replication/errors.ts'
 import { createDaemon, type Daemon, type DaemonComponent } from '../daemon.ts'
 import { parseListenAddress } from '../status.ts'
@@ -97,7 +100,21 @@ export async function buildDaemon(
     { clock: deps.clock, log: deps.log, identity, transport: () => network.ledgerTransport() },
     { home: options.home },
   )
-  const components: DaemonComponent[] = [network, ledger]
+  // Every agent relays; an exit node (AGENT.md §10) also exits, under the world's content networks
+  // (`[tunnels] exit_networks`) or, on the real Internet, Tor's reduced policy.
+  const exitPolicy = tunnelExitPolicy(config.tunnelExitNetworks, config.world !== undefined)
+  if (record.exitNode && exitPolicy === undefined)
+    deps.log.warn('tunnels.exit_disabled', { reason: 'a world agent needs [tunnels] exit_networks to exit' })
+  const tunnels = createTunnelComponent(
+    { clock: deps.clock, rng: createCryptoRng(), log: deps.log, network },
+    {
+      home: options.home,
+      relay: true,
+      exit: record.exitNode && exitPolicy !== undefined,
+      ...(exitPolicy === undefined ? {} : { exitPolicy }),
+    },
+  )
+  const components: DaemonComponent[] = [network, ledger, tunnels]
   let lifecycleStatus: (() => LifecycleStatus | undefined) | undefined
   if (config.chainBackend !== undefined) {
     // One agent for the daemon's life: its wallet, SQLite and drivers stay open between ticks.
@@ -125,6 +142,7 @@ export async function buildDaemon(
       serveStatus: (at, handler) => serveStatusHttp(at, handler, { token: statusToken }),
       components,
       ...(lifecycleStatus === undefined ? {} : { lifecycleStatus }),
+      tunnelsStatus: () => tunnels.status(),
     },
     {
       agent: {
@@ -144,4 +162,22 @@ export async function buildDaemon(
         : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     },
   )
+}
+
+/**
+ * The exit policy of an exit agent: world mode over `exitNetworks` when set; none for a world agent
+ * without them (it must not exit into the machine's own networks); else real mode, the agent's own
+ * addresses refused.
+ */
+function tunnelExitPolicy(
+  exitNetworks: readonly string[] | undefined,
+  inWorld: boolean,
+): ExitPolicy | undefined {
+  if (exitNetworks !== undefined) return createWorldExitPolicy(exitNetworks)
+  if (inWorld) return undefined
+  const own = Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .map((i) => i.address.split('%')[0] ?? i.address)
+    .filter((a) => parseIp(a) !== undefined)
+  return createRealExitPolicy({ ownAddresses: own })
 }

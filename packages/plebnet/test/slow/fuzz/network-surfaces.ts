@@ -130,26 +130,28 @@ export function envelopeSurface(): Surface<Uint8Array> {
 
 /** `decodeBroadcast` then `parseEntry`: the path of a gossipsub message into the entry store. */
 export function entrySurface(): Surface<Uint8Array> {
-  const values: { kind: 'contact' | 'qtable' | 'status'; value: JsonValue }[] = []
+  const values: { kind: 'contact' | 'qtable' | 'status' | 'hop'; value: JsonValue }[] = []
   for (let i = 0; i < POOL; i++) {
-    const kind = (['contact', 'qtable', 'status'] as const)[i % 3] ?? 'contact'
+    const kind = (['contact', 'qtable', 'status', 'hop'] as const)[i % 4] ?? 'contact'
     const value: JsonValue =
-      kind === 'contact'
-        ? {
-            addrs: [`/ip4/10.0.0.${i}/tcp/8000`],
-            dhKey: 'ab'.repeat(32),
-            treePath: `plebbot.${i}`,
-            expiresMs: NOW + i,
-          }
-        : kind === 'status'
+      kind === 'hop'
+        ? { tunnelKey: 'cd'.repeat(32), relay: true, exit: i % 8 === 3, expiresMs: NOW + i }
+        : kind === 'contact'
           ? {
+              addrs: [`/ip4/10.0.0.${i}/tcp/8000`],
+              dhKey: 'ab'.repeat(32),
               treePath: `plebbot.${i}`,
-              state: 'running',
-              host: '10.0.0.1',
-              balanceSats: String(i * 1000),
-              contacts: i,
+              expiresMs: NOW + i,
             }
-          : (serializeQTable(createQTable([`p${i}/a`, `p${i}/b`])) as unknown as JsonValue)
+          : kind === 'status'
+            ? {
+                treePath: `plebbot.${i}`,
+                state: 'running',
+                host: '10.0.0.1',
+                balanceSats: String(i * 1000),
+                contacts: i,
+              }
+            : (serializeQTable(createQTable([`p${i}/a`, `p${i}/b`])) as unknown as JsonValue)
     values.push({ kind, value })
   }
   const pool = values.map((v, i) =>
@@ -175,24 +177,26 @@ const aliceId = bytesToHex(alice.publicKey)
 function alicesEntries(): unknown[] {
   const out: unknown[] = []
   for (let i = 0; i < POOL; i++) {
-    const kind = (['contact', 'qtable', 'status'] as const)[i % 3] ?? 'contact'
+    const kind = (['contact', 'qtable', 'status', 'hop'] as const)[i % 4] ?? 'contact'
     const value: JsonValue =
-      kind === 'contact'
-        ? {
-            addrs: [`/ip4/10.0.0.${i}/tcp/8000`],
-            dhKey: 'ab'.repeat(32),
-            treePath: `plebbot.${i}`,
-            expiresMs: NOW + 3_600_000,
-          }
-        : kind === 'status'
+      kind === 'hop'
+        ? { tunnelKey: 'cd'.repeat(32), relay: true, exit: i % 8 === 3, expiresMs: NOW + 3_600_000 }
+        : kind === 'contact'
           ? {
+              addrs: [`/ip4/10.0.0.${i}/tcp/8000`],
+              dhKey: 'ab'.repeat(32),
               treePath: `plebbot.${i}`,
-              state: 'running',
-              host: '10.0.0.1',
-              balanceSats: String(i),
-              contacts: i,
+              expiresMs: NOW + 3_600_000,
             }
-          : (serializeQTable(createQTable([`p${i}_a`, `p${i}_[b]: c`])) as unknown as JsonValue)
+          : kind === 'status'
+            ? {
+                treePath: `plebbot.${i}`,
+                state: 'running',
+                host: '10.0.0.1',
+                balanceSats: String(i),
+                contacts: i,
+              }
+            : (serializeQTable(createQTable([`p${i}_a`, `p${i}_[b]: c`])) as unknown as JsonValue)
     out.push(JSON.parse(JSON.stringify(signEntry(alice, { kind, value, version: NOW - i }))))
   }
   return out

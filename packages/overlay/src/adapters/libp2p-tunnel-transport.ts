@@ -1,0 +1,336 @@
+import type { Logger } from '@dolly/base'
+import type { Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { TUNNEL_PROTOCOL } from '../constants.ts'
+import type { Libp2pHost } from './libp2p-host.ts'
+
+/**
+ * The largest tunnel link frame, bytes: equal to `MAX_FRAME_BYTES` of `@dolly/tunnels` (the overlay
+ * does not import the tunnels package; a plebnet test checks that the two agree).
+ */
+export const TUNNEL_MAX_FRAME_BYTES = 16 * 1024 + 256
+/** Bytes queued per peer before further frames to it are dropped (as the tunnels TCP adapter). */
+export const TUNNEL_MAX_QUEUED_BYTES = 32 * 1024 * 1024
+/** Peers with a link at once. */
+export const TUNNEL_MAX_LINKS = 512
+/** Deadline of opening a stream to a peer, ms. */
+export const TUNNEL_DIAL_TIMEOUT_MS = 10_000
+/** Frames written to the stream in one `send`. */
+const BATCH_FRAMES = 64
+const PREFIX_BYTES = 4
+
+/** Options of the libp2p tunnel transport; every bound has a default above. */
+export interface Libp2pTunnelTransportOptions {
+  readonly protocolId?: string
+  readonly maxFrameBytes?: number
+  readonly maxQueuedBytes?: number
+  readonly maxLinks?: number
+  readonly dialTimeoutMs?: number
+}
+
+/** Bytes carried to and from one neighbour (for per-neighbour accounting, e.g. payments). */
+export interface TunnelNeighbourBytes {
+  readonly peerId: string
+  readonly bytesSent: number
+  readonly bytesReceived: number
+}
+
+/** Counters of the transport. Drops are frames `send` refused or that were lost after it accepted them. */
+export interface TunnelTransportStats {
+  readonly framesSent: number
+  readonly framesReceived: number
+  readonly bytesSent: number
+  readonly bytesReceived: number
+  readonly links: number
+  readonly dropped: {
+    /** `send` refused: the peer's queue held `maxQueuedBytes`. */
+    readonly queueFull: number
+    /** `send` refused: not a peer id, ourselves, too many links, or stopped. */
+    readonly refused: number
+    /** Accepted, then lost: the stream could not be opened or closed under them. */
+    readonly unreachable: number
+    /** A frame above `maxFrameBytes` (sent or announced by a peer, whose stream is then closed). */
+    readonly oversized: number
+  }
+}
+
+/**
+ * The tunnel core's frame `Transport` (structurally: `peerId`, `send`, `onFrame`) over libp2p, with
+ * its lifecycle and counters.
+ */
+export interface Libp2pTunnelTransport {
+  /** This node's libp2p peer id (base58), which Noise authenticates to every peer. */
+  readonly peerId: string
+  /** Queues one frame to `peerId`; false when refused (counted in `stats().dropped`). */
+  send(peerId: string, frame: Uint8Array): boolean
+  /** Registers the one receiver of frames; `fromPeerId` is the peer id Noise authenticated. */
+  onFrame(handler: (fromPeerId: string, frame: Uint8Array) => void): void
+  /** Serves the protocol. Idempotent. */
+  start(): Promise<void>
+  /** Stops serving and closes every stream; queued frames are dropped. Idempotent. */
+  stop(): Promise<void>
+  stats(): TunnelTransportStats
+  /** Bytes (length prefixes included) to and from each neighbour with a link. */
+  neighbours(): readonly TunnelNeighbourBytes[]
+}
+
+interface Link {
+  readonly peerId: string
+  /** The stream frames to this peer go out on (ours, or one the peer opened to us). */
+  stream: Stream | undefined
+  readonly queue: Uint8Array[]
+  queuedBytes: number
+  pumping: boolean
+  scheduled: boolean
+  bytesSent: number
+  bytesReceived: number
+}
+
+const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{40,64}$/
+
+/**
+ * Tunnel link frames over libp2p (issue 16): `u32 BE length ‖ frame`, at most `maxFrameBytes`, on one
+ * long-lived stream per peer pair. A sender opens the stream on its first frame; a peer that has no
+ * stream to us yet adopts the one we opened, so the pair usually shares one. Frames queue per peer up
+ * to `maxQueuedBytes` and go out in batches, waiting on the stream's drain; beyond the bound they are
+ * dropped and counted, which the next hop detects through its layer counter (fail closed) rather
+ * than this node buffering without bound. Idle, a link holds no buffer.
+ */
+export function createLibp2pTunnelTransport(
+  deps: { readonly host: Libp2pHost; readonly log: Logger },
+  options: Libp2pTunnelTransportOptions = {},
+): Libp2pTunnelTransport {
+  const { host } = deps
+  const log = deps.log.child({ component: 'tunnel-transport' })
+  const protocolId = options.protocolId ?? TUNNEL_PROTOCOL
+  const maxFrame = options.maxFrameBytes ?? TUNNEL_MAX_FRAME_BYTES
+  const maxQueued = options.maxQueuedBytes ?? TUNNEL_MAX_QUEUED_BYTES
+  const maxLinks = options.maxLinks ?? TUNNEL_MAX_LINKS
+  const dialTimeoutMs = options.dialTimeoutMs ?? TUNNEL_DIAL_TIMEOUT_MS
+  const selfId = host.peerId.toString()
+  const links = new Map<string, Link>()
+  const streams = new Set<Stream>()
+  const validIds = new Map<string, boolean>()
+  let handler: (from: string, frame: Uint8Array) => void = () => undefined
+  let unhandle: (() => Promise<void>) | undefined
+  let running = false
+  const counters = { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0 }
+  const dropped = { queueFull: 0, refused: 0, unreachable: 0, oversized: 0 }
+
+  const isPeerId = (id: string): boolean => {
+    const known = validIds.get(id)
+    if (known !== undefined) return known
+    let ok = false
+    if (PEER_ID.test(id)) {
+      try {
+        ok = peerIdFromString(id).type === 'Ed25519'
+      } catch {
+        ok = false
+      }
+    }
+    if (validIds.size >= maxLinks * 4) validIds.clear()
+    validIds.set(id, ok)
+    return ok
+  }
+
+  const linkOf = (peerId: string): Link | undefined => {
+    const held = links.get(peerId)
+    if (held !== undefined) return held
+    if (links.size >= maxLinks) {
+      // Make room by forgetting an idle link (no stream, nothing queued).
+      for (const [id, l] of links)
+        if (l.stream === undefined && l.queue.length === 0 && !l.pumping) {
+          links.delete(id)
+          break
+        }
+      if (links.size >= maxLinks) return undefined
+    }
+    const link: Link = {
+      peerId,
+      stream: undefined,
+      queue: [],
+      queuedBytes: 0,
+      pumping: false,
+      scheduled: false,
+      bytesSent: 0,
+      bytesReceived: 0,
+    }
+    links.set(peerId, link)
+    return link
+  }
+
+  const dropQueue = (link: Link): void => {
+    dropped.unreachable += link.queue.length
+    link.queue.length = 0
+    link.queuedBytes = 0
+  }
+
+  /** Reads frames from `stream` (inbound or ours) and delivers them as from `peerId`. */
+  const attach = (peerId: string, stream: Stream): void => {
+    streams.add(stream)
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, (maxFrame + PREFIX_BYTES) * 4)
+    const buffer = new Uint8ArrayList()
+    stream.addEventListener('message', (evt) => {
+      buffer.append(evt.data)
+      while (buffer.byteLength >= PREFIX_BYTES) {
+        const n = buffer.getUint32(0, false)
+        if (n > maxFrame) {
+          dropped.oversized += 1
+          log.warn('tunnel_transport.oversized', { peer: peerId, bytes: n })
+          buffer.consume(buffer.byteLength)
+          stream.abort(new RangeError(`tunnel frame of ${n} bytes exceeds ${maxFrame}`))
+          return
+        }
+        if (buffer.byteLength < PREFIX_BYTES + n) return
+        const frame = buffer.subarray(PREFIX_BYTES, PREFIX_BYTES + n)
+        buffer.consume(PREFIX_BYTES + n)
+        counters.framesReceived += 1
+        counters.bytesReceived += PREFIX_BYTES + n
+        const link = links.get(peerId)
+        if (link !== undefined) link.bytesReceived += PREFIX_BYTES + n
+        if (!running) return
+        handler(peerId, frame)
+      }
+    })
+    stream.addEventListener('close', () => {
+      streams.delete(stream)
+      const link = links.get(peerId)
+      if (link?.stream === stream) link.stream = undefined
+    })
+  }
+
+  const open = async (link: Link): Promise<Stream | undefined> => {
+    try {
+      const stream = await host.openStream(protocolId, link.peerId, {
+        signal: AbortSignal.timeout(dialTimeoutMs),
+      })
+      if (!running) {
+        stream.abort(new Error('transport stopped'))
+        return undefined
+      }
+      // A stream the peer opened meanwhile is used; ours still carries what the peer sends on it.
+      attach(link.peerId, stream)
+      link.stream ??= stream
+      return link.stream
+    } catch (err) {
+      log.debug('tunnel_transport.dial_failed', {
+        peer: link.peerId,
+        error: err instanceof Error ? err.message : String(err),
+      })
+      return undefined
+    }
+  }
+
+  const pump = async (link: Link): Promise<void> => {
+    link.pumping = true
+    try {
+      while (running && link.queue.length > 0) {
+        const stream = link.stream ?? (await open(link))
+        if (stream === undefined || stream.status !== 'open' || stream.writeStatus !== 'writable') {
+          if (link.stream === stream) link.stream = undefined
+          dropQueue(link)
+          return
+        }
+        const batch = link.queue.splice(0, BATCH_FRAMES)
+        const list = new Uint8ArrayList(...batch)
+        const bytes = list.byteLength
+        link.queuedBytes -= bytes
+        try {
+          const more = stream.send(list)
+          counters.framesSent += batch.length
+          counters.bytesSent += bytes
+          link.bytesSent += bytes
+          if (!more) await stream.onDrain({ signal: AbortSignal.timeout(dialTimeoutMs * 6) })
+        } catch (err) {
+          dropped.unreachable += batch.length
+          log.debug('tunnel_transport.send_failed', {
+            peer: link.peerId,
+            error: err instanceof Error ? err.message : String(err),
+          })
+          if (link.stream === stream) link.stream = undefined
+          stream.abort(err instanceof Error ? err : new Error(String(err)))
+        }
+      }
+    } finally {
+      link.pumping = false
+    }
+  }
+
+  const schedule = (link: Link): void => {
+    if (link.pumping || link.scheduled) return
+    link.scheduled = true
+    // Frames sent in one turn of the event loop go out in one batch.
+    process.nextTick(() => {
+      link.scheduled = false
+      if (!link.pumping) void pump(link)
+    })
+  }
+
+  return {
+    peerId: selfId,
+    send(peerId, frame) {
+      if (frame.byteLength > maxFrame) {
+        dropped.oversized += 1
+        return false
+      }
+      if (!running || peerId === selfId || !isPeerId(peerId)) {
+        dropped.refused += 1
+        return false
+      }
+      const link = linkOf(peerId)
+      if (link === undefined) {
+        dropped.refused += 1
+        return false
+      }
+      const size = PREFIX_BYTES + frame.byteLength
+      if (link.queuedBytes + size > maxQueued) {
+        dropped.queueFull += 1
+        return false
+      }
+      // A copy: the caller may reuse its buffer after send.
+      const out = new Uint8Array(size)
+      new DataView(out.buffer).setUint32(0, frame.byteLength, false)
+      out.set(frame, PREFIX_BYTES)
+      link.queue.push(out)
+      link.queuedBytes += size
+      schedule(link)
+      return true
+    },
+    onFrame(h) {
+      handler = h
+    },
+    async start() {
+      if (running) return
+      running = true
+      unhandle = await host.handleStreams(
+        protocolId,
+        (remote, stream) => {
+          if (!running) return void stream.abort(new Error('transport stopped'))
+          attach(remote, stream)
+          const link = linkOf(remote)
+          if (link !== undefined && link.stream === undefined) link.stream = stream
+        },
+        { maxInboundStreams: 4 },
+      )
+    },
+    async stop() {
+      if (!running) return
+      running = false
+      const u = unhandle
+      unhandle = undefined
+      await u?.().catch(() => undefined)
+      for (const s of streams) s.abort(new Error('transport stopped'))
+      streams.clear()
+      for (const link of links.values()) dropQueue(link)
+      links.clear()
+    },
+    stats: () => ({ ...counters, links: links.size, dropped: { ...dropped } }),
+    neighbours: () =>
+      [...links.values()].map((l) => ({
+        peerId: l.peerId,
+        bytesSent: l.bytesSent,
+        bytesReceived: l.bytesReceived,
+      })),
+  }
+}

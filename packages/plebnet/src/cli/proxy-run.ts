@@ -1,0 +1,116 @@
+import { createCryptoRng, loadOrCreateIdentity, type Clock, type Logger } from '@dolly/base'
+import { bootstrapFromMultiaddrs, createNetworkComponent } from '@dolly/overlay'
+import { createCircuitPool, createSocks5Server, TunnelError } from '@dolly/tunnels'
+import { createTunnelComponent } from '../tunnels/adapters/tunnel-component.ts'
+
+/** Hop counts `plebnet proxy` serves, one SOCKS5 port each (`--port P` → P+1, P+2, P+3). */
+export const PROXY_HOPS = [1, 2, 3] as const
+/** Default `--port`: SOCKS5 for 1, 2 and 3 hops on 1081, 1082 and 1083. */
+export const PROXY_BASE_PORT = 1080
+/** Circuits the proxy keeps built per hop count. */
+export const PROXY_WARM_CIRCUITS = 2
+/** How often readiness is checked while waiting for circuits, ms. */
+const READY_POLL_MS = 250
+/** A user node's tree path in the overlay (it is no agent and has no family). */
+const USER_TREE = 'user'
+
+/** What `plebnet proxy` needs from outside. */
+export interface ProxyDeps {
+  readonly clock: Clock
+  readonly log: Logger
+}
+
+/** Options of one proxy run. */
+export interface ProxyOptions {
+  /** The user's home: its own identity.key, tunnel.key and overlay snapshot. */
+  readonly home: string
+  /** Agents to join the overlay through, `/ip4/…/tcp/8000/p2p/<peer id>`. */
+  readonly bootstrap: readonly string[]
+  /** Base port: hops 1, 2, 3 listen on port+1, port+2, port+3 (loopback). */
+  readonly port: number
+  /** Where the user's libp2p node listens (default every IPv4 address, a free port). */
+  readonly listen?: string
+  /** How long to wait for a circuit of every hop count before giving up, ms. */
+  readonly readyTimeoutMs: number
+  /** Aborting it while starting stops what started and resolves undefined (SIGINT before ready). */
+  readonly signal?: AbortSignal
+}
+
+/** A running proxy. */
+export interface RunningProxy {
+  /** Bound SOCKS5 port per hop count. */
+  readonly ports: ReadonlyMap<number, number>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a user's entry into the tunnel network (issue 16): its own identity in `home`, a libp2p
+ * node joining the overlay through `bootstrap`, a tunnel initiator (no relay, no exit, no hop
+ * advertisement) with a circuit pool kept warm, and a SOCKS5 server on loopback per hop count.
+ * Resolves once a circuit of every hop count is built (undefined when `signal` aborted first);
+ * rejects with TUNNEL_NO_PATH (everything started is stopped) when that does not happen within
+ * `readyTimeoutMs`.
+ */
+export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promise<RunningProxy | undefined> {
+  const { clock, log } = deps
+  const rng = createCryptoRng()
+  const identity = await loadOrCreateIdentity(options.home, rng)
+  const network = createNetworkComponent(
+    { clock, rng, log, identity },
+    {
+      home: options.home,
+      listen: [options.listen ?? '/ip4/0.0.0.0/tcp/0'],
+      network: { treePath: USER_TREE, bootstrap: bootstrapFromMultiaddrs(options.bootstrap) },
+    },
+  )
+  const tunnels = createTunnelComponent(
+    { clock, rng, log, network },
+    { home: options.home, relay: false, exit: false, advertise: false },
+  )
+  const stops: (() => Promise<void>)[] = []
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined)
+  }
+  try {
+    await network.start()
+    stops.push(() => network.stop())
+    await tunnels.start()
+    stops.push(() => tunnels.stop())
+    const node = tunnels.node()
+    if (node === undefined) throw new TunnelError('TUNNEL_STOPPED', 'the tunnel node did not start', {})
+    const pool = createCircuitPool(
+      { node, clock, logger: log },
+      { warm: Object.fromEntries(PROXY_HOPS.map((h) => [h, PROXY_WARM_CIRCUITS])) },
+    )
+    pool.start()
+    stops.push(() => Promise.resolve(pool.stop()))
+    const socks = createSocks5Server(
+      { pool },
+      { host: '127.0.0.1', listen: PROXY_HOPS.map((hops) => ({ hops, port: options.port + hops })) },
+    )
+    const ports = await socks.start()
+    stops.push(() => socks.stop())
+    const deadline = clock.nowMs() + options.readyTimeoutMs
+    while (!PROXY_HOPS.every((h) => pool.ready(h) > 0)) {
+      if (options.signal?.aborted === true) {
+        await stopAll()
+        return undefined
+      }
+      if (clock.nowMs() >= deadline) {
+        const missing = PROXY_HOPS.filter((h) => pool.ready(h) === 0)
+        throw new TunnelError(
+          'TUNNEL_NO_PATH',
+          `no circuit of ${missing.join(', ')} hop(s) after ${options.readyTimeoutMs} ms; ${network.network()?.hops().length ?? 0} hop(s) known`,
+          { missing, bootstrap: options.bootstrap.length },
+        )
+      }
+      await clock
+        .sleep(READY_POLL_MS, options.signal === undefined ? {} : { signal: options.signal })
+        .catch(() => undefined)
+    }
+    return { ports, stop: stopAll }
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+}

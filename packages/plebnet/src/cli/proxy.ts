@@ -1,0 +1,117 @@
+import type { Command } from 'commander'
+import { createPinoLogger, createSystemClock, type CliIo, type Clock, type Logger } from '@dolly/base'
+import { ReplicationError } from '../replication/errors.ts'
+import type { RunningProxy } from './proxy-run.ts'
+
+/** Default `--port` (kept here too, so `--help` loads no tunnel code). */
+const DEFAULT_PORT = 1080
+const DEFAULT_READY_TIMEOUT_S = 120
+
+/** What `plebnet proxy` needs from outside. */
+export interface ProxyCliDeps {
+  readonly clock: Clock
+  readonly log: Logger
+  /** Called with the running proxy: the composition root wires signals to `stop`. */
+  readonly onStarted: (proxy: RunningProxy, stop: () => void) => void
+}
+
+/** Flags of `plebnet proxy`. */
+interface ProxyCommandOptions {
+  bootstrap?: string[]
+  port: string
+  listen?: string
+  readyTimeout: string
+  json?: boolean
+}
+
+const PROXY_HELP = `
+Home: the proxy keeps its own identity.key and tunnel.key in --home; give it a home of its own, not an
+agent's (two nodes with one identity would share a peer id).
+
+Ports: hops 1, 2 and 3 listen on 127.0.0.1 at port+1, port+2 and port+3 (1081, 1082, 1083 by
+default), e.g. curl --socks5-hostname 127.0.0.1:1083 http://example.org/ for three hops.
+
+Ready: once a circuit of every hop count is built, one line is printed on stdout; with --json it is
+  {"event":"ready","ports":{"1":1081,"2":1082,"3":1083}}
+Circuits are kept warm until SIGINT or SIGTERM, which stop everything; the exit status is then 0.
+No circuit of some hop count within --ready-timeout: TUNNEL_NO_PATH, exit status 1.`
+
+/** Registers `plebnet proxy --bootstrap <multiaddr...> [--port P] [--json]`. */
+export function registerProxyCommands(
+  program: Command,
+  io: CliIo,
+  overrides: Partial<ProxyCliDeps> = {},
+): void {
+  program
+    .command('proxy')
+    .description(
+      "a user's SOCKS5 entry into the agents' onion circuits (1, 2 or 3 hops), until SIGINT/SIGTERM",
+    )
+    .requiredOption(
+      '--bootstrap <multiaddr...>',
+      'agents to join the overlay through, /ip4/…/tcp/8000/p2p/<peer id>',
+    )
+    .option(
+      '--port <port>',
+      'base port: SOCKS5 for 1, 2, 3 hops on port+1, port+2, port+3',
+      String(DEFAULT_PORT),
+    )
+    .option('--listen <multiaddr>', "where this node's libp2p listens (default /ip4/0.0.0.0/tcp/0)")
+    .option(
+      '--ready-timeout <seconds>',
+      'give up when circuits are not built by then',
+      String(DEFAULT_READY_TIMEOUT_S),
+    )
+    .option('--json', 'print the ready line as JSON')
+    .addHelpText('after', PROXY_HELP)
+    .action(async (opts: ProxyCommandOptions, cmd: Command) => {
+      const port = Number(opts.port)
+      if (!/^\d{1,5}$/.test(opts.port) || port < 1 || port + 3 > 65_535)
+        throw new ReplicationError('REPLICATION_USAGE', `--port ${opts.port} is not a port (1..65532)`, {})
+      const readyS = Number(opts.readyTimeout)
+      if (!/^\d{1,6}$/.test(opts.readyTimeout) || readyS < 1)
+        throw new ReplicationError(
+          'REPLICATION_USAGE',
+          `--ready-timeout ${opts.readyTimeout} is not whole seconds`,
+          {},
+        )
+      const clock = overrides.clock ?? createSystemClock()
+      const log = overrides.log ?? createPinoLogger({ clock }, { level: 'warn' })
+      // SIGINT/SIGTERM at any time, while starting too, stop everything and end with status 0.
+      const controller = new AbortController()
+      const { promise: stopped, resolve } = Promise.withResolvers<void>()
+      const running: { proxy?: RunningProxy } = {}
+      const stop = (): void => {
+        controller.abort()
+        if (running.proxy !== undefined) void running.proxy.stop().then(resolve, resolve)
+      }
+      if (overrides.onStarted === undefined) {
+        process.once('SIGTERM', stop)
+        process.once('SIGINT', stop)
+      }
+      // The proxy's code (libp2p, tunnels) is loaded when the command runs, so registering it costs nothing.
+      const { startProxy } = await import('./proxy-run.ts')
+      const proxy = await startProxy(
+        { clock, log },
+        {
+          home: String(cmd.optsWithGlobals()['home']),
+          bootstrap: opts.bootstrap ?? [],
+          port,
+          ...(opts.listen === undefined ? {} : { listen: opts.listen }),
+          readyTimeoutMs: readyS * 1000,
+          signal: controller.signal,
+        },
+      )
+      if (proxy === undefined) return
+      running.proxy = proxy
+      if (controller.signal.aborted) return void (await proxy.stop())
+      const ports = Object.fromEntries([...proxy.ports].map(([hops, p]) => [String(hops), p]))
+      io.out(
+        opts.json === true
+          ? JSON.stringify({ event: 'ready', ports })
+          : `plebnet proxy: ready, SOCKS5 on 127.0.0.1 ${[...proxy.ports].map(([h, p]) => `${h} hop(s) :${p}`).join(', ')}`,
+      )
+      overrides.onStarted?.(proxy, stop)
+      await stopped
+    })
+}

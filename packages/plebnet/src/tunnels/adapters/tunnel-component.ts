@@ -1,0 +1,236 @@
+import { BaseError, bytesToHex, type Clock, type Logger, type Rng } from '@dolly/base'
+import {
+  createLibp2pTunnelTransport,
+  type AgentNetwork,
+  type Libp2pHost,
+  type Libp2pTunnelTransport,
+  type TunnelNeighbourBytes,
+} from '@dolly/overlay'
+import {
+  createNetExitConnector,
+  createTunnelNode,
+  type CircuitInfo,
+  type ExitPolicy,
+  type Transport,
+  type TunnelNode,
+  type TunnelNodeOptions,
+} from '@dolly/tunnels'
+import { hopDescriptors } from '../directory.ts'
+import { loadOrCreateTunnelSecret } from './tunnel-key.ts'
+import type { TunnelsStatus } from '../tunnel-status.ts'
+
+/** How long a hop advertisement is valid, ms; it is re-signed every third of that. */
+export const HOP_TTL_MS = 30 * 60_000
+
+/** Ports of the tunnel component: the running overlay and its libp2p node come from the network component. */
+export interface TunnelComponentDeps {
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly log: Logger
+  readonly network: {
+    network(): AgentNetwork | undefined
+    host(): Libp2pHost | undefined
+  }
+}
+
+/** Options of the tunnel component. */
+export interface TunnelComponentOptions {
+  /** Agent home: `tunnel.key` lives there. */
+  readonly home: string
+  /** Joins other initiators' circuits as a middle hop (every agent does; a user's proxy does not). */
+  readonly relay: boolean
+  /** Joins circuits as their last hop under `exitPolicy` (AGENT.md §10 `exitNode`). */
+  readonly exit: boolean
+  readonly exitPolicy?: ExitPolicy
+  /** Signs and gossips `hop/<id>` (default: when relay or exit). */
+  readonly advertise?: boolean
+  /**
+   * Admission seam (Model 0, ALGORITHMS.md §7): whether frames from this neighbour (libp2p peer id)
+   * are served at all; refused frames are dropped and counted. Default: everyone.
+   */
+  readonly admit?: (peerId: string) => boolean
+  /** Limits and timeouts of the tunnel node (tests shorten them). */
+  readonly node?: Omit<TunnelNodeOptions, 'identitySecret' | 'relay' | 'exit' | 'exitPolicy' | 'directory'>
+  readonly hopTtlMs?: number
+}
+
+/** The tunnel node as a daemon component (`DaemonComponent` of daemon/daemon.ts). */
+export interface TunnelComponent {
+  readonly name: 'tunnels'
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** The running tunnel node (to build circuits through), once started. */
+  node(): TunnelNode | undefined
+  /** The status block, once started. */
+  status(): TunnelsStatus | undefined
+  /** Bytes to and from each neighbour (for per-neighbour accounting), once started. */
+  neighbours(): readonly TunnelNeighbourBytes[]
+}
+
+interface Totals {
+  relayed: number
+  exited: number
+  up: bigint
+  down: bigint
+  exitOut: bigint
+  exitIn: bigint
+}
+
+const addCircuit = (t: Totals, c: CircuitInfo): void => {
+  if (c.role === 'initiator') return
+  if (c.role === 'relay') t.relayed += 1
+  else t.exited += 1
+  t.up += c.bytesForward
+  t.down += c.bytesBackward
+  t.exitOut += c.exitBytesOut
+  t.exitIn += c.exitBytesIn
+}
+
+/**
+ * Runs a tunnel node (issue 16) on the overlay's libp2p node: link frames on `/dolly/tunnels/1.0.0`,
+ * the directory from the overlay's `hop/<id>` entries, and, while it relays or exits, its own
+ * `hop/<id>` advertisement re-signed every third of its lifetime. Starts after the network
+ * component. Idle it holds no buffers: the transport queues only while frames are in flight.
+ */
+export function createTunnelComponent(
+  deps: TunnelComponentDeps,
+  options: TunnelComponentOptions,
+): TunnelComponent {
+  const log = deps.log.child({ component: 'tunnels' })
+  const advertise = options.advertise ?? (options.relay || options.exit)
+  const hopTtlMs = options.hopTtlMs ?? HOP_TTL_MS
+  const closed: Totals = { relayed: 0, exited: 0, up: 0n, down: 0n, exitOut: 0n, exitIn: 0n }
+  let refused = 0
+  let running:
+    | {
+        readonly node: TunnelNode
+        readonly transport: Libp2pTunnelTransport
+        readonly network: AgentNetwork
+        readonly controller: AbortController
+        readonly loop: Promise<void>
+      }
+    | undefined
+  let starting: Promise<void> | undefined
+
+  const advertiseLoop = async (
+    node: TunnelNode,
+    network: AgentNetwork,
+    signal: AbortSignal,
+  ): Promise<void> => {
+    while (!signal.aborted) {
+      network.publishHop({
+        tunnelKey: bytesToHex(node.publicKey),
+        relay: options.relay,
+        exit: options.exit,
+        expiresMs: deps.clock.nowMs() + hopTtlMs,
+      })
+      try {
+        await deps.clock.sleep(Math.max(1, Math.floor(hopTtlMs / 3)), { signal })
+      } catch {
+        return
+      }
+    }
+  }
+
+  return {
+    name: 'tunnels',
+    async start() {
+      if (running !== undefined) return
+      starting ??= (async () => {
+        const host = deps.network.host()
+        const network = deps.network.network()
+        if (host === undefined || network === undefined)
+          throw new BaseError(
+            'BASE_INVALID_OPTION',
+            'the tunnel component starts after the network component',
+            {},
+          )
+        const secret = await loadOrCreateTunnelSecret(options.home, deps.rng)
+        const transport = createLibp2pTunnelTransport({ host, log: deps.log })
+        const admit = options.admit
+        const gated: Transport =
+          admit === undefined
+            ? transport
+            : {
+                peerId: transport.peerId,
+                send: (to, frame) => transport.send(to, frame),
+                onFrame: (handler) =>
+                  transport.onFrame((from, frame) => {
+                    if (admit(from)) handler(from, frame)
+                    else refused += 1
+                  }),
+              }
+        const node = createTunnelNode(
+          {
+            transport: gated,
+            clock: deps.clock,
+            rng: deps.rng,
+            logger: deps.log,
+            ...(options.exit ? { connector: createNetExitConnector() } : {}),
+          },
+          {
+            ...options.node,
+            identitySecret: secret,
+            relay: options.relay,
+            exit: options.exit,
+            ...(options.exitPolicy === undefined ? {} : { exitPolicy: options.exitPolicy }),
+            directory: () => hopDescriptors(network.hops()),
+          },
+        )
+        node.onCircuitClosed(({ info }) => addCircuit(closed, info))
+        await transport.start()
+        node.start()
+        const controller = new AbortController()
+        const loop = advertise ? advertiseLoop(node, network, controller.signal) : Promise.resolve()
+        running = { node, transport, network, controller, loop }
+        log.info('tunnels.started', {
+          peerId: transport.peerId,
+          relay: options.relay,
+          exit: options.exit,
+          publicKey: bytesToHex(node.publicKey),
+        })
+      })()
+      try {
+        await starting
+      } finally {
+        starting = undefined
+      }
+    },
+    async stop() {
+      if (starting !== undefined) await starting.catch(() => undefined)
+      const r = running
+      if (r === undefined) return
+      running = undefined
+      r.controller.abort()
+      await r.loop
+      r.node.stop()
+      await r.transport.stop()
+      log.info('tunnels.stopped', {})
+    },
+    node: () => running?.node,
+    neighbours: () => running?.transport.neighbours() ?? [],
+    status() {
+      const r = running
+      if (r === undefined) return undefined
+      const live: Totals = { relayed: 0, exited: 0, up: 0n, down: 0n, exitOut: 0n, exitIn: 0n }
+      for (const c of r.node.circuits()) addCircuit(live, c)
+      const d = r.transport.stats().dropped
+      return {
+        relay: options.relay,
+        exit: options.exit,
+        hopsKnown: r.network.hops().length,
+        circuits: {
+          relayedNow: live.relayed,
+          exitedNow: live.exited,
+          relayedTotal: live.relayed + closed.relayed,
+          exitedTotal: live.exited + closed.exited,
+        },
+        bytesUp: String(live.up + closed.up),
+        bytesDown: String(live.down + closed.down),
+        exitBytesOut: String(live.exitOut + closed.exitOut),
+        exitBytesIn: String(live.exitIn + closed.exitIn),
+        framesDropped: d.queueFull + d.unreachable + d.oversized + d.refused + refused,
+      }
+    },
+  }
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod'
+
+const count = z.number().int().nonnegative()
+const bytes = z.string().regex(/^[0-9]{1,30}$/)
+
+/**
+ * The `tunnels` block of the full status document (issue 16): the agent's roles, circuits it relays
+ * or exits now and since start, and the bytes it carried (decimal strings: bigint counters).
+ */
+export const TunnelsStatusSchema = z.strictObject({
+  relay: z.boolean(),
+  exit: z.boolean(),
+  /** Hops the overlay currently advertises (this agent's tunnel directory). */
+  hopsKnown: count,
+  circuits: z.strictObject({
+    relayedNow: count,
+    exitedNow: count,
+    relayedTotal: count,
+    exitedTotal: count,
+  }),
+  /** Cell bytes carried towards exits (received from previous hops), live and closed circuits. */
+  bytesUp: bytes,
+  /** Cell bytes carried back towards initiators. */
+  bytesDown: bytes,
+  /** Payload bytes this exit sent out to destinations, and received back from them. */
+  exitBytesOut: bytes,
+  exitBytesIn: bytes,
+  /** Link frames the transport dropped (queue full, unreachable, oversized) or admission refused. */
+  framesDropped: count,
+})
+
+/** The `tunnels` block of the status document. */
+export type TunnelsStatus = z.infer<typeof TunnelsStatusSchema>

@@ -48,6 +48,7 @@ export {
   DEFAULT_PAY_EVERY_BYTES,
   DEFAULT_UNPAID_CAP_BYTES,
   type MemoryPayments,
+  type PaymentHandler,
   type PaymentPort,
   type TunnelPayment,
   type TunnelPayments,

@@ -48,11 +48,18 @@ export interface TunnelPayment {
 export interface PaymentPort {
   /** Pays `payment.amount` to neighbour `to`; resolves once `to` countersigned or refused. */
   pay(to: string, payment: TunnelPayment): Promise<'accepted' | 'refused'>
-  /**
-   * Registers the payee side: asked synchronously for every proposed payment (countersign or not);
-   * an accepted payment is credited at once, so the port must then record it.
-   */
-  onPayment(handler: (from: string, payment: TunnelPayment) => 'accepted' | 'refused'): void
+  /** Registers the payee side (one handler per port; a later call replaces it). */
+  onPayment(handler: PaymentHandler): void
+}
+
+/**
+ * The payee side of a port. `check` (synchronous, changes nothing) says whether to countersign;
+ * once the tokens are ours (the agreement committed) the port calls `credit`, which checks again and
+ * only then counts the bytes as paid and forwards the next hop's part.
+ */
+export interface PaymentHandler {
+  check(from: string, payment: TunnelPayment): boolean
+  credit(from: string, payment: TunnelPayment): void
 }
 
 /** Options of the payment engine. */
@@ -254,34 +261,44 @@ export function createTunnelPayments(
     )
   }
 
-  port.onPayment((from, p) => {
-    if (stopped) return 'refused'
+  /** The hop state a payment is for and the bytes it adds, if our counters support it. */
+  const validate = (from: string, p: TunnelPayment): { s: HopState; delta: bigint } | undefined => {
+    if (stopped) return undefined
     const s = hopsByLink.get(linkKey(from, p.circuitId))
-    const delta = s === undefined ? 0n : p.base - s.claimedBase
+    if (s === undefined || s.closed) return undefined
+    const delta = p.base - s.claimedBase
     // What our counter supports: the first hop's cell bytes exceed ours by ≤ 25 bytes per layer per
     // cell, and a backward cell is ≥ 31 bytes here and ≤ 81 more at the first hop: < 3 × ours.
-    const supported = s === undefined ? 0n : 3n * s.carried + BigInt(MAX_FRAME_BYTES)
-    const most = downloaderPays(delta > 0n ? delta : 0n, MAX_HOPS, rule)
-    if (s === undefined || delta <= 0n || p.base > supported || p.amount <= 0n || p.amount > most) {
+    const supported = 3n * s.carried + BigInt(MAX_FRAME_BYTES)
+    if (delta <= 0n || p.base > supported || p.amount <= 0n) return undefined
+    if (p.amount > downloaderPays(delta, MAX_HOPS, rule)) return undefined
+    return { s, delta }
+  }
+
+  port.onPayment({
+    check(from, p) {
+      if (validate(from, p) !== undefined) return true
       refused++
-      return 'refused'
-    }
-    s.claimedBase = p.base
-    received += p.amount
-    const need = s.exit ? exitKeeps(delta, rule) : minimumRelayReceives(delta, rule)
-    // A short payment covers its share of the bytes only.
-    const covered = p.amount >= need ? delta : (delta * p.amount) / need
-    s.coveredBase += covered
-    if (!s.exit) {
+      return false
+    },
+    credit(from, p) {
+      const ok = validate(from, p)
+      if (ok === undefined) return void refused++
+      const { s, delta } = ok
+      s.claimedBase = p.base
+      received += p.amount
+      const need = s.exit ? exitKeeps(delta, rule) : minimumRelayReceives(delta, rule)
+      // A short payment covers its share of the bytes only.
+      const covered = p.amount >= need ? delta : (delta * p.amount) / need
+      s.coveredBase += covered
+      if (s.exit) return
       const keep = rule === '2017' ? 2n * delta : rule === '2021' ? p.amount - 2n * delta : delta
       const pass = p.amount - (keep < 0n ? 0n : keep > p.amount ? p.amount : keep)
-      if (pass > 0n) {
-        s.owedNext += pass
-        s.forwardedBase = p.base
-        forward(s)
-      }
-    }
-    return 'accepted'
+      if (pass <= 0n) return
+      s.owedNext += pass
+      s.forwardedBase = p.base
+      forward(s)
+    },
   })
 
   const offCarried = node.onCarried((info) => {
@@ -331,7 +348,7 @@ export interface MemoryPayments {
 
 /** Creates the in-memory adapter: a payment reaches the payee's handler on the next microtask. */
 export function createMemoryPayments(): MemoryPayments {
-  const handlers = new Map<string, (from: string, p: TunnelPayment) => 'accepted' | 'refused'>()
+  const handlers = new Map<string, PaymentHandler>()
   const balances = new Map<string, bigint>()
   const add = (peer: string, v: bigint): void => void balances.set(peer, (balances.get(peer) ?? 0n) + v)
   return {
@@ -339,9 +356,10 @@ export function createMemoryPayments(): MemoryPayments {
       async pay(to, payment) {
         await Promise.resolve()
         const h = handlers.get(to)
-        if (h === undefined || h(peerId, payment) !== 'accepted') return 'refused'
+        if (h === undefined || !h.check(peerId, payment)) return 'refused'
         add(peerId, -payment.amount)
         add(to, payment.amount)
+        h.credit(peerId, payment)
         return 'accepted'
       },
       onPayment(handler) {

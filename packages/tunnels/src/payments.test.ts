@@ -134,6 +134,38 @@ describe('tunnel payments: hop by hop, during the circuit', () => {
     }, 30_000)
   }
 
+  it('a free rider that rebuilds through the same hop is cut at its first cell: one cap per hop in all', async () => {
+    const { h, engines } = paidNetwork(0, { unpaidCapBytes: CAP }, { price: () => 0n })
+    const got: number[] = []
+    for (let i = 0; i < 4; i++) {
+      const circuit = await h.client.buildCircuit(1)
+      got.push((await download(h, circuit, 32 * MiB)).got)
+    }
+    expect(got[0]).toBeGreaterThan(4 * MiB)
+    for (const later of got.slice(1)) expect(later).toBeLessThanOrEqual(MAX_FRAME_BYTES)
+    const owed = engines.get('x1')?.unpaid().get('c1') ?? 0n
+    expect(owed).toBeGreaterThan(CAP)
+    expect(owed).toBeLessThanOrEqual(CAP + 4n * BigInt(MAX_FRAME_BYTES))
+    h.stop()
+  }, 30_000)
+
+  it('an honest payer closing circuits leaves no debt: its last partial chunk is paid at close', async () => {
+    const { h, money, engines } = paidNetwork(0, { unpaidCapBytes: CAP })
+    let paidBase = 0n
+    for (let i = 0; i < 3; i++) {
+      const circuit = await h.client.buildCircuit(1)
+      await download(h, circuit, 3 * MiB + 12_345)
+      circuit.close()
+      await h.settle()
+      paidBase += circuit.info().bytesBackward
+    }
+    for (const e of engines.values()) await e.flush()
+    await h.settle()
+    expect(money.balance('x1')).toBe(payoutShares(paidBase, 1, 'fair').downloaderPays)
+    expect(engines.get('x1')?.unpaid().get('c1')).toBe(0n)
+    h.stop()
+  }, 30_000)
+
   it('refuses payments its counters do not support, for circuits it does not serve, or that go backwards', async () => {
     const { h, money } = paidNetwork(0, { unpaidCapBytes: 1n << 41n }, { payEveryBytes: 1n << 40n })
     const circuit = await h.client.buildCircuit(1)

@@ -75,6 +75,14 @@ export interface TunnelPaymentsOptions {
    * use it to play a free rider (pays nothing or half).
    */
   readonly price?: (base: bigint, hops: number, rule: PayoutRule) => bigint
+  /**
+   * Whether a neighbour is a listed relay (the directory's view). What an ended circuit still owes is
+   * held against the next circuits of a neighbour that is not a relay — an initiator — so a free rider
+   * that rebuilds is cut at its first cell; a relay is judged per circuit, because what it owes for an
+   * ended circuit is its upstream's debt, and honest circuits through it must not pay for that.
+   * Default: no neighbour is a relay.
+   */
+  readonly isRelay?: (peerId: string) => boolean
 }
 
 /** What a node paid and earned so far, in token bytes, and what it cut. */
@@ -90,9 +98,9 @@ export interface TunnelPaymentsStats {
 /** A running payment engine on one node. */
 export interface TunnelPayments {
   stats(): TunnelPaymentsStats
-  /** Unpaid bytes of each previous neighbour now (what the cap is checked against). */
+  /** Unpaid bytes of each previous neighbour now, over its live and ended circuits. */
   unpaid(): ReadonlyMap<string, bigint>
-  /** The last (≤ 100) cuts: the neighbour and its unpaid bytes on the circuit when it was cut. */
+  /** The last (≤ 100) cuts: the neighbour and what it owed (this circuit plus ended ones) when cut. */
   cuts(): readonly { readonly peer: string; readonly unpaid: bigint }[]
   /**
    * Pays what own circuits owe below `payEveryBytes` (call before closing a circuit, or at the end of
@@ -105,6 +113,8 @@ export interface TunnelPayments {
 interface OwnState {
   paidBase: bigint
   paying: boolean
+  /** The final counters once the circuit closed: what is left is paid whatever its size. */
+  final: CircuitInfo | undefined
 }
 
 interface HopState {
@@ -121,7 +131,14 @@ interface HopState {
   owedNext: bigint
   forwarding: boolean
   closed: boolean
+  /** At least one payment was credited (an honest payer: its last partial chunk is forgiven at close). */
+  paidOnce: boolean
 }
+
+/** Closed circuits kept for their final payment; the oldest beyond this turn into arrears. */
+const MAX_CLOSED_KEPT = 1024
+/** Neighbours whose arrears are remembered (the oldest entry goes first). */
+const MAX_ARREARS_PEERS = 10_000
 
 function checkBytes(name: string, v: bigint, min: bigint): bigint {
   if (v < min)
@@ -145,6 +162,7 @@ export function createTunnelPayments(
   const payEvery = checkBytes('payEveryBytes', options.payEveryBytes ?? DEFAULT_PAY_EVERY_BYTES, 1n)
   const cap = checkBytes('unpaidCapBytes', options.unpaidCapBytes ?? DEFAULT_UNPAID_CAP_BYTES, payEvery)
   const price = options.price ?? downloaderPays
+  const isRelay = options.isRelay ?? (() => false)
   const own = new Map<string, OwnState>()
   const hopsByLink = new Map<string, HopState>()
   const hopsById = new Map<string, HopState>()
@@ -166,7 +184,7 @@ export function createTunnelPayments(
 
   const payOwn = (info: CircuitInfo, every = payEvery): void => {
     let s = own.get(info.id)
-    if (s === undefined) own.set(info.id, (s = { paidBase: 0n, paying: false }))
+    if (s === undefined) own.set(info.id, (s = { paidBase: 0n, paying: false, final: undefined }))
     const state = s
     const base = info.bytesBackward
     if (state.paying || base - state.paidBase < every || base === state.paidBase) return
@@ -181,8 +199,9 @@ export function createTunnelPayments(
       paid += amount
       state.paidBase = base
       // Bytes that arrived while this payment was out are paid at once, not at the next cell.
-      const now = node.circuits().find((c) => c.id === info.id)
-      if (now !== undefined) payOwn(now, every)
+      const now = state.final ?? node.circuits().find((c) => c.id === info.id)
+      if (now !== undefined) payOwn(now, state.final === undefined ? every : 1n)
+      if (state.final !== undefined && !state.paying) own.delete(info.id)
     }
     if (amount <= 0n) return settle('accepted') // a free rider "pays" nothing
     void track(port.pay(to, { circuitId, base, amount })).then(settle, (err: unknown) => {
@@ -208,6 +227,7 @@ export function createTunnelPayments(
         owedNext: 0n,
         forwarding: false,
         closed: false,
+        paidOnce: false,
       }
       hopsById.set(info.id, s)
       hopsByLink.set(linkKey(info.previousPeer, info.previousCircuitId), s)
@@ -218,23 +238,42 @@ export function createTunnelPayments(
     return s
   }
 
+  const arrears = new Map<string, bigint>()
+  const closedKept: HopState[] = []
+  /** What a circuit owes: unpaid bytes, less one payment interval once an honest payer closed it. */
+  const residual = (s: HopState): bigint => {
+    const owed = s.carried - s.coveredBase - (s.closed && s.paidOnce ? payEvery : 0n)
+    return owed > 0n ? owed : 0n
+  }
   const unpaidOf = (peer: string): bigint => {
-    let sum = 0n
-    for (const s of hopsById.values())
-      if (s.prevPeer === peer && !s.closed && s.carried > s.coveredBase) sum += s.carried - s.coveredBase
+    let sum = arrears.get(peer) ?? 0n
+    for (const s of hopsById.values()) if (s.prevPeer === peer) sum += residual(s)
     return sum
   }
 
-  const enforce = (peer: string): void => {
-    if (unpaidOf(peer) <= cap) return
-    for (const s of [...hopsById.values()]) {
-      if (s.prevPeer !== peer || s.closed || s.carried <= s.coveredBase) continue
-      logger.info('tunnels.payments.cut', { circuit: s.id, peer, unpaid: String(s.carried - s.coveredBase) })
-      cutUnpaid++
-      cutLog.push({ peer, unpaid: s.carried - s.coveredBase })
-      if (cutLog.length > 100) cutLog.shift()
-      node.destroyCircuit(s.id, 'TUNNEL_UNPAID')
-    }
+  /** What `peer` still owes for circuits that ended (kept ones plus arrears). */
+  const debtOf = (peer: string): bigint => {
+    if (isRelay(peer)) return 0n
+    let sum = arrears.get(peer) ?? 0n
+    for (const c of closedKept) if (c.prevPeer === peer) sum += residual(c)
+    return sum
+  }
+
+  /**
+   * Cuts a live circuit once its unpaid bytes plus what its neighbour owes for ended circuits (an
+   * initiator only, see `isRelay`) pass the cap: per circuit, so a relay carrying many honest
+   * circuits is not cut for their summed payment lag; across circuits for an initiator, so a free
+   * rider that rebuilds through us is cut at its first cell.
+   */
+  const enforce = (s: HopState): void => {
+    if (s.closed) return
+    const unpaid = residual(s) + debtOf(s.prevPeer)
+    if (unpaid <= cap) return
+    logger.info('tunnels.payments.cut', { circuit: s.id, peer: s.prevPeer, unpaid: String(unpaid) })
+    cutUnpaid++
+    cutLog.push({ peer: s.prevPeer, unpaid })
+    if (cutLog.length > 100) cutLog.shift()
+    node.destroyCircuit(s.id, 'TUNNEL_UNPAID')
   }
 
   const forward = (s: HopState): void => {
@@ -265,7 +304,7 @@ export function createTunnelPayments(
   const validate = (from: string, p: TunnelPayment): { s: HopState; delta: bigint } | undefined => {
     if (stopped) return undefined
     const s = hopsByLink.get(linkKey(from, p.circuitId))
-    if (s === undefined || s.closed) return undefined
+    if (s === undefined) return undefined
     const delta = p.base - s.claimedBase
     // What our counter supports: the first hop's cell bytes exceed ours by ≤ 25 bytes per layer per
     // cell, and a backward cell is ≥ 31 bytes here and ≤ 81 more at the first hop: < 3 × ours.
@@ -286,6 +325,7 @@ export function createTunnelPayments(
       if (ok === undefined) return void refused++
       const { s, delta } = ok
       s.claimedBase = p.base
+      s.paidOnce = true
       received += p.amount
       const need = s.exit ? exitKeeps(delta, rule) : minimumRelayReceives(delta, rule)
       // A short payment covers its share of the bytes only.
@@ -306,15 +346,33 @@ export function createTunnelPayments(
     const i = info()
     if (i.role === 'initiator') return payOwn(i)
     const s = hopState(i)
-    if (s !== undefined) enforce(s.prevPeer)
+    if (s !== undefined) enforce(s)
   })
   const offClosed = node.onCircuitClosed(({ info }) => {
-    own.delete(info.id)
+    if (info.role === 'initiator') {
+      // The last partial chunk is paid at close, so an honest payer leaves no debt behind.
+      const state = own.get(info.id)
+      if (state !== undefined) state.final = info
+      if (state?.paying !== true) payOwn(info, 1n)
+      if (own.get(info.id)?.paying !== true) own.delete(info.id)
+      return
+    }
     const s = hopsById.get(info.id)
     if (s === undefined) return
+    s.carried = info.bytesBackward
     s.closed = true
-    hopsById.delete(info.id)
-    if (info.previousCircuitId !== undefined) hopsByLink.delete(linkKey(s.prevPeer, info.previousCircuitId))
+    closedKept.push(s)
+    while (closedKept.length > MAX_CLOSED_KEPT) {
+      const old = closedKept.shift() as HopState
+      const debt = residual(old)
+      hopsById.delete(old.id)
+      for (const [k, v] of hopsByLink) if (v === old) hopsByLink.delete(k)
+      if (debt === 0n) continue
+      const prior = arrears.get(old.prevPeer) ?? 0n
+      arrears.delete(old.prevPeer)
+      arrears.set(old.prevPeer, prior + debt)
+      if (arrears.size > MAX_ARREARS_PEERS) arrears.delete(arrears.keys().next().value as string)
+    }
   })
 
   return {

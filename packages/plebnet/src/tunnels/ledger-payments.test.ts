@@ -137,6 +137,9 @@ function world(
     )
     node.start()
     if (name !== 'c1') directory.push(node.descriptor())
+    // In memory the stream moves 8 MiB in a few event-loop turns while one ledger payment (memo,
+    // proposal, crawl, agreement) takes several: with the default 8 MiB cap the honest circuit is cut
+    // here. Over a network a payment takes milliseconds; the cap is raised for this test only.
     const payments = createTunnelPayments(
       { node, port: adapter.port },
       { rule, unpaidCapBytes: 64n * BigInt(MiB) },

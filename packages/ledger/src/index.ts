@@ -17,7 +17,15 @@ export { LEDGER_EXIT_STATUS, LedgerError } from './errors.ts'
 export { createExpectations, refuseAllPolicy } from './expectations.ts'
 export { type HalfBlock, decodeBlock, encodeFields } from './half-block.ts'
 export { type Ledger, createLedger } from './ledger.ts'
-export { type LedgerRequest, type LedgerResponse, type LedgerStore, type LedgerTransport } from './ports.ts'
+export {
+  type CountersignPolicy,
+  type CountersignTerms,
+  type CountersignVerdict,
+  type LedgerRequest,
+  type LedgerResponse,
+  type LedgerStore,
+  type LedgerTransport,
+} from './ports.ts'
 export { createLedgerProtocol } from './protocol/ledger-protocol.ts'
 export {
   MAX_MESSAGE_BYTES,

@@ -64,6 +64,8 @@ export const DESTROY_REASONS: readonly TunnelErrorCode[] = Object.freeze([
   'TUNNEL_NOT_RELAY',
   'TUNNEL_STOPPED',
   'TUNNEL_CELL_OVERSIZED',
+  'TUNNEL_UNPAID',
+  'TUNNEL_NOT_ADMITTED',
 ])
 
 function malformed(message: string, details: Record<string, unknown> = {}): TunnelError {

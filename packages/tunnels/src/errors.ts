@@ -31,6 +31,8 @@ export type TunnelErrorCode =
   | 'TUNNEL_STOPPED'
   | 'TUNNEL_SOCKS_MALFORMED'
   | 'TUNNEL_SOCKS_UNSUPPORTED'
+  | 'TUNNEL_UNPAID'
+  | 'TUNNEL_NOT_ADMITTED'
 
 /** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
 export const TUNNEL_EXIT_STATUS: ExitStatusMap<TunnelErrorCode> = Object.freeze({
@@ -60,6 +62,8 @@ export const TUNNEL_EXIT_STATUS: ExitStatusMap<TunnelErrorCode> = Object.freeze(
   TUNNEL_STOPPED: EXIT.FAILURE,
   TUNNEL_SOCKS_MALFORMED: EXIT.FAILURE,
   TUNNEL_SOCKS_UNSUPPORTED: EXIT.FAILURE,
+  TUNNEL_UNPAID: EXIT.FAILURE,
+  TUNNEL_NOT_ADMITTED: EXIT.FAILURE,
 })
 
 /** Errors of `@dolly/tunnels`. */

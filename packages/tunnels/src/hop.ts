@@ -62,6 +62,10 @@ export interface HopContext {
   closeLink(peerId: string, circuitId: number): void
   reject(code: TunnelErrorCode): void
   closed(info: CircuitInfo, reason: TunnelErrorCode): void
+  /** Whether to join a circuit `previousPeerId` asks for (admission); absent: everyone within the cap. */
+  readonly admit: ((previousPeerId: string) => boolean) | undefined
+  /** Called after the backward byte counter of a circuit grew (payments meter it). */
+  carried(info: () => CircuitInfo): void
 }
 
 /** The circuits a node joined. */
@@ -73,6 +77,8 @@ export interface HopTable {
   onBackward(c: Joined, frame: Frame & { kind: 'created' | 'relay-bwd' | 'destroy-bwd' }): void
   sweep(nowMs: number): void
   destroyAll(reason: TunnelErrorCode): void
+  /** Destroys the joined circuit with local handle `id` in both directions; false if there is none. */
+  destroy(id: string, reason: TunnelErrorCode): boolean
   infos(): CircuitInfo[]
   size(): number
 }
@@ -90,6 +96,8 @@ export function createHopTable(ctx: HopContext): HopTable {
     role: c.exit !== undefined ? 'exit' : 'relay',
     previousPeer: c.prev.peerId,
     nextPeer: (c.next ?? c.extending)?.peerId,
+    previousCircuitId: c.prev.circuitId,
+    nextCircuitId: c.next?.circuitId,
     hops: 0,
     bytesForward: c.bytesForward,
     bytesBackward: c.bytesBackward,
@@ -127,6 +135,7 @@ export function createHopTable(ctx: HopContext): HopTable {
     c.bytesBackward += BigInt(onion.length) + FRAME_OVERHEAD
     ctx.sendFrame(c.prev.peerId, { kind: 'relay-bwd', circuitId: c.prev.circuitId, onion })
     checkBytes(c)
+    if (!c.closed) ctx.carried(() => joinedInfo(c))
   }
 
   const checkBytes = (c: Joined): void => {
@@ -140,6 +149,11 @@ export function createHopTable(ctx: HopContext): HopTable {
     if (!ctx.relay && !ctx.exit) {
       ctx.reject('TUNNEL_NOT_RELAY')
       ctx.sendFrame(from, { kind: 'destroy-bwd', circuitId, reason: 'TUNNEL_NOT_RELAY' })
+      return
+    }
+    if (ctx.admit !== undefined && !ctx.admit(from)) {
+      ctx.reject('TUNNEL_NOT_ADMITTED')
+      ctx.sendFrame(from, { kind: 'destroy-bwd', circuitId, reason: 'TUNNEL_NOT_ADMITTED' })
       return
     }
     if (inbound.size >= ctx.limits.maxJoined) {
@@ -266,6 +280,7 @@ export function createHopTable(ctx: HopContext): HopTable {
             return destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_OVERSIZED', 'self')
           }
           checkBytes(c)
+          if (!c.closed) ctx.carried(() => joinedInfo(c))
           return
         }
         case 'destroy-bwd':
@@ -289,6 +304,14 @@ export function createHopTable(ctx: HopContext): HopTable {
     },
     destroyAll(reason) {
       for (const c of [...inbound.values()]) destroyJoined(c, reason, 'self')
+    },
+    destroy(id, reason) {
+      for (const c of inbound.values()) {
+        if (c.id !== id) continue
+        destroyJoined(c, reason, 'self')
+        return true
+      }
+      return false
     },
     infos: () => [...inbound.values()].map(joinedInfo),
     size: () => inbound.size,

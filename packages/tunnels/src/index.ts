@@ -42,3 +42,28 @@ export {
 export { createTcpTransport, type TcpTransport, type TcpTransportOptions } from './adapters/tcp-transport.ts'
 export { createNetExitConnector, type NetExitConnectorOptions } from './adapters/net-exit-connector.ts'
 export { createSocks5Server, type Socks5Server, type Socks5ServerOptions } from './adapters/socks5-server.ts'
+export {
+  createMemoryPayments,
+  createTunnelPayments,
+  DEFAULT_PAY_EVERY_BYTES,
+  DEFAULT_UNPAID_CAP_BYTES,
+  type MemoryPayments,
+  type PaymentHandler,
+  type PaymentPort,
+  type TunnelPayment,
+  type TunnelPayments,
+  type TunnelPaymentsOptions,
+  type TunnelPaymentsStats,
+} from './payments.ts'
+export {
+  DEFAULT_PAYOUT_RULE,
+  downloaderPays,
+  exitKeeps,
+  minimumRelayReceives,
+  PAYOUT_RULES,
+  payoutShares,
+  relayKeeps,
+  type HopShare,
+  type PayoutRule,
+  type PayoutShares,
+} from './payout.ts'

@@ -37,6 +37,8 @@ export interface ClientCircuitDeps {
   sendFrame(peerId: string, frame: Frame): boolean
   /** Called once when the circuit ended, with its final counters. */
   closed(circuit: ClientCircuit, reason: TunnelErrorCode): void
+  /** Called after the backward byte counter grew (payments meter it). */
+  carried?(info: () => CircuitInfo): void
 }
 
 /** Starts building a circuit along `path` whose first link uses `circuitId`. */
@@ -147,6 +149,8 @@ export function createClientCircuit(
     role: 'initiator',
     previousPeer: undefined,
     nextPeer: first.peerId,
+    previousCircuitId: undefined,
+    nextCircuitId: circuitId,
     hops: path.length,
     bytesForward,
     bytesBackward,
@@ -183,6 +187,7 @@ export function createClientCircuit(
       if (state === 'closed') return
       lastActiveMs = deps.nowMs()
       bytesBackward += BigInt(onion.length + 5)
+      deps.carried?.(info)
       let data = onion
       try {
         for (let hop = 0; hop < layers.length; hop++) {

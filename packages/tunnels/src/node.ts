@@ -59,6 +59,11 @@ export interface TunnelNodeOptions {
   readonly maxAgeMs?: number
   readonly connectTimeoutMs?: number
   readonly sweepIntervalMs?: number
+  /**
+   * Admission of CREATE (relays and exits): called with the previous hop's peer id before the
+   * handshake; false answers DESTROY TUNNEL_NOT_ADMITTED. Absent: every CREATE within the cap joins.
+   */
+  readonly admit?: (previousPeerId: string) => boolean
 }
 
 /** One agent's part in the tunnel network: initiator, relay and exit over one Transport. */
@@ -81,6 +86,13 @@ export interface TunnelNode {
   circuits(): readonly CircuitInfo[]
   /** Listens for circuits that end (final counters and reason); returns an unsubscribe. */
   onCircuitClosed(listener: (closed: ClosedCircuit) => void): () => void
+  /**
+   * Listens for growth of any circuit's backward byte counter (once per cell; `info()` builds the
+   * counters on demand): what payments meter. Returns an unsubscribe.
+   */
+  onCarried(listener: (info: () => CircuitInfo) => void): () => void
+  /** Destroys a live circuit by its local handle in both directions with `reason`; false if none. */
+  destroyCircuit(id: string, reason: TunnelErrorCode): boolean
   stats(): TunnelStats
 }
 
@@ -136,6 +148,10 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
   const own = new Map<string, ClientCircuit>()
   const rejected: Partial<Record<TunnelErrorCode, number>> = {}
   const closeListeners = new Set<(c: ClosedCircuit) => void>()
+  const carriedListeners = new Set<(info: () => CircuitInfo) => void>()
+  const carried = (info: () => CircuitInfo): void => {
+    for (const l of carriedListeners) l(info)
+  }
   let running = false
   let sweepAbort: AbortController | undefined
   let serial = 0
@@ -176,6 +192,8 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     closeLink: (peerId, circuitId) => void outbound.delete(linkKey(peerId, circuitId)),
     reject,
     closed: emitClosed,
+    admit: options.admit,
+    carried,
   })
 
   const onBackward = (
@@ -303,6 +321,7 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
             if (reason !== 'TUNNEL_CIRCUIT_CLOSED') reject(reason)
             emitClosed(c.info(), reason)
           },
+          carried,
         },
         id,
         path,
@@ -328,6 +347,18 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     onCircuitClosed(listener) {
       closeListeners.add(listener)
       return () => closeListeners.delete(listener)
+    },
+    onCarried(listener) {
+      carriedListeners.add(listener)
+      return () => carriedListeners.delete(listener)
+    },
+    destroyCircuit(id, reason) {
+      const circuit = own.get(id)
+      if (circuit !== undefined) {
+        circuit.fail(reason, true)
+        return true
+      }
+      return hops.destroy(id, reason)
     },
     stats: () => ({ rejected: { ...rejected }, joinedCircuits: hops.size(), ownCircuits: own.size }),
   }

@@ -10,6 +10,10 @@ export interface CircuitInfo {
   readonly previousPeer: string | undefined
   /** Neighbour towards the exit (undefined at the exit). */
   readonly nextPeer: string | undefined
+  /** The circuit's id on the link to the previous neighbour (undefined for the initiator). */
+  readonly previousCircuitId: number | undefined
+  /** The circuit's id on the link to the next neighbour (undefined at the exit and before it extends). */
+  readonly nextCircuitId: number | undefined
   /** Hops of the circuit: known to the initiator only (0 elsewhere). */
   readonly hops: number
   /** Bytes of cells carried towards the exit (initiator: sent; hop: received from the previous hop). */

@@ -1,0 +1,171 @@
+import type { Clock } from '@dolly/base'
+import type { TunnelNode } from '@dolly/tunnels'
+import {
+  createModel0,
+  isKnownPeer,
+  model0Accept,
+  model0Complete,
+  model0Settle,
+  MODEL0_DEFAULTS,
+  type Model0Params,
+  type Model0State,
+} from '../trust/model0.ts'
+
+/**
+ * Relay and exit admission (issue 16; ALGORITHMS.md §7 and Tribler `should_join_circuit` in
+ * `triblertunnel/community.py`): `randomSlots` first-come slots plus `competingSlots` ranked by the
+ * requester's token balance, where a newcomer evicts the lowest-balance holder if its balance is
+ * higher. Tribler's random slots are free for anyone, which issue #6481 calls trivial to whitewash;
+ * here they are gated by Model 0: a stranger (fewer than `knownAfter` paid circuits) gets one only
+ * within the β share of wall time its predecessors earned, and a peer with no positive balance cannot
+ * compete for the ranked slots at all. So a flood of fresh keys holds at most the random slots, and
+ * requesters with a balance keep the competing ones.
+ */
+
+/** What the policy reads and does. */
+export interface TunnelAdmissionDeps {
+  readonly clock: Clock
+  /** The node it admits for (to evict a circuit and to see circuits end). */
+  readonly node: TunnelNode
+  /** Token balance of a tunnel peer in bytes (ledger `balance(key).bytes`); undefined if unknown. */
+  balanceOf(peerId: string): bigint | undefined
+}
+
+/** Slot counts (Tribler: 5 random, 15 competing) and Model 0 parameters. */
+export interface TunnelAdmissionOptions {
+  readonly randomSlots?: number
+  readonly competingSlots?: number
+  readonly model0?: Model0Params
+  /** Most slack a quiet spell saves for strangers, ms (ALGORITHMS.md §7: cap t0 ≥ now − W). */
+  readonly maxSlackMs?: number
+  /** Work charged to the strangers' budget when one is admitted, ms (the rest of its service time at close); default 1,000. */
+  readonly admitCostMs?: number
+}
+
+/** The admission hook for `createTunnelNode({ admit })` and its counters. */
+export interface TunnelAdmission {
+  admit(previousPeerId: string): boolean
+  stats(): {
+    readonly random: number
+    readonly competing: number
+    readonly refused: number
+    readonly evicted: number
+  }
+  stop(): void
+}
+
+interface Slot {
+  readonly peer: string
+  readonly balance: bigint
+  /** Admitted as a stranger through Model 0 (its circuit settles the budget at close). */
+  readonly stranger: boolean
+  /** When admit reserved it; a slot no circuit took within RESERVE_MS is freed. */
+  readonly reservedMs: number
+  circuit: string | undefined
+}
+
+/** A reserved slot whose circuit did not appear within this (the build timeout) is freed. */
+const RESERVE_MS = 30_000
+
+/**
+ * Builds the policy. `admit` is called before the circuit exists; the slot is bound to the first
+ * circuit of that peer the node joins without a slot, and freed when that circuit closes. A
+ * stranger's circuit feeds Model 0 at close: its service time is the work, and it succeeded unless
+ * it was cut for not paying (TUNNEL_UNPAID).
+ */
+export function createTunnelAdmission(
+  deps: TunnelAdmissionDeps,
+  options: TunnelAdmissionOptions = {},
+): TunnelAdmission {
+  const { clock, node } = deps
+  const randomCount = options.randomSlots ?? 5
+  const competingCount = options.competingSlots ?? 15
+  const maxSlackMs = options.maxSlackMs ?? 60_000
+  const admitCostMs = options.admitCostMs ?? 1_000
+  let model0: Model0State = createModel0(clock.nowMs(), options.model0 ?? MODEL0_DEFAULTS)
+  const random: (Slot | undefined)[] = Array.from({ length: randomCount }, () => undefined)
+  const competing: (Slot | undefined)[] = Array.from({ length: competingCount }, () => undefined)
+  const strangers = new Set<string>() // circuit ids admitted as strangers
+  let refused = 0
+  let evicted = 0
+
+  const bind = (now: number): void => {
+    for (const table of [random, competing])
+      for (let i = 0; i < table.length; i++) {
+        const s = table[i]
+        if (s !== undefined && s.circuit === undefined && now - s.reservedMs >= RESERVE_MS)
+          table[i] = undefined
+      }
+    const bound = new Set(
+      [...random, ...competing].flatMap((s) => (s?.circuit === undefined ? [] : [s.circuit])),
+    )
+    for (const info of node.circuits()) {
+      if (info.role === 'initiator' || bound.has(info.id)) continue
+      const slot = [...random, ...competing].find(
+        (s) => s !== undefined && s.circuit === undefined && s.peer === info.previousPeer,
+      )
+      if (slot === undefined) continue
+      slot.circuit = info.id
+      if (slot.stranger) strangers.add(info.id)
+    }
+  }
+
+  const offClosed = node.onCircuitClosed(({ info, reason }) => {
+    if (info.role === 'initiator') return
+    for (const table of [random, competing])
+      for (let i = 0; i < table.length; i++) if (table[i]?.circuit === info.id) table[i] = undefined
+    if (!strangers.delete(info.id) || info.previousPeer === undefined) return
+    const now = clock.nowMs()
+    model0 = model0Complete(model0, info.previousPeer, Math.max(0, now - info.createdAtMs - admitCostMs))
+    model0 = model0Settle(model0, info.previousPeer, reason !== 'TUNNEL_UNPAID')
+  })
+
+  const take = (table: (Slot | undefined)[], slot: Slot): boolean => {
+    const i = table.indexOf(undefined)
+    if (i < 0) return false
+    table[i] = slot
+    return true
+  }
+
+  return {
+    admit(peer) {
+      const now = clock.nowMs()
+      bind(now)
+      if (model0.t0 < now - maxSlackMs) model0 = { ...model0, t0: now - maxSlackMs }
+      const balance = deps.balanceOf(peer) ?? 0n
+      const known = isKnownPeer(model0, peer)
+      // Competing slots: only for a positive balance; a free one, else evict the lowest lower balance.
+      if (balance > 0n) {
+        if (take(competing, { peer, balance, stranger: false, reservedMs: now, circuit: undefined }))
+          return true
+        let low = -1
+        competing.forEach((s, i) => {
+          const cur = low < 0 ? undefined : competing[low]
+          if (s !== undefined && (cur === undefined || s.balance < cur.balance)) low = i
+        })
+        const victim = competing[low]
+        if (victim !== undefined && victim.balance < balance) {
+          competing[low] = { peer, balance, stranger: false, reservedMs: now, circuit: undefined }
+          if (victim.circuit !== undefined) node.destroyCircuit(victim.circuit, 'TUNNEL_NOT_ADMITTED')
+          evicted++
+          return true
+        }
+      }
+      // Random slots: known peers freely, strangers within Model 0's budget.
+      if (random.includes(undefined) && (known || model0Accept(model0, peer, now))) {
+        take(random, { peer, balance, stranger: !known, reservedMs: now, circuit: undefined })
+        if (!known) model0 = model0Complete(model0, peer, admitCostMs)
+        return true
+      }
+      refused++
+      return false
+    },
+    stats: () => ({
+      random: random.filter((s) => s !== undefined).length,
+      competing: competing.filter((s) => s !== undefined).length,
+      refused,
+      evicted,
+    }),
+    stop: () => offClosed(),
+  }
+}

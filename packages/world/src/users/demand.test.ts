@@ -84,7 +84,10 @@ describe('demand model', () => {
     const rng = createSeededRng('hops')
     const n = 20_000
     const counts = [0, 0, 0, 0]
-    for (let i = 0; i < n; i++) counts[drawHops(rng, [0.2, 0.3, 0.5])] += 1
+    for (let i = 0; i < n; i++) {
+      const h = drawHops(rng, [0.2, 0.3, 0.5])
+      counts[h] = (counts[h] ?? 0) + 1
+    }
     expect((counts[1] ?? 0) / n).toBeCloseTo(0.2, 1)
     expect((counts[2] ?? 0) / n).toBeCloseTo(0.3, 1)
     expect((counts[3] ?? 0) / n).toBeCloseTo(0.5, 1)

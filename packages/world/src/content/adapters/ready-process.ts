@@ -16,6 +16,8 @@ export interface ReadyProcessOptions<T> {
   readonly what: string
   /** Environment of the process (default: the caller's). */
   readonly env?: NodeJS.ProcessEnv
+  /** Stops the process and fails the start when aborted before the process is ready. */
+  readonly signal?: AbortSignal
   /** Receives each stdout line after the ready line, and every stderr line. */
   readonly onLine?: (stream: 'stdout' | 'stderr', line: string) => void
 }
@@ -88,6 +90,8 @@ export async function startReadyProcess<T>(options: ReadyProcessOptions<T>): Pro
       options.timeoutMs,
     )
     void exited.then((code) => fail(`exited (${String(code)}) before it was ready`))
+    if (options.signal?.aborted === true) fail('was stopped before it was ready')
+    options.signal?.addEventListener('abort', () => fail('was stopped before it was ready'), { once: true })
     if (child.stdout === null) return
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (settled) {

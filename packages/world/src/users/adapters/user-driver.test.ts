@@ -93,4 +93,21 @@ describe('user driver (loopback, with a fake proxy: real curl, real content serv
     }
     expect(code).toBe('WORLD_USERS_PROXY_START')
   })
+
+  it('an abort stops a proxy that is not ready yet, long before its start timeout', async () => {
+    const abort = new AbortController()
+    setTimeout(() => abort.abort(), 200)
+    const t0 = Date.now()
+    await expect(
+      startUserDriver(
+        deps,
+        options({
+          plebnetCommand: [process.execPath, '-e', 'setTimeout(() => {}, 60000)', '--'],
+          proxyStartTimeoutMs: 60_000,
+          signal: abort.signal,
+        }),
+      ),
+    ).rejects.toThrow(/stopped before it was ready/)
+    expect(Date.now() - t0).toBeLessThan(10_000)
+  })
 })

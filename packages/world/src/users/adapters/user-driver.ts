@@ -45,6 +45,8 @@ export interface UserDriverOptions {
   readonly maxInFlight: number
   /** How long the proxy may take to announce itself (ms). */
   readonly proxyStartTimeoutMs: number
+  /** Aborts the start (the proxy is stopped); a started driver is stopped with `stop()`. */
+  readonly signal?: AbortSignal
 }
 
 /** A running user. */
@@ -137,6 +139,7 @@ export async function startUserDriver(deps: UserDriverDeps, options: UserDriverO
       argv: deps.inUserNet(proxyArgv(options)),
       readyFrom: parseProxyReady,
       timeoutMs: options.proxyStartTimeoutMs,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
       errorCode: 'WORLD_USERS_PROXY_START',
       what: `proxy of ${options.name}`,
       onLine: (stream, line) => log.debug('users.proxy_output', { stream, line: line.slice(0, 500) }),

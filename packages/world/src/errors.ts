@@ -13,6 +13,8 @@ export type WorldErrorCode =
   | 'WORLD_INVALID_OPTION'
   | 'WORLD_FAUCET_EMPTY'
   | 'WORLD_STATE_MALFORMED'
+  | 'WORLD_CONTENT_START'
+  | 'WORLD_USERS_PROXY_START'
 
 /** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
 export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
@@ -27,6 +29,8 @@ export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
   WORLD_INVALID_OPTION: EXIT.USAGE,
   WORLD_FAUCET_EMPTY: EXIT.FAILURE,
   WORLD_STATE_MALFORMED: EXIT.FAILURE,
+  WORLD_CONTENT_START: EXIT.FAILURE,
+  WORLD_USERS_PROXY_START: EXIT.FAILURE,
 })
 
 /** Errors of `@dolly/world`. */

@@ -46,3 +46,16 @@ export {
   type GenesisOptions,
   type GenesisResult,
 } from './genesis/adapters/genesis.ts'
+// World users (issue 16): the content network agents exit to, and the users who fetch through them.
+export { CONTENT_FILES, contentFile, contentSha256, type ContentFile } from './content/files.ts'
+export { planContentNetwork, type ContentNetworkPlan } from './content/plan.ts'
+export {
+  startContentNetwork,
+  cleanupContentLeftovers,
+  type ContentNetwork,
+} from './content/adapters/content-network.ts'
+export { startContentServer, type ContentServer } from './content/adapters/content-server.ts'
+export { startUserDriver, type UserDriver, type UserDriverOptions } from './users/adapters/user-driver.ts'
+export { startUserFleet, type UserFleet, type UserFleetOptions } from './users/adapters/user-fleet.ts'
+export { agentMultiaddr, bootstrapAddrs } from './users/bootstrap.ts'
+export type { RequestRecord, UserStats } from './users/stats.ts'

@@ -33,6 +33,9 @@ import {
   startWorld,
 } from '../runtime/world.ts'
 import { cleanupLeftovers } from '../hosts/index.ts'
+import { cleanupContentLeftovers } from '../content/adapters/content-network.ts'
+import { DEFAULT_FREE_RIDER_FRACTION, MAX_USERS } from '../users/adapters/user-fleet.ts'
+import type { UserStats } from '../users/stats.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 import type { FamilyAgent } from '../genesis/family.ts'
 import {
@@ -83,7 +86,13 @@ interface UpFlags {
   detach?: boolean
   logLevel: LogLevel
   json?: boolean
+  users: number
+  freeRiders: number
+  usersSeed?: string
 }
+
+/** Users `dolly world up` starts by default (issue 16): a few, so a demo shows traffic without loading the machine. */
+const DEFAULT_USERS = 3
 
 /**
  * Installs the funded genesis agent in the world this process runs (`world up --genesis`, `world
@@ -152,6 +161,36 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           return v
         }),
     )
+    .addOption(
+      new Option(
+        '--users <n>',
+        `world users fetching content through plebnet proxy once an agent is alive, 0-${MAX_USERS} (0: none; needs --providers ≥ 1)`,
+      )
+        .default(DEFAULT_USERS)
+        .argParser((v: string) => {
+          const n = Number(v)
+          if (!Number.isInteger(n) || n < 0 || n > MAX_USERS)
+            throw new InvalidArgumentError(`--users must be a whole number from 0 to ${MAX_USERS}`)
+          return n
+        }),
+    )
+    .addOption(
+      new Option(
+        '--free-riders <fraction>',
+        "share of the users whose proxy does not pay ('--no-pay', a test knob)",
+      )
+        .default(DEFAULT_FREE_RIDER_FRACTION)
+        .argParser((v: string) => {
+          const n = Number(v)
+          if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+            throw new InvalidArgumentError('--free-riders must be a fraction from 0 to 1')
+          return n
+        }),
+    )
+    .option(
+      '--users-seed <seed>',
+      "seed of the users' demand model (schedules, free riders); random by default",
+    )
     .option('--detach', 'start in the background and return once the world is up (and genesis installed)')
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON log on stderr')
@@ -218,6 +257,10 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           providers: opts.providers,
           repoDir: env.repoDir,
           leaseDays: opts.leaseDays,
+          users: opts.users,
+          freeRiderFraction: opts.freeRiders,
+          plebnetCommand: [env.selfCommand[0], resolve(env.repoDir, 'packages/plebnet/bin/plebnet.js')],
+          ...(opts.usersSeed === undefined ? {} : { usersSeed: opts.usersSeed }),
         },
       )
       running.handle = handle
@@ -362,6 +405,8 @@ interface WorldStatus {
   readonly faucet?: { readonly balanceSats: bigint; readonly payments: readonly FaucetPayment[] }
   /** The hosts' bridge and what agents inside hosts use to reach the chain. */
   readonly network?: WorldState['network']
+  /** The content network agents exit to (issue 16). */
+  readonly content?: WorldState['content']
   /** Shops, API and VPN providers, hosts, release server, whoami, as the world process reports them. */
   readonly components?: WorldComponents
 }
@@ -394,6 +439,8 @@ interface WorldComponents {
   readonly hosts: ReadonlyArray<{ id: string; hostname: string; ip: string }>
   readonly release: { url: string; tag: string } | null
   readonly whoamiUrl: string | null
+  /** The world's users (issue 16; absent from older worlds). */
+  readonly users?: readonly UserStats[]
 }
 
 interface FaucetPayment {
@@ -427,6 +474,7 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
     blockIntervalWorldMinutes: state.blockIntervalWorldMs / 60_000,
     faucet: { balanceSats, payments },
     ...(state.network === undefined ? {} : { network: state.network }),
+    ...(state.content === undefined ? {} : { content: state.content }),
     components: await readComponents(state.controlUrl),
   }
 }
@@ -482,6 +530,12 @@ function isoOrDash(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString()
 }
 
+/** One user's line: state, requests, failures, bytes. */
+function renderUser(u: UserStats): string {
+  const mib = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MiB`
+  return `${u.name.padEnd(8)} ${(u.hostIp || '-').padEnd(12)} ${u.freeRider ? 'free rider' : 'paying    '} ${u.state.padEnd(8)} ${u.requests} requests, ${u.failures} failed, ${mib(u.bytes)} received${u.error === null ? '' : `  (${u.error.split('\n')[0]?.slice(0, 120) ?? ''})`}`
+}
+
 function renderStatus(s: WorldStatus): string {
   if (!s.running || s.chain === undefined || s.faucet === undefined) return `world: not running in ${s.dir}`
   const lines = [
@@ -493,6 +547,11 @@ function renderStatus(s: WorldStatus): string {
   if (s.network !== undefined) {
     lines.push(
       `  network      bridge ${s.network.bridge}, hosts ${s.network.subnetCidr}, chain RPC for hosts ${s.network.hostRpcUrl}`,
+    )
+  }
+  if (s.content !== undefined) {
+    lines.push(
+      `  content      ${s.content.subnetCidr} (exits only): files ${s.content.httpUrl}, UDP echo ${s.content.udpEcho}`,
     )
   }
   const c = s.components
@@ -519,8 +578,9 @@ function renderStatus(s: WorldStatus): string {
     if (c.whoamiUrl !== null) lines.push(`  whoami       ${c.whoamiUrl}`)
     for (const a of c.agents ?? [])
       lines.push(
-        `  agent        ${a.tree.padEnd(14)} ${a.hostIp.padEnd(12)} ${(a.provider ?? '?').padEnd(10)} ${a.alive ? 'alive' : 'dead '} ${a.balanceSats ?? '-'} sats`,
+        `  agent        ${a.tree.padEnd(14)} ${a.hostIp.padEnd(12)} ${(a.provider ?? '?').padEnd(10)} ${a.alive ? 'alive' : 'dead '} ${a.balanceSats ?? '-'} sats${a.tunnels === undefined ? '' : `  tunnels ${JSON.stringify(a.tunnels)}`}`,
       )
+    for (const u of c.users ?? []) lines.push(`  user         ${renderUser(u)}`)
     lines.push(
       `  hosts        ${c.hosts.length === 0 ? 'none' : c.hosts.map((h) => `${h.hostname} ${h.ip}`).join(', ')}`,
     )
@@ -545,12 +605,14 @@ async function downWorld(dir: string): Promise<{ stopped: boolean; pid?: number;
     if (isAlive(holder.pid)) process.kill(holder.pid, 'SIGKILL')
     const cleaned = await stopLeftoverChain(worldPaths(dir).chainDir)
     await cleanupLeftovers(dir)
+    await cleanupContentLeftovers(dir)
     await removeWorldState(dir)
     await releaseLock(dir, holder.pid)
     return { stopped: true, pid: holder.pid, cleaned }
   }
   const cleaned = await stopLeftoverChain(worldPaths(dir).chainDir)
   await cleanupLeftovers(dir)
+  await cleanupContentLeftovers(dir)
   await removeWorldState(dir)
   if (holder.kind === 'stale') await releaseLock(dir, holder.pid)
   return { stopped: false, cleaned: cleaned || holder.kind === 'stale' }
@@ -587,6 +649,11 @@ async function upDetached(io: CliIo, env: WorldCliEnv, dir: string, opts: UpFlag
     String(opts.leaseDays),
     '--log-level',
     opts.logLevel,
+    '--users',
+    String(opts.users),
+    '--free-riders',
+    String(opts.freeRiders),
+    ...(opts.usersSeed === undefined ? [] : ['--users-seed', opts.usersSeed]),
     ...(opts.genesis === true ? ['--genesis', '--fund', opts.fund] : []),
   ]
   const child = spawn(env.selfCommand[0], args, { detached: true, stdio: ['ignore', fd, fd] })

@@ -98,4 +98,19 @@ describe('census from public statuses (issue 14 item 12)', () => {
       },
     ])
   })
+
+  it('carries the tunnels block of a status document that has one, and none otherwise', () => {
+    const plain = status('dolly.0', 'dolly')
+    // Agents with tunnels (issue 16) add a block the world shows as reported; older ones have none.
+    const withTunnels = { ...status('dolly.0.1', 'dolly.0'), tunnels: { relayedBytes: 123 } } as AgentStatus
+    const agents = updateCensus(
+      [],
+      [
+        { ip: '10.77.1.3', status: plain },
+        { ip: '10.77.1.4', status: withTunnels },
+      ],
+    )
+    expect(agents.find((a) => a.tree === 'dolly.0')).not.toHaveProperty('tunnels')
+    expect(agents.find((a) => a.tree === 'dolly.0.1')?.tunnels).toEqual({ relayedBytes: 123 })
+  })
 })

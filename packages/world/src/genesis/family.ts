@@ -17,6 +17,11 @@ export interface FamilyAgent {
   /** Its latest event (`kind: text`), or null. */
   readonly lastEvent: string | null
   readonly idle: string | null
+  /**
+   * The `tunnels` block of its status document (relayed traffic, issue 16) as the agent reported it;
+   * absent while agents do not report one.
+   */
+  readonly tunnels?: unknown
 }
 
 /**
@@ -50,11 +55,18 @@ export function updateCensus(
       worldNowMs: l?.worldNowMs ?? null,
       lastEvent: last === undefined ? null : `${last.kind}: ${last.text}`,
       idle: l?.idle ?? null,
+      ...tunnelsOf(status),
     }
   })
   const seen = new Set(fresh.map((a) => a.id))
   const dead = previous.filter((a) => !seen.has(a.id)).map((a) => ({ ...a, alive: false }))
   return [...fresh, ...dead].sort((x, y) => (x.tree < y.tree ? -1 : x.tree > y.tree ? 1 : 0))
+}
+
+/** `{ tunnels }` when the status document carries a `tunnels` block (agents with tunnels, issue 16), else `{}`. */
+function tunnelsOf(status: AnyStatus): { tunnels?: unknown } {
+  const tunnels = (status as { tunnels?: unknown }).tunnels
+  return tunnels === undefined ? {} : { tunnels }
 }
 
 /** The lifecycle part of a full status; a public status (no token for the agent) has none. */

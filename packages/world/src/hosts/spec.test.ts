@@ -12,6 +12,14 @@ describe('parseHostSpec', () => {
     expect(parseHostSpec({ hostname: 'a', rootPassword: 'b' })).toEqual({ hostname: 'a', rootPassword: 'b' })
   })
 
+  it('keeps contentLink (a user host without a link into the content network)', () => {
+    expect(parseHostSpec({ hostname: 'u', rootPassword: 'b', contentLink: false })).toEqual({
+      hostname: 'u',
+      rootPassword: 'b',
+      contentLink: false,
+    })
+  })
+
   it.each([
     { hostname: '-bad', rootPassword: 'x' },
     { hostname: 'under_score', rootPassword: 'x' },
@@ -22,6 +30,7 @@ describe('parseHostSpec', () => {
     { hostname: 'ok', rootPassword: 'x', bandwidthMbit: 0 },
     { hostname: 'ok', rootPassword: 'x', bandwidthMbit: 1.5 },
     { hostname: 'ok', rootPassword: 'x', extra: true },
+    { hostname: 'ok', rootPassword: 'x', contentLink: 'no' },
   ])('refuses %j with WORLD_HOSTS_INVALID_SPEC', (spec) => {
     let code: string | undefined
     try {

@@ -15,6 +15,7 @@ const hostSpecSchema = z.strictObject({
     .max(512)
     .regex(/^[\x20-\x39\x3b-\x7e]+$/, 'printable ASCII without ":" expected'),
   bandwidthMbit: z.number().int().min(1).max(100_000).optional(),
+  contentLink: z.boolean().optional(),
 })
 
 /** Validates a host spec from a provider; throws `WORLD_HOSTS_INVALID_SPEC` with the zod issues. */
@@ -30,6 +31,11 @@ export function parseHostSpec(input: unknown): HostSpec {
       },
     )
   }
-  const { hostname, rootPassword, bandwidthMbit } = result.data
-  return bandwidthMbit === undefined ? { hostname, rootPassword } : { hostname, rootPassword, bandwidthMbit }
+  const { hostname, rootPassword, bandwidthMbit, contentLink } = result.data
+  return {
+    hostname,
+    rootPassword,
+    ...(bandwidthMbit === undefined ? {} : { bandwidthMbit }),
+    ...(contentLink === undefined ? {} : { contentLink }),
+  }
 }

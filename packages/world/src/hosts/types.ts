@@ -23,6 +23,12 @@ export interface HostSpec {
   readonly rootPassword: string
   /** Optional bandwidth limit in Mbit/s, both directions (tc tbf). */
   readonly bandwidthMbit?: number
+  /**
+   * Whether the host gets a link (`eth1`) into the world's content network when the provisioner has
+   * one (default true: every rented server reaches "the Internet's" content). The world's users' hosts
+   * are created with false: they reach content only through the agents' tunnels.
+   */
+  readonly contentLink?: boolean
 }
 
 /** A provisioned host; `destroy` is idempotent. */
@@ -73,6 +79,11 @@ export interface HostProvisioner {
 export interface HostProvisionerDeps {
   readonly network: HostNetwork
   readonly log: Logger
+  /**
+   * The world's content network bridge (`dollycbr<i>`, see content/plan.ts); hosts get a link into it
+   * (`eth1`, `10.79.<i>.<octet>/24`) unless their spec says `contentLink: false`. None when absent.
+   */
+  readonly contentBridge?: string
 }
 
 /** Options of {@link HostProvisioner}. */

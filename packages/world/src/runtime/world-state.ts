@@ -53,6 +53,24 @@ export const WorldStateSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The content network (issue 16, "World users"), absent in a chain-only world: agents reach it
+     * through their host's `eth1` and allow `subnetCidr` as their exit network; users reach it only
+     * through the agents' tunnels.
+     */
+    content: z
+      .object({
+        bridge: z.string(),
+        subnetCidr: z.string(),
+        serverIp: z.string(),
+        /** The HTTP file server, e.g. `http://10.79.3.1:80/` (`GET /files/<name>`). */
+        httpUrl: z.string().url(),
+        /** `ip:port` of the UDP echo service. */
+        udpEcho: z.string(),
+        files: z.array(z.object({ name: z.string(), bytes: z.number().int().positive() }).strict()),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 

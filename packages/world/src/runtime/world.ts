@@ -1,4 +1,4 @@
-import { createScaledClock, createCryptoRng, type Logger, type ScaledClock } from '@dolly/base'
+import { bytesToHex, createScaledClock, createCryptoRng, type Logger, type ScaledClock } from '@dolly/base'
 import { startChain, stopLeftoverChain, type ChainHandle } from '../chain/adapters/litecoind.ts'
 import { startBlockProducer } from '../chain/block-producer.ts'
 import { WorldError } from '../errors.ts'
@@ -13,6 +13,8 @@ import { startReleaseServer } from '../release/index.ts'
 import { startVpnEndpoint } from '../vpn-endpoint/index.ts'
 import { startWhoami } from '../whoami/index.ts'
 import { startControlServer } from './adapters/control-server.ts'
+import { cleanupContentLeftovers, startContentNetwork } from '../content/adapters/content-network.ts'
+import { MAX_USERS, startUserFleet, DEFAULT_USER_RATE_PER_SECOND } from '../users/adapters/user-fleet.ts'
 import { createFamilyCensus, hostTokenReader } from '../genesis/adapters/census.ts'
 import {
   acquireLock,
@@ -47,6 +49,17 @@ export interface WorldOptions {
   readonly repoDir: string
   /** World days of a shop's billing month, the lease of a server bought for one month (default 30). */
   readonly leaseDays?: number
+  /**
+   * World users (issue 16): hosts that fetch content through `plebnet proxy` once an agent is alive
+   * (default 0: none). Needs hosts (`providers` ≥ 1); ignored in a chain-only world.
+   */
+  readonly users?: number
+  /** Share of the users that are free riders (proxy with `--no-pay`), in [0, 1]; default 0. */
+  readonly freeRiderFraction?: number
+  /** Seed of the users' demand model; a random one when absent. */
+  readonly usersSeed?: string
+  /** How users run the plebnet CLI, e.g. `[node, <repo>/packages/plebnet/bin/plebnet.js]`; needed with `users`. */
+  readonly plebnetCommand?: readonly string[]
 }
 
 /** What `startWorld` needs from its composition root. */
@@ -89,6 +102,17 @@ function checkOptions(options: WorldOptions): void {
   if (!Number.isInteger(options.providers) || options.providers < 0 || options.providers > 4) {
     bad('--providers', 'must be a whole number from 0 to 4', options.providers)
   }
+  const users = options.users ?? 0
+  if (!Number.isInteger(users) || users < 0 || users > MAX_USERS) {
+    bad('--users', `must be a whole number from 0 to ${MAX_USERS}`, users)
+  }
+  if (users > 0 && (options.plebnetCommand?.length ?? 0) === 0) {
+    bad('--users', 'needs the command that runs plebnet (plebnetCommand)', users)
+  }
+  const riders = options.freeRiderFraction ?? 0
+  if (!Number.isFinite(riders) || riders < 0 || riders > 1) {
+    bad('--free-riders', 'must be a fraction in [0, 1]', riders)
+  }
 }
 
 /**
@@ -109,6 +133,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
     log.warn('world.leftovers', { stalePid: staleFrom })
     await stopLeftoverChain(paths.chainDir, log)
     await cleanupLeftovers(options.dir)
+    await cleanupContentLeftovers(options.dir)
     await removeWorldState(options.dir)
   }
   const stops: Array<() => Promise<void>> = []
@@ -164,7 +189,12 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
     const components = network === undefined ? undefined : await startHostedComponents()
     async function startHostedComponents() {
       if (network === undefined) throw new WorldError('WORLD_INVALID_OPTION', 'no host network', {})
-      const provisioner = createHostProvisioner({ network, log }, { stateDir: options.dir })
+      const content = await startContentNetwork({ index: network.index, stateDir: options.dir, log })
+      stops.push(() => content.stop())
+      const provisioner = createHostProvisioner(
+        { network, log, contentBridge: content.bridge },
+        { stateDir: options.dir },
+      )
       stops.push(() => provisioner.destroyAll())
       const timing = {
         invoiceExpiryMs: Math.max(15 * 60_000, Math.round(options.timeScale * INVOICE_REAL_MS)),
@@ -198,12 +228,36 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
       // whoami stands on the bridge's "Internet" address, so a host's VPN carries the request.
       const whoami = await startWhoami({ host: network.internetIp, port: 80 })
       stops.push(() => whoami.stop())
-      return { provisioner, providers, endpoint, vpn, release, whoami }
+      return { provisioner, providers, endpoint, vpn, release, whoami, content }
     }
 
     const census = createFamilyCensus({
       readToken: hostTokenReader(() => components?.provisioner.list() ?? []),
     })
+    const hostIps = (): string[] => components?.provisioner.list().map((h) => h.ip) ?? []
+    const users =
+      components === undefined || (options.users ?? 0) === 0
+        ? undefined
+        : startUserFleet(
+            {
+              provisioner: components.provisioner,
+              agents: () => census.poll(hostIps()),
+              log,
+              nowMs: deps.realNowMs,
+              rng,
+            },
+            {
+              users: options.users ?? 0,
+              freeRiderFraction: options.freeRiderFraction ?? 0,
+              seed: options.usersSeed ?? bytesToHex(rng.bytes(8)),
+              stateDir: options.dir,
+              plebnetCommand: options.plebnetCommand ?? [],
+              contentUrl: components.content.httpUrl,
+              files: components.content.files,
+              ratePerSecond: DEFAULT_USER_RATE_PER_SECOND,
+            },
+          )
+    if (users !== undefined) stops.push(() => users.stop())
     const control = await startControlServer(async () => ({
       shops: components?.providers.providers.map((p) => p.info()) ?? [],
       apiProviders: components?.providers.apiProviders.map((p) => p.info()) ?? [],
@@ -215,7 +269,9 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
           : { url: components.release.url, tag: components.release.release.tag },
       whoamiUrl: components?.whoami.url ?? null,
       // Every agent the world has seen on its hosts, alive or dead (issue 8: `dolly world status --json`).
-      agents: await census.poll(components?.provisioner.list().map((h) => h.ip) ?? []),
+      agents: await census.poll(hostIps()),
+      // The world's users and what they fetched (issue 16); empty without --users.
+      users: users?.stats() ?? [],
     }))
     stops.push(() => control.stop())
 
@@ -256,6 +312,18 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
               subnetCidr: network.subnetCidr,
               internetIp: network.internetIp,
               hostRpcUrl: `http://${network.gatewayIp}:${chain.rpcPort}/`,
+            },
+          }),
+      ...(components === undefined
+        ? {}
+        : {
+            content: {
+              bridge: components.content.bridge,
+              subnetCidr: components.content.subnetCidr,
+              serverIp: components.content.serverIp,
+              httpUrl: components.content.httpUrl,
+              udpEcho: components.content.udpEcho,
+              files: components.content.files.map((f) => ({ name: f.name, bytes: f.bytes })),
             },
           }),
     }

@@ -121,9 +121,14 @@ describe('dolly world (as a user runs it)', () => {
 
   it('cleans up after a crashed world and comes up again; down leaves no process, namespace or link behind', async () => {
     const { world, chain } = await pidsOf(dir)
-    const bridge = (
-      JSON.parse(await readFile(join(dir, 'world.json'), 'utf8')) as { network: { bridge: string } }
-    ).network.bridge
+    const crashed = JSON.parse(await readFile(join(dir, 'world.json'), 'utf8')) as {
+      network: { bridge: string }
+      content: { bridge: string; subnetCidr: string }
+    }
+    const bridge = crashed.network.bridge
+    // The content network (issue 16) is the world network's twin: bridge dollycbr<i>, namespace dollyc<i>.
+    const contentBridge = crashed.content.bridge
+    const contentNetns = contentBridge.replace('dollycbr', 'dollyc')
     process.kill(world, 'SIGKILL')
     for (let i = 0; i < 50 && isAlive(world); i++) await new Promise((r) => setTimeout(r, 100))
     expect(isAlive(chain)).toBe(true) // the orphaned node is what "up after a crash" must clean
@@ -140,6 +145,10 @@ describe('dolly world (as a user runs it)', () => {
     expect(isAlive(again.chain)).toBe(false)
     const links = (await run('ip', ['-o', 'link', 'show'])).stdout
     expect(links).not.toContain(bridge)
+    expect(links).not.toContain(contentBridge)
+    expect((await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0])).not.toContain(
+      contentNetns,
+    )
     const status = await dolly('world', 'status', '--json', '--dir', dir)
     expect(JSON.parse(status.stdout)).toMatchObject({ running: false })
   })

@@ -89,5 +89,9 @@ describe('dolly world up --genesis (as a user runs it)', () => {
     const machine = machineSnapshot()
     expect(machine.netns.filter((n) => n.startsWith(`dolly${index}h`))).toEqual([])
     expect(machine.links).not.toContain(status.network.bridge)
+    // The content network and the users' hosts (issue 16) go with it.
+    expect(machine.links).not.toContain(`dollycbr${index}`)
+    expect(machine.links.filter((l) => l.startsWith(`dc${index}h`) || l === `dcs${index}`)).toEqual([])
+    expect(machine.netns).not.toContain(`dollyc${index}`)
   })
 })

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { errorCode, type AbortOptions } from '@dolly/base'
 import { HOST_OCTET_MAX, HOST_OCTET_MIN, SSH_READY_TIMEOUT_MS } from '../constants.ts'
+import { planContentLink } from '../../content/plan.ts'
 import { HostsError } from '../errors.ts'
 import { renderInitScript } from '../host-files.ts'
 import { networkIndexOfGateway, octetCandidates, planHostSlot, type HostSlot } from '../naming.ts'
@@ -154,6 +155,14 @@ export function createHostProvisioner(
     await runChecked(['ip', '-n', ns, 'link', 'set', 'eth0', 'up'])
     // A default route as on any server; the machine does not forward, so it ends at the gateway.
     await runChecked(['ip', '-n', ns, 'route', 'add', 'default', 'via', deps.network.gatewayIp])
+    if (deps.contentBridge !== undefined && spec.contentLink !== false) {
+      // The content network is on-link for the host: no route through the machine, which has none.
+      const link = planContentLink(index as number, slot.octet)
+      await runChecked(['ip', 'link', 'add', link.veth, 'type', 'veth', 'peer', 'name', 'eth1', 'netns', ns])
+      await runChecked(['ip', 'link', 'set', link.veth, 'master', deps.contentBridge, 'up'])
+      await runChecked(['ip', '-n', ns, 'addr', 'add', `${link.ip}/24`, 'dev', 'eth1'])
+      await runChecked(['ip', '-n', ns, 'link', 'set', 'eth1', 'up'])
+    }
     if (spec.bandwidthMbit !== undefined) {
       const tbf = [
         'root',

@@ -1,5 +1,6 @@
 import { access, readFile, rm } from 'node:fs/promises'
 import { realSleep } from '@dolly/base'
+import { contentVethOf } from '../../content/plan.ts'
 import { KILL_WAIT_MS, POLL_INTERVAL_MS } from '../constants.ts'
 import { HostsError } from '../errors.ts'
 import { isPathInside } from '../naming.ts'
@@ -125,6 +126,20 @@ export async function teardownHost(record: HostRecord): Promise<void> {
         'WORLD_HOSTS_COMMAND_FAILED',
         `ip link delete ${record.vethHost}: ${del.stderr.trim()}`,
         { link: record.vethHost },
+      )
+    }
+  }
+  // The host's link into the content network (content/plan.ts), when it has one: same reason.
+  const contentVeth = contentVethOf(record.vethHost)
+  if (contentVeth !== undefined && (await exists(`/sys/class/net/${contentVeth}`))) {
+    const del = await runCommand(['ip', 'link', 'delete', contentVeth])
+    if (del.exitCode !== 0 && (await exists(`/sys/class/net/${contentVeth}`))) {
+      throw new HostsError(
+        'WORLD_HOSTS_COMMAND_FAILED',
+        `ip link delete ${contentVeth}: ${del.stderr.trim()}`,
+        {
+          link: contentVeth,
+        },
       )
     }
   }

@@ -1,0 +1,163 @@
+import { join } from 'node:path'
+import { bytesToHex, createSeededRng, realSleep, type Logger, type Rng } from '@dolly/base'
+import type { HostProvisioner, WorldHost } from '../../hosts/index.ts'
+import type { ContentFile } from '../../content/files.ts'
+import { bootstrapAddrs, type BootstrapAgent } from '../bootstrap.ts'
+import {
+  DEFAULT_HOP_WEIGHTS,
+  DEFAULT_PARETO_ALPHA,
+  chooseFreeRiders,
+  planSchedule,
+  type DemandOptions,
+} from '../demand.ts'
+import { emptyStats, type UserStats } from '../stats.ts'
+import { startUserDriver, type UserDriver } from './user-driver.ts'
+
+/** Ports of {@link startUserFleet}. */
+export interface UserFleetDeps {
+  /** Creates the users' hosts (with `contentLink: false`). */
+  readonly provisioner: HostProvisioner
+  /** The agents the world knows now (its census). */
+  readonly agents: () => Promise<readonly BootstrapAgent[]>
+  readonly log: Logger
+  /** Real Unix time (ms). */
+  readonly nowMs: () => number
+  /** Draws the user hosts' root passwords (nobody logs in; they must still not be guessable). */
+  readonly rng: Rng
+}
+
+/** Options of {@link startUserFleet}. */
+export interface UserFleetOptions {
+  /** Number of users (1..50). */
+  readonly users: number
+  /** Share of users that are free riders (their proxy runs with `--no-pay`), in [0, 1]. */
+  readonly freeRiderFraction: number
+  /** Seed of the demand model (schedules and which users ride free). */
+  readonly seed: string
+  /** Where the users' proxy homes go (`<dir>/users/<name>`). */
+  readonly stateDir: string
+  /** How to run the plebnet CLI, e.g. `[node, <repo>/packages/plebnet/bin/plebnet.js]`. */
+  readonly plebnetCommand: readonly string[]
+  /** The content server's base URL and its files. */
+  readonly contentUrl: string
+  readonly files: readonly ContentFile[]
+  /** Mean requests per real second of each user. */
+  readonly ratePerSecond: number
+}
+
+/** The world's users. */
+export interface UserFleet {
+  /** Each user's totals, in user order. */
+  stats(): UserStats[]
+  /** Stops every user's requests and proxy (their hosts go with the provisioner); idempotent. */
+  stop(): Promise<void>
+}
+
+/** Most users a world runs: each is a host plus a proxy process. */
+export const MAX_USERS = 50
+/** Default mean requests per real second of a user: one every 30 s. */
+export const DEFAULT_USER_RATE_PER_SECOND = 1 / 30
+/** Default share of free riders. */
+export const DEFAULT_FREE_RIDER_FRACTION = 0.33
+/** Real ms between looks at the census while no agent is alive to bootstrap from. */
+const AGENT_POLL_MS = 2_000
+/** Real ms a user's proxy may take to be ready (it joins the overlay and builds circuits). */
+const PROXY_START_TIMEOUT_MS = 120_000
+/** A schedule covers this much real time (ms), at most {@link MAX_SCHEDULED} requests. */
+const SCHEDULE_HORIZON_MS = 7 * 86_400_000
+const MAX_SCHEDULED = 100_000
+/** The proxy's base port P (SOCKS on P+1..P+3), as `plebnet proxy` defaults. */
+const PROXY_BASE_PORT = 1080
+/** Requests a user runs at once at most. */
+const MAX_IN_FLIGHT = 4
+
+/**
+ * Starts the world's users in the background: waits until the census shows an agent alive, creates
+ * one host per user without a link into the content network, and starts each user's driver with the
+ * alive agents as bootstrap. A user whose proxy fails to start stays listed as `failed`.
+ */
+export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): UserFleet {
+  const log = deps.log.child({ component: 'users' })
+  const rng = createSeededRng(options.seed)
+  const freeRiders = chooseFreeRiders(rng, options.users, options.freeRiderFraction)
+  const demand: DemandOptions = {
+    files: options.files,
+    ratePerSecond: options.ratePerSecond,
+    paretoAlpha: DEFAULT_PARETO_ALPHA,
+    hopWeights: DEFAULT_HOP_WEIGHTS,
+  }
+  const names = Array.from({ length: options.users }, (_, i) => `user${i + 1}`)
+  const schedules = names.map(() => planSchedule(rng, demand, SCHEDULE_HORIZON_MS, MAX_SCHEDULED))
+  const stats: UserStats[] = names.map((name, i) => emptyStats(name, '', freeRiders[i] === true))
+  const drivers: (UserDriver | undefined)[] = names.map(() => undefined)
+  const hosts: WorldHost[] = []
+  const stopper = new AbortController()
+
+  const run = async (): Promise<void> => {
+    let bootstrap: string[] = []
+    while (bootstrap.length === 0) {
+      bootstrap = bootstrapAddrs(await deps.agents().catch(() => []))
+      if (bootstrap.length === 0) await realSleep(AGENT_POLL_MS, { signal: stopper.signal })
+    }
+    log.info('users.bootstrap', { agents: bootstrap.length })
+    await Promise.all(
+      names.map(async (name, i) => {
+        try {
+          const host = await deps.provisioner.create(
+            { hostname: name, rootPassword: bytesToHex(deps.rng.bytes(16)), contentLink: false },
+            { signal: stopper.signal },
+          )
+          hosts.push(host)
+          stats[i] = { ...(stats[i] as UserStats), hostIp: host.ip, state: 'starting' }
+          stopper.signal.throwIfAborted()
+          drivers[i] = await startUserDriver(
+            {
+              // The host's network namespace is named after its id (hosts/naming.ts); the proxy and
+              // curl run there with the machine's files, where node and the repository are.
+              inUserNet: (argv) => ['nsenter', `--net=/run/netns/${host.id}`, '--', ...argv],
+              log,
+              nowMs: deps.nowMs,
+            },
+            {
+              name,
+              hostIp: host.ip,
+              homeDir: join(options.stateDir, 'users', name),
+              plebnetCommand: options.plebnetCommand,
+              bootstrap,
+              freeRider: freeRiders[i] === true,
+              basePort: PROXY_BASE_PORT,
+              contentUrl: options.contentUrl,
+              schedule: schedules[i] ?? [],
+              maxInFlight: MAX_IN_FLIGHT,
+              proxyStartTimeoutMs: PROXY_START_TIMEOUT_MS,
+              signal: stopper.signal,
+            },
+          )
+        } catch (err) {
+          if (stopper.signal.aborted) return
+          stats[i] = {
+            ...(stats[i] as UserStats),
+            state: 'failed',
+            error: err instanceof Error ? err.message : String(err),
+          }
+          log.warn('users.start_failed', { user: name, error: err })
+        }
+      }),
+    )
+  }
+  const running = run().catch((err: unknown) => {
+    if (!stopper.signal.aborted) log.error('users.failed', { error: err })
+  })
+
+  let stopping: Promise<void> | undefined
+  return {
+    stats: () => names.map((_, i) => drivers[i]?.stats() ?? (stats[i] as UserStats)),
+    stop: () =>
+      (stopping ??= (async () => {
+        stopper.abort()
+        await running
+        await Promise.allSettled(drivers.map((d) => d?.stop()))
+        await Promise.allSettled(hosts.map((h) => h.destroy()))
+      })()),
+  }
+}

@@ -102,7 +102,18 @@ describe('census from public statuses (issue 14 item 12)', () => {
   it('carries the tunnels block of a status document that has one, and none otherwise', () => {
     const plain = status('dolly.0', 'dolly')
     // Agents with tunnels (issue 16) add a block the world shows as reported; older ones have none.
-    const withTunnels = { ...status('dolly.0.1', 'dolly.0'), tunnels: { relayedBytes: 123 } } as AgentStatus
+    const tunnels = {
+      relay: true,
+      exit: false,
+      hopsKnown: 3,
+      circuits: { relayedNow: 1, exitedNow: 0, relayedTotal: 4, exitedTotal: 0 },
+      bytesUp: '123',
+      bytesDown: '456',
+      exitBytesOut: '0',
+      exitBytesIn: '0',
+      framesDropped: 0,
+    }
+    const withTunnels: AgentStatus = { ...status('dolly.0.1', 'dolly.0'), tunnels }
     const agents = updateCensus(
       [],
       [
@@ -111,6 +122,6 @@ describe('census from public statuses (issue 14 item 12)', () => {
       ],
     )
     expect(agents.find((a) => a.tree === 'dolly.0')).not.toHaveProperty('tunnels')
-    expect(agents.find((a) => a.tree === 'dolly.0.1')?.tunnels).toEqual({ relayedBytes: 123 })
+    expect(agents.find((a) => a.tree === 'dolly.0.1')?.tunnels).toEqual(tunnels)
   })
 })

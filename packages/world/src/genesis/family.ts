@@ -18,10 +18,10 @@ export interface FamilyAgent {
   readonly lastEvent: string | null
   readonly idle: string | null
   /**
-   * The `tunnels` block of its status document (relayed traffic, issue 16) as the agent reported it;
-   * absent while agents do not report one.
+   * The `tunnels` block of its full status document (circuits relayed and exited, bytes carried:
+   * issue 16) as the agent reported it; absent when it reported none.
    */
-  readonly tunnels?: unknown
+  readonly tunnels?: NonNullable<AgentStatus['tunnels']>
 }
 
 /**
@@ -64,8 +64,8 @@ export function updateCensus(
 }
 
 /** `{ tunnels }` when the status document carries a `tunnels` block (agents with tunnels, issue 16), else `{}`. */
-function tunnelsOf(status: AnyStatus): { tunnels?: unknown } {
-  const tunnels = (status as { tunnels?: unknown }).tunnels
+function tunnelsOf(status: AnyStatus): Pick<FamilyAgent, 'tunnels'> {
+  const tunnels = isFullStatus(status) ? status.tunnels : undefined
   return tunnels === undefined ? {} : { tunnels }
 }
 

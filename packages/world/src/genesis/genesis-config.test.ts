@@ -57,6 +57,23 @@ describe('the family config genesis writes', () => {
     )
   })
 
+  it("makes the world's content network the family's only exit network", () => {
+    const content = {
+      bridge: 'dollycbr1',
+      subnetCidr: '10.79.1.0/24',
+      serverIp: '10.79.1.1',
+      httpUrl: 'http://10.79.1.1:80/',
+      udpEcho: '10.79.1.1:7',
+      files: [{ name: '1MiB.bin', bytes: 1_048_576 }],
+    }
+    const config = readAgentConfig(genesisConfigText({ ...STATE, content }, { walletPassword: 'pw' }) ?? '')
+    expect(config.tunnelExitNetworks).toEqual(['10.79.1.0/24'])
+    // Without a content network no exit network is written: such a world agent does not exit.
+    expect(readAgentConfig(genesisConfigText(STATE, { walletPassword: 'pw' }) ?? '').tunnelExitNetworks).toBe(
+      undefined,
+    )
+  })
+
   it('is undefined for a world without hosts', () => {
     const { network: _network, ...chainOnly } = STATE
     expect(genesisConfigText(chainOnly, { walletPassword: 'pw' })).toBeUndefined()

@@ -19,7 +19,10 @@ export interface GenesisConfigOptions {
  * world's chain as hosts reach it (as its restricted agents' RPC user), its shops, and its clock, so
  * every agent agrees on world time. `[world]` is a convenience: the agent reads it as the same
  * `[chain] backend` and `[<shop>] url` settings a real-mode agent writes by hand; the world's fixed
- * rate is written as `[rates] source`. Returns undefined for a world without hosts (nothing to buy).
+ * rate is written as `[rates] source`. In a world with a content network, `[tunnels] exit_networks`
+ * is its subnet: the family's exit nodes exit there and nowhere else (a world agent without it does
+ * not exit at all; children copy the setting). Returns undefined for a world without hosts (nothing
+ * to buy).
  *
  * @throws GenesisError WORLD_GENESIS_INVALID for a world state without the agents' RPC user
  */
@@ -61,5 +64,6 @@ export function genesisConfigText(state: WorldState, options: GenesisConfigOptio
     `epoch_real_ms = ${state.timeScale.epochRealMs}`,
     `epoch_world_ms = ${state.timeScale.epochWorldMs}`,
     '',
+    ...(state.content === undefined ? [] : ['[tunnels]', `exit_networks = ${state.content.subnetCidr}`, '']),
   ].join('\n')
 }

@@ -26,6 +26,7 @@ interface Status {
       provider: string | null
       alive: boolean
       balanceSats: string | null
+      tunnels?: { relay: boolean; exit: boolean }
     }>
   }
 }
@@ -75,6 +76,8 @@ describe('dolly world up --genesis (as a user runs it)', () => {
     expect(genesisHost).toBeDefined()
     const genesis = status.components.agents.find((a) => a.tree === 'dolly.0')
     expect(genesis).toMatchObject({ hostIp: genesisHost?.ip, provider: 'operator', alive: true })
+    // The family's first exit (issue 16): it relays and exits, to the world's content network only.
+    expect(genesis?.tunnels).toMatchObject({ relay: true, exit: true })
     // The bootstrap came from the faucet, on chain, to the genesis agent's wallet.
     expect(status.faucet.payments.some((p) => BigInt(p.amountSats) === 50_000n)).toBe(true)
 

@@ -103,6 +103,10 @@ function runPlebnet(
  * The original's first node, by hand (DESIGN.md §6): an operator root with a world wallet and the
  * family's config, one host provisioned from the operator side, `plebnet create-child` run on it,
  * and the genesis agent's wallet (derived from the operator's family key tree) funded by the faucet.
+ * The genesis agent is an exit node (`create-child --exitnode`, genome `exitNode` true): a root genome
+ * would otherwise say false and a family only gets exits by mutation, so users' circuits would have
+ * no last hop. Its children inherit the trait (flipped now and then by mutation) and the family
+ * config's `[tunnels] exit_networks`, so exits exit to the world's content network only.
  *
  * @throws GenesisError WORLD_GENESIS_FAILED; WORLD_GENESIS_INVALID in a world without hosts
  */
@@ -147,6 +151,8 @@ export async function runGenesis(deps: GenesisDeps, options: GenesisOptions): Pr
         '--self',
         '--lease-end',
         String(Math.floor(leaseEndMs / 1000)),
+        // The family's first exit (see above).
+        '--exitnode',
         '--json',
       ],
       env,

@@ -36,6 +36,7 @@ import { cleanupLeftovers } from '../hosts/index.ts'
 import { cleanupContentLeftovers } from '../content/adapters/content-network.ts'
 import { DEFAULT_FREE_RIDER_FRACTION, MAX_USERS } from '../users/adapters/user-fleet.ts'
 import type { UserStats } from '../users/stats.ts'
+import { renderAgentTraffic, renderUser, renderUsersTotal } from './traffic.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 import type { FamilyAgent } from '../genesis/family.ts'
 import {
@@ -530,12 +531,6 @@ function isoOrDash(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString()
 }
 
-/** One user's line: state, requests, failures, bytes. */
-function renderUser(u: UserStats): string {
-  const mib = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MiB`
-  return `${u.name.padEnd(8)} ${(u.hostIp || '-').padEnd(12)} ${u.freeRider ? 'free rider' : 'paying    '} ${u.state.padEnd(8)} ${u.requests} requests, ${u.failures} failed, ${mib(u.bytes)} received${u.error === null ? '' : `  (${u.error.split('\n')[0]?.slice(0, 120) ?? ''})`}`
-}
-
 function renderStatus(s: WorldStatus): string {
   if (!s.running || s.chain === undefined || s.faucet === undefined) return `world: not running in ${s.dir}`
   const lines = [
@@ -576,11 +571,16 @@ function renderStatus(s: WorldStatus): string {
       )
     if (c.release !== null) lines.push(`  release      ${c.release.url} (${c.release.tag})`)
     if (c.whoamiUrl !== null) lines.push(`  whoami       ${c.whoamiUrl}`)
-    for (const a of c.agents ?? [])
+    for (const a of c.agents ?? []) {
       lines.push(
-        `  agent        ${a.tree.padEnd(14)} ${a.hostIp.padEnd(12)} ${(a.provider ?? '?').padEnd(10)} ${a.alive ? 'alive' : 'dead '} ${a.balanceSats ?? '-'} sats${a.tunnels === undefined ? '' : `  tunnels ${JSON.stringify(a.tunnels)}`}`,
+        `  agent        ${a.tree.padEnd(14)} ${a.hostIp.padEnd(12)} ${(a.provider ?? '?').padEnd(10)} ${a.alive ? 'alive' : 'dead '} ${a.balanceSats ?? '-'} sats`,
       )
-    for (const u of c.users ?? []) lines.push(`  user         ${renderUser(u)}`)
+      // What it relayed and exited for the users, and what it earned (issue 16); --json has the block.
+      if (a.tunnels !== undefined) lines.push(`                 tunnels ${renderAgentTraffic(a.tunnels)}`)
+    }
+    const users = c.users ?? []
+    if (users.length > 0) lines.push(`  users        ${renderUsersTotal(users)}`)
+    for (const u of users) lines.push(`  user         ${renderUser(u)}`)
     lines.push(
       `  hosts        ${c.hosts.length === 0 ? 'none' : c.hosts.map((h) => `${h.hostname} ${h.ip}`).join(', ')}`,
     )

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest'
+import { emptyStats, type UserStats } from '../users/stats.ts'
+import {
+  formatBytes,
+  renderAgentTraffic,
+  renderUser,
+  renderUsersTotal,
+  tokenFields,
+  type TunnelsBlock,
+} from './traffic.ts'
+
+const EXIT: TunnelsBlock = {
+  relay: true,
+  exit: true,
+  hopsKnown: 4,
+  circuits: { relayedNow: 1, exitedNow: 2, relayedTotal: 7, exitedTotal: 5 },
+  bytesUp: '1536',
+  bytesDown: '209715200',
+  exitBytesOut: '300',
+  exitBytesIn: '209715200',
+  framesDropped: 0,
+}
+
+describe('formatBytes', () => {
+  it.each([
+    ['0', '0 B'],
+    ['1023', '1023 B'],
+    ['1024', '1.0 KiB'],
+    ['1536', '1.5 KiB'],
+    [104_857_600, '100.0 MiB'],
+    [1_073_741_824n, '1.0 GiB'],
+    ['1649267441664', '1.5 TiB'],
+    [2n ** 50n, '1024.0 TiB'],
+    ['not a number', 'not a number'],
+    [-5, '-5'],
+  ])('%s → %s', (value, text) => {
+    expect(formatBytes(value)).toBe(text)
+  })
+})
+
+describe('tokenFields', () => {
+  it('finds earned, paid and balance fields whatever their shape and depth, in document order', () => {
+    const block = {
+      ...EXIT,
+      earnedMb: '12',
+      tokens: { earned: '1048576', paid: 3, balanceBytes: '99' },
+      payments: { sent: 2, paidToHops: { count: 2, mb: '7' } },
+    }
+    expect(tokenFields(block)).toEqual([
+      ['earnedMb', '12'],
+      ['tokens.earned', '1048576'],
+      ['tokens.paid', '3'],
+      ['tokens.balanceBytes', '99'],
+      ['payments.paidToHops.count', '2'],
+      ['payments.paidToHops.mb', '7'],
+    ])
+  })
+
+  it('finds none in a block without token fields (byte counters are not tokens)', () => {
+    expect(tokenFields(EXIT)).toEqual([])
+  })
+})
+
+describe('renderAgentTraffic', () => {
+  it('reads as roles, circuits, bytes carried and, for an exit, bytes exchanged with destinations', () => {
+    expect(renderAgentTraffic(EXIT)).toBe(
+      'relay+exit; circuits relayed 7 (1 open), exited 5 (2 open); carried up 1.5 KiB, down 200.0 MiB; exit out 300 B, in 200.0 MiB',
+    )
+    const relay = { ...EXIT, exit: false, circuits: { ...EXIT.circuits, exitedNow: 0, exitedTotal: 0 } }
+    expect(renderAgentTraffic(relay)).toBe(
+      'relay; circuits relayed 7 (1 open), exited 0 (0 open); carried up 1.5 KiB, down 200.0 MiB',
+    )
+  })
+
+  it('adds the token amounts a status reports (fields the payments add to the block)', () => {
+    const paid = { ...EXIT, tokens: { earned: '200', paid: '0', balance: '200' } }
+    expect(renderAgentTraffic(paid)).toMatch(
+      /; tokens tokens\.earned 200, tokens\.paid 0, tokens\.balance 200$/,
+    )
+  })
+})
+
+describe('users', () => {
+  const alice: UserStats = {
+    ...emptyStats('user1', '10.77.1.9', false),
+    state: 'running',
+    requests: 3,
+    ok: 2,
+    failures: 1,
+    bytes: 3 * 1_048_576,
+  }
+  const bob: UserStats = {
+    ...emptyStats('user2', '', true),
+    state: 'failed',
+    error: 'proxy exited (1)\nmore',
+  }
+
+  it('totals downloads, successes, failures and bytes over all users', () => {
+    expect(renderUsersTotal([alice, bob])).toBe(
+      '2 users (1 free riders): 3 downloads, 2 ok, 1 failed, 3.0 MiB received',
+    )
+  })
+
+  it("shows each user's downloads and the first line of why it failed", () => {
+    expect(renderUser(alice)).toBe(
+      'user1    10.77.1.9    paying     running  3 downloads, 2 ok, 1 failed, 3.0 MiB received',
+    )
+    expect(renderUser(bob)).toBe(
+      'user2    -            free rider failed   0 downloads, 0 ok, 0 failed, 0 B received  (proxy exited (1))',
+    )
+  })
+})

@@ -1,0 +1,94 @@
+/**
+ * How `dolly world status` shows the tunnels' traffic (issue 16, "World users"): per agent what it
+ * relayed and exited, the bytes it carried and any token amounts its status reports; per world the
+ * users' downloads. Pure; `--json` shows the same data unabridged.
+ */
+import type { AgentStatus } from '@dolly/plebnet'
+import type { UserStats } from '../users/stats.ts'
+
+/** An agent's `tunnels` status block. */
+export type TunnelsBlock = NonNullable<AgentStatus['tunnels']>
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const
+
+/**
+ * A byte count for people: `512 B`, `1.5 KiB`, `100.0 MiB` (binary units, one decimal). Accepts the
+ * status documents' decimal strings (bigint counters) and numbers; anything else is shown as given.
+ */
+export function formatBytes(value: string | number | bigint): string {
+  let n: bigint
+  try {
+    n = typeof value === 'bigint' ? value : BigInt(value)
+  } catch {
+    return String(value)
+  }
+  if (n < 0n) return String(value)
+  let unit = 0
+  let scale = 1n
+  while (unit < UNITS.length - 1 && n >= scale * 1024n) {
+    scale *= 1024n
+    unit++
+  }
+  if (unit === 0) return `${n} B`
+  // One decimal, rounded half up, in bigint so exabyte counters stay exact.
+  const tenths = (n * 10n + scale / 2n) / scale
+  return `${tenths / 10n}.${tenths % 10n} ${UNITS[unit] ?? ''}`
+}
+
+/** Keys that name a token amount: what an agent earned, paid, or holds. */
+const TOKEN_KEY_RE = /earn|paid|balance/i
+/** Nesting the token search follows (a block like `{ tokens: { earned, paid } }`). */
+const MAX_DEPTH = 3
+
+/**
+ * The token amounts in a status block, as `[dotted key, value]` pairs in document order: every field
+ * whose key says earned, paid or balance (at any depth up to {@link MAX_DEPTH}), whatever its exact
+ * shape. A matching key holding an object contributes all of its scalar fields.
+ */
+export function tokenFields(block: object): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  const visit = (value: unknown, path: string, matched: boolean, depth: number): void => {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
+      if (matched) out.push([path, String(value)])
+      return
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || depth > MAX_DEPTH) return
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>))
+      visit(inner, path === '' ? key : `${path}.${key}`, matched || TOKEN_KEY_RE.test(key), depth + 1)
+  }
+  visit(block, '', false, 0)
+  return out
+}
+
+/**
+ * One agent's traffic in a line: its roles, circuits relayed and exited (total, open now), cell bytes
+ * carried towards exits (up) and back (down), what it exchanged with destinations as an exit, and
+ * its token amounts when its status reports any.
+ */
+export function renderAgentTraffic(tunnels: TunnelsBlock): string {
+  const c = tunnels.circuits
+  const roles = [tunnels.relay ? 'relay' : '', tunnels.exit ? 'exit' : ''].filter(Boolean).join('+') || 'none'
+  const parts = [
+    roles,
+    `circuits relayed ${c.relayedTotal} (${c.relayedNow} open), exited ${c.exitedTotal} (${c.exitedNow} open)`,
+    `carried up ${formatBytes(tunnels.bytesUp)}, down ${formatBytes(tunnels.bytesDown)}`,
+  ]
+  if (tunnels.exit)
+    parts.push(`exit out ${formatBytes(tunnels.exitBytesOut)}, in ${formatBytes(tunnels.exitBytesIn)}`)
+  const tokens = tokenFields(tunnels)
+  if (tokens.length > 0) parts.push(`tokens ${tokens.map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  return parts.join('; ')
+}
+
+/** The users' downloads together: how many, how many succeeded and failed, bytes received. */
+export function renderUsersTotal(users: readonly UserStats[]): string {
+  const sum = (f: (u: UserStats) => number): number => users.reduce((acc, u) => acc + f(u), 0)
+  const riders = users.filter((u) => u.freeRider).length
+  return `${users.length} users (${riders} free riders): ${sum((u) => u.requests)} downloads, ${sum((u) => u.ok)} ok, ${sum((u) => u.failures)} failed, ${formatBytes(sum((u) => u.bytes))} received`
+}
+
+/** One user's line: state, downloads (ok, failed), bytes received, and why it failed when it did. */
+export function renderUser(u: UserStats): string {
+  const error = u.error === null ? '' : `  (${u.error.split('\n')[0]?.slice(0, 120) ?? ''})`
+  return `${u.name.padEnd(8)} ${(u.hostIp || '-').padEnd(12)} ${u.freeRider ? 'free rider' : 'paying    '} ${u.state.padEnd(8)} ${u.requests} downloads, ${u.ok} ok, ${u.failures} failed, ${formatBytes(u.bytes)} received${error}`
+}

@@ -24,6 +24,12 @@ export interface UserFleetDeps {
   readonly nowMs: () => number
   /** Draws the user hosts' root passwords (nobody logs in; they must still not be guessable). */
   readonly rng: Rng
+  /**
+   * Turns a command into one that runs in a user host's network namespace; default `nsenter --net=`
+   * the host's namespace (named after its id, hosts/naming.ts), with the machine's files, where node
+   * and the repository are. Tests run users on loopback.
+   */
+  readonly inHostNet?: (host: WorldHost, argv: readonly string[]) => string[]
 }
 
 /** Options of {@link startUserFleet}. */
@@ -43,6 +49,14 @@ export interface UserFleetOptions {
   readonly files: readonly ContentFile[]
   /** Mean requests per real second of each user. */
   readonly ratePerSecond: number
+  /** Alive agents the users wait for (default {@link MIN_AGENTS_FOR_USERS}). */
+  readonly minAgents?: number
+  /** Real ms before a user whose proxy did not start tries again (default {@link PROXY_RETRY_MS}). */
+  readonly retryMs?: number
+  /** Real ms a user's proxy may take to be ready (default {@link PROXY_START_TIMEOUT_MS}). */
+  readonly proxyStartTimeoutMs?: number
+  /** The proxies' base port P (SOCKS on P+1..P+3; default 1080, each user has a host of its own). */
+  readonly basePort?: number
 }
 
 /** The world's users. */
@@ -62,7 +76,15 @@ export const DEFAULT_FREE_RIDER_FRACTION = 0.33
 /** Real ms between looks at the census while no agent is alive to bootstrap from. */
 const AGENT_POLL_MS = 2_000
 /** Real ms a user's proxy may take to be ready (it joins the overlay and builds circuits). */
-const PROXY_START_TIMEOUT_MS = 120_000
+export const PROXY_START_TIMEOUT_MS = 120_000
+/**
+ * Alive agents the users wait for: a proxy is ready only once it has a circuit of each hop count
+ * 1–3, and a 3-hop circuit needs three distinct agents (one of them an exit). Started with fewer,
+ * every proxy would give up with TUNNEL_NO_PATH while the family is still growing.
+ */
+export const MIN_AGENTS_FOR_USERS = 3
+/** Real ms before a user whose proxy did not start (no path yet, say) tries again with fresh bootstrap. */
+export const PROXY_RETRY_MS = 30_000
 /** A schedule covers this much real time (ms), at most {@link MAX_SCHEDULED} requests. */
 const SCHEDULE_HORIZON_MS = 7 * 86_400_000
 const MAX_SCHEDULED = 100_000
@@ -72,9 +94,11 @@ const PROXY_BASE_PORT = 1080
 const MAX_IN_FLIGHT = 4
 
 /**
- * Starts the world's users in the background: waits until the census shows an agent alive, creates
- * one host per user without a link into the content network, and starts each user's driver with the
- * alive agents as bootstrap. A user whose proxy fails to start stays listed as `failed`.
+ * Starts the world's users in the background: waits until the census shows `minAgents` agents alive
+ * (enough for 3-hop circuits), creates one host per user without a link into the content network, and
+ * starts each user's driver with the alive agents as bootstrap. A user whose proxy fails to start is
+ * listed as `failed` with the reason and tries again every `retryMs` with the agents alive then, until
+ * the fleet stops; a user whose host cannot be created stays `failed`.
  */
 export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): UserFleet {
   const log = deps.log.child({ component: 'users' })
@@ -93,46 +117,68 @@ export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): 
   const hosts: WorldHost[] = []
   const stopper = new AbortController()
 
+  const minAgents = options.minAgents ?? MIN_AGENTS_FOR_USERS
+  const inHostNet =
+    deps.inHostNet ??
+    ((host: WorldHost, argv: readonly string[]) => ['nsenter', `--net=/run/netns/${host.id}`, '--', ...argv])
+  const aliveAgents = async (): Promise<string[]> => bootstrapAddrs(await deps.agents().catch(() => []))
+
+  /** One user: its host, then its proxy and requests; a proxy that does not start is tried again until stop. */
+  const runUser = async (name: string, i: number, firstBootstrap: readonly string[]): Promise<void> => {
+    const host = await deps.provisioner.create(
+      { hostname: name, rootPassword: bytesToHex(deps.rng.bytes(16)), contentLink: false },
+      { signal: stopper.signal },
+    )
+    hosts.push(host)
+    stats[i] = { ...(stats[i] as UserStats), hostIp: host.ip, state: 'starting' }
+    let bootstrap = firstBootstrap
+    for (;;) {
+      stopper.signal.throwIfAborted()
+      try {
+        drivers[i] = await startUserDriver(
+          { inUserNet: (argv) => inHostNet(host, argv), log, nowMs: deps.nowMs },
+          {
+            name,
+            hostIp: host.ip,
+            homeDir: join(options.stateDir, 'users', name),
+            plebnetCommand: options.plebnetCommand,
+            bootstrap,
+            freeRider: freeRiders[i] === true,
+            basePort: options.basePort ?? PROXY_BASE_PORT,
+            contentUrl: options.contentUrl,
+            schedule: schedules[i] ?? [],
+            maxInFlight: MAX_IN_FLIGHT,
+            proxyStartTimeoutMs: options.proxyStartTimeoutMs ?? PROXY_START_TIMEOUT_MS,
+            signal: stopper.signal,
+          },
+        )
+        return
+      } catch (err) {
+        if (stopper.signal.aborted) throw err
+        stats[i] = {
+          ...(stats[i] as UserStats),
+          state: 'failed',
+          error: err instanceof Error ? err.message : String(err),
+        }
+        log.warn('users.proxy_retry', { user: name, inMs: options.retryMs ?? PROXY_RETRY_MS, error: err })
+        await realSleep(options.retryMs ?? PROXY_RETRY_MS, { signal: stopper.signal })
+        const fresh = await aliveAgents()
+        if (fresh.length > 0) bootstrap = fresh
+      }
+    }
+  }
+
   const run = async (): Promise<void> => {
     let bootstrap: string[] = []
-    while (bootstrap.length === 0) {
-      bootstrap = bootstrapAddrs(await deps.agents().catch(() => []))
-      if (bootstrap.length === 0) await realSleep(AGENT_POLL_MS, { signal: stopper.signal })
+    while (bootstrap.length < minAgents) {
+      bootstrap = await aliveAgents()
+      if (bootstrap.length < minAgents) await realSleep(AGENT_POLL_MS, { signal: stopper.signal })
     }
     log.info('users.bootstrap', { agents: bootstrap.length })
     await Promise.all(
       names.map(async (name, i) => {
         try {
-          const host = await deps.provisioner.create(
-            { hostname: name, rootPassword: bytesToHex(deps.rng.bytes(16)), contentLink: false },
-            { signal: stopper.signal },
-          )
-          hosts.push(host)
-          stats[i] = { ...(stats[i] as UserStats), hostIp: host.ip, state: 'starting' }
-          stopper.signal.throwIfAborted()
-          drivers[i] = await startUserDriver(
-            {
-              // The host's network namespace is named after its id (hosts/naming.ts); the proxy and
-              // curl run there with the machine's files, where node and the repository are.
-              inUserNet: (argv) => ['nsenter', `--net=/run/netns/${host.id}`, '--', ...argv],
-              log,
-              nowMs: deps.nowMs,
-            },
-            {
-              name,
-              hostIp: host.ip,
-              homeDir: join(options.stateDir, 'users', name),
-              plebnetCommand: options.plebnetCommand,
-              bootstrap,
-              freeRider: freeRiders[i] === true,
-              basePort: PROXY_BASE_PORT,
-              contentUrl: options.contentUrl,
-              schedule: schedules[i] ?? [],
-              maxInFlight: MAX_IN_FLIGHT,
-              proxyStartTimeoutMs: PROXY_START_TIMEOUT_MS,
-              signal: stopper.signal,
-            },
-          )
+          await runUser(name, i, bootstrap)
         } catch (err) {
           if (stopper.signal.aborted) return
           stats[i] = {

@@ -21,6 +21,7 @@ import { WorldError } from '../errors.ts'
 import {
   readLock,
   readWorldState,
+  writeWorldState,
   releaseLock,
   removeWorldState,
   worldPaths,
@@ -289,6 +290,17 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
             signal: lifetime.signal,
             quiet: json,
           })
+          // Published for `up --detach`, which returns once genesis is installed and funded.
+          if (!stopRequested)
+            await writeWorldState(dir, {
+              ...handle.state,
+              genesis: {
+                tree: genesis.tree,
+                hostIp: genesis.host.ip,
+                address: genesis.address,
+                fundTxid: genesis.fundTxid,
+              },
+            })
           emit(
             io,
             json,
@@ -683,13 +695,21 @@ async function upDetached(io: CliIo, env: WorldCliEnv, dir: string, opts: UpFlag
   if (state !== undefined && opts.genesis === true) {
     if (opts.json !== true) io.out('world: up; genesis: installing the first agent…')
     up = false
-    // The world process installs genesis; it is done when the genesis agent answers on its host
-    // (only the control endpoint is asked, not the chain).
+    // The world process installs genesis; it is done when it has published the funded genesis agent
+    // in world.json (an agent that answers on its host is not funded yet: the faucet pays after
+    // create-child saw its heartbeat) and the agent answers (only the control endpoint is asked, not
+    // the chain).
+    const controlUrl = state.controlUrl
     for (let waitedMs = 0; waitedMs < GENESIS_TIMEOUT_MS && !up; waitedMs += 1_000) {
       const failure = await exited('genesis')
       if (failure !== undefined) throw failure
-      const components = await readComponents(state.controlUrl).catch(() => undefined)
-      up = components?.agents?.some((a) => a.alive) === true
+      const published = await readWorldState(dir).catch(() => undefined)
+      const genesisTree =
+        published !== undefined && published.pid === child.pid ? published.genesis?.tree : undefined
+      if (genesisTree !== undefined) {
+        const components = await readComponents(controlUrl).catch(() => undefined)
+        up = components?.agents?.some((a) => a.alive && a.tree === genesisTree) === true
+      }
       if (!up) await realSleep(1_000)
     }
   }

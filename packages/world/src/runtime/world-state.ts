@@ -71,6 +71,14 @@ export const WorldStateSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The genesis agent once `world up --genesis` installed and funded it (absent before and without
+     * genesis): `up --detach` returns when it is published, so the fund is on the faucet's books by then.
+     */
+    genesis: z
+      .object({ tree: z.string(), hostIp: z.string(), address: z.string(), fundTxid: z.string() })
+      .strict()
+      .optional(),
   })
   .strict()
 

@@ -48,6 +48,7 @@ usage: npm run bench:tunnels [-- options]
   --mem-circuits N    idle circuits joined by the relay of the memory row (default 200)
   --daemon-mb N       MiB relayed through the plebnet daemon (default 128)
   --daemon-circuits N circuits through the daemon at once (default 4)
+  --only LIST         sections to run, of throughput,aggregate,memory,daemon (default all)
   --transports        also the plain TCP / TCP-frame / in-memory rows and the raw transports
   --json              print the report as JSON on stdout (progress on stderr)
   --help              this text`
@@ -71,6 +72,15 @@ const MEM_CIRCUITS = arg('--mem-circuits', 200)
 const DAEMON_MB = arg('--daemon-mb', 128)
 const DAEMON_CIRCUITS = arg('--daemon-circuits', 4)
 const TRANSPORTS = process.argv.includes('--transports')
+const SECTIONS = ['throughput', 'aggregate', 'memory', 'daemon'] as const
+/** The sections to run (`--only throughput,daemon`); all by default. */
+const ONLY = ((): ReadonlySet<string> => {
+  const at = process.argv.indexOf('--only')
+  const picked = at > 0 ? (process.argv[at + 1] ?? '').split(',') : [...SECTIONS]
+  for (const p of picked)
+    if (!(SECTIONS as readonly string[]).includes(p)) throw new Error(`--only takes ${SECTIONS.join(',')}`)
+  return new Set(picked)
+})()
 const JSON_OUT = process.argv.includes('--json')
 const BYTES = MB_ * MIB
 const RATIO_GOAL = 0.7
@@ -81,6 +91,8 @@ const RELAY_CHILD = join(import.meta.dirname, 'relay-child.ts')
 const NODE = process.execPath
 const CHUNK = Buffer.alloc(64 * 1024, 0x5a)
 const DOWNLOAD_TIMEOUT_MS = 180_000
+/** How long the daemon runs before its idle RSS is sampled, ms. */
+const DAEMON_SETTLE_MS = 10_000
 
 const log = (text: string): void => void (JSON_OUT ? process.stderr : process.stdout).write(`${text}\n`)
 const median = (xs: readonly number[]): number => {
@@ -736,8 +748,14 @@ async function daemonRelaying(): Promise<{
   const per = Math.floor((DAEMON_MB * MIB) / DAEMON_CIRCUITS)
   const source = await startSource(per)
   try {
-    await sleep(3000)
-    const idle = await rssOf(pid)
+    // Settled idle: the median of five samples a second apart, after start-up's garbage is collected.
+    await sleep(DAEMON_SETTLE_MS)
+    const samples: number[] = []
+    for (let i = 0; i < 5; i++) {
+      samples.push(await rssOf(pid))
+      await sleep(1000)
+    }
+    const idle = median(samples)
     const circuits = await Promise.all(
       Array.from({ length: DAEMON_CIRCUITS }, () => remote.client.buildCircuit(2)),
     )
@@ -780,31 +798,37 @@ async function daemonRelaying(): Promise<{
 
 async function main(): Promise<void> {
   const started = performance.now()
-  const source = await startSource(BYTES)
-  let rows: RowResult[]
-  try {
-    rows = await throughput(source.port)
-  } finally {
-    source.server.close()
+  let rows: RowResult[] = []
+  if (ONLY.has('throughput')) {
+    const source = await startSource(BYTES)
+    try {
+      rows = await throughput(source.port)
+    } finally {
+      source.server.close()
+    }
   }
   const raw = TRANSPORTS ? await rawTransports() : undefined
-  const { aggregate, builds } = await aggregateAndBuilds()
-  log(`relay memory: ${MEM_CIRCUITS} circuits`)
-  const memory = await relayMemory()
-  log('daemon: relaying')
-  const daemon = await daemonRelaying()
+  const built = ONLY.has('aggregate') ? await aggregateAndBuilds() : undefined
+  if (ONLY.has('memory')) log(`relay memory: ${MEM_CIRCUITS} circuits`)
+  const memory = ONLY.has('memory') ? await relayMemory() : undefined
+  if (ONLY.has('daemon')) log('daemon: relaying')
+  const daemon = ONLY.has('daemon') ? await daemonRelaying() : undefined
   const single3 = rows.find((r) => r.name === 'circuit 3 hops, libp2p')?.mibPerSWall ?? NaN
+  const aggregate =
+    built === undefined
+      ? undefined
+      : { ...built.aggregate, overOneCircuit: built.aggregate.mibPerS / single3 }
   const report = {
     mibPerDownload: MB_,
     rounds: ROUNDS,
     node: process.version,
     throughput: rows,
     rawTransports: raw,
-    aggregate: { ...aggregate, overOneCircuit: aggregate.mibPerS / single3 },
-    builds,
+    aggregate,
+    builds: built?.builds,
     relayMemory: memory,
     daemon,
-    pass: rows.every((r) => r.pass !== false) && daemon.pass,
+    pass: rows.every((r) => r.pass !== false) && daemon?.pass !== false,
     seconds: (performance.now() - started) / 1000,
   }
   if (JSON_OUT) {
@@ -812,16 +836,18 @@ async function main(): Promise<void> {
     return
   }
   log('')
-  log(
-    `tunnels bench: ${MB_} MiB per download, median of ${ROUNDS} rounds; client, hops and source in one process`,
-  )
-  log('| configuration | MiB/s (wall) | ratio to plain | MiB per CPU-s | ratio | goal | verdict |')
-  log('| --- | --- | --- | --- | --- | --- | --- |')
-  for (const r of rows)
+  if (rows.length > 0) {
     log(
-      `| ${r.name} | ${r.mibPerSWall.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.mibPerCpuS.toFixed(1)} | ${r.cpuRatio.toFixed(2)} | ${r.goal === undefined ? '—' : `≥ ${r.goal}`} | ${r.pass === undefined ? '—' : r.pass ? 'PASS' : 'MISS'} |`,
+      `tunnels bench: ${MB_} MiB per download, median of ${ROUNDS} rounds; client, hops and source in one process`,
     )
-  log('ratio = this row / the plain pipe through as many relays (libp2p rows) or forwarders (TCP rows)')
+    log('| configuration | MiB/s (wall) | ratio to plain | MiB per CPU-s | ratio | goal | verdict |')
+    log('| --- | --- | --- | --- | --- | --- | --- |')
+    for (const r of rows)
+      log(
+        `| ${r.name} | ${r.mibPerSWall.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.mibPerCpuS.toFixed(1)} | ${r.cpuRatio.toFixed(2)} | ${r.goal === undefined ? '—' : `≥ ${r.goal}`} | ${r.pass === undefined ? '—' : r.pass ? 'PASS' : 'MISS'} |`,
+      )
+    log('ratio = this row / the plain pipe through as many relays (libp2p rows) or forwarders (TCP rows)')
+  }
   if (raw !== undefined)
     log(
       `transports alone, 16 KiB frames: TCP frames ${raw.tcp.toFixed(1)} MiB/s, 0 lost; UDP datagrams ${raw.udp.toFixed(1)} MiB/s, ${(100 * raw.udpLost).toFixed(1)} % lost`,
@@ -829,18 +855,23 @@ async function main(): Promise<void> {
   log('')
   log('| measure | value | goal | verdict |')
   log('| --- | --- | --- | --- |')
-  log(
-    `| ${aggregate.circuits} concurrent 3-hop circuits, one exit, ${aggregate.mibPerCircuit} MiB each | ${aggregate.mibPerS.toFixed(1)} MiB/s aggregate (${report.aggregate.overOneCircuit.toFixed(2)} × one circuit) | — | — |`,
-  )
-  log(
-    `| circuit build, 3 hops over libp2p, ${builds.count} builds | median ${builds.medianMs.toFixed(1)} ms, p99 ${builds.p99Ms.toFixed(1)} ms | — | — |`,
-  )
-  log(
-    `| relay memory per open circuit (${memory.circuits} idle circuits, relay process alone, after GC) | heap ${memory.heapPerCircuitKiB.toFixed(1)} KiB, external ${memory.externalPerCircuitKiB.toFixed(1)} KiB, RSS ${memory.rssPerCircuitKiB.toFixed(1)} KiB | — | — |`,
-  )
-  log(
-    `| plebnet daemon RSS relaying ${daemon.relayedMiB.toFixed(0)} MiB on ${daemon.circuits} circuits (${daemon.mibPerS.toFixed(1)} MiB/s) | peak ${daemon.peakRssMB.toFixed(1)} MB (idle ${daemon.idleRssMB.toFixed(1)}, after ${daemon.afterRssMB.toFixed(1)}) | ≤ ${daemon.goalMB} MB | ${daemon.pass ? 'PASS' : 'MISS'} |`,
-  )
+  if (aggregate !== undefined && report.builds !== undefined) {
+    const b = report.builds
+    log(
+      `| ${aggregate.circuits} concurrent 3-hop circuits, one exit, ${aggregate.mibPerCircuit} MiB each | ${aggregate.mibPerS.toFixed(1)} MiB/s aggregate (${aggregate.overOneCircuit.toFixed(2)} × one circuit) | — | — |`,
+    )
+    log(
+      `| circuit build, 3 hops over libp2p, ${b.count} builds | median ${b.medianMs.toFixed(1)} ms, p99 ${b.p99Ms.toFixed(1)} ms | — | — |`,
+    )
+  }
+  if (memory !== undefined)
+    log(
+      `| relay memory per open circuit (${memory.circuits} idle circuits, relay process alone, after GC) | heap ${memory.heapPerCircuitKiB.toFixed(1)} KiB, external ${memory.externalPerCircuitKiB.toFixed(1)} KiB, RSS ${memory.rssPerCircuitKiB.toFixed(1)} KiB | — | — |`,
+    )
+  if (daemon !== undefined)
+    log(
+      `| plebnet daemon RSS relaying ${daemon.relayedMiB.toFixed(0)} MiB on ${daemon.circuits} circuits (${daemon.mibPerS.toFixed(1)} MiB/s) | peak ${daemon.peakRssMB.toFixed(1)} MB (settled idle ${daemon.idleRssMB.toFixed(1)}, 1 s after ${daemon.afterRssMB.toFixed(1)}) | ≤ ${daemon.goalMB} MB | ${daemon.pass ? 'PASS' : 'MISS'} |`,
+    )
   log(`(${report.seconds.toFixed(0)} s; daemon NODE_OPTIONS='${DAEMON_NODE_OPTIONS}')`)
 }
 

@@ -2,7 +2,8 @@
 // loopback libp2p host (the agent's stack), the libp2p tunnel transport and a relay-only tunnel node
 // whose joined-circuit cap is `--max-circuits`. Prints one JSON line with its peer id, Ed25519 key,
 // tunnel key and addresses; then answers each `mem` line on stdin with a JSON line of
-// `process.memoryUsage()` after two full GCs, and its joined circuit count. Exits when stdin closes.
+// `process.memoryUsage()` after two full GCs, and its joined circuit count (`peek`: the same without
+// the GCs). Exits when stdin closes.
 // Run: node --expose-gc bench/tunnels/relay-child.ts [--max-circuits 1000]
 import { createInterface } from 'node:readline'
 import { bytesToHex, createCryptoRng, createSystemClock } from '@dolly/base'
@@ -30,9 +31,12 @@ process.stdout.write(
 )
 const gc = (globalThis as { gc?: () => void }).gc
 for await (const line of createInterface({ input: process.stdin })) {
-  if (line.trim() !== 'mem') continue
-  gc?.()
-  gc?.()
+  const command = line.trim()
+  if (command !== 'mem' && command !== 'peek') continue
+  if (command === 'mem') {
+    gc?.()
+    gc?.()
+  }
   const joined = node.circuits().filter((c) => c.role !== 'initiator').length
   process.stdout.write(`${JSON.stringify({ ...process.memoryUsage(), joined, gc: gc !== undefined })}\n`)
 }

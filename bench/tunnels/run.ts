@@ -641,11 +641,20 @@ async function relayMemory(): Promise<{
   rssPerCircuitKiB: number
   before: { heapUsedMB: number; rssMB: number }
   after: { heapUsedMB: number; rssMB: number }
+  relaying: {
+    circuits: number
+    mib: number
+    peakRssMB: number
+    peakArrayBuffersMB: number
+    peakHeapUsedMB: number
+    afterGcRssMB: number
+    afterGcArrayBuffersMB: number
+  }
 }> {
   const started = await startProcess(
     ['--expose-gc', RELAY_CHILD, '--max-circuits', String(MEM_CIRCUITS + 10)],
     (line) => line.startsWith('{"peerId"'),
-    {},
+    { NODE_OPTIONS: DAEMON_NODE_OPTIONS },
     'pipe',
   )
   const child = started.child
@@ -660,9 +669,9 @@ async function relayMemory(): Promise<{
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.startsWith('{"rss"')) replies.shift()?.(line)
     })
-  const mem = async (): Promise<NodeJS.MemoryUsage & { joined: number; gc: boolean }> => {
+  const mem = async (command = 'mem'): Promise<NodeJS.MemoryUsage & { joined: number; gc: boolean }> => {
     const line = new Promise<string>((r) => replies.push(r))
-    child.stdin?.write('mem\n')
+    child.stdin?.write(`${command}\n`)
     return JSON.parse(await line) as NodeJS.MemoryUsage & { joined: number; gc: boolean }
   }
   const remote = await throughRemote(
@@ -691,8 +700,10 @@ async function relayMemory(): Promise<{
     if (after.joined !== MEM_CIRCUITS)
       throw new Error(`the relay joined ${after.joined} of ${MEM_CIRCUITS} circuits`)
     for (const c of open) c.close()
+    const relaying = await relayTraffic(remote.client, mem)
     const per = (a: number, b: number): number => (b - a) / MEM_CIRCUITS / 1024
     return {
+      relaying,
       circuits: MEM_CIRCUITS,
       heapPerCircuitKiB: per(before.heapUsed, after.heapUsed),
       externalPerCircuitKiB: per(before.external, after.external),
@@ -704,6 +715,58 @@ async function relayMemory(): Promise<{
     await remote.stop()
     child.stdin?.end()
     await stopProcess(child)
+  }
+}
+
+/**
+ * The relay child's memory while it relays `--daemon-mb` MiB on `--daemon-circuits` circuits (sampled
+ * every 100 ms without GC), then after two GCs: how much of the peak was garbage awaiting collection.
+ */
+async function relayTraffic(
+  client: TunnelNode,
+  mem: (command?: string) => Promise<NodeJS.MemoryUsage>,
+): Promise<{
+  circuits: number
+  mib: number
+  peakRssMB: number
+  peakArrayBuffersMB: number
+  peakHeapUsedMB: number
+  afterGcRssMB: number
+  afterGcArrayBuffersMB: number
+}> {
+  const per = Math.floor((DAEMON_MB * MIB) / DAEMON_CIRCUITS)
+  const source = await startSource(per)
+  try {
+    const circuits = await Promise.all(Array.from({ length: DAEMON_CIRCUITS }, () => client.buildCircuit(2)))
+    const peak = { rss: 0, arrayBuffers: 0, heapUsed: 0 }
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        const m = await mem('peek')
+        peak.rss = Math.max(peak.rss, m.rss)
+        peak.arrayBuffers = Math.max(peak.arrayBuffers, m.arrayBuffers)
+        peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed)
+        await sleep(100)
+      }
+    })()
+    const want = expectedSha256(per)
+    const digests = await Promise.all(circuits.map((c) => download(c, source.port, per)))
+    sampling = false
+    await sampler
+    if (digests.some((d) => d !== want)) throw new Error('a download through the relay was corrupted')
+    const after = await mem()
+    for (const c of circuits) c.close()
+    return {
+      circuits: DAEMON_CIRCUITS,
+      mib: (per * DAEMON_CIRCUITS) / MIB,
+      peakRssMB: peak.rss / MIB,
+      peakArrayBuffersMB: peak.arrayBuffers / MIB,
+      peakHeapUsedMB: peak.heapUsed / MIB,
+      afterGcRssMB: after.rss / MIB,
+      afterGcArrayBuffersMB: after.arrayBuffers / MIB,
+    }
+  } finally {
+    source.server.close()
   }
 }
 
@@ -868,6 +931,12 @@ async function main(): Promise<void> {
     log(
       `| relay memory per open circuit (${memory.circuits} idle circuits, relay process alone, after GC) | heap ${memory.heapPerCircuitKiB.toFixed(1)} KiB, external ${memory.externalPerCircuitKiB.toFixed(1)} KiB, RSS ${memory.rssPerCircuitKiB.toFixed(1)} KiB | — | — |`,
     )
+  if (memory !== undefined) {
+    const r = memory.relaying
+    log(
+      `| the same relay process relaying ${r.mib.toFixed(0)} MiB on ${r.circuits} circuits (daemon NODE_OPTIONS) | RSS ${memory.after.rssMB.toFixed(1)} → peak ${r.peakRssMB.toFixed(1)} MB (array buffers peak ${r.peakArrayBuffersMB.toFixed(1)} MB, heap peak ${r.peakHeapUsedMB.toFixed(1)} MB); after GC RSS ${r.afterGcRssMB.toFixed(1)} MB, array buffers ${r.afterGcArrayBuffersMB.toFixed(1)} MB | — | — |`,
+    )
+  }
   if (daemon !== undefined)
     log(
       `| plebnet daemon RSS relaying ${daemon.relayedMiB.toFixed(0)} MiB on ${daemon.circuits} circuits (${daemon.mibPerS.toFixed(1)} MiB/s) | peak ${daemon.peakRssMB.toFixed(1)} MB (settled idle ${daemon.idleRssMB.toFixed(1)}, 1 s after ${daemon.afterRssMB.toFixed(1)}) | ≤ ${daemon.goalMB} MB | ${daemon.pass ? 'PASS' : 'MISS'} |`,

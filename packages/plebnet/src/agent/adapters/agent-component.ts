@@ -1,5 +1,6 @@
 import type { Clock, Logger, Rng } from '@dolly/base'
 import type { DaemonComponent } from '../../daemon/daemon.ts'
+import { withTickLock } from '../../lifecycle/adapters/tick-lock.ts'
 import { createTickComponent, type TickLoopOptions } from '../../lifecycle/adapters/tick-component.ts'
 import type { LifecycleStatus } from '../../lifecycle/lifecycle-status.ts'
 import type { Agent } from '../create-agent.ts'
@@ -77,10 +78,7 @@ export function createAgentComponent(
     {
       realClock: deps.realClock,
       log: deps.log,
-      tick: async () => {
-        const { withTickLock } = await import('../../lifecycle/adapters/run-tick.ts')
-        return withTickLock(options.home, async () => (await agent()).tick())
-      },
+      tick: () => withTickLock(options.home, async () => (await agent()).tick()),
     },
     options,
   )

@@ -44,6 +44,7 @@ export type {
   ServiceState,
 } from './providers/driver.ts'
 export { createVpsRegistry, findDriver, type RegistryEntry } from './providers/registry.ts'
+export { vpsProviderNeeds, type ProviderNeeds } from './providers/needs.ts'
 export { WORLD_SHOPS, REAL_SHOPS } from './providers/shops.ts'
 export {
   createNjallaDriver,

@@ -4,7 +4,7 @@
  * it), and `setNoDelay` because ssh2 without its native binding splits packets (DESIGN.md §3).
  */
 import { createHash } from 'node:crypto'
-import { Client, type ConnectConfig } from 'ssh2'
+import type { Client, ConnectConfig } from 'ssh2'
 import { CloudomateError } from '../errors.ts'
 
 /** Where and how to log in. */
@@ -32,7 +32,10 @@ const fingerprint = (key: Buffer): string =>
   `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`
 
 /** Connects, returning the client and the host key's fingerprint. */
-export function sshConnect(target: SshTarget): Promise<{ client: Client; hostKeySha256: string }> {
+export async function sshConnect(target: SshTarget): Promise<{ client: Client; hostKeySha256: string }> {
+  // ssh2 loads on first use, not with cloudomate: its Poly1305 (emscripten WebAssembly) allocates a
+  // 16 MB memory as soon as the module loads, which every process importing cloudomate would carry.
+  const { Client } = await import('ssh2')
   return new Promise((resolve, reject) => {
     const client = new Client()
     let seen = ''

@@ -12,6 +12,7 @@ import { createSporestackDriver } from '../api/sporestack.ts'
 import type { WhmcsShopConfig } from '../whmcs/shop-config.ts'
 import { createWhmcsDriver } from '../whmcs/driver.ts'
 import type { VpsDriver } from './driver.ts'
+import { vpsProviderNeeds } from './needs.ts'
 import { REAL_SHOPS, WORLD_SHOPS } from './shops.ts'
 
 /** A registry entry: the driver when usable, or why it is not. */
@@ -26,16 +27,19 @@ export interface RegistryEntry {
 
 /** Builds the registry from the config. */
 export function createVpsRegistry(ini: Ini): readonly RegistryEntry[] {
+  // What each provider still lacks comes from one rule set, shared with config checks (needs.ts).
+  const lacks = new Map(vpsProviderNeeds(ini).map((n) => [n.name, n.missing]))
   const shop = (config: WhmcsShopConfig): RegistryEntry => {
     const url = iniValue(ini, config.name, 'url') ?? config.baseUrl
     const accept = iniValue(ini, config.name, 'accept_manual_review') === '1'
-    return url === ''
+    const missing = lacks.get(config.name)
+    return missing !== undefined
       ? {
           name: config.name,
           website: config.website,
           kind: 'whmcs',
           driver: undefined,
-          missing: `[${config.name}] url`,
+          missing,
         }
       : {
           name: config.name,
@@ -82,23 +86,17 @@ export function createVpsRegistry(ini: Ini): readonly RegistryEntry[] {
     ...(lunaRegion === undefined ? {} : { region: lunaRegion }),
     ...(lunaImage === undefined ? {} : { imageId: lunaImage }),
   })
-  const needs = (driver: VpsDriver, ok: boolean, missing: string): RegistryEntry =>
-    ok
-      ? { name: driver.name, website: driver.website, kind: 'api', driver }
-      : { name: driver.name, website: driver.website, kind: 'api', driver: undefined, missing }
+  const needs = (name: string, driver: VpsDriver): RegistryEntry => {
+    const missing = lacks.get(name)
+    return missing === undefined
+      ? { name, website: driver.website, kind: 'api', driver }
+      : { name, website: driver.website, kind: 'api', driver: undefined, missing }
+  }
   const api: RegistryEntry[] = [
-    { name: 'sporestack', website: sporestack.website, kind: 'api', driver: sporestack },
-    bitlaunchToken !== undefined || createAccount
-      ? { name: 'bitlaunch', website: bitlaunch.website, kind: 'api', driver: bitlaunch }
-      : {
-          name: 'bitlaunch',
-          website: bitlaunch.website,
-          kind: 'api',
-          driver: undefined,
-          missing: '[bitlaunch] token',
-        },
-    needs(njalla, njallaToken !== undefined, '[njalla] token'),
-    needs(lunanode, lunaId !== undefined && lunaKey !== undefined, '[lunanode] api_id, api_key'),
+    needs('sporestack', sporestack),
+    needs('bitlaunch', bitlaunch),
+    needs('njalla', njalla),
+    needs('lunanode', lunanode),
   ]
   return [...WORLD_SHOPS.map(shop), ...api, ...REAL_SHOPS.map(shop)]
 }

@@ -167,4 +167,18 @@ describe('plebnet program', () => {
     const wallet = await loadedModules(BIN, ['--home', home, 'wallet', 'balance'])
     expect(wallet.modules.some((m) => /node_modules\/bitcoinjs-lib\//.test(m))).toBe(true)
   }, 60_000)
+
+  it("`plebnet daemon` loads the overlay but none of the tick's work until a tick needs it (issue 15: idle memory)", async () => {
+    const home = join(await tempDir(), 'home')
+    await promisify(execFile)(process.execPath, [BIN, '--home', home, 'setup', '--testnet', '--no-service'])
+    const listen = ['--status-listen', '127.0.0.1:0', '--gossip-listen', '127.0.0.1:0']
+    const daemon = await loadedModules(BIN, ['--home', home, 'daemon', '--once', ...listen])
+    // It started (overlay, ledger, tunnels, status API), so the list below is not vacuous.
+    expect(daemon.modules.some((m) => /node_modules\/libp2p\//.test(m))).toBe(true)
+    expect(daemon.modules.some((m) => m.endsWith('/tunnels/adapters/tunnel-component.ts'))).toBe(true)
+    // No wallet, no shop drivers (cheerio, undici), no ssh2: the agent's tick opens them when it first runs.
+    const TICK_WORK =
+      /node_modules\/(ssh2|bitcoinjs-lib|bip32|bip39|ecpair|tiny-secp256k1|cheerio|undici|tough-cookie)\/|packages\/(wallet|cloudomate)\/src\/index\.ts$|\/lifecycle\/adapters\/agent-runtime\.ts$/
+    expect(daemon.modules.filter((m) => TICK_WORK.test(m))).toEqual([])
+  }, 60_000)
 })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { TimeScale } from '@dolly/base'
-import { createVpsRegistry } from '@dolly/cloudomate'
+import { vpsProviderNeeds } from '@dolly/cloudomate/provider-needs'
 import { createWorldExitPolicy } from '@dolly/tunnels'
 import { LifecycleError } from '../lifecycle/errors.ts'
 import { CONFIG_DEFAULTS, WORLD_SATS_PER_USD } from './defaults.ts'
@@ -262,10 +262,13 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-/** Registry names and kinds of cloudomate's VPS providers, built once (the drivers are only objects). */
+/**
+ * Registry names and kinds of cloudomate's VPS providers, built once. From cloudomate's light
+ * `provider-needs` module: checking a config loads no driver (the daemon reads its config at start).
+ */
 let registryKinds: ReadonlyMap<string, 'whmcs' | 'api'> | undefined
 function providerKinds(): ReadonlyMap<string, 'whmcs' | 'api'> {
-  registryKinds ??= new Map(createVpsRegistry(new Map()).map((e) => [e.name, e.kind]))
+  registryKinds ??= new Map(vpsProviderNeeds(new Map()).map((e) => [e.name, e.kind]))
   return registryKinds
 }
 
@@ -298,11 +301,12 @@ function parseProviders(ini: IniSections, world: readonly ShopEndpoint[]): Provi
       if (value !== '' && !/^\d{1,4}$/.test(value)) fail(name, `${key} must be a whole number, got ${value}`)
     }
   }
-  // The registry says which sections still miss a URL or a token (`findDriver`'s rule).
-  const registry = createVpsRegistry(sections)
+  // The registry's rules say which sections still miss a URL or a token (`findDriver`'s rule).
+  const needs = vpsProviderNeeds(sections)
   return [...sections].map(([name, settings]) => {
-    const entry = registry.find((e) => e.name === name)
-    if (entry?.driver === undefined) fail(name, `needs ${entry?.missing ?? 'configuration'}`)
+    const entry = needs.find((e) => e.name === name)
+    if (entry === undefined || entry.missing !== undefined)
+      fail(name, `needs ${entry?.missing ?? 'configuration'}`)
     return { name, settings }
   })
 }

@@ -1,11 +1,13 @@
 import type { Clock, Logger, Rng } from '@dolly/base'
 import type { DaemonComponent } from '../../daemon/daemon.ts'
-import { openAgentRuntime } from '../../lifecycle/adapters/agent-runtime.ts'
-import { withTickLock } from '../../lifecycle/adapters/run-tick.ts'
+import { withTickLock } from '../../lifecycle/adapters/tick-lock.ts'
 import { createTickComponent, type TickLoopOptions } from '../../lifecycle/adapters/tick-component.ts'
 import type { LifecycleStatus } from '../../lifecycle/lifecycle-status.ts'
-import { createAgent, type Agent } from '../create-agent.ts'
-import { agentOptionsFrom, portsFromRuntime } from './ports-from-runtime.ts'
+import type { Agent } from '../create-agent.ts'
+
+// The agent's code (wallet, cloudomate's drivers, the lifecycle, replication) is imported when the
+// first tick opens it, not when the daemon starts: a daemon that has not ticked yet, or never ticks,
+// does not carry it (issue 15: the idle daemon's memory).
 
 /** An agent built over opened ports, and how to release them. */
 export interface OpenedAgent {
@@ -36,6 +38,11 @@ export async function openHomeAgent(
   },
   home: string,
 ): Promise<OpenedAgent> {
+  const [{ openAgentRuntime }, { createAgent }, { agentOptionsFrom, portsFromRuntime }] = await Promise.all([
+    import('../../lifecycle/adapters/agent-runtime.ts'),
+    import('../create-agent.ts'),
+    import('./ports-from-runtime.ts'),
+  ])
   const rt = await openAgentRuntime({ rng: deps.rng, log: deps.log, env: deps.env }, home)
   try {
     const agent = createAgent(portsFromRuntime(rt, deps), agentOptionsFrom(rt.config))

@@ -5,7 +5,7 @@ import { createAgentComponent, openHomeAgent } from '../../agent/adapters/agent-
 import { bytesToHex, loadOrCreateIdentity } from '@dolly/base'
 import { createLedgerComponent } from '@dolly/ledger'
 import { parseGenome, serializeGenome } from '@dolly/learning'
-import { loadAgentConfig } from '../../lifecycle/adapters/agent-runtime.ts'
+import { loadAgentConfig } from '../../config/adapters/load-agent-config.ts'
 import type { LifecycleStatus } from '../../lifecycle/lifecycle-status.ts'
 import {
   bootstrapFromContacts,

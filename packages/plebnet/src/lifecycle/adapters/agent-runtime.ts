@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   createScaledClock,
@@ -37,7 +36,8 @@ import {
   type NetworkParams,
   type Wallet,
 } from '@dolly/wallet'
-import { readAgentConfig, type AgentConfig, type RatesConfig } from '../../config/agent-config.ts'
+import { loadAgentConfig } from '../../config/adapters/load-agent-config.ts'
+import type { AgentConfig, RatesConfig } from '../../config/agent-config.ts'
 import { WORLD_SATS_PER_USD } from '../../config/defaults.ts'
 import { CONFIG_FILE } from '../../daemon/adapters/agent-home.ts'
 import { LifecycleError } from '../errors.ts'
@@ -111,14 +111,7 @@ export function vpsDriversOf(config: Pick<AgentConfig, 'providers'>): Map<string
   return drivers
 }
 
-/** Reads the agent's config (defaults, file, environment). */
-export async function loadAgentConfig(
-  home: string,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<AgentConfig> {
-  const text = await readFile(join(home, CONFIG_FILE), 'utf8').catch(() => '')
-  return readAgentConfig(text, env)
-}
+export { loadAgentConfig }
 
 /**
  * Opens the wallet (unlocked: the tick pays), the chain backend, the rate source and the cloudomate

@@ -7,7 +7,7 @@ import { readAgentRecord } from '../../daemon/adapters/agent-home.ts'
 import { LifecycleError } from '../errors.ts'
 import { openAgentRuntime, type AgentRuntime } from './agent-runtime.ts'
 import type { LifecycleStore } from './state-store.ts'
-import { acquireTickLock } from './tick-lock.ts'
+import { withTickLock } from './tick-lock.ts'
 
 export type { TickReport } from '../../agent/create-agent.ts'
 
@@ -24,28 +24,7 @@ export interface TickDeps {
   readonly checkpoint?: Checkpoint
 }
 
-/** The report of a tick that did not run because another holds the tick lock. */
-export const LOCKED_TICK: TickReport = {
-  ran: false,
-  effects: [],
-  idle: 'LOCKED',
-  state: undefined,
-  status: undefined,
-}
-
-/**
- * Runs `tick` under the tick lock of the agent in `home` (AGENT.md §3.2: ticks never overlap, the
- * daemon's and `plebnet check`'s included); {@link LOCKED_TICK} when another tick holds it.
- */
-export async function withTickLock(home: string, tick: () => Promise<TickReport>): Promise<TickReport> {
-  const release = await acquireTickLock(home)
-  if (release === undefined) return LOCKED_TICK
-  try {
-    return await tick()
-  } finally {
-    await release()
-  }
-}
+export { LOCKED_TICK, withTickLock } from './tick-lock.ts'
 
 /**
  * One check tick (AGENT.md §3.3) for the agent in `home` (`plebnet check`): takes the tick lock,

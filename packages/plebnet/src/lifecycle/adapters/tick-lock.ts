@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import type { TickReport } from '../../agent/create-agent.ts'
 
 /**
  * The tick lock shared by the daemon and `plebnet check` (AGENT.md §3.2: ticks never overlap): an
@@ -46,5 +47,28 @@ export async function acquireTickLock(home: string): Promise<(() => Promise<void
     } finally {
       db.close()
     }
+  }
+}
+
+/** The report of a tick that did not run because another holds the tick lock. */
+export const LOCKED_TICK: TickReport = {
+  ran: false,
+  effects: [],
+  idle: 'LOCKED',
+  state: undefined,
+  status: undefined,
+}
+
+/**
+ * Runs `tick` under the tick lock of the agent in `home` (AGENT.md §3.2: ticks never overlap, the
+ * daemon's and `plebnet check`'s included); {@link LOCKED_TICK} when another tick holds it.
+ */
+export async function withTickLock(home: string, tick: () => Promise<TickReport>): Promise<TickReport> {
+  const release = await acquireTickLock(home)
+  if (release === undefined) return LOCKED_TICK
+  try {
+    return await tick()
+  } finally {
+    await release()
   }
 }

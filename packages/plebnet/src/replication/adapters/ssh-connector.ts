@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { connect as netConnect, type Socket } from 'node:net'
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2'
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2'
 import type { AbortOptions } from '@dolly/base'
 import { ReplicationError } from '../errors.ts'
 import type { RemoteExecOptions, RemoteResult, RemoteShell, ShellConnector, SshAuth } from '../ports.ts'
@@ -124,7 +124,10 @@ function createShell(client: Client): RemoteShell {
 /** The ssh2 adapter of {@link ShellConnector}: TCP with Nagle off, a pinned host key, keepalives. */
 export function createSshConnector(): ShellConnector {
   return {
-    connect(target, options = {}) {
+    async connect(target, options = {}) {
+      // ssh2 loads when a child is installed, not at start: its Poly1305 (emscripten WebAssembly)
+      // allocates a 16 MB memory as soon as the module loads, which an idle daemon would carry.
+      const { Client } = await import('ssh2')
       return new Promise((resolve, reject) => {
         const client = new Client()
         let seen: string | undefined

@@ -8,6 +8,12 @@ export {
   type TunnelNeighbourBytes,
   type TunnelTransportStats,
 } from './adapters/libp2p-tunnel-transport.ts'
+export {
+  createLibp2pMemoChannel,
+  MEMO_MAX_BYTES,
+  type Libp2pMemoChannel,
+  type Libp2pMemoChannelOptions,
+} from './adapters/libp2p-memo-channel.ts'
 export { createMemoryFleet } from './adapters/memory-fleet.ts'
 export { createMemoryOverlay } from './adapters/memory-network.ts'
 export {

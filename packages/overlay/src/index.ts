@@ -1,5 +1,5 @@
 /** @dolly/overlay — The agents' overlay: the libp2p host, CYCLON peer sampling, signed gossip and direct messages. */
-export { peerIdOfKey, startLibp2pHost, type Libp2pHost } from './adapters/libp2p-host.ts'
+export { keyOfPeerId, peerIdOfKey, startLibp2pHost, type Libp2pHost } from './adapters/libp2p-host.ts'
 export {
   createLibp2pTunnelTransport,
   TUNNEL_MAX_FRAME_BYTES,

@@ -16,6 +16,7 @@ import {
 import { createRealExitPolicy, createWorldExitPolicy, parseIp, type ExitPolicy } from '@dolly/tunnels'
 import { STATUS_PORT } from '../../replication/constants.ts'
 import { createTunnelComponent } from '../../tunnels/adapters/tunnel-component.ts'
+import { createTunnelLedger } from '../../tunnels/adapters/tunnel-ledger.ts'
 import { ReplicationError } from '../../replication/errors.ts'
 import { createDaemon, type Daemon, type DaemonComponent } from '../daemon.ts'
 import { parseListenAddress } from '../status.ts'
@@ -95,10 +96,19 @@ export async function buildDaemon(
   // The lifecycle tick runs where the agent knows a world to buy in (AGENT.md §3.2); world time paces it.
   const env = options.env ?? {}
   const config = await loadAgentConfig(options.home, env)
-  // The ledger serves signing and crawls over the network's libp2p node, so it starts after it.
+  // The ledger serves signing and crawls over the network's libp2p node, so it starts after it. It
+  // countersigns tunnel payments the node announced first (issue 16), then the market's expectations.
+  const tunnelLedger = createTunnelLedger(
+    {
+      log: deps.log,
+      host: () => network.host(),
+      ledger: { protocol: () => ledger.protocol(), ledger: () => ledger.ledger() },
+    },
+    { rule: config.tunnelPayoutRule, pay: true },
+  )
   const ledger = createLedgerComponent(
     { clock: deps.clock, log: deps.log, identity, transport: () => network.ledgerTransport() },
-    { home: options.home },
+    { home: options.home, policy: (inner) => tunnelLedger.policy(inner) },
   )
   // Every agent relays; an exit node (AGENT.md §10) also exits, under the world's content networks
   // (`[tunnels] exit_networks`) or, on the real Internet, Tor's reduced policy.
@@ -112,6 +122,7 @@ export async function buildDaemon(
       relay: true,
       exit: record.exitNode && exitPolicy !== undefined,
       ...(exitPolicy === undefined ? {} : { exitPolicy }),
+      payments: tunnelLedger,
     },
   )
   const components: DaemonComponent[] = [network, ledger, tunnels]

@@ -94,7 +94,7 @@ export function createLibp2pMemoChannel(
       } catch (err) {
         throw new NetworkError(
           'NETWORK_PEER_UNREACHABLE',
-          `memo to ${peerId.slice(0, 16)}… failed`,
+          `memo to ${peerId.slice(0, 16)}… failed: ${err instanceof Error ? err.message : String(err)}`,
           { peer: peerId },
           { cause: err },
         )

@@ -31,6 +31,15 @@ import { agentVersion } from './version.ts'
  * the ledger and, where the agent knows a world to buy in, its one agent ticking.
  */
 
+/**
+ * Unpaid bytes after which an agent cuts a circuit (TUNNEL_UNPAID). Above the tunnels core's 8 MiB:
+ * payments travel on the same libp2p connection as the cells they pay for, so each answer of a
+ * payment (memo, agreement, the first crawl) waits behind up to one stream window (4 MiB) of queued
+ * cells, and an exit three hops out is paid after three such payments. With 8 MiB, honest 3-hop and
+ * even 1-hop downloads were cut on loopback; a free rider still gets at most this much per hop.
+ */
+export const AGENT_UNPAID_CAP_BYTES = 32n * 1024n * 1024n
+
 /** Real ms before the first lifecycle tick after start (AGENT.md §3.2: 10 s). */
 const TICK_FIRST_DELAY_MS = 10_000
 
@@ -123,6 +132,7 @@ export async function buildDaemon(
       exit: record.exitNode && exitPolicy !== undefined,
       ...(exitPolicy === undefined ? {} : { exitPolicy }),
       payments: tunnelLedger,
+      paymentOptions: { unpaidCapBytes: AGENT_UNPAID_CAP_BYTES },
     },
   )
   const components: DaemonComponent[] = [network, ledger, tunnels]

@@ -312,14 +312,49 @@ async function paidDownload(
 /** Sorted ascending (bigint). */
 const ascending = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0)
 
+/** Sum of the agents' circuits cut for not paying. */
+async function cuts(net: Net): Promise<number> {
+  return (await agentPayments(net)).reduce((n, p) => n + (p?.cutUnpaid ?? 0), 0)
+}
+
 describe('tunnel payments over four agents on loopback', () => {
-  it('fair rule: after a 3-hop download the relays gained one base each, the exit two, the user paid four', async () => {
-    await paidDownload('fair', (paid) => {
+  it('fair rule: after a 3-hop download the relays gained one base each, the exit two, the user paid four; a --no-pay proxy is cut after one cap', async () => {
+    const { net, url, expected, user } = await paidDownload('fair', (paid) => {
       expect(paid % 4n).toBe(0n)
       const base = paid / 4n
       expect(base).toBeGreaterThan(BigInt(FILE_BYTES - MiB))
       expect(base).toBeLessThan(BigInt(Math.ceil(FILE_BYTES * 1.01)))
       return [0n, base, base, 2n * base]
+    })
+
+    // A free rider: its proxy never pays, so every hop cuts its circuit (TUNNEL_UNPAID) once it
+    // carried one cap unpaid, and rebuilt circuits through a hop it owes are cut at once.
+    const bigPort = await serveFiles(new Map([['/big', randomBytes(BIG_BYTES)]]))
+    const rider = await startProxy(net, 'rider', ['--no-pay'])
+    const cutsBefore = await cuts(net)
+    let received = 0
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const got = await curl(rider.base + 3, `http://127.0.0.1:${bigPort}/big`)
+      expect(got.code, rider.stderr()).not.toBe(0)
+      // One cap plus what was in flight (one stream window, 4 MiB, and the payment interval).
+      expect(got.bytes).toBeLessThanOrEqual(CAP_BYTES + 8 * MiB)
+      received += got.bytes
+    }
+    expect(received).toBeGreaterThan(0)
+    expect(await cuts(net)).toBeGreaterThan(cutsBefore)
+    expect(await userBalance(rider.home)).toBe(0n)
+    // The honest user is not held to the rider's debt: it still downloads, and is never cut.
+    const again = await curl(user.base + 3, url)
+    expect(again, user.stderr()).toMatchObject({ code: 0, bytes: FILE_BYTES, sha256: expected })
+  }, 420_000)
+
+  it('2017 rule (agents [tunnels] payout_rule, proxy --payout-rule): each relay gained two bases, the exit one, the user paid five', async () => {
+    await paidDownload('2017', (paid) => {
+      expect(paid % 5n).toBe(0n)
+      const base = paid / 5n
+      expect(base).toBeGreaterThan(BigInt(FILE_BYTES - MiB))
+      expect(base).toBeLessThan(BigInt(Math.ceil(FILE_BYTES * 1.01)))
+      return [0n, base, 2n * base, 2n * base]
     })
   }, 300_000)
 })

@@ -129,7 +129,7 @@ describe('tunnel admission: Tribler slots + Model 0', () => {
     expect(await tryBuild(first)).toBe('ok')
     // Its circuit is served for 100 s: 100 s of work for strangers, ten times β · maxSlack.
     await n.clock.advance(100_000)
-    for (const c of n.exit.circuits()) n.exit.destroyCircuit(c.id, 'TUNNEL_DESTROYED')
+    for (const c of n.exit.circuits()) n.exit.destroyCircuit(c.id, 'TUNNEL_CIRCUIT_CLOSED')
     await n.settle()
     // Right after, the work is not yet paid back by the β share of wall time: a new stranger waits.
     expect(await tryBuild(n.client('stranger-2'))).toBe('TUNNEL_NOT_ADMITTED')

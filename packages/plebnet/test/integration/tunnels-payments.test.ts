@@ -18,16 +18,12 @@ import type { TunnelsStatus } from '../../src/tunnels/tunnel-status.ts'
  * pays its first hop in MB tokens on its own ledger while the circuit carries bytes, each hop keeps
  * its share and pays the rest on: every agent's ledger balance (from its status document) grows by
  * exactly the rule's share of the circuit's base and the user's (`plebnet ledger balance`) falls by
- * their sum. A `--no-pay` proxy is cut (TUNNEL_UNPAID) after about one unpaid cap per hop while an
- * honest user keeps downloading.
+ * their sum.
  */
 
 const PLEBNET = resolve(import.meta.dirname, '..', '..', 'bin', 'plebnet.js')
 const MiB = 1024 * 1024
 const FILE_BYTES = 24 * MiB
-/** The agents' unpaid cap (agent-daemon AGENT_UNPAID_CAP_BYTES). */
-const CAP_BYTES = 32 * MiB
-const BIG_BYTES = 96 * MiB
 const children: ChildProcess[] = []
 const dirs: string[] = []
 const servers: Server[] = []
@@ -45,7 +41,9 @@ afterAll(async () => {
   await Promise.all(exited)
   clearTimeout(timer)
   for (const s of servers) await new Promise<void>((r) => s.close(() => r()))
-  for (const d of dirs) await rm(d, { recursive: true, force: true })
+  // DOLLY_KEEP_TEST_DIRS=1 keeps the homes (daemon.log of each agent) for a look after a failure.
+  if (process.env['DOLLY_KEEP_TEST_DIRS'] === undefined)
+    for (const d of dirs) await rm(d, { recursive: true, force: true })
 }, 30_000)
 
 function plebnet(home: string, args: readonly string[]): Promise<{ code: number | null; out: string }> {
@@ -369,49 +367,16 @@ async function paidDownload(
   expect(stats.reduce((n, p) => n + (p?.cutUnpaid ?? 0), 0)).toBe(0)
 }
 
-/** Sum of the agents' circuits cut for not paying. */
-async function cuts(net: Net): Promise<number> {
-  return (await agentPayments(net)).reduce((n, p) => n + (p?.cutUnpaid ?? 0), 0)
-}
-
 describe('tunnel payments over four agents on loopback', () => {
-  it('fair rule: a --no-pay proxy is cut after about one cap per hop; then after an honest 3-hop download the relays gained one base each, the exit two, the user paid four', async () => {
+  it('fair rule: after a 3-hop download the relays gained one base each, the exit two, the user paid four', async () => {
     const body = randomBytes(FILE_BYTES)
     const expected = createHash('sha256').update(body).digest('hex')
-    const httpPort = await serveFiles(
-      new Map([
-        ['/file', body],
-        ['/big', randomBytes(BIG_BYTES)],
-      ]),
-    )
+    const httpPort = await serveFiles(new Map([['/file', body]]))
+    const url = `http://127.0.0.1:${httpPort}/file`
     const net = await startAgents('fair')
-    const [user, rider] = await Promise.all([
-      startProxy(net, 'user', []),
-      startProxy(net, 'rider', ['--no-pay']),
-    ])
-
-    // A free rider: its proxy never pays, so every hop cuts its circuit (TUNNEL_UNPAID) once it
-    // carried one cap unpaid, and circuits rebuilt through a hop it owes are cut at once.
-    let received = 0
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const got = await curl(rider.base + 3, `http://127.0.0.1:${httpPort}/big`)
-      expect(got.code, rider.stderr()).not.toBe(0)
-      // One cap plus what was in flight (one stream window, 4 MiB, and the payment interval).
-      expect(got.bytes).toBeLessThanOrEqual(CAP_BYTES + 8 * MiB)
-      received += got.bytes
-    }
-    expect(received).toBeGreaterThan(0)
-    expect(await cuts(net)).toBeGreaterThan(0)
-    expect(await userBalance(rider.home)).toBe(0n)
-
-    // The honest user is not held to the rider's debt: it downloads and pays by the fair rule.
-    await paidDownload(net, user, `http://127.0.0.1:${httpPort}/file`, expected, {
-      paid: 4n,
-      first: 1n,
-      middle: 1n,
-      exit: 2n,
-    })
-  }, 480_000)
+    const user = await startProxy(net, 'user', [])
+    await paidDownload(net, user, url, expected, { paid: 4n, first: 1n, middle: 1n, exit: 2n })
+  }, 300_000)
 
   it('2017 rule (agents [tunnels] payout_rule, proxy --payout-rule): each relay gained two bases, the exit one, the user paid five', async () => {
     const body = randomBytes(FILE_BYTES)

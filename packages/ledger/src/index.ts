@@ -1,6 +1,6 @@
 /** @dolly/ledger — The TrustChain ledger: half-blocks, validation, the signing protocol and its stores. */
 export { homeEarnings } from './adapters/earnings.ts'
-export { createLedgerComponent } from './adapters/ledger-component.ts'
+export { createLedgerComponent, type LedgerComponent } from './adapters/ledger-component.ts'
 export { type MemoryNetworkOptions, createMemoryNetwork } from './adapters/memory-transport.ts'
 export { STATE_DB_FILE, openSqliteLedgerStore } from './adapters/sqlite-store.ts'
 export { bandwidthRules, decodeBandwidthTx } from './bandwidth.ts'

@@ -1,5 +1,5 @@
 /** @dolly/overlay — The agents' overlay: the libp2p host, CYCLON peer sampling, signed gossip and direct messages. */
-export { peerIdOfKey, startLibp2pHost, type Libp2pHost } from './adapters/libp2p-host.ts'
+export { keyOfPeerId, peerIdOfKey, startLibp2pHost, type Libp2pHost } from './adapters/libp2p-host.ts'
 export {
   createLibp2pTunnelTransport,
   TUNNEL_MAX_FRAME_BYTES,
@@ -8,6 +8,12 @@ export {
   type TunnelNeighbourBytes,
   type TunnelTransportStats,
 } from './adapters/libp2p-tunnel-transport.ts'
+export {
+  createLibp2pMemoChannel,
+  MEMO_MAX_BYTES,
+  type Libp2pMemoChannel,
+  type Libp2pMemoChannelOptions,
+} from './adapters/libp2p-memo-channel.ts'
 export { createMemoryFleet } from './adapters/memory-fleet.ts'
 export { createMemoryOverlay } from './adapters/memory-network.ts'
 export {

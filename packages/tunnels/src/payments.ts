@@ -285,12 +285,15 @@ export function createTunnelPayments(
     void track(port.pay(s.nextPeer, { circuitId: s.nextCircuitId, base, amount })).then(
       (outcome) => {
         s.forwarding = false
-        if (outcome === 'accepted') forwarded += amount
-        else {
+        if (outcome === 'accepted') {
+          forwarded += amount
+          forward(s) // what was credited meanwhile
+        } else {
+          // Retried with the next payment, not at once: a next hop that refuses (a circuit it never
+          // carried bytes back on, so it has nothing to check against) would refuse forever.
           refused++
-          s.owedNext += amount // retried with the next payment
+          s.owedNext += amount
         }
-        forward(s)
       },
       (err: unknown) => {
         s.forwarding = false

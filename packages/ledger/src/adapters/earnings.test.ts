@@ -5,6 +5,7 @@ import { createSeededRng, createVirtualClock } from '@dolly/base'
 import { afterEach, describe, expect, it } from 'vitest'
 import { IDENTITY_FILE, generateIdentity } from '@dolly/base'
 import { createLedger } from '../ledger.ts'
+import type { CountersignPolicy } from '../ports.ts'
 import { balanceBytesAt, homeEarnings, ledgerEarnings } from './earnings.ts'
 import { openSqliteLedgerStore, STATE_DB_FILE } from './sqlite-store.ts'
 
@@ -61,5 +62,36 @@ describe('Earnings over the ledger: MB earned is the balance growth since a time
     await chain(join(home, STATE_DB_FILE))
     writeFileSync(join(home, IDENTITY_FILE), alice.toPem(), { mode: 0o600 })
     expect(await homeEarnings(home).earnedMbSince(0)).toBe(6)
+  })
+
+  it('counts tokens received as a countersigned payment (a tunnel payment is an agreement on the payee chain)', async () => {
+    const home = tempHome()
+    const clock = createVirtualClock(1_000)
+    const store = openSqliteLedgerStore(join(home, STATE_DB_FILE))
+    const payerStore = openSqliteLedgerStore(':memory:')
+    try {
+      const acceptAll: CountersignPolicy = {
+        expects: () => true,
+        check: () => ({ ok: true }),
+        consume: () => undefined,
+      }
+      const payee = createLedger({ store, signer: alice, clock }, { policy: acceptAll })
+      const payer = createLedger({ store: payerStore, signer: bob, clock })
+      // Bob pays Alice 3 MB for bandwidth she gave him, as the tunnel payment engine does ({up: 0, down}).
+      await clock.advance(1_000)
+      const agreed = payee.agree(payer.proposeBandwidth(alice.publicKey, 0n, 3n * MB))
+      expect(agreed.ok).toBe(true)
+      await clock.advance(1_000)
+      const agreedAgain = payee.agree(payer.proposeBandwidth(alice.publicKey, 0n, MB / 2n))
+      expect(agreedAgain.ok).toBe(true)
+      expect(payee.balance().bytes).toBe(3n * MB + MB / 2n)
+      expect(await ledgerEarnings(store, alice.publicKey).earnedMbSince(0)).toBe(3.5)
+      expect(await ledgerEarnings(store, alice.publicKey).earnedMbSince(2_500)).toBe(0.5)
+    } finally {
+      store.close()
+      payerStore.close()
+    }
+    writeFileSync(join(home, IDENTITY_FILE), alice.toPem(), { mode: 0o600 })
+    expect(await homeEarnings(home).earnedMbSince(0)).toBe(3.5)
   })
 })

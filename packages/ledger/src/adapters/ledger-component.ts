@@ -3,8 +3,8 @@ import type { Clock, Logger } from '@dolly/base'
 import type { Identity } from '@dolly/base'
 import { LedgerError } from '../errors.ts'
 import { createExpectations, type Expectations } from '../expectations.ts'
-import { createLedger } from '../ledger.ts'
-import type { LedgerTransport } from '../ports.ts'
+import { createLedger, type Ledger } from '../ledger.ts'
+import type { CountersignPolicy, LedgerTransport } from '../ports.ts'
 import { createLedgerProtocol, type LedgerProtocol } from '../protocol/ledger-protocol.ts'
 import { openSqliteLedgerStore, STATE_DB_FILE } from './sqlite-store.ts'
 
@@ -15,6 +15,8 @@ export interface LedgerComponent {
   stop(): Promise<void>
   /** The running protocol (for tunnels and the market to transact with), once started. */
   protocol(): LedgerProtocol | undefined
+  /** The running ledger (balances, chain), once started. */
+  ledger(): Ledger | undefined
   /**
    * What the agent expects peers to propose: the tunnels and the market record here what they
    * measured or traded, and only that is countersigned (issue 14). Lives as long as the component.
@@ -31,9 +33,16 @@ export interface LedgerComponent {
  */
 export function createLedgerComponent(
   deps: { clock: Clock; log: Logger; identity: Identity; transport: () => LedgerTransport | undefined },
-  options: { home: string },
+  options: {
+    home: string
+    /**
+     * Wraps the expectations into the policy the ledger countersigns by (e.g. tunnel payments first,
+     * then `inner`); called once per start, after the network runs. Default: the expectations.
+     */
+    policy?: (inner: CountersignPolicy) => CountersignPolicy
+  },
 ): LedgerComponent {
-  let running: { protocol: LedgerProtocol; close: () => void } | undefined
+  let running: { protocol: LedgerProtocol; ledger: Ledger; close: () => void } | undefined
   const expectations = createExpectations({ clock: deps.clock })
   return {
     name: 'ledger',
@@ -51,11 +60,11 @@ export function createLedgerComponent(
       // Countersign only what the agent expects; with nothing recorded yet every proposal is refused.
       const ledger = createLedger(
         { store, signer: deps.identity, clock: deps.clock },
-        { policy: expectations },
+        { policy: options.policy === undefined ? expectations : options.policy(expectations) },
       )
       const protocol = createLedgerProtocol({ ledger, store, transport, clock: deps.clock, logger: deps.log })
       protocol.start()
-      running = { protocol, close: () => store.close() }
+      running = { protocol, ledger, close: () => store.close() }
       deps.log.info('ledger.serving', { home: options.home })
     },
     async stop() {
@@ -65,5 +74,6 @@ export function createLedgerComponent(
       running = undefined
     },
     protocol: () => running?.protocol,
+    ledger: () => running?.ledger,
   }
 }

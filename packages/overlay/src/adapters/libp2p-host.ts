@@ -92,6 +92,16 @@ export function peerIdOfKey(publicKey: Uint8Array): PeerId {
   return peerIdFromPublicKey(publicKeyFromRaw(publicKey))
 }
 
+/** The raw Ed25519 public key inside a libp2p peer id (base58); undefined for another or a malformed id. */
+export function keyOfPeerId(peerId: string): Uint8Array | undefined {
+  try {
+    const id = peerIdFromString(peerId)
+    return id.type === 'Ed25519' ? id.publicKey.raw : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Starts a libp2p node whose key is the agent's identity, so the peer id Noise authenticates is
  * the key that signs envelopes and ledger blocks: a request's `peer` is proven, not claimed.

@@ -1,7 +1,15 @@
 import { createCryptoRng, loadOrCreateIdentity, type Clock, type Logger } from '@dolly/base'
+import { createLedgerComponent } from '@dolly/ledger'
 import { bootstrapFromMultiaddrs, createNetworkComponent } from '@dolly/overlay'
-import { createCircuitPool, createSocks5Server, TunnelError } from '@dolly/tunnels'
+import {
+  createCircuitPool,
+  createSocks5Server,
+  DEFAULT_PAYOUT_RULE,
+  TunnelError,
+  type PayoutRule,
+} from '@dolly/tunnels'
 import { createTunnelComponent } from '../tunnels/adapters/tunnel-component.ts'
+import { createTunnelLedger } from '../tunnels/adapters/tunnel-ledger.ts'
 
 /** Hop counts `plebnet proxy` serves, one SOCKS5 port each (`--port P` → P+1, P+2, P+3). */
 export const PROXY_HOPS = [1, 2, 3] as const
@@ -34,6 +42,14 @@ export interface ProxyOptions {
   readonly readyTimeoutMs: number
   /** Aborting it while starting stops what started and resolves undefined (SIGINT before ready). */
   readonly signal?: AbortSignal
+  /**
+   * Pays the first hop of every circuit in MB tokens on the user's own ledger (`<home>/state.sqlite`)
+   * by `payoutRule` while the circuit carries bytes (default true). False is the test knob
+   * `--no-pay`: a free rider whose circuits the hops cut once they carried the unpaid cap.
+   */
+  readonly pay?: boolean
+  /** Payout rule the proxy prices its circuits by (default `fair`; agents' `[tunnels] payout_rule`). */
+  readonly payoutRule?: PayoutRule
 }
 
 /** A running proxy. */
@@ -63,9 +79,22 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
       network: { treePath: USER_TREE, bootstrap: bootstrapFromMultiaddrs(options.bootstrap) },
     },
   )
+  // The user's own ledger: it pays the first hop of each circuit through the signing protocol.
+  const tunnelLedger = createTunnelLedger(
+    {
+      log,
+      host: () => network.host(),
+      ledger: { protocol: () => ledger.protocol(), ledger: () => ledger.ledger() },
+    },
+    { rule: options.payoutRule ?? DEFAULT_PAYOUT_RULE, pay: options.pay ?? true },
+  )
+  const ledger = createLedgerComponent(
+    { clock, log, identity, transport: () => network.ledgerTransport() },
+    { home: options.home, policy: (inner) => tunnelLedger.policy(inner) },
+  )
   const tunnels = createTunnelComponent(
     { clock, rng, log, network },
-    { home: options.home, relay: false, exit: false, advertise: false },
+    { home: options.home, relay: false, exit: false, advertise: false, payments: tunnelLedger },
   )
   const stops: (() => Promise<void>)[] = []
   const stopAll = async (): Promise<void> => {
@@ -74,6 +103,8 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
   try {
     await network.start()
     stops.push(() => network.stop())
+    await ledger.start()
+    stops.push(() => ledger.stop())
     await tunnels.start()
     stops.push(() => tunnels.stop())
     const node = tunnels.node()

@@ -6,6 +6,11 @@ import type { RunningProxy } from './proxy-run.ts'
 /** Default `--port` (kept here too, so `--help` loads no tunnel code). */
 const DEFAULT_PORT = 1080
 const DEFAULT_READY_TIMEOUT_S = 120
+/** `@dolly/tunnels` PAYOUT_RULES (kept here too, so `--help` loads no tunnel code). */
+const PAYOUT_RULE_NAMES = ['fair', '2017', '2021'] as const
+type PayoutRuleName = (typeof PAYOUT_RULE_NAMES)[number]
+const isPayoutRule = (rule: string): rule is PayoutRuleName =>
+  (PAYOUT_RULE_NAMES as readonly string[]).includes(rule)
 
 /** What `plebnet proxy` needs from outside. */
 export interface ProxyCliDeps {
@@ -22,6 +27,9 @@ interface ProxyCommandOptions {
   listen?: string
   readyTimeout: string
   json?: boolean
+  /** commander's `--no-pay`: false when given. */
+  pay: boolean
+  payoutRule: string
 }
 
 const PROXY_HELP = `
@@ -34,7 +42,13 @@ default), e.g. curl --socks5-hostname 127.0.0.1:1083 http://example.org/ for thr
 Ready: once a circuit of every hop count is built, one line is printed on stdout; with --json it is
   {"event":"ready","ports":{"1":1081,"2":1082,"3":1083}}
 Circuits are kept warm until SIGINT or SIGTERM, which stop everything; the exit status is then 0.
-No circuit of some hop count within --ready-timeout: TUNNEL_NO_PATH, exit status 1.`
+No circuit of some hop count within --ready-timeout: TUNNEL_NO_PATH, exit status 1.
+
+Payment: the proxy pays the first hop of each circuit in MB tokens on its own ledger (state.sqlite in
+--home; plebnet ledger balance --home DIR shows it) every MiB the circuit carries back, by
+--payout-rule (the agents' [tunnels] payout_rule, default fair). --no-pay is a TEST KNOB: a free rider
+that never pays, so every hop cuts its circuits (TUNNEL_UNPAID) after the unpaid cap and the proxy
+builds new ones.`
 
 /** Registers `plebnet proxy --bootstrap <multiaddr...> [--port P] [--json]`. */
 export function registerProxyCommands(
@@ -63,6 +77,8 @@ export function registerProxyCommands(
       String(DEFAULT_READY_TIMEOUT_S),
     )
     .option('--json', 'print the ready line as JSON')
+    .option('--payout-rule <rule>', 'fair, 2017 or 2021: how circuits are priced', 'fair')
+    .option('--no-pay', 'test knob: never pay the hops (a free rider)')
     .addHelpText('after', PROXY_HELP)
     .action(async (opts: ProxyCommandOptions, cmd: Command) => {
       const port = Number(opts.port)
@@ -73,6 +89,12 @@ export function registerProxyCommands(
         throw new ReplicationError(
           'REPLICATION_USAGE',
           `--ready-timeout ${opts.readyTimeout} is not whole seconds`,
+          {},
+        )
+      if (!isPayoutRule(opts.payoutRule))
+        throw new ReplicationError(
+          'REPLICATION_USAGE',
+          `--payout-rule ${opts.payoutRule} is not one of ${PAYOUT_RULE_NAMES.join(', ')}`,
           {},
         )
       const clock = overrides.clock ?? createSystemClock()
@@ -100,6 +122,8 @@ export function registerProxyCommands(
           ...(opts.listen === undefined ? {} : { listen: opts.listen }),
           readyTimeoutMs: readyS * 1000,
           signal: controller.signal,
+          pay: opts.pay,
+          payoutRule: opts.payoutRule,
         },
       )
       if (proxy === undefined) return

@@ -69,7 +69,17 @@ function tunnelLines(status: AgentStatus): string[] {
   const c = t.circuits
   return [
     `tunnels: ${t.exit ? 'relay and exit' : t.relay ? 'relay' : 'initiator'}, ${t.hopsKnown} hops known; circuits relayed ${c.relayedNow} now (${c.relayedTotal} total), exited ${c.exitedNow} now (${c.exitedTotal} total); bytes up ${t.bytesUp}, down ${t.bytesDown}`,
+    ...(t.payments === undefined
+      ? []
+      : [
+          `tokens (${t.payments.rule} rule): earned ${mb(t.payments.earned)} MB (received ${mb(t.payments.received)} MB), paid ${mb(t.payments.paid)} MB; ledger balance ${mb(t.payments.balance)} MB; ${t.payments.cutUnpaid} circuit(s) cut unpaid`,
+        ]),
   ]
+}
+
+/** Token bytes (a decimal string) as MB with two decimals (MB = bytes / 2^20). */
+function mb(bytes: string): string {
+  return (Number(BigInt(bytes)) / 2 ** 20).toFixed(2)
 }
 
 function lifecycleLines(status: AgentStatus): string[] {

@@ -104,5 +104,39 @@ describe('renderStatus', () => {
     expect(text).toContain(
       'tunnels: relay and exit, 4 hops known; circuits relayed 1 now (3 total), exited 2 now (5 total); bytes up 100, down 200',
     )
+    expect(text).not.toContain('tokens')
+  })
+
+  it('shows the token line when the node runs tunnel payments', async () => {
+    const { renderStatus } = await import('./status-run.ts')
+    const text = renderStatus(
+      {
+        ...status,
+        tunnels: {
+          relay: true,
+          exit: false,
+          hopsKnown: 4,
+          circuits: { relayedNow: 0, exitedNow: 0, relayedTotal: 1, exitedTotal: 0 },
+          bytesUp: '100',
+          bytesDown: '200',
+          exitBytesOut: '0',
+          exitBytesIn: '0',
+          framesDropped: 0,
+          payments: {
+            rule: 'fair',
+            paid: '0',
+            received: String(3 * 2 ** 20),
+            earned: String(2 ** 20 + 2 ** 19),
+            balance: String(-(2 ** 19)),
+            cutUnpaid: 2,
+            refused: 0,
+          },
+        },
+      },
+      6000,
+    )
+    expect(text).toContain(
+      'tokens (fair rule): earned 1.50 MB (received 3.00 MB), paid 0.00 MB; ledger balance -0.50 MB; 2 circuit(s) cut unpaid',
+    )
   })
 })

@@ -191,5 +191,15 @@ describe('plebnet_setup.cfg', () => {
         expect(() => readAgentConfig(text), text).toThrow(/tunnels\.exit_networks/)
       }
     })
+
+    it('reads [tunnels] payout_rule (default fair) and refuses an unknown rule by code', () => {
+      expect(readAgentConfig('').tunnelPayoutRule).toBe('fair')
+      for (const rule of ['fair', '2017', '2021'] as const)
+        expect(readAgentConfig(`[tunnels]\npayout_rule = ${rule}\n`).tunnelPayoutRule).toBe(rule)
+      for (const text of ['[tunnels]\npayout_rule = 2019\n', '[tunnels]\npayout_rule = FAIR\n']) {
+        expect(() => readAgentConfig(text), text).toThrow(code)
+        expect(() => readAgentConfig(text), text).toThrow(/tunnels\.payout_rule/)
+      }
+    })
   })
 })

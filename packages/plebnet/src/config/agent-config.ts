@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { TimeScale } from '@dolly/base'
 import { vpsProviderNeeds } from '@dolly/cloudomate/provider-needs'
-import { createWorldExitPolicy } from '@dolly/tunnels'
+import { createWorldExitPolicy, DEFAULT_PAYOUT_RULE, PAYOUT_RULES, type PayoutRule } from '@dolly/tunnels'
 import { LifecycleError } from '../lifecycle/errors.ts'
 import { CONFIG_DEFAULTS, WORLD_SATS_PER_USD } from './defaults.ts'
 import { parseIniText, type IniSections } from './ini.ts'
@@ -79,7 +79,11 @@ export interface AgentConfig {
    * exit policy: the world's content networks); undefined when empty (real mode, Tor's reduced policy).
    */
   readonly tunnelExitNetworks: readonly string[] | undefined
+  /** `[tunnels] payout_rule`: how tunnel payments are split among a circuit's hops (default `fair`). */
+  readonly tunnelPayoutRule: PayoutRule
 }
+
+const isPayoutRule = (rule: string): rule is PayoutRule => (PAYOUT_RULES as readonly string[]).includes(rule)
 
 /** Environment variables that override one key: `PLEBNET_CFG_<SECTION>_<KEY>` (upper case). */
 export const ENV_PREFIX = 'PLEBNET_CFG_'
@@ -433,6 +437,13 @@ export function readAgentConfig(
       { exitNetworks },
     )
   }
+  const payoutRule = get('tunnels', 'payout_rule').trim() || DEFAULT_PAYOUT_RULE
+  if (!isPayoutRule(payoutRule))
+    throw new LifecycleError(
+      'LIFECYCLE_CONFIG_INVALID',
+      `plebnet_setup.cfg: tunnels.payout_rule: ${payoutRule} is not one of ${PAYOUT_RULES.join(', ')}`,
+      { payoutRule },
+    )
   return {
     tickIntervalMs: core.data.tick,
     leaseMs: core.data.lease,
@@ -452,5 +463,6 @@ export function readAgentConfig(
     vpnProviders: parseVpnProviders(ini, world?.shops ?? []),
     world,
     tunnelExitNetworks: exitNetworks.length === 0 ? undefined : exitNetworks,
+    tunnelPayoutRule: payoutRule,
   }
 }

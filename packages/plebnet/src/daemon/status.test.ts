@@ -159,6 +159,43 @@ describe('status API handler', () => {
     expect(parseStatus({ ...status, tunnels: { ...tunnels, circuits: { relayedNow: -1 } } })).toBeUndefined()
   })
 
+  it('carries the token figures of a node that runs tunnel payments, strictly parsed', () => {
+    const payments = {
+      rule: '2017',
+      paid: '0',
+      received: '3145728',
+      earned: '2097152',
+      balance: '-1048576',
+      cutUnpaid: 1,
+      refused: 0,
+    }
+    const tunnels = {
+      relay: true,
+      exit: false,
+      hopsKnown: 3,
+      circuits: { relayedNow: 0, exitedNow: 0, relayedTotal: 1, exitedTotal: 0 },
+      bytesUp: '1',
+      bytesDown: '2',
+      exitBytesOut: '0',
+      exitBytesIn: '0',
+      framesDropped: 0,
+      payments,
+    }
+    const full = { ...status, tunnels }
+    expect(parseStatus(JSON.parse(JSON.stringify(full)))).toEqual(full)
+    for (const bad of [
+      { ...payments, rule: '2019' },
+      { ...payments, earned: 5 },
+      { ...payments, paid: '-1' },
+      { ...payments, balance: '1.5' },
+      { ...payments, extra: 1 },
+    ])
+      expect(
+        parseStatus({ ...status, tunnels: { ...tunnels, payments: bad } }),
+        JSON.stringify(bad),
+      ).toBeUndefined()
+  })
+
   it('refuses a reply that is neither a full nor a public status with REPLICATION_STATUS_MALFORMED', () => {
     expect(decodeStatus(JSON.parse(JSON.stringify(status)))).toEqual(status)
     for (const bad of [

@@ -159,6 +159,11 @@ describe('sanitizeConfig', () => {
     expect(child.get('tunnels')?.has('other')).toBe(false)
   })
 
+  it("passes the family's payout rule on to a child (issue 16)", () => {
+    const child = parseIni(sanitizeConfig('[tunnels]\npayout_rule = 2017\n', 'c'))
+    expect(child.get('tunnels')?.get('payout_rule')).toBe('2017')
+  })
+
   it('refuses a malformed parent config instead of guessing what it holds', () => {
     expect(() => sanitizeConfig('[wallets]\npassword = a\nPASSWORD = b\n', 'c')).toThrow(
       expect.objectContaining({ code: 'LIFECYCLE_CONFIG_INVALID' }),

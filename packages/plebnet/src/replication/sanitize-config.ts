@@ -106,7 +106,7 @@ const CHILD_CONFIG: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
   chain: { backend: 'copy' },
   rates: { source: 'copy' },
   // Where an exit child may connect (issue 16; config README "Tunnels"): the world's content networks.
-  tunnels: { exit_networks: 'copy' },
+  tunnels: { exit_networks: 'copy', payout_rule: 'copy' },
   ...providerRules(),
 }
 

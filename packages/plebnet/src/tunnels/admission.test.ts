@@ -122,4 +122,19 @@ describe('tunnel admission: Tribler slots + Model 0', () => {
     ).toEqual(['b', 'rich'])
     expect(n.admission.stats()).toMatchObject({ competing: 2, evicted: 1, refused: 1 })
   })
+
+  it('strangers are not locked out for good after a stranger worked longer than the savings cap', async () => {
+    const n = network(new Map(), { maxSlackMs: 10_000 })
+    const first = n.client('stranger-1')
+    expect(await tryBuild(first)).toBe('ok')
+    // Its circuit is served for 100 s: 100 s of work for strangers, ten times β · maxSlack.
+    await n.clock.advance(100_000)
+    for (const c of n.exit.circuits()) n.exit.destroyCircuit(c.id, 'TUNNEL_CIRCUIT_CLOSED')
+    await n.settle()
+    // Right after, the work is not yet paid back by the β share of wall time: a new stranger waits.
+    expect(await tryBuild(n.client('stranger-2'))).toBe('TUNNEL_NOT_ADMITTED')
+    // Once β · elapsed covers the work (β = 0.5 after one success: > 200 s), strangers get in again.
+    await n.clock.advance(250_000)
+    expect(await tryBuild(n.client('stranger-3'))).toBe('ok')
+  }, 60_000)
 })

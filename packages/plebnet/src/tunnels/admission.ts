@@ -112,6 +112,18 @@ export function createTunnelAdmission(
 
   const offClosed = node.onCircuitClosed(({ info, reason }) => {
     if (info.role === 'initiator') return
+    // A circuit that closes before any later admit bound it still takes its peer's reserved slot, so
+    // its slot is freed and a stranger's service time is charged.
+    const slots = [...random, ...competing]
+    if (!slots.some((s) => s?.circuit === info.id)) {
+      const slot = slots.find(
+        (s) => s !== undefined && s.circuit === undefined && s.peer === info.previousPeer,
+      )
+      if (slot !== undefined) {
+        slot.circuit = info.id
+        if (slot.stranger) strangers.add(info.id)
+      }
+    }
     for (const table of [random, competing])
       for (let i = 0; i < table.length; i++) if (table[i]?.circuit === info.id) table[i] = undefined
     if (!strangers.delete(info.id) || info.previousPeer === undefined) return
@@ -131,7 +143,11 @@ export function createTunnelAdmission(
     admit(peer) {
       const now = clock.nowMs()
       bind(now)
-      if (model0.t0 < now - maxSlackMs) model0 = { ...model0, t0: now - maxSlackMs }
+      // Cap the strangers' savings at β·maxSlack (ALGORITHMS.md §7): move t0 so that the budget
+      // β·(now − t0) − τ is at most that. Moving t0 to now − maxSlack regardless of τ would lock
+      // strangers out for good once τ exceeded β·maxSlack (their past work never shrinks).
+      const floorT0 = now - maxSlackMs - model0.tau / model0.beta
+      if (model0.t0 < floorT0) model0 = { ...model0, t0: floorT0 }
       const balance = deps.balanceOf(peer) ?? 0n
       const known = isKnownPeer(model0, peer)
       // Competing slots: only for a positive balance; a free one, else evict the lowest lower balance.

@@ -27,6 +27,22 @@ export const TunnelsStatusSchema = z.strictObject({
   exitBytesIn: bytes,
   /** Link frames the transport dropped (queue full, unreachable, oversized) or admission refused. */
   framesDropped: count,
+  /**
+   * Tunnel payments in MB token bytes (ledger bytes; MB = bytes / 2^20), when the node runs them:
+   * paid for its own circuits, received from previous hops, earned (received minus forwarded to next
+   * hops), its ledger bandwidth balance (signed: up − down), and circuits cut for not paying.
+   */
+  payments: z
+    .strictObject({
+      rule: z.enum(['2017', '2021', 'fair']),
+      paid: bytes,
+      received: bytes,
+      earned: bytes,
+      balance: z.string().regex(/^-?[0-9]{1,30}$/),
+      cutUnpaid: count,
+      refused: count,
+    })
+    .optional(),
 })
 
 /** The `tunnels` block of the status document. */

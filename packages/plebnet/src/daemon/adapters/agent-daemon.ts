@@ -16,6 +16,7 @@ import {
 import { createRealExitPolicy, createWorldExitPolicy, parseIp, type ExitPolicy } from '@dolly/tunnels'
 import { STATUS_PORT } from '../../replication/constants.ts'
 import { createTunnelComponent } from '../../tunnels/adapters/tunnel-component.ts'
+import { createTunnelLedger } from '../../tunnels/adapters/tunnel-ledger.ts'
 import { ReplicationError } from '../../replication/errors.ts'
 import { createDaemon, type Daemon, type DaemonComponent } from '../daemon.ts'
 import { parseListenAddress } from '../status.ts'
@@ -29,6 +30,15 @@ import { agentVersion } from './version.ts'
  * The composition root of `plebnet daemon` (DESIGN.md §4): the status API and heartbeat, the overlay,
  * the ledger and, where the agent knows a world to buy in, its one agent ticking.
  */
+
+/**
+ * Unpaid bytes after which an agent cuts a circuit (TUNNEL_UNPAID). Above the tunnels core's 8 MiB:
+ * payments travel on the same libp2p connection as the cells they pay for, so each answer of a
+ * payment (memo, agreement, the first crawl) waits behind up to one stream window (4 MiB) of queued
+ * cells, and an exit three hops out is paid after three such payments. With 8 MiB, honest 3-hop and
+ * even 1-hop downloads were cut on loopback; a free rider still gets at most this much per hop.
+ */
+export const AGENT_UNPAID_CAP_BYTES = 32n * 1024n * 1024n
 
 /** Real ms before the first lifecycle tick after start (AGENT.md §3.2: 10 s). */
 const TICK_FIRST_DELAY_MS = 10_000
@@ -95,10 +105,19 @@ export async function buildDaemon(
   // The lifecycle tick runs where the agent knows a world to buy in (AGENT.md §3.2); world time paces it.
   const env = options.env ?? {}
   const config = await loadAgentConfig(options.home, env)
-  // The ledger serves signing and crawls over the network's libp2p node, so it starts after it.
+  // The ledger serves signing and crawls over the network's libp2p node, so it starts after it. It
+  // countersigns tunnel payments the node announced first (issue 16), then the market's expectations.
+  const tunnelLedger = createTunnelLedger(
+    {
+      log: deps.log,
+      host: () => network.host(),
+      ledger: { protocol: () => ledger.protocol(), ledger: () => ledger.ledger() },
+    },
+    { rule: config.tunnelPayoutRule, pay: true },
+  )
   const ledger = createLedgerComponent(
     { clock: deps.clock, log: deps.log, identity, transport: () => network.ledgerTransport() },
-    { home: options.home },
+    { home: options.home, policy: (inner) => tunnelLedger.policy(inner) },
   )
   // Every agent relays; an exit node (AGENT.md §10) also exits, under the world's content networks
   // (`[tunnels] exit_networks`) or, on the real Internet, Tor's reduced policy.
@@ -112,6 +131,8 @@ export async function buildDaemon(
       relay: true,
       exit: record.exitNode && exitPolicy !== undefined,
       ...(exitPolicy === undefined ? {} : { exitPolicy }),
+      payments: tunnelLedger,
+      paymentOptions: { unpaidCapBytes: AGENT_UNPAID_CAP_BYTES },
     },
   )
   const components: DaemonComponent[] = [network, ledger, tunnels]

@@ -9,13 +9,18 @@ import {
 import {
   createNetExitConnector,
   createTunnelNode,
+  createTunnelPayments,
   type CircuitInfo,
   type ExitPolicy,
   type Transport,
   type TunnelNode,
   type TunnelNodeOptions,
+  type TunnelPayments,
+  type TunnelPaymentsOptions,
 } from '@dolly/tunnels'
+import { createTunnelAdmission, type TunnelAdmission, type TunnelAdmissionOptions } from '../admission.ts'
 import { hopDescriptors } from '../directory.ts'
+import type { TunnelLedger } from './tunnel-ledger.ts'
 import { loadOrCreateTunnelSecret } from './tunnel-key.ts'
 import type { TunnelsStatus } from '../tunnel-status.ts'
 
@@ -50,8 +55,21 @@ export interface TunnelComponentOptions {
    */
   readonly admit?: (peerId: string) => boolean
   /** Limits and timeouts of the tunnel node (tests shorten them). */
-  readonly node?: Omit<TunnelNodeOptions, 'identitySecret' | 'relay' | 'exit' | 'exitPolicy' | 'directory'>
+  readonly node?: Omit<
+    TunnelNodeOptions,
+    'identitySecret' | 'relay' | 'exit' | 'exitPolicy' | 'directory' | 'admit'
+  >
   readonly hopTtlMs?: number
+  /**
+   * Tunnel payments over the agent's ledger (issue 16): with them the node pays its own circuits'
+   * first hop (unless `pay` is false), and as a relay or exit is paid, forwards the rest, cuts
+   * circuits whose unpaid bytes pass the cap (TUNNEL_UNPAID), and admits requesters on every CREATE
+   * by `createTunnelAdmission` with their ledger balance. Without them nothing is paid or checked.
+   */
+  readonly payments?: TunnelLedger
+  /** Limits of the payment engine (tests shorten them); the rule comes from `payments`. */
+  readonly paymentOptions?: Pick<TunnelPaymentsOptions, 'payEveryBytes' | 'unpaidCapBytes'>
+  readonly admissionOptions?: TunnelAdmissionOptions
 }
 
 /** The tunnel node as a daemon component (`DaemonComponent` of daemon/daemon.ts). */
@@ -86,6 +104,56 @@ const addCircuit = (t: Totals, c: CircuitInfo): void => {
   t.exitIn += c.exitBytesIn
 }
 
+/** Longest `stop()` waits for own circuits' last payments, ms. */
+const FLUSH_DEADLINE_MS = 5_000
+/** How long the set of listed relays is reused before it is read from the directory again, ms. */
+const RELAYS_CACHE_MS = 1_000
+
+const withDeadline = async (p: Promise<void>, ms: number): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    p.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms)
+    }),
+  ])
+  clearTimeout(timer)
+}
+
+/** Whether a neighbour is a listed relay (the directory's view), re-read at most every second. */
+function relays(network: AgentNetwork, clock: Clock): (peerId: string) => boolean {
+  let at = -Infinity
+  let set = new Set<string>()
+  return (peerId) => {
+    const now = clock.nowMs()
+    if (now - at >= RELAYS_CACHE_MS) {
+      set = new Set(hopDescriptors(network.hops()).flatMap((h) => (h.relay ? [h.peerId] : [])))
+      at = now
+    }
+    return set.has(peerId)
+  }
+}
+
+/** The status block's `payments` part, when the node runs payments. */
+function paymentsStatus(
+  ledger: TunnelLedger | undefined,
+  payments: TunnelPayments | undefined,
+): Pick<TunnelsStatus, 'payments'> {
+  if (ledger === undefined) return {}
+  const s = payments?.stats()
+  return {
+    payments: {
+      rule: ledger.rule,
+      paid: String(s?.paid ?? 0n),
+      received: String(s?.received ?? 0n),
+      earned: String(s?.kept ?? 0n),
+      balance: String(ledger.ownBalance() ?? 0n),
+      cutUnpaid: s?.cutUnpaid ?? 0,
+      refused: s?.refused ?? 0,
+    },
+  }
+}
+
 /**
  * Runs a tunnel node (issue 16) on the overlay's libp2p node: link frames on `/dolly/tunnels/1.0.0`,
  * the directory from the overlay's `hop/<id>` entries, and, while it relays or exits, its own
@@ -108,6 +176,8 @@ export function createTunnelComponent(
         readonly network: AgentNetwork
         readonly controller: AbortController
         readonly loop: Promise<void>
+        readonly payments: TunnelPayments | undefined
+        readonly admission: TunnelAdmission | undefined
       }
     | undefined
   let starting: Promise<void> | undefined
@@ -175,14 +245,33 @@ export function createTunnelComponent(
             exit: options.exit,
             ...(options.exitPolicy === undefined ? {} : { exitPolicy: options.exitPolicy }),
             directory: () => hopDescriptors(network.hops()),
+            admit: (peer) => admission === undefined || admission.admit(peer),
           },
         )
         node.onCircuitClosed(({ info }) => addCircuit(closed, info))
+        const serves = options.relay || options.exit
+        const ledger = options.payments
+        let payments: TunnelPayments | undefined
+        let admission: TunnelAdmission | undefined
+        if (ledger !== undefined) {
+          const port = await ledger.start()
+          // A free rider (`pay` false, serving nobody) runs no engine: it never pays.
+          if (serves || ledger.pay)
+            payments = createTunnelPayments(
+              { node, port, logger: deps.log },
+              { ...options.paymentOptions, rule: ledger.rule, isRelay: relays(network, deps.clock) },
+            )
+          if (serves)
+            admission = createTunnelAdmission(
+              { clock: deps.clock, node, balanceOf: (peer) => ledger.balanceOf(peer) },
+              options.admissionOptions,
+            )
+        }
         await transport.start()
         node.start()
         const controller = new AbortController()
         const loop = advertise ? advertiseLoop(node, network, controller.signal) : Promise.resolve()
-        running = { node, transport, network, controller, loop }
+        running = { node, transport, network, controller, loop, payments, admission }
         log.info('tunnels.started', {
           peerId: transport.peerId,
           relay: options.relay,
@@ -203,6 +292,11 @@ export function createTunnelComponent(
       running = undefined
       r.controller.abort()
       await r.loop
+      // What own circuits still owe below the payment interval is paid before they close (bounded).
+      if (r.payments !== undefined) await withDeadline(r.payments.flush(), FLUSH_DEADLINE_MS)
+      r.admission?.stop()
+      r.payments?.stop()
+      await options.payments?.stop()
       r.node.stop()
       await r.transport.stop()
       log.info('tunnels.stopped', {})
@@ -230,6 +324,7 @@ export function createTunnelComponent(
         exitBytesOut: String(live.exitOut + closed.exitOut),
         exitBytesIn: String(live.exitIn + closed.exitIn),
         framesDropped: d.queueFull + d.unreachable + d.oversized + d.refused + refused,
+        ...paymentsStatus(options.payments, r.payments),
       }
     },
   }

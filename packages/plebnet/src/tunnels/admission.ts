@@ -14,14 +14,14 @@ import {
 /**
  * Relay and exit admission (issue 16; ALGORITHMS.md §7 and Tribler `should_join_circuit` in
  * `triblertunnel/community.py`): `randomSlots` first-come slots plus `competingSlots` ranked by the
- * requester's token balance, where a newcomer evicts the lowest-balance holder if its balance is
- * higher. Tribler's random slots are free for anyone, which issue #6481 calls trivial to whitewash;
- * here they are gated by Model 0: a stranger (fewer than `knownAfter` paid circuits) gets one only
- * within the β share of wall time its predecessors earned, and a peer with no positive balance cannot
- * compete for the ranked slots at all. So a flood of fresh keys holds at most the random slots, and
- * requesters with a balance keep the competing ones.
+ * requester's token balance: a free competing slot goes to anyone (as in Tribler), a full table
+ * evicts its lowest balance for a higher one. Tribler's free slots are trivial to whitewash (issue
+ * #6481), so here a stranger (fewer than `knownAfter` paid circuits, no positive balance) gets a slot
+ * only within the β share of wall time its predecessors' work earned (Model 0). The work of a circuit
+ * is what it cost this node: `admitCostMs` for the handshake plus `workMsPerMiB` per MiB carried —
+ * not its wall time, or a paying user's idle warm circuits would shut every stranger out. A flood of
+ * fresh keys therefore gets the β share of the free slots, and requesters with a balance keep theirs.
  */
-
 /** What the policy reads and does. */
 export interface TunnelAdmissionDeps {
   readonly clock: Clock
@@ -38,8 +38,10 @@ export interface TunnelAdmissionOptions {
   readonly model0?: Model0Params
   /** Most slack a quiet spell saves for strangers, ms (ALGORITHMS.md §7: cap t0 ≥ now − W). */
   readonly maxSlackMs?: number
-  /** Work charged to the strangers' budget when one is admitted, ms (the rest of its service time at close); default 1,000. */
+  /** Work charged to the strangers' budget when one is admitted, ms; default 1,000. */
   readonly admitCostMs?: number
+  /** Work a stranger's circuit adds at close per MiB it carried, ms; default 100 (10 MiB/s). */
+  readonly workMsPerMiB?: number
 }
 
 /** The admission hook for `createTunnelNode({ admit })` and its counters. */
@@ -82,6 +84,7 @@ export function createTunnelAdmission(
   const competingCount = options.competingSlots ?? 15
   const maxSlackMs = options.maxSlackMs ?? 60_000
   const admitCostMs = options.admitCostMs ?? 1_000
+  const workMsPerMiB = options.workMsPerMiB ?? 100
   let model0: Model0State = createModel0(clock.nowMs(), options.model0 ?? MODEL0_DEFAULTS)
   const random: (Slot | undefined)[] = Array.from({ length: randomCount }, () => undefined)
   const competing: (Slot | undefined)[] = Array.from({ length: competingCount }, () => undefined)
@@ -127,8 +130,8 @@ export function createTunnelAdmission(
     for (const table of [random, competing])
       for (let i = 0; i < table.length; i++) if (table[i]?.circuit === info.id) table[i] = undefined
     if (!strangers.delete(info.id) || info.previousPeer === undefined) return
-    const now = clock.nowMs()
-    model0 = model0Complete(model0, info.previousPeer, Math.max(0, now - info.createdAtMs - admitCostMs))
+    const carried = info.bytesForward + info.bytesBackward
+    model0 = model0Complete(model0, info.previousPeer, (Number(carried) / 2 ** 20) * workMsPerMiB)
     model0 = model0Settle(model0, info.previousPeer, reason !== 'TUNNEL_UNPAID')
   })
 
@@ -149,11 +152,19 @@ export function createTunnelAdmission(
       const floorT0 = now - maxSlackMs - model0.tau / model0.beta
       if (model0.t0 < floorT0) model0 = { ...model0, t0: floorT0 }
       const balance = deps.balanceOf(peer) ?? 0n
-      const known = isKnownPeer(model0, peer)
-      // Competing slots: only for a positive balance; a free one, else evict the lowest lower balance.
+      const stranger = balance <= 0n && !isKnownPeer(model0, peer)
+      const admitted = (): boolean => {
+        if (stranger) model0 = model0Complete(model0, peer, admitCostMs)
+        return true
+      }
+      const slot: Slot = { peer, balance, stranger, reservedMs: now, circuit: undefined }
+      // A stranger gets nothing beyond the β share of wall time (Model 0).
+      const allowed = !stranger || model0Accept(model0, peer, now)
+      // A balance takes a competing slot first, leaving the random ones to the others.
+      const tables = balance > 0n ? [competing, random] : [random, competing]
+      if (allowed && tables.some((t) => take(t, slot))) return admitted()
+      // A full competing table: a higher balance evicts the lowest one.
       if (balance > 0n) {
-        if (take(competing, { peer, balance, stranger: false, reservedMs: now, circuit: undefined }))
-          return true
         let low = -1
         competing.forEach((s, i) => {
           const cur = low < 0 ? undefined : competing[low]
@@ -161,17 +172,11 @@ export function createTunnelAdmission(
         })
         const victim = competing[low]
         if (victim !== undefined && victim.balance < balance) {
-          competing[low] = { peer, balance, stranger: false, reservedMs: now, circuit: undefined }
+          competing[low] = slot
           if (victim.circuit !== undefined) node.destroyCircuit(victim.circuit, 'TUNNEL_NOT_ADMITTED')
           evicted++
           return true
         }
-      }
-      // Random slots: known peers freely, strangers within Model 0's budget.
-      if (random.includes(undefined) && (known || model0Accept(model0, peer, now))) {
-        take(random, { peer, balance, stranger: !known, reservedMs: now, circuit: undefined })
-        if (!known) model0 = model0Complete(model0, peer, admitCostMs)
-        return true
       }
       refused++
       return false

@@ -220,6 +220,19 @@ describe('plebnet proxy over four agents on loopback', () => {
     expect(BigInt(tunnels?.exitBytesIn ?? '0')).toBeGreaterThanOrEqual(BigInt(2 * FILE_BYTES))
     expect(BigInt(tunnels?.bytesDown ?? '0')).toBeGreaterThan(BigInt(2 * FILE_BYTES))
 
+    // The user paid in MB tokens while downloading: by the default (fair) rule the exit keeps twice
+    // each circuit's base, so it earned about 2 × 2 × 24 MiB on its ledger; nothing was cut unpaid.
+    // Payments settle a little after the bytes (each a countersigned ledger agreement): wait for them.
+    let payments = tunnels?.payments
+    for (let i = 0; i < 60 && BigInt(payments?.earned ?? '0') < (BigInt(FILE_BYTES) * 36n) / 10n; i++) {
+      await new Promise((r) => setTimeout(r, 500))
+      const again = parseStatus(await (await fetch(`http://127.0.0.1:${ports.status}/status`)).json())
+      payments = again?.tunnels?.payments
+    }
+    expect(payments).toMatchObject({ rule: 'fair', cutUnpaid: 0 })
+    expect(BigInt(payments?.earned ?? '0')).toBeGreaterThanOrEqual((BigInt(FILE_BYTES) * 36n) / 10n)
+    expect(BigInt(payments?.balance ?? '0')).toBeGreaterThan(0n)
+
     const code = await new Promise<number | null>((r) => {
       proxy.once('exit', (c) => r(c))
       proxy.kill('SIGTERM')

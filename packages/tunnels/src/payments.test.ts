@@ -149,6 +149,47 @@ describe('tunnel payments: hop by hop, during the circuit', () => {
     h.stop()
   }, 30_000)
 
+  it('a payer paying in full but behind (payments slower than the bytes) is tolerated up to lagCap, then cut', async () => {
+    const h = createHarness(0)
+    const money = createMemoryPayments()
+    const exit = createTunnelPayments(
+      { node: h.exit, port: money.port(h.exit.peerId) },
+      { unpaidCapBytes: CAP },
+    )
+    // The client's payments after its first are held back: it pays in full, but late.
+    const port = money.port(h.client.peerId)
+    let sent = 0
+    const held: (() => void)[] = []
+    const client = createTunnelPayments(
+      {
+        node: h.client,
+        port: {
+          onPayment: (handler) => port.onPayment(handler),
+          pay: (to, payment) =>
+            ++sent === 1
+              ? port.pay(to, payment)
+              : new Promise((r) => held.push(() => void port.pay(to, payment).then(r))),
+        },
+      },
+      { unpaidCapBytes: CAP },
+    )
+    const circuit = await h.client.buildCircuit(1)
+    // Two caps behind: more than unpaidCapBytes, within lagCapBytes (4 caps): not cut.
+    expect(await download(h, circuit, 3 * Number(CAP))).toEqual({ got: 3 * Number(CAP), ended: 'open' })
+    expect(exit.stats().cutUnpaid).toBe(0)
+    expect(held.length).toBe(1)
+    // The held payment arrives: the lag is gone and the circuit goes on; then payments stop for good.
+    held.shift()?.()
+    await h.settle()
+    const r = await download(h, circuit, 8 * Number(CAP))
+    expect(r.ended).toBe('TUNNEL_UNPAID')
+    expect(r.got).toBeLessThan(8 * Number(CAP))
+    expect(exit.stats().cutUnpaid).toBe(1)
+    client.stop()
+    exit.stop()
+    h.stop()
+  }, 30_000)
+
   it('an honest payer closing circuits leaves no debt: its last partial chunk is paid at close', async () => {
     const { h, money, engines } = paidNetwork(0, { unpaidCapBytes: CAP })
     let paidBase = 0n

@@ -71,6 +71,13 @@ export interface TunnelPaymentsOptions {
   /** A hop destroys a neighbour's unpaid circuits once it owes more than this; default 8 MiB. */
   readonly unpaidCapBytes?: bigint
   /**
+   * How far a neighbour that pays in full may lag behind the bytes carried before it is cut, default
+   * 4 × `unpaidCapBytes`. Payments ride the same connection as the data they pay for, so a fast
+   * download outruns its own payments by what one round of agreements takes; a neighbour that never
+   * paid on the circuit, or paid short for what it claimed, is still cut at `unpaidCapBytes`.
+   */
+  readonly lagCapBytes?: bigint
+  /**
    * The initiator's payment for `base` bytes over `hops` hops; default the rule's price. Tests
    * use it to play a free rider (pays nothing or half).
    */
@@ -161,6 +168,7 @@ export function createTunnelPayments(
   const rule = options.rule ?? DEFAULT_PAYOUT_RULE
   const payEvery = checkBytes('payEveryBytes', options.payEveryBytes ?? DEFAULT_PAY_EVERY_BYTES, 1n)
   const cap = checkBytes('unpaidCapBytes', options.unpaidCapBytes ?? DEFAULT_UNPAID_CAP_BYTES, payEvery)
+  const lagCap = checkBytes('lagCapBytes', options.lagCapBytes ?? 4n * cap, cap)
   const price = options.price ?? downloaderPays
   const isRelay = options.isRelay ?? (() => false)
   const own = new Map<string, OwnState>()
@@ -267,8 +275,12 @@ export function createTunnelPayments(
    */
   const enforce = (s: HopState): void => {
     if (s.closed) return
-    const unpaid = residual(s) + debtOf(s.prevPeer)
+    const debt = debtOf(s.prevPeer)
+    const unpaid = residual(s) + debt
     if (unpaid <= cap) return
+    // Paying in full for what it claimed, only behind the bytes: a lag, tolerated up to lagCap.
+    const short = s.claimedBase - s.coveredBase
+    if (s.paidOnce && !s.closed && short + debt <= cap && s.carried - s.claimedBase <= lagCap) return
     logger.info('tunnels.payments.cut', { circuit: s.id, peer: s.prevPeer, unpaid: String(unpaid) })
     cutUnpaid++
     cutLog.push({ peer: s.prevPeer, unpaid })

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
+import { openSync } from 'node:fs'
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createTcpServer } from 'node:net'
@@ -14,11 +15,11 @@ import { parseStatus } from '../../src/daemon/status.ts'
  * Issue 16 end to end on loopback, no world: four full `plebnet daemon`s (every one a relay, one an
  * exit whose `[tunnels] exit_networks` is 127.0.0.1/32, standing in for the world's content
  * network) gossip their hop entries; a real `plebnet proxy` child joins through one of them and
- * real curl downloads 24 MB through 1 and 3 hops over the libp2p tunnel transport, SHA-256 checked.
+ * real curl downloads 100 MiB (beyond the unpaid cap: payments keep up) through 1 and 3 hops over the libp2p tunnel transport, SHA-256 checked.
  */
 
 const PLEBNET = resolve(import.meta.dirname, '..', '..', 'bin', 'plebnet.js')
-const FILE_BYTES = 24 * 1024 * 1024
+const FILE_BYTES = 100 * 1024 * 1024
 const children: ChildProcess[] = []
 const dirs: string[] = []
 let http: Server | undefined
@@ -37,7 +38,9 @@ afterAll(async () => {
   clearTimeout(timer)
   const server = http
   if (server !== undefined) await new Promise<void>((r) => server.close(() => r()))
-  for (const d of dirs) await rm(d, { recursive: true, force: true })
+  // DOLLY_KEEP_TEST_DIRS=1 keeps the homes (each agent's daemon.log) for a look after a failure.
+  if (process.env['DOLLY_KEEP_TEST_DIRS'] === undefined)
+    for (const d of dirs) await rm(d, { recursive: true, force: true })
 }, 30_000)
 
 function plebnet(home: string, args: readonly string[]): Promise<{ code: number | null; out: string }> {
@@ -66,7 +69,13 @@ function daemon(home: string, statusListen: string, extra: readonly string[]): v
       '127.0.0.1:0',
       ...extra,
     ],
-    { stdio: 'ignore' },
+    // DOLLY_KEEP_TEST_DIRS=1: the daemon's log goes to daemon.log in its home.
+    {
+      stdio:
+        process.env['DOLLY_KEEP_TEST_DIRS'] === undefined
+          ? 'ignore'
+          : ['ignore', openSync(join(home, 'daemon.log'), 'a'), openSync(join(home, 'daemon.log'), 'a')],
+    },
   )
   children.push(child)
 }
@@ -133,7 +142,7 @@ async function curlSha256(socksPort: number, url: string): Promise<string> {
 }
 
 describe('plebnet proxy over four agents on loopback', () => {
-  it('downloads 24 MB through 1 and 3 hops with curl, byte-exact; the exit counts it; SIGTERM ends the proxy cleanly', async () => {
+  it('downloads 100 MiB (beyond the unpaid cap: payments keep up) through 1 and 3 hops with curl, byte-exact; the exit counts it; SIGTERM ends the proxy cleanly', async () => {
     const body = randomBytes(FILE_BYTES)
     const expected = createHash('sha256').update(body).digest('hex')
     const httpPort = await serveFile(body)

@@ -5,7 +5,7 @@ import {
   renderAgentTraffic,
   renderUser,
   renderUsersTotal,
-  tokenFields,
+  formatTokens,
   type TunnelsBlock,
 } from './traffic.ts'
 
@@ -38,26 +38,16 @@ describe('formatBytes', () => {
   })
 })
 
-describe('tokenFields', () => {
-  it('finds earned, paid and balance fields whatever their shape and depth, in document order', () => {
-    const block = {
-      ...EXIT,
-      earnedMb: '12',
-      tokens: { earned: '1048576', paid: 3, balanceBytes: '99' },
-      payments: { sent: 2, paidToHops: { count: 2, mb: '7' } },
-    }
-    expect(tokenFields(block)).toEqual([
-      ['earnedMb', '12'],
-      ['tokens.earned', '1048576'],
-      ['tokens.paid', '3'],
-      ['tokens.balanceBytes', '99'],
-      ['payments.paidToHops.count', '2'],
-      ['payments.paidToHops.mb', '7'],
-    ])
-  })
-
-  it('finds none in a block without token fields (byte counters are not tokens)', () => {
-    expect(tokenFields(EXIT)).toEqual([])
+describe('formatTokens', () => {
+  it.each([
+    ['0', '0.00 MB'],
+    ['1048576', '1.00 MB'],
+    ['1572864', '1.50 MB'],
+    ['-2097152', '-2.00 MB'],
+    ['5242', '0.00 MB'],
+    ['not a number', 'not a number'],
+  ])('%s → %s', (value, text) => {
+    expect(formatTokens(value)).toBe(text)
   })
 })
 
@@ -72,10 +62,18 @@ describe('renderAgentTraffic', () => {
     )
   })
 
-  it('adds the token amounts a status reports (fields the payments add to the block)', () => {
-    const paid = { ...EXIT, tokens: { earned: '200', paid: '0', balance: '200' } }
-    expect(renderAgentTraffic(paid)).toMatch(
-      /; tokens tokens\.earned 200, tokens\.paid 0, tokens\.balance 200$/,
+  it('adds the MB tokens of an agent that runs payments', () => {
+    const payments = {
+      rule: 'fair' as const,
+      paid: '0',
+      received: '419430400',
+      earned: '209715200',
+      balance: '209715200',
+      cutUnpaid: 1,
+      refused: 0,
+    }
+    expect(renderAgentTraffic({ ...EXIT, payments })).toMatch(
+      /; tokens \(fair\) earned 200\.00 MB, paid 0\.00 MB, balance 200\.00 MB, cut unpaid 1$/,
     )
   })
 })

@@ -1,6 +1,6 @@
 /**
  * How `dolly world status` shows the tunnels' traffic (issue 16, "World users"): per agent what it
- * relayed and exited, the bytes it carried and any token amounts its status reports; per world the
+ * relayed and exited, the bytes it carried and the MB tokens it earned and paid; per world the
  * users' downloads. Pure; `--json` shows the same data unabridged.
  */
 import type { AgentStatus } from '@dolly/plebnet'
@@ -35,35 +35,24 @@ export function formatBytes(value: string | number | bigint): string {
   return `${tenths / 10n}.${tenths % 10n} ${UNITS[unit] ?? ''}`
 }
 
-/** Keys that name a token amount: what an agent earned, paid, or holds. */
-const TOKEN_KEY_RE = /earn|paid|balance/i
-/** Nesting the token search follows (a block like `{ tokens: { earned, paid } }`). */
-const MAX_DEPTH = 3
-
-/**
- * The token amounts in a status block, as `[dotted key, value]` pairs in document order: every field
- * whose key says earned, paid or balance (at any depth up to {@link MAX_DEPTH}), whatever its exact
- * shape. A matching key holding an object contributes all of its scalar fields.
- */
-export function tokenFields(block: object): Array<[string, string]> {
-  const out: Array<[string, string]> = []
-  const visit = (value: unknown, path: string, matched: boolean, depth: number): void => {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
-      if (matched) out.push([path, String(value)])
-      return
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || depth > MAX_DEPTH) return
-    for (const [key, inner] of Object.entries(value as Record<string, unknown>))
-      visit(inner, path === '' ? key : `${path}.${key}`, matched || TOKEN_KEY_RE.test(key), depth + 1)
+/** Token bytes as MB tokens (MB = bytes / 2^20, ALGORITHMS.md §9), two decimals, signed. */
+export function formatTokens(bytes: string): string {
+  let n: bigint
+  try {
+    n = BigInt(bytes)
+  } catch {
+    return bytes
   }
-  visit(block, '', false, 0)
-  return out
+  const sign = n < 0n ? '-' : ''
+  const abs = n < 0n ? -n : n
+  const hundredths = (abs * 100n + (1n << 19n)) >> 20n
+  return `${sign}${hundredths / 100n}.${String(hundredths % 100n).padStart(2, '0')} MB`
 }
 
 /**
  * One agent's traffic in a line: its roles, circuits relayed and exited (total, open now), cell bytes
  * carried towards exits (up) and back (down), what it exchanged with destinations as an exit, and
- * its token amounts when its status reports any.
+ * its MB tokens (earned as a relay or exit, paid as an initiator, ledger balance) when it runs payments.
  */
 export function renderAgentTraffic(tunnels: TunnelsBlock): string {
   const c = tunnels.circuits
@@ -75,8 +64,11 @@ export function renderAgentTraffic(tunnels: TunnelsBlock): string {
   ]
   if (tunnels.exit)
     parts.push(`exit out ${formatBytes(tunnels.exitBytesOut)}, in ${formatBytes(tunnels.exitBytesIn)}`)
-  const tokens = tokenFields(tunnels)
-  if (tokens.length > 0) parts.push(`tokens ${tokens.map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  const p = tunnels.payments
+  if (p !== undefined)
+    parts.push(
+      `tokens (${p.rule}) earned ${formatTokens(p.earned)}, paid ${formatTokens(p.paid)}, balance ${formatTokens(p.balance)}, cut unpaid ${p.cutUnpaid}`,
+    )
   return parts.join('; ')
 }
 

@@ -46,7 +46,8 @@ usage: npm run bench:tunnels [-- options]
   --agg-mb N          MiB downloaded per concurrent circuit (default 4)
   --builds N          sequential 3-hop circuit builds timed (default 50)
   --mem-circuits N    idle circuits joined by the relay of the memory row (default 200)
-  --daemon-mb N       MiB relayed through the plebnet daemon (default 128)
+  --daemon-mb N       MiB relayed through the plebnet daemon (default 96: 24 per circuit,
+                      below the agents' 32 MiB unpaid cap, as this client does not pay)
   --daemon-circuits N circuits through the daemon at once (default 4)
   --only LIST         sections to run, of throughput,aggregate,memory,daemon (default all)
   --transports        also the plain TCP / TCP-frame / in-memory rows and the raw transports
@@ -69,7 +70,9 @@ const AGG_CIRCUITS = arg('--agg-circuits', 20)
 const AGG_MB = arg('--agg-mb', 4)
 const BUILDS = arg('--builds', 50)
 const MEM_CIRCUITS = arg('--mem-circuits', 200)
-const DAEMON_MB = arg('--daemon-mb', 128)
+// The bench's client runs no ledger and pays nothing: each circuit stays below the agent's unpaid
+// cap (AGENT_UNPAID_CAP_BYTES, 32 MiB), or the daemon cuts it TUNNEL_UNPAID.
+const DAEMON_MB = arg('--daemon-mb', 96)
 const DAEMON_CIRCUITS = arg('--daemon-circuits', 4)
 const TRANSPORTS = process.argv.includes('--transports')
 const SECTIONS = ['throughput', 'aggregate', 'memory', 'daemon'] as const

@@ -131,13 +131,23 @@ async function run(kinds: readonly Kind[]): Promise<{
 describe('free riders among users (slow)', () => {
   it('honest users keep ≥ 80 % of their throughput; no hop is owed more than one cap by any free rider', async () => {
     await run(['honest', 'honest']) // warm-up (JIT, crypto)
-    const alone = await run(['honest', 'honest', 'honest', 'honest'])
-    const mixed = await run(['honest', 'never', 'honest', 'half', 'honest', 'never', 'honest', 'half'])
-    expect(alone.honestBytes).toBe(4 * ROUNDS * PER_ROUND)
-    expect(mixed.honestBytes).toBe(4 * ROUNDS * PER_ROUND)
-    const ratio = mixed.honestMiBps / alone.honestMiBps
+    // Wall-time throughput in one process moves by ±0.05 between runs (0.75–0.86 seen for the same
+    // bytes): alone and mixed runs alternate three times and their medians are compared.
+    const alones: Awaited<ReturnType<typeof run>>[] = []
+    const mixeds: Awaited<ReturnType<typeof run>>[] = []
+    for (let i = 0; i < 3; i++) {
+      alones.push(await run(['honest', 'honest', 'honest', 'honest']))
+      mixeds.push(await run(['honest', 'never', 'honest', 'half', 'honest', 'never', 'honest', 'half']))
+    }
+    const medianOf = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[1] ?? NaN
+    for (const r of [...alones, ...mixeds]) expect(r.honestBytes).toBe(4 * ROUNDS * PER_ROUND)
+    const aloneMiBps = medianOf(alones.map((r) => r.honestMiBps))
+    const mixedMiBps = medianOf(mixeds.map((r) => r.honestMiBps))
+    const mixed = mixeds[mixeds.length - 1] ?? mixeds[0]
+    if (mixed === undefined) throw new Error('no mixed run')
+    const ratio = mixedMiBps / aloneMiBps
     console.log(
-      `honest alone ${alone.honestMiBps.toFixed(1)} MiB/s, with 50 % free riders ${mixed.honestMiBps.toFixed(1)} MiB/s (ratio ${ratio.toFixed(2)}); free riders got ${(mixed.riderBytes / MiB).toFixed(1)} MiB in ${4 * ROUNDS} attempts`,
+      `honest alone ${aloneMiBps.toFixed(1)} MiB/s, with 50 % free riders ${mixedMiBps.toFixed(1)} MiB/s (medians of 3, ratio ${ratio.toFixed(2)}); free riders got ${(mixed.riderBytes / MiB).toFixed(1)} MiB in ${4 * ROUNDS} attempts`,
     )
     expect(ratio).toBeGreaterThanOrEqual(0.8)
     const riders = ['never-1', 'half-3', 'never-5', 'half-7']

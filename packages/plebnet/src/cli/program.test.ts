@@ -151,6 +151,9 @@ describe('plebnet program', () => {
     const help = await loadedModules(BIN, ['--help'])
     expect(help.output).toContain('create-child')
     expect(help.modules.filter((m) => HEAVY.test(m))).toEqual([])
+    // Nor a schema library: zod is 95 modules, a third of --help's start-up when create-child's
+    // argument parser pulled it in through the child record.
+    expect(help.modules.filter((m) => /node_modules\/zod\//.test(m))).toEqual([])
 
     // A port nobody listens on: status fetches, parses nothing and fails, having loaded only its own path.
     const server = createServer()

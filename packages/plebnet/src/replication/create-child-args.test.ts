@@ -2,7 +2,7 @@ import { errorCode } from '@dolly/base'
 import { describe, expect, it } from 'vitest'
 import { parseCreateChildArgs } from './create-child-args.ts'
 import { createChildExitCode } from './errors.ts'
-import { isValidIp } from './child-record.ts'
+import { isValidIp } from './ip.ts'
 
 describe('create-child arguments', () => {
   it("parses the original script's flags, including -conf and -cred with two values", () => {

@@ -1,4 +1,4 @@
-import { isValidIp } from './child-record.ts'
+import { isValidIp } from './ip.ts'
 import { ReplicationError } from './errors.ts'
 
 /**

@@ -1,6 +1,7 @@
 import type { AbortOptions, Clock, Logger, Rng } from '@dolly/base'
 import type { AnyStatus } from '../daemon/status.ts'
-import { newChildRecord, isValidIp, type ChildRecord, type ChildRecordStore } from './child-record.ts'
+import { newChildRecord, type ChildRecord, type ChildRecordStore } from './child-record.ts'
+import { isValidIp } from './ip.ts'
 import { CHILD_HOME, HEARTBEAT_TIMEOUT_MS, PAYLOAD_DIR, ROOT_PASSWORD_BYTES, SSH_PORT } from './constants.ts'
 import { ReplicationError } from './errors.ts'
 import { waitForHeartbeat } from './heartbeat.ts'

@@ -35,7 +35,11 @@ export { parseIni, iniValue, iniName, formatIni, MAX_INI_CHARS, type IniSections
 export { isSecretFieldName, normaliseFieldName, scrubSecrets } from './redact.ts'
 export { createPinoLogger, type PinoLoggerOptions } from './adapters/pino-logger.ts'
 export { runCli, emit, processIo, type CliIo } from './cli/run.ts'
-export { IDENTITY_FILE, loadOrCreateIdentity } from './identity/adapters/identity-file.ts'
+export {
+  IDENTITY_FILE,
+  loadOrCreateIdentity,
+  loadOrCreateSecretFile,
+} from './identity/adapters/identity-file.ts'
 export { bytesEqual, bytesToHex, hexToBytes } from './identity/bytes.ts'
 export { type BlockSigner, type SignatureVerifier, createSignatureVerifier } from './identity/ed25519.ts'
 export { IDENTITY_EXIT_STATUS, IdentityError } from './identity/errors.ts'

@@ -1,5 +1,5 @@
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Rng } from '../../rng.ts'
 import { IdentityError } from '../errors.ts'
 import { generateIdentity, identityFromPem, type Identity } from '../identity.ts'
@@ -8,12 +8,12 @@ import { generateIdentity, identityFromPem, type Identity } from '../identity.ts
 export const IDENTITY_FILE = 'identity.key'
 
 /**
- * Loads `<home>/identity.key`, or creates it (mode 0600, home 0700 when new) from `rng` when it does
- * not exist. Refuses a key file other users can read (IDENTITY_KEY_EXPOSED): fix it with chmod 600.
+ * The text of the secret file at `path`, or `create()`'s text written there first (mode 0600, its
+ * directory 0700 when new) when it does not exist. Refuses a file other users can read
+ * (IDENTITY_KEY_EXPOSED: fix it with chmod 600). `wx`: never overwrites a file another process
+ * created meanwhile (losing a key would lose its chain); that file's text is returned instead.
  */
-export async function loadOrCreateIdentity(home: string, rng: Rng): Promise<Identity> {
-  const path = join(home, IDENTITY_FILE)
-  let pem: string | undefined
+export async function loadOrCreateSecretFile(path: string, create: () => string): Promise<string> {
   try {
     const info = await stat(path)
     if ((info.mode & 0o077) !== 0) {
@@ -23,21 +23,29 @@ export async function loadOrCreateIdentity(home: string, rng: Rng): Promise<Iden
         { path },
       )
     }
-    pem = await readFile(path, 'utf8')
+    return await readFile(path, 'utf8')
   } catch (err) {
     if ((err as { code?: unknown }).code !== 'ENOENT') throw err
   }
-  if (pem !== undefined) return identityFromPem(pem)
-  const identity = generateIdentity(rng)
-  await mkdir(home, { recursive: true, mode: 0o700 })
+  const text = create()
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   try {
-    // `wx`: never overwrite a key another process created meanwhile; losing it would lose the chain.
-    await writeFile(path, identity.toPem(), { mode: 0o600, flag: 'wx' })
+    await writeFile(path, text, { mode: 0o600, flag: 'wx' })
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'EEXIST') return identityFromPem(await readFile(path, 'utf8'))
+    if ((err as { code?: unknown }).code === 'EEXIST') return readFile(path, 'utf8')
     throw err
   }
   // The umask may have narrowed the mode further, never widened it; make it exactly 0600.
   await chmod(path, 0o600)
-  return identity
+  return text
+}
+
+/**
+ * Loads `<home>/identity.key`, or creates it (mode 0600, home 0700 when new) from `rng` when it does
+ * not exist. Refuses a key file other users can read (IDENTITY_KEY_EXPOSED): fix it with chmod 600.
+ */
+export async function loadOrCreateIdentity(home: string, rng: Rng): Promise<Identity> {
+  return identityFromPem(
+    await loadOrCreateSecretFile(join(home, IDENTITY_FILE), () => generateIdentity(rng).toPem()),
+  )
 }

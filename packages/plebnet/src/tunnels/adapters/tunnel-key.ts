@@ -1,6 +1,5 @@
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { bytesToHex, hexToBytes, IdentityError, type Rng } from '@dolly/base'
+import { bytesToHex, hexToBytes, IdentityError, loadOrCreateSecretFile, type Rng } from '@dolly/base'
 
 /** File of the agent's long-term X25519 tunnel secret in its home (hex, mode 0600), beside identity.key. */
 export const TUNNEL_KEY_FILE = 'tunnel.key'
@@ -12,33 +11,8 @@ export const TUNNEL_KEY_FILE = 'tunnel.key'
  */
 export async function loadOrCreateTunnelSecret(home: string, rng: Rng): Promise<Uint8Array> {
   const path = join(home, TUNNEL_KEY_FILE)
-  let text: string | undefined
-  try {
-    const info = await stat(path)
-    if ((info.mode & 0o077) !== 0) {
-      throw new IdentityError(
-        'IDENTITY_KEY_EXPOSED',
-        `${path} has mode ${(info.mode & 0o777).toString(8)}; run chmod 600 ${path}`,
-        { path },
-      )
-    }
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== 'ENOENT') throw err
-  }
-  if (text === undefined) {
-    const secret = rng.bytes(32)
-    await mkdir(home, { recursive: true, mode: 0o700 })
-    try {
-      await writeFile(path, `${bytesToHex(secret)}\n`, { mode: 0o600, flag: 'wx' })
-      await chmod(path, 0o600)
-      return secret
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'EEXIST') throw err
-      text = await readFile(path, 'utf8')
-    }
-  }
-  const secret = /^[0-9a-f]{64}$/.test(text.trim()) ? hexToBytes(text.trim()) : undefined
+  const text = (await loadOrCreateSecretFile(path, () => `${bytesToHex(rng.bytes(32))}\n`)).trim()
+  const secret = /^[0-9a-f]{64}$/.test(text) ? hexToBytes(text) : undefined
   if (secret === undefined)
     throw new IdentityError('IDENTITY_KEY_MALFORMED', `${path} is not a 32-byte hex X25519 secret`, { path })
   return secret

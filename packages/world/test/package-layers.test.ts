@@ -24,8 +24,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   ledger: ['base'],
   overlay: ['base', 'learning', 'ledger'],
   tunnels: ['base'],
-  plebnet: ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'tunnels'],
-  world: ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'tunnels', 'plebnet'],
+  market: ['base'],
+  plebnet: ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'tunnels', 'market'],
+  world: ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'tunnels', 'market', 'plebnet'],
 }
 
 function sourceFiles(dir: string, out: string[] = []): string[] {

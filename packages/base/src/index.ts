@@ -35,6 +35,8 @@ export { parseIni, iniValue, iniName, formatIni, MAX_INI_CHARS, type IniSections
 export { isSecretFieldName, normaliseFieldName, scrubSecrets } from './redact.ts'
 export { createPinoLogger, type PinoLoggerOptions } from './adapters/pino-logger.ts'
 export { runCli, emit, processIo, type CliIo } from './cli/run.ts'
+export * as decode from './decode.ts'
+export { DecodeError, type Decoder, type DecodeIssue, type Infer } from './decode.ts'
 export {
   IDENTITY_FILE,
   loadOrCreateIdentity,

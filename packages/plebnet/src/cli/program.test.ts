@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -165,6 +166,42 @@ describe('plebnet program', () => {
     const status = await loadedModules(BIN, ['--home', home, 'status', '--host', `127.0.0.1:${port}`])
     expect(status.modules.some((m) => m.endsWith('/cli/status-run.ts'))).toBe(true)
     expect(status.modules.filter((m) => HEAVY.test(m))).toEqual([])
+
+    // A daemon that answers: status decodes its document and prints it without loading zod (60 ms
+    // of the 300 ms `plebnet status` may take); the document is described with base's decoders.
+    const document = {
+      format: 'dolly-status',
+      version: 1,
+      publicKey: 'ab'.repeat(32),
+      tree: 'genesis',
+      parentTree: null,
+      parentPublicKey: null,
+      hostIp: '127.0.0.1',
+      genome: null,
+      testnet: true,
+      exitNode: false,
+      softwareVersion: '0.1.0',
+      startedAtMs: 1,
+      heartbeatAtMs: 2,
+      heartbeats: 1,
+    }
+    const daemon = createHttpServer((_req, res) => res.end(JSON.stringify(document)))
+    await new Promise<void>((resolve) => daemon.listen(0, '127.0.0.1', resolve))
+    const daemonAddress = daemon.address()
+    const daemonPort = typeof daemonAddress === 'object' && daemonAddress !== null ? daemonAddress.port : 0
+    try {
+      const answered = await loadedModules(BIN, [
+        '--home',
+        home,
+        'status',
+        '--host',
+        `127.0.0.1:${daemonPort}`,
+      ])
+      expect(answered.output).toContain('agent genesis')
+      expect(answered.modules.filter((m) => HEAVY.test(m) || /node_modules\/zod\//.test(m))).toEqual([])
+    } finally {
+      await new Promise((resolve) => daemon.close(resolve))
+    }
 
     // The check can fail: a command that needs the wallet loads it.
     const wallet = await loadedModules(BIN, ['--home', home, 'wallet', 'balance'])

@@ -1,7 +1,6 @@
 import { join } from 'node:path'
 import { emit, formatBtc, type CliIo } from '@dolly/base'
 import { isFullStatus, parseListenAddress, type AgentStatus, type AnyStatus } from '../daemon/status.ts'
-import { readAgentRecord } from '../daemon/adapters/agent-home.ts'
 import { readStatusToken } from '../daemon/adapters/status-token.ts'
 import { STATUS_PORT } from '../replication/constants.ts'
 import { ReplicationError } from '../replication/errors.ts'
@@ -30,6 +29,8 @@ export async function showStatus(
     emit(io, opts.json, status, () => renderStatus(status, Date.now()))
     return
   }
+  // The record's schema (zod) loads only on this failure path: a status that answers never needs it.
+  const { readAgentRecord } = await import('../daemon/adapters/agent-home.ts')
   const record = opts.host === undefined ? await readAgentRecord(home) : undefined
   throw new ReplicationError(
     'REPLICATION_HEARTBEAT_TIMEOUT',

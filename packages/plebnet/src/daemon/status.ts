@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { decode as d, type Infer } from '@dolly/base'
 import { LifecycleStatusSchema } from '../lifecycle/lifecycle-status.ts'
 import { ReplicationError } from '../replication/errors.ts'
 import { TunnelsStatusSchema } from '../tunnels/tunnel-status.ts'
@@ -8,65 +8,70 @@ import { TunnelsStatusSchema } from '../tunnels/tunnel-status.ts'
  * family tree, where it runs, its genome, and when it last beat. No endpoint changes state.
  */
 
-/** `GET /status` body; our own wire format, so unknown keys are rejected. */
-export const StatusSchema = z.strictObject({
-  format: z.literal('dolly-status'),
-  version: z.literal(1),
+const publicKeyHex = d.string({ pattern: /^[0-9a-f]{64}$/ })
+const treePath = d.string({ min: 1, max: 1000 })
+const softwareVersion = d.string({ max: 64 })
+const msTime = d.number({ int: true, min: 0 })
+
+/**
+ * `GET /status` body; our own wire format, so unknown keys are rejected. Described with base's
+ * strict decoders rather than zod: `plebnet status` decodes it and must start fast (README).
+ */
+export const StatusSchema = d.strictObject({
+  format: d.literal('dolly-status'),
+  version: d.literal(1),
   /** Ed25519 public key, hex. */
-  publicKey: z.string().regex(/^[0-9a-f]{64}$/),
+  publicKey: publicKeyHex,
   /** Family tree path, e.g. `plebbot2930.0.1`. */
-  tree: z.string().min(1).max(1000),
+  tree: treePath,
   /** The parent's tree path; null for a root agent. */
-  parentTree: z.string().min(1).max(1000).nullable(),
+  parentTree: d.nullable(treePath),
   /** The parent's public key, hex; null for a root agent. */
-  parentPublicKey: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .nullable(),
+  parentPublicKey: d.nullable(publicKeyHex),
   /** The host's address as the agent sees it. */
-  hostIp: z.string().min(1).max(64),
+  hostIp: d.string({ min: 1, max: 64 }),
   /** The agent's genome (the JSON of `serializeGenome`), or null before setup gave it one. */
-  genome: z.unknown(),
-  testnet: z.boolean(),
-  exitNode: z.boolean(),
+  genome: d.unknown(),
+  testnet: d.boolean(),
+  exitNode: d.boolean(),
   /** Version of the agent build. */
-  softwareVersion: z.string().max(64),
-  startedAtMs: z.number().int().nonnegative(),
+  softwareVersion,
+  startedAtMs: msTime,
   /** Last heartbeat of the daemon loop; null until the first one. */
-  heartbeatAtMs: z.number().int().nonnegative().nullable(),
-  heartbeats: z.number().int().nonnegative(),
+  heartbeatAtMs: d.nullable(msTime),
+  heartbeats: d.number({ int: true, min: 0 }),
   /** The lifecycle tick's view (lease, balance, children, events); absent until the first tick. */
-  lifecycle: LifecycleStatusSchema.optional(),
+  lifecycle: d.optional(LifecycleStatusSchema),
   /** The tunnel component's counters (relayed and exited circuits, bytes); absent until it runs. */
-  tunnels: TunnelsStatusSchema.optional(),
+  tunnels: d.optional(TunnelsStatusSchema),
 })
 
 /** A status document. */
-export type AgentStatus = z.infer<typeof StatusSchema>
+export type AgentStatus = Infer<typeof StatusSchema>
 
 /**
  * What any peer may read (`GET /status` without authorization): liveness, place in the tree,
  * version, public key, and whether the agent is handing over (what the heir probe needs). Not the
  * host's or children's IPs, purchases, balance, sweep time, genome or Q-table.
  */
-export const PublicStatusSchema = z.strictObject({
-  format: z.literal('dolly-status'),
-  version: z.literal(1),
-  access: z.literal('public'),
-  publicKey: StatusSchema.shape.publicKey,
-  tree: StatusSchema.shape.tree,
-  parentTree: StatusSchema.shape.parentTree,
-  parentPublicKey: StatusSchema.shape.parentPublicKey,
-  softwareVersion: StatusSchema.shape.softwareVersion,
-  startedAtMs: StatusSchema.shape.startedAtMs,
-  heartbeatAtMs: StatusSchema.shape.heartbeatAtMs,
-  heartbeats: StatusSchema.shape.heartbeats,
+export const PublicStatusSchema = d.strictObject({
+  format: d.literal('dolly-status'),
+  version: d.literal(1),
+  access: d.literal('public'),
+  publicKey: publicKeyHex,
+  tree: treePath,
+  parentTree: d.nullable(treePath),
+  parentPublicKey: d.nullable(publicKeyHex),
+  softwareVersion,
+  startedAtMs: msTime,
+  heartbeatAtMs: d.nullable(msTime),
+  heartbeats: d.number({ int: true, min: 0 }),
   /** True from the agent's sweep time on: it is sending its coins away and must not be chosen as an heir. */
-  handingOver: z.boolean(),
+  handingOver: d.boolean(),
 })
 
 /** The public part of a status document. */
-export type PublicStatus = z.infer<typeof PublicStatusSchema>
+export type PublicStatus = Infer<typeof PublicStatusSchema>
 
 /** A status document as a reader may get it: the full one (local or authorized) or the public part. */
 export type AnyStatus = AgentStatus | PublicStatus
@@ -179,11 +184,11 @@ export function isAuthorizedCaller(
  * @throws ReplicationError REPLICATION_STATUS_MALFORMED when it is neither (the full schema's issues attached)
  */
 export function decodeStatus(input: unknown): AnyStatus {
-  const full = StatusSchema.safeParse(input)
-  if (full.success) return full.data
-  const pub = PublicStatusSchema.safeParse(input)
-  if (pub.success) return pub.data
-  const issues = (isPublicShaped(input) ? pub.error : full.error).issues.slice(0, 5)
+  const full = StatusSchema.check(input)
+  if (full.ok) return full.value
+  const pub = PublicStatusSchema.check(input)
+  if (pub.ok) return pub.value
+  const issues = (isPublicShaped(input) ? pub.issues : full.issues).slice(0, 5)
   throw new ReplicationError(
     'REPLICATION_STATUS_MALFORMED',
     `not a status document: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
@@ -197,8 +202,8 @@ function isPublicShaped(input: unknown): boolean {
 
 /** Parses a full status document from another agent (untrusted JSON); undefined when it is not one. */
 export function parseStatus(input: unknown): AgentStatus | undefined {
-  const parsed = StatusSchema.safeParse(input)
-  return parsed.success ? parsed.data : undefined
+  const parsed = StatusSchema.check(input)
+  return parsed.ok ? parsed.value : undefined
 }
 
 /** Parses a full or public status document (untrusted JSON); undefined when it is neither (see {@link decodeStatus} for the reason). */

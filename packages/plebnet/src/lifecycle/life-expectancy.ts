@@ -1,4 +1,4 @@
-import { DecisionError } from '@dolly/learning'
+import { DecisionError } from '@dolly/learning/errors'
 
 /** Seconds per day. */
 const SECONDS_PER_DAY = 86_400

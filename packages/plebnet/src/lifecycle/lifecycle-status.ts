@@ -1,85 +1,83 @@
-import { z } from 'zod'
-import { MAX_OFFER_NAME_CHARS } from '@dolly/learning'
+import { decode as d, type Infer } from '@dolly/base'
+import { MAX_OFFER_NAME_CHARS } from '@dolly/learning/constants'
 import { predictLife } from './life-expectancy.ts'
 import { childrenOf, type IdleReason, type LeaseWindows, type LifecycleState } from './state.ts'
 
 /** Events shown in the status API. */
 export const STATUS_EVENTS = 10
 
+const offerName = d.string({ max: MAX_OFFER_NAME_CHARS })
+const sats = d.string({ pattern: /^\d{1,16}$/ })
+
 /**
  * The lifecycle part of `GET /status` (AGENT.md §3.3, DESIGN.md §7): lease, balance, children,
  * what the tick waits for and the last events. Earning and the market say so honestly when they do
  * not run: no income is ever shown that was not earned.
  */
-export const LifecycleStatusSchema = z.strictObject({
-  worldNowMs: z.number(),
-  birthMs: z.number(),
-  leaseEndMs: z.number(),
+export const LifecycleStatusSchema = d.strictObject({
+  worldNowMs: d.number(),
+  birthMs: d.number(),
+  leaseEndMs: d.number(),
   /** The offer this agent lives on (`self_state`); null for one installed by hand. */
-  self: z
-    .strictObject({
-      provider: z.string().max(MAX_OFFER_NAME_CHARS),
-      option: z.string().max(MAX_OFFER_NAME_CHARS),
-    })
-    .nullable(),
+  self: d.nullable(d.strictObject({ provider: offerName, option: offerName })),
   /** The Q-table after this tick's learning (the wire form of `serializeQTable`), null before the first. */
-  qtable: z.unknown(),
+  qtable: d.unknown(),
   /** The genome after this tick's evolve (`serializeGenome`); the top-level `genome` is the one it was born with. */
-  genome: z.unknown(),
+  genome: d.unknown(),
   /** World ms from which nothing more is bought (AGENT.md §3.6, widened at high time scales). */
-  stopBuyingAtMs: z.number(),
+  stopBuyingAtMs: d.number(),
   /** World ms from which the remaining coins go to the heir. */
-  sweepAtMs: z.number(),
-  spendableSats: z.string().regex(/^\d{1,16}$/),
-  children: z
-    .array(
-      z.strictObject({
-        tree: z.string().max(1000),
-        ip: z.string().max(64).nullable(),
-        provider: z.string().max(MAX_OFFER_NAME_CHARS),
-        option: z.string().max(MAX_OFFER_NAME_CHARS),
-      }),
-    )
-    .max(10_000),
+  sweepAtMs: d.number(),
+  spendableSats: sats,
+  children: d.array(
+    d.strictObject({
+      tree: d.string({ max: 1000 }),
+      ip: d.nullable(d.string({ max: 64 })),
+      provider: offerName,
+      option: offerName,
+    }),
+    { max: 10_000 },
+  ),
   /**
    * The VPNs bought for children (AGENT.md §5.1 `vpn_bought`) and where each stands; absent in the
    * status of agents older than the VPN purchase.
    */
-  vpnBought: z
-    .array(
-      z.strictObject({
-        provider: z.string().max(MAX_OFFER_NAME_CHARS),
-        option: z.string().max(MAX_OFFER_NAME_CHARS),
-        stage: z.string().max(16),
-        txid: z.string().max(200).nullable(),
+  vpnBought: d.optional(
+    d.array(
+      d.strictObject({
+        provider: offerName,
+        option: offerName,
+        stage: d.string({ max: 16 }),
+        txid: d.nullable(d.string({ max: 200 })),
         /** The server it goes with (`provider/option` of the item) and its child once installed. */
-        server: z.string().max(2 * MAX_OFFER_NAME_CHARS + 1),
-        childTree: z.string().max(1000).nullable(),
+        server: d.string({ max: 2 * MAX_OFFER_NAME_CHARS + 1 }),
+        childTree: d.nullable(d.string({ max: 1000 })),
       }),
-    )
-    .max(10_000)
-    .optional(),
+      { max: 10_000 },
+    ),
+  ),
   /** Servers paid for and not yet holding a child. */
-  pending: z.number().int().nonnegative(),
-  excludedProviders: z.array(z.string().max(MAX_OFFER_NAME_CHARS)).max(1000),
-  idle: z.string().max(64).nullable(),
-  earning: z.literal('not earning'),
-  market: z.literal('no market'),
+  pending: d.number({ int: true, min: 0 }),
+  excludedProviders: d.array(offerName, { max: 1000 }),
+  idle: d.nullable(d.string({ max: 64 })),
+  earning: d.literal('not earning'),
+  market: d.literal('no market'),
   /** AGENT.md §15 from the last price paid; null before the first purchase. Nothing is earned yet, so ρ = 0. */
-  lifeExpectancy: z
-    .strictObject({
-      childrenAffordable: z.string().regex(/^\d{1,16}$/),
-      viable: z.boolean(),
-      daysLeft: z.number(),
-    })
-    .nullable(),
-  events: z
-    .array(z.strictObject({ atMs: z.number(), kind: z.string().max(64), text: z.string().max(2000) }))
-    .max(STATUS_EVENTS),
+  lifeExpectancy: d.nullable(
+    d.strictObject({
+      childrenAffordable: sats,
+      viable: d.boolean(),
+      daysLeft: d.number(),
+    }),
+  ),
+  events: d.array(
+    d.strictObject({ atMs: d.number(), kind: d.string({ max: 64 }), text: d.string({ max: 2000 }) }),
+    { max: STATUS_EVENTS },
+  ),
 })
 
 /** The lifecycle part of the status document. */
-export type LifecycleStatus = z.infer<typeof LifecycleStatusSchema>
+export type LifecycleStatus = Infer<typeof LifecycleStatusSchema>
 
 function lifeOf(
   state: LifecycleState,

@@ -1,18 +1,18 @@
-import { z } from 'zod'
+import { decode as d, type Infer } from '@dolly/base'
 
-const count = z.number().int().nonnegative()
-const bytes = z.string().regex(/^[0-9]{1,30}$/)
+const count = d.number({ int: true, min: 0 })
+const bytes = d.string({ pattern: /^[0-9]{1,30}$/ })
 
 /**
  * The `tunnels` block of the full status document (issue 16): the agent's roles, circuits it relays
  * or exits now and since start, and the bytes it carried (decimal strings: bigint counters).
  */
-export const TunnelsStatusSchema = z.strictObject({
-  relay: z.boolean(),
-  exit: z.boolean(),
+export const TunnelsStatusSchema = d.strictObject({
+  relay: d.boolean(),
+  exit: d.boolean(),
   /** Hops the overlay currently advertises (this agent's tunnel directory). */
   hopsKnown: count,
-  circuits: z.strictObject({
+  circuits: d.strictObject({
     relayedNow: count,
     exitedNow: count,
     relayedTotal: count,
@@ -32,18 +32,18 @@ export const TunnelsStatusSchema = z.strictObject({
    * paid for its own circuits, received from previous hops, earned (received minus forwarded to next
    * hops), its ledger bandwidth balance (signed: up − down), and circuits cut for not paying.
    */
-  payments: z
-    .strictObject({
-      rule: z.enum(['2017', '2021', 'fair']),
+  payments: d.optional(
+    d.strictObject({
+      rule: d.oneOf(['2017', '2021', 'fair']),
       paid: bytes,
       received: bytes,
       earned: bytes,
-      balance: z.string().regex(/^-?[0-9]{1,30}$/),
+      balance: d.string({ pattern: /^-?[0-9]{1,30}$/ }),
       cutUnpaid: count,
       refused: count,
-    })
-    .optional(),
+    }),
+  ),
 })
 
 /** The `tunnels` block of the status document. */
-export type TunnelsStatus = z.infer<typeof TunnelsStatusSchema>
+export type TunnelsStatus = Infer<typeof TunnelsStatusSchema>

@@ -34,6 +34,9 @@ import { childTreePath, type AgentRecord } from '../daemon/agent-record.ts'
 import { createRootGenome, offerId } from '@dolly/learning'
 import { agentOptionsFrom } from './adapters/ports-from-runtime.ts'
 import { createMemoryShop } from './adapters/memory-shop.ts'
+import { createMemoryTokenMarket, type MemoryTokenMarket } from './adapters/memory-market.ts'
+import { MB_BYTES } from './effects/sell.ts'
+import { FEE_RESERVE_SATS } from './effects/offers.ts'
 import { createMemoryAgentStore, type MemoryAgentStore } from './adapters/memory-store.ts'
 import { createAgent } from './create-agent.ts'
 import type { AgentPorts, InstallTarget } from './ports.ts'
@@ -94,7 +97,12 @@ function sumAt(chain: MemoryChain, scriptHex: string): bigint {
     .reduce((sum, u) => sum + u.valueSats, 0n)
 }
 
-async function life(opts: { childAnswers: boolean; record?: AgentRecord }) {
+async function life(opts: {
+  childAnswers: boolean
+  record?: AgentRecord
+  funded?: bigint
+  market?: MemoryTokenMarket
+}) {
   const self = opts.record ?? record
   const clock: VirtualClock = createVirtualClock(NOW)
   const chain = createMemoryChain({ network: world })
@@ -105,7 +113,7 @@ async function life(opts: { childAnswers: boolean; record?: AgentRecord }) {
     { network: world, account: deriveAccount(agentRoot, world), maxFeePercent: 100n },
   )
   const funding = await wallet.receiveAddress()
-  chain.fund(Buffer.from(funding.script).toString('hex'), FUNDED)
+  chain.fund(Buffer.from(funding.script).toString('hex'), opts.funded ?? FUNDED)
   chain.mine(1)
   const store: MemoryAgentStore = createMemoryAgentStore({
     record: self,
@@ -162,6 +170,7 @@ async function life(opts: { childAnswers: boolean; record?: AgentRecord }) {
       Promise.resolve(children.has(tree) ? opts.childAnswers : tree === self.parent?.tree),
     store,
     checkpoint: noCheckpoint,
+    ...(opts.market === undefined ? {} : { market: opts.market }),
   }
   const options = agentOptionsFrom({ ...readAgentConfig('', {}), btcGlobal: undefined })
   return {
@@ -268,6 +277,32 @@ describe('createAgent: a whole life in memory', () => {
     const atParent = sumAt(chain, Buffer.from(parentAddress.script).toString('hex'))
     expect(atParent).toBeGreaterThan(0n)
     expect(store.lifecycle.load()).toMatchObject({ heirPaid: true, items: [{ childTree: '0.3.0' }] })
+  })
+})
+
+describe('createAgent: selling tokens in the tick (issue 17)', () => {
+  it('an agent short of coins offers its MB for what the next server costs; its status says so', async () => {
+    const market = createMemoryTokenMarket(createVirtualClock(NOW), { balanceBytes: 300n * MB_BYTES })
+    const { agent } = await life({ childAnswers: true, funded: 2_000n, market })
+    const report = await agent.tick()
+    expect(report.idle).toBe('FUNDS_LOW')
+    // replicationPrice = ceil((plan + fee reserve) · 1.15), less the 2 000 sats it holds.
+    const need = ((centsToSatsOf(PLAN) + FEE_RESERVE_SATS) * 115n + 99n) / 100n - 2_000n
+    expect(report.sell).toMatchObject({ strategy: 'constant_sell', rule: 'constant:offer' })
+    expect([...market.asks.values()].map((a) => [a.mbBytes, a.sats])).toEqual([[300n * MB_BYTES, need]])
+    expect(report.status).toMatchObject({
+      earning: 'not earning',
+      market: 'selling',
+      selling: { placed: { number: 1, mbBytes: String(300n * MB_BYTES), sats: String(need) } },
+    })
+  })
+
+  it('without a market port the agent sells nothing and its status says no market', async () => {
+    const { agent } = await life({ childAnswers: true, funded: 2_000n })
+    const report = await agent.tick()
+    expect(report.sell).toBeUndefined()
+    expect(report.status?.market).toBe('no market')
+    expect(report.status?.selling).toBeUndefined()
   })
 })
 

@@ -9,6 +9,9 @@ import { unrecordedPayments } from '../lifecycle/unrecorded-payments.ts'
 import { sourcesOf } from './effects/heir.ts'
 import { chooseNext, learn } from './effects/offers.ts'
 import { runEffect } from './effects/run-effect.ts'
+import { sellStep, type SellReport } from './effects/sell.ts'
+import { replicationPrice } from '../strategies/common.ts'
+import type { PricedOffer } from '../lifecycle/state.ts'
 import type { AgentOptions, AgentPorts } from './ports.ts'
 
 /** Effects run in one tick at most (a tick resumes, buys, checks, installs and pays the dowry). */
@@ -22,6 +25,8 @@ export interface TickReport {
   readonly state: LifecycleState | undefined
   /** The status API's view after the tick (undefined when the tick did not run). */
   readonly status: LifecycleStatus | undefined
+  /** What the sell step did; undefined without a market (or matchmakers) or once the heir is paid. */
+  readonly sell: SellReport | undefined
 }
 
 /** The agent as one object: its check tick and its latest lifecycle view. */
@@ -36,6 +41,16 @@ export interface Agent {
   status(): LifecycleStatus | undefined
   /** Closes the store (the wallet and drivers belong to whoever opened the ports). */
   close(): void
+}
+
+/**
+ * `replicationPrice` (ALGORITHMS.md §5.1) of the offer the tick chose, else of the agent's last
+ * purchase (its next one will cost about as much); 0 before any, when there is nothing to sell for.
+ */
+function nextReplicationPrice(chosen: PricedOffer | undefined, state: LifecycleState): bigint {
+  if (chosen !== undefined) return replicationPrice(chosen.priceSats, chosen.vpn?.priceSats ?? 0n)
+  const last = state.items.at(-1)
+  return last === undefined ? 0n : replicationPrice(last.priceSats, last.vpn?.priceSats ?? 0n)
 }
 
 /**
@@ -55,6 +70,8 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
     let state = store.lifecycle.load() ?? initialLifecycle(clock.nowMs(), options.leaseMs, record.leaseEndMs)
     const effects: TickEffect['kind'][] = []
     let idle: string | null = null
+    /** The offer the tick would buy next: its price is what the sell strategies ask for. */
+    let chosen: PricedOffer | undefined
     await wallet.reconcile()
     // A tick killed after a dowry or heir payment and before saving its outcome: record it now.
     for (const outcome of unrecordedPayments(
@@ -79,7 +96,8 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
       }
       let step = decideTick(state, { ...base, chosen: undefined }, policy)
       if (step.effect.kind === 'idle' && step.effect.reason === 'NO_OFFER') {
-        step = decideTick(state, { ...base, chosen: await chooseNext(ports, options, state, record) }, policy)
+        chosen = await chooseNext(ports, options, state, record)
+        step = decideTick(state, { ...base, chosen }, policy)
       }
       state = step.state
       store.lifecycle.save(state)
@@ -108,12 +126,24 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
     const after = await wallet.balance()
     const qtable = await store.qtable.load()
     const genome = await store.genome.load()
+    // Step 9's selling (AGENT.md §3.3): asks for what the next server costs, or, in the last day,
+    // everything at the market's price; the coins it brings are spent by a later tick's purchase.
+    const sell = state.heirPaid
+      ? undefined
+      : await sellStep(ports, options, {
+          genome,
+          spendableSats: after.spendableSats,
+          expirationMs: state.expirationMs,
+          replicationPriceSats: nextReplicationPrice(chosen, state),
+        })
     latest = lifecycleStatusOf(state, after.spendableSats, clock.nowMs(), idle, policy, {
       self: record.selfState ?? null,
       qtable: qtable === undefined ? null : serializeQTable(qtable),
       genome: genome === undefined ? null : serializeGenome(genome),
+      earning: ports.ledger !== undefined,
+      ...(sell === undefined ? {} : { sell }),
     })
-    return { ran: true, effects, idle, state, status: latest }
+    return { ran: true, effects, idle, state, status: latest, sell }
   }
 
   return {

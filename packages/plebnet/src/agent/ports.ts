@@ -8,6 +8,7 @@ import type { ActivateDeps, PurchaseDeps, VpnDriver, VpsDriver } from '@dolly/cl
 import type { HdNode, NetworkParams, Wallet } from '@dolly/wallet'
 import type { LearnOptions, Earnings, RemoteTables } from '@dolly/learning'
 import type { TickPolicy } from '../lifecycle/state.ts'
+import type { Trade } from '../strategies/types.ts'
 import type { ChildHandover } from '../replication/ports.ts'
 import type { AgentStore } from './store.ts'
 
@@ -45,6 +46,38 @@ export type ChildInstaller = (
  */
 export type AgentProbe = (host: string, tree: string, port?: number) => Promise<boolean>
 
+/** An ask for the market: sell `mbBytes` MB token bytes for `sats`, for `timeoutS` seconds. */
+export interface AskRequest {
+  /** Our order number: the market places an order under a number at most once. */
+  readonly number: number
+  readonly mbBytes: bigint
+  readonly sats: bigint
+  readonly timeoutS: number
+}
+
+/**
+ * The token market as the agent's sell step sees it (issue 17, AGENT.md §3.3 step 9): the price
+ * history the strategies read, the MB this agent may sell, and its own asks.
+ */
+export interface TokenMarket {
+  /** Whether the market has matchmakers to place orders with; the step does nothing without. */
+  hasMatchmakers(): boolean
+  /** Trades of MB for BTC the market has seen, any order (bounded by the market). */
+  trades(): readonly Trade[]
+  /** The highest open bid for MB, sat/MB; null when there is none. */
+  bestBidSatPerMb(): number | null
+  /** MB token bytes this agent may offer now: its ledger balance less what its open asks hold. */
+  availableMbBytes(): Promise<bigint>
+  /** Places an ask; placing one again under the same number does nothing (a kill between the two). */
+  placeAsk(ask: AskRequest): Promise<void>
+  /** Cancels an own ask (a no-op when it is gone). */
+  cancel(number: number): Promise<void>
+  /** How much of an own ask traded, 0..1; null when the market does not know it. */
+  fillOf(number: number): number | null
+  /** Whether open asks can be cancelled. */
+  readonly canCancel: boolean
+}
+
 /** Everything the agent talks to. */
 export interface AgentPorts {
   /** The agent's time: the world's scaled clock in a world, else the system clock. */
@@ -63,6 +96,8 @@ export interface AgentPorts {
   readonly overlay?: RemoteTables
   /** The MB the agent earned, from its ledger (learning/ports.ts); absent: nothing is earned (reward 0). */
   readonly ledger?: Earnings
+  /** The token market the sell strategies trade on; absent: the agent does not sell (status says so). */
+  readonly market?: TokenMarket
   readonly store: AgentStore
   /** Fault injection at the tick's own steps (`KILL_POINTS`); the no-op in production. */
   readonly checkpoint: Checkpoint
@@ -81,6 +116,18 @@ export interface AgentOptions {
   readonly vpnHost: string | undefined
   /** `[qd]` tunables of the learning step (defaults: trim F 1, 8 remotes, reward cap 1). */
   readonly learn?: LearnOptions
+  /** `[strategy]` settings of the sell step (defaults: 3600 s order timeout, no price floor, 30-day SMA window). */
+  readonly sell?: SellOptions
   /** `qd.selector`: how the next offer is chosen (default `qtable`, QD-learning; `dna` the legacy roulette). */
   readonly selector?: 'qtable' | 'dna'
+}
+
+/** `[strategy]` settings of the sell step (AGENT.md §4). */
+export interface SellOptions {
+  /** `strategy.order_timeout`: an offer is refreshed when older than this, ms (default 3,600,000). */
+  readonly orderTimeoutMs?: number
+  /** Never ask less than this many sat per MB (default 0: no floor). */
+  readonly floorSatPerMb?: number
+  /** The tick interval Δ, ms: the SMA strategies' order lasts one tick (default 300,000). */
+  readonly tickMs?: number
 }

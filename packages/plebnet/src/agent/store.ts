@@ -7,6 +7,7 @@ import type { AccountStore, JournalStore } from '@dolly/cloudomate'
 import type { AgentRecord } from '../daemon/agent-record.ts'
 import type { Genome, QTable } from '@dolly/learning'
 import type { LifecycleStore } from '../lifecycle/adapters/state-store.ts'
+import type { SellState } from '../strategies/sell-state.ts'
 
 /** One document of the home: undefined before its first save. */
 export interface DocumentStore<T> {
@@ -23,6 +24,8 @@ export interface AgentStore {
   readonly record: DocumentStore<AgentRecord>
   readonly genome: DocumentStore<Genome>
   readonly qtable: DocumentStore<QTable>
+  /** `strategy.json`: the sell strategy's state and the journal of the order being placed. */
+  readonly sell: DocumentStore<SellState>
   readonly lifecycle: LifecycleStateStore
   readonly journal: JournalStore
   readonly accounts: AccountStore

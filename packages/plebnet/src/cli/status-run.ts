@@ -92,6 +92,15 @@ function lifecycleLines(status: AgentStatus): string[] {
     `server: ${l.self === null ? 'installed by hand' : `${l.self.provider}/${l.self.option}`}`,
     `stops buying ${new Date(l.stopBuyingAtMs).toISOString()}; sends the rest to its heir ${new Date(l.sweepAtMs).toISOString()}`,
     `earning: ${l.earning}; market: ${l.market}; tick: ${l.idle ?? 'busy'}`,
+    ...(l.selling === undefined
+      ? []
+      : [
+          `selling (${l.selling.strategy}, ${l.selling.rule}): ${mb(l.selling.availableMbBytes)} MB to offer${
+            l.selling.placed === null
+              ? ''
+              : `; placed ask #${l.selling.placed.number}: ${mb(l.selling.placed.mbBytes)} MB for ${l.selling.placed.sats} sats`
+          }${l.selling.cancelled === null ? '' : `; cancelled ask #${l.selling.cancelled}`}`,
+        ]),
     `children: ${l.children.length === 0 ? 'none' : l.children.map((c) => `${c.tree} on ${c.ip ?? '?'} (${c.provider}/${c.option})`).join(', ')}${l.pending > 0 ? `; ${l.pending} server(s) bought, not yet installed` : ''}`,
     ...l.events.slice(-5).map((e) => `  ${new Date(e.atMs).toISOString()} ${e.kind}: ${e.text}`),
   ]

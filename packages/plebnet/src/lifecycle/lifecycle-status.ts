@@ -8,6 +8,7 @@ export const STATUS_EVENTS = 10
 
 const offerName = d.string({ max: MAX_OFFER_NAME_CHARS })
 const sats = d.string({ pattern: /^\d{1,16}$/ })
+const bytes = d.string({ pattern: /^\d{1,30}$/ })
 
 /**
  * The lifecycle part of `GET /status` (AGENT.md §3.3, DESIGN.md §7): lease, balance, children,
@@ -60,8 +61,22 @@ export const LifecycleStatusSchema = d.strictObject({
   pending: d.number({ int: true, min: 0 }),
   excludedProviders: d.array(offerName, { max: 1000 }),
   idle: d.nullable(d.string({ max: 64 })),
-  earning: d.literal('not earning'),
-  market: d.literal('no market'),
+  /** `earning` when the agent runs its ledger and earns tokens by relaying (the tunnels block has the figures). */
+  earning: d.oneOf(['earning', 'not earning']),
+  /** `selling` when the sell step ran this tick on a market with matchmakers (the `selling` block). */
+  market: d.oneOf(['selling', 'no market']),
+  /** The sell step of this tick (issue 17): strategy, deciding rule, MB on offer and the ask placed. */
+  selling: d.optional(
+    d.strictObject({
+      strategy: d.string({ max: 64 }),
+      rule: d.string({ max: 64 }),
+      /** MB token bytes the agent could offer (decimal string). */
+      availableMbBytes: bytes,
+      /** The ask placed this tick: MB token bytes offered for sats. */
+      placed: d.nullable(d.strictObject({ number: d.number({ int: true, min: 1 }), mbBytes: bytes, sats })),
+      cancelled: d.nullable(d.number({ int: true, min: 1 })),
+    }),
+  ),
   /** AGENT.md §15 from the last price paid; null before the first purchase. Nothing is earned yet, so ρ = 0. */
   lifeExpectancy: d.nullable(
     d.strictObject({
@@ -104,6 +119,15 @@ function lifeOf(
   }
 }
 
+/** What the status shows of a tick's sell step. */
+export interface SellSummary {
+  readonly strategy: string
+  readonly rule: string
+  readonly availableMbBytes: bigint
+  readonly placed: { readonly number: number; readonly mbBytes: bigint; readonly sats: bigint } | null
+  readonly cancelled: number | null
+}
+
 /** The status of a state snapshot at world time `nowMs`. */
 export function lifecycleStatusOf(
   state: LifecycleState,
@@ -111,7 +135,12 @@ export function lifecycleStatusOf(
   nowMs: number,
   idle: IdleReason | string | null,
   windows: LeaseWindows,
-  learned: Pick<LifecycleStatus, 'self' | 'qtable' | 'genome'> = { self: null, qtable: null, genome: null },
+  learned: Pick<LifecycleStatus, 'self' | 'qtable' | 'genome'> & {
+    /** Whether the agent earns tokens (its ledger runs). */
+    readonly earning?: boolean
+    /** This tick's sell step, when it ran (agent/effects/sell.ts `SellReport`). */
+    readonly sell?: SellSummary
+  } = { self: null, qtable: null, genome: null },
 ): LifecycleStatus {
   return {
     worldNowMs: nowMs,
@@ -148,8 +177,26 @@ export function lifecycleStatusOf(
     ).length,
     excludedProviders: [...state.excludedProviders],
     idle,
-    earning: 'not earning',
-    market: 'no market',
+    earning: learned.earning === true ? 'earning' : 'not earning',
+    market: learned.sell === undefined ? 'no market' : 'selling',
+    ...(learned.sell === undefined
+      ? {}
+      : {
+          selling: {
+            strategy: learned.sell.strategy,
+            rule: learned.sell.rule,
+            availableMbBytes: learned.sell.availableMbBytes.toString(),
+            placed:
+              learned.sell.placed === null
+                ? null
+                : {
+                    number: learned.sell.placed.number,
+                    mbBytes: learned.sell.placed.mbBytes.toString(),
+                    sats: learned.sell.placed.sats.toString(),
+                  },
+            cancelled: learned.sell.cancelled,
+          },
+        }),
     lifeExpectancy: lifeOf(state, spendableSats, nowMs),
     events: state.events.slice(-STATUS_EVENTS).map((e) => ({ ...e })),
   }

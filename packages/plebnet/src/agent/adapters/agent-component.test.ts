@@ -15,7 +15,14 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true })
 })
 
-const IDLE: TickReport = { ran: true, effects: [], idle: 'NO_OFFER', state: undefined, status: undefined }
+const IDLE: TickReport = {
+  ran: true,
+  effects: [],
+  idle: 'NO_OFFER',
+  state: undefined,
+  status: undefined,
+  sell: undefined,
+}
 const OPTIONS = { tickIntervalMs: 60_000, timeScale: 1, firstDelayMs: 0 }
 
 /** Records how often the ports were opened and closed and the agent ticked. */

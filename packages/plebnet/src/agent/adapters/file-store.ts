@@ -11,6 +11,7 @@ import {
   PURCHASES_DIR,
   PURCHASE_JOURNAL_FILE,
   QTABLE_FILE,
+  SELL_STATE_FILE,
   readAgentRecord,
   readJsonFile,
   writeAgentRecord,
@@ -18,6 +19,8 @@ import {
 import { STATE_DB_FILE } from '@dolly/ledger'
 import { parseGenome, serializeGenome, parseQTable, serializeQTable } from '@dolly/learning'
 import { openLifecycleStore, type LifecycleStore } from '../../lifecycle/adapters/state-store.ts'
+import { ReplicationError } from '../../replication/errors.ts'
+import { parseSellState, serializeSellState, type SellState } from '../../strategies/sell-state.ts'
 import type { AgentStore, DocumentStore } from '../store.ts'
 
 /** Writes `json` to `path` atomically, 0600 in a 0700 directory (the agent's home). */
@@ -25,8 +28,8 @@ async function writeJson(path: string, json: unknown, indent?: number): Promise<
   await writeFileAtomic(path, `${JSON.stringify(json, null, indent)}\n`, { mode: 0o600, dirMode: 0o700 })
 }
 
-/** The learned documents of the home: `agent.json`, `genome.json` and `qtable.json`. */
-export function homeDocuments(home: string): Pick<AgentStore, 'record' | 'genome' | 'qtable'> {
+/** The learned documents of the home: `agent.json`, `genome.json`, `qtable.json` and `strategy.json`. */
+export function homeDocuments(home: string): Pick<AgentStore, 'record' | 'genome' | 'qtable' | 'sell'> {
   const genome: DocumentStore<ReturnType<typeof parseGenome>> = {
     load: async () => {
       const json = await readJsonFile(join(home, GENOME_FILE))
@@ -41,10 +44,29 @@ export function homeDocuments(home: string): Pick<AgentStore, 'record' | 'genome
     },
     save: (value) => writeJson(join(home, QTABLE_FILE), serializeQTable(value)),
   }
+  const sellPath = join(home, SELL_STATE_FILE)
+  const sell: DocumentStore<SellState> = {
+    load: async () => {
+      const json = await readJsonFile(sellPath)
+      if (json === undefined) return undefined
+      try {
+        return parseSellState(json)
+      } catch (err) {
+        throw new ReplicationError(
+          'REPLICATION_STATE_MALFORMED',
+          `${sellPath} is not a sell state; restore it from a backup`,
+          { path: sellPath },
+          { cause: err },
+        )
+      }
+    },
+    save: (value) => writeJson(sellPath, serializeSellState(value), 2),
+  }
   return {
     record: { load: () => readAgentRecord(home), save: (record) => writeAgentRecord(home, record) },
     genome,
     qtable,
+    sell,
   }
 }
 

@@ -2,6 +2,7 @@ import { createMemoryAccountStore, createMemoryJournalStore } from '@dolly/cloud
 import type { AgentRecord } from '../../daemon/agent-record.ts'
 import type { Genome, QTable } from '@dolly/learning'
 import type { LifecycleState } from '../../lifecycle/state.ts'
+import type { SellState } from '../../strategies/sell-state.ts'
 import type { AgentStore, DocumentStore } from '../store.ts'
 
 /** A document in memory; `peek` reads it synchronously. */
@@ -24,6 +25,7 @@ export type MemoryAgentStore = AgentStore & {
   readonly record: MemoryDocument<AgentRecord>
   readonly genome: MemoryDocument<Genome>
   readonly qtable: MemoryDocument<QTable>
+  readonly sell: MemoryDocument<SellState>
 }
 
 /** A home in memory holding `initial`. */
@@ -33,6 +35,7 @@ export function createMemoryAgentStore(
     readonly genome?: Genome
     readonly qtable?: QTable
     readonly lifecycle?: LifecycleState
+    readonly sell?: SellState
   } = {},
 ): MemoryAgentStore {
   let state = initial.lifecycle
@@ -41,6 +44,7 @@ export function createMemoryAgentStore(
     record: memoryDocument(initial.record),
     genome: memoryDocument(initial.genome),
     qtable: memoryDocument(initial.qtable),
+    sell: memoryDocument(initial.sell),
     lifecycle: {
       load: () => state,
       save: (next) => {

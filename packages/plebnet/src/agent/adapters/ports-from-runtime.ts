@@ -45,6 +45,8 @@ export function agentOptionsFrom(config: AgentConfig): AgentOptions {
     vpnHost: config.vpnHost,
     learn: { trimF: config.qd.trimF, maxRemotes: config.qd.maxRemotes, rewardCap: config.qd.rewardCap },
     selector: config.qd.selector,
+    // The strategies count in world time: one tick is the daemon's interval times the time scale.
+    sell: { tickMs: config.tickIntervalMs * timeScale },
     timeScale,
   }
 }

@@ -8,6 +8,8 @@ import { AGENT_RECORD_FILE, AgentRecordSchema, type AgentRecord } from '../agent
 export const GENOME_FILE = 'genome.json'
 /** The Q-table file (AGENT.md §5.2). */
 export const QTABLE_FILE = 'qtable.json'
+/** The sell strategy's state and the order being placed (agent/effects/sell.ts). */
+export const SELL_STATE_FILE = 'strategy.json'
 /** The INI config (AGENT.md §4). */
 export const CONFIG_FILE = 'plebnet_setup.cfg'
 /** The encrypted keystore (the family key tree's root; AGENT.md §5.2). */

@@ -3,7 +3,14 @@ import { createNullLogger, createVirtualClock } from '@dolly/base'
 import type { TickReport } from './run-tick.ts'
 import { TICK_FLOOR_REAL_MS, createTickComponent } from './tick-component.ts'
 
-const IDLE: TickReport = { ran: true, effects: [], idle: 'NO_OFFER', state: undefined, status: undefined }
+const IDLE: TickReport = {
+  ran: true,
+  effects: [],
+  idle: 'NO_OFFER',
+  state: undefined,
+  status: undefined,
+  sell: undefined,
+}
 
 describe('the daemon tick loop', () => {
   it('ticks every tick_interval of world time, with a real-time floor, and survives a failing tick', async () => {

@@ -57,6 +57,7 @@ export const LOCKED_TICK: TickReport = {
   idle: 'LOCKED',
   state: undefined,
   status: undefined,
+  sell: undefined,
 }
 
 /**

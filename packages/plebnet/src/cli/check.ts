@@ -27,7 +27,17 @@ function describe(report: TickReport): string {
     `check: ${report.effects.length === 0 ? 'nothing to do' : report.effects.join(' → ')}${report.idle === null ? '' : ` (idle: ${report.idle})`}`,
   ]
   for (const e of report.state?.events.slice(-5) ?? []) lines.push(`  ${e.kind}: ${e.text}`)
-  lines.push('earning: not earning (no runtime adapter yet); market: no market (no bids seen)')
+  const status = report.status
+  if (status !== undefined) {
+    const sell = report.sell
+    lines.push(
+      `earning: ${status.earning}; market: ${status.market}${
+        sell === undefined
+          ? ''
+          : ` (${sell.strategy}, ${sell.rule}${sell.placed === null ? '' : `: ask #${sell.placed.number} for ${sell.placed.sats} sats`})`
+      }`,
+    )
+  }
   return lines.join('\n')
 }
 

@@ -90,6 +90,8 @@ export interface OrderBook {
   markKnown(trader: string): void
   /** True when `trader` is known. */
   isKnown(trader: string): boolean
+  /** Order slots the engine holds (resting orders plus cancelled ones not yet swept; bounded). */
+  slotsInUse(): number
   /** Trader records held (bounded by known traders plus traders with open orders). */
   traders(): number
 }
@@ -201,7 +203,7 @@ export function createOrderBook(options: OrderBookOptions = {}): OrderBook {
   }
 
   function compactStrangers(): void {
-    if (strangersHead < 1024 && strangers.length < 4 * maxOrders) return
+    if (strangersHead < 1024 || strangersHead * 2 < strangers.length) return
     strangers = strangers.slice(strangersHead).filter((n) => {
       const e = byNum.get(n)
       return e !== undefined && !e.trader.known
@@ -317,6 +319,7 @@ export function createOrderBook(options: OrderBookOptions = {}): OrderBook {
       return out
     },
     size: () => byNum.size,
+    slotsInUse: () => engine.slotsInUse(),
     openOrdersOf: (trader) => traders.get(trader)?.open ?? 0,
     markKnown(trader) {
       traderOf(trader).known = true

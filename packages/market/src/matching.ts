@@ -97,6 +97,8 @@ export interface MatchingEngine {
   expire(nowMs: number): number
   /** Number of resting orders. */
   size(): number
+  /** Slots of the pool not free: resting orders plus dead ones still queued (bounded by a constant factor of `size`). */
+  slotsInUse(): number
   /** Levels of one side, best first. */
   depth(side: Side): LevelView[]
 }
@@ -115,7 +117,7 @@ class Level {
   }
 }
 
-/** Compacts a queue once its dead prefix is both long and more than half of it. */
+/** A queue is compacted once it holds this many passed or dead entries and they are most of it. */
 const COMPACT_AT = 64
 const FREE = 0
 const LIVE = 1
@@ -223,6 +225,13 @@ export function createMatchingEngine(options: MatchingEngineOptions): MatchingEn
     level.head = 0
   }
 
+  /** True when a queue's passed prefix or its dead entries are both many and most of it. */
+  function untidy(level: Level): boolean {
+    const queued = level.queue.length - level.head
+    const dead = queued - level.live
+    return (level.head >= COMPACT_AT && level.head >= queued) || (dead >= COMPACT_AT && dead >= level.live)
+  }
+
   /** Marks a live slot dead (it stays in its queue until passed); the level's counts follow. */
   function drop(slot: number, level: Level): void {
     state[slot] = DEAD
@@ -235,6 +244,9 @@ export function createMatchingEngine(options: MatchingEngineOptions): MatchingEn
   function kill(slot: number): void {
     const level = levelOf[slot] as Level
     drop(slot, level)
+    const q = level.queue
+    while (level.head < q.length && state[q[level.head] as number] !== LIVE)
+      release(q[level.head++] as number)
     if (level.live === 0) {
       const levels = sides[sideOf[slot] as Side]
       if (levels[levels.length - 1] === level) levels.pop()
@@ -243,7 +255,7 @@ export function createMatchingEngine(options: MatchingEngineOptions): MatchingEn
         if (at >= 0) levels.splice(at, 1)
       }
       clearLevel(level)
-    } else if (level.head >= COMPACT_AT && level.head * 2 >= level.queue.length) compact(level)
+    } else if (untidy(level)) compact(level)
   }
 
   function rest(
@@ -355,7 +367,7 @@ export function createMatchingEngine(options: MatchingEngineOptions): MatchingEn
         if (li === opposite.length - 1) opposite.pop()
         else opposite.splice(li, 1)
         clearLevel(level)
-      } else if (level.head >= COMPACT_AT && level.head * 2 >= q.length) compact(level)
+      } else if (untidy(level)) compact(level)
       li--
     }
     if (want > 0 && restRemainder) rested = rest(id, trader, side, sats, bytes, want, expiresAtMs)
@@ -386,6 +398,7 @@ export function createMatchingEngine(options: MatchingEngineOptions): MatchingEn
       return n
     },
     size: () => live,
+    slotsInUse: () => used - freeCount,
     depth(side) {
       const levels = sides[side]
       const out: LevelView[] = []

@@ -11,7 +11,7 @@ import { MarketError } from './errors.ts'
  *
  *   order  (131 bytes): u8 version=1, u8 kind=1, trader[32], u32 number, u8 side (0 ask, 1 bid),
  *                       u64 mbBytes, u64 sats, u64 timestampMs, u32 timeoutS, signature[64]
- *   cancel (111 bytes): u8 version=1, u8 kind=2, trader[32], u32 number, u64 timestampMs, signature[64]
+ *   cancel (110 bytes): u8 version=1, u8 kind=2, trader[32], u32 number, u64 timestampMs, signature[64]
  */
 
 /** `ask` sells MB for BTC; `bid` buys MB with BTC. */
@@ -73,7 +73,7 @@ export const MAX_ORDER_SATS = MAX_MONEY_SATS
 /** Byte length of an encoded order. */
 export const ORDER_BYTES = 131
 /** Byte length of an encoded cancel. */
-export const CANCEL_BYTES = 111
+export const CANCEL_BYTES = 110
 /** Signing domain of orders and cancels. */
 export const ORDER_DOMAIN: Uint8Array = new TextEncoder().encode('dolly/market/order/v1\0')
 

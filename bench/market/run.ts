@@ -42,12 +42,14 @@ const side = new Uint8Array(ORDERS)
 const price = new Int32Array(ORDERS)
 const size = new Int32Array(ORDERS)
 const ids: string[] = new Array<string>(ORDERS)
+let pricedMarketable = 0
 {
   const rng = createSeededRng(`bench-market-${SEED}`)
   for (let i = 0; i < ORDERS; i++) {
     const buy = rng.int(2) === 1
     const marketable = rng.int(2) === 1
     const offset = 1 + rng.int(50)
+    if (marketable) pricedMarketable++
     side[i] = buy ? BID : ASK
     price[i] = buy === marketable ? MID + offset : MID - offset
     size[i] = 1 + rng.int(100)
@@ -225,7 +227,8 @@ const result = {
   orders: ORDERS,
   rounds: ROUNDS,
   seed: SEED,
-  marketableShare: Number((reference.takers / ORDERS).toFixed(4)),
+  pricedMarketableShare: Number((pricedMarketable / ORDERS).toFixed(4)),
+  tradedOnArrivalShare: Number((reference.takers / ORDERS).toFixed(4)),
   fills: reference.n,
   engines: rows,
   ratioToBestLibrary: Number(ratio.toFixed(2)),
@@ -238,7 +241,7 @@ const result = {
 if (JSON_OUT) console.log(JSON.stringify(result))
 else {
   console.log(
-    `${fmt(ORDERS)} limit orders (seed ${SEED}), ${(result.marketableShare * 100).toFixed(1)} % traded on arrival, ${fmt(reference.n)} fills; median of ${ROUNDS} rounds, orders per CPU-second (wall):`,
+    `${fmt(ORDERS)} limit orders (seed ${SEED}), ${(result.pricedMarketableShare * 100).toFixed(1)} % priced marketable, ${(result.tradedOnArrivalShare * 100).toFixed(1)} % traded on arrival, ${fmt(reference.n)} fills; median of ${ROUNDS} rounds, orders per CPU-second (wall):`,
   )
   for (const r of rows)
     console.log(

@@ -74,7 +74,9 @@ export interface MatchingEngine {
    * Matches `quantity` bytes of a limit order with price `sats / bytes` against the book
    * (price-time priority, fills to `onFill`), then rests what is left unless `rest` is false.
    * Returns the unfilled bytes. Resting orders whose expiry is before `nowMs` are removed as they
-   * are met.
+   * are met. The hot path does not validate: amounts are positive safe integers and
+   * `quantity · sats / bytes` is a safe integer (so `quantity ≤ bytes` suffices), which the book
+   * guarantees by checking orders first.
    */
   limit(
     id: number,

@@ -25,6 +25,9 @@ describe('exact price arithmetic', () => {
     expect(compareProducts(a, 4, 2 ** 52, 4)).toBe(1)
     expect(compareProducts(2 ** 50 * 3 + 1, 2 ** 20, 2 ** 50 * 3, 2 ** 20)).toBe(1)
     expect(compareProducts(3, 2 ** 51 + 1, 2 ** 51 + 1, 3)).toBe(0)
+    // (2^27 + 1)(2^27 − 1) = 2^54 − 1, which rounds to 2^54 as a double.
+    expect(compareProducts(2 ** 27 + 1, 2 ** 27 - 1, 2 ** 27, 2 ** 27)).toBe(-1)
+    expect(compareProducts(2 ** 27, 2 ** 27, 2 ** 27 + 1, 2 ** 27 - 1)).toBe(1)
     expect(comparePrices(1, 3, 2, 6)).toBe(0)
     expect(comparePrices(1, 3, 1, 2)).toBe(-1)
   })

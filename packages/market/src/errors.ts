@@ -4,11 +4,32 @@ import { DollyError, EXIT, type ExitStatusMap } from '@dolly/base'
  * Codes of the market. Every order, tick or trade message the market rejects, and every reason a
  * trade is abandoned, is one of these.
  */
-export type MarketErrorCode = 'MARKET_ORDER_MALFORMED'
+export type MarketErrorCode =
+  | 'MARKET_ORDER_MALFORMED'
+  // Orders and the book (order.ts, book.ts).
+  | 'MARKET_ORDER_FORGED'
+  | 'MARKET_ORDER_EXPIRED'
+  | 'MARKET_ORDER_FUTURE'
+  | 'MARKET_ORDER_TIMEOUT_RANGE'
+  | 'MARKET_ORDER_AMOUNT'
+  | 'MARKET_ORDER_REPLAYED'
+  | 'MARKET_ORDER_UNKNOWN'
+  | 'MARKET_TRADER_LIMIT'
+  | 'MARKET_BOOK_FULL'
 
 /** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input). */
 export const MARKET_EXIT_STATUS: ExitStatusMap<MarketErrorCode> = Object.freeze({
   MARKET_ORDER_MALFORMED: EXIT.FAILURE,
+  // A peer's order is the network's input, not the operator's: none of these is a usage error.
+  MARKET_ORDER_FORGED: EXIT.FAILURE,
+  MARKET_ORDER_EXPIRED: EXIT.FAILURE,
+  MARKET_ORDER_FUTURE: EXIT.FAILURE,
+  MARKET_ORDER_TIMEOUT_RANGE: EXIT.FAILURE,
+  MARKET_ORDER_AMOUNT: EXIT.FAILURE,
+  MARKET_ORDER_REPLAYED: EXIT.FAILURE,
+  MARKET_ORDER_UNKNOWN: EXIT.FAILURE,
+  MARKET_TRADER_LIMIT: EXIT.FAILURE,
+  MARKET_BOOK_FULL: EXIT.FAILURE,
 })
 
 /** Errors of `@dolly/market`. */

@@ -4,3 +4,52 @@
  * (ALGORITHMS.md §10). Factories and types only.
  */
 export { MarketError, MARKET_EXIT_STATUS, marketCodeOf, type MarketErrorCode } from './errors.ts'
+export {
+  CANCEL_BYTES,
+  CLOCK_TOLERANCE_MS,
+  DEFAULT_ORDER_TIMEOUT_S,
+  DEFAULT_SEEN_CAPACITY,
+  MAX_ORDER_BYTES,
+  MAX_ORDER_SATS,
+  MAX_ORDER_TIMEOUT_S,
+  ORDER_BYTES,
+  ORDER_DOMAIN,
+  checkOrderFields,
+  createOrderVerifier,
+  decodeCancel,
+  decodeOrder,
+  encodeCancel,
+  encodeOrder,
+  orderIdOf,
+  signCancel,
+  signOrder,
+  type Order,
+  type OrderId,
+  type OrderSide,
+  type OrderVerifier,
+  type OrderVerifierOptions,
+  type SignedCancel,
+  type SignedOrder,
+  type VerifiedOrder,
+} from './order.ts'
+export { comparePrices, compareProducts, mulDiv } from './price.ts'
+export {
+  ASK,
+  BID,
+  createMatchingEngine,
+  type FillSink,
+  type LevelView,
+  type MatchingEngine,
+  type MatchingEngineOptions,
+  type Side,
+} from './matching.ts'
+export {
+  DEFAULT_MAX_ORDERS,
+  DEFAULT_MAX_ORDERS_PER_TRADER,
+  createOrderBook,
+  type Fill,
+  type MatchResult,
+  type OrderBook,
+  type OrderBookOptions,
+  type RestingView,
+} from './book.ts'

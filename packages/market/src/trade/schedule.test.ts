@@ -2,7 +2,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { exposureAfter, maxExposure, nextPayment, paymentSchedule, type ScheduleTerms } from './schedule.ts'
 
-const golden: ScheduleTerms = { first: { total: 1000n, minUnit: 10n }, second: { total: 1000n, minUnit: 10n } }
+const golden: ScheduleTerms = {
+  first: { total: 1000n, minUnit: 10n },
+  second: { total: 1000n, minUnit: 10n },
+}
 
 const legArb = fc.record({
   total: fc.bigInt({ min: 1n, max: 10n ** 12n }),
@@ -39,7 +42,9 @@ describe('paymentSchedule', () => {
   })
 
   it('pays the rest at once when the counterparty has paid everything', () => {
-    expect(nextPayment({ total: 1000n, minUnit: 10n }, 100n, { total: 30n, minUnit: 10n }, 10n, 30n)).toBe(900n)
+    expect(nextPayment({ total: 1000n, minUnit: 10n }, 100n, { total: 30n, minUnit: 10n }, 10n, 30n)).toBe(
+      900n,
+    )
   })
 
   it('rejects empty legs with a code', () => {
@@ -105,7 +110,7 @@ describe('paymentSchedule', () => {
     expect(losses).toEqual([10n, 30n, 110n, 430n, 0n])
     const lossesB = [1, 2, 3, 4].map((n) => exposureAfter(golden, steps, 'second', n, 1000n))
     expect(lossesB).toEqual([10n, 50n, 210n, 150n])
-    expect(maxExposure(golden, "first", 1000n)).toBe(430n)
+    expect(maxExposure(golden, 'first', 1000n)).toBe(430n)
     expect(maxExposure(golden, 'second', 1000n)).toBe(210n)
   })
 })

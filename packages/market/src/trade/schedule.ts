@@ -89,7 +89,10 @@ export function paymentSchedule(terms: ScheduleTerms): readonly Step[] {
   checkScheduleTerms(terms)
   const steps: Step[] = []
   const paid = { first: 0n, second: 0n }
-  const last: { first: bigint | undefined; second: bigint | undefined } = { first: undefined, second: undefined }
+  const last: { first: bigint | undefined; second: bigint | undefined } = {
+    first: undefined,
+    second: undefined,
+  }
   let payer: Payer = 'first'
   for (let i = 0; i < MAX_SCHEDULE_STEPS; i++) {
     if (paid.first >= terms.first.total && paid.second >= terms.second.total) return steps
@@ -102,10 +105,14 @@ export function paymentSchedule(terms: ScheduleTerms): readonly Step[] {
     }
     payer = other
   }
-  throw new MarketError('MARKET_TRADE_TERMS_INVALID', `schedule did not finish in ${MAX_SCHEDULE_STEPS} steps`, {
-    first: terms.first.total,
-    second: terms.second.total,
-  })
+  throw new MarketError(
+    'MARKET_TRADE_TERMS_INVALID',
+    `schedule did not finish in ${MAX_SCHEDULE_STEPS} steps`,
+    {
+      first: terms.first.total,
+      second: terms.second.total,
+    },
+  )
 }
 
 /** The amount `payer` pays at its n-th payment (1-based), or undefined past its last one. */

@@ -1,10 +1,14 @@
 import { bytesToHex, createSignatureVerifier, identityFromSeed, type Clock, type Identity } from '@dolly/base'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { createFileTradeJournal } from './adapters/file-journal.ts'
 import { marketCodeOf } from '../errors.ts'
 import { createMemorySettlement, type MemorySettlement } from './adapters/memory-settlement.ts'
 import { createMemoryTradeJournal, type JournalEntry, type MemoryTradeJournal } from './journal.ts'
 import { encodeTradeMessage, type TradeMessage } from './messages.ts'
-import type { Negotiator, TradeJournal, TrustPolicy } from './ports.ts'
+import type { Negotiator, TokenLedger, TradeJournal, TrustPolicy } from './ports.ts'
 import { paymentSchedule } from './schedule.ts'
 import { scheduleTermsOf, type TradeTerms } from './terms.ts'
 import {
@@ -96,13 +100,23 @@ interface Node {
   readonly trust: ReturnType<typeof openTrust>
 }
 
+interface StartOptions {
+  /** Kill this run of the node at its n-th journal append. */
+  readonly crash?: { at: number; mode: 'before' | 'after' } | undefined
+  readonly negotiator?: Negotiator
+  /** Wraps the node's ledger port (fault injection). */
+  readonly ledger?: (inner: TokenLedger) => TokenLedger
+  /** The journal to use instead of the net's memory journal of this node. */
+  readonly journal?: TradeJournal
+}
+
 interface Net {
   readonly chain: MemorySettlement
   readonly clock: Clock & { now: number }
   readonly nodes: Map<string, Node>
   readonly queue: { to: string; bytes: Uint8Array }[]
   readonly rejections: string[]
-  start(id: Identity, crash?: { at: number; mode: 'before' | 'after' }, negotiator?: Negotiator): Node
+  start(id: Identity, opts?: StartOptions): Node
   pump(): Promise<void>
 }
 
@@ -120,7 +134,8 @@ function createNet(trustZeroConf = 1_000_000n, options: TradeEngineOptions = OPT
     nodes,
     queue,
     rejections,
-    start(id, crash, negotiator) {
+    start(id, opts = {}) {
+      const { crash, negotiator } = opts
       const key = hex(id)
       const journal = journals.get(key) ?? createMemoryTradeJournal()
       journals.set(key, journal)
@@ -129,7 +144,7 @@ function createNet(trustZeroConf = 1_000_000n, options: TradeEngineOptions = OPT
       const node: Node = { id, journal, trust, alive: true, engine: undefined as unknown as TradeEngine }
       const guard = <T>(fn: () => Promise<T>): Promise<T> =>
         node.alive ? fn() : Promise.reject(new Killed('dead'))
-      const ledger = chain.ledgerFor(key)
+      const ledger = (opts.ledger ?? ((l: TokenLedger) => l))(chain.ledgerFor(key))
       const payer = chain.payerFor(key)
       node.engine = createTradeEngine(
         {
@@ -149,10 +164,10 @@ function createNet(trustZeroConf = 1_000_000n, options: TradeEngineOptions = OPT
           trust,
           clock,
           journal: crash
-            ? crashingJournal(journal, crash.at, crash.mode, () => {
+            ? crashingJournal(opts.journal ?? journal, crash.at, crash.mode, () => {
                 node.alive = false
               })
-            : journal,
+            : (opts.journal ?? journal),
           transport: {
             send: (to, bytes) => {
               if (node.alive) queue.push({ to, bytes })
@@ -256,16 +271,17 @@ describe('trade engine', () => {
     const t = terms()
     fundBoth(net, t)
     const alice = net.start(ALICE)
-    const bob = net.start(BOB, undefined, (offered, counters) =>
-      counters === 0 ? { kind: 'counter', mbBytes: offered.mbBytes, sats: 9_000n } : { kind: 'accept' },
-    )
+    const bob = net.start(BOB, {
+      negotiator: (offered, counters) =>
+        counters === 0 ? { kind: 'counter', mbBytes: offered.mbBytes, sats: 9_000n } : { kind: 'accept' },
+    })
     await alice.engine.propose(t)
     await net.pump()
     expect(bob.engine.snapshot('t1')).toMatchObject({ phase: 'completed', paid: 9_000n })
     const net2 = createNet()
     fundBoth(net2, t)
     const a2 = net2.start(ALICE)
-    const b2 = net2.start(BOB, undefined, () => ({ kind: 'decline', reason: 'no' }))
+    const b2 = net2.start(BOB, { negotiator: () => ({ kind: 'decline', reason: 'no' }) })
     await a2.engine.propose(t)
     await net2.pump()
     expect(a2.engine.snapshot('t1')).toMatchObject({ phase: 'aborted', reason: 'MARKET_TRADE_DECLINED' })
@@ -313,7 +329,7 @@ describe('trade engine', () => {
             if (e.kind === 'pay-intent' && ++intents === k) at = i + 1
           }
           expect(at).toBeGreaterThan(0)
-          net.start(cheater, { at, mode: 'before' })
+          net.start(cheater, { crash: { at, mode: 'before' } })
           net.start(honest)
           const proposer = net.nodes.get(hex(ALICE))
           await proposer?.engine.propose(t)
@@ -361,8 +377,8 @@ describe('trade engine', () => {
           for (const mode of ['before', 'after'] as const) {
             const net = createNet()
             fundBoth(net, t)
-            net.start(ALICE, victim === ALICE ? { at, mode } : undefined)
-            net.start(BOB, victim === BOB ? { at, mode } : undefined)
+            net.start(ALICE, { crash: victim === ALICE ? { at, mode } : undefined })
+            net.start(BOB, { crash: victim === BOB ? { at, mode } : undefined })
             await net.nodes
               .get(hex(ALICE))
               ?.engine.propose(t)
@@ -411,6 +427,59 @@ describe('trade engine', () => {
       expect(completed).toBe(runs - 1)
     })
   }
+
+  it('a transfer that moved MB but failed to answer is retried by asking first: paid once, trade completes', async () => {
+    const net = createNet()
+    const t = terms()
+    fundBoth(net, t)
+    let calls = 0
+    const alice = net.start(ALICE, {
+      ledger: (inner) => ({
+        ...inner,
+        async transfer(to, bytes, key) {
+          await inner.transfer(to, bytes, key)
+          // The third transfer goes through, but its countersignature reply is lost.
+          if (++calls === 3) throw new Error('countersignature timed out')
+          return inner.transfer(to, bytes, key)
+        },
+      }),
+    })
+    net.start(BOB)
+    await alice.engine.propose(t).catch(() => undefined)
+    await runToEnd(net, 't1')
+    expect(alice.engine.snapshot('t1')).toMatchObject({ phase: 'completed', paid: t.mbBytes })
+    expect(net.chain.balance(hex(BOB), 'mb')).toBe(2n * t.mbBytes)
+    // Only this wrapper's own second call reuses a key (it reads the ref back); the engine never does.
+    expect(net.chain.reusedKeys.length).toBe(calls - 1)
+  })
+
+  it('recovers from the file journal after a kill mid-trade and completes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trade-kill-'))
+    try {
+      const net = createNet()
+      const t = terms()
+      fundBoth(net, t)
+      const file = join(dir, 'alice.jsonl')
+      net.start(ALICE, { crash: { at: 6, mode: 'after' }, journal: createFileTradeJournal(file) })
+      net.start(BOB)
+      await net.nodes.get(hex(ALICE))?.engine.propose(t)
+      await net.pump()
+      expect(net.nodes.get(hex(ALICE))?.alive).toBe(false)
+      const restarted = net.start(ALICE, { journal: createFileTradeJournal(file) })
+      expect(await restarted.engine.recover()).toBe(1)
+      await runToEnd(net, 't1')
+      expect(restarted.engine.snapshot('t1')).toMatchObject({
+        phase: 'completed',
+        paid: t.mbBytes,
+        received: t.sats,
+      })
+      expect(net.chain.reusedKeys).toEqual([])
+      const lines = (await readFile(file, 'utf8')).trim().split('\n')
+      expect(lines.at(-1)).toContain('"outcome":"completed"')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
 
   describe('rejects bad messages with codes', () => {
     const sign = (m: TradeMessage, by: Identity = BOB): Uint8Array => encodeTradeMessage(m, by)

@@ -63,6 +63,8 @@ export interface TradeEngineOptions {
   readonly confirmationTimeoutMs: number
   /** Counter-proposals before a negotiation is declined. */
   readonly maxCounters: number
+  /** How long a closed trade is remembered (to answer a late retransmission) before it is dropped. */
+  readonly retainClosedMs: number
 }
 
 /** Defaults (world time). */
@@ -72,6 +74,7 @@ export const TRADE_ENGINE_DEFAULTS: TradeEngineOptions = Object.freeze({
   confirmationPollMs: 1_000,
   confirmationTimeoutMs: 3_600_000,
   maxCounters: 2,
+  retainClosedMs: 1_200_000,
 })
 
 /** Phase of a trade. */
@@ -133,6 +136,7 @@ interface Trade {
   deadlineMs: number
   retransmitted: boolean
   openedMs: number
+  closedMs: number
   queue: Promise<void>
   readonly waiters: ((s: TradeSnapshot) => void)[]
 }
@@ -210,6 +214,7 @@ export function createTradeEngine(
       deadlineMs: deps.clock.nowMs() + options.roundTimeoutMs,
       retransmitted: false,
       openedMs: 0,
+      closedMs: 0,
       queue: Promise.resolve(),
       waiters: [],
     }
@@ -238,6 +243,7 @@ export function createTradeEngine(
     const wasOpen = t.phase === 'settling'
     t.phase = outcome
     t.reason = reason
+    t.closedMs = atMs
     if (outcome === 'completed') send(t, { type: 'done' })
     else if (notify) send(t, { type: 'abort', reason })
     if (wasOpen) deps.trust.settled(t.peer, outcome === 'completed', atMs - t.openedMs)
@@ -296,6 +302,22 @@ export function createTradeEngine(
     log.info('market.trade_paid', { tradeId: t.terms.tradeId, role: t.role, n, amount, ref })
     sendPaymentNotice(t, p)
     rearm(t)
+  }
+
+  /** Before abandoning: journals the outcome of a payment whose outcome is unknown, if it happened. */
+  const resolvePending = async (t: Trade): Promise<void> => {
+    const p = t.pending
+    if (p === undefined) return
+    try {
+      const ref =
+        t.role === 'mb' ? await deps.ledger.findTransfer(p.key) : await deps.payer.findPayment(p.key)
+      if (ref === undefined) return
+      await deps.journal.append({ kind: 'pay-done', tradeId: t.terms.tradeId, n: p.n, amount: p.amount, ref })
+      t.paid.push({ n: p.n, amount: p.amount, ref })
+      t.pending = undefined
+    } catch (err) {
+      log.error('market.trade_payment_unknown', { tradeId: t.terms.tradeId, key: p.key, error: String(err) })
+    }
   }
 
   const myTurn = (t: Trade): boolean => {
@@ -550,6 +572,7 @@ export function createTradeEngine(
       } else {
         t.phase = e.outcome
         t.reason = e.reason
+        t.closedMs = e.atMs
       }
     }
     return t
@@ -570,8 +593,11 @@ export function createTradeEngine(
         if (trades.has(id)) continue
         const t = await recoverTrade(list)
         if (t === undefined) continue
+        if (t.phase === 'completed' || t.phase === 'aborted') {
+          if (deps.clock.nowMs() - t.closedMs < options.retainClosedMs) trades.set(id, t)
+          continue
+        }
         trades.set(id, t)
-        if (t.phase === 'completed' || t.phase === 'aborted') continue
         openCount += 1
         rearm(t)
         await serial(t, async () => {
@@ -626,9 +652,19 @@ export function createTradeEngine(
         if (t.phase !== 'negotiating' && t.phase !== 'settling') continue
         work.push(
           serial(t, async () => {
+            if (t.phase === 'settling') {
+              // A payment of ours that failed (wallet or ledger down, peer slow to countersign) is
+              // retried here: pay() asks the port by its key first, so this never pays twice.
+              try {
+                await advance(t)
+              } catch (err) {
+                log.warn('market.trade_retry_failed', { tradeId: t.terms.tradeId, error: String(err) })
+              }
+            }
             if (t.phase !== 'negotiating' && t.phase !== 'settling') return
             if (now >= t.deadlineMs) {
               log.warn('market.trade_timeout', { tradeId: t.terms.tradeId, peer: t.peer })
+              await resolvePending(t)
               await close(t, 'aborted', 'MARKET_TRADE_TIMEOUT', true)
             } else if (!t.retransmitted && now >= t.deadlineMs - options.roundTimeoutMs / 2) {
               t.retransmitted = true
@@ -638,6 +674,14 @@ export function createTradeEngine(
         )
       }
       await Promise.all(work)
+      for (const [id, t] of trades) {
+        if (
+          (t.phase === 'completed' || t.phase === 'aborted') &&
+          now - t.closedMs >= options.retainClosedMs
+        ) {
+          trades.delete(id)
+        }
+      }
     },
 
     snapshot(tradeId) {

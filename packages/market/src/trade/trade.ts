@@ -12,7 +12,7 @@ import {
   type Logger,
   type SignatureVerifier,
 } from '@dolly/base'
-import { MarketError, type MarketErrorCode } from '../errors.ts'
+import { MarketError } from '../errors.ts'
 import { entryTradeId, type JournalEntry } from './journal.ts'
 import { decodeTradeMessage, encodeTradeMessage, type TradeMessage } from './messages.ts'
 import type {
@@ -23,17 +23,25 @@ import type {
   TradeTransport,
   TrustPolicy,
 } from './ports.ts'
-import { maxExposure, paymentOf, paymentSchedule, type Payer, type Step } from './schedule.ts'
+import { maxExposure, paymentOf, paymentSchedule } from './schedule.ts'
 import {
-  checkTradeTerms,
-  counterpartyOf,
-  roleOf,
-  sameTerms,
-  scheduleTermsOf,
-  type TradeRole,
-  type TradeTerms,
-} from './terms.ts'
+  answerTo,
+  checkNextPayment,
+  foldJournal,
+  fullySettled,
+  mine,
+  myTurn,
+  newTradeState,
+  reject,
+  snapshotOf,
+  type Paid,
+  type TradeSnapshot,
+  type TradeState,
+} from './state.ts'
+import { checkTradeTerms, sameTerms, scheduleTermsOf, type TradeTerms } from './terms.ts'
 import { paymentCounts, WORLD_CONFIRMATIONS, type ConfirmationPolicy } from './trust.ts'
+
+export type { TradePhase, TradeSnapshot } from './state.ts'
 
 /** Ports of the engine. */
 export interface TradeEngineDeps {
@@ -77,22 +85,6 @@ export const TRADE_ENGINE_DEFAULTS: TradeEngineOptions = Object.freeze({
   retainClosedMs: 1_200_000,
 })
 
-/** Phase of a trade. */
-export type TradePhase = 'negotiating' | 'settling' | 'completed' | 'aborted'
-
-/** What a caller can see of a trade. */
-export interface TradeSnapshot {
-  readonly tradeId: string
-  readonly role: TradeRole
-  readonly phase: TradePhase
-  /** What we paid, in our asset's unit. */
-  readonly paid: bigint
-  /** What we received, in the counterparty's unit. */
-  readonly received: bigint
-  /** The code or text the trade ended with ('' while open). */
-  readonly reason: string
-}
-
 /** The engine. */
 export interface TradeEngine {
   /** Rebuilds every trade from the journal, reconciles unfinished payments and resumes. Returns open trades. */
@@ -111,60 +103,10 @@ export interface TradeEngine {
   stop(): void
 }
 
-interface Paid {
-  readonly n: number
-  readonly amount: bigint
-  readonly ref: string
-}
-
-interface Trade {
-  terms: TradeTerms
-  readonly role: TradeRole
-  readonly peer: string
-  phase: TradePhase
-  reason: string
-  counters: number
-  awaitingPeer: boolean
-  acceptedBy: 'me' | 'peer' | undefined
-  steps: readonly Step[]
-  address: string | undefined
-  readonly paid: Paid[]
-  pending: { readonly n: number; readonly amount: bigint; readonly key: string } | undefined
-  readonly received: Paid[]
-  zeroConfCounted: bigint
-  zeroConfAllowance: bigint
-  deadlineMs: number
-  retransmitted: boolean
-  openedMs: number
-  closedMs: number
+/** A trade as the engine holds it: its state plus its work queue and waiters. */
+interface Trade extends TradeState {
   queue: Promise<void>
   readonly waiters: ((s: TradeSnapshot) => void)[]
-}
-
-const mine = (t: Trade): Payer => (t.role === 'mb' ? 'first' : 'second')
-const theirs = (t: Trade): Payer => (t.role === 'mb' ? 'second' : 'first')
-const sum = (ps: readonly Paid[]): bigint => ps.reduce((a, p) => a + p.amount, 0n)
-
-function reject(code: MarketErrorCode, message: string, tradeId: string): never {
-  throw new MarketError(code, message, { tradeId })
-}
-
-/** Index in `steps` of `payer`'s n-th payment, or -1. */
-function stepIndex(steps: readonly Step[], payer: Payer, n: number): number {
-  let seen = 0
-  for (let i = 0; i < steps.length; i++) {
-    if (steps[i]?.payer !== payer) continue
-    seen += 1
-    if (seen === n) return i
-  }
-  return -1
-}
-
-/** How many of `payer`'s payments come before index `end`. */
-function countBefore(steps: readonly Step[], payer: Payer, end: number): number {
-  let c = 0
-  for (let i = 0; i < end; i++) if (steps[i]?.payer === payer) c += 1
-  return c
 }
 
 /** Builds the engine. */
@@ -183,42 +125,10 @@ export function createTradeEngine(
     deps.transport.send(t.peer, encodeTradeMessage(message, deps.identity))
   }
 
-  const snap = (t: Trade): TradeSnapshot => ({
-    tradeId: t.terms.tradeId,
-    role: t.role,
-    phase: t.phase,
-    paid: sum(t.paid),
-    received: sum(t.received),
-    reason: t.reason,
-  })
-
-  const newTrade = (terms: TradeTerms): Trade => {
-    const role = roleOf(terms, me)
-    if (role === undefined) reject('MARKET_TRADE_UNKNOWN', 'we are not a party to this trade', terms.tradeId)
-    return {
-      terms,
-      role,
-      peer: counterpartyOf(terms, me),
-      phase: 'negotiating',
-      reason: '',
-      counters: 0,
-      awaitingPeer: false,
-      acceptedBy: undefined,
-      steps: [],
-      address: undefined,
-      paid: [],
-      pending: undefined,
-      received: [],
-      zeroConfCounted: 0n,
-      zeroConfAllowance: 0n,
-      deadlineMs: deps.clock.nowMs() + options.roundTimeoutMs,
-      retransmitted: false,
-      openedMs: 0,
-      closedMs: 0,
-      queue: Promise.resolve(),
-      waiters: [],
-    }
-  }
+  const snap = snapshotOf
+  const wrap = (state: TradeState): Trade => Object.assign(state, { queue: Promise.resolve(), waiters: [] })
+  const newTrade = (terms: TradeTerms): Trade =>
+    wrap(newTradeState(terms, me, deps.clock.nowMs() + options.roundTimeoutMs))
 
   /** Runs `fn` after the trade's earlier work: one step at a time per trade. */
   const serial = (t: Trade, fn: () => Promise<void>): Promise<void> => {
@@ -320,17 +230,9 @@ export function createTradeEngine(
     }
   }
 
-  const myTurn = (t: Trade): boolean => {
-    const i = stepIndex(t.steps, mine(t), t.paid.length + 1)
-    return i >= 0 && t.received.length >= countBefore(t.steps, theirs(t), i)
-  }
-
   const advance = async (t: Trade): Promise<void> => {
     for (let guard = 0; guard < t.steps.length + 2 && t.phase === 'settling'; guard++) {
-      const legs = scheduleTermsOf(t.terms)
-      const myTotal = t.role === 'mb' ? legs.first.total : legs.second.total
-      const theirTotal = t.role === 'mb' ? legs.second.total : legs.first.total
-      if (sum(t.paid) === myTotal && sum(t.received) === theirTotal) {
+      if (fullySettled(t)) {
         await close(t, 'completed', 'completed', false)
         return
       }
@@ -395,14 +297,6 @@ export function createTradeEngine(
     rearm(t)
   }
 
-  /** Our answer to the counterparty's n-th payment, if we made it (it may not have arrived). */
-  const answerTo = (t: Trade, n: number): Paid | undefined => {
-    const i = stepIndex(t.steps, theirs(t), n)
-    const next = t.steps[i + 1]
-    if (i < 0 || next?.payer !== mine(t)) return undefined
-    return t.paid[countBefore(t.steps, mine(t), i + 1)]
-  }
-
   const onPayment = async (t: Trade, m: Extract<TradeMessage, { type: 'payment' }>): Promise<void> => {
     const id = t.terms.tradeId
     if (t.phase === 'negotiating') reject('MARKET_TRADE_OUT_OF_ORDER', 'payment before the trade started', id)
@@ -419,18 +313,7 @@ export function createTradeEngine(
       reject('MARKET_TRADE_REPLAYED', `payment ${m.n} was already counted`, id)
     }
     if (t.phase !== 'settling') reject('MARKET_TRADE_OUT_OF_ORDER', 'payment after the trade ended', id)
-    if (m.n !== t.received.length + 1)
-      reject('MARKET_TRADE_OUT_OF_ORDER', `expected payment ${t.received.length + 1}, got ${m.n}`, id)
-    const i = stepIndex(t.steps, theirs(t), m.n)
-    if (i < 0 || t.paid.length < countBefore(t.steps, mine(t), i)) {
-      reject('MARKET_TRADE_OUT_OF_ORDER', `payment ${m.n} before our payment it answers`, id)
-    }
-    const expected = t.steps[i]?.amount
-    if (m.amount !== expected) {
-      reject('MARKET_TRADE_AMOUNT_INVALID', `payment ${m.n} must be ${expected}, got ${m.amount}`, id)
-    }
-    if (t.received.some((p) => p.ref === m.ref))
-      reject('MARKET_TRADE_REPLAYED', `ref ${m.ref} was already counted`, id)
+    checkNextPayment(t, m.n, m.amount, m.ref)
     let zeroConf = false
     if (t.role === 'btc') {
       const got = await deps.ledger.received(t.peer, m.ref)
@@ -532,52 +415,6 @@ export function createTradeEngine(
     }
   }
 
-  const recoverTrade = async (entries: readonly JournalEntry[]): Promise<Trade | undefined> => {
-    let t: Trade | undefined
-    for (const e of entries) {
-      if (e.kind === 'offered' || e.kind === 'open') {
-        t ??= newTrade(e.terms)
-        t.terms = e.terms
-        if (e.kind === 'offered') {
-          // Our first offer as proposer is the proposal; every other offer of ours is a counter.
-          if (t.awaitingPeer || e.terms.proposer !== me) t.counters += 1
-          t.awaitingPeer = true
-        } else {
-          Object.assign(t, {
-            phase: 'settling',
-            acceptedBy: e.acceptedBy,
-            steps: paymentSchedule(scheduleTermsOf(e.terms)),
-            zeroConfAllowance: e.zeroConfSats,
-            openedMs: e.atMs,
-            awaitingPeer: false,
-          })
-        }
-        continue
-      }
-      if (t === undefined) {
-        throw new MarketError(
-          'MARKET_TRADE_JOURNAL_CORRUPT',
-          `trade ${e.tradeId}: ${e.kind} before its terms`,
-          { tradeId: e.tradeId },
-        )
-      }
-      if (e.kind === 'address') t.address = e.address
-      else if (e.kind === 'pay-intent') t.pending = { n: e.n, amount: e.amount, key: e.key }
-      else if (e.kind === 'pay-done') {
-        t.paid.push({ n: e.n, amount: e.amount, ref: e.ref })
-        t.pending = undefined
-      } else if (e.kind === 'received') {
-        t.received.push({ n: e.n, amount: e.amount, ref: e.ref })
-        if (e.zeroConf) t.zeroConfCounted += e.amount
-      } else {
-        t.phase = e.outcome
-        t.reason = e.reason
-        t.closedMs = e.atMs
-      }
-    }
-    return t
-  }
-
   return {
     async recover() {
       const entries = await deps.journal.readAll()
@@ -591,8 +428,9 @@ export function createTradeEngine(
       let openCount = 0
       for (const [id, list] of byTrade) {
         if (trades.has(id)) continue
-        const t = await recoverTrade(list)
-        if (t === undefined) continue
+        const state = foldJournal(list, me, deps.clock.nowMs() + options.roundTimeoutMs)
+        if (state === undefined) continue
+        const t = wrap(state)
         if (t.phase === 'completed' || t.phase === 'aborted') {
           if (deps.clock.nowMs() - t.closedMs < options.retainClosedMs) trades.set(id, t)
           continue

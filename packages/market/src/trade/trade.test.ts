@@ -419,8 +419,6 @@ describe('trade engine', () => {
         }
       }
       expect(runs).toBeGreaterThan(40)
-      // Recorded for the report: which crashes end in an abort rather than a resumed trade.
-      console.log(`${runs} kill runs, ${completed} completed; aborted: ${outcomes.join('; ')}`)
       // Every crash resumes to completion except a kill before the proposal is journaled: then
       // nothing was sent and the trade never existed on either side.
       expect(outcomes).toEqual(['alice at 1 before: undefined/undefined undefined/undefined'])

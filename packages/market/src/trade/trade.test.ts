@@ -301,6 +301,15 @@ describe('trade engine', () => {
     expect(bob.engine.snapshot('t1')).toMatchObject({ phase: 'aborted', reason: 'MARKET_TRADE_UNTRUSTED' })
     expect(alice.engine.snapshot('t1')).toMatchObject({ phase: 'aborted', reason: 'MARKET_TRADE_DECLINED' })
     expect(net.chain.effects).toEqual([])
+    // A proposer that does not trust the responder proposes nothing.
+    Object.assign(alice.trust, {
+      admit: () => Promise.resolve({ ok: false, reason: 'Model 0 budget spent' }),
+    })
+    await expect(alice.engine.propose(terms(true, 't2'))).rejects.toMatchObject({
+      code: 'MARKET_TRADE_UNTRUSTED',
+    })
+    expect(net.queue).toEqual([])
+    expect(alice.engine.snapshot('t2')).toBeUndefined()
   })
 
   for (const aliceSellsMb of [true, false]) {

@@ -372,7 +372,7 @@ export function createTradeEngine(
       case 'counter':
         if (t.phase !== 'negotiating' || !t.awaitingPeer)
           return reject('MARKET_TRADE_OUT_OF_ORDER', 'unexpected counter', id)
-        if (m.terms.mbSeller !== t.terms.mbSeller || m.terms.proposer !== t.terms.proposer) {
+        if (!sameTerms({ ...m.terms, mbBytes: t.terms.mbBytes, sats: t.terms.sats }, t.terms)) {
           return reject('MARKET_TRADE_MALFORMED', 'a counter changes amounts only', id)
         }
         t.awaitingPeer = false
@@ -455,6 +455,12 @@ export function createTradeEngine(
         reject('MARKET_TRADE_TERMS_INVALID', 'we must be the proposer', terms.tradeId)
       if (trades.has(terms.tradeId)) reject('MARKET_TRADE_REPLAYED', 'trade id already used', terms.tradeId)
       const t = newTrade(terms)
+      // Ask trust before offering, so an accept (after which an MB-selling responder pays at once)
+      // is refused only if trust changed its mind in between.
+      const exposure = maxExposure(scheduleTermsOf(terms), mine(t), terms.sats)
+      const verdict = await deps.trust.admit(t.peer, exposure, deps.clock.nowMs())
+      if (!verdict.ok)
+        reject('MARKET_TRADE_UNTRUSTED', `not proposing to ${t.peer}: ${verdict.reason}`, terms.tradeId)
       trades.set(terms.tradeId, t)
       await serial(t, async () => {
         await deps.journal.append({ kind: 'offered', terms, atMs: deps.clock.nowMs() })

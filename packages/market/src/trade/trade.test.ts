@@ -365,10 +365,14 @@ describe('trade engine', () => {
     })
   }
 
-  for (const aliceSellsMb of [true, false]) {
-    it(`kill -9 at every journaled step of either side, before or after the write: resume or abort, never pay twice (Alice sells MB: ${aliceSellsMb})`, async () => {
+  for (const [aliceSellsMb, zeroConf] of [
+    [true, 1_000_000n],
+    [false, 1_000_000n],
+    [true, 0n],
+  ] as const) {
+    it(`kill -9 at every journaled step of either side, before or after the write: resume or abort, never pay twice (Alice sells MB: ${aliceSellsMb}, 0-conf allowance ${zeroConf} sats)`, async () => {
       const t = terms(aliceSellsMb)
-      const probe = createNet()
+      const probe = createNet(zeroConf)
       fundBoth(probe, t)
       const pa = probe.start(ALICE)
       probe.start(BOB)
@@ -384,7 +388,7 @@ describe('trade engine', () => {
       for (const victim of [ALICE, BOB]) {
         for (let at = 1; at <= (counts.get(hex(victim)) ?? 0); at++) {
           for (const mode of ['before', 'after'] as const) {
-            const net = createNet()
+            const net = createNet(zeroConf)
             fundBoth(net, t)
             net.start(ALICE, { crash: victim === ALICE ? { at, mode } : undefined })
             net.start(BOB, { crash: victim === BOB ? { at, mode } : undefined })

@@ -53,3 +53,66 @@ export {
   type OrderBookOptions,
   type RestingView,
 } from './book.ts'
+export {
+  paymentSchedule,
+  nextPayment,
+  exposureAfter,
+  maxExposure,
+  type Leg,
+  type ScheduleTerms,
+  type Step,
+  type Payer,
+} from './trade/schedule.ts'
+export {
+  checkTradeTerms,
+  roleOf,
+  mbSellerKey,
+  btcPayerKey,
+  type TradeTerms,
+  type TradeRole,
+} from './trade/terms.ts'
+export {
+  encodeTradeMessage,
+  decodeTradeMessage,
+  MAX_TRADE_MESSAGE_BYTES,
+  type TradeMessage,
+  type TradeMessageType,
+} from './trade/messages.ts'
+export type {
+  TokenLedger,
+  BitcoinPayer,
+  IncomingPayment,
+  TrustPolicy,
+  TrustVerdict,
+  TradeJournal,
+  TradeTransport,
+  Negotiator,
+  NegotiationDecision,
+} from './trade/ports.ts'
+export {
+  paymentCounts,
+  createTradeTrustPolicy,
+  WORLD_CONFIRMATIONS,
+  INTERNET_CONFIRMATIONS,
+  TRADE_TRUST_DEFAULTS,
+  type ConfirmationPolicy,
+  type StrangerAdmission,
+  type OpenResponsibilities,
+  type TradeTrustOptions,
+} from './trade/trust.ts'
+export { createMemoryTradeJournal, type JournalEntry, type MemoryTradeJournal } from './trade/journal.ts'
+export {
+  createTradeEngine,
+  TRADE_ENGINE_DEFAULTS,
+  type TradeEngine,
+  type TradeEngineDeps,
+  type TradeEngineOptions,
+  type TradePhase,
+  type TradeSnapshot,
+} from './trade/trade.ts'
+export { createFileTradeJournal } from './trade/adapters/file-journal.ts'
+export {
+  createMemorySettlement,
+  type MemorySettlement,
+  type SettlementEffect,
+} from './trade/adapters/memory-settlement.ts'

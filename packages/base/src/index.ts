@@ -20,6 +20,7 @@ export { createScaledClock, type ScaledClock, type TimeScale } from './adapters/
 export { createSeededRng, type Rng } from './rng.ts'
 export { createCryptoRng } from './adapters/crypto-rng.ts'
 export { writeFileAtomic, syncDirectory, type WriteFileAtomicOptions } from './adapters/atomic-file.ts'
+export { openLineJournalFile, repairTornTail, type LineJournalFile } from './adapters/line-journal.ts'
 export {
   createMemoryLogger,
   createNullLogger,

@@ -150,6 +150,12 @@ function paymentsStatus(
       balance: String(ledger.ownBalance() ?? 0n),
       cutUnpaid: s?.cutUnpaid ?? 0,
       refused: s?.refused ?? 0,
+      unsettled: {
+        ownBytes: String(s?.unsettledOwnBytes ?? 0n),
+        forwardTokens: String(s?.unsettledForward ?? 0n),
+        inFlight: s?.inFlight ?? 0,
+        abandoned: s?.abandoned ?? 0,
+      },
     },
   }
 }
@@ -258,7 +264,7 @@ export function createTunnelComponent(
           // A free rider (`pay` false, serving nobody) runs no engine: it never pays.
           if (serves || ledger.pay)
             payments = createTunnelPayments(
-              { node, port, logger: deps.log },
+              { node, port, logger: deps.log, clock: deps.clock },
               { ...options.paymentOptions, rule: ledger.rule, isRelay: relays(network, deps.clock) },
             )
           if (serves)

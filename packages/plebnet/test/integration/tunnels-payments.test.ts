@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { openSync } from 'node:fs'
+import { appendFileSync, closeSync, openSync } from 'node:fs'
 import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createTcpServer } from 'node:net'
@@ -27,22 +27,30 @@ import type { TunnelsStatus } from '../../src/tunnels/tunnel-status.ts'
 const PLEBNET = resolve(import.meta.dirname, '..', '..', 'bin', 'plebnet.js')
 const MiB = 1024 * 1024
 const FILE_BYTES = 24 * MiB
+/** The agents' unpaid cap (AGENT_UNPAID_CAP_BYTES in the agent daemon). */
+const AGENT_CAP = 32 * MiB
 const children: ChildProcess[] = []
 const dirs: string[] = []
 const servers: Server[] = []
 
-afterAll(async () => {
-  const exited = children.map((c) =>
+/** Stops every child started so far (SIGTERM, SIGKILL after 10 s); each test ends its network so. */
+async function stopChildren(): Promise<void> {
+  const all = children.splice(0)
+  const exited = all.map((c) =>
     c.exitCode !== null || c.signalCode !== null
       ? Promise.resolve()
       : new Promise<void>((r) => c.once('exit', () => r())),
   )
-  for (const c of children) c.kill('SIGTERM')
+  for (const c of all) c.kill('SIGTERM')
   const timer = setTimeout(() => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+    for (const c of all) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
   }, 10_000)
   await Promise.all(exited)
   clearTimeout(timer)
+}
+
+afterAll(async () => {
+  await stopChildren()
   for (const s of servers) await new Promise<void>((r) => s.close(() => r()))
   // DOLLY_KEEP_TEST_DIRS=1 keeps the homes (daemon.log of each agent) for a look after a failure.
   if (process.env['DOLLY_KEEP_TEST_DIRS'] === undefined)
@@ -234,7 +242,13 @@ async function startProxy(net: Net, name: string, extra: readonly string[]): Pro
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
+  // DOLLY_KEEP_TEST_DIRS=1 keeps the proxy's log next to the agents' homes.
+  const log = openSync(join(net.root, `${name}.log`), 'a')
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+    appendFileSync(log, d)
+  })
+  child.once('exit', () => closeSync(log))
   const ready = await until(
     () =>
       Promise.resolve(
@@ -356,6 +370,7 @@ async function paidDownload(rule: PayoutRule): Promise<void> {
   ] as const)
     expect(BigInt(t[i]?.payments?.earned ?? 'NaN')).toBe(kept)
   for (const x of t) expect(x?.payments).toMatchObject({ rule, cutUnpaid: 0 })
+  await stopChildren()
 }
 
 describe('tunnel payments over four agents on loopback: exact shares once settled', () => {
@@ -370,4 +385,55 @@ describe('tunnel payments over four agents on loopback: exact shares once settle
   it('2021 rule: the first relay gained three bases, the middle none, the exit two, the user paid five', async () => {
     await paidDownload('2021')
   }, 300_000)
+
+  it('a --no-pay free rider is cut at the unpaid cap (cutUnpaid), an honest proxy beside it downloads and pays in full', async () => {
+    const big = randomBytes(64 * MiB)
+    const small = randomBytes(FILE_BYTES)
+    const httpPort = await serveFiles(
+      new Map([
+        ['/big', big],
+        ['/small', small],
+      ]),
+    )
+    const net = await startAgents('fair')
+    const honest = await startProxy(net, 'honest', [])
+    const rider = await startProxy(net, 'rider', ['--no-pay'])
+    const [free, paid] = await Promise.all([
+      curl(rider.base + 3, `http://127.0.0.1:${httpPort}/big`),
+      curl(honest.base + 3, `http://127.0.0.1:${httpPort}/small`),
+    ])
+    // The honest user is unaffected: complete and intact.
+    expect(paid, honest.stderr()).toMatchObject({
+      code: 0,
+      bytes: FILE_BYTES,
+      sha256: createHash('sha256').update(small).digest('hex'),
+    })
+    // The free rider's circuit was destroyed once a hop carried the cap unpaid: curl got a truncated
+    // download, at most the cap (the hop counts cell bytes, more than the payload) and not much less
+    // (what was sent back before the cut arrives before the DESTROY on the ordered links).
+    expect(free.code, rider.stderr()).not.toBe(0)
+    expect(free.bytes).toBeLessThanOrEqual(AGENT_CAP)
+    expect(free.bytes).toBeGreaterThan(AGENT_CAP - 8 * MiB)
+    const statuses = await agentStatuses(net)
+    const cuts = statuses.map((s) => s.tunnels?.payments?.cutUnpaid ?? 0)
+    expect(cuts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1)
+
+    const stoppedRider = await rider.stop()
+    expect(stoppedRider.code).toBe(0)
+    expect(stoppedRider.payments?.paid).toBe('0')
+    expect(await userBalance(rider.home)).toBe(0n)
+    const stopped = await honest.stop()
+    expect(stopped.code, honest.stderr()).toBe(0)
+    expect(stopped.payments?.unsettled?.ownBytes).toBe('0')
+    const honestPaid = BigInt(stopped.payments?.paid ?? '0')
+    // fair: 4 × the circuit's base, which exceeds the payload by the cell overhead (< 1 %).
+    expect(honestPaid).toBeGreaterThan(4n * BigInt(FILE_BYTES))
+    expect(honestPaid).toBeLessThan((4n * BigInt(FILE_BYTES) * 101n) / 100n)
+    expect(await userBalance(honest.home)).toBe(-honestPaid)
+    // The honest payments reached the agents in full (the rider paid nothing): tokens only moved.
+    const settled = await settledStatuses(net)
+    const agents = settled.reduce((a, s) => a + BigInt(s.tunnels?.payments?.balance ?? 'NaN'), 0n)
+    expect(agents).toBe(honestPaid)
+    await stopChildren()
+  }, 400_000)
 })

@@ -8,7 +8,10 @@ import type { TunnelCircuit, TunnelStream, TunnelStreamHandlers } from './types.
  * Keeps circuits warm for the SOCKS entry (issue 16 item 3): `warm` ready circuits per hop count,
  * a destination sticks to one circuit while it lives (so a site sees one exit), and a circuit that
  * breaks is replaced — a CONNECT that finds its circuit dead is retried once on a fresh one, so the
- * client's next connection does not fail.
+ * client's next connection does not fail. The pool owns its circuits: while it runs they send
+ * KEEPALIVE when quiet (`setKeepAlive`), so a warm circuit is kept until it breaks or reaches its
+ * maximum age instead of idling out and being rebuilt every idle timeout (each rebuild is another
+ * handshake, and with payments another small payment at close); `stop()` releases them to idle out.
  */
 export interface CircuitPool {
   /** Starts the top-up loop. Idempotent. */
@@ -86,6 +89,7 @@ export function createCircuitPool(
 
   const build = (hops: number): Promise<TunnelCircuit> => {
     const p = deps.node.buildCircuit(hops).then((c) => {
+      if (abort !== undefined) c.setKeepAlive(true)
       live(hops).push(c)
       return c
     })
@@ -156,6 +160,7 @@ export function createCircuitPool(
     stop() {
       abort?.abort()
       abort = undefined
+      for (const list of circuits.values()) for (const c of list) c.setKeepAlive(false)
     },
     circuitFor,
     async openStream(hops, host, port, handlers) {

@@ -31,7 +31,7 @@ export interface ClientCircuitDeps {
   readonly replayWindow: number
   readonly buildTimeoutMs: number
   readonly connectTimeoutMs: number
-  /** A quiet open circuit with streams sends KEEPALIVE to its exit this often, so no hop times it out. */
+  /** A quiet open circuit with streams (or kept alive by its owner) sends KEEPALIVE to its exit this often, so no hop times it out. */
   readonly keepaliveMs: number
   nowMs(): number
   sendFrame(peerId: string, frame: Frame): boolean
@@ -62,6 +62,7 @@ export function createClientCircuit(
   let bytesBackward = 0n
   let payloadUp = 0n
   let payloadDown = 0n
+  let keepAlive = false
   let resolveReady: () => void = () => undefined
   let rejectReady: (err: unknown) => void = () => undefined
   const ready = new Promise<void>((resolve, reject) => {
@@ -168,6 +169,9 @@ export function createClientCircuit(
     path: Object.freeze(path.map((h) => h.peerId)),
     ready,
     isOpen: () => state === 'open',
+    setKeepAlive(on) {
+      keepAlive = on
+    },
     info,
     onCreated(body) {
       lastActiveMs = deps.nowMs()
@@ -214,7 +218,8 @@ export function createClientCircuit(
       if (state === 'building' && nowMs - createdAtMs >= deps.buildTimeoutMs) {
         return self.fail('TUNNEL_CIRCUIT_TIMEOUT', true)
       }
-      if (state === 'open' && streams.size() > 0 && nowMs - lastActiveMs >= deps.keepaliveMs) {
+      const wanted = keepAlive || streams.size() > 0
+      if (state === 'open' && wanted && nowMs - lastActiveMs >= deps.keepaliveMs) {
         sendMessage(exitHop(), { kind: 'keepalive' })
         lastActiveMs = nowMs
       }

@@ -421,4 +421,32 @@ describe('tunnel node: keep-alive', () => {
     expect(h.exit.circuits()).toHaveLength(1)
     h.stop()
   })
+
+  it('keeps a pooled warm circuit without streams while the pool runs (no rebuild), and lets it idle out after stop', async () => {
+    const h = createHarness(2)
+    const pool = createCircuitPool({ node: h.client, clock: h.clock }, { warm: { 3: 1 } })
+    pool.start()
+    await h.settle()
+    const warm = await pool.circuitFor(3, 'echo.test:80')
+    let reason: TunnelErrorCode | undefined
+    warm.onClose((r) => (reason = r))
+    let closed = 0
+    h.client.onCircuitClosed(() => closed++)
+    for (let i = 0; i < 30; i++) {
+      await h.clock.advance(10_000)
+      await h.settle()
+    }
+    // 300 s, five idle timeouts: still the same circuit, and the exit never joined another.
+    expect(warm.isOpen()).toBe(true)
+    expect(await pool.circuitFor(3, 'echo.test:80')).toBe(warm)
+    expect(closed).toBe(0)
+    expect(h.exit.circuits()).toHaveLength(1)
+    pool.stop()
+    for (let i = 0; i < 8; i++) {
+      await h.clock.advance(10_000)
+      await h.settle()
+    }
+    expect(reason).toBe('TUNNEL_CIRCUIT_IDLE')
+    h.stop()
+  })
 })

@@ -5,7 +5,10 @@ import type { TunnelErrorCode } from './errors.ts'
 import {
   createMemoryPayments,
   createTunnelPayments,
+  MAX_SETTLE_ATTEMPTS,
+  SETTLE_RETRY_MS,
   type MemoryPayments,
+  type PaymentPort,
   type TunnelPayments,
   type TunnelPaymentsOptions,
 } from './payments.ts'
@@ -89,6 +92,58 @@ describe('tunnel payments: hop by hop, during the circuit', () => {
       circuit.path.forEach((peer, i) => expect(money.balance(peer)).toBe(shares.hops[i]?.kept))
       expect(reason).toBeUndefined()
       for (const e of engines.values()) expect(e.stats().cutUnpaid).toBe(0)
+      h.stop()
+    }, 30_000)
+  }
+
+  for (const withClock of [true, false]) {
+    it(`a closed circuit's payments ${withClock ? 'settle: refused forwards are retried on the clock until every hop holds exactly its share and nothing is unsettled' : 'stay unsettled without a clock (retried only with a next payment) and the stats say so'}`, async () => {
+      const h = createHarness(2)
+      const money = createMemoryPayments()
+      // The exit refuses every payment until the circuit closed (a hop whose counter lags, a busy ledger).
+      let exitRefuses = true
+      const portOf = (peer: string): PaymentPort => {
+        const inner = money.port(peer)
+        return {
+          onPayment: (handler) => inner.onPayment(handler),
+          pay: (to, p) =>
+            to === h.exit.peerId && exitRefuses ? Promise.resolve('refused') : inner.pay(to, p),
+        }
+      }
+      const engines = [h.client, ...h.relays, h.exit].map((node) =>
+        createTunnelPayments(
+          { node, port: portOf(node.peerId), ...(withClock ? { clock: h.clock } : {}) },
+          { rule: 'fair', unpaidCapBytes: CAP },
+        ),
+      )
+      const circuit = await h.client.buildCircuit(3)
+      expect((await download(h, circuit, 3 * MiB + 80 * 1024)).got).toBe(3 * MiB + 80 * 1024)
+      circuit.close()
+      await h.settle()
+      exitRefuses = false
+      const base = circuit.info().bytesBackward
+      const shares = payoutShares(base, 3, 'fair')
+      // The initiator paid its last partial MiB at close; the middle relay still holds the exit's part.
+      expect(money.balance('c1')).toBe(-shares.downloaderPays)
+      expect(engines.reduce((n, e) => n + e.stats().unsettledForward, 0n)).toBe(shares.hops[2]?.kept)
+      for (let i = 0; i < MAX_SETTLE_ATTEMPTS + 2; i++) {
+        await h.clock.advance(SETTLE_RETRY_MS)
+        await h.settle()
+      }
+      if (!withClock) {
+        expect(money.balance(h.exit.peerId)).toBe(0n)
+        expect(engines.reduce((n, e) => n + e.stats().unsettledForward, 0n)).toBe(shares.hops[2]?.kept)
+        return h.stop()
+      }
+      circuit.path.forEach((peer, i) => expect(money.balance(peer)).toBe(shares.hops[i]?.kept))
+      for (const e of engines)
+        expect(e.stats()).toMatchObject({
+          unsettledOwnBytes: 0n,
+          unsettledForward: 0n,
+          inFlight: 0,
+          abandoned: 0,
+          cutUnpaid: 0,
+        })
       h.stop()
     }, 30_000)
   }

@@ -1,4 +1,4 @@
-import { BaseError, createNullLogger, type Logger } from '@dolly/base'
+import { BaseError, createNullLogger, type Clock, type Logger } from '@dolly/base'
 import { MAX_FRAME_BYTES, MAX_HOPS } from './constants.ts'
 import type { TunnelNode } from './node.ts'
 import {
@@ -25,6 +25,11 @@ const MiB = 1n << 20n
 /** Defaults: pay every 1 MiB (the ledger's minimum transaction), cut a neighbour 8 MiB in arrears. */
 export const DEFAULT_PAY_EVERY_BYTES = MiB
 export const DEFAULT_UNPAID_CAP_BYTES = 8n * MiB
+
+/** Pause before a refused or failed payment (own or forwarded) is tried again, ms (with a `clock`). */
+export const SETTLE_RETRY_MS = 2_000
+/** Tries of one payment before it is given up and counted in `abandoned`. */
+export const MAX_SETTLE_ATTEMPTS = 10
 
 /**
  * One payment between neighbours for one circuit. `base` is cumulative: the circuit's backward cell
@@ -100,6 +105,17 @@ export interface TunnelPaymentsStats {
   readonly kept: bigint
   readonly refused: number
   readonly cutUnpaid: number
+  /**
+   * What is not settled yet: backward bytes of own circuits (live or closed) not paid for, tokens
+   * received and not yet forwarded to next hops (queued or on the way), and payments awaiting an
+   * answer. All 0 after a circuit closed and its final payments went through hop by hop: then the
+   * balances are final (`flush()` pays live circuits' remainder too).
+   */
+  readonly unsettledOwnBytes: bigint
+  readonly unsettledForward: bigint
+  readonly inFlight: number
+  /** Payments given up after MAX_SETTLE_ATTEMPTS refusals or failures (their tokens stay unsettled). */
+  readonly abandoned: number
 }
 
 /** A running payment engine on one node. */
@@ -120,6 +136,9 @@ export interface TunnelPayments {
 interface OwnState {
   paidBase: bigint
   paying: boolean
+  /** Refused or failed tries since the last accepted payment. */
+  attempts: number
+  retrying: boolean
   /** The final counters once the circuit closed: what is left is paid whatever its size. */
   final: CircuitInfo | undefined
 }
@@ -137,6 +156,11 @@ interface HopState {
   /** Token bytes owed to the next hop, not yet paid (forwarded in order). */
   owedNext: bigint
   forwarding: boolean
+  /** Token bytes of the forward on the way. */
+  inFlight: bigint
+  /** Refused or failed forwards since the last accepted one. */
+  attempts: number
+  retrying: boolean
   closed: boolean
   /** At least one payment was credited (an honest payer: its last partial chunk is forgiven at close). */
   paidOnce: boolean
@@ -160,7 +184,17 @@ function checkBytes(name: string, v: bigint, min: bigint): bigint {
  * those bytes: a hop signs only what its byte counters support.
  */
 export function createTunnelPayments(
-  deps: { readonly node: TunnelNode; readonly port: PaymentPort; readonly logger?: Logger },
+  deps: {
+    readonly node: TunnelNode
+    readonly port: PaymentPort
+    readonly logger?: Logger
+    /**
+     * With a clock, a refused or failed payment is tried again every SETTLE_RETRY_MS (at most
+     * MAX_SETTLE_ATTEMPTS times), so the final payment of a closed circuit and a relay's forward of it
+     * settle without waiting for another payment; without one they are retried only with the next.
+     */
+    readonly clock?: Clock
+  },
   options: TunnelPaymentsOptions = {},
 ): TunnelPayments {
   const { node, port } = deps
@@ -179,7 +213,21 @@ export function createTunnelPayments(
   let forwarded = 0n
   let refused = 0
   let cutUnpaid = 0
+  let abandoned = 0
   let stopped = false
+  const retries = new AbortController()
+  /** Runs `again` after SETTLE_RETRY_MS unless stopped; false without a clock or once attempts ran out. */
+  const retryLater = (attempts: number, again: () => void): boolean => {
+    const clock = deps.clock
+    if (clock === undefined || stopped || attempts >= MAX_SETTLE_ATTEMPTS) return false
+    clock.sleep(SETTLE_RETRY_MS, { signal: retries.signal }).then(
+      () => {
+        if (!stopped) again()
+      },
+      () => undefined,
+    )
+    return true
+  }
   const linkKey = (peer: string, circuitId: number): string => `${circuitId}@${peer}`
 
   const cutLog: { peer: string; unpaid: bigint }[] = []
@@ -190,9 +238,17 @@ export function createTunnelPayments(
     return p
   }
 
+  /** Forgets a closed circuit's state once it is paid in full (or its payment was given up). */
+  const dropIfDone = (id: string, state: OwnState): void => {
+    if (state.final === undefined || state.paying || state.retrying) return
+    const givenUp = deps.clock === undefined || state.attempts >= MAX_SETTLE_ATTEMPTS
+    if (state.paidBase >= state.final.bytesBackward || givenUp) own.delete(id)
+  }
+
   const payOwn = (info: CircuitInfo, every = payEvery): void => {
     let s = own.get(info.id)
-    if (s === undefined) own.set(info.id, (s = { paidBase: 0n, paying: false, final: undefined }))
+    if (s === undefined)
+      own.set(info.id, (s = { paidBase: 0n, paying: false, attempts: 0, retrying: false, final: undefined }))
     const state = s
     const base = info.bytesBackward
     if (state.paying || base - state.paidBase < every || base === state.paidBase) return
@@ -201,20 +257,40 @@ export function createTunnelPayments(
     if (to === undefined || circuitId === undefined) return
     const amount = price(base - state.paidBase, info.hops, rule)
     state.paying = true
+    const failed = (): void => {
+      state.attempts++
+      // Tried again on a timer (a closed circuit's last payment has no next cell to trigger it).
+      state.retrying = retryLater(state.attempts, () => {
+        state.retrying = false
+        const now = state.final ?? node.circuits().find((c) => c.id === info.id)
+        if (now !== undefined) payOwn(now, 1n)
+        dropIfDone(info.id, state)
+      })
+      if (!state.retrying && state.attempts >= MAX_SETTLE_ATTEMPTS) {
+        abandoned++
+        logger.warn('tunnels.payments.abandoned', { circuit: info.id, unpaid: String(base - state.paidBase) })
+      }
+      dropIfDone(info.id, state)
+    }
     const settle = (outcome: 'accepted' | 'refused'): void => {
       state.paying = false
-      if (outcome === 'refused') return void refused++
+      if (outcome === 'refused') {
+        refused++
+        return failed()
+      }
       paid += amount
       state.paidBase = base
+      state.attempts = 0
       // Bytes that arrived while this payment was out are paid at once, not at the next cell.
       const now = state.final ?? node.circuits().find((c) => c.id === info.id)
       if (now !== undefined) payOwn(now, state.final === undefined ? every : 1n)
-      if (state.final !== undefined && !state.paying) own.delete(info.id)
+      dropIfDone(info.id, state)
     }
     if (amount <= 0n) return settle('accepted') // a free rider "pays" nothing
     void track(port.pay(to, { circuitId, base, amount })).then(settle, (err: unknown) => {
       state.paying = false
       logger.warn('tunnels.payments.pay_failed', { circuit: info.id, error: String(err) })
+      failed()
     })
   }
 
@@ -234,6 +310,9 @@ export function createTunnelPayments(
         forwardedBase: 0n,
         owedNext: 0n,
         forwarding: false,
+        inFlight: 0n,
+        attempts: 0,
+        retrying: false,
         closed: false,
         paidOnce: false,
       }
@@ -294,23 +373,40 @@ export function createTunnelPayments(
     const base = s.claimedBase
     s.forwarding = true
     s.owedNext = 0n
+    s.inFlight = amount
+    // Tried again on a timer, not at once: a next hop that refuses (a circuit it has not carried the
+    // bytes back on yet, so its counter does not support them) would refuse an immediate retry too.
+    const failed = (): void => {
+      s.forwarding = false
+      s.inFlight = 0n
+      s.owedNext += amount
+      s.attempts++
+      if (s.retrying) return
+      s.retrying = retryLater(s.attempts, () => {
+        s.retrying = false
+        forward(s)
+      })
+      if (!s.retrying && s.attempts === MAX_SETTLE_ATTEMPTS) {
+        abandoned++
+        logger.warn('tunnels.payments.forward_abandoned', { circuit: s.id, owed: String(s.owedNext) })
+      }
+    }
     void track(port.pay(s.nextPeer, { circuitId: s.nextCircuitId, base, amount })).then(
       (outcome) => {
-        s.forwarding = false
         if (outcome === 'accepted') {
+          s.forwarding = false
+          s.inFlight = 0n
+          s.attempts = 0
           forwarded += amount
           forward(s) // what was credited meanwhile
         } else {
-          // Retried with the next payment, not at once: a next hop that refuses (a circuit it never
-          // carried bytes back on, so it has nothing to check against) would refuse forever.
           refused++
-          s.owedNext += amount
+          failed()
         }
       },
       (err: unknown) => {
-        s.forwarding = false
-        s.owedNext += amount
         logger.warn('tunnels.payments.forward_failed', { circuit: s.id, error: String(err) })
+        failed()
       },
     )
   }
@@ -352,6 +448,8 @@ export function createTunnelPayments(
       if (pass <= 0n) return
       s.owedNext += pass
       s.forwardedBase = p.base
+      // A new payment to pass on: the next hop gets fresh tries.
+      if (s.attempts >= MAX_SETTLE_ATTEMPTS) s.attempts = 0
       forward(s)
     },
   })
@@ -368,8 +466,11 @@ export function createTunnelPayments(
       // The last partial chunk is paid at close, so an honest payer leaves no debt behind.
       const state = own.get(info.id)
       if (state !== undefined) state.final = info
-      if (state?.paying !== true) payOwn(info, 1n)
-      if (own.get(info.id)?.paying !== true) own.delete(info.id)
+      if (state?.paying !== true && state?.retrying !== true) payOwn(info, 1n)
+      const now = own.get(info.id)
+      if (now === undefined) return
+      now.final = info
+      dropIfDone(info.id, now)
       return
     }
     const s = hopsById.get(info.id)
@@ -391,7 +492,29 @@ export function createTunnelPayments(
   })
 
   return {
-    stats: () => ({ paid, received, kept: received - forwarded, refused, cutUnpaid }),
+    stats() {
+      const live = new Map(node.circuits().map((c) => [c.id, c]))
+      let unsettledOwnBytes = 0n
+      for (const [id, st] of own) {
+        const owed = (st.final ?? live.get(id))?.bytesBackward ?? st.paidBase
+        if (owed > st.paidBase) unsettledOwnBytes += owed - st.paidBase
+      }
+      for (const c of live.values())
+        if (c.role === 'initiator' && !own.has(c.id)) unsettledOwnBytes += c.bytesBackward
+      let unsettledForward = 0n
+      for (const h of hopsById.values()) unsettledForward += h.owedNext + h.inFlight
+      return {
+        paid,
+        received,
+        kept: received - forwarded,
+        refused,
+        cutUnpaid,
+        unsettledOwnBytes,
+        unsettledForward,
+        inFlight: pending.size,
+        abandoned,
+      }
+    },
     unpaid() {
       const peers = new Set([...hopsById.values()].map((s) => s.prevPeer))
       return new Map([...peers].map((p) => [p, unpaidOf(p)]))
@@ -406,6 +529,7 @@ export function createTunnelPayments(
     },
     stop() {
       stopped = true
+      retries.abort()
       offCarried()
       offClosed()
     },

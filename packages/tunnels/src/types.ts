@@ -71,6 +71,12 @@ export interface TunnelCircuit {
   /** Peer ids of the hops, first to exit. */
   readonly path: readonly string[]
   isOpen(): boolean
+  /**
+   * While on, the open circuit sends KEEPALIVE to its exit every third of the idle timeout even with
+   * no stream open, so no hop times it out (a pooled warm circuit is kept, not rebuilt; default off:
+   * a circuit nobody owns idles out).
+   */
+  setKeepAlive(on: boolean): void
   /** Opens a stream to `host`:`port` at the exit; rejects with TUNNEL_EXIT_POLICY, TUNNEL_EXIT_UNREACHABLE, TUNNEL_DNS_FAILED, ... */
   openStream(host: string, port: number, handlers: TunnelStreamHandlers): Promise<TunnelStream>
   /** Sends one UDP datagram out of the exit (best effort, like UDP). */

@@ -111,6 +111,17 @@ describe('plebnet program', () => {
     expect(bad.code).toBe(2)
     expect(bad.err).toContain('--port 65533')
     expect((await run(['proxy'])).code).toBe(2)
+    expect(help.output).toContain('--hops 3 --warm 1')
+    for (const [flag, value] of [
+      ['--hops', '4'],
+      ['--hops', '3,3'],
+      ['--warm', '0'],
+      ['--warm', '9'],
+    ] as const) {
+      const r = await run(['proxy', '--bootstrap', '/ip4/127.0.0.1/tcp/1', flag, value])
+      expect(r.code).toBe(2)
+      expect(r.err).toContain(`${flag} ${value}`)
+    }
   }, 60_000)
 
   it('the groups list their subcommands', async () => {

@@ -10,6 +10,7 @@ import {
 } from '@dolly/tunnels'
 import { createTunnelComponent } from '../tunnels/adapters/tunnel-component.ts'
 import { createTunnelLedger } from '../tunnels/adapters/tunnel-ledger.ts'
+import type { TunnelsStatus } from '../tunnels/tunnel-status.ts'
 
 /** Hop counts `plebnet proxy` serves, one SOCKS5 port each (`--port P` → P+1, P+2, P+3). */
 export const PROXY_HOPS = [1, 2, 3] as const
@@ -50,6 +51,10 @@ export interface ProxyOptions {
   readonly pay?: boolean
   /** Payout rule the proxy prices its circuits by (default `fair`; agents' `[tunnels] payout_rule`). */
   readonly payoutRule?: PayoutRule
+  /** Hop counts to serve, one SOCKS5 port each at port+hops (default PROXY_HOPS). */
+  readonly hops?: readonly number[]
+  /** Circuits kept built per hop count (default PROXY_WARM_CIRCUITS). */
+  readonly warm?: number
 }
 
 /** A running proxy. */
@@ -57,6 +62,11 @@ export interface RunningProxy {
   /** Bound SOCKS5 port per hop count. */
   readonly ports: ReadonlyMap<number, number>
   stop(): Promise<void>
+  /**
+   * After `stop()`: the payments block once own circuits' last payments were flushed
+   * (`unsettled.ownBytes` 0 means every byte the circuits carried back was paid for).
+   */
+  finalPayments(): TunnelsStatus['payments']
 }
 
 /**
@@ -69,6 +79,8 @@ export interface RunningProxy {
  */
 export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promise<RunningProxy | undefined> {
   const { clock, log } = deps
+  const hops = options.hops ?? PROXY_HOPS
+  const warm = options.warm ?? PROXY_WARM_CIRCUITS
   const rng = createCryptoRng()
   const identity = await loadOrCreateIdentity(options.home, rng)
   const network = createNetworkComponent(
@@ -111,24 +123,24 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
     if (node === undefined) throw new TunnelError('TUNNEL_STOPPED', 'the tunnel node did not start', {})
     const pool = createCircuitPool(
       { node, clock, logger: log },
-      { warm: Object.fromEntries(PROXY_HOPS.map((h) => [h, PROXY_WARM_CIRCUITS])) },
+      { warm: Object.fromEntries(hops.map((h) => [h, warm])) },
     )
     pool.start()
     stops.push(() => Promise.resolve(pool.stop()))
     const socks = createSocks5Server(
       { pool },
-      { host: '127.0.0.1', listen: PROXY_HOPS.map((hops) => ({ hops, port: options.port + hops })) },
+      { host: '127.0.0.1', listen: hops.map((h) => ({ hops: h, port: options.port + h })) },
     )
     const ports = await socks.start()
     stops.push(() => socks.stop())
     const deadline = clock.nowMs() + options.readyTimeoutMs
-    while (!PROXY_HOPS.every((h) => pool.ready(h) > 0)) {
+    while (!hops.every((h) => pool.ready(h) > 0)) {
       if (options.signal?.aborted === true) {
         await stopAll()
         return undefined
       }
       if (clock.nowMs() >= deadline) {
-        const missing = PROXY_HOPS.filter((h) => pool.ready(h) === 0)
+        const missing = hops.filter((h) => pool.ready(h) === 0)
         throw new TunnelError(
           'TUNNEL_NO_PATH',
           `no circuit of ${missing.join(', ')} hop(s) after ${options.readyTimeoutMs} ms; ${network.network()?.hops().length ?? 0} hop(s) known`,
@@ -139,7 +151,7 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
         .sleep(READY_POLL_MS, options.signal === undefined ? {} : { signal: options.signal })
         .catch(() => undefined)
     }
-    return { ports, stop: stopAll }
+    return { ports, stop: stopAll, finalPayments: () => tunnels.finalPayments() }
   } catch (err) {
     await stopAll()
     throw err

@@ -6,6 +6,11 @@ import type { RunningProxy } from './proxy-run.ts'
 /** Default `--port` (kept here too, so `--help` loads no tunnel code). */
 const DEFAULT_PORT = 1080
 const DEFAULT_READY_TIMEOUT_S = 120
+/** Default `--hops` and `--warm` (proxy-run's PROXY_HOPS and PROXY_WARM_CIRCUITS). */
+const DEFAULT_HOPS = '1,2,3'
+const DEFAULT_WARM = '2'
+/** Most circuits `--warm` keeps per hop count (a node builds at most 16 own circuits). */
+const MAX_WARM = 5
 /** `@dolly/tunnels` PAYOUT_RULES (kept here too, so `--help` loads no tunnel code). */
 const PAYOUT_RULE_NAMES = ['fair', '2017', '2021'] as const
 type PayoutRuleName = (typeof PAYOUT_RULE_NAMES)[number]
@@ -30,6 +35,15 @@ interface ProxyCommandOptions {
   /** commander's `--no-pay`: false when given. */
   pay: boolean
   payoutRule: string
+  hops: string
+  warm: string
+}
+
+/** `--hops 1,3` → [1, 3]: distinct hop counts 1..3, or undefined when malformed. */
+function parseHops(text: string): number[] | undefined {
+  if (!/^[123](,[123]){0,2}$/.test(text)) return undefined
+  const hops = text.split(',').map(Number)
+  return new Set(hops).size === hops.length ? hops.sort() : undefined
 }
 
 const PROXY_HELP = `
@@ -39,9 +53,15 @@ agent's (two nodes with one identity would share a peer id).
 Ports: hops 1, 2 and 3 listen on 127.0.0.1 at port+1, port+2 and port+3 (1081, 1082, 1083 by
 default), e.g. curl --socks5-hostname 127.0.0.1:1083 http://example.org/ for three hops.
 
+--hops 3 serves only 3 hops (port+3); --warm N keeps N circuits built per hop count (default 2). With
+--hops 3 --warm 1 every download goes through one circuit (pinned), e.g. to check payments.
+
 Ready: once a circuit of every hop count is built, one line is printed on stdout; with --json it is
   {"event":"ready","ports":{"1":1081,"2":1082,"3":1083}}
-Circuits are kept warm until SIGINT or SIGTERM, which stop everything; the exit status is then 0.
+Circuits are kept warm (kept alive, not rebuilt) until SIGINT or SIGTERM, which stop everything: the
+last partial MiB of every circuit is paid first, then one more line is printed, with --json
+  {"event":"stopped","payments":{...,"unsettled":{"ownBytes":"0",...}}}
+(ownBytes 0: every byte the circuits carried was paid for), and the exit status is 0.
 No circuit of some hop count within --ready-timeout: TUNNEL_NO_PATH, exit status 1.
 
 Payment: the proxy pays the first hop of each circuit in MB tokens on its own ledger (state.sqlite in
@@ -79,6 +99,8 @@ export function registerProxyCommands(
     .option('--json', 'print the ready line as JSON')
     .option('--payout-rule <rule>', 'fair, 2017 or 2021: how circuits are priced', 'fair')
     .option('--no-pay', 'test knob: never pay the hops (a free rider)')
+    .option('--hops <list>', 'hop counts to serve, comma-separated', DEFAULT_HOPS)
+    .option('--warm <n>', 'circuits kept built per hop count', DEFAULT_WARM)
     .addHelpText('after', PROXY_HELP)
     .action(async (opts: ProxyCommandOptions, cmd: Command) => {
       const port = Number(opts.port)
@@ -97,6 +119,16 @@ export function registerProxyCommands(
           `--payout-rule ${opts.payoutRule} is not one of ${PAYOUT_RULE_NAMES.join(', ')}`,
           {},
         )
+      const hops = parseHops(opts.hops)
+      if (hops === undefined)
+        throw new ReplicationError(
+          'REPLICATION_USAGE',
+          `--hops ${opts.hops} is not a list of distinct hop counts 1..3, e.g. 1,2,3`,
+          {},
+        )
+      const warm = Number(opts.warm)
+      if (!/^\d$/.test(opts.warm) || warm < 1 || warm > MAX_WARM)
+        throw new ReplicationError('REPLICATION_USAGE', `--warm ${opts.warm} is not 1..${MAX_WARM}`, {})
       const clock = overrides.clock ?? createSystemClock()
       const log = overrides.log ?? createPinoLogger({ clock }, { level: 'warn' })
       // SIGINT/SIGTERM at any time, while starting too, stop everything and end with status 0.
@@ -124,6 +156,8 @@ export function registerProxyCommands(
           signal: controller.signal,
           pay: opts.pay,
           payoutRule: opts.payoutRule,
+          hops,
+          warm,
         },
       )
       if (proxy === undefined) return
@@ -137,5 +171,14 @@ export function registerProxyCommands(
       )
       overrides.onStarted?.(proxy, stop)
       await stopped
+      const payments = proxy.finalPayments()
+      const u = payments?.unsettled
+      io.out(
+        opts.json === true
+          ? JSON.stringify({ event: 'stopped', ...(payments === undefined ? {} : { payments }) })
+          : payments === undefined
+            ? 'plebnet proxy: stopped'
+            : `plebnet proxy: stopped; paid ${payments.paid} token bytes (${payments.rule} rule), ${u?.ownBytes ?? '0'} bytes left unpaid`,
+      )
     })
 }

@@ -73,9 +73,17 @@ function tunnelLines(status: AgentStatus): string[] {
     ...(t.payments === undefined
       ? []
       : [
-          `tokens (${t.payments.rule} rule): earned ${mb(t.payments.earned)} MB (received ${mb(t.payments.received)} MB), paid ${mb(t.payments.paid)} MB; ledger balance ${mb(t.payments.balance)} MB; ${t.payments.cutUnpaid} circuit(s) cut unpaid`,
+          `tokens (${t.payments.rule} rule): earned ${mb(t.payments.earned)} MB (received ${mb(t.payments.received)} MB), paid ${mb(t.payments.paid)} MB; ledger balance ${mb(t.payments.balance)} MB; ${t.payments.cutUnpaid} circuit(s) cut unpaid${settlement(t.payments.unsettled)}`,
         ]),
   ]
+}
+
+/** Whether the payments settled (nothing owed, forwarded or in flight), when the agent reports it. */
+function settlement(u: NonNullable<NonNullable<AgentStatus['tunnels']>['payments']>['unsettled']): string {
+  if (u === undefined) return ''
+  if (u.ownBytes === '0' && u.forwardTokens === '0' && u.inFlight === 0 && u.abandoned === 0)
+    return '; payments settled'
+  return `; unsettled: ${u.ownBytes} own bytes unpaid, ${mb(u.forwardTokens)} MB to forward, ${u.inFlight} payment(s) in flight, ${u.abandoned} given up`
 }
 
 /** Token bytes (a decimal string) as MB with two decimals (MB = bytes / 2^20). */

@@ -138,5 +138,49 @@ describe('renderStatus', () => {
     expect(text).toContain(
       'tokens (fair rule): earned 1.50 MB (received 3.00 MB), paid 0.00 MB; ledger balance -0.50 MB; 2 circuit(s) cut unpaid',
     )
+    expect(text).not.toContain('settled')
+  })
+
+  it('says whether tunnel payments settled', async () => {
+    const { renderStatus } = await import('./status-run.ts')
+    const render = (unsettled: {
+      ownBytes: string
+      forwardTokens: string
+      inFlight: number
+      abandoned: number
+    }): string =>
+      renderStatus(
+        {
+          ...status,
+          tunnels: {
+            relay: true,
+            exit: false,
+            hopsKnown: 4,
+            circuits: { relayedNow: 0, exitedNow: 0, relayedTotal: 1, exitedTotal: 0 },
+            bytesUp: '100',
+            bytesDown: '200',
+            exitBytesOut: '0',
+            exitBytesIn: '0',
+            framesDropped: 0,
+            payments: {
+              rule: 'fair',
+              paid: '0',
+              received: '0',
+              earned: '0',
+              balance: '0',
+              cutUnpaid: 0,
+              refused: 0,
+              unsettled,
+            },
+          },
+        },
+        6000,
+      )
+    expect(render({ ownBytes: '0', forwardTokens: '0', inFlight: 0, abandoned: 0 })).toContain(
+      '0 circuit(s) cut unpaid; payments settled',
+    )
+    expect(render({ ownBytes: '12', forwardTokens: String(2 ** 20), inFlight: 1, abandoned: 0 })).toContain(
+      '; unsettled: 12 own bytes unpaid, 1.00 MB to forward, 1 payment(s) in flight, 0 given up',
+    )
   })
 })

@@ -29,6 +29,11 @@ export interface TunnelAdmissionDeps {
   readonly node: TunnelNode
   /** Token balance of a tunnel peer in bytes (ledger `balance(key).bytes`); undefined if unknown. */
   balanceOf(peerId: string): bigint | undefined
+  /**
+   * Unpaid bytes other hops signed that this peer owes them (`DebtBook.owed`, debts.ts); a peer that
+   * owes anything is refused, whatever its balance. Default: nobody owes.
+   */
+  debtOf?(peerId: string): bigint
 }
 
 /** Slot counts (Tribler: 5 random, 15 competing) and Model 0 parameters. */
@@ -52,6 +57,8 @@ export interface TunnelAdmission {
     readonly competing: number
     readonly refused: number
     readonly evicted: number
+    /** Refused because other hops recorded an unpaid debt of theirs. */
+    readonly debtors: number
   }
   stop(): void
 }
@@ -91,6 +98,7 @@ export function createTunnelAdmission(
   const strangers = new Set<string>() // circuit ids admitted as strangers
   let refused = 0
   let evicted = 0
+  let debtors = 0
 
   const bind = (now: number): void => {
     for (const table of [random, competing])
@@ -144,6 +152,12 @@ export function createTunnelAdmission(
 
   return {
     admit(peer) {
+      // A free rider another hop cut and recorded gets no slot here (family-wide bound).
+      if ((deps.debtOf?.(peer) ?? 0n) > 0n) {
+        refused++
+        debtors++
+        return false
+      }
       const now = clock.nowMs()
       bind(now)
       // Cap the strangers' savings at β·maxSlack (ALGORITHMS.md §7): move t0 so that the budget
@@ -186,6 +200,7 @@ export function createTunnelAdmission(
       competing: competing.filter((s) => s !== undefined).length,
       refused,
       evicted,
+      debtors,
     }),
     stop: () => offClosed(),
   }

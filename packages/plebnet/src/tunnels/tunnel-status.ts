@@ -41,6 +41,15 @@ export const TunnelsStatusSchema = d.strictObject({
       balance: d.string({ pattern: /^-?[0-9]{1,30}$/ }),
       cutUnpaid: count,
       refused: count,
+      /**
+       * What is not settled yet (all 0: every closed circuit's payments went through and the balance
+       * is final): backward bytes of own circuits not paid for (a live circuit's remainder below the
+       * payment interval counts until it closes), tokens received and not yet forwarded to next hops,
+       * payments awaiting an answer, and payments given up after their retries.
+       */
+      unsettled: d.optional(
+        d.strictObject({ ownBytes: bytes, forwardTokens: bytes, inFlight: count, abandoned: count }),
+      ),
     }),
   ),
 })

@@ -83,6 +83,12 @@ export interface TunnelComponent {
   status(): TunnelsStatus | undefined
   /** Bytes to and from each neighbour (for per-neighbour accounting), once started. */
   neighbours(): readonly TunnelNeighbourBytes[]
+  /**
+   * The payments block as `stop()` left it: after own circuits' last payments were flushed, before the
+   * node closed them (`unsettled.ownBytes` 0: the user paid for every byte). Undefined before a stop
+   * or without payments.
+   */
+  finalPayments(): TunnelsStatus['payments']
 }
 
 interface Totals {
@@ -104,8 +110,8 @@ const addCircuit = (t: Totals, c: CircuitInfo): void => {
   t.exitIn += c.exitBytesIn
 }
 
-/** Longest `stop()` waits for own circuits' last payments, ms. */
-const FLUSH_DEADLINE_MS = 5_000
+/** Longest `stop()` waits for own circuits' last payments, ms (beyond one busy signer's retry, 10 s). */
+const FLUSH_DEADLINE_MS = 15_000
 /** How long the set of listed relays is reused before it is read from the directory again, ms. */
 const RELAYS_CACHE_MS = 1_000
 
@@ -150,6 +156,12 @@ function paymentsStatus(
       balance: String(ledger.ownBalance() ?? 0n),
       cutUnpaid: s?.cutUnpaid ?? 0,
       refused: s?.refused ?? 0,
+      unsettled: {
+        ownBytes: String(s?.unsettledOwnBytes ?? 0n),
+        forwardTokens: String(s?.unsettledForward ?? 0n),
+        inFlight: s?.inFlight ?? 0,
+        abandoned: s?.abandoned ?? 0,
+      },
     },
   }
 }
@@ -169,6 +181,7 @@ export function createTunnelComponent(
   const hopTtlMs = options.hopTtlMs ?? HOP_TTL_MS
   const closed: Totals = { relayed: 0, exited: 0, up: 0n, down: 0n, exitOut: 0n, exitIn: 0n }
   let refused = 0
+  let final: TunnelsStatus['payments']
   let running:
     | {
         readonly node: TunnelNode
@@ -258,7 +271,7 @@ export function createTunnelComponent(
           // A free rider (`pay` false, serving nobody) runs no engine: it never pays.
           if (serves || ledger.pay)
             payments = createTunnelPayments(
-              { node, port, logger: deps.log },
+              { node, port, logger: deps.log, clock: deps.clock },
               { ...options.paymentOptions, rule: ledger.rule, isRelay: relays(network, deps.clock) },
             )
           if (serves)
@@ -294,6 +307,7 @@ export function createTunnelComponent(
       await r.loop
       // What own circuits still owe below the payment interval is paid before they close (bounded).
       if (r.payments !== undefined) await withDeadline(r.payments.flush(), FLUSH_DEADLINE_MS)
+      final = paymentsStatus(options.payments, r.payments).payments
       r.admission?.stop()
       r.payments?.stop()
       await options.payments?.stop()
@@ -303,6 +317,7 @@ export function createTunnelComponent(
     },
     node: () => running?.node,
     neighbours: () => running?.transport.neighbours() ?? [],
+    finalPayments: () => final,
     status() {
       const r = running
       if (r === undefined) return undefined

@@ -51,6 +51,18 @@ describe('plebnet_setup.cfg', () => {
     }
   })
 
+  it('reads [strategy] order_timeout into the sell step (default 3600 s), and names a bad value', () => {
+    expect(readAgentConfig('').orderTimeoutMs).toBe(3_600_000)
+    const c = readAgentConfig('[strategy]\norder_timeout = 600\n')
+    expect(agentOptionsFrom({ ...c, btcGlobal: undefined }).sell).toMatchObject({
+      orderTimeoutMs: 600_000,
+      tickMs: 300_000,
+    })
+    expect(() => readAgentConfig('[strategy]\norder_timeout = soon\n')).toThrow(
+      expect.objectContaining({ code: 'LIFECYCLE_CONFIG_INVALID' }),
+    )
+  })
+
   it('names the key of an invalid value', () => {
     expect(() => readAgentConfig('[daemon]\ntick_interval = soon\n')).toThrow(/daemon\.tick_interval/)
     expect(() => readAgentConfig('[daemon]\ntick_interval = soon\n')).toThrow(

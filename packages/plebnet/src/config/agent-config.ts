@@ -48,6 +48,8 @@ export interface AgentConfig {
   readonly installMaxAttempts: number
   readonly dowryPercent: bigint
   readonly vpsCount: number
+  /** `strategy.order_timeout`: a sell offer older than this is refreshed (ALGORITHMS.md §5.1), ms. */
+  readonly orderTimeoutMs: number
   /** `wallets.btc_global` when it is set (the sweep target of last resort). */
   readonly btcGlobal: string | undefined
   readonly strategy: string
@@ -185,6 +187,7 @@ const CoreSchema = z.object({
   attempts: count('install.max_attempts'),
   dowry: z.string().regex(/^(100|\d{1,2})$/, 'install.dowry_percent must be 0..100'),
   vps: count('strategy.vps_count'),
+  orderTimeout: seconds('strategy.order_timeout'),
 })
 
 function parseShops(text: string): ShopEndpoint[] {
@@ -390,6 +393,7 @@ export function readAgentConfig(
     attempts: get('install', 'max_attempts'),
     dowry: get('install', 'dowry_percent'),
     vps: get('strategy', 'vps_count'),
+    orderTimeout: get('strategy', 'order_timeout'),
   })
   if (!core.success) return fail(core.error)
   const qd = QdSchema.safeParse({
@@ -453,6 +457,7 @@ export function readAgentConfig(
     installMaxAttempts: core.data.attempts,
     dowryPercent: BigInt(core.data.dowry),
     vpsCount: core.data.vps,
+    orderTimeoutMs: core.data.orderTimeout,
     btcGlobal: btcGlobal === '' || btcGlobal.startsWith('SET_') ? undefined : btcGlobal,
     strategy: get('strategy', 'name') || 'last_day_sell',
     chainBackend,

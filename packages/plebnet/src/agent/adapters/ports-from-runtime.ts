@@ -46,7 +46,7 @@ export function agentOptionsFrom(config: AgentConfig): AgentOptions {
     learn: { trimF: config.qd.trimF, maxRemotes: config.qd.maxRemotes, rewardCap: config.qd.rewardCap },
     selector: config.qd.selector,
     // The strategies count in world time: one tick is the daemon's interval times the time scale.
-    sell: { tickMs: config.tickIntervalMs * timeScale },
+    sell: { tickMs: config.tickIntervalMs * timeScale, orderTimeoutMs: config.orderTimeoutMs },
     timeScale,
   }
 }

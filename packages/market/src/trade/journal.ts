@@ -3,8 +3,15 @@
  * appended before its effect and its outcome after (README "Crash recovery").
  */
 import { MarketError } from '../errors.ts'
-import type { TradeJournal } from './ports.ts'
 import { checkTradeTerms, type TradeTerms } from './terms.ts'
+
+/** The append-only trade journal: the port the engine records every intent and outcome in. */
+export interface TradeJournal {
+  /** Appends `entry` durably: resolves once it would survive a crash. */
+  append(entry: JournalEntry): Promise<void>
+  /** Every entry, in append order. */
+  readAll(): Promise<readonly JournalEntry[]>
+}
 
 /** One journal line. */
 export type JournalEntry =

@@ -3,7 +3,6 @@
  * journal and the message transport. Adapters live with the agent (ledger, wallet) or in `adapters/`.
  */
 import type { AbortOptions } from '@dolly/base'
-import type { JournalEntry } from './journal.ts'
 import type { TradeTerms } from './terms.ts'
 
 /** MB moves as ledger transfers: half-blocks signed by both sides. */
@@ -63,13 +62,8 @@ export interface TrustPolicy {
   settled(peer: string, ok: boolean, exposedMs: number): void
 }
 
-/** The append-only trade journal. */
-export interface TradeJournal {
-  /** Appends `entry` durably: resolves once it would survive a crash. */
-  append(entry: JournalEntry): Promise<void>
-  /** Every entry, in append order. */
-  readAll(): Promise<readonly JournalEntry[]>
-}
+/** The append-only trade journal (declared beside its entries, journal.ts). */
+export type { TradeJournal } from './journal.ts'
 
 /** Carries encoded trade messages; delivery is best effort (the protocol retransmits). */
 export interface TradeTransport {

@@ -165,4 +165,24 @@ describe('the market between agents (memory channel)', () => {
     const forged = { ...(a.matches[0] as OwnMatch), id: 'ffffffffffffffffffff', matchmaker: 'someone-else' }
     expect(a.market.handleMatch(c.key, forged)).toEqual({ t: 'decline', code: 'MARKET_MESSAGE_MALFORMED' })
   })
+
+  it('keeps an order no matchmaker took and sends it when a matchmaker is reachable, once', async () => {
+    const clock = createVirtualClock(NOW)
+    const net = createMemoryMarketNet()
+    const peers: string[] = ['nobody-here']
+    const a = agent(net, clock, 'agent-a', () => peers, 10n * MB_BYTES)
+    const b = agent(net, clock, 'agent-b', () => [a.key], 0n)
+    await a.market.placeAsk({ number: 1, mbBytes: 10n * MB_BYTES, sats: 500n, timeoutS: 3600 })
+    expect(a.market.orders().get(1)?.sentTo).toEqual([])
+    expect(await a.market.availableMbBytes()).toBe(0n) // held all the same
+    peers.push(b.key)
+    clock.advance(1000)
+    await a.market.refresh()
+    expect(a.market.orders().get(1)?.sentTo).toEqual([b.key])
+    expect(b.mm.book.get(`${a.key}:1`)?.remaining).toBe(10n * MB_BYTES)
+    // Not sent again to a matchmaker that holds it.
+    const before = b.mm.stats()
+    await a.market.refresh()
+    expect(b.mm.stats()).toEqual(before)
+  })
 })

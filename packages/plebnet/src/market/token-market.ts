@@ -2,7 +2,6 @@ import { bytesToHex, type BlockSigner, type Logger } from '@dolly/base'
 import {
   encodeCancel,
   encodeOrder,
-  MarketError,
   orderIdOf,
   signCancel,
   signOrder,
@@ -49,8 +48,12 @@ export interface OwnOrder {
   readonly mbBytes: bigint
   readonly sats: bigint
   readonly expiresAtMs: number
+  /** Its signed bytes (sent again, unchanged, to matchmakers that have not seen it). */
+  readonly bytes: Uint8Array
   /** Matchmakers that took it. */
   readonly sentTo: string[]
+  /** Matchmakers that answered it (took or refused it). */
+  readonly answered: Set<string>
   /** Bytes matched (accepted MATCHes, less matches the settlement reported failed). */
   matchedBytes: bigint
   /** Matched bytes whose settlement has not been reported yet. */
@@ -123,6 +126,34 @@ export function createAgentTokenMarket(
   const isOpen = (o: OwnOrder, nowMs: number): boolean =>
     !o.cancelled && nowMs < o.expiresAtMs && o.matchedBytes < o.mbBytes
 
+  /**
+   * Sends an open order to the matchmakers that have not answered it yet, until `maxMatchmakers`
+   * took it; one that refused it (a code) is not asked again, an unreachable one is, next time.
+   */
+  const disseminate = async (own: OwnOrder): Promise<void> => {
+    if (!isOpen(own, deps.clock.nowMs())) return
+    const to = targets()
+      .filter((mm) => !own.answered.has(mm))
+      .slice(0, Math.max(0, maxMatchmakers - own.sentTo.length))
+    if (to.length === 0) return
+    const request: MarketRequest = { t: 'order', order: own.bytes }
+    const answers = await Promise.allSettled(to.map((mm) => askMarket(deps.channel, mm, request)))
+    answers.forEach((a, i) => {
+      const mm = to[i]
+      if (mm === undefined || a.status !== 'fulfilled') return
+      own.answered.add(mm)
+      // REPLAYED: the matchmaker holds it already (sent before a restart).
+      if (a.value.t === 'ok' || (a.value.t === 'err' && a.value.code === 'MARKET_ORDER_REPLAYED'))
+        own.sentTo.push(mm)
+      else
+        log.debug('market.order_refused', {
+          order: own.id,
+          by: mm,
+          answer: a.value.t === 'err' ? a.value.code : a.value.t,
+        })
+    })
+  }
+
   const place = async (side: OrderSide, number: number, req: AskRequest): Promise<void> => {
     if (orders.has(number)) return
     const nowMs = deps.clock.nowMs()
@@ -140,41 +171,20 @@ export function createAgentTokenMarket(
       mbBytes: req.mbBytes,
       sats: req.sats,
       expiresAtMs: nowMs + req.timeoutS * 1000,
+      bytes: encodeOrder(signed),
       sentTo: [],
+      answered: new Set(),
       matchedBytes: 0n,
       unsettledBytes: 0n,
       cancelled: false,
     }
     // Known before it is sent: a matchmaker may MATCH it before it answers.
     orders.set(number, own)
-    const request: MarketRequest = { t: 'order', order: encodeOrder(signed) }
-    const to = targets()
-    const answers = await Promise.allSettled(to.map((mm) => askMarket(deps.channel, mm, request)))
-    const codes: string[] = []
-    answers.forEach((a, i) => {
-      const mm = to[i]
-      if (mm === undefined) return
-      // REPLAYED: the matchmaker holds it from before a restart.
-      if (
-        a.status === 'fulfilled' &&
-        (a.value.t === 'ok' || (a.value.t === 'err' && a.value.code === 'MARKET_ORDER_REPLAYED'))
-      )
-        own.sentTo.push(mm)
-      else codes.push(a.status === 'fulfilled' && a.value.t === 'err' ? a.value.code : 'unreachable')
-    })
-    if (own.sentTo.length === 0 && own.matchedBytes === 0n) {
-      orders.delete(number)
-      throw new MarketError('MARKET_ORDER_UNKNOWN', `no matchmaker took order ${own.id}`, {
-        matchmakers: to.length,
-        codes: codes.slice(0, 5).join(','),
-      })
-    }
-    log.info('market.order_placed', {
-      order: own.id,
-      side,
-      matchmakers: own.sentTo.length,
-      refused: codes.length,
-    })
+    await disseminate(own)
+    // Placed either way: an order no matchmaker took yet is sent again at the next poll.
+    if (own.sentTo.length === 0)
+      log.warn('market.order_unplaced', { order: own.id, matchmakers: targets().length })
+    else log.info('market.order_placed', { order: own.id, side, matchmakers: own.sentTo.length })
   }
 
   const withdraw = async (own: OwnOrder): Promise<void> => {
@@ -296,6 +306,8 @@ export function createAgentTokenMarket(
       if (nowMs - polledAtMs < pollIntervalMs) return
       polledAtMs = nowMs
       await poll()
+      // Orders reach matchmakers that were unreachable, or new neighbours, at each poll.
+      for (const o of orders.values()) await disseminate(o)
     },
     orders: () => orders,
   }

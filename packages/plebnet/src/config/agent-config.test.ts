@@ -213,5 +213,16 @@ describe('plebnet_setup.cfg', () => {
         expect(() => readAgentConfig(text), text).toThrow(/tunnels\.payout_rule/)
       }
     })
+
+    it('reads [market] enabled: 1 by default in a world, 0 elsewhere, and refuses anything but 0 or 1', () => {
+      const world =
+        '[world]\nchain_backend = http://u:p@10.77.1.1:18443/\nproviders = bluecloud=http://10.77.1.1:4001/\ntime_scale = 60\nepoch_real_ms = 1000\nepoch_world_ms = 2000\n'
+      expect(readAgentConfig('').marketEnabled).toBe(false)
+      expect(readAgentConfig(world).marketEnabled).toBe(true)
+      expect(readAgentConfig(`${world}[market]\nenabled = 0\n`).marketEnabled).toBe(false)
+      expect(readAgentConfig('[market]\nenabled = 1\n').marketEnabled).toBe(true)
+      for (const text of ['[market]\nenabled = yes\n', '[market]\nenabled = 2\n'])
+        expect(() => readAgentConfig(text), text).toThrow(/market\.enabled/)
+    })
   })
 })

@@ -83,6 +83,12 @@ export interface AgentConfig {
   readonly tunnelExitNetworks: readonly string[] | undefined
   /** `[tunnels] payout_rule`: how tunnel payments are split among a circuit's hops (default `fair`). */
   readonly tunnelPayoutRule: PayoutRule
+  /**
+   * `[market] enabled` (0 or 1): the daemon runs the token market (issue 17): a matchmaker for its
+   * neighbours and the agent's `TokenMarket`, so the sell step places asks. Default 1 in a world
+   * (`[world]` set), 0 elsewhere (settlement moves real coins there).
+   */
+  readonly marketEnabled: boolean
 }
 
 const isPayoutRule = (rule: string): rule is PayoutRule => (PAYOUT_RULES as readonly string[]).includes(rule)
@@ -448,6 +454,15 @@ export function readAgentConfig(
       `plebnet_setup.cfg: tunnels.payout_rule: ${payoutRule} is not one of ${PAYOUT_RULES.join(', ')}`,
       { payoutRule },
     )
+  const market = get('market', 'enabled').trim()
+  if (market !== '' && market !== '0' && market !== '1')
+    throw new LifecycleError(
+      'LIFECYCLE_CONFIG_INVALID',
+      `plebnet_setup.cfg: market.enabled: ${market} is not 0 or 1`,
+      {
+        market,
+      },
+    )
   return {
     tickIntervalMs: core.data.tick,
     leaseMs: core.data.lease,
@@ -469,5 +484,6 @@ export function readAgentConfig(
     world,
     tunnelExitNetworks: exitNetworks.length === 0 ? undefined : exitNetworks,
     tunnelPayoutRule: payoutRule,
+    marketEnabled: market === '' ? world !== undefined : market === '1',
   }
 }

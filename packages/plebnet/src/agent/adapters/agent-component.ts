@@ -4,6 +4,7 @@ import { withTickLock } from '../../lifecycle/adapters/tick-lock.ts'
 import { createTickComponent, type TickLoopOptions } from '../../lifecycle/adapters/tick-component.ts'
 import type { LifecycleStatus } from '../../lifecycle/lifecycle-status.ts'
 import type { Agent } from '../create-agent.ts'
+import type { TokenMarket } from '../ports.ts'
 
 // The agent's code (wallet, cloudomate's drivers, the lifecycle, replication) is imported when the
 // first tick opens it, not when the daemon starts: a daemon that has not ticked yet, or never ticks,
@@ -35,6 +36,8 @@ export async function openHomeAgent(
     readonly log: Logger
     /** Environment (config overrides, wallet passphrase). */
     readonly env: Readonly<Record<string, string | undefined>>
+    /** The token market the sell step trades on (the daemon's market component); absent: no selling. */
+    readonly market?: TokenMarket
   },
   home: string,
 ): Promise<OpenedAgent> {

@@ -6,7 +6,7 @@ import { homeEarnings } from '@dolly/ledger'
 import { fileRemoteTables } from '@dolly/overlay'
 import { leaseWindows } from '../../lifecycle/state.ts'
 import { FEE_RESERVE_SATS } from '../effects/offers.ts'
-import type { AgentOptions, AgentPorts, AgentProbe } from '../ports.ts'
+import type { AgentOptions, AgentPorts, AgentProbe, TokenMarket } from '../ports.ts'
 import { openFileAgentStore } from './file-store.ts'
 import { createSshInstaller } from './ssh-installer.ts'
 import { probeAgentStatus } from './status-probe.ts'
@@ -20,6 +20,8 @@ export interface RuntimePortsDeps {
   readonly realClock: Clock
   /** Whether an agent can inherit (default: its status API names its tree and it is not handing over itself). */
   readonly agentAlive?: AgentProbe
+  /** The token market (the daemon's market component); absent: the agent does not sell. */
+  readonly market?: TokenMarket
 }
 
 /** The world's time scale (world ms per real ms), 1 for an agent on the real Internet. */
@@ -86,5 +88,6 @@ export function portsFromRuntime(
       ...(extra.lifecycle === undefined ? {} : { lifecycle: extra.lifecycle }),
     }),
     checkpoint: rt.checkpoint,
+    ...(deps.market === undefined ? {} : { market: deps.market }),
   }
 }

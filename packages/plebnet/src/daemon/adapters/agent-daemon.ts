@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
-import { createCryptoRng, type Clock, type Logger } from '@dolly/base'
+import { createCryptoRng, createScaledClock, type Clock, type Logger } from '@dolly/base'
 import { createAgentComponent, openHomeAgent } from '../../agent/adapters/agent-component.ts'
 import { bytesToHex, loadOrCreateIdentity } from '@dolly/base'
 import { createLedgerComponent } from '@dolly/ledger'
@@ -15,6 +15,7 @@ import {
 } from '@dolly/overlay'
 import { createRealExitPolicy, createWorldExitPolicy, parseIp, type ExitPolicy } from '@dolly/tunnels'
 import { STATUS_PORT } from '../../replication/constants.ts'
+import { createMarketComponent, type MarketComponent } from '../../market/adapters/market-component.ts'
 import { createTunnelComponent } from '../../tunnels/adapters/tunnel-component.ts'
 import { createTunnelLedger } from '../../tunnels/adapters/tunnel-ledger.ts'
 import { ReplicationError } from '../../replication/errors.ts'
@@ -136,6 +137,20 @@ export async function buildDaemon(
     },
   )
   const components: DaemonComponent[] = [network, ledger, tunnels]
+  // The token market (issue 17, `[market] enabled`): a matchmaker for the neighbours and the agent's
+  // TokenMarket, in world time, over the ledger's MB balance. Its code loads when it starts.
+  let market: MarketComponent | undefined
+  if (config.marketEnabled) {
+    market = createMarketComponent({
+      clock: config.world === undefined ? deps.clock : createScaledClock(config.world.timeScale),
+      rng: createCryptoRng(),
+      log: deps.log,
+      signer: identity,
+      network,
+      balanceBytes: () => tunnelLedger.ownBalance(),
+    })
+    components.push(market)
+  }
   let lifecycleStatus: (() => LifecycleStatus | undefined) | undefined
   if (config.chainBackend !== undefined) {
     // One agent for the daemon's life: its wallet, SQLite and drivers stay open between ticks.
@@ -144,7 +159,17 @@ export async function buildDaemon(
       {
         realClock: deps.clock,
         log: deps.log,
-        open: () => openHomeAgent({ realClock: deps.clock, rng, log: deps.log, env }, options.home),
+        open: () =>
+          openHomeAgent(
+            {
+              realClock: deps.clock,
+              rng,
+              log: deps.log,
+              env,
+              ...(market === undefined ? {} : { market: market.market }),
+            },
+            options.home,
+          ),
       },
       {
         home: options.home,

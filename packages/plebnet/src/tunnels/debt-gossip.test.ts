@@ -1,5 +1,5 @@
 import { createSignatureVerifier, createVirtualClock, createSeededRng, errorCode } from '@dolly/base'
-import { createMemoryFleet } from '@dolly/overlay'
+import { createMemoryFleet, peerIdOfKey } from '@dolly/overlay'
 import {
   createMemoryNetwork,
   createMemoryPayments,
@@ -12,7 +12,7 @@ import {
 } from '@dolly/tunnels'
 import { describe, expect, it } from 'vitest'
 import { createTunnelAdmission } from './admission.ts'
-import { createDebtGossip, recordCuts } from './debt-gossip.ts'
+import { advertisesRelay, createDebtGossip, recordCuts } from './debt-gossip.ts'
 
 const MiB = 1 << 20
 const RIDER = '12D3KooWRider'
@@ -210,4 +210,33 @@ describe('debt records over the overlay (family-wide free-rider bound)', () => {
     expect(debts.stats().recorded).toBe(0)
     expect(agent.network.entry('debt', agent.network.id)).toBeUndefined()
   }, 60_000)
+
+  it('a neighbour that ever advertised the relay role counts as a relay, even once its advertisement expired', async () => {
+    const clock = createVirtualClock(1_000_000)
+    const fleet = createMemoryFleet({ clock, seed: 'debt-advertised' })
+    for (let i = 0; i < 4; i++) await fleet.add(2)
+    for (let i = 0; i < 4; i++) await fleet.round()
+    const [relay, exitOnly, user, reader] = fleet.agents
+    if (relay === undefined || exitOnly === undefined || user === undefined || reader === undefined)
+      throw new Error('fleet too small')
+    const peerOf = (a: typeof relay): string => peerIdOfKey(a.identity.publicKey).toString()
+    relay.network.publishHop({ tunnelKey: 'ab'.repeat(32), relay: true, exit: false, expiresMs: 1_060_000 })
+    exitOnly.network.publishHop({
+      tunnelKey: 'cd'.repeat(32),
+      relay: false,
+      exit: true,
+      expiresMs: 1_060_000,
+    })
+    const held = (): boolean =>
+      reader.network.entry('hop', relay.network.id) !== undefined &&
+      reader.network.entry('hop', exitOnly.network.id) !== undefined
+    for (let i = 0; i < 20 && !held(); i++) await fleet.round()
+    expect(held()).toBe(true)
+    await clock.advance(120_000)
+    expect(reader.network.hops().some((h) => h.id === relay.network.id)).toBe(false)
+    expect(advertisesRelay(reader.network, peerOf(relay))).toBe(true)
+    expect(advertisesRelay(reader.network, peerOf(exitOnly))).toBe(false)
+    expect(advertisesRelay(reader.network, peerOf(user))).toBe(false)
+    expect(advertisesRelay(reader.network, '12D3KooWNotAPeerId')).toBe(false)
+  })
 })

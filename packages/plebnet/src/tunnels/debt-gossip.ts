@@ -1,5 +1,12 @@
 import { bytesToHex, hexToBytes, type BlockSigner, type Clock, type SignatureVerifier } from '@dolly/base'
-import { networkConstants, type DebtRecord, type DebtsInfo } from '@dolly/overlay'
+import {
+  hopOf,
+  keyOfPeerId,
+  networkConstants,
+  type AgentNetwork,
+  type DebtRecord,
+  type DebtsInfo,
+} from '@dolly/overlay'
 import type { TunnelNode, TunnelPayments } from '@dolly/tunnels'
 import { createDebtBook, signDebt, type DebtBookOptions, type SignedDebt } from './debts.ts'
 
@@ -146,4 +153,15 @@ export function recordCuts(deps: {
     for (const cut of fresh)
       if (cut.unpaid > 0n && !deps.isRelay(cut.peer)) deps.debts.record(cut.peer, cut.unpaid)
   })
+}
+
+/**
+ * Whether a neighbour (libp2p peer id) advertised the relay role in any hop entry we hold, even an
+ * expired one or one of a peer whose contact we dropped (a relay that missed a few overlay requests
+ * under load is then no longer in the directory): `recordCuts` never names it as a debtor.
+ */
+export function advertisesRelay(network: Pick<AgentNetwork, 'entry'>, peerId: string): boolean {
+  const key = keyOfPeerId(peerId)
+  const entry = key === undefined ? undefined : network.entry('hop', bytesToHex(key))
+  return entry !== undefined && hopOf(entry)?.relay === true
 }

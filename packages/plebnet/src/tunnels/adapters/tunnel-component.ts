@@ -27,7 +27,7 @@ import {
   type TunnelPaymentsOptions,
 } from '@dolly/tunnels'
 import { createTunnelAdmission, type TunnelAdmission, type TunnelAdmissionOptions } from '../admission.ts'
-import { createDebtGossip, recordCuts, type DebtGossip } from '../debt-gossip.ts'
+import { advertisesRelay, createDebtGossip, recordCuts, type DebtGossip } from '../debt-gossip.ts'
 import { hopDescriptors } from '../directory.ts'
 import type { TunnelLedger } from './tunnel-ledger.ts'
 import { loadOrCreateTunnelSecret } from './tunnel-key.ts'
@@ -306,7 +306,7 @@ export function createTunnelComponent(
                 recordCuts({
                   node,
                   payments,
-                  isRelay,
+                  isRelay: (peer) => isRelay(peer) || advertisesRelay(network, peer),
                   debts: {
                     record(debtor, unpaid) {
                       gossip.record(debtor, unpaid)

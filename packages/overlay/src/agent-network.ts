@@ -4,7 +4,9 @@ import { type QTable, type RemoteQ, serializeQTable, takeRemotes, type RemoteEnt
 import type { View } from './cyclon.ts'
 import {
   contactOf,
+  debtOf,
   hopOf,
+  type DebtValue,
   statusOf,
   type EntryKind,
   type HopValue,
@@ -56,6 +58,14 @@ export interface HopInfo extends HopValue {
   readonly updatedMs: number
 }
 
+/** The unpaid debts one creditor published (a `debt/<id>` entry of a family or known agent). */
+export interface DebtsInfo extends DebtValue {
+  /** Hex Ed25519 public key of the creditor: the entry's origin, which signed it and every record. */
+  readonly creditor: string
+  /** When the creditor signed the entry, ms (a newer one replaces it). */
+  readonly version: number
+}
+
 /** The agents' overlay as a daemon component. */
 export interface AgentNetwork {
   /** Our id: hex of the Ed25519 public key. */
@@ -78,6 +88,14 @@ export interface AgentNetwork {
   publishHop(hop: HopValue): void
   /** Every other agent's unexpired hop advertisement whose contact we hold: the tunnel directory. */
   hops(): readonly HopInfo[]
+  /** Signs and stores our unpaid-debt records as `debt/<id>` (issue 16); gossip spreads it. */
+  publishDebts(debts: DebtValue): void
+  /**
+   * Other agents' debt records that count: only from an origin whose contact we hold and whose
+   * standing is family or known (network README, "Sybil resistance"), so fresh keys cannot get
+   * honest users refused by forging debts. Records are not verified or aged here (plebnet's debt book).
+   */
+  debts(): readonly DebtsInfo[]
   /**
    * Neighbours' latest tables for QD-learning, each used once: family first, then known senders by
    * seniority, then at most `maxStrangers` (default `qd.trim_f` = 1) strangers (learning core `takeRemotes`).
@@ -189,6 +207,20 @@ export function createAgentNetwork(deps: AgentNetworkDeps, options: AgentNetwork
     },
     publishHop(hop) {
       engine.publish('hop', hop)
+    },
+    publishDebts(debts) {
+      engine.publish('debt', { debts: debts.debts.map((d) => ({ ...d })) })
+    },
+    debts() {
+      const out: DebtsInfo[] = []
+      for (const entry of engine.store.all('debt')) {
+        const value = debtOf(entry)
+        if (value === undefined || entry.origin === engine.selfId) continue
+        if (engine.store.get('contact', entry.origin) === undefined) continue
+        if (engine.standing(entry.origin) === 'stranger') continue
+        out.push({ ...value, creditor: entry.origin, version: entry.version })
+      }
+      return out
     },
     hops() {
       const now = deps.clock.nowMs()

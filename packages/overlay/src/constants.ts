@@ -41,13 +41,26 @@ export const MAX_ENTRIES_PER_KIND = 3000
  * random other stranger's (each key as likely as any other, so owning more keys buys no priority)
  * and never a family or known agent's. 1,000 contacts keep a 500-agent fleet of strangers whole.
  */
-export const MAX_STRANGER_ENTRIES: Readonly<Record<'contact' | 'qtable' | 'status' | 'hop', number>> =
-  Object.freeze({
-    contact: 1000,
-    qtable: 64,
-    status: 1000,
-    hop: 1000,
-  })
+export const MAX_STRANGER_ENTRIES: Readonly<
+  Record<'contact' | 'qtable' | 'status' | 'hop' | 'debt', number>
+> = Object.freeze({
+  contact: 1000,
+  qtable: 64,
+  status: 1000,
+  hop: 1000,
+  // Strangers' debts never count (AgentNetwork.debts); a few are kept to pass on while their origin
+  // may become known to a neighbour.
+  debt: 100,
+})
+/**
+ * Entries of a kind below MAX_ENTRIES_PER_KIND: `debt/<id>` values are up to MAX_DEBTS_PER_ENTRY
+ * records (≈ 7.5 KiB), so 1,000 of them hold at most ≈ 7.5 MiB.
+ */
+export const MAX_ENTRIES_OF_KIND: Readonly<
+  Partial<Record<'contact' | 'qtable' | 'status' | 'hop' | 'debt', number>>
+> = Object.freeze({ debt: 1000 })
+/** Records in one `debt/<id>` entry: the origin's newest cut per debtor, most recent first. */
+export const MAX_DEBTS_PER_ENTRY = 32
 /**
  * A peer whose contact we have held without a gap this long is `known` (network/standing.ts):
  * one dead-peer timeout, i.e. it re-signed its record four times and kept answering. Sybil keys

@@ -1,6 +1,12 @@
 import type { PeerStanding } from '@dolly/learning'
-import { CONTACT_TTL_MS, MAX_ENTRIES_PER_KIND, MAX_STRANGER_ENTRIES, TIME_WINDOW_MS } from './constants.ts'
-import { contactOf, entryKey, type EntryKind, type SignedEntry } from './entry.ts'
+import {
+  CONTACT_TTL_MS,
+  MAX_ENTRIES_OF_KIND,
+  MAX_ENTRIES_PER_KIND,
+  MAX_STRANGER_ENTRIES,
+  TIME_WINDOW_MS,
+} from './constants.ts'
+import { contactOf, ENTRY_KINDS, entryKey, type EntryKind, type SignedEntry } from './entry.ts'
 
 /** Outcome of offering an entry to the store; `full` when its origin's standing gives it no room. */
 export type AcceptResult = 'accepted' | 'stale' | 'expired' | 'future' | 'full'
@@ -36,6 +42,8 @@ export interface EntryStore {
 export interface EntryStoreOptions {
   /** Entries kept per kind (default 3,000); beyond it the oldest version is evicted. */
   readonly maxPerKind?: number
+  /** Smaller caps of some kinds (default MAX_ENTRIES_OF_KIND: 1,000 debts); never above `maxPerKind`. */
+  readonly maxOfKind?: Readonly<Partial<Record<EntryKind, number>>>
   /** Accepted clock skew of a version, ms (default 300 s). */
   readonly skewMs?: number
   /** Entries of strangers kept per kind (default MAX_STRANGER_ENTRIES). */
@@ -57,7 +65,9 @@ export interface EntryStoreOptions {
  * oldest version of a known origin; family entries are never evicted by newcomers.
  */
 export function createEntryStore(options: EntryStoreOptions = {}): EntryStore {
-  const maxPerKind = options.maxPerKind ?? MAX_ENTRIES_PER_KIND
+  const maxPerKindAll = options.maxPerKind ?? MAX_ENTRIES_PER_KIND
+  const maxOfKind = options.maxOfKind ?? MAX_ENTRIES_OF_KIND
+  const limitOf = (kind: EntryKind): number => Math.min(maxPerKindAll, maxOfKind[kind] ?? maxPerKindAll)
   const skewMs = options.skewMs ?? TIME_WINDOW_MS
   const maxStrangers = options.maxStrangersPerKind ?? MAX_STRANGER_ENTRIES
   const standing = options.standing ?? ((): PeerStanding => 'known')
@@ -133,7 +143,7 @@ export function createEntryStore(options: EntryStoreOptions = {}): EntryStore {
       const set = strangersOf(kind)
       while (set.keys.length >= maxStrangers[kind]) if (!evictRandomStranger(kind, nowMs)) break
     }
-    if ((counts.get(kind) ?? 0) < maxPerKind) return true
+    if ((counts.get(kind) ?? 0) < limitOf(kind)) return true
     if (evictRandomStranger(kind, nowMs)) return true
     return rank !== 'stranger' && evictOldestKnown(kind, nowMs)
   }
@@ -186,7 +196,7 @@ export function createEntryStore(options: EntryStoreOptions = {}): EntryStore {
       return dropped
     },
     forget(origin) {
-      for (const kind of ['contact', 'qtable', 'status', 'hop'] as const) remove(`${kind}/${origin}`)
+      for (const kind of ENTRY_KINDS) remove(`${kind}/${origin}`)
     },
     firstSeenMs: (kind, origin) => firstSeen.get(`${kind}/${origin}`),
     get size() {

@@ -2,12 +2,12 @@ import { z } from 'zod'
 import { bytesToHex, hexToBytes, type SignatureVerifier } from '@dolly/base'
 import { parseQTable, hasProtoKey } from '@dolly/learning'
 import { canonicalJson, signingBytes, type JsonValue } from './canonical-json.ts'
-import { MAX_CONTACT_ADDRS, MAX_ENTRY_VALUE_BYTES } from './constants.ts'
+import { MAX_CONTACT_ADDRS, MAX_DEBTS_PER_ENTRY, MAX_ENTRY_VALUE_BYTES } from './constants.ts'
 import type { EnvelopeSigner } from './envelope.ts'
 import type { NetworkErrorCode } from './errors.ts'
 
 /** Kinds of gossiped entries (ALGORITHMS.md §11.2 keys `<kind>/<origin>`). */
-export const ENTRY_KINDS = ['contact', 'qtable', 'status', 'hop'] as const
+export const ENTRY_KINDS = ['contact', 'qtable', 'status', 'hop', 'debt'] as const
 /** One of ENTRY_KINDS. */
 export type EntryKind = (typeof ENTRY_KINDS)[number]
 
@@ -79,6 +79,35 @@ const hopSchema = z.strictObject({
  */
 export type HopValue = z.infer<typeof hopSchema>
 
+const U64_LIMIT = 1n << 64n
+const debtRecordSchema = z.strictObject({
+  /** The debtor's tunnel peer id (its libp2p peer id, which names its Ed25519 key). */
+  debtor: z.string().regex(/^[A-Za-z0-9]{1,128}$/),
+  /** Unpaid bytes when the origin cut it: a decimal u64 above 0. */
+  unpaidBytes: z
+    .string()
+    .regex(/^[1-9][0-9]{0,19}$/)
+    .refine((s) => BigInt(s) < U64_LIMIT, 'unpaidBytes above u64'),
+  /** When the origin cut it (the origin's clock), ms. */
+  atMs: z.number().int().nonnegative(),
+  /** The record's own Ed25519 signature by the origin (hex; plebnet's tunnels/debts.ts format). */
+  sig: z.string().regex(/^[0-9a-f]{128}$/),
+})
+const debtSchema = z.strictObject({
+  debts: z
+    .array(debtRecordSchema)
+    .max(MAX_DEBTS_PER_ENTRY)
+    .refine((list) => new Set(list.map((d) => d.debtor)).size === list.length, 'a debtor listed twice'),
+})
+/** One unpaid-debt record inside a `debt/<id>` entry. */
+export type DebtRecord = z.infer<typeof debtRecordSchema>
+/**
+ * The value of a `debt/<id>` entry (issue 16): the initiators the origin cut for not paying
+ * (TUNNEL_UNPAID), newest record per debtor, at most MAX_DEBTS_PER_ENTRY. The creditor is the
+ * entry's origin; readers count it only from family or known origins (`AgentNetwork.debts`).
+ */
+export type DebtValue = z.infer<typeof debtSchema>
+
 const ENTRY_DOMAIN = 'dolly-entry-v1'
 
 function signedPart(entry: Omit<SignedEntry, 'sig'>): unknown {
@@ -147,6 +176,10 @@ function checkValue(kind: EntryKind, value: unknown): string | undefined {
       const r = hopSchema.safeParse(value)
       return r.success ? undefined : (r.error.issues[0]?.message ?? 'invalid')
     }
+    case 'debt': {
+      const r = debtSchema.safeParse(value)
+      return r.success ? undefined : (r.error.issues[0]?.message ?? 'invalid')
+    }
     case 'qtable':
       try {
         parseQTable(value)
@@ -183,5 +216,12 @@ function bad(code: NetworkErrorCode, detail: string): ParsedEntry {
 export function hopOf(entry: SignedEntry): HopValue | undefined {
   if (entry.kind !== 'hop') return undefined
   const r = hopSchema.safeParse(entry.value)
+  return r.success ? r.data : undefined
+}
+
+/** The debt value of a validated debt entry. */
+export function debtOf(entry: SignedEntry): DebtValue | undefined {
+  if (entry.kind !== 'debt') return undefined
+  const r = debtSchema.safeParse(entry.value)
   return r.success ? r.data : undefined
 }

@@ -94,7 +94,7 @@ describe('entry store eviction by standing', () => {
     const known = new Set([hex(ids[1] as Identity), hex(ids[2] as Identity)])
     const store = createEntryStore({
       maxPerKind: 6,
-      maxStrangersPerKind: { contact: 3, qtable: 3, status: 3, hop: 3 },
+      maxStrangersPerKind: { contact: 3, qtable: 3, status: 3, hop: 3, debt: 3 },
       standing: (o) => (family.has(o) ? 'family' : known.has(o) ? 'known' : 'stranger'),
       pickVictim: (n) => n - 1,
     })

@@ -116,6 +116,13 @@ export async function startLibp2pHost(identity: Identity, options: Libp2pHostOpt
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    // libp2p pings every connection each 10 s and, by default, aborts it when one ping takes longer
+    // than its adaptive timeout (5 s at least). A ping queues behind the tunnel cells a busy link
+    // carries, so on a loaded host a live connection was aborted mid-download: the cells in flight on
+    // it were lost, and a circuit whose lost cells were the last before its stream window filled
+    // stalled for good (issue 16). Liveness is ours to judge: overlay requests time out (10 s) and
+    // sweep dead peers, a tunnel link whose writes do not drain in 60 s is aborted, TCP reports resets.
+    connectionMonitor: { abortConnectionOnPingFailure: false },
     services: {
       identify: identify(),
       ping: ping(),

@@ -126,7 +126,7 @@ export async function buildDaemon(
   if (record.exitNode && exitPolicy === undefined)
     deps.log.warn('tunnels.exit_disabled', { reason: 'a world agent needs [tunnels] exit_networks to exit' })
   const tunnels = createTunnelComponent(
-    { clock: deps.clock, rng: createCryptoRng(), log: deps.log, network },
+    { clock: deps.clock, rng: createCryptoRng(), log: deps.log, network, identity },
     {
       home: options.home,
       relay: true,

@@ -1,4 +1,12 @@
-import { BaseError, bytesToHex, type Clock, type Logger, type Rng } from '@dolly/base'
+import {
+  BaseError,
+  bytesToHex,
+  createSignatureVerifier,
+  type BlockSigner,
+  type Clock,
+  type Logger,
+  type Rng,
+} from '@dolly/base'
 import {
   createLibp2pTunnelTransport,
   type AgentNetwork,
@@ -19,6 +27,7 @@ import {
   type TunnelPaymentsOptions,
 } from '@dolly/tunnels'
 import { createTunnelAdmission, type TunnelAdmission, type TunnelAdmissionOptions } from '../admission.ts'
+import { advertisesRelay, createDebtGossip, recordCuts, type DebtGossip } from '../debt-gossip.ts'
 import { hopDescriptors } from '../directory.ts'
 import type { TunnelLedger } from './tunnel-ledger.ts'
 import { loadOrCreateTunnelSecret } from './tunnel-key.ts'
@@ -36,6 +45,12 @@ export interface TunnelComponentDeps {
     network(): AgentNetwork | undefined
     host(): Libp2pHost | undefined
   }
+  /**
+   * The agent's identity (the overlay's origin). With it and payments, a relay or exit signs a debt
+   * record for every initiator it cuts unpaid, publishes it as `debt/<id>` and refuses at admission
+   * every peer a family or known agent recorded (debt-gossip.ts). Without it nothing is shared.
+   */
+  readonly identity?: BlockSigner
 }
 
 /** Options of the tunnel component. */
@@ -191,6 +206,7 @@ export function createTunnelComponent(
         readonly loop: Promise<void>
         readonly payments: TunnelPayments | undefined
         readonly admission: TunnelAdmission | undefined
+        readonly unsubscribe: readonly (() => void)[]
       }
     | undefined
   let starting: Promise<void> | undefined
@@ -266,17 +282,48 @@ export function createTunnelComponent(
         const ledger = options.payments
         let payments: TunnelPayments | undefined
         let admission: TunnelAdmission | undefined
+        let debts: DebtGossip | undefined
+        const unsubscribe: (() => void)[] = []
         if (ledger !== undefined) {
           const port = await ledger.start()
+          const isRelay = relays(network, deps.clock)
           // A free rider (`pay` false, serving nobody) runs no engine: it never pays.
           if (serves || ledger.pay)
             payments = createTunnelPayments(
               { node, port, logger: deps.log, clock: deps.clock },
-              { ...options.paymentOptions, rule: ledger.rule, isRelay: relays(network, deps.clock) },
+              { ...options.paymentOptions, rule: ledger.rule, isRelay },
             )
+          if (serves && deps.identity !== undefined) {
+            const gossip = createDebtGossip({
+              clock: deps.clock,
+              signer: deps.identity,
+              verifier: createSignatureVerifier(),
+              network,
+            })
+            debts = gossip
+            if (payments !== undefined)
+              unsubscribe.push(
+                recordCuts({
+                  node,
+                  payments,
+                  isRelay: (peer) => isRelay(peer) || advertisesRelay(network, peer),
+                  debts: {
+                    record(debtor, unpaid) {
+                      gossip.record(debtor, unpaid)
+                      log.info('tunnels.debt.recorded', { debtor, unpaid: String(unpaid) })
+                    },
+                  },
+                }),
+              )
+          }
           if (serves)
             admission = createTunnelAdmission(
-              { clock: deps.clock, node, balanceOf: (peer) => ledger.balanceOf(peer) },
+              {
+                clock: deps.clock,
+                node,
+                balanceOf: (peer) => ledger.balanceOf(peer),
+                ...(debts === undefined ? {} : { debtOf: debts.owed }),
+              },
               options.admissionOptions,
             )
         }
@@ -284,7 +331,7 @@ export function createTunnelComponent(
         node.start()
         const controller = new AbortController()
         const loop = advertise ? advertiseLoop(node, network, controller.signal) : Promise.resolve()
-        running = { node, transport, network, controller, loop, payments, admission }
+        running = { node, transport, network, controller, loop, payments, admission, unsubscribe }
         log.info('tunnels.started', {
           peerId: transport.peerId,
           relay: options.relay,
@@ -308,6 +355,7 @@ export function createTunnelComponent(
       // What own circuits still owe below the payment interval is paid before they close (bounded).
       if (r.payments !== undefined) await withDeadline(r.payments.flush(), FLUSH_DEADLINE_MS)
       final = paymentsStatus(options.payments, r.payments).payments
+      for (const off of r.unsubscribe) off()
       r.admission?.stop()
       r.payments?.stop()
       await options.payments?.stop()

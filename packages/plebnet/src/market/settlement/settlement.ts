@@ -119,6 +119,19 @@ interface Seen {
 }
 
 const DAY_MS = 86_400_000
+
+type Totals = { -readonly [K in keyof SettlementStats]: SettlementStats[K] }
+
+/** Adds a trade's movements to `t`. */
+function add(t: Totals, s: Seen): void {
+  if (s.role === 'mb') {
+    t.mbSoldBytes += s.paid
+    t.satsReceived += s.received
+  } else {
+    t.satsPaid += s.paid
+    t.mbBoughtBytes += s.received
+  }
+}
 const expectationRef = (tradeId: string): string => `trade:${tradeId}`
 
 /** Builds the settlement (nothing runs before `start()`). */
@@ -130,7 +143,17 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
   const ttlMs = options.expectationTtlMs ?? DAY_MS
   const index = openSettlementIndex(join(deps.home, SETTLEMENT_INDEX_FILE), log)
   const file = createFileTradeJournal(join(deps.home, TRADES_FILE), log)
+  /** Open trades (negotiating or settling) by id. */
   const seen = new Map<string, Seen>()
+  const closedTotals: Totals = {
+    open: 0,
+    completed: 0,
+    aborted: 0,
+    satsReceived: 0n,
+    satsPaid: 0n,
+    mbSoldBytes: 0n,
+    mbBoughtBytes: 0n,
+  }
   /** Transfer refs counted as received, per payer (`payer:ref`): a ref pays one payment of one trade. */
   const claimed = new Set<string>()
 
@@ -171,6 +194,11 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
     } else if (e.kind === 'closed') {
       s.phase = e.outcome
       expectRest(s)
+      // A closed trade lives on in the totals only: the map holds open trades, so it stays bounded.
+      if (e.outcome === 'completed') closedTotals.completed++
+      else closedTotals.aborted++
+      add(closedTotals, s)
+      seen.delete(e.tradeId)
     }
   }
 
@@ -274,26 +302,12 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
     snapshot: (tradeId) => engine.snapshot(tradeId),
     settled: (tradeId) => engine.settled(tradeId),
     stats() {
-      let open = 0
-      let completed = 0
-      let aborted = 0
-      let satsReceived = 0n
-      let satsPaid = 0n
-      let mbSoldBytes = 0n
-      let mbBoughtBytes = 0n
+      const t = { ...closedTotals, open: 0 }
       for (const s of seen.values()) {
-        if (s.phase === 'completed') completed++
-        else if (s.phase === 'aborted') aborted++
-        else open++
-        if (s.role === 'mb') {
-          mbSoldBytes += s.paid
-          satsReceived += s.received
-        } else {
-          satsPaid += s.paid
-          mbBoughtBytes += s.received
-        }
+        t.open++
+        add(t, s)
       }
-      return { open, completed, aborted, satsReceived, satsPaid, mbSoldBytes, mbBoughtBytes }
+      return t
     },
     async stop() {
       loop?.abort()

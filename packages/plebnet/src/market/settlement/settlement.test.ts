@@ -364,6 +364,12 @@ describe('settlement over real ledgers and wallets', () => {
       if (victim === 'seller') seller = reborn
       else buyer = reborn
       expect(await reborn.settlement.start()).toBe(1)
+      if (victim === 'buyer') {
+        // The rebuilt buyer expects of the seller exactly the MB it still owes: what it holds plus what it expects is the trade.
+        const [expecting] = buyer.expectations.outstanding(seller.identity.publicKey)
+        expect((expecting?.upBytes ?? 0n) + buyer.ledger.balance().bytes).toBe(t.mbBytes)
+        expect(buyer.ledger.balance().bytes).toBeGreaterThan(0n)
+      }
       const done = await mineWhile(net, buyer.settlement.settled('T2'))
       expect(done.phase).toBe('completed')
       await waitFor(() => seller.settlement.snapshot('T2')?.phase === 'completed', 'the seller to complete')

@@ -158,8 +158,9 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
   const claimed = new Set<string>()
 
   /** What the ledger may countersign for a trade where we buy MB: the rest of its MB, from its seller. */
+  let replaying = false
   const expectRest = (s: Seen): void => {
-    if (s.role !== 'btc') return
+    if (s.role !== 'btc' || replaying) return
     const peer = keyBytes(s.peer)
     const ref = expectationRef(s.terms.tradeId)
     deps.ledger.expectations.cancel(peer, ref)
@@ -278,7 +279,14 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
     async start() {
       if (loop !== undefined) return 0
       await index.load()
-      for (const e of await file.readAll()) observe(e)
+      // Replay the journal, then expect of each open trade's seller only the MB it still owes.
+      replaying = true
+      try {
+        for (const e of await file.readAll()) observe(e)
+      } finally {
+        replaying = false
+      }
+      for (const s of seen.values()) expectRest(s)
       deps.channel.onMessage((bytes, fromKey) => {
         engine.receive(bytes).catch((err: unknown) => {
           log.debug('market.trade_message_refused', { from: fromKey, code: marketCodeOf(err) ?? String(err) })

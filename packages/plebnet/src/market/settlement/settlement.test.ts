@@ -379,3 +379,19 @@ describe('settlement over real ledgers and wallets', () => {
     }, 60_000)
   }
 })
+
+describe('settlement input', () => {
+  it('refuses a match we are no party to, or malformed terms, with a coded error', async () => {
+    const net = newNet()
+    const a = newAgent(net, SELLER_WORDS)
+    const b = newAgent(net, BUYER_WORDS)
+    const c = newAgent(net, BUYER_WORDS)
+    const t = terms(a, b, 'T3')
+    await expect(c.settlement.onMatch(t)).rejects.toMatchObject({ code: 'MARKET_TRADE_TERMS_INVALID' })
+    await expect(b.settlement.onMatch({ ...t, sats: 0n })).rejects.toMatchObject({
+      code: 'MARKET_TRADE_TERMS_INVALID',
+    })
+    expect(b.settlement.snapshot('T3')).toBeUndefined()
+    expect(c.settlement.stats()).toMatchObject({ open: 0, completed: 0, aborted: 0 })
+  })
+})

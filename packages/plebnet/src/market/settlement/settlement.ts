@@ -9,6 +9,7 @@ import {
 } from '@dolly/base'
 import type { Expectations } from '@dolly/ledger'
 import {
+  checkTradeTerms,
   createFileTradeJournal,
   createTradeEngine,
   createTradeTrustPolicy,
@@ -94,7 +95,7 @@ export interface Settlement {
   start(): Promise<number>
   /**
    * A match for us: proposes it when we are the proposer; as the responder, only prepares (the
-   * proposer's message starts the trade). Rejects MARKET_TRADE_TERMS_INVALID when we are no party,
+   * proposer's message starts the trade). Rejects MARKET_TRADE_TERMS_INVALID for malformed terms or when we are no party,
    * MARKET_TRADE_UNTRUSTED when trust refuses the counterparty.
    */
   onMatch(terms: TradeTerms): Promise<void>
@@ -299,6 +300,7 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       return open
     },
     async onMatch(terms) {
+      checkTradeTerms(terms)
       const role = roleOf(terms, me)
       if (role === undefined)
         throw new MarketError('MARKET_TRADE_TERMS_INVALID', 'we are not a party to this match', {

@@ -14,7 +14,7 @@ export {
 } from './constants.ts'
 export { signBlock } from './create-block.ts'
 export { LEDGER_EXIT_STATUS, LedgerError } from './errors.ts'
-export { createExpectations, refuseAllPolicy } from './expectations.ts'
+export { createExpectations, refuseAllPolicy, type Expectations } from './expectations.ts'
 export { type HalfBlock, decodeBlock, encodeFields } from './half-block.ts'
 export { type Ledger, createLedger } from './ledger.ts'
 export {
@@ -26,7 +26,7 @@ export {
   type LedgerStore,
   type LedgerTransport,
 } from './ports.ts'
-export { createLedgerProtocol } from './protocol/ledger-protocol.ts'
+export { createLedgerProtocol, type LedgerProtocol, type SignResult } from './protocol/ledger-protocol.ts'
 export {
   MAX_MESSAGE_BYTES,
   decodeRequest,

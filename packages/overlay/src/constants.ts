@@ -96,5 +96,7 @@ export const TUNNEL_PROTOCOL = '/dolly/tunnels/1.0.0'
 export const TUNNEL_PAY_PROTOCOL = '/dolly/tunnel-pay/1.0.0'
 /** Market messages between agents (issue 17: orders, cancels, matches, book and trade queries). */
 export const MARKET_PROTOCOL = '/dolly/market/1.0.0'
+/** Trade protocol messages between two traders (issue 17; one message, one ack per stream). */
+export const TRADE_PROTOCOL = '/dolly/trade/1.0.0'
 /** gossipsub topic of broadcast entries (the rumor-mongering fast path, ALGORITHMS.md §11.3). */
 export const BROADCAST_TOPIC = '/dolly/entries/1'

@@ -4,6 +4,7 @@ import { DECISION_EXIT_STATUS } from '@dolly/learning/errors'
 import { LEDGER_EXIT_STATUS } from '@dolly/ledger/errors'
 import { LIFECYCLE_EXIT_STATUS } from './lifecycle/errors.ts'
 import { NETWORK_EXIT_STATUS } from '@dolly/overlay/errors'
+import { SETTLEMENT_EXIT_STATUS } from './market/settlement/errors.ts'
 import { REPLICATION_EXIT_STATUS } from './replication/errors.ts'
 
 /** Exit status for every code of `@dolly/plebnet` (one map per area's `errors.ts`, merged). */
@@ -14,4 +15,5 @@ export const PLEBNET_EXIT_STATUS: ExitStatusMap = Object.freeze({
   ...LIFECYCLE_EXIT_STATUS,
   ...NETWORK_EXIT_STATUS,
   ...REPLICATION_EXIT_STATUS,
+  ...SETTLEMENT_EXIT_STATUS,
 })

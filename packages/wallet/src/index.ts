@@ -103,3 +103,4 @@ export {
   type ElectrumClientOptions,
 } from './adapters/electrum-client.ts'
 export { readKeystoreFile, writeKeystoreFile } from './adapters/keystore-file.ts'
+export { satsPaidTo } from './tx-outputs.ts'

@@ -4,7 +4,7 @@ import type { Identity } from '@dolly/base'
 import { LedgerError } from '../errors.ts'
 import { createExpectations, type Expectations } from '../expectations.ts'
 import { createLedger, type Ledger } from '../ledger.ts'
-import type { CountersignPolicy, LedgerTransport } from '../ports.ts'
+import type { CountersignPolicy, LedgerStore, LedgerTransport } from '../ports.ts'
 import { createLedgerProtocol, type LedgerProtocol } from '../protocol/ledger-protocol.ts'
 import { openSqliteLedgerStore, STATE_DB_FILE } from './sqlite-store.ts'
 
@@ -17,6 +17,8 @@ export interface LedgerComponent {
   protocol(): LedgerProtocol | undefined
   /** The running ledger (balances, chain), once started. */
   ledger(): Ledger | undefined
+  /** The running ledger's block store (lookups by key and seq, e.g. the market's transfers), once started. */
+  store(): LedgerStore | undefined
   /**
    * What the agent expects peers to propose: the tunnels and the market record here what they
    * measured or traded, and only that is countersigned (issue 14). Lives as long as the component.
@@ -42,7 +44,7 @@ export function createLedgerComponent(
     policy?: (inner: CountersignPolicy) => CountersignPolicy
   },
 ): LedgerComponent {
-  let running: { protocol: LedgerProtocol; ledger: Ledger; close: () => void } | undefined
+  let running: { protocol: LedgerProtocol; ledger: Ledger; store: LedgerStore; close: () => void } | undefined
   const expectations = createExpectations({ clock: deps.clock })
   return {
     name: 'ledger',
@@ -64,7 +66,7 @@ export function createLedgerComponent(
       )
       const protocol = createLedgerProtocol({ ledger, store, transport, clock: deps.clock, logger: deps.log })
       protocol.start()
-      running = { protocol, ledger, close: () => store.close() }
+      running = { protocol, ledger, store, close: () => store.close() }
       deps.log.info('ledger.serving', { home: options.home })
     },
     async stop() {
@@ -75,5 +77,6 @@ export function createLedgerComponent(
     },
     protocol: () => running?.protocol,
     ledger: () => running?.ledger,
+    store: () => running?.store,
   }
 }

@@ -1,0 +1,331 @@
+import { join } from 'node:path'
+import {
+  bytesToHex,
+  createSignatureVerifier,
+  type BlockSigner,
+  type Clock,
+  type Logger,
+  type SignatureVerifier,
+} from '@dolly/base'
+import type { Expectations } from '@dolly/ledger'
+import {
+  checkTradeTerms,
+  createFileTradeJournal,
+  createTradeEngine,
+  createTradeTrustPolicy,
+  MarketError,
+  marketCodeOf,
+  roleOf,
+  TRADE_ENGINE_DEFAULTS,
+  TRADE_TRUST_DEFAULTS,
+  type JournalEntry,
+  type Negotiator,
+  type TokenLedger,
+  type TradeEngine,
+  type TradeEngineOptions,
+  type TradeJournal,
+  type TradeRole,
+  type TradeSnapshot,
+  type TradeTerms,
+  type TradeTrustOptions,
+} from '@dolly/market'
+import type { ChainBackend, Wallet } from '@dolly/wallet'
+import { MODEL0_DEFAULTS, type Model0Params } from '../../trust/model0.ts'
+import { createLedgerTokens, keyBytes, type LedgerAccess } from './ledger-tokens.ts'
+import { openSettlementIndex, SETTLEMENT_INDEX_FILE } from './settlement-index.ts'
+import type { TradeChannel } from './trade-channel.ts'
+import { createModel0Admission } from './trade-trust.ts'
+import { createWalletPayer } from './wallet-payer.ts'
+
+/** The trade journal's file name in the agent's home. */
+export const TRADES_FILE = 'trades.jsonl'
+
+/** Ports of the settlement: the agent's identity, ledger, wallet and a trade channel. */
+export interface SettlementDeps {
+  /** Agent home: `trades.jsonl` and `market-settlement.jsonl` live there. */
+  readonly home: string
+  /** Our key: signs trade messages (the agent's identity, the ledger's key too). */
+  readonly identity: BlockSigner
+  readonly verifier?: SignatureVerifier
+  readonly clock: Clock
+  readonly log: Logger
+  /** The daemon's ledger component (or the same three accessors plus its expectations). */
+  readonly ledger: LedgerAccess & { readonly expectations: Expectations }
+  readonly wallet: Wallet
+  /** The wallet's chain backend: incoming payments are read from it. */
+  readonly chain: ChainBackend
+  readonly channel: TradeChannel
+  /** Answers proposals; default: accept the match's terms. */
+  readonly negotiator?: Negotiator
+}
+
+/** Options of the settlement. */
+export interface SettlementOptions {
+  /** Engine options (world time); default TRADE_ENGINE_DEFAULTS. */
+  readonly engine?: Partial<TradeEngineOptions>
+  /** Exposure caps and the open-responsibility cap; default TRADE_TRUST_DEFAULTS. */
+  readonly trust?: TradeTrustOptions
+  /** Model 0 for strangers; default MODEL0_DEFAULTS. */
+  readonly model0?: Model0Params
+  /** How often `checkTimeouts()` runs on the clock, ms; default a quarter of the round timeout. */
+  readonly checkIntervalMs?: number
+  /** How long the ledger expects a trade's MB transfers, ms; default 24 h. */
+  readonly expectationTtlMs?: number
+}
+
+/** What the settlement has done (from the trade journal, so it survives restarts). */
+export interface SettlementStats {
+  /** Trades negotiating or settling. */
+  readonly open: number
+  readonly completed: number
+  readonly aborted: number
+  /** Sats counted as received for MB we sold. */
+  readonly satsReceived: bigint
+  /** Sats we paid for MB we bought. */
+  readonly satsPaid: bigint
+  /** MB we transferred to buyers, bytes (MB = bytes / 2^20). */
+  readonly mbSoldBytes: bigint
+  /** MB transferred to us, bytes. */
+  readonly mbBoughtBytes: bigint
+}
+
+/** The agent's trade settlement: the trade engine over its ledger, wallet and trade channel. */
+export interface Settlement {
+  /** Loads the journals, recovers open trades (engine.recover()), starts the channel and the timeout loop; returns open trades. */
+  start(): Promise<number>
+  /**
+   * A match for us: proposes it when we are the proposer; as the responder, only prepares (the
+   * proposer's message starts the trade). Rejects MARKET_TRADE_TERMS_INVALID for malformed terms or when we are no party,
+   * MARKET_TRADE_UNTRUSTED when trust refuses the counterparty.
+   */
+  onMatch(terms: TradeTerms): Promise<void>
+  /** One round of retransmissions, retries of failed payments and timeouts (the loop calls it). */
+  checkTimeouts(): Promise<void>
+  /** The trade's state, or undefined. */
+  snapshot(tradeId: string): TradeSnapshot | undefined
+  /** Resolves when the trade completed or aborted. */
+  settled(tradeId: string): Promise<TradeSnapshot>
+  stats(): SettlementStats
+  /** Stops the loop, the channel and any confirmation wait. */
+  stop(): Promise<void>
+}
+
+interface Seen {
+  terms: TradeTerms
+  readonly role: TradeRole
+  readonly peer: string
+  phase: 'negotiating' | 'settling' | 'completed' | 'aborted'
+  paid: bigint
+  received: bigint
+}
+
+const DAY_MS = 86_400_000
+
+type Totals = { -readonly [K in keyof SettlementStats]: SettlementStats[K] }
+
+/** Adds a trade's movements to `t`. */
+function add(t: Totals, s: Seen): void {
+  if (s.role === 'mb') {
+    t.mbSoldBytes += s.paid
+    t.satsReceived += s.received
+  } else {
+    t.satsPaid += s.paid
+    t.mbBoughtBytes += s.received
+  }
+}
+const expectationRef = (tradeId: string): string => `trade:${tradeId}`
+
+/** Builds the settlement (nothing runs before `start()`). */
+export function createSettlement(deps: SettlementDeps, options: SettlementOptions = {}): Settlement {
+  const me = bytesToHex(deps.identity.publicKey)
+  const log = deps.log.child({ component: 'settlement' })
+  const engineOptions: TradeEngineOptions = { ...TRADE_ENGINE_DEFAULTS, ...options.engine }
+  const intervalMs = options.checkIntervalMs ?? Math.max(1, Math.floor(engineOptions.roundTimeoutMs / 4))
+  const ttlMs = options.expectationTtlMs ?? DAY_MS
+  const index = openSettlementIndex(join(deps.home, SETTLEMENT_INDEX_FILE), log)
+  const file = createFileTradeJournal(join(deps.home, TRADES_FILE), log)
+  /** Open trades (negotiating or settling) by id. */
+  const seen = new Map<string, Seen>()
+  const closedTotals: Totals = {
+    open: 0,
+    completed: 0,
+    aborted: 0,
+    satsReceived: 0n,
+    satsPaid: 0n,
+    mbSoldBytes: 0n,
+    mbBoughtBytes: 0n,
+  }
+  /** Transfer refs counted as received, per payer (`payer:ref`): a ref pays one payment of one trade. */
+  const claimed = new Set<string>()
+
+  /** What the ledger may countersign for a trade where we buy MB: the rest of its MB, from its seller. */
+  let replaying = false
+  const expectRest = (s: Seen): void => {
+    if (s.role !== 'btc' || replaying) return
+    const peer = keyBytes(s.peer)
+    const ref = expectationRef(s.terms.tradeId)
+    deps.ledger.expectations.cancel(peer, ref)
+    const rest = s.terms.mbBytes - s.received
+    if (s.phase !== 'negotiating' && s.phase !== 'settling') return
+    if (rest <= 0n) return
+    const r = deps.ledger.expectations.expect(peer, { ref, upBytes: rest, downBytes: 0n, ttlMs })
+    if (!r.ok)
+      log.warn('market.expectation_refused', { tradeId: s.terms.tradeId, code: r.code, reason: r.reason })
+  }
+
+  /** Folds one journal entry into the settlement's view (stats, expectations, claimed refs). */
+  const observe = (e: JournalEntry): void => {
+    if (e.kind === 'offered' || e.kind === 'open') {
+      const role = roleOf(e.terms, me)
+      if (role === undefined) return
+      const peer = e.terms.proposer === me ? e.terms.responder : e.terms.proposer
+      const prev = seen.get(e.terms.tradeId)
+      const s: Seen = prev ?? { terms: e.terms, role, peer, phase: 'negotiating', paid: 0n, received: 0n }
+      s.terms = e.terms
+      s.phase = e.kind === 'open' ? 'settling' : 'negotiating'
+      seen.set(e.terms.tradeId, s)
+      expectRest(s)
+      return
+    }
+    const s = seen.get(e.tradeId)
+    if (s === undefined) return
+    if (e.kind === 'pay-done') s.paid += e.amount
+    else if (e.kind === 'received') {
+      s.received += e.amount
+      if (s.role === 'btc') claimed.add(`${s.peer}:${e.ref}`)
+    } else if (e.kind === 'closed') {
+      s.phase = e.outcome
+      expectRest(s)
+      // A closed trade lives on in the totals only: the map holds open trades, so it stays bounded.
+      if (e.outcome === 'completed') closedTotals.completed++
+      else closedTotals.aborted++
+      add(closedTotals, s)
+      seen.delete(e.tradeId)
+    }
+  }
+
+  const journal: TradeJournal = {
+    async append(entry) {
+      await file.append(entry)
+      observe(entry)
+    },
+    readAll: () => file.readAll(),
+  }
+
+  const ledgerTokens = createLedgerTokens({ ledger: deps.ledger, index })
+  const tokens: TokenLedger = {
+    transfer: (to, bytes, key, opts) => ledgerTokens.transfer(to, bytes, key, opts),
+    findTransfer: (key) => ledgerTokens.findTransfer(key),
+    async received(from, ref) {
+      // A transfer counts for one payment only: a seller cannot announce one block in two trades.
+      if (claimed.has(`${from}:${ref}`)) return undefined
+      const bytes = await ledgerTokens.received(from, ref)
+      if (bytes !== undefined) claimed.add(`${from}:${ref}`)
+      return bytes
+    },
+  }
+
+  const strangers = createModel0Admission(deps.clock.nowMs(), options.model0 ?? MODEL0_DEFAULTS)
+  const trust = createTradeTrustPolicy(
+    {
+      strangers,
+      responsibilities: {
+        // Our ledger holds bandwidth blocks only (no tx_init/tx_done), so we count our own open trades with the peer.
+        openTrades: (peer) =>
+          Promise.resolve(
+            [...seen.values()].filter(
+              (s) => s.peer === peer && (s.phase === 'negotiating' || s.phase === 'settling'),
+            ).length,
+          ),
+      },
+    },
+    options.trust ?? TRADE_TRUST_DEFAULTS,
+  )
+
+  const engine: TradeEngine = createTradeEngine(
+    {
+      identity: deps.identity,
+      verifier: deps.verifier ?? createSignatureVerifier(),
+      ledger: tokens,
+      payer: createWalletPayer({ wallet: deps.wallet, chain: deps.chain, index }),
+      trust,
+      clock: deps.clock,
+      journal,
+      transport: deps.channel.transport,
+      ...(deps.negotiator === undefined ? {} : { negotiator: deps.negotiator }),
+      logger: log,
+    },
+    engineOptions,
+  )
+
+  let loop: AbortController | undefined
+  let looping: Promise<void> | undefined
+
+  const runLoop = async (signal: AbortSignal): Promise<void> => {
+    while (!signal.aborted) {
+      try {
+        await deps.clock.sleep(intervalMs, { signal })
+      } catch {
+        return
+      }
+      try {
+        await engine.checkTimeouts()
+      } catch (err) {
+        log.warn('market.check_timeouts_failed', { error: String(err) })
+      }
+    }
+  }
+
+  return {
+    async start() {
+      if (loop !== undefined) return 0
+      await index.load()
+      // Replay the journal, then expect of each open trade's seller only the MB it still owes.
+      replaying = true
+      try {
+        for (const e of await file.readAll()) observe(e)
+      } finally {
+        replaying = false
+      }
+      for (const s of seen.values()) expectRest(s)
+      deps.channel.onMessage((bytes, fromKey) => {
+        engine.receive(bytes).catch((err: unknown) => {
+          log.debug('market.trade_message_refused', { from: fromKey, code: marketCodeOf(err) ?? String(err) })
+        })
+      })
+      await deps.channel.start()
+      const open = await engine.recover()
+      loop = new AbortController()
+      looping = runLoop(loop.signal)
+      return open
+    },
+    async onMatch(terms) {
+      checkTradeTerms(terms)
+      const role = roleOf(terms, me)
+      if (role === undefined)
+        throw new MarketError('MARKET_TRADE_TERMS_INVALID', 'we are not a party to this match', {
+          tradeId: terms.tradeId,
+        })
+      if (terms.proposer === me) await engine.propose(terms)
+    },
+    checkTimeouts: () => engine.checkTimeouts(),
+    snapshot: (tradeId) => engine.snapshot(tradeId),
+    settled: (tradeId) => engine.settled(tradeId),
+    stats() {
+      const t = { ...closedTotals, open: 0 }
+      for (const s of seen.values()) {
+        t.open++
+        add(t, s)
+      }
+      return t
+    },
+    async stop() {
+      loop?.abort()
+      engine.stop()
+      await looping
+      loop = undefined
+      looping = undefined
+      await deps.channel.stop()
+    },
+  }
+}

@@ -1,7 +1,8 @@
-import type { Clock, Logger, Rng } from '@dolly/base'
+import { errorCode, type Clock, type Logger, type Rng } from '@dolly/base'
 import type { DaemonComponent } from '../../daemon/daemon.ts'
 import { withTickLock } from '../../lifecycle/adapters/tick-lock.ts'
 import { createTickComponent, type TickLoopOptions } from '../../lifecycle/adapters/tick-component.ts'
+import type { AgentRuntime } from '../../lifecycle/adapters/agent-runtime.ts'
 import type { LifecycleStatus } from '../../lifecycle/lifecycle-status.ts'
 import type { Agent } from '../create-agent.ts'
 import type { TokenMarket } from '../ports.ts'
@@ -38,6 +39,11 @@ export async function openHomeAgent(
     readonly env: Readonly<Record<string, string | undefined>>
     /** The token market the sell step trades on (the daemon's market component); absent: no selling. */
     readonly market?: TokenMarket
+    /**
+     * Runs once the agent's wallet is open (the market's settlement pays and is paid from it); what
+     * it returns is called when the agent closes. A failure is logged, never stops the agent.
+     */
+    readonly withWallet?: (opened: Pick<AgentRuntime, 'wallet' | 'chain'>) => Promise<() => Promise<void>>
   },
   home: string,
 ): Promise<OpenedAgent> {
@@ -49,9 +55,14 @@ export async function openHomeAgent(
   const rt = await openAgentRuntime({ rng: deps.rng, log: deps.log, env: deps.env }, home)
   try {
     const agent = createAgent(portsFromRuntime(rt, deps), agentOptionsFrom(rt.config))
+    const stopWithWallet = await deps.withWallet?.(rt).catch((err: unknown) => {
+      deps.log.warn('agent.with_wallet_failed', { code: errorCode(err) ?? 'error' })
+      return undefined
+    })
     return {
       agent,
       close() {
+        void stopWithWallet?.()
         agent.close()
         rt.close()
       },

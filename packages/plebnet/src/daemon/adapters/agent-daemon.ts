@@ -16,6 +16,8 @@ import {
 import { createRealExitPolicy, createWorldExitPolicy, parseIp, type ExitPolicy } from '@dolly/tunnels'
 import { STATUS_PORT } from '../../replication/constants.ts'
 import { createMarketComponent, type MarketComponent } from '../../market/adapters/market-component.ts'
+import { tradeMatch, type MatchSettler } from '../../market/adapters/trading.ts'
+import type { AgentRuntime } from '../../lifecycle/adapters/agent-runtime.ts'
 import { createTunnelComponent } from '../../tunnels/adapters/tunnel-component.ts'
 import { createTunnelLedger } from '../../tunnels/adapters/tunnel-ledger.ts'
 import { ReplicationError } from '../../replication/errors.ts'
@@ -140,16 +142,49 @@ export async function buildDaemon(
   // The token market (issue 17, `[market] enabled`): a matchmaker for the neighbours and the agent's
   // TokenMarket, in world time, over the ledger's MB balance. Its code loads when it starts.
   let market: MarketComponent | undefined
+  /** The trade settlement, once the agent's wallet is open (its first tick); matches before it are declined. */
+  let settlement: MatchSettler | undefined
+  const marketClock = config.world === undefined ? deps.clock : createScaledClock(config.world.timeScale)
   if (config.marketEnabled) {
-    market = createMarketComponent({
-      clock: config.world === undefined ? deps.clock : createScaledClock(config.world.timeScale),
+    const running = createMarketComponent({
+      clock: marketClock,
       rng: createCryptoRng(),
       log: deps.log,
       signer: identity,
       network,
       balanceBytes: () => tunnelLedger.ownBalance(),
     })
-    components.push(market)
+    running.onMatch((match) => {
+      void tradeMatch(match, settlement, (m, ok) => running.agentMarket()?.matchSettled(m, ok), deps.log)
+    })
+    market = running
+    components.push(running)
+  }
+  // The settlement trades the market's matches: MB over the ledger, sats from the agent's wallet.
+  const withWallet = async (opened: Pick<AgentRuntime, 'wallet' | 'chain'>): Promise<() => Promise<void>> => {
+    const [{ createSettlement }, { createLibp2pTradeChannel }] = await Promise.all([
+      import('../../market/settlement/settlement.ts'),
+      import('../../market/settlement/trade-channel.ts'),
+    ])
+    const host = network.host()
+    if (host === undefined) throw new ReplicationError('REPLICATION_USAGE', 'the overlay is not running', {})
+    const started = createSettlement({
+      home: options.home,
+      identity,
+      clock: marketClock,
+      log: deps.log,
+      ledger,
+      wallet: opened.wallet,
+      chain: opened.chain,
+      channel: createLibp2pTradeChannel({ host, log: deps.log }),
+    })
+    const open = await started.start()
+    deps.log.info('market.settlement_started', { openTrades: open })
+    settlement = started
+    return async () => {
+      settlement = undefined
+      await started.stop()
+    }
   }
   let lifecycleStatus: (() => LifecycleStatus | undefined) | undefined
   if (config.chainBackend !== undefined) {
@@ -166,7 +201,7 @@ export async function buildDaemon(
               rng,
               log: deps.log,
               env,
-              ...(market === undefined ? {} : { market: market.market }),
+              ...(market === undefined ? {} : { market: market.market, withWallet }),
             },
             options.home,
           ),

@@ -25,6 +25,7 @@ import {
 } from '@dolly/cloudomate'
 import {
   connectChainBackend,
+  type ChainBackend,
   createWallet,
   deriveAccount,
   keystoreAccount,
@@ -56,6 +57,8 @@ export interface AgentRuntime {
   /** World time when the agent lives in a world, else the system clock. */
   readonly clock: Clock
   readonly wallet: Wallet
+  /** The wallet's chain backend (the market's settlement reads incoming payments from it). */
+  readonly chain: ChainBackend
   readonly walletRoot: HdNode
   readonly network: NetworkParams
   /** The VPS drivers of the providers the config names (cloudomate's registry), by registry name. */
@@ -177,6 +180,7 @@ export async function openAgentRuntime(
     config,
     clock,
     wallet,
+    chain: connection.chain,
     walletRoot: unlocked.root,
     network: params,
     drivers,

@@ -120,6 +120,7 @@ async function runtime(opts: {
     config: { ...readAgentConfig('', {}), btcGlobal: opts.heirAddress },
     clock: opts.clock,
     wallet,
+    chain: opts.chain,
     walletRoot: agentRoot,
     network: world,
     drivers: new Map([[SHOP.name, opts.driver?.(real) ?? real]]),

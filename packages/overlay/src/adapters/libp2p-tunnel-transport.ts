@@ -9,7 +9,7 @@ import type { Libp2pHost } from './libp2p-host.ts'
  * The largest tunnel link frame, bytes: equal to `MAX_FRAME_BYTES` of `@dolly/tunnels` (the overlay
  * does not import the tunnels package; a plebnet test checks that the two agree).
  */
-export const TUNNEL_MAX_FRAME_BYTES = 16 * 1024 + 256
+export const TUNNEL_MAX_FRAME_BYTES = 64 * 1024 + 256
 /** Bytes queued per peer before further frames to it are dropped (as the tunnels TCP adapter). */
 export const TUNNEL_MAX_QUEUED_BYTES = 32 * 1024 * 1024
 /** Peers with a link at once. */

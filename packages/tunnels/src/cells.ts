@@ -24,7 +24,8 @@ export const HANDSHAKE_BODY_BYTES = 64
 /** Bytes one onion layer adds: counter u64 + kind byte + AEAD tag. */
 export const LAYER_OVERHEAD_BYTES = 8 + 1 + 16
 
-const FRAME_HEADER_BYTES = 5
+/** Bytes of a frame header: circuit id u32 and type u8. */
+export const FRAME_HEADER_BYTES = 5
 const TYPE_BYTE = {
   create: 1,
   created: 2,
@@ -111,6 +112,37 @@ export function encodeFrame(frame: Frame): Uint8Array {
   out[4] = TYPE_BYTE[frame.kind]
   out.set(body, FRAME_HEADER_BYTES)
   return out
+}
+
+/**
+ * Makes `buf` a RELAY frame in place: `buf` holds `FRAME_HEADER_BYTES` of room followed by the onion
+ * (what `LayerSealer.seal` returns with that headroom); the header is written into the room and `buf`
+ * is returned, so the cell is not copied. Same checks as `encodeFrame`.
+ */
+export function writeRelayHeader(
+  kind: 'relay-fwd' | 'relay-bwd',
+  circuitId: number,
+  buf: Uint8Array,
+): Uint8Array {
+  if (!Number.isInteger(circuitId) || circuitId < 1 || circuitId > 0xffff_ffff) {
+    throw malformed(`circuit id must be an integer in 1..2^32-1, got ${circuitId}`)
+  }
+  if (buf.length < FRAME_HEADER_BYTES + LAYER_OVERHEAD_BYTES) {
+    throw malformed(`onion of ${buf.length - FRAME_HEADER_BYTES} bytes is shorter than one layer`)
+  }
+  if (buf.length > MAX_FRAME_BYTES) {
+    throw new TunnelError(
+      'TUNNEL_CELL_OVERSIZED',
+      `frame of ${buf.length} bytes, at most ${MAX_FRAME_BYTES}`,
+      {
+        size: buf.length,
+        max: MAX_FRAME_BYTES,
+      },
+    )
+  }
+  new DataView(buf.buffer, buf.byteOffset, buf.byteLength).setUint32(0, circuitId)
+  buf[4] = TYPE_BYTE[kind]
+  return buf
 }
 
 /**

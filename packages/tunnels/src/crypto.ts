@@ -176,8 +176,13 @@ const MAX_COUNTER = 2 ** 48
 
 /** Seals layers in one direction with one key and a counter that only goes up. */
 export interface LayerSealer {
-  /** One layer: counter u64 | AES-256-GCM(kind | inner) | tag. `kind` 1 = for this hop, 0 = pass on. */
-  seal(kind: 0 | 1, inner: Uint8Array): Uint8Array
+  /**
+   * One layer: counter u64 | AES-256-GCM(kind | inner) | tag. `kind` 1 = for this hop, 0 = pass on.
+   * `inner` may come in parts (a message header and its data), sealed as their concatenation without
+   * joining them first. With `headroom` > 0 the result starts with that many unset bytes before the
+   * layer, so a frame header can be written in place (`writeRelayHeader`) instead of copying the cell.
+   */
+  seal(kind: 0 | 1, inner: Uint8Array | readonly Uint8Array[], headroom?: number): Uint8Array
 }
 
 /** Opens layers in one direction: authenticates, then checks and commits the counter. */
@@ -200,16 +205,19 @@ function createSealer(rawKey: Uint8Array, direction: Direction): LayerSealer {
   const key = createSecretKey(rawKey)
   let counter = 0
   return {
-    seal(kind, inner) {
+    seal(kind, inner, headroom = 0) {
       if (counter >= MAX_COUNTER)
         throw new TunnelError('TUNNEL_CIRCUIT_EXPIRED', 'layer counter exhausted; build a new circuit')
+      const parts = inner instanceof Uint8Array ? [inner] : inner
+      let innerBytes = 0
+      for (const part of parts) innerBytes += part.length
       const n = nonce(direction, counter)
       const cipher = createCipheriv('aes-256-gcm', key, n)
-      const out = Buffer.allocUnsafe(LAYER_OVERHEAD_BYTES + inner.length)
-      n.copy(out, 0, 4, 12)
-      let at = 8
+      const out = Buffer.allocUnsafe(headroom + LAYER_OVERHEAD_BYTES + innerBytes)
+      n.copy(out, headroom, 4, 12)
+      let at = headroom + 8
       at += cipher.update(Uint8Array.of(kind)).copy(out, at)
-      at += cipher.update(inner).copy(out, at)
+      for (const part of parts) at += cipher.update(part).copy(out, at)
       at += cipher.final().copy(out, at)
       cipher.getAuthTag().copy(out, at)
       counter++

@@ -15,6 +15,12 @@ export interface Transport {
   readonly peerId: string
   /** Sends one frame to `peerId`; returns false when the peer is unknown or unreachable (dropped). */
   send(peerId: string, frame: Uint8Array): boolean
+  /**
+   * Optional: `send` for a frame the caller hands over — it never reads or writes the buffer again —
+   * so the transport may queue it without the copy `send` makes. The node uses it for the cells it
+   * has just sealed; without it the node calls `send`.
+   */
+  sendOwned?(peerId: string, frame: Uint8Array): boolean
   /** Registers the one receiver of frames arriving from any peer; replaces an earlier one. */
   onFrame(handler: (fromPeerId: string, frame: Uint8Array) => void): void
 }

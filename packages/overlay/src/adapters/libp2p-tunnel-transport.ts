@@ -64,6 +64,8 @@ export interface Libp2pTunnelTransport {
   readonly peerId: string
   /** Queues one frame to `peerId`; false when refused (counted in `stats().dropped`). */
   send(peerId: string, frame: Uint8Array): boolean
+  /** `send` without the copy: the caller never touches `frame` again (the tunnel core's sealed cells). */
+  sendOwned(peerId: string, frame: Uint8Array): boolean
   /** Registers the one receiver of frames; `fromPeerId` is the peer id Noise authenticated. */
   onFrame(handler: (fromPeerId: string, frame: Uint8Array) => void): void
   /** Serves the protocol. Idempotent. */
@@ -79,7 +81,8 @@ interface Link {
   readonly peerId: string
   /** The stream frames to this peer go out on (ours, or one the peer opened to us). */
   stream: Stream | undefined
-  readonly queue: Uint8Array[]
+  /** Queued frames, each as its chunks: the prefixed copy, or the prefix and the caller's buffer. */
+  readonly queue: (readonly Uint8Array[])[]
   queuedBytes: number
   pumping: boolean
   scheduled: boolean
@@ -233,7 +236,8 @@ export function createLibp2pTunnelTransport(
           return
         }
         const batch = link.queue.splice(0, BATCH_FRAMES)
-        const list = new Uint8ArrayList(...batch)
+        const list = new Uint8ArrayList()
+        for (const chunks of batch) list.append(...chunks)
         const bytes = list.byteLength
         link.queuedBytes -= bytes
         try {
@@ -267,36 +271,46 @@ export function createLibp2pTunnelTransport(
     })
   }
 
-  return {
-    peerId: selfId,
-    send(peerId, frame) {
-      if (frame.byteLength > maxFrame) {
-        dropped.oversized += 1
-        return false
-      }
-      if (!running || peerId === selfId || !isPeerId(peerId)) {
-        dropped.refused += 1
-        return false
-      }
-      const link = linkOf(peerId)
-      if (link === undefined) {
-        dropped.refused += 1
-        return false
-      }
-      const size = PREFIX_BYTES + frame.byteLength
-      if (link.queuedBytes + size > maxQueued) {
-        dropped.queueFull += 1
-        return false
-      }
+  /** Queues `frame` to `peerId` behind its length prefix; `owned`: queue the caller's buffer, not a copy. */
+  const enqueue = (peerId: string, frame: Uint8Array, owned: boolean): boolean => {
+    if (frame.byteLength > maxFrame) {
+      dropped.oversized += 1
+      return false
+    }
+    if (!running || peerId === selfId || !isPeerId(peerId)) {
+      dropped.refused += 1
+      return false
+    }
+    const link = linkOf(peerId)
+    if (link === undefined) {
+      dropped.refused += 1
+      return false
+    }
+    const size = PREFIX_BYTES + frame.byteLength
+    if (link.queuedBytes + size > maxQueued) {
+      dropped.queueFull += 1
+      return false
+    }
+    if (owned) {
+      const prefix = new Uint8Array(PREFIX_BYTES)
+      new DataView(prefix.buffer).setUint32(0, frame.byteLength, false)
+      link.queue.push([prefix, frame])
+    } else {
       // A copy: the caller may reuse its buffer after send.
       const out = new Uint8Array(size)
       new DataView(out.buffer).setUint32(0, frame.byteLength, false)
       out.set(frame, PREFIX_BYTES)
-      link.queue.push(out)
-      link.queuedBytes += size
-      schedule(link)
-      return true
-    },
+      link.queue.push([out])
+    }
+    link.queuedBytes += size
+    schedule(link)
+    return true
+  }
+
+  return {
+    peerId: selfId,
+    send: (peerId, frame) => enqueue(peerId, frame, false),
+    sendOwned: (peerId, frame) => enqueue(peerId, frame, true),
     onFrame(h) {
       handler = h
     },

@@ -115,34 +115,36 @@ export function encodeFrame(frame: Frame): Uint8Array {
 }
 
 /**
- * Makes `buf` a RELAY frame in place: `buf` holds `FRAME_HEADER_BYTES` of room followed by the onion
- * (what `LayerSealer.seal` returns with that headroom); the header is written into the room and `buf`
- * is returned, so the cell is not copied. Same checks as `encodeFrame`.
+ * Makes `chunks` a RELAY frame in place: their concatenation is `FRAME_HEADER_BYTES` of room followed
+ * by the onion (what `LayerSealer.sealParts` returns with that headroom); the header is written into
+ * the room at the start of the first chunk, and the frame's size is returned. Nothing is copied. Same
+ * checks as `encodeFrame`.
  */
 export function writeRelayHeader(
   kind: 'relay-fwd' | 'relay-bwd',
   circuitId: number,
-  buf: Uint8Array,
-): Uint8Array {
+  chunks: readonly Uint8Array[],
+): number {
   if (!Number.isInteger(circuitId) || circuitId < 1 || circuitId > 0xffff_ffff) {
     throw malformed(`circuit id must be an integer in 1..2^32-1, got ${circuitId}`)
   }
-  if (buf.length < FRAME_HEADER_BYTES + LAYER_OVERHEAD_BYTES) {
-    throw malformed(`onion of ${buf.length - FRAME_HEADER_BYTES} bytes is shorter than one layer`)
+  let size = 0
+  for (const c of chunks) size += c.length
+  const first = chunks[0]
+  if (first === undefined || first.length < FRAME_HEADER_BYTES)
+    throw malformed('no room for the frame header')
+  if (size < FRAME_HEADER_BYTES + LAYER_OVERHEAD_BYTES) {
+    throw malformed(`onion of ${size - FRAME_HEADER_BYTES} bytes is shorter than one layer`)
   }
-  if (buf.length > MAX_FRAME_BYTES) {
-    throw new TunnelError(
-      'TUNNEL_CELL_OVERSIZED',
-      `frame of ${buf.length} bytes, at most ${MAX_FRAME_BYTES}`,
-      {
-        size: buf.length,
-        max: MAX_FRAME_BYTES,
-      },
-    )
+  if (size > MAX_FRAME_BYTES) {
+    throw new TunnelError('TUNNEL_CELL_OVERSIZED', `frame of ${size} bytes, at most ${MAX_FRAME_BYTES}`, {
+      size,
+      max: MAX_FRAME_BYTES,
+    })
   }
-  new DataView(buf.buffer, buf.byteOffset, buf.byteLength).setUint32(0, circuitId)
-  buf[4] = TYPE_BYTE[kind]
-  return buf
+  new DataView(first.buffer, first.byteOffset, first.byteLength).setUint32(0, circuitId)
+  first[4] = TYPE_BYTE[kind]
+  return size
 }
 
 /**

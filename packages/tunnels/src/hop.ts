@@ -57,8 +57,8 @@ export interface HopContext {
     readonly maxCircuitBytes: bigint
   }
   sendFrame(peerId: string, frame: Frame): boolean
-  /** Sends an encoded frame the hop table built and will not touch again (no copy). */
-  sendEncoded(peerId: string, bytes: Uint8Array): boolean
+  /** Sends an encoded frame (as chunks) the hop table built and will not touch again (no copy). */
+  sendEncoded(peerId: string, chunks: readonly Uint8Array[]): boolean
   /** Registers a link this circuit opens towards `peerId`; returns its circuit id on that link. */
   openLink(peerId: string, circuit: Joined): number
   closeLink(peerId: string, circuitId: number): void
@@ -132,9 +132,8 @@ export function createHopTable(ctx: HopContext): HopTable {
   /** Sends a message from this hop back to the initiator. */
   const sendBackward = (c: Joined, msg: Message): void => {
     if (c.closed) return
-    const sealed = c.layers.backward.seal(1, encodeMessageParts(msg), FRAME_HEADER_BYTES)
-    const frame = writeRelayHeader('relay-bwd', c.prev.circuitId, sealed)
-    c.bytesBackward += BigInt(frame.length)
+    const frame = c.layers.backward.sealParts(1, encodeMessageParts(msg), FRAME_HEADER_BYTES)
+    c.bytesBackward += BigInt(writeRelayHeader('relay-bwd', c.prev.circuitId, frame))
     ctx.sendEncoded(c.prev.peerId, frame)
     checkBytes(c)
     if (!c.closed) ctx.carried(() => joinedInfo(c))
@@ -273,10 +272,10 @@ export function createHopTable(ctx: HopContext): HopTable {
         }
         case 'relay-bwd': {
           if (c.next === undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
-          const sealed = c.layers.backward.seal(0, frame.onion, FRAME_HEADER_BYTES)
-          c.bytesBackward += BigInt(sealed.length)
+          const sealed = c.layers.backward.sealParts(0, frame.onion, FRAME_HEADER_BYTES)
           try {
-            ctx.sendEncoded(c.prev.peerId, writeRelayHeader('relay-bwd', c.prev.circuitId, sealed))
+            c.bytesBackward += BigInt(writeRelayHeader('relay-bwd', c.prev.circuitId, sealed))
+            ctx.sendEncoded(c.prev.peerId, sealed)
           } catch (err) {
             // A backward onion can outgrow the frame only if the far side sent an oversized one.
             return destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_OVERSIZED', 'self')

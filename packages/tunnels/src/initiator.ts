@@ -35,8 +35,8 @@ export interface ClientCircuitDeps {
   readonly keepaliveMs: number
   nowMs(): number
   sendFrame(peerId: string, frame: Frame): boolean
-  /** Sends an encoded frame the circuit built and will not touch again (no copy). */
-  sendEncoded(peerId: string, bytes: Uint8Array): boolean
+  /** Sends an encoded frame (as chunks) the circuit built and will not touch again (no copy). */
+  sendEncoded(peerId: string, chunks: readonly Uint8Array[]): boolean
   /** Called once when the circuit ended, with its final counters. */
   closed(circuit: ClientCircuit, reason: TunnelErrorCode): void
   /** Called after the backward byte counter grew (payments meter it). */
@@ -83,19 +83,15 @@ export function createClientCircuit(
   /** Seals `msg` for hop `hop` (0-based) inside every layer before it, as an onion. */
   const sendMessage = (hop: number, msg: Message): void => {
     if (state === 'closed') return
-    let inner: Uint8Array | readonly Uint8Array[] = encodeMessageParts(msg)
-    let onion: Uint8Array | undefined
+    let onion: readonly Uint8Array[] = encodeMessageParts(msg)
     for (let i = hop; i >= 0; i--) {
       const layer = layers[i]
       if (layer === undefined) throw new TunnelError('TUNNEL_CELL_UNEXPECTED', `no keys for hop ${i}`)
-      // The outermost layer leaves room for the frame header, so the cell is not copied again.
-      onion = layer.forward.seal(i === hop ? 1 : 0, inner, i === 0 ? FRAME_HEADER_BYTES : 0)
-      inner = onion
+      // Each layer encrypts the chunks of the one inside it; the outermost leaves room for the header.
+      onion = layer.forward.sealParts(i === hop ? 1 : 0, onion, i === 0 ? FRAME_HEADER_BYTES : 0)
     }
-    if (onion === undefined) throw new TunnelError('TUNNEL_CELL_UNEXPECTED', `no hop ${hop}`)
-    const frame = writeRelayHeader('relay-fwd', circuitId, onion)
-    bytesForward += BigInt(frame.length)
-    if (!deps.sendEncoded(first.peerId, frame)) self.fail('TUNNEL_EXTEND_FAILED', false)
+    bytesForward += BigInt(writeRelayHeader('relay-fwd', circuitId, onion))
+    if (!deps.sendEncoded(first.peerId, onion)) self.fail('TUNNEL_EXTEND_FAILED', false)
   }
   const exitHop = (): number => path.length - 1
   const streams = createClientStreams({

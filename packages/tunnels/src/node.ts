@@ -164,8 +164,10 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
   }
   const sendFrame = (peerId: string, frame: Frame): boolean => transport.send(peerId, encodeFrame(frame))
   // Cells the node just sealed (writeRelayHeader) are handed to the transport without another copy.
-  const sendEncoded = (peerId: string, bytes: Uint8Array): boolean =>
-    transport.sendOwned !== undefined ? transport.sendOwned(peerId, bytes) : transport.send(peerId, bytes)
+  const sendEncoded = (peerId: string, chunks: readonly Uint8Array[]): boolean =>
+    transport.sendOwned !== undefined
+      ? transport.sendOwned(peerId, chunks)
+      : transport.send(peerId, Buffer.concat(chunks))
 
   const allocateCircuitId = (peerId: string, entry: Outbound): number => {
     for (;;) {

@@ -64,8 +64,8 @@ export interface Libp2pTunnelTransport {
   readonly peerId: string
   /** Queues one frame to `peerId`; false when refused (counted in `stats().dropped`). */
   send(peerId: string, frame: Uint8Array): boolean
-  /** `send` without the copy: the caller never touches `frame` again (the tunnel core's sealed cells). */
-  sendOwned(peerId: string, frame: Uint8Array): boolean
+  /** `send` of a frame given as chunks, without a copy: the caller never touches them again (sealed cells). */
+  sendOwned(peerId: string, chunks: readonly Uint8Array[]): boolean
   /** Registers the one receiver of frames; `fromPeerId` is the peer id Noise authenticated. */
   onFrame(handler: (fromPeerId: string, frame: Uint8Array) => void): void
   /** Serves the protocol. Idempotent. */
@@ -271,9 +271,11 @@ export function createLibp2pTunnelTransport(
     })
   }
 
-  /** Queues `frame` to `peerId` behind its length prefix; `owned`: queue the caller's buffer, not a copy. */
-  const enqueue = (peerId: string, frame: Uint8Array, owned: boolean): boolean => {
-    if (frame.byteLength > maxFrame) {
+  /** Queues the frame `chunks` joined to `peerId` behind its length prefix; `owned`: not a copy. */
+  const enqueue = (peerId: string, chunks: readonly Uint8Array[], owned: boolean): boolean => {
+    let frameBytes = 0
+    for (const c of chunks) frameBytes += c.byteLength
+    if (frameBytes > maxFrame) {
       dropped.oversized += 1
       return false
     }
@@ -286,20 +288,24 @@ export function createLibp2pTunnelTransport(
       dropped.refused += 1
       return false
     }
-    const size = PREFIX_BYTES + frame.byteLength
+    const size = PREFIX_BYTES + frameBytes
     if (link.queuedBytes + size > maxQueued) {
       dropped.queueFull += 1
       return false
     }
     if (owned) {
       const prefix = new Uint8Array(PREFIX_BYTES)
-      new DataView(prefix.buffer).setUint32(0, frame.byteLength, false)
-      link.queue.push([prefix, frame])
+      new DataView(prefix.buffer).setUint32(0, frameBytes, false)
+      link.queue.push([prefix, ...chunks])
     } else {
       // A copy: the caller may reuse its buffer after send.
       const out = new Uint8Array(size)
-      new DataView(out.buffer).setUint32(0, frame.byteLength, false)
-      out.set(frame, PREFIX_BYTES)
+      new DataView(out.buffer).setUint32(0, frameBytes, false)
+      let at = PREFIX_BYTES
+      for (const c of chunks) {
+        out.set(c, at)
+        at += c.byteLength
+      }
       link.queue.push([out])
     }
     link.queuedBytes += size
@@ -309,8 +315,8 @@ export function createLibp2pTunnelTransport(
 
   return {
     peerId: selfId,
-    send: (peerId, frame) => enqueue(peerId, frame, false),
-    sendOwned: (peerId, frame) => enqueue(peerId, frame, true),
+    send: (peerId, frame) => enqueue(peerId, [frame], false),
+    sendOwned: (peerId, chunks) => enqueue(peerId, chunks, true),
     onFrame(h) {
       handler = h
     },

@@ -18,6 +18,12 @@ export const TUNNEL_MAX_LINKS = 512
 export const TUNNEL_DIAL_TIMEOUT_MS = 10_000
 /** Frames written to the stream in one `send`. */
 const BATCH_FRAMES = 64
+/**
+ * Chunks below this many bytes that follow each other in a batch are joined before `send`: libp2p
+ * writes every chunk of a message with its own socket write (after Noise), and an owned frame is a
+ * few small chunks (prefix, header, tag) around its data — unjoined, socket writes led the profile.
+ */
+const COALESCE_BELOW_BYTES = 1024
 const PREFIX_BYTES = 4
 
 /** Options of the libp2p tunnel transport; every bound has a default above. */
@@ -91,6 +97,32 @@ interface Link {
 }
 
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{40,64}$/
+
+/** The frames of `batch` as one list, runs of chunks below `COALESCE_BELOW_BYTES` joined (one copy of those only). */
+function batchList(batch: readonly (readonly Uint8Array[])[]): Uint8ArrayList {
+  const list = new Uint8ArrayList()
+  let run: Uint8Array[] = []
+  let runBytes = 0
+  const flush = (): void => {
+    if (run.length === 1) list.append(run[0] as Uint8Array)
+    else if (run.length > 1) list.append(Buffer.concat(run, runBytes))
+    run = []
+    runBytes = 0
+  }
+  for (const chunks of batch) {
+    for (const chunk of chunks) {
+      if (chunk.byteLength >= COALESCE_BELOW_BYTES) {
+        flush()
+        list.append(chunk)
+      } else {
+        run.push(chunk)
+        runBytes += chunk.byteLength
+      }
+    }
+  }
+  flush()
+  return list
+}
 
 /**
  * Tunnel link frames over libp2p (issue 16): `u32 BE length ‖ frame`, at most `maxFrameBytes`, on one
@@ -236,8 +268,7 @@ export function createLibp2pTunnelTransport(
           return
         }
         const batch = link.queue.splice(0, BATCH_FRAMES)
-        const list = new Uint8ArrayList()
-        for (const chunks of batch) list.append(...chunks)
+        const list = batchList(batch)
         const bytes = list.byteLength
         link.queuedBytes -= bytes
         try {

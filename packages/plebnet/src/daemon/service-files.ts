@@ -30,12 +30,14 @@ export const DAEMON_NODE_OPTIONS = '--max-semi-space-size=1'
 /**
  * glibc malloc tunables of the daemon (GLIBC_TUNABLES in the unit and the watchdog; other libcs
  * ignore it). Relaying allocates a few 64 KiB buffers per cell and hop (cipher output, Noise, frame
- * reassembly) that live for microseconds: with glibc's defaults they are carved from per-thread
- * arenas whose freed pages stay resident, so a relaying daemon kept its peak RSS (bench/tunnels: idle
- * 115–140 MB, +20–30 MB relaying 96 MiB, never returned). Two arenas instead of 8 per core, and
- * buffers from 16 KiB up mmapped (returned to the kernel when freed): peak 124 MB, back to idle after.
+ * reassembly) that live for microseconds; with glibc's defaults (8 arenas per core) the freed pages
+ * stay resident. bench/tunnels, 2026-12-03, peak RSS relaying 96 MiB on 4 circuits: defaults
+ * 134–142 MB (idle 116–117); two arenas and buffers from 64 KiB mmapped 131–135 MB (idle 114–115,
+ * one run 144 from an idle of 129). An mmap threshold of 16 KiB kept the peak at 124–131 MB and
+ * returned to idle after, but cut the daemon's relaying throughput from 12–26 to 3–5 MiB/s (an mmap
+ * and page faults per buffer): not used.
  */
-export const DAEMON_GLIBC_TUNABLES = 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=16384'
+export const DAEMON_GLIBC_TUNABLES = 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=65536'
 
 /** The environment the unit and the watchdog give the daemon (the benches start it with the same). */
 export const DAEMON_ENV: Readonly<Record<string, string>> = Object.freeze({

@@ -35,7 +35,7 @@ import {
   type TunnelNode,
   type Transport,
 } from '@dolly/tunnels'
-import { DAEMON_NODE_OPTIONS } from '@dolly/plebnet'
+import { DAEMON_ENV } from '@dolly/plebnet'
 import { libp2pNet, plainLibp2pPipe, type Libp2pNet } from './libp2p.ts'
 
 const HELP = `tunnel bench (issue 16): circuits over libp2p next to a plain libp2p pipe, loopback
@@ -657,7 +657,7 @@ async function relayMemory(): Promise<{
   const started = await startProcess(
     ['--expose-gc', RELAY_CHILD, '--max-circuits', String(MEM_CIRCUITS + 10)],
     (line) => line.startsWith('{"peerId"'),
-    { NODE_OPTIONS: DAEMON_NODE_OPTIONS },
+    DAEMON_ENV,
     'pipe',
   )
   const child = started.child
@@ -781,7 +781,7 @@ async function daemonRelaying(): Promise<{
   relayedMiB: number
   circuits: number
   mibPerS: number
-  nodeOptions: string
+  daemonEnv: Readonly<Record<string, string>>
   goalMB: number
   pass: boolean
 }> {
@@ -792,7 +792,7 @@ async function daemonRelaying(): Promise<{
   const daemon = await startProcess(
     [BIN, '--home', home, 'daemon', '--status-listen', '127.0.0.1:0', '--gossip-listen', '127.0.0.1:0'],
     (line) => line.includes('"tunnels.started"'),
-    { NODE_OPTIONS: DAEMON_NODE_OPTIONS },
+    DAEMON_ENV,
   )
   const pid = daemon.child.pid ?? 0
   const field = (event: string): Record<string, unknown> =>
@@ -851,7 +851,7 @@ async function daemonRelaying(): Promise<{
       relayedMiB: (per * DAEMON_CIRCUITS) / MIB,
       circuits: DAEMON_CIRCUITS,
       mibPerS: (per * DAEMON_CIRCUITS) / MIB / seconds,
-      nodeOptions: DAEMON_NODE_OPTIONS,
+      daemonEnv: DAEMON_ENV,
       goalMB: DAEMON_RSS_GOAL_MB,
       pass: peakMB <= DAEMON_RSS_GOAL_MB,
     }
@@ -937,14 +937,18 @@ async function main(): Promise<void> {
   if (memory !== undefined) {
     const r = memory.relaying
     log(
-      `| the same relay process relaying ${r.mib.toFixed(0)} MiB on ${r.circuits} circuits (daemon NODE_OPTIONS) | RSS ${memory.after.rssMB.toFixed(1)} → peak ${r.peakRssMB.toFixed(1)} MB (array buffers peak ${r.peakArrayBuffersMB.toFixed(1)} MB, heap peak ${r.peakHeapUsedMB.toFixed(1)} MB); after GC RSS ${r.afterGcRssMB.toFixed(1)} MB, array buffers ${r.afterGcArrayBuffersMB.toFixed(1)} MB | — | — |`,
+      `| the same relay process relaying ${r.mib.toFixed(0)} MiB on ${r.circuits} circuits (daemon env) | RSS ${memory.after.rssMB.toFixed(1)} → peak ${r.peakRssMB.toFixed(1)} MB (array buffers peak ${r.peakArrayBuffersMB.toFixed(1)} MB, heap peak ${r.peakHeapUsedMB.toFixed(1)} MB); after GC RSS ${r.afterGcRssMB.toFixed(1)} MB, array buffers ${r.afterGcArrayBuffersMB.toFixed(1)} MB | — | — |`,
     )
   }
   if (daemon !== undefined)
     log(
       `| plebnet daemon RSS relaying ${daemon.relayedMiB.toFixed(0)} MiB on ${daemon.circuits} circuits (${daemon.mibPerS.toFixed(1)} MiB/s) | peak ${daemon.peakRssMB.toFixed(1)} MB (settled idle ${daemon.idleRssMB.toFixed(1)}, 1 s after ${daemon.afterRssMB.toFixed(1)}) | ≤ ${daemon.goalMB} MB | ${daemon.pass ? 'PASS' : 'MISS'} |`,
     )
-  log(`(${report.seconds.toFixed(0)} s; daemon NODE_OPTIONS='${DAEMON_NODE_OPTIONS}')`)
+  log(
+    `(${report.seconds.toFixed(0)} s; daemon env ${Object.entries(DAEMON_ENV)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join(' ')})`,
+  )
 }
 
 async function rawTransports(): Promise<{ tcp: number; udp: number; udpLost: number }> {

@@ -37,7 +37,7 @@ export {
   type AnyStatus,
 } from './daemon/status.ts'
 export { STATUS_TOKEN_FILE } from './daemon/adapters/status-token.ts'
-export { DAEMON_NODE_OPTIONS } from './daemon/service-files.ts'
+export { DAEMON_ENV, DAEMON_GLIBC_TUNABLES, DAEMON_NODE_OPTIONS } from './daemon/service-files.ts'
 export * as replicationConstants from './replication/constants.ts'
 
 // Its lifecycle state (the tick's table in state.sqlite) and the tick's kill points.

@@ -4,8 +4,10 @@ import {
   decodeFrame,
   DESTROY_REASONS,
   encodeFrame,
+  FRAME_HEADER_BYTES,
   HANDSHAKE_BODY_BYTES,
   LAYER_OVERHEAD_BYTES,
+  writeRelayHeader,
   type Frame,
 } from './cells.ts'
 import { MAX_FRAME_BYTES } from './constants.ts'
@@ -94,5 +96,45 @@ describe('link frames', () => {
         }
       }),
     )
+  })
+})
+
+describe('relay frames written in place', () => {
+  const onion = Uint8Array.from({ length: 3 * LAYER_OVERHEAD_BYTES }, (_, i) => i)
+  const chunked = (): Uint8Array[] => [
+    Buffer.concat([Buffer.alloc(FRAME_HEADER_BYTES, 0xee), onion.subarray(0, 10)]),
+    onion.slice(10, 40),
+    onion.slice(40),
+  ]
+
+  it('gives the same bytes as encodeFrame, without copying the chunks', () => {
+    for (const kind of ['relay-fwd', 'relay-bwd'] as const) {
+      const chunks = chunked()
+      const later = chunks.slice(1)
+      const size = writeRelayHeader(kind, 0xabcdef01, chunks)
+      expect(size).toBe(FRAME_HEADER_BYTES + onion.length)
+      expect(Buffer.concat(chunks)).toEqual(Buffer.from(encodeFrame({ kind, circuitId: 0xabcdef01, onion })))
+      // Only the room in the first chunk was written; the others are the same objects, untouched.
+      expect(chunks.slice(1)).toEqual(later)
+      expect(chunks[1]).toBe(later[0])
+    }
+  })
+
+  it('refuses what encodeFrame refuses, with the same codes', () => {
+    const oversized = [
+      new Uint8Array(FRAME_HEADER_BYTES),
+      new Uint8Array(MAX_FRAME_BYTES - FRAME_HEADER_BYTES + 1),
+    ]
+    expect(codeOf(() => writeRelayHeader('relay-fwd', 1, oversized))).toBe('TUNNEL_CELL_OVERSIZED')
+    const atLimit = [new Uint8Array(FRAME_HEADER_BYTES), new Uint8Array(MAX_FRAME_BYTES - FRAME_HEADER_BYTES)]
+    expect(writeRelayHeader('relay-bwd', 1, atLimit)).toBe(MAX_FRAME_BYTES)
+    const short = [new Uint8Array(FRAME_HEADER_BYTES + LAYER_OVERHEAD_BYTES - 1)]
+    expect(codeOf(() => writeRelayHeader('relay-fwd', 1, short))).toBe('TUNNEL_CELL_MALFORMED')
+    expect(codeOf(() => writeRelayHeader('relay-fwd', 0, chunked()))).toBe('TUNNEL_CELL_MALFORMED')
+    expect(codeOf(() => writeRelayHeader('relay-fwd', 2 ** 32, chunked()))).toBe('TUNNEL_CELL_MALFORMED')
+    expect(codeOf(() => writeRelayHeader('relay-fwd', 1, [new Uint8Array(4), onion]))).toBe(
+      'TUNNEL_CELL_MALFORMED',
+    )
+    expect(codeOf(() => writeRelayHeader('relay-fwd', 1, []))).toBe('TUNNEL_CELL_MALFORMED')
   })
 })

@@ -24,7 +24,8 @@ export const HANDSHAKE_BODY_BYTES = 64
 /** Bytes one onion layer adds: counter u64 + kind byte + AEAD tag. */
 export const LAYER_OVERHEAD_BYTES = 8 + 1 + 16
 
-const FRAME_HEADER_BYTES = 5
+/** Bytes of a frame header: circuit id u32 and type u8. */
+export const FRAME_HEADER_BYTES = 5
 const TYPE_BYTE = {
   create: 1,
   created: 2,
@@ -111,6 +112,39 @@ export function encodeFrame(frame: Frame): Uint8Array {
   out[4] = TYPE_BYTE[frame.kind]
   out.set(body, FRAME_HEADER_BYTES)
   return out
+}
+
+/**
+ * Makes `chunks` a RELAY frame in place: their concatenation is `FRAME_HEADER_BYTES` of room followed
+ * by the onion (what `LayerSealer.sealParts` returns with that headroom); the header is written into
+ * the room at the start of the first chunk, and the frame's size is returned. Nothing is copied. Same
+ * checks as `encodeFrame`.
+ */
+export function writeRelayHeader(
+  kind: 'relay-fwd' | 'relay-bwd',
+  circuitId: number,
+  chunks: readonly Uint8Array[],
+): number {
+  if (!Number.isInteger(circuitId) || circuitId < 1 || circuitId > 0xffff_ffff) {
+    throw malformed(`circuit id must be an integer in 1..2^32-1, got ${circuitId}`)
+  }
+  let size = 0
+  for (const c of chunks) size += c.length
+  const first = chunks[0]
+  if (first === undefined || first.length < FRAME_HEADER_BYTES)
+    throw malformed('no room for the frame header')
+  if (size < FRAME_HEADER_BYTES + LAYER_OVERHEAD_BYTES) {
+    throw malformed(`onion of ${size - FRAME_HEADER_BYTES} bytes is shorter than one layer`)
+  }
+  if (size > MAX_FRAME_BYTES) {
+    throw new TunnelError('TUNNEL_CELL_OVERSIZED', `frame of ${size} bytes, at most ${MAX_FRAME_BYTES}`, {
+      size,
+      max: MAX_FRAME_BYTES,
+    })
+  }
+  new DataView(first.buffer, first.byteOffset, first.byteLength).setUint32(0, circuitId)
+  first[4] = TYPE_BYTE[kind]
+  return size
 }
 
 /**

@@ -1,12 +1,13 @@
-import { MAX_STREAM_CHUNK_BYTES, SENDME_EVERY_CELLS, STREAM_WINDOW_CELLS } from './constants.ts'
+import { MAX_STREAM_CHUNK_BYTES, SENDME_EVERY_BYTES, STREAM_WINDOW_BYTES } from './constants.ts'
 import { TunnelError, type TunnelErrorCode } from './errors.ts'
 import type { EndReason, Message } from './messages.ts'
 import type { TunnelStream, TunnelStreamHandlers } from './types.ts'
 
 /**
  * The initiator's TCP streams on one circuit: BEGIN until CONNECTED or END, then DATA both ways under
- * Tor's SENDME window (tor-spec §7.4): at most `STREAM_WINDOW_CELLS` unacknowledged cells in flight,
- * one SENDME per `SENDME_EVERY_CELLS` received (withheld while the reader is paused).
+ * Tor's SENDME window (tor-spec §7.4) counted in payload bytes: at most `STREAM_WINDOW_BYTES`
+ * unacknowledged in flight, one SENDME per `SENDME_EVERY_BYTES` received (withheld while the reader
+ * is paused).
  */
 export interface ClientStreams {
   open(host: string, port: number, handlers: TunnelStreamHandlers): Promise<TunnelStream>
@@ -46,7 +47,9 @@ interface StreamState {
   ended: boolean
   connect: { resolve(s: TunnelStream): void; reject(e: unknown): void; startedMs: number } | undefined
   api: TunnelStream | undefined
+  /** DATA payload bytes sent and not yet acknowledged. */
   inFlight: number
+  /** DATA payload bytes received and not yet acknowledged. */
   received: number
   readPaused: boolean
 }
@@ -72,8 +75,8 @@ export function createClientStreams(deps: ClientStreamsDeps): ClientStreams {
   }
 
   const flushAcks = (streamId: number, s: StreamState): void => {
-    while (s.received >= SENDME_EVERY_CELLS && deps.isOpen()) {
-      s.received -= SENDME_EVERY_CELLS
+    while (s.received >= SENDME_EVERY_BYTES && deps.isOpen()) {
+      s.received -= SENDME_EVERY_BYTES
       deps.sendToExit({ kind: 'sendme', streamId })
     }
   }
@@ -99,9 +102,9 @@ export function createClientStreams(deps: ClientStreamsDeps): ClientStreams {
               const chunk = data.subarray(at, Math.min(data.length, at + MAX_STREAM_CHUNK_BYTES))
               deps.countUp(chunk.length)
               deps.sendToExit({ kind: 'data', streamId, data: chunk })
-              s.inFlight++
+              s.inFlight += chunk.length
             }
-            return s.inFlight < STREAM_WINDOW_CELLS
+            return s.inFlight < STREAM_WINDOW_BYTES
           },
           end() {
             if (!s.ended && deps.isOpen()) deps.sendToExit({ kind: 'end', streamId, reason: 'done' })
@@ -138,7 +141,7 @@ export function createClientStreams(deps: ClientStreamsDeps): ClientStreams {
           if (s === undefined) return undefined
           if (!s.connected) return 'TUNNEL_CELL_UNEXPECTED'
           deps.countDown(msg.data.length)
-          s.received++
+          s.received += msg.data.length
           if (!s.readPaused) flushAcks(msg.streamId, s)
           s.handlers.onData(msg.data)
           return undefined
@@ -151,10 +154,10 @@ export function createClientStreams(deps: ClientStreamsDeps): ClientStreams {
         case 'sendme': {
           const s = streams.get(msg.streamId)
           if (s === undefined) return undefined
-          if (s.inFlight < SENDME_EVERY_CELLS) return 'TUNNEL_CELL_UNEXPECTED'
-          const wasFull = s.inFlight >= STREAM_WINDOW_CELLS
-          s.inFlight -= SENDME_EVERY_CELLS
-          if (wasFull && s.inFlight < STREAM_WINDOW_CELLS) s.handlers.onDrain()
+          if (s.inFlight < SENDME_EVERY_BYTES) return 'TUNNEL_CELL_UNEXPECTED'
+          const wasFull = s.inFlight >= STREAM_WINDOW_BYTES
+          s.inFlight -= SENDME_EVERY_BYTES
+          if (wasFull && s.inFlight < STREAM_WINDOW_BYTES) s.handlers.onDrain()
           return undefined
         }
         default: {

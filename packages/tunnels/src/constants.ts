@@ -4,11 +4,16 @@
  * in spec/ANCHORS.md §1.1) unless stated otherwise.
  */
 
-/** Largest link frame in bytes (header + body). 16 KiB of stream data plus room for 3 onion layers. */
-export const MAX_FRAME_BYTES = 16 * 1024 + 256
+/** Largest link frame in bytes (header + body). 64 KiB of stream data plus room for 3 onion layers. */
+export const MAX_FRAME_BYTES = 64 * 1024 + 256
 
-/** Largest chunk of stream data one DATA message carries, bytes (one TLS record's worth). */
-export const MAX_STREAM_CHUNK_BYTES = 16 * 1024
+/**
+ * Largest chunk of stream data one DATA message carries, bytes: one read of a node socket (libuv reads
+ * 64 KiB at a time), so a full read is one cell. Every cell costs each hop one AES-GCM context, a few
+ * allocations and a transport frame whatever its size; at 16 KiB that per-cell work, not the cipher,
+ * led the profile of a 3-hop circuit (README "Bench").
+ */
+export const MAX_STREAM_CHUNK_BYTES = 64 * 1024
 
 /** Largest UDP payload one DATAGRAM message carries, bytes (a SOCKS UDP datagram above it is dropped). */
 export const MAX_DATAGRAM_BYTES = 16 * 1024 - 512
@@ -41,13 +46,18 @@ export const MAX_STREAMS_PER_CIRCUIT = 256
 export const SWEEP_INTERVAL_MS = 1_000
 
 /**
- * Stream flow control, in DATA cells: a sender has at most this many unacknowledged cells in flight
- * per stream (4 MiB at 16 KiB cells), the receiver acknowledges every `SENDME_EVERY_CELLS`. Tor uses
- * 500 / 50 with 498-byte cells; ours are 32× larger, so the window holds more bytes in fewer cells.
+ * Stream flow control, in DATA payload bytes: a sender has at most this many unacknowledged bytes in
+ * flight per stream (it stops after the write that reaches it, so at most one chunk more), the
+ * receiver sends one SENDME per `SENDME_EVERY_BYTES` it received. Tor's scheme (tor-spec §7.4: 500 /
+ * 50 cells of 498 bytes) counted in bytes, because our cells vary in size: a window in cells would
+ * hold 16 MiB of full 64 KiB cells, or a few hundred KB of the small reads of a slow server.
+ * The window is what a hop may have to buffer per stream when its next link is slower than its
+ * previous one, so it bounds a relay's memory (4 MiB per stream measured 30 MB above the idle
+ * daemon with 4 circuits); 1 MiB still fills loopback and allows ~7 MiB/s per stream at 150 ms RTT.
  */
-export const STREAM_WINDOW_CELLS = 256
-/** See `STREAM_WINDOW_CELLS`. */
-export const SENDME_EVERY_CELLS = 32
+export const STREAM_WINDOW_BYTES = 1024 * 1024
+/** See `STREAM_WINDOW_BYTES`. */
+export const SENDME_EVERY_BYTES = 128 * 1024
 
 /** Replay window of the onion layers in cells. 0 = strict order, right for ordered links (TCP, libp2p streams). */
 export const DEFAULT_REPLAY_WINDOW = 0

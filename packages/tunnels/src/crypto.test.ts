@@ -10,6 +10,7 @@ import {
   x25519FromSecret,
 } from './crypto.ts'
 import { createReplayWindow } from './replay-window.ts'
+import { LAYER_OVERHEAD_BYTES } from './cells.ts'
 
 const codeOf = (f: () => unknown): string | undefined => {
   try {
@@ -110,6 +111,31 @@ describe('onion layers', () => {
       )
     }
     expect(Buffer.from(h.forward.open(sealed).inner).toString()).toBe('payload of one cell')
+  })
+
+  it('seals parts and chunks exactly as one buffer: same bytes, same counter sequence', () => {
+    const a = pair()
+    const b = pair()
+    // Parts in, chunks out (the data chunk is the cipher output, not a copy), and the hop opens the
+    // concatenation as one layer.
+    const header = Buffer.from([5, 0, 0, 0, 9])
+    const data = Buffer.alloc(70_000, 0x3c)
+    const chunks = a.i.forward.sealParts(1, [header, data], 5)
+    expect(chunks.length).toBeGreaterThan(2)
+    expect(chunks[chunks.length - 2]?.length).toBe(data.length)
+    const layer = Buffer.concat(chunks).subarray(5)
+    expect(layer.length).toBe(LAYER_OVERHEAD_BYTES + header.length + data.length)
+    const opened = a.h.forward.open(layer)
+    expect(opened.kind).toBe(1)
+    expect(Buffer.from(opened.inner)).toEqual(Buffer.concat([header, data]))
+    // seal of the joined parts and sealParts of the parts continue one counter sequence.
+    const next = a.h.forward.open(a.i.forward.seal(0, Buffer.concat([header, data])))
+    expect(Buffer.from(next.inner)).toEqual(Buffer.concat([header, data]))
+    // A chunked layer is authenticated like any other: a flipped bit in the data chunk fails closed.
+    const tampered = b.i.forward.sealParts(1, [header, data])
+    const flip = Buffer.concat(tampered)
+    flip[40] = (flip[40] ?? 0) ^ 1
+    expect(codeOf(() => b.h.forward.open(flip))).toBe('TUNNEL_CELL_AUTH_FAILED')
   })
 
   it('uses a direction-bound key: a backward layer does not open as forward', () => {

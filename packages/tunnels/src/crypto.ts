@@ -177,7 +177,13 @@ const MAX_COUNTER = 2 ** 48
 /** Seals layers in one direction with one key and a counter that only goes up. */
 export interface LayerSealer {
   /** One layer: counter u64 | AES-256-GCM(kind | inner) | tag. `kind` 1 = for this hop, 0 = pass on. */
-  seal(kind: 0 | 1, inner: Uint8Array): Uint8Array
+  seal(kind: 0 | 1, inner: Uint8Array | readonly Uint8Array[]): Uint8Array
+  /**
+   * `seal` without joining: the layer as chunks whose concatenation is what `seal` returns, the cipher
+   * output of each part of `inner` as its own chunk (no copy of the cell). The first chunk starts
+   * with `headroom` unset bytes before the layer, room for a frame header (`writeRelayHeader`).
+   */
+  sealParts(kind: 0 | 1, inner: Uint8Array | readonly Uint8Array[], headroom?: number): Uint8Array[]
 }
 
 /** Opens layers in one direction: authenticates, then checks and commits the counter. */
@@ -199,23 +205,31 @@ function nonce(direction: Direction, counter: number): Buffer {
 function createSealer(rawKey: Uint8Array, direction: Direction): LayerSealer {
   const key = createSecretKey(rawKey)
   let counter = 0
-  return {
+  const sealer: LayerSealer = {
     seal(kind, inner) {
+      return Buffer.concat(sealer.sealParts(kind, inner))
+    },
+    sealParts(kind, inner, headroom = 0) {
       if (counter >= MAX_COUNTER)
         throw new TunnelError('TUNNEL_CIRCUIT_EXPIRED', 'layer counter exhausted; build a new circuit')
       const n = nonce(direction, counter)
       const cipher = createCipheriv('aes-256-gcm', key, n)
-      const out = Buffer.allocUnsafe(LAYER_OVERHEAD_BYTES + inner.length)
-      n.copy(out, 0, 4, 12)
-      let at = 8
-      at += cipher.update(Uint8Array.of(kind)).copy(out, at)
-      at += cipher.update(inner).copy(out, at)
-      at += cipher.final().copy(out, at)
-      cipher.getAuthTag().copy(out, at)
+      // head: headroom | counter u64 | the encrypted kind byte; then one chunk per part; then the tag.
+      const head = Buffer.allocUnsafe(headroom + 9)
+      n.copy(head, headroom, 4, 12)
+      cipher.update(Uint8Array.of(kind)).copy(head, headroom + 8)
+      const chunks: Uint8Array[] = [head]
+      for (const part of inner instanceof Uint8Array ? [inner] : inner) {
+        if (part.length > 0) chunks.push(cipher.update(part))
+      }
+      const rest = cipher.final()
+      if (rest.length > 0) chunks.push(rest)
+      chunks.push(cipher.getAuthTag())
       counter++
-      return out
+      return chunks
     },
   }
+  return sealer
 }
 
 function createOpener(rawKey: Uint8Array, direction: Direction, window: ReplayWindow): LayerOpener {

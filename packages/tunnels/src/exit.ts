@@ -2,8 +2,8 @@ import type { Logger } from '@dolly/base'
 import {
   MAX_STREAM_CHUNK_BYTES,
   MAX_STREAMS_PER_CIRCUIT,
-  SENDME_EVERY_CELLS,
-  STREAM_WINDOW_CELLS,
+  SENDME_EVERY_BYTES,
+  STREAM_WINDOW_BYTES,
 } from './constants.ts'
 import type { EndReason, Message } from './messages.ts'
 import type { TunnelErrorCode } from './errors.ts'
@@ -15,7 +15,7 @@ import type { ExitConnector, ExitStream, ExitUdp } from './ports.ts'
  * The exit end of one circuit (issue 16 item 2): opens the TCP streams and the UDP socket the
  * initiator asks for, after resolving names here (DNS at the exit) and asking the exit policy about
  * the address it will really connect to. Flow control per stream follows Tor's SENDME scheme
- * (tor-spec §7.4) with `STREAM_WINDOW_CELLS` / `SENDME_EVERY_CELLS`.
+ * (tor-spec §7.4), counted in payload bytes: `STREAM_WINDOW_BYTES` / `SENDME_EVERY_BYTES`.
  */
 export interface ExitSession {
   /** Handles one message from the initiator; returns a code when the message breaks the protocol. */
@@ -40,9 +40,10 @@ export interface ExitSessionDeps {
 interface StreamState {
   stream: ExitStream | undefined
   closed: boolean
+  /** DATA payload bytes sent and not yet acknowledged by a SENDME. */
   inFlight: number
   paused: boolean
-  /** DATA cells received and written but not yet acknowledged (withheld while the socket is full). */
+  /** DATA payload bytes received and written but not yet acknowledged (withheld while the socket is full). */
   unacked: number
   writeBlocked: boolean
 }
@@ -104,9 +105,9 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
           const chunk = data.subarray(at, Math.min(data.length, at + MAX_STREAM_CHUNK_BYTES))
           deps.count('in', chunk.length)
           deps.send({ kind: 'data', streamId, data: chunk })
-          state.inFlight++
+          state.inFlight += chunk.length
         }
-        if (state.inFlight >= STREAM_WINDOW_CELLS && !state.paused) {
+        if (state.inFlight >= STREAM_WINDOW_BYTES && !state.paused) {
           state.paused = true
           state.stream?.pause()
         }
@@ -132,8 +133,8 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
   }
 
   const flushAcks = (streamId: number, state: StreamState): void => {
-    while (!state.writeBlocked && state.unacked >= SENDME_EVERY_CELLS && !closed) {
-      state.unacked -= SENDME_EVERY_CELLS
+    while (!state.writeBlocked && state.unacked >= SENDME_EVERY_BYTES && !closed) {
+      state.unacked -= SENDME_EVERY_BYTES
       deps.send({ kind: 'sendme', streamId })
     }
   }
@@ -191,7 +192,7 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
           if (s.stream === undefined) return 'TUNNEL_CELL_UNEXPECTED'
           deps.count('out', msg.data.length)
           if (!s.stream.write(msg.data)) s.writeBlocked = true
-          s.unacked++
+          s.unacked += msg.data.length
           flushAcks(msg.streamId, s)
           return undefined
         }
@@ -210,9 +211,9 @@ export function createExitSession(deps: ExitSessionDeps): ExitSession {
         case 'sendme': {
           const s = streams.get(msg.streamId)
           if (s === undefined) return undefined
-          if (s.inFlight < SENDME_EVERY_CELLS) return 'TUNNEL_CELL_UNEXPECTED'
-          s.inFlight -= SENDME_EVERY_CELLS
-          if (s.paused && s.inFlight < STREAM_WINDOW_CELLS) {
+          if (s.inFlight < SENDME_EVERY_BYTES) return 'TUNNEL_CELL_UNEXPECTED'
+          s.inFlight -= SENDME_EVERY_BYTES
+          if (s.paused && s.inFlight < STREAM_WINDOW_BYTES) {
             s.paused = false
             s.stream?.resume()
           }

@@ -1,6 +1,6 @@
 import type { Clock, Logger, Rng } from '@dolly/base'
-import { type Frame } from './cells.ts'
-import { decodeMessage, encodeMessage, type Message } from './messages.ts'
+import { FRAME_HEADER_BYTES, writeRelayHeader, type Frame } from './cells.ts'
+import { decodeMessage, encodeMessageParts, type Message } from './messages.ts'
 import { answerHandshake, hopLayers, type HopLayers, type X25519KeyPair } from './crypto.ts'
 import { tunnelCodeOf, type TunnelErrorCode } from './errors.ts'
 import { createExitSession, type ExitSession } from './exit.ts'
@@ -57,6 +57,8 @@ export interface HopContext {
     readonly maxCircuitBytes: bigint
   }
   sendFrame(peerId: string, frame: Frame): boolean
+  /** Sends an encoded frame (as chunks) the hop table built and will not touch again (no copy). */
+  sendEncoded(peerId: string, chunks: readonly Uint8Array[]): boolean
   /** Registers a link this circuit opens towards `peerId`; returns its circuit id on that link. */
   openLink(peerId: string, circuit: Joined): number
   closeLink(peerId: string, circuitId: number): void
@@ -83,7 +85,6 @@ export interface HopTable {
   size(): number
 }
 
-const FRAME_OVERHEAD = 5n
 const linkKey = (peerId: string, circuitId: number): string => `${circuitId}@${peerId}`
 
 /** Creates the hop table of a node. */
@@ -131,9 +132,9 @@ export function createHopTable(ctx: HopContext): HopTable {
   /** Sends a message from this hop back to the initiator. */
   const sendBackward = (c: Joined, msg: Message): void => {
     if (c.closed) return
-    const onion = c.layers.backward.seal(1, encodeMessage(msg))
-    c.bytesBackward += BigInt(onion.length) + FRAME_OVERHEAD
-    ctx.sendFrame(c.prev.peerId, { kind: 'relay-bwd', circuitId: c.prev.circuitId, onion })
+    const frame = c.layers.backward.sealParts(1, encodeMessageParts(msg), FRAME_HEADER_BYTES)
+    c.bytesBackward += BigInt(writeRelayHeader('relay-bwd', c.prev.circuitId, frame))
+    ctx.sendEncoded(c.prev.peerId, frame)
     checkBytes(c)
     if (!c.closed) ctx.carried(() => joinedInfo(c))
   }
@@ -233,7 +234,7 @@ export function createHopTable(ctx: HopContext): HopTable {
 
   const onRelayForward = (c: Joined, onion: Uint8Array): void => {
     c.lastActiveMs = ctx.clock.nowMs()
-    c.bytesForward += BigInt(onion.length) + FRAME_OVERHEAD
+    c.bytesForward += BigInt(onion.length + FRAME_HEADER_BYTES)
     try {
       const opened = c.layers.forward.open(onion)
       if (opened.kind === 0) {
@@ -271,10 +272,10 @@ export function createHopTable(ctx: HopContext): HopTable {
         }
         case 'relay-bwd': {
           if (c.next === undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
-          const onion = c.layers.backward.seal(0, frame.onion)
-          c.bytesBackward += BigInt(onion.length) + FRAME_OVERHEAD
+          const sealed = c.layers.backward.sealParts(0, frame.onion, FRAME_HEADER_BYTES)
           try {
-            ctx.sendFrame(c.prev.peerId, { kind: 'relay-bwd', circuitId: c.prev.circuitId, onion })
+            c.bytesBackward += BigInt(writeRelayHeader('relay-bwd', c.prev.circuitId, sealed))
+            ctx.sendEncoded(c.prev.peerId, sealed)
           } catch (err) {
             // A backward onion can outgrow the frame only if the far side sent an oversized one.
             return destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_OVERSIZED', 'self')

@@ -1,6 +1,6 @@
 import type { Rng } from '@dolly/base'
-import { type Frame } from './cells.ts'
-import { decodeMessage, encodeMessage, type Message } from './messages.ts'
+import { FRAME_HEADER_BYTES, writeRelayHeader, type Frame } from './cells.ts'
+import { decodeMessage, encodeMessageParts, type Message } from './messages.ts'
 import { MAX_STREAMS_PER_CIRCUIT } from './constants.ts'
 import { createClientStreams } from './client-streams.ts'
 import { initiatorLayers, startHandshake, type InitiatorLayers, type PendingHandshake } from './crypto.ts'
@@ -35,6 +35,8 @@ export interface ClientCircuitDeps {
   readonly keepaliveMs: number
   nowMs(): number
   sendFrame(peerId: string, frame: Frame): boolean
+  /** Sends an encoded frame (as chunks) the circuit built and will not touch again (no copy). */
+  sendEncoded(peerId: string, chunks: readonly Uint8Array[]): boolean
   /** Called once when the circuit ended, with its final counters. */
   closed(circuit: ClientCircuit, reason: TunnelErrorCode): void
   /** Called after the backward byte counter grew (payments meter it). */
@@ -82,13 +84,15 @@ export function createClientCircuit(
   /** Seals `msg` for hop `hop` (0-based) inside every layer before it, as an onion. */
   const sendMessage = (hop: number, msg: Message): void => {
     if (state === 'closed') return
-    let onion: Uint8Array = encodeMessage(msg)
+    let onion: readonly Uint8Array[] = encodeMessageParts(msg)
     for (let i = hop; i >= 0; i--) {
       const layer = layers[i]
       if (layer === undefined) throw new TunnelError('TUNNEL_CELL_UNEXPECTED', `no keys for hop ${i}`)
-      onion = layer.forward.seal(i === hop ? 1 : 0, onion)
+      // Each layer encrypts the chunks of the one inside it; the outermost leaves room for the header.
+      onion = layer.forward.sealParts(i === hop ? 1 : 0, onion, i === 0 ? FRAME_HEADER_BYTES : 0)
     }
-    send({ kind: 'relay-fwd', circuitId, onion })
+    bytesForward += BigInt(writeRelayHeader('relay-fwd', circuitId, onion))
+    if (!deps.sendEncoded(first.peerId, onion)) self.fail('TUNNEL_EXTEND_FAILED', false)
   }
   const exitHop = (): number => path.length - 1
   const streams = createClientStreams({

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { HANDSHAKE_BODY_BYTES } from './cells.ts'
-import { decodeMessage, encodeMessage, type Message } from './messages.ts'
+import { decodeMessage, encodeMessage, encodeMessageParts, type Message } from './messages.ts'
 import { MAX_DATAGRAM_BYTES, MAX_STREAM_CHUNK_BYTES } from './constants.ts'
 import { errorCode } from '@dolly/base'
 
@@ -77,5 +77,23 @@ describe('messages', () => {
         encodeMessage({ kind: 'data', streamId: 1, data: new Uint8Array(MAX_STREAM_CHUNK_BYTES + 1) }),
       ),
     ).toBe('TUNNEL_CELL_OVERSIZED')
+    for (const data of [new Uint8Array(MAX_STREAM_CHUNK_BYTES + 1), new Uint8Array(0)]) {
+      expect(codeOf(() => encodeMessageParts({ kind: 'data', streamId: 1, data }))).toBe(
+        'TUNNEL_CELL_OVERSIZED',
+      )
+    }
+    expect(codeOf(() => encodeMessageParts({ kind: 'data', streamId: 0, data: body }))).toBe(
+      'TUNNEL_CELL_MALFORMED',
+    )
   })
+
+  it.each(valid.map((m) => [m.kind, m] as const))(
+    'encodes %s as parts that join to encodeMessage',
+    (_k, msg) => {
+      const parts = encodeMessageParts(msg)
+      expect(Buffer.concat(parts)).toEqual(Buffer.from(encodeMessage(msg)))
+      // DATA hands the caller's buffer on as its own part (sealed from there, not copied).
+      if (msg.kind === 'data') expect(parts[1]).toBe(msg.data)
+    },
+  )
 })

@@ -107,20 +107,10 @@ export function encodeMessage(msg: Message): Uint8Array {
     case 'keepalive':
       return Uint8Array.of(MSG_BYTE.keepalive)
     case 'data': {
-      checkStreamId(msg.streamId)
-      if (msg.data.length < 1 || msg.data.length > MAX_STREAM_CHUNK_BYTES) {
-        throw new TunnelError(
-          'TUNNEL_CELL_OVERSIZED',
-          `data chunk of ${msg.data.length} bytes, 1..${MAX_STREAM_CHUNK_BYTES}`,
-          {
-            size: msg.data.length,
-          },
-        )
-      }
-      const out = Buffer.allocUnsafe(5 + msg.data.length)
-      out[0] = MSG_BYTE.data
-      out.writeUInt32BE(msg.streamId, 1)
-      out.set(msg.data, 5)
+      const header = dataHeader(msg)
+      const out = Buffer.allocUnsafe(header.length + msg.data.length)
+      out.set(header, 0)
+      out.set(msg.data, header.length)
       return out
     }
     case 'end': {
@@ -154,6 +144,32 @@ export function encodeMessage(msg: Message): Uint8Array {
     default:
       return assertNever(msg)
   }
+}
+
+/** The 5 bytes before a DATA message's data (type, stream id), after the same checks as `encodeMessage`. */
+function dataHeader(msg: Message & { kind: 'data' }): Buffer {
+  checkStreamId(msg.streamId)
+  if (msg.data.length < 1 || msg.data.length > MAX_STREAM_CHUNK_BYTES) {
+    throw new TunnelError(
+      'TUNNEL_CELL_OVERSIZED',
+      `data chunk of ${msg.data.length} bytes, 1..${MAX_STREAM_CHUNK_BYTES}`,
+      {
+        size: msg.data.length,
+      },
+    )
+  }
+  const out = Buffer.allocUnsafe(5)
+  out[0] = MSG_BYTE.data
+  out.writeUInt32BE(msg.streamId, 1)
+  return out
+}
+
+/**
+ * `encodeMessage` as parts whose concatenation is the encoding: a DATA message is its 5-byte header
+ * and the caller's data itself (not copied), for `LayerSealer.seal` to encrypt straight from them.
+ */
+export function encodeMessageParts(msg: Message): readonly Uint8Array[] {
+  return msg.kind === 'data' ? [dataHeader(msg), msg.data] : [encodeMessage(msg)]
 }
 
 /** Decodes a message from a hop's plaintext; TUNNEL_CELL_MALFORMED for anything not exactly one valid message. */

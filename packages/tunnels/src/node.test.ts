@@ -4,7 +4,9 @@ import { createHarness, type Harness } from '../test/harness.ts'
 import { decodeFrame, encodeFrame, type Frame } from './cells.ts'
 import { createCircuitPool } from './circuit-pool.ts'
 import { startHandshake } from './crypto.ts'
+import { MAX_STREAM_CHUNK_BYTES, STREAM_WINDOW_BYTES } from './constants.ts'
 import type { TunnelErrorCode } from './errors.ts'
+import type { ExitStream, ExitStreamHandlers } from './ports.ts'
 import type { TunnelCircuit, TunnelStream } from './types.ts'
 
 const RELAY_FWD = 3
@@ -447,6 +449,55 @@ describe('tunnel node: keep-alive', () => {
       await h.settle()
     }
     expect(reason).toBe('TUNNEL_CIRCUIT_IDLE')
+    h.stop()
+  })
+})
+
+describe('tunnel node: stream flow control in bytes', () => {
+  it('pauses the server at the exit once a window of bytes is unacknowledged, and resumes on SENDMEs', async () => {
+    const h = createHarness(2)
+    const circuit = await h.client.buildCircuit(3)
+    const calls: string[] = []
+    let server: ExitStreamHandlers | undefined
+    const connect = h.connector.connect.bind(h.connector)
+    h.connector.connect = async (ip, port, handlers) => {
+      server = handlers
+      const r = await connect(ip, port, handlers)
+      if (!r.ok) return r
+      const stream: ExitStream = {
+        ...r.stream,
+        pause: () => void calls.push('pause'),
+        resume: () => void calls.push('resume'),
+      }
+      return { ok: true, stream }
+    }
+    let got = 0
+    const stream = await circuit.openStream('echo.test', 80, {
+      onData: (d) => (got += d.length),
+      onEnd: () => undefined,
+      onDrain: () => undefined,
+    })
+    stream.setReadPaused(true)
+    const chunk = new Uint8Array(MAX_STREAM_CHUNK_BYTES).fill(9)
+    const cells = STREAM_WINDOW_BYTES / MAX_STREAM_CHUNK_BYTES
+    for (let i = 0; i < cells - 1; i++) server?.onData(chunk)
+    await h.settle()
+    expect(calls).toEqual([])
+    // The cell that fills the window pauses the server; the reader withholds its SENDMEs.
+    server?.onData(chunk)
+    await h.settle()
+    expect(calls).toEqual(['pause'])
+    expect(got).toBe(STREAM_WINDOW_BYTES)
+    // Small reads count by their bytes, not as cells: half a window of 1 KiB chunks is still within it.
+    stream.setReadPaused(false)
+    await h.settle()
+    expect(calls).toEqual(['pause', 'resume'])
+    const small = new Uint8Array(1024)
+    for (let i = 0; i < STREAM_WINDOW_BYTES / 2 / small.length; i++) server?.onData(small)
+    await h.settle()
+    expect(calls).toEqual(['pause', 'resume'])
+    expect(got).toBe(STREAM_WINDOW_BYTES * 1.5)
+    expect(circuit.isOpen()).toBe(true)
     h.stop()
   })
 })

@@ -163,6 +163,11 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     for (const l of closeListeners) l({ info, reason })
   }
   const sendFrame = (peerId: string, frame: Frame): boolean => transport.send(peerId, encodeFrame(frame))
+  // Cells the node just sealed (writeRelayHeader) are handed to the transport without another copy.
+  const sendEncoded = (peerId: string, chunks: readonly Uint8Array[]): boolean =>
+    transport.sendOwned !== undefined
+      ? transport.sendOwned(peerId, chunks)
+      : transport.send(peerId, Buffer.concat(chunks))
 
   const allocateCircuitId = (peerId: string, entry: Outbound): number => {
     for (;;) {
@@ -188,6 +193,7 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     replayWindow,
     limits,
     sendFrame,
+    sendEncoded,
     openLink: (peerId, circuit) => allocateCircuitId(peerId, { kind: 'relay', circuit }),
     closeLink: (peerId, circuitId) => void outbound.delete(linkKey(peerId, circuitId)),
     reject,
@@ -315,6 +321,7 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
           keepaliveMs: Math.max(1, Math.floor(limits.idleTimeoutMs / 3)),
           nowMs: () => clock.nowMs(),
           sendFrame,
+          sendEncoded,
           closed: (c, reason) => {
             own.delete(c.id)
             outbound.delete(linkKey(first.peerId, circuitId))

@@ -15,6 +15,13 @@ export interface Transport {
   readonly peerId: string
   /** Sends one frame to `peerId`; returns false when the peer is unknown or unreachable (dropped). */
   send(peerId: string, frame: Uint8Array): boolean
+  /**
+   * Optional: `send` for a frame given as chunks (sent as their concatenation) that the caller hands
+   * over — it never reads or writes them again — so the transport may queue them without the copy
+   * `send` makes. The node uses it for the cells it has just sealed; without it the node joins the
+   * chunks and calls `send`.
+   */
+  sendOwned?(peerId: string, chunks: readonly Uint8Array[]): boolean
   /** Registers the one receiver of frames arriving from any peer; replaces an earlier one. */
   onFrame(handler: (fromPeerId: string, frame: Uint8Array) => void): void
 }

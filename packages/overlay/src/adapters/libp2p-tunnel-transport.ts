@@ -9,7 +9,7 @@ import type { Libp2pHost } from './libp2p-host.ts'
  * The largest tunnel link frame, bytes: equal to `MAX_FRAME_BYTES` of `@dolly/tunnels` (the overlay
  * does not import the tunnels package; a plebnet test checks that the two agree).
  */
-export const TUNNEL_MAX_FRAME_BYTES = 16 * 1024 + 256
+export const TUNNEL_MAX_FRAME_BYTES = 64 * 1024 + 256
 /** Bytes queued per peer before further frames to it are dropped (as the tunnels TCP adapter). */
 export const TUNNEL_MAX_QUEUED_BYTES = 32 * 1024 * 1024
 /** Peers with a link at once. */
@@ -18,6 +18,12 @@ export const TUNNEL_MAX_LINKS = 512
 export const TUNNEL_DIAL_TIMEOUT_MS = 10_000
 /** Frames written to the stream in one `send`. */
 const BATCH_FRAMES = 64
+/**
+ * Chunks below this many bytes that follow each other in a batch are joined before `send`: libp2p
+ * writes every chunk of a message with its own socket write (after Noise), and an owned frame is a
+ * few small chunks (prefix, header, tag) around its data — unjoined, socket writes led the profile.
+ */
+const COALESCE_BELOW_BYTES = 1024
 const PREFIX_BYTES = 4
 
 /** Options of the libp2p tunnel transport; every bound has a default above. */
@@ -64,6 +70,8 @@ export interface Libp2pTunnelTransport {
   readonly peerId: string
   /** Queues one frame to `peerId`; false when refused (counted in `stats().dropped`). */
   send(peerId: string, frame: Uint8Array): boolean
+  /** `send` of a frame given as chunks, without a copy: the caller never touches them again (sealed cells). */
+  sendOwned(peerId: string, chunks: readonly Uint8Array[]): boolean
   /** Registers the one receiver of frames; `fromPeerId` is the peer id Noise authenticated. */
   onFrame(handler: (fromPeerId: string, frame: Uint8Array) => void): void
   /** Serves the protocol. Idempotent. */
@@ -79,7 +87,8 @@ interface Link {
   readonly peerId: string
   /** The stream frames to this peer go out on (ours, or one the peer opened to us). */
   stream: Stream | undefined
-  readonly queue: Uint8Array[]
+  /** Queued frames, each as its chunks: the prefixed copy, or the prefix and the caller's buffer. */
+  readonly queue: (readonly Uint8Array[])[]
   queuedBytes: number
   pumping: boolean
   scheduled: boolean
@@ -88,6 +97,32 @@ interface Link {
 }
 
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{40,64}$/
+
+/** The frames of `batch` as one list, runs of chunks below `COALESCE_BELOW_BYTES` joined (one copy of those only). */
+function batchList(batch: readonly (readonly Uint8Array[])[]): Uint8ArrayList {
+  const list = new Uint8ArrayList()
+  let run: Uint8Array[] = []
+  let runBytes = 0
+  const flush = (): void => {
+    if (run.length === 1) list.append(run[0] as Uint8Array)
+    else if (run.length > 1) list.append(Buffer.concat(run, runBytes))
+    run = []
+    runBytes = 0
+  }
+  for (const chunks of batch) {
+    for (const chunk of chunks) {
+      if (chunk.byteLength >= COALESCE_BELOW_BYTES) {
+        flush()
+        list.append(chunk)
+      } else {
+        run.push(chunk)
+        runBytes += chunk.byteLength
+      }
+    }
+  }
+  flush()
+  return list
+}
 
 /**
  * Tunnel link frames over libp2p (issue 16): `u32 BE length ‖ frame`, at most `maxFrameBytes`, on one
@@ -233,7 +268,7 @@ export function createLibp2pTunnelTransport(
           return
         }
         const batch = link.queue.splice(0, BATCH_FRAMES)
-        const list = new Uint8ArrayList(...batch)
+        const list = batchList(batch)
         const bytes = list.byteLength
         link.queuedBytes -= bytes
         try {
@@ -267,36 +302,52 @@ export function createLibp2pTunnelTransport(
     })
   }
 
-  return {
-    peerId: selfId,
-    send(peerId, frame) {
-      if (frame.byteLength > maxFrame) {
-        dropped.oversized += 1
-        return false
-      }
-      if (!running || peerId === selfId || !isPeerId(peerId)) {
-        dropped.refused += 1
-        return false
-      }
-      const link = linkOf(peerId)
-      if (link === undefined) {
-        dropped.refused += 1
-        return false
-      }
-      const size = PREFIX_BYTES + frame.byteLength
-      if (link.queuedBytes + size > maxQueued) {
-        dropped.queueFull += 1
-        return false
-      }
+  /** Queues the frame `chunks` joined to `peerId` behind its length prefix; `owned`: not a copy. */
+  const enqueue = (peerId: string, chunks: readonly Uint8Array[], owned: boolean): boolean => {
+    let frameBytes = 0
+    for (const c of chunks) frameBytes += c.byteLength
+    if (frameBytes > maxFrame) {
+      dropped.oversized += 1
+      return false
+    }
+    if (!running || peerId === selfId || !isPeerId(peerId)) {
+      dropped.refused += 1
+      return false
+    }
+    const link = linkOf(peerId)
+    if (link === undefined) {
+      dropped.refused += 1
+      return false
+    }
+    const size = PREFIX_BYTES + frameBytes
+    if (link.queuedBytes + size > maxQueued) {
+      dropped.queueFull += 1
+      return false
+    }
+    if (owned) {
+      const prefix = new Uint8Array(PREFIX_BYTES)
+      new DataView(prefix.buffer).setUint32(0, frameBytes, false)
+      link.queue.push([prefix, ...chunks])
+    } else {
       // A copy: the caller may reuse its buffer after send.
       const out = new Uint8Array(size)
-      new DataView(out.buffer).setUint32(0, frame.byteLength, false)
-      out.set(frame, PREFIX_BYTES)
-      link.queue.push(out)
-      link.queuedBytes += size
-      schedule(link)
-      return true
-    },
+      new DataView(out.buffer).setUint32(0, frameBytes, false)
+      let at = PREFIX_BYTES
+      for (const c of chunks) {
+        out.set(c, at)
+        at += c.byteLength
+      }
+      link.queue.push([out])
+    }
+    link.queuedBytes += size
+    schedule(link)
+    return true
+  }
+
+  return {
+    peerId: selfId,
+    send: (peerId, frame) => enqueue(peerId, [frame], false),
+    sendOwned: (peerId, chunks) => enqueue(peerId, chunks, true),
     onFrame(h) {
       handler = h
     },

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import {
+  DAEMON_GLIBC_TUNABLES,
   DAEMON_NODE_OPTIONS,
   renderCronEntry,
   renderSystemdUnit,
@@ -23,6 +24,8 @@ describe('service files', () => {
     expect(unit).toContain('Restart=always')
     // The daemon's V8 options (a small young generation, bench/agent) come with it.
     expect(unit).toContain(`Environment=NODE_OPTIONS=${DAEMON_NODE_OPTIONS}\n`)
+    // And its malloc tunables (two arenas, big buffers mmapped: bench/tunnels' relaying RSS).
+    expect(unit).toContain(`Environment=GLIBC_TUNABLES=${DAEMON_GLIBC_TUNABLES}\n`)
     expect(unit).toContain('WantedBy=multi-user.target')
   })
 
@@ -31,7 +34,7 @@ describe('service files', () => {
     expect(spawnSync('bash', ['-n'], { input: watchdog }).status).toBe(0)
     expect(watchdog).toContain('flock -n 9 || exit 0')
     expect(watchdog).toContain(
-      `NODE_OPTIONS='${DAEMON_NODE_OPTIONS}' '/usr/local/bin/plebnet' '--home' '/root/.config/plebnet' 'daemon'`,
+      `NODE_OPTIONS='${DAEMON_NODE_OPTIONS}' GLIBC_TUNABLES='${DAEMON_GLIBC_TUNABLES}' '/usr/local/bin/plebnet' '--home' '/root/.config/plebnet' 'daemon'`,
     )
     expect(renderCronEntry(plan)).toContain("@reboot root '/opt/plebnet/watchdog.sh'")
   })

@@ -92,6 +92,23 @@ describe('libp2p tunnel transport', () => {
     await p.stop()
   })
 
+  it('sendOwned sends chunks as one frame, in order with send, under the same bounds', async () => {
+    const p = await pair()
+    const got: string[] = []
+    p.b.onFrame((_from, frame) => got.push(Buffer.from(frame).toString('hex')))
+    const chunks = [Buffer.from('0102', 'hex'), Buffer.alloc(60_000, 3), Buffer.from('04', 'hex')]
+    expect(p.a.send(p.b.peerId, Buffer.from('aa', 'hex'))).toBe(true)
+    expect(p.a.sendOwned(p.b.peerId, chunks)).toBe(true)
+    expect(p.a.send(p.b.peerId, Buffer.from('bb', 'hex'))).toBe(true)
+    await until(() => got.length === 3)
+    expect(got).toEqual(['aa', Buffer.concat(chunks).toString('hex'), 'bb'])
+    expect(p.a.stats()).toMatchObject({ framesSent: 3, bytesSent: 3 * 4 + 2 + 60_003 })
+    const over = [new Uint8Array(MAX_FRAME_BYTES), new Uint8Array(1)]
+    expect(p.a.sendOwned(p.b.peerId, over)).toBe(false)
+    expect(p.a.stats().dropped.oversized).toBe(1)
+    await p.stop()
+  })
+
   it('drops frames beyond the per-peer queue bound instead of buffering them', async () => {
     const p = await pair()
     const small = createLibp2pTunnelTransport(

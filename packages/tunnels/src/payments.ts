@@ -1,5 +1,8 @@
 import { BaseError, createNullLogger, type Clock, type Logger } from '@dolly/base'
 import { MAX_FRAME_BYTES, MAX_HOPS } from './constants.ts'
+
+/** The most one cell can add to a neighbour's unpaid bytes: the largest frame. */
+const CELL_HEADROOM = BigInt(MAX_FRAME_BYTES)
 import type { TunnelNode } from './node.ts'
 import {
   DEFAULT_PAYOUT_RULE,
@@ -356,7 +359,9 @@ export function createTunnelPayments(
     if (s.closed) return
     const debt = debtOf(s.prevPeer)
     const unpaid = residual(s) + debt
-    if (unpaid <= cap) return
+    // One cell ahead: the cap is checked after a cell went out, so a neighbour is cut while the next
+    // cell could still take it past the cap, and a free rider never gets more than the cap.
+    if (unpaid + CELL_HEADROOM <= cap) return
     // Paying in full for what it claimed, only behind the bytes: a lag, tolerated up to lagCap.
     const short = s.claimedBase - s.coveredBase
     if (s.paidOnce && !s.closed && short + debt <= cap && s.carried - s.claimedBase <= lagCap) return

@@ -316,10 +316,13 @@ describe('settlement over real ledgers and wallets', () => {
     expect(await buyer.settlement.start()).toBe(0)
     const t = terms(seller, buyer, 'T1')
     await seller.settlement.onMatch(t) // the responder only prepares
+    // The daemon waits for a trade as soon as it has the match, before the proposal arrived.
+    const sellerDone = seller.settlement.settled('T1')
     await buyer.settlement.onMatch(t)
     const done = await mineWhile(net, buyer.settlement.settled('T1'))
     expect(done.phase).toBe('completed')
     await waitFor(() => seller.settlement.snapshot('T1')?.phase === 'completed', 'the seller to complete')
+    expect((await sellerDone).phase).toBe('completed')
     expect(buyer.settlement.snapshot('T1')).toMatchObject({ paid: t.sats, received: t.mbBytes })
     expect(seller.settlement.snapshot('T1')).toMatchObject({ paid: t.mbBytes, received: t.sats })
     expectSettledExactly(net, seller, buyer, t, earned)

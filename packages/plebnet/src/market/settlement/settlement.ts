@@ -103,7 +103,11 @@ export interface Settlement {
   checkTimeouts(): Promise<void>
   /** The trade's state, or undefined. */
   snapshot(tradeId: string): TradeSnapshot | undefined
-  /** Resolves when the trade completed or aborted. */
+  /**
+   * Resolves when the trade completed or aborted; for a match we answer, first waits (one round at
+   * most) for the proposer's message that starts it. Rejects MARKET_TRADE_UNKNOWN for a trade that
+   * never started.
+   */
   settled(tradeId: string): Promise<TradeSnapshot>
   stats(): SettlementStats
   /** Stops the loop, the channel and any confirmation wait. */
@@ -154,6 +158,14 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
     satsPaid: 0n,
     mbSoldBytes: 0n,
     mbBoughtBytes: 0n,
+  }
+  /** Matches we answer (responder), until the proposer's message starts them: who waits for each. */
+  const awaited = new Map<string, (() => void)[]>()
+  const wakeArrived = (): void => {
+    for (const [tradeId, waiting] of awaited) {
+      if (engine.snapshot(tradeId) === undefined) continue
+      for (const wake of waiting.splice(0)) wake()
+    }
   }
   /** Transfer refs counted as received, per payer (`payer:ref`): a ref pays one payment of one trade. */
   const claimed = new Set<string>()
@@ -289,7 +301,7 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       }
       for (const s of seen.values()) expectRest(s)
       deps.channel.onMessage((bytes, fromKey) => {
-        engine.receive(bytes).catch((err: unknown) => {
+        engine.receive(bytes).then(wakeArrived, (err: unknown) => {
           log.debug('market.trade_message_refused', { from: fromKey, code: marketCodeOf(err) ?? String(err) })
         })
       })
@@ -307,10 +319,21 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
           tradeId: terms.tradeId,
         })
       if (terms.proposer === me) await engine.propose(terms)
+      else awaited.set(terms.tradeId, awaited.get(terms.tradeId) ?? [])
     },
     checkTimeouts: () => engine.checkTimeouts(),
     snapshot: (tradeId) => engine.snapshot(tradeId),
-    settled: (tradeId) => engine.settled(tradeId),
+    async settled(tradeId) {
+      // As the responder the trade exists once the proposer's message came: wait for it, one round at most.
+      const waiting = awaited.get(tradeId)
+      if (waiting !== undefined && engine.snapshot(tradeId) === undefined) {
+        const arrived = new AbortController()
+        waiting.push(() => arrived.abort())
+        await deps.clock.sleep(engineOptions.roundTimeoutMs, { signal: arrived.signal }).catch(() => undefined)
+      }
+      awaited.delete(tradeId)
+      return engine.settled(tradeId)
+    },
     stats() {
       const t = { ...closedTotals, open: 0 }
       for (const s of seen.values()) {

@@ -171,7 +171,9 @@ export async function buildDaemon(
     const started = createSettlement({
       home: options.home,
       identity,
-      clock: marketClock,
+      // Real time: a trade's rounds wait for messages over the network, not for world events (at a
+      // world's 1440× a 120 s round would be 83 ms).
+      clock: deps.clock,
       log: deps.log,
       ledger,
       wallet: opened.wallet,

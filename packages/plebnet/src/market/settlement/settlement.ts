@@ -329,7 +329,9 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       if (waiting !== undefined && engine.snapshot(tradeId) === undefined) {
         const arrived = new AbortController()
         waiting.push(() => arrived.abort())
-        await deps.clock.sleep(engineOptions.roundTimeoutMs, { signal: arrived.signal }).catch(() => undefined)
+        await deps.clock
+          .sleep(engineOptions.roundTimeoutMs, { signal: arrived.signal })
+          .catch(() => undefined)
       }
       awaited.delete(tradeId)
       return engine.settled(tradeId)

@@ -1,3 +1,4 @@
+import { bytesEqual } from '@dolly/base'
 import { Transaction } from 'bitcoinjs-lib'
 import { decodeAddress } from './address.ts'
 import { WalletError } from './errors.ts'
@@ -22,7 +23,7 @@ export function satsPaidTo(txHex: string, address: string): bigint {
   }
   let sum = 0n
   for (const out of tx.outs) {
-    if (out.script.length === script.length && out.script.every((b, i) => b === script[i])) sum += out.value
+    if (bytesEqual(out.script, script)) sum += out.value
   }
   return sum
 }

@@ -10,6 +10,7 @@ import { registerDaemonCommands } from './daemon.ts'
 import { registerCreateChildCommands } from './create-child.ts'
 import { registerCheckCommands } from './check.ts'
 import { registerProxyCommands } from './proxy.ts'
+import { registerMarketCommands } from './market.ts'
 
 /** Options every plebnet command shares. */
 export interface PlebnetGlobalOptions {
@@ -43,5 +44,6 @@ export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Comm
   registerCreateChildCommands(program, io)
   registerCheckCommands(program, io)
   registerProxyCommands(program, io)
+  registerMarketCommands(program, io)
   return program
 }

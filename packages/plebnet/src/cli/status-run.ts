@@ -60,8 +60,38 @@ export function renderStatus(status: AnyStatus, nowMs: number): string {
     `started: ${new Date(status.startedAtMs).toISOString()}; heartbeat ${age} (${status.heartbeats} beats)`,
     `mode: ${status.testnet ? 'testnet' : 'mainnet'}${status.exitNode ? ', exit node' : ''}`,
     ...tunnelLines(status),
+    ...marketLines(status),
     ...lifecycleLines(status),
   ].join('\n')
+}
+
+/** The token market's lines (issue 17): balances, open orders, last price, trades, matchmaker. */
+function marketLines(status: AgentStatus): string[] {
+  const m = status.market
+  if (m === undefined) return []
+  const btc =
+    status.lifecycle === undefined
+      ? 'unknown until the first tick'
+      : `${formatBtc(BigInt(status.lifecycle.spendableSats))} BTC`
+  const orders = m.orders
+    .slice(0, 5)
+    .map(
+      (o) =>
+        `${o.side} #${o.number} ${mb(o.mbBytes)} MB at ${o.priceSatPerMb} sat/MB (${mb(o.filledBytes)} MB filled)`,
+    )
+  const s = m.settlement
+  const mm = m.matchmaker
+  return [
+    `market: ${m.mbBalanceBytes === null ? 'ledger not open' : `${mb(m.mbBalanceBytes)} MB`}, ${btc}; ${m.orders.length} open order(s)${orders.length === 0 ? '' : `: ${orders.join(', ')}${m.orders.length > orders.length ? ', …' : ''}`}; last price ${m.lastTrade === null ? 'none yet' : `${m.lastTrade.priceSatPerMb} sat/MB`}`,
+    s === null
+      ? '  trades: settlement not started (the wallet opens at the first tick)'
+      : `  trades: ${s.completed} completed, ${s.open} open, ${s.aborted} aborted; received ${s.satsReceived} sats for ${mb(s.mbSoldBytes)} MB sold, paid ${s.satsPaid} sats for ${mb(s.mbBoughtBytes)} MB bought`,
+    ...(mm === null
+      ? []
+      : [
+          `  matchmaker: book ${mm.bids} bid(s), ${mm.asks} ask(s); ${mm.matches} match(es); orders accepted ${mm.accepted}, refused ${mm.refused}`,
+        ]),
+  ]
 }
 
 function tunnelLines(status: AgentStatus): string[] {

@@ -1,6 +1,7 @@
 import type { Clock, Logger } from '@dolly/base'
 import type { LifecycleStatus } from '../lifecycle/lifecycle-status.ts'
 import type { TunnelsStatus } from '../tunnels/tunnel-status.ts'
+import type { MarketStatusSource } from '../market/market-status.ts'
 import { handleStatusRequest, type AgentStatus, type StatusRequest, type StatusResponse } from './status.ts'
 
 /** Default heartbeat period (ms): the parent waits for the first one, Vision for the later ones. */
@@ -37,12 +38,14 @@ export interface DaemonDeps {
   readonly lifecycleStatus?: () => LifecycleStatus | undefined
   /** The tunnel component's counters for the full status; undefined while it is not running. */
   readonly tunnelsStatus?: () => TunnelsStatus | undefined
+  /** The token market (`[market] enabled`): the status's `market` block and the `/market/*` queries. */
+  readonly market?: MarketStatusSource
 }
 
 /** Who the agent is, as the status API shows it; everything but the clock-driven fields. */
 export type AgentDescription = Omit<
   AgentStatus,
-  'format' | 'version' | 'startedAtMs' | 'heartbeatAtMs' | 'heartbeats' | 'lifecycle'
+  'format' | 'version' | 'startedAtMs' | 'heartbeatAtMs' | 'heartbeats' | 'lifecycle' | 'market'
 >
 
 /** Options of the daemon. */
@@ -89,6 +92,7 @@ export function createDaemon(deps: DaemonDeps, options: DaemonOptions): Daemon {
   const status = (): AgentStatus => {
     const lifecycle = deps.lifecycleStatus?.()
     const tunnels = deps.tunnelsStatus?.()
+    const market = deps.market?.status()
     return {
       format: 'dolly-status',
       version: 1,
@@ -98,6 +102,7 @@ export function createDaemon(deps: DaemonDeps, options: DaemonOptions): Daemon {
       heartbeats,
       ...(lifecycle === undefined ? {} : { lifecycle }),
       ...(tunnels === undefined ? {} : { tunnels }),
+      ...(market === undefined ? {} : { market }),
     }
   }
   const beat = (): void => {
@@ -126,7 +131,7 @@ export function createDaemon(deps: DaemonDeps, options: DaemonOptions): Daemon {
         startedAtMs = deps.clock.nowMs()
         beat()
         listener = await deps.serveStatus(options.listen, (request) =>
-          handleStatusRequest(request, status(), deps.clock.nowMs()),
+          handleStatusRequest(request, status(), deps.clock.nowMs(), deps.market),
         )
         loop = new AbortController()
         loopDone = runLoop(loop.signal)

@@ -2,6 +2,12 @@ import { decode as d, type Infer } from '@dolly/base'
 import { LifecycleStatusSchema } from '../lifecycle/lifecycle-status.ts'
 import { ReplicationError } from '../replication/errors.ts'
 import { TunnelsStatusSchema } from '../tunnels/tunnel-status.ts'
+import {
+  DEFAULT_MARKET_LIMIT,
+  MAX_MARKET_LIMIT,
+  MarketStatusSchema,
+  type MarketStatusSource,
+} from '../market/market-status.ts'
 
 /**
  * The read-only status API of a running agent (DESIGN.md §7): what it is, where it sits in the
@@ -44,6 +50,8 @@ export const StatusSchema = d.strictObject({
   lifecycle: d.optional(LifecycleStatusSchema),
   /** The tunnel component's counters (relayed and exited circuits, bytes); absent until it runs. */
   tunnels: d.optional(TunnelsStatusSchema),
+  /** The token market (issue 17): balance, own open orders, last price, settlement, matchmaker; only with `[market] enabled`. */
+  market: d.optional(MarketStatusSchema),
 })
 
 /** A status document. */
@@ -123,21 +131,41 @@ export interface StatusResponse {
   readonly body: unknown
 }
 
+/** The body of a market query the daemon cannot answer because its market is off (`plebnet market`). */
+export const MARKET_DISABLED_BODY = {
+  error: 'the token market is not enabled on this agent ([market] enabled = 1 in its config)',
+  code: 'MARKET_VIEW_DISABLED',
+} as const
+
 /**
  * Answers one request from the current status (a `Request → Response` function testable without a
  * socket). `GET /status` (everything for an authorized caller, the public part for anyone else),
- * `GET /health`; anything that is not GET or HEAD is 405, since the API is read-only.
+ * `GET /health`, and for an authorized caller `GET /market/book?limit=N` and
+ * `GET /market/trades?limit=N` (the local matchmaker's book and trades, from `market`; 404 with
+ * code MARKET_VIEW_DISABLED when the agent runs no market); anything that is not GET or HEAD is 405,
+ * since the API is read-only.
  */
 export function handleStatusRequest(
   request: StatusRequest,
   status: AgentStatus,
   nowMs: number,
+  market?: MarketStatusSource,
 ): StatusResponse {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return { status: 405, body: { error: 'read-only API: only GET and HEAD are allowed' } }
   }
-  const path = request.path.split('?')[0] ?? '/'
+  const [path = '/', query = ''] = request.path.split('?')
   switch (path) {
+    case '/market/book':
+    case '/market/trades': {
+      if (request.authorized !== true)
+        return { status: 403, body: { error: 'the market queries need loopback or the status token' } }
+      const limit = marketLimit(query)
+      if (limit === undefined)
+        return { status: 400, body: { error: `limit must be an integer from 0 to ${MAX_MARKET_LIMIT}` } }
+      const body = path === '/market/book' ? market?.book(limit) : market?.trades(limit)
+      return body === undefined ? { status: 404, body: MARKET_DISABLED_BODY } : { status: 200, body }
+    }
     case '/status':
       return { status: 200, body: request.authorized === true ? status : publicStatusOf(status) }
     case '/health':
@@ -153,6 +181,15 @@ export function handleStatusRequest(
     default:
       return { status: 404, body: { error: `no such endpoint ${path}; try /status or /health` } }
   }
+}
+
+/** The `limit` of a market query string (default {@link DEFAULT_MARKET_LIMIT}); undefined when malformed. */
+function marketLimit(query: string): number | undefined {
+  const text = new URLSearchParams(query).get('limit')
+  if (text === null) return DEFAULT_MARKET_LIMIT
+  if (!/^[0-9]{1,4}$/.test(text)) return undefined
+  const n = Number(text)
+  return n <= MAX_MARKET_LIMIT ? n : undefined
 }
 
 /** Length of the status token: 32 random bytes as lower-case hex. */

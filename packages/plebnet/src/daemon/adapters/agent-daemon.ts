@@ -17,6 +17,9 @@ import { createRealExitPolicy, createWorldExitPolicy, parseIp, type ExitPolicy }
 import { STATUS_PORT } from '../../replication/constants.ts'
 import { createMarketComponent, type MarketComponent } from '../../market/adapters/market-component.ts'
 import { tradeMatch, type MatchSettler } from '../../market/adapters/trading.ts'
+import { createMarketView } from '../../market/adapters/market-view.ts'
+import type { MarketStatusSource } from '../../market/market-status.ts'
+import type { Settlement } from '../../market/settlement/settlement.ts'
 import type { AgentRuntime } from '../../lifecycle/adapters/agent-runtime.ts'
 import { createTunnelComponent } from '../../tunnels/adapters/tunnel-component.ts'
 import { createTunnelLedger } from '../../tunnels/adapters/tunnel-ledger.ts'
@@ -143,7 +146,9 @@ export async function buildDaemon(
   // TokenMarket, in world time, over the ledger's MB balance. Its code loads when it starts.
   let market: MarketComponent | undefined
   /** The trade settlement, once the agent's wallet is open (its first tick); matches before it are declined. */
-  let settlement: MatchSettler | undefined
+  let settlement: (MatchSettler & Pick<Settlement, 'stats'>) | undefined
+  /** The market's part of the status API (the `market` block, `/market/book`, `/market/trades`). */
+  let marketView: MarketStatusSource | undefined
   const marketClock = config.world === undefined ? deps.clock : createScaledClock(config.world.timeScale)
   if (config.marketEnabled) {
     const running = createMarketComponent({
@@ -158,6 +163,12 @@ export async function buildDaemon(
       void tradeMatch(match, settlement, (m, ok) => running.agentMarket()?.matchSettled(m, ok), deps.log)
     })
     market = running
+    marketView = createMarketView({
+      market: running,
+      clock: marketClock,
+      balanceBytes: () => tunnelLedger.ownBalance(),
+      settlement: () => settlement?.stats(),
+    })
     components.push(running)
   }
   // The settlement trades the market's matches: MB over the ledger, sats from the agent's wallet.
@@ -226,6 +237,7 @@ export async function buildDaemon(
       components,
       ...(lifecycleStatus === undefined ? {} : { lifecycleStatus }),
       tunnelsStatus: () => tunnels.status(),
+      ...(marketView === undefined ? {} : { market: marketView }),
     },
     {
       agent: {

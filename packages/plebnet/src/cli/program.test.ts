@@ -27,6 +27,7 @@ const COMMANDS = [
   'create-child',
   'check',
   'proxy',
+  'market',
 ]
 
 /** Packages no light path may load: the overlay, ssh, the wallet's crypto, cloudomate's scraping, logging. */
@@ -195,6 +196,14 @@ describe('plebnet program', () => {
       startedAtMs: 1,
       heartbeatAtMs: 2,
       heartbeats: 1,
+      // The market block (issue 17) decodes without the market package either.
+      market: {
+        mbBalanceBytes: '1048576',
+        orders: [],
+        lastTrade: null,
+        settlement: null,
+        matchmaker: { bids: 0, asks: 0, accepted: 0, refused: 0, matches: 0, dropped: 0 },
+      },
     }
     const daemon = createHttpServer((_req, res) => res.end(JSON.stringify(document)))
     await new Promise<void>((resolve) => daemon.listen(0, '127.0.0.1', resolve))
@@ -209,7 +218,12 @@ describe('plebnet program', () => {
         `127.0.0.1:${daemonPort}`,
       ])
       expect(answered.output).toContain('agent genesis')
-      expect(answered.modules.filter((m) => HEAVY.test(m) || /node_modules\/zod\//.test(m))).toEqual([])
+      expect(answered.output).toContain('market: 1.00 MB')
+      expect(
+        answered.modules.filter(
+          (m) => HEAVY.test(m) || /node_modules\/zod\//.test(m) || /packages\/market\/src\//.test(m),
+        ),
+      ).toEqual([])
     } finally {
       await new Promise((resolve) => daemon.close(resolve))
     }

@@ -71,7 +71,7 @@ function marketLines(status: AgentStatus): string[] {
   if (m === undefined) return []
   const btc =
     status.lifecycle === undefined
-      ? 'unknown until the first tick'
+      ? 'BTC unknown until the first tick'
       : `${formatBtc(BigInt(status.lifecycle.spendableSats))} BTC`
   const orders = m.orders
     .slice(0, 5)

@@ -6,6 +6,10 @@ import {
   renderUser,
   renderUsersTotal,
   formatTokens,
+  renderAgentMarket,
+  renderMarketSummary,
+  summarizeMarket,
+  type MarketBlock,
   type TunnelsBlock,
 } from './traffic.ts'
 
@@ -106,5 +110,78 @@ describe('users', () => {
     expect(renderUser(bob)).toBe(
       'user2    -            free rider failed   0 downloads, 0 ok, 0 failed, 0 B received  (proxy exited (1))',
     )
+  })
+})
+
+describe('market (issue 17)', () => {
+  const MB = 1_048_576
+  const seller: MarketBlock = {
+    mbBalanceBytes: String(60 * MB),
+    orders: [
+      {
+        number: 2,
+        side: 'ask',
+        mbBytes: String(100 * MB),
+        sats: '5000',
+        priceSatPerMb: '50.00',
+        filledBytes: '0',
+        expiresAtMs: 10,
+      },
+    ],
+    lastTrade: { priceSatPerMb: '50.00', timeMs: 1_000 },
+    settlement: {
+      open: 1,
+      completed: 2,
+      aborted: 1,
+      satsReceived: '2100',
+      satsPaid: '0',
+      mbSoldBytes: String(42 * MB),
+      mbBoughtBytes: '0',
+    },
+    matchmaker: { bids: 0, asks: 1, accepted: 4, refused: 0, matches: 2, dropped: 0 },
+  }
+  const buyer: MarketBlock = {
+    mbBalanceBytes: String(42 * MB),
+    orders: [],
+    lastTrade: { priceSatPerMb: '45.00', timeMs: 2_000 },
+    settlement: {
+      open: 0,
+      completed: 2,
+      aborted: 0,
+      satsReceived: '0',
+      satsPaid: '2100',
+      mbSoldBytes: '0',
+      mbBoughtBytes: String(42 * MB),
+    },
+    matchmaker: null,
+  }
+  const idle: MarketBlock = { ...buyer, lastTrade: null, settlement: null }
+
+  it("reads an agent's orders, settled trades, sats received, MB sold and last price", () => {
+    expect(renderAgentMarket(seller)).toBe(
+      'orders open 1; trades completed 2 (1 open, 1 aborted), received 2100 sats, sold 42.00 MB, paid 0 sats, bought 0.00 MB; last price 50.00 sat/MB',
+    )
+    expect(renderAgentMarket(idle)).toBe('orders open 0; settlement not started; last price none')
+  })
+
+  it('sums the world: each trade once though both parties count it, the latest price', () => {
+    const summary = summarizeMarket([{ market: seller }, { market: buyer }, { market: idle }, {}])
+    expect(summary).toEqual({
+      agents: 3,
+      trades: 2,
+      satsMoved: '2100',
+      mbMovedBytes: String(42 * MB),
+      lastTrade: { priceSatPerMb: '45.00', timeMs: 2_000 },
+    })
+    if (summary === undefined) throw new Error('no summary')
+    expect(renderMarketSummary(summary)).toBe(
+      '3 agents trading: 2 trades, 2100 sats and 42.00 MB moved; last price 45.00 sat/MB',
+    )
+    // One party gone (dead agents keep their last block, but a world may have lost one): still counted.
+    expect(summarizeMarket([{ market: seller }])).toMatchObject({ trades: 1, satsMoved: '2100' })
+    expect(summarizeMarket([{}, {}])).toBeUndefined()
+    expect(
+      renderMarketSummary({ agents: 1, trades: 0, satsMoved: '0', mbMovedBytes: '0', lastTrade: null }),
+    ).toBe('1 agent trading: 0 trades, 0 sats and 0.00 MB moved; last price none')
   })
 })

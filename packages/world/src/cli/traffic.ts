@@ -1,13 +1,16 @@
 /**
  * How `dolly world status` shows the tunnels' traffic (issue 16, "World users"): per agent what it
  * relayed and exited, the bytes it carried and the MB tokens it earned and paid; per world the
- * users' downloads. Pure; `--json` shows the same data unabridged.
+ * users' downloads. And the token market (issue 17): per agent its orders and settled trades, per
+ * world the trades, sats and MB moved. Pure; `--json` shows the same data unabridged.
  */
 import type { AgentStatus } from '@dolly/plebnet'
 import type { UserStats } from '../users/stats.ts'
 
 /** An agent's `tunnels` status block. */
 export type TunnelsBlock = NonNullable<AgentStatus['tunnels']>
+/** An agent's `market` status block. */
+export type MarketBlock = NonNullable<AgentStatus['market']>
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const
 
@@ -83,4 +86,74 @@ export function renderUsersTotal(users: readonly UserStats[]): string {
 export function renderUser(u: UserStats): string {
   const error = u.error === null ? '' : `  (${u.error.split('\n')[0]?.slice(0, 120) ?? ''})`
   return `${u.name.padEnd(8)} ${(u.hostIp || '-').padEnd(12)} ${u.freeRider ? 'free rider' : 'paying    '} ${u.state.padEnd(8)} ${u.requests} downloads, ${u.ok} ok, ${u.failures} failed, ${formatBytes(u.bytes)} received${error}`
+}
+
+/**
+ * One agent's market in a line: its open orders, the trades its settlement completed (open and
+ * aborted ones besides), the sats it received and the MB it sold, and the last price it knows.
+ */
+export function renderAgentMarket(market: MarketBlock): string {
+  const s = market.settlement
+  const trades =
+    s === null
+      ? 'settlement not started'
+      : `trades completed ${s.completed} (${s.open} open, ${s.aborted} aborted), received ${s.satsReceived} sats, sold ${formatTokens(s.mbSoldBytes)}, paid ${s.satsPaid} sats, bought ${formatTokens(s.mbBoughtBytes)}`
+  const price = market.lastTrade === null ? 'none' : `${market.lastTrade.priceSatPerMb} sat/MB`
+  return `orders open ${market.orders.length}; ${trades}; last price ${price}`
+}
+
+/** The world's token market (issue 17) from its agents' `market` blocks. */
+export interface WorldMarketSummary {
+  /** Agents that run a market. */
+  readonly agents: number
+  /**
+   * Trades completed: each completed trade is counted by both its parties, so half their sum,
+   * rounded up (a party that died took its count with it).
+   */
+  readonly trades: number
+  /** Sats moved from buyers to sellers: the larger of the sums received and paid, decimal string. */
+  readonly satsMoved: string
+  /** MB token bytes moved from sellers to buyers: the larger of the sums sold and bought, decimal string. */
+  readonly mbMovedBytes: string
+  /** The latest trade any agent knows of. */
+  readonly lastTrade: MarketBlock['lastTrade']
+}
+
+/** Sums the agents' market blocks; undefined when none runs a market. Pure. */
+export function summarizeMarket(
+  agents: readonly { readonly market?: MarketBlock }[],
+): WorldMarketSummary | undefined {
+  const blocks = agents.flatMap((a) => (a.market === undefined ? [] : [a.market]))
+  if (blocks.length === 0) return undefined
+  const sum = (f: (s: NonNullable<MarketBlock['settlement']>) => string): bigint =>
+    blocks.reduce((acc, b) => acc + (b.settlement === null ? 0n : BigInt(f(b.settlement))), 0n)
+  const max = (x: bigint, y: bigint): bigint => (x > y ? x : y)
+  const completed = blocks.reduce((acc, b) => acc + (b.settlement?.completed ?? 0), 0)
+  let lastTrade: MarketBlock['lastTrade'] = null
+  for (const b of blocks)
+    if (b.lastTrade !== null && (lastTrade === null || b.lastTrade.timeMs > lastTrade.timeMs))
+      lastTrade = b.lastTrade
+  return {
+    agents: blocks.length,
+    trades: Math.ceil(completed / 2),
+    satsMoved: String(
+      max(
+        sum((s) => s.satsReceived),
+        sum((s) => s.satsPaid),
+      ),
+    ),
+    mbMovedBytes: String(
+      max(
+        sum((s) => s.mbSoldBytes),
+        sum((s) => s.mbBoughtBytes),
+      ),
+    ),
+    lastTrade,
+  }
+}
+
+/** The world's market in a line. */
+export function renderMarketSummary(s: WorldMarketSummary): string {
+  const price = s.lastTrade === null ? 'none' : `${s.lastTrade.priceSatPerMb} sat/MB`
+  return `${s.agents} ${s.agents === 1 ? 'agent' : 'agents'} trading: ${s.trades} trades, ${s.satsMoved} sats and ${formatTokens(s.mbMovedBytes)} moved; last price ${price}`
 }

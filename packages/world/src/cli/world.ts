@@ -37,7 +37,15 @@ import { cleanupLeftovers } from '../hosts/index.ts'
 import { cleanupContentLeftovers } from '../content/adapters/content-network.ts'
 import { DEFAULT_FREE_RIDER_FRACTION, MAX_USERS } from '../users/adapters/user-fleet.ts'
 import type { UserStats } from '../users/stats.ts'
-import { renderAgentTraffic, renderUser, renderUsersTotal } from './traffic.ts'
+import {
+  renderAgentMarket,
+  renderAgentTraffic,
+  renderMarketSummary,
+  renderUser,
+  renderUsersTotal,
+  summarizeMarket,
+  type WorldMarketSummary,
+} from './traffic.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 import type { FamilyAgent } from '../genesis/family.ts'
 import {
@@ -422,6 +430,8 @@ interface WorldStatus {
   readonly content?: WorldState['content']
   /** Shops, API and VPN providers, hosts, release server, whoami, as the world process reports them. */
   readonly components?: WorldComponents
+  /** The token market over the agents' `market` blocks (issue 17); absent when no agent runs one. */
+  readonly market?: WorldMarketSummary
 }
 
 /** What the world process's control endpoint reports. */
@@ -472,6 +482,8 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
   const balanceSats = coinsToSats(await rpc<number>('getbalance', ['*', 1], { wallet: FAUCET_WALLET }))
   const payments = await recentFaucetPayments(rpc, 10)
   const clock = createScaledClock(state.timeScale, env.realNowMs)
+  const components = await readComponents(state.controlUrl)
+  const market = summarizeMarket(components.agents ?? [])
   return {
     running: true,
     dir,
@@ -488,7 +500,8 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
     faucet: { balanceSats, payments },
     ...(state.network === undefined ? {} : { network: state.network }),
     ...(state.content === undefined ? {} : { content: state.content }),
-    components: await readComponents(state.controlUrl),
+    components,
+    ...(market === undefined ? {} : { market }),
   }
 }
 
@@ -589,7 +602,10 @@ function renderStatus(s: WorldStatus): string {
       )
       // What it relayed and exited for the users, and what it earned (issue 16); --json has the block.
       if (a.tunnels !== undefined) lines.push(`                 tunnels ${renderAgentTraffic(a.tunnels)}`)
+      // Its orders and settled trades (issue 17); --json has the block.
+      if (a.market !== undefined) lines.push(`                 market  ${renderAgentMarket(a.market)}`)
     }
+    if (s.market !== undefined) lines.push(`  market       ${renderMarketSummary(s.market)}`)
     const users = c.users ?? []
     if (users.length > 0) lines.push(`  users        ${renderUsersTotal(users)}`)
     for (const u of users) lines.push(`  user         ${renderUser(u)}`)

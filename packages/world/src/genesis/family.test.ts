@@ -124,4 +124,23 @@ describe('census from public statuses (issue 14 item 12)', () => {
     expect(agents.find((a) => a.tree === 'dolly.0')).not.toHaveProperty('tunnels')
     expect(agents.find((a) => a.tree === 'dolly.0.1')?.tunnels).toEqual(tunnels)
   })
+
+  it('carries the market block of an agent that runs the market (issue 17), and none otherwise', () => {
+    const market = {
+      mbBalanceBytes: '1048576',
+      orders: [],
+      lastTrade: { priceSatPerMb: '12.50', timeMs: 5 },
+      settlement: null,
+      matchmaker: null,
+    }
+    const agents = updateCensus(
+      [],
+      [
+        { ip: '10.77.1.3', status: status('dolly.0', 'dolly') },
+        { ip: '10.77.1.4', status: { ...status('dolly.0.1', 'dolly.0'), market } },
+      ],
+    )
+    expect(agents.find((a) => a.tree === 'dolly.0')).not.toHaveProperty('market')
+    expect(agents.find((a) => a.tree === 'dolly.0.1')?.market).toEqual(market)
+  })
 })

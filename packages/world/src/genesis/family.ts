@@ -22,6 +22,11 @@ export interface FamilyAgent {
    * issue 16) as the agent reported it; absent when it reported none.
    */
   readonly tunnels?: NonNullable<AgentStatus['tunnels']>
+  /**
+   * The `market` block of its full status document (open orders, trades settled, sats and MB moved,
+   * last price: issue 17) as the agent reported it; absent when it runs no market.
+   */
+  readonly market?: NonNullable<AgentStatus['market']>
 }
 
 /**
@@ -56,6 +61,7 @@ export function updateCensus(
       lastEvent: last === undefined ? null : `${last.kind}: ${last.text}`,
       idle: l?.idle ?? null,
       ...tunnelsOf(status),
+      ...marketOf(status),
     }
   })
   const seen = new Set(fresh.map((a) => a.id))
@@ -67,6 +73,12 @@ export function updateCensus(
 function tunnelsOf(status: AnyStatus): Pick<FamilyAgent, 'tunnels'> {
   const tunnels = isFullStatus(status) ? status.tunnels : undefined
   return tunnels === undefined ? {} : { tunnels }
+}
+
+/** `{ market }` when the status document carries a `market` block (`[market] enabled`, issue 17), else `{}`. */
+function marketOf(status: AnyStatus): Pick<FamilyAgent, 'market'> {
+  const market = isFullStatus(status) ? status.market : undefined
+  return market === undefined ? {} : { market }
 }
 
 /** The lifecycle part of a full status; a public status (no token for the agent) has none. */

@@ -177,7 +177,7 @@ describe('market (issue 17)', () => {
     expect(renderMarketSummary(summary)).toBe(
       '3 agents trading: 2 trades, 2100 sats and 42.00 MB moved; last price 45.00 sat/MB',
     )
-    // One party gone (dead agents keep their last block, but a world may have lost one): still counted.
+    // One party's block missing (its public status only): the trades still count.
     expect(summarizeMarket([{ market: seller }])).toMatchObject({ trades: 1, satsMoved: '2100' })
     expect(summarizeMarket([{}, {}])).toBeUndefined()
     expect(

@@ -108,7 +108,8 @@ export interface WorldMarketSummary {
   readonly agents: number
   /**
    * Trades completed: each completed trade is counted by both its parties, so half their sum,
-   * rounded up (a party that died took its count with it).
+   * rounded up (a party the world shows no market block of, e.g. one only its public status was
+   * read of, is missing from the sum). Dead agents count with the block they last reported.
    */
   readonly trades: number
   /** Sats moved from buyers to sellers: the larger of the sums received and paid, decimal string. */

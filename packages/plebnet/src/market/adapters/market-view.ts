@@ -21,6 +21,8 @@ export function createMarketView(deps: {
     status() {
       const agent = deps.market.agentMarket()
       const mm = deps.market.matchmaker()
+      // One side listed, the other the rest of the book (each listing walks its side).
+      const bids = mm?.book.side('bid').length ?? 0
       return marketStatusOf({
         nowMs: deps.clock.nowMs(),
         balanceBytes: deps.balanceBytes(),
@@ -30,8 +32,8 @@ export function createMarketView(deps: {
           mm === undefined
             ? undefined
             : {
-                bids: mm.book.side('bid').length,
-                asks: mm.book.side('ask').length,
+                bids,
+                asks: Math.max(0, mm.book.size() - bids),
                 trades: mm.trades(),
                 stats: mm.stats(),
               },

@@ -58,6 +58,24 @@ type CheatName = (typeof CHEAT_NAMES)[number]
 const isCheat = (c: string): c is CheatName => (CHEAT_NAMES as readonly string[]).includes(c)
 const MB_BYTES = 1n << 20n
 
+/** Real ms between two looks at a buyer's progress. */
+const BUYER_REPORT_MS = 2_000
+
+/** `{"event":"buyer",…}`: what the proxy's token buyer did; undefined without one. */
+function buyerLine(proxy: RunningProxy): string | undefined {
+  const b = proxy.buyer()
+  return b === undefined
+    ? undefined
+    : JSON.stringify({
+        event: 'buyer',
+        bids: b.bids,
+        tradesCompleted: b.tradesCompleted,
+        tradesAborted: b.tradesAborted,
+        satsPaid: b.satsPaid.toString(),
+        mbBoughtBytes: b.mbBoughtBytes.toString(),
+      })
+}
+
 /** `--buy-below` and friends → the buy option of startProxy, or undefined without `--buy-below`. */
 function buyOptionOf(opts: ProxyCommandOptions, env: Readonly<Record<string, string | undefined>>) {
   if (opts.buyBelow === undefined) return undefined
@@ -235,22 +253,22 @@ export function registerProxyCommands(
           : `plebnet proxy: ready, SOCKS5 on 127.0.0.1 ${[...proxy.ports].map(([h, p]) => `${h} hop(s) :${p}`).join(', ')}`,
       )
       overrides.onStarted?.(proxy, stop)
+      // A buyer's progress, one JSON line whenever it changed (the world's user driver reads them).
+      let lastBuyer = ''
+      const reportBuyer = (): void => {
+        const line = buyerLine(proxy)
+        if (line === undefined || line === lastBuyer) return
+        lastBuyer = line
+        if (opts.json === true) io.out(line)
+      }
+      const reporter = proxy.buyer() === undefined ? undefined : setInterval(reportBuyer, BUYER_REPORT_MS)
+      reportBuyer()
       await stopped
+      if (reporter !== undefined) clearInterval(reporter)
       const payments = proxy.finalPayments()
       const u = payments?.unsettled
-      const bought = proxy.buyer()
-      const buyer =
-        bought === undefined
-          ? {}
-          : {
-              buyer: {
-                bids: bought.bids,
-                tradesCompleted: bought.tradesCompleted,
-                tradesAborted: bought.tradesAborted,
-                satsPaid: bought.satsPaid.toString(),
-                mbBoughtBytes: bought.mbBoughtBytes.toString(),
-              },
-            }
+      const bought = buyerLine(proxy)
+      const buyer = bought === undefined ? {} : { buyer: JSON.parse(bought) as unknown }
       io.out(
         opts.json === true
           ? JSON.stringify({ event: 'stopped', ...(payments === undefined ? {} : { payments }), ...buyer })

@@ -91,10 +91,19 @@ interface UpFlags {
   users: number
   freeRiders: number
   usersSeed?: string
+  userAllowance: string
+  cheaters: number
 }
 
 /** Users `dolly world up` starts by default (issue 16): a few, so a demo shows traffic without loading the machine. */
 const DEFAULT_USERS = 3
+/**
+ * Coins the faucet pays each paying user at its start and every world month to buy MB tokens from
+ * the agents (issue 17): the demand that keeps a family alive (users/buyers.ts).
+ */
+const DEFAULT_USER_ALLOWANCE = '0.0002'
+/** Share of the buying users that cheat (users/buyers.ts). */
+const DEFAULT_CHEATERS = 0.2
 
 /**
  * Installs the funded genesis agent in the world this process runs (`world up --genesis`, `world
@@ -189,6 +198,34 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           return n
         }),
     )
+    .addOption(
+      new Option(
+        '--user-allowance <coins>',
+        "coins the faucet pays each paying user at its start and every world month to buy MB tokens on the agents' market (0: users do not buy)",
+      )
+        .default(DEFAULT_USER_ALLOWANCE)
+        .argParser((v: string) => {
+          try {
+            parseBtc(v)
+          } catch {
+            throw new InvalidArgumentError('--user-allowance must be an amount of coins, e.g. 0.0002')
+          }
+          return v
+        }),
+    )
+    .addOption(
+      new Option(
+        '--cheaters <fraction>',
+        'share of the buying users that cheat: never pay, or stop paying mid-trade (a world knob)',
+      )
+        .default(DEFAULT_CHEATERS)
+        .argParser((v: string) => {
+          const n = Number(v)
+          if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+            throw new InvalidArgumentError('--cheaters must be a fraction from 0 to 1')
+          return n
+        }),
+    )
     .option(
       '--users-seed <seed>',
       "seed of the users' demand model (schedules, free riders); random by default",
@@ -261,6 +298,8 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           leaseDays: opts.leaseDays,
           users: opts.users,
           freeRiderFraction: opts.freeRiders,
+          userAllowanceSats: parseBtc(opts.userAllowance),
+          cheaterFraction: opts.cheaters,
           plebnetCommand: [env.selfCommand[0], resolve(env.repoDir, 'packages/plebnet/bin/plebnet.js')],
           ...(opts.usersSeed === undefined ? {} : { usersSeed: opts.usersSeed }),
         },
@@ -665,6 +704,10 @@ async function upDetached(io: CliIo, env: WorldCliEnv, dir: string, opts: UpFlag
     String(opts.users),
     '--free-riders',
     String(opts.freeRiders),
+    '--user-allowance',
+    opts.userAllowance,
+    '--cheaters',
+    String(opts.cheaters),
     ...(opts.usersSeed === undefined ? [] : ['--users-seed', opts.usersSeed]),
     ...(opts.genesis === true ? ['--genesis', '--fund', opts.fund] : []),
   ]

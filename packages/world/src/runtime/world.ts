@@ -259,7 +259,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
     })
     const hostIps = (): string[] => components?.provisioner.list().map((h) => h.ip) ?? []
     /** The world's state once published (the buyers' config is written from it, after agents live). */
-    let published: WorldState | undefined
+    const published: { state?: WorldState } = {}
     const allowanceSats = options.userAllowanceSats ?? 0n
     const buyers: UserFleetDeps['buyers'] =
       allowanceSats === 0n
@@ -267,7 +267,9 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
         : {
             configText(walletPassword) {
               const text =
-                published === undefined ? undefined : genesisConfigText(published, { walletPassword })
+                published.state === undefined
+                  ? undefined
+                  : genesisConfigText(published.state, { walletPassword })
               if (text === undefined)
                 throw new WorldError('WORLD_INVALID_OPTION', 'token buyers need a world with hosts', {})
               return text
@@ -382,7 +384,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
           }),
     }
     await writeWorldState(options.dir, state)
-    published = state
+    published.state = state
     log.info('world.up', { dir: options.dir, timeScale: options.timeScale, providers: options.providers })
     let stopped: Promise<void> | undefined
     return {

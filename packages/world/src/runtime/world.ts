@@ -308,6 +308,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
                 },
                 belowMb: BUYER_DEFAULTS.belowMb,
                 bidMb: BUYER_DEFAULTS.bidMb,
+                bidTimeoutS: BUYER_DEFAULTS.bidTimeoutS,
                 allowanceSats,
                 allowanceEveryMs: Math.max(1_000, Math.round(WORLD_MONTH_MS / options.timeScale)),
               },

@@ -12,7 +12,8 @@ import { chooseFreeRiders } from './demand.ts'
  *   `maxSatPerMb` (default 20..200: a user values a GB between 20,000 and 200,000 sats, a few world
  *   servers at 1,000 sats/USD); it bids at that limit, so the matching engine fills it at the agents'
  *   asks when those are lower, and an agent asking more than every user accepts sells nothing.
- * - **Amounts**: a bid for `bidMb` (default 256) once the balance is below `belowMb` (default 64).
+ * - **Amounts**: a bid for `bidMb` (default 256) once the balance is below `belowMb` (default 64),
+ *   standing a world day (`bidTimeoutS`).
  * - **Cheaters**: exactly round(`cheaterFraction` × buyers) of the buyers (default 0.2), chosen
  *   uniformly, cheat: the first, third… `never-pay`, the second, fourth… `stop-paying` (pays a trade's
  *   first payment only). Sellers must lose at most one increment to each.
@@ -39,6 +40,8 @@ export const BUYER_DEFAULTS = {
   cheaterFraction: 0.2,
   belowMb: 64,
   bidMb: 256,
+  /** A bid stands for a world day (the longest an order may): agents' asks come and go with their ticks. */
+  bidTimeoutS: 86_400,
   /** Sats the faucet pays each buyer at the start and every world month. */
   allowanceSats: 20_000n,
 } as const

@@ -58,6 +58,7 @@ export interface UserDriverOptions {
     readonly profile: BuyerProfile
     readonly belowMb: number
     readonly bidMb: number
+    readonly bidTimeoutS: number
     /** Sats the faucet paid it so far. */
     readonly fundedSats: () => bigint
   }
@@ -101,6 +102,8 @@ export function proxyArgv(options: UserDriverOptions): string[] {
           String(options.buyer.bidMb),
           '--max-price',
           options.buyer.profile.maxSatPerMb.toString(),
+          '--bid-timeout',
+          String(options.buyer.bidTimeoutS),
           ...(options.buyer.profile.cheat === undefined ? [] : ['--cheat', options.buyer.profile.cheat]),
         ]),
   ]

@@ -74,6 +74,8 @@ export interface UserFleetOptions {
     readonly model: BuyerModelOptions
     readonly belowMb: number
     readonly bidMb: number
+    /** How long a bid stands, world s. */
+    readonly bidTimeoutS: number
     /** Sats the faucet pays each buyer at its start and every `allowanceEveryMs`. */
     readonly allowanceSats: bigint
     /** Real ms between two allowances (a world month). */
@@ -159,7 +161,7 @@ export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): 
     homeDir: string,
     ports: NonNullable<UserFleetDeps['buyers']>,
     buy: NonNullable<UserFleetOptions['buying']>,
-  ): Promise<{ readonly belowMb: number; readonly bidMb: number }> => {
+  ): Promise<{ readonly belowMb: number; readonly bidMb: number; readonly bidTimeoutS: number }> => {
     const { address } = await setupUserWallet({ rng: deps.rng }, homeDir, (pw) => ports.configText(pw))
     const pay = async (): Promise<void> => {
       try {
@@ -177,7 +179,7 @@ export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): 
         if (!stopper.signal.aborted) await pay()
       }
     })()
-    return { belowMb: buy.belowMb, bidMb: buy.bidMb }
+    return { belowMb: buy.belowMb, bidMb: buy.bidMb, bidTimeoutS: buy.bidTimeoutS }
   }
 
   /** One user: its host, then its proxy and requests; a proxy that does not start is tried again until stop. */
@@ -220,6 +222,7 @@ export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): 
                     profile,
                     belowMb: buyer.belowMb,
                     bidMb: buyer.bidMb,
+                    bidTimeoutS: buyer.bidTimeoutS,
                     fundedSats: () => funded[i] ?? 0n,
                   },
                 }),

@@ -107,4 +107,23 @@ describe('users', () => {
       'user2    -            free rider failed   0 downloads, 0 ok, 0 failed, 0 B received  (proxy exited (1))',
     )
   })
+
+  it("shows a token buyer's price, cheat, bids, trades and what it paid for how many MB", () => {
+    const buyer: UserStats = {
+      ...alice,
+      buyer: {
+        maxSatPerMb: '145',
+        cheat: 'stop-paying',
+        fundedSats: '40000',
+        bids: 2,
+        tradesCompleted: 1,
+        tradesAborted: 1,
+        satsPaid: '1976',
+        mbBoughtBytes: String(13 * 1_048_576),
+      },
+    }
+    expect(renderUser(buyer)).toBe(
+      'user1    10.77.1.9    paying     running  3 downloads, 2 ok, 1 failed, 3.0 MiB received; buys MB at ≤ 145 sat/MB (cheat: stop-paying): 2 bids, 1 trades done, 1 aborted, paid 1976 sats for 13.00 MB, allowance 40000 sats',
+    )
+  })
 })

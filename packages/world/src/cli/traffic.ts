@@ -82,5 +82,13 @@ export function renderUsersTotal(users: readonly UserStats[]): string {
 /** One user's line: state, downloads (ok, failed), bytes received, and why it failed when it did. */
 export function renderUser(u: UserStats): string {
   const error = u.error === null ? '' : `  (${u.error.split('\n')[0]?.slice(0, 120) ?? ''})`
-  return `${u.name.padEnd(8)} ${(u.hostIp || '-').padEnd(12)} ${u.freeRider ? 'free rider' : 'paying    '} ${u.state.padEnd(8)} ${u.requests} downloads, ${u.ok} ok, ${u.failures} failed, ${formatBytes(u.bytes)} received${error}`
+  return `${u.name.padEnd(8)} ${(u.hostIp || '-').padEnd(12)} ${u.freeRider ? 'free rider' : 'paying    '} ${u.state.padEnd(8)} ${u.requests} downloads, ${u.ok} ok, ${u.failures} failed, ${formatBytes(u.bytes)} received${renderBuyer(u.buyer)}${error}`
+}
+
+/** A token buyer's part of its user line (issue 17): price, cheat, bids, trades, sats for MB. */
+function renderBuyer(b: UserStats['buyer']): string {
+  if (b === undefined) return ''
+  const mb = (Number(b.mbBoughtBytes) / 2 ** 20).toFixed(2)
+  const cheat = b.cheat === null ? '' : ` (cheat: ${b.cheat})`
+  return `; buys MB at ≤ ${b.maxSatPerMb} sat/MB${cheat}: ${b.bids} bids, ${b.tradesCompleted} trades done, ${b.tradesAborted} aborted, paid ${b.satsPaid} sats for ${mb} MB, allowance ${b.fundedSats} sats`
 }

@@ -4,6 +4,7 @@
  * users' downloads. Pure; `--json` shows the same data unabridged.
  */
 import type { AgentStatus } from '@dolly/plebnet'
+import type { LoopTrace } from '../users/adapters/loop-trace.ts'
 import type { UserStats } from '../users/stats.ts'
 
 /** An agent's `tunnels` status block. */
@@ -91,4 +92,21 @@ function renderBuyer(b: UserStats['buyer']): string {
   const mb = (Number(b.mbBoughtBytes) / 2 ** 20).toFixed(2)
   const cheat = b.cheat === null ? '' : ` (cheat: ${b.cheat})`
   return `; buys MB at ≤ ${b.maxSatPerMb} sat/MB${cheat}: ${b.bids} bids, ${b.tradesCompleted} trades done, ${b.tradesAborted} aborted, paid ${b.satsPaid} sats for ${mb} MB, allowance ${b.fundedSats} sats`
+}
+
+/**
+ * `dolly world loop`: the users' trade payments to agents and the provider payments they funded
+ * (users/adapters/loop-trace.ts).
+ */
+export function renderLoop(trace: LoopTrace): string {
+  const spent = trace.tradePayments.filter((p) => p.spentBy !== null)
+  const funded = trace.purchases.reduce((n, p) => n + p.fromTrades.reduce((m, t) => m + t.sats, 0n), 0n)
+  const lines = [
+    `loop: ${trace.tradePayments.length} trade payments from users to agents, ${trace.tradeSats} sats; ${spent.length} spent; ${trace.purchases.length} provider payments funded by them (${funded} sats of trade money)`,
+  ]
+  for (const p of trace.purchases)
+    lines.push(
+      `  ${p.txid} pays ${p.providers.map((x) => `${x.wallet} ${x.sats} sats`).join(', ')} from ${p.fromTrades.map((t) => `${t.txid}:${t.vout} (${t.sats} sats)`).join(', ')}`,
+    )
+  return lines.join('\n')
 }

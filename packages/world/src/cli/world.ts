@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidArgumentError, Option } from 'commander'
 import {
@@ -37,7 +37,7 @@ import { cleanupLeftovers } from '../hosts/index.ts'
 import { cleanupContentLeftovers } from '../content/adapters/content-network.ts'
 import { DEFAULT_FREE_RIDER_FRACTION, MAX_USERS } from '../users/adapters/user-fleet.ts'
 import type { UserStats } from '../users/stats.ts'
-import { renderAgentTraffic, renderUser, renderUsersTotal } from './traffic.ts'
+import { renderAgentTraffic, renderLoop, renderUser, renderUsersTotal } from './traffic.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 import type { FamilyAgent } from '../genesis/family.ts'
 import {
@@ -380,6 +380,25 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const status = await collectStatus(dirOf(cmd), env)
       emit(io, opts.json, status, () => renderStatus(status))
+    })
+
+  world
+    .command('loop')
+    .description(
+      "trace the loop on the chain: the users' market payments for MB tokens, and the agents' payments to providers they funded",
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const dir = dirOf(cmd)
+      const { rpc } = await connect(dir)
+      const { readdir } = await import('node:fs/promises')
+      const names = (await readdir(join(dir, 'users')).catch(() => [])).sort()
+      const { traceLoop } = await import('../users/adapters/loop-trace.ts')
+      const trace = await traceLoop(
+        rpc,
+        names.map((name) => ({ name, home: join(dir, 'users', name) })),
+      )
+      emit(io, opts.json, trace, () => renderLoop(trace))
     })
 
   world

@@ -101,7 +101,7 @@ const DEFAULT_USERS = 3
  * Coins the faucet pays each paying user at its start and every world month to buy MB tokens from
  * the agents (issue 17): the demand that keeps a family alive (users/buyers.ts).
  */
-const DEFAULT_USER_ALLOWANCE = '0.0002'
+const DEFAULT_USER_ALLOWANCE = '0.0005'
 /** Share of the buying users that cheat (users/buyers.ts). */
 const DEFAULT_CHEATERS = 0.2
 

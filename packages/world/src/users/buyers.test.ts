@@ -9,8 +9,8 @@ describe('planBuyers', () => {
     profiles.forEach((p, i) => {
       if (free[i] === true) expect(p).toBeUndefined()
       else {
-        expect(p?.maxSatPerMb).toBeGreaterThanOrEqual(20n)
-        expect(p?.maxSatPerMb).toBeLessThanOrEqual(200n)
+        expect(p?.maxSatPerMb).toBeGreaterThanOrEqual(50n)
+        expect(p?.maxSatPerMb).toBeLessThanOrEqual(500n)
       }
     })
   })
@@ -33,12 +33,12 @@ describe('planBuyers', () => {
     const b = planBuyers(createSeededRng('s'), free, BUYER_DEFAULTS).map((p) => Number(p?.maxSatPerMb))
     expect(a).toEqual(b)
     const median = [...a].sort((x, y) => x - y)[1000] as number
-    expect(median).toBeGreaterThan(55)
-    expect(median).toBeLessThan(72) // sqrt(20 × 200) ≈ 63
+    expect(median).toBeGreaterThan(140)
+    expect(median).toBeLessThan(178) // sqrt(50 × 500) ≈ 158
   })
 
   it('rejects a bad price range with WORLD_INVALID_OPTION', () => {
-    expect(() => planBuyers(createSeededRng(1), [false], { ...BUYER_DEFAULTS, minSatPerMb: 300 })).toThrow(
+    expect(() => planBuyers(createSeededRng(1), [false], { ...BUYER_DEFAULTS, minSatPerMb: 600 })).toThrow(
       expect.objectContaining({ code: 'WORLD_INVALID_OPTION' }),
     )
   })

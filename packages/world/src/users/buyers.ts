@@ -9,9 +9,11 @@ import { chooseFreeRiders } from './demand.ts'
  * pays it every world month. Pure: who buys at what price, who cheats.
  *
  * - **Price**: each buyer's limit, sats per MB, is log-uniform between `minSatPerMb` and
- *   `maxSatPerMb` (default 20..200: a user values a GB between 20,000 and 200,000 sats, a few world
- *   servers at 1,000 sats/USD); it bids at that limit, so the matching engine fills it at the agents'
- *   asks when those are lower, and an agent asking more than every user accepts sells nothing.
+ *   `maxSatPerMb` (default 50..500, geometric mean 158: an agent that relays about 100 MB a world
+ *   month sells them for about one world server, 5,000–20,000 sats at 1,000 sats/USD); it bids at
+ *   that limit, so the matching engine fills it at the agents' asks when those are lower, and an agent
+ *   asking more than every user accepts sells nothing. A match must be worth at least 6,000 sats
+ *   (plebnet's MIN_MATCH_SATS: a smaller payment would be dust), 12–120 MB at these prices.
  * - **Amounts**: a bid for `bidMb` (default 256) once the balance is below `belowMb` (default 64),
  *   standing a world day (`bidTimeoutS`).
  * - **Cheaters**: exactly round(`cheaterFraction` × buyers) of the buyers (default 0.2), chosen
@@ -35,15 +37,15 @@ export interface BuyerModelOptions {
 
 /** Defaults of the model (see the module comment). */
 export const BUYER_DEFAULTS = {
-  minSatPerMb: 20,
-  maxSatPerMb: 200,
+  minSatPerMb: 50,
+  maxSatPerMb: 500,
   cheaterFraction: 0.2,
   belowMb: 64,
   bidMb: 256,
   /** A bid stands for a world day (the longest an order may): agents' asks come and go with their ticks. */
   bidTimeoutS: 86_400,
   /** Sats the faucet pays each buyer at the start and every world month. */
-  allowanceSats: 20_000n,
+  allowanceSats: 50_000n,
 } as const
 
 /**

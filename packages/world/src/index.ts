@@ -59,3 +59,10 @@ export { startUserDriver, type UserDriver, type UserDriverOptions } from './user
 export { startUserFleet, type UserFleet, type UserFleetOptions } from './users/adapters/user-fleet.ts'
 export { agentMultiaddr, bootstrapAddrs } from './users/bootstrap.ts'
 export type { RequestRecord, UserStats } from './users/stats.ts'
+export {
+  traceLoop,
+  type FundedPurchase,
+  type LoopTrace,
+  type TradePayment,
+} from './users/adapters/loop-trace.ts'
+export { planBuyers, BUYER_DEFAULTS, type BuyerProfile } from './users/buyers.ts'

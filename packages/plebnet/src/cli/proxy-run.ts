@@ -1,4 +1,10 @@
-import { createCryptoRng, loadOrCreateIdentity, type Clock, type Logger } from '@dolly/base'
+import {
+  createCryptoRng,
+  createScaledClock,
+  loadOrCreateIdentity,
+  type Clock,
+  type Logger,
+} from '@dolly/base'
 import { createLedgerComponent } from '@dolly/ledger'
 import { bootstrapFromMultiaddrs, createNetworkComponent } from '@dolly/overlay'
 import {
@@ -8,6 +14,9 @@ import {
   TunnelError,
   type PayoutRule,
 } from '@dolly/tunnels'
+import type { BuyPolicy } from '../market/buyer/buy-policy.ts'
+import type { Cheat } from '../market/buyer/cheat.ts'
+import type { MarketBuyerStats } from '../market/adapters/market-buyer.ts'
 import { createTunnelComponent } from '../tunnels/adapters/tunnel-component.ts'
 import { createTunnelLedger } from '../tunnels/adapters/tunnel-ledger.ts'
 import type { TunnelsStatus } from '../tunnels/tunnel-status.ts'
@@ -55,6 +64,17 @@ export interface ProxyOptions {
   readonly hops?: readonly number[]
   /** Circuits kept built per hop count (default PROXY_WARM_CIRCUITS). */
   readonly warm?: number
+  /**
+   * Buys MB tokens with Bitcoin when the balance runs low (issue 17, the world's token buyers): the
+   * wallet in `home` (`wallet.json`) on the chain of `<home>/config` (`[chain] backend` or `[world]`,
+   * whose time the orders carry), bids by `policy` on the agents' matchmakers.
+   */
+  readonly buy?: {
+    readonly policy: BuyPolicy
+    readonly cheat?: Cheat
+    /** Environment: the wallet passphrase (`PLEBNET_WALLET_PASSPHRASE`) and config overrides. */
+    readonly env: Readonly<Record<string, string | undefined>>
+  }
 }
 
 /** A running proxy. */
@@ -67,6 +87,8 @@ export interface RunningProxy {
    * (`unsettled.ownBytes` 0 means every byte the circuits carried back was paid for).
    */
   finalPayments(): TunnelsStatus['payments']
+  /** What the token buyer did (undefined without `buy`). */
+  buyer(): MarketBuyerStats | undefined
 }
 
 /**
@@ -109,6 +131,34 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
     { home: options.home, relay: false, exit: false, advertise: false, payments: tunnelLedger },
   )
   const stops: (() => Promise<void>)[] = []
+  /** The wallet and the buyer's market and settlement, once circuits are ready (their code loads then). */
+  const startBuyer = async (buy: NonNullable<ProxyOptions['buy']>) => {
+    const [{ loadAgentConfig }, { openHomeWallet }, { startMarketBuyer }] = await Promise.all([
+      import('../config/adapters/load-agent-config.ts'),
+      import('../lifecycle/adapters/agent-runtime.ts'),
+      import('../market/adapters/market-buyer.ts'),
+    ])
+    const config = await loadAgentConfig(options.home, buy.env)
+    const wallet = await openHomeWallet({ log, env: buy.env }, options.home, config)
+    stops.push(() => Promise.resolve(wallet.close()))
+    const buyer = await startMarketBuyer(
+      {
+        clock,
+        marketClock: config.world === undefined ? clock : createScaledClock(config.world.timeScale),
+        log,
+        identity,
+        home: options.home,
+        network,
+        ledger,
+        balanceBytes: () => tunnelLedger.ownBalance(),
+        wallet: wallet.wallet,
+        chain: wallet.chain,
+      },
+      { policy: buy.policy, ...(buy.cheat === undefined ? {} : { cheat: buy.cheat }) },
+    )
+    stops.push(() => buyer.stop())
+    return buyer
+  }
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined)
   }
@@ -151,7 +201,13 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
         .sleep(READY_POLL_MS, options.signal === undefined ? {} : { signal: options.signal })
         .catch(() => undefined)
     }
-    return { ports, stop: stopAll, finalPayments: () => tunnels.finalPayments() }
+    const buyer = options.buy === undefined ? undefined : await startBuyer(options.buy)
+    return {
+      ports,
+      stop: stopAll,
+      finalPayments: () => tunnels.finalPayments(),
+      buyer: () => buyer?.stats(),
+    }
   } catch (err) {
     await stopAll()
     throw err

@@ -23,6 +23,8 @@ export interface ProxyCliDeps {
   readonly log: Logger
   /** Called with the running proxy: the composition root wires signals to `stop`. */
   readonly onStarted: (proxy: RunningProxy, stop: () => void) => void
+  /** Environment of the token buyer (wallet passphrase); default process.env. */
+  readonly env: Readonly<Record<string, string | undefined>>
 }
 
 /** Flags of `plebnet proxy`. */
@@ -37,6 +39,71 @@ interface ProxyCommandOptions {
   payoutRule: string
   hops: string
   warm: string
+  buyBelow?: string
+  buy: string
+  maxPrice: string
+  bidTimeout: string
+  cheat?: string
+}
+
+/** Default `--buy` (MB per bid), `--max-price` (sats per MB) and `--bid-timeout` (world s). */
+const DEFAULT_BUY_MB = '256'
+const DEFAULT_MAX_PRICE = '100'
+const DEFAULT_BID_TIMEOUT_S = '3600'
+/** An order's longest timeout (ALGORITHMS.md §10). */
+const MAX_BID_TIMEOUT_S = 86_400
+/** buyer/cheat.ts CHEATS (kept here too, so `--help` loads no market code). */
+const CHEAT_NAMES = ['never-pay', 'stop-paying'] as const
+type CheatName = (typeof CHEAT_NAMES)[number]
+const isCheat = (c: string): c is CheatName => (CHEAT_NAMES as readonly string[]).includes(c)
+const MB_BYTES = 1n << 20n
+
+/** Real ms between two looks at a buyer's progress. */
+const BUYER_REPORT_MS = 2_000
+
+/** `{"event":"buyer",…}`: what the proxy's token buyer did; undefined without one. */
+function buyerLine(proxy: RunningProxy): string | undefined {
+  const b = proxy.buyer()
+  return b === undefined
+    ? undefined
+    : JSON.stringify({
+        event: 'buyer',
+        bids: b.bids,
+        tradesCompleted: b.tradesCompleted,
+        tradesAborted: b.tradesAborted,
+        satsPaid: b.satsPaid.toString(),
+        mbBoughtBytes: b.mbBoughtBytes.toString(),
+      })
+}
+
+/** `--buy-below` and friends → the buy option of startProxy, or undefined without `--buy-below`. */
+function buyOptionOf(opts: ProxyCommandOptions, env: Readonly<Record<string, string | undefined>>) {
+  if (opts.buyBelow === undefined) return undefined
+  const whole = (flag: string, text: string, max: number): bigint => {
+    if (!/^\d{1,12}$/.test(text) || Number(text) < 1 || Number(text) > max)
+      throw new ReplicationError('REPLICATION_USAGE', `${flag} ${text} is not a whole number 1..${max}`, {})
+    return BigInt(text)
+  }
+  const below = whole('--buy-below', opts.buyBelow, 1_000_000)
+  const bidMb = whole('--buy', opts.buy, 1_000_000)
+  const price = whole('--max-price', opts.maxPrice, 100_000_000)
+  const timeout = Number(whole('--bid-timeout', opts.bidTimeout, MAX_BID_TIMEOUT_S))
+  if (opts.cheat !== undefined && !isCheat(opts.cheat))
+    throw new ReplicationError(
+      'REPLICATION_USAGE',
+      `--cheat ${opts.cheat} is not one of ${CHEAT_NAMES.join(', ')}`,
+      {},
+    )
+  return {
+    policy: {
+      belowBytes: below * MB_BYTES,
+      bidBytes: bidMb * MB_BYTES,
+      maxSatPerMb: price,
+      bidTimeoutS: timeout,
+    },
+    ...(opts.cheat === undefined ? {} : { cheat: opts.cheat }),
+    env,
+  }
 }
 
 /** `--hops 1,3` → [1, 3]: distinct hop counts 1..3, or undefined when malformed. */
@@ -68,7 +135,16 @@ Payment: the proxy pays the first hop of each circuit in MB tokens on its own le
 --home; plebnet ledger balance --home DIR shows it) every MiB the circuit carries back, by
 --payout-rule (the agents' [tunnels] payout_rule, default fair). --no-pay is a TEST KNOB: a free rider
 that never pays, so every hop cuts its circuits (TUNNEL_UNPAID) after the unpaid cap and the proxy
-builds new ones.`
+builds new ones.
+
+Buying tokens: with --buy-below MB the proxy buys MB tokens with Bitcoin on the agents' market
+whenever its balance is below MB: one bid at a time for --buy MB at --max-price sats per MB (or the
+MB its wallet can pay for), in the book for --bid-timeout seconds. The Bitcoin comes from the wallet
+in --home (plebnet wallet create --home DIR), on the chain its config names (<home>/config: [chain]
+backend, or [world] in a world, whose clock the orders carry); the passphrase from
+PLEBNET_WALLET_PASSPHRASE or the config's [wallets] password. The MB arrive on its ledger, paid
+incrementally (ALGORITHMS.md §10). --cheat never-pay|stop-paying is a WORLD KNOB: a buyer that never
+pays, or pays only each trade's first payment; sellers abandon it after one increment.`
 
 /** Registers `plebnet proxy --bootstrap <multiaddr...> [--port P] [--json]`. */
 export function registerProxyCommands(
@@ -101,6 +177,11 @@ export function registerProxyCommands(
     .option('--no-pay', 'test knob: never pay the hops (a free rider)')
     .option('--hops <list>', 'hop counts to serve, comma-separated', DEFAULT_HOPS)
     .option('--warm <n>', 'circuits kept built per hop count', DEFAULT_WARM)
+    .option('--buy-below <MB>', 'buy MB tokens with Bitcoin while the balance is below this')
+    .option('--buy <MB>', 'MB per bid', DEFAULT_BUY_MB)
+    .option('--max-price <sats>', 'the most a bid pays per MB, sats', DEFAULT_MAX_PRICE)
+    .option('--bid-timeout <seconds>', 'how long a bid stays in the book', DEFAULT_BID_TIMEOUT_S)
+    .option('--cheat <kind>', 'world knob: never-pay or stop-paying (a cheating buyer)')
     .addHelpText('after', PROXY_HELP)
     .action(async (opts: ProxyCommandOptions, cmd: Command) => {
       const port = Number(opts.port)
@@ -129,6 +210,7 @@ export function registerProxyCommands(
       const warm = Number(opts.warm)
       if (!/^\d$/.test(opts.warm) || warm < 1 || warm > MAX_WARM)
         throw new ReplicationError('REPLICATION_USAGE', `--warm ${opts.warm} is not 1..${MAX_WARM}`, {})
+      const buy = buyOptionOf(opts, overrides.env ?? process.env)
       const clock = overrides.clock ?? createSystemClock()
       const log = overrides.log ?? createPinoLogger({ clock }, { level: 'warn' })
       // SIGINT/SIGTERM at any time, while starting too, stop everything and end with status 0.
@@ -158,6 +240,7 @@ export function registerProxyCommands(
           payoutRule: opts.payoutRule,
           hops,
           warm,
+          ...(buy === undefined ? {} : { buy }),
         },
       )
       if (proxy === undefined) return
@@ -170,12 +253,25 @@ export function registerProxyCommands(
           : `plebnet proxy: ready, SOCKS5 on 127.0.0.1 ${[...proxy.ports].map(([h, p]) => `${h} hop(s) :${p}`).join(', ')}`,
       )
       overrides.onStarted?.(proxy, stop)
+      // A buyer's progress, one JSON line whenever it changed (the world's user driver reads them).
+      let lastBuyer = ''
+      const reportBuyer = (): void => {
+        const line = buyerLine(proxy)
+        if (line === undefined || line === lastBuyer) return
+        lastBuyer = line
+        if (opts.json === true) io.out(line)
+      }
+      const reporter = proxy.buyer() === undefined ? undefined : setInterval(reportBuyer, BUYER_REPORT_MS)
+      reportBuyer()
       await stopped
+      if (reporter !== undefined) clearInterval(reporter)
       const payments = proxy.finalPayments()
       const u = payments?.unsettled
+      const bought = buyerLine(proxy)
+      const buyer = bought === undefined ? {} : { buyer: JSON.parse(bought) as unknown }
       io.out(
         opts.json === true
-          ? JSON.stringify({ event: 'stopped', ...(payments === undefined ? {} : { payments }) })
+          ? JSON.stringify({ event: 'stopped', ...(payments === undefined ? {} : { payments }), ...buyer })
           : payments === undefined
             ? 'plebnet proxy: stopped'
             : `plebnet proxy: stopped; paid ${payments.paid} token bytes (${payments.rule} rule), ${u?.ownBytes ?? '0'} bytes left unpaid`,

@@ -16,6 +16,7 @@ import { createMemoryMarketNet, serveMarket, type MemoryMarketNet } from './chan
 import { createMatchmaker, type Matchmaker } from './matchmaker.ts'
 import {
   BID_NUMBER_BASE,
+  MIN_MATCH_SATS,
   createAgentTokenMarket,
   type AgentTokenMarket,
   type OwnMatch,
@@ -153,9 +154,9 @@ describe('the market between agents (memory channel)', () => {
     const c = agent(net, clock, 'agent-c', others(2), 0n)
     const d = agent(net, clock, 'agent-d', others(3), 0n)
     keys.push(a.key, b.key, c.key, d.key)
-    await a.market.placeAsk({ number: 1, mbBytes: 100n * MB_BYTES, sats: 1_000n, timeoutS: 3600 })
+    await a.market.placeAsk({ number: 1, mbBytes: 100n * MB_BYTES, sats: 10_000n, timeoutS: 3600 })
     // B's bid for all 100 MB reaches C and D (and A); both C and D match it against A's ask.
-    await b.market.placeBid({ number: 1, mbBytes: 100n * MB_BYTES, sats: 2_000n, timeoutS: 3600 })
+    await b.market.placeBid({ number: 1, mbBytes: 100n * MB_BYTES, sats: 20_000n, timeoutS: 3600 })
     await Promise.all([c.mm.settled(), d.mm.settled(), a.mm.settled()])
     expect(c.mm.stats().matches + d.mm.stats().matches).toBe(2)
     expect(a.matches).toHaveLength(1)
@@ -164,6 +165,26 @@ describe('the market between agents (memory channel)', () => {
     // A MATCH naming a matchmaker other than its sender is declined.
     const forged = { ...(a.matches[0] as OwnMatch), id: 'ffffffffffffffffffff', matchmaker: 'someone-else' }
     expect(a.market.handleMatch(c.key, forged)).toEqual({ t: 'decline', code: 'MARKET_MESSAGE_MALFORMED' })
+  })
+
+  it('declines a MATCH worth less than MIN_MATCH_SATS: its payment would be dust', async () => {
+    const clock = createVirtualClock(NOW)
+    const net = createMemoryMarketNet()
+    const keys: string[] = []
+    const others = (me: number) => () => keys.filter((_, i) => i !== me)
+    const a = agent(net, clock, 'agent-a', others(0), 100n * MB_BYTES)
+    const b = agent(net, clock, 'agent-b', others(1), 0n)
+    const c = agent(net, clock, 'agent-c', others(2), 0n)
+    keys.push(a.key, b.key, c.key)
+    // 13 MB at 145 sat/MB: 1 885 sats, below the 2 940 sats dust limit of a world p2wpkh output.
+    await a.market.placeAsk({ number: 1, mbBytes: 13n * MB_BYTES, sats: 1_885n, timeoutS: 3600 })
+    await b.market.placeBid({ number: 1, mbBytes: 256n * MB_BYTES, sats: 37_120n, timeoutS: 3600 })
+    await Promise.all([a.mm.settled(), c.mm.settled()])
+    expect(c.mm.stats().matches).toBeGreaterThan(0)
+    expect(a.matches).toHaveLength(0)
+    expect(b.matches).toHaveLength(0)
+    expect(a.market.fillOf(1)).toBe(0)
+    expect(MIN_MATCH_SATS).toBe(6_000n)
   })
 
   it('keeps an order no matchmaker took and sends it when a matchmaker is reachable, once', async () => {

@@ -23,6 +23,13 @@ import type { MarketAnswer, MarketRequest, MatchNotice, TradeRecord } from './me
 
 /** Asks use the sell step's numbers; bids (the buybot) use `BID_NUMBER_BASE + n`. */
 export const BID_NUMBER_BASE = 0x8000_0000
+/**
+ * The smallest match a trader accepts, sats: a Bitcoin payment must be above the dust limit of its
+ * output (a p2wpkh or p2pkh output at the network's dust relay fee: world 2,940 / 5,460 sats, Bitcoin
+ * 294 / 546), and a trade pays at least one such payment. A smaller MATCH is declined
+ * (`MARKET_ORDER_AMOUNT`); the order stays in the other matchmakers' books.
+ */
+export const MIN_MATCH_SATS = 6_000n
 /** Matchmakers an order goes to at most (ALGORITHMS.md §10). */
 export const MAX_MATCHMAKERS = 20
 
@@ -262,6 +269,7 @@ export function createAgentTokenMarket(
       if (!isOpen(own, deps.clock.nowMs())) return { t: 'decline', code: 'MARKET_ORDER_EXPIRED' }
       const q = notice.mbBytes
       if (q <= 0n || own.matchedBytes + q > own.mbBytes) return { t: 'decline', code: 'MARKET_ORDER_AMOUNT' }
+      if (notice.sats < MIN_MATCH_SATS) return { t: 'decline', code: 'MARKET_ORDER_AMOUNT' }
       // At our limit or better: an ask gets at least, a bid pays at most, its own price for q bytes.
       const fair =
         own.side === 'ask'

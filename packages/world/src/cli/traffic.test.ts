@@ -3,6 +3,7 @@ import { emptyStats, type UserStats } from '../users/stats.ts'
 import {
   formatBytes,
   renderAgentTraffic,
+  renderLoop,
   renderUser,
   renderUsersTotal,
   formatTokens,
@@ -109,6 +110,50 @@ describe('users', () => {
     )
     expect(renderUser(bob)).toBe(
       'user2    -            free rider failed   0 downloads, 0 ok, 0 failed, 0 B received  (proxy exited (1))',
+    )
+  })
+
+  it("shows a token buyer's price, cheat, bids, trades and what it paid for how many MB", () => {
+    const buyer: UserStats = {
+      ...alice,
+      buyer: {
+        maxSatPerMb: '145',
+        cheat: 'stop-paying',
+        fundedSats: '40000',
+        bids: 2,
+        tradesCompleted: 1,
+        tradesAborted: 1,
+        satsPaid: '1976',
+        mbBoughtBytes: String(13 * 1_048_576),
+      },
+    }
+    expect(renderUser(buyer)).toBe(
+      'user1    10.77.1.9    paying     running  3 downloads, 2 ok, 1 failed, 3.0 MiB received; buys MB at ≤ 145 sat/MB (cheat: stop-paying): 2 bids, 1 trades done, 1 aborted, paid 1976 sats for 13.00 MB, allowance 40000 sats',
+    )
+  })
+})
+
+describe('loop', () => {
+  it('sums the trade payments and lists each provider payment with the trade outputs it spent', () => {
+    const trace = {
+      tradePayments: [
+        { user: 'user1', txid: 'aa', vout: 1, address: 'rltc1qa', sats: 6_000n, spentBy: 'cc' },
+        { user: 'user3', txid: 'bb', vout: 0, address: 'rltc1qb', sats: 9_000n, spentBy: null },
+      ],
+      tradeSats: 15_000n,
+      purchases: [
+        {
+          txid: 'cc',
+          providers: [{ wallet: 'shop-bluecloud', sats: 4_990n }],
+          fromTrades: [{ txid: 'aa', vout: 1, sats: 6_000n }],
+        },
+      ],
+    }
+    expect(renderLoop(trace)).toBe(
+      [
+        'loop: 2 trade payments from users to agents, 15000 sats; 1 spent; 1 provider payments funded by them (6000 sats of trade money)',
+        '  cc pays shop-bluecloud 4990 sats from aa:1 (6000 sats)',
+      ].join('\n'),
     )
   })
 })

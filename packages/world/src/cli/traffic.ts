@@ -5,6 +5,7 @@
  * world the trades, sats and MB moved. Pure; `--json` shows the same data unabridged.
  */
 import type { AgentStatus } from '@dolly/plebnet'
+import type { LoopTrace } from '../users/adapters/loop-trace.ts'
 import type { UserStats } from '../users/stats.ts'
 
 /** An agent's `tunnels` status block. */
@@ -85,7 +86,32 @@ export function renderUsersTotal(users: readonly UserStats[]): string {
 /** One user's line: state, downloads (ok, failed), bytes received, and why it failed when it did. */
 export function renderUser(u: UserStats): string {
   const error = u.error === null ? '' : `  (${u.error.split('\n')[0]?.slice(0, 120) ?? ''})`
-  return `${u.name.padEnd(8)} ${(u.hostIp || '-').padEnd(12)} ${u.freeRider ? 'free rider' : 'paying    '} ${u.state.padEnd(8)} ${u.requests} downloads, ${u.ok} ok, ${u.failures} failed, ${formatBytes(u.bytes)} received${error}`
+  return `${u.name.padEnd(8)} ${(u.hostIp || '-').padEnd(12)} ${u.freeRider ? 'free rider' : 'paying    '} ${u.state.padEnd(8)} ${u.requests} downloads, ${u.ok} ok, ${u.failures} failed, ${formatBytes(u.bytes)} received${renderBuyer(u.buyer)}${error}`
+}
+
+/** A token buyer's part of its user line (issue 17): price, cheat, bids, trades, sats for MB. */
+function renderBuyer(b: UserStats['buyer']): string {
+  if (b === undefined) return ''
+  const mb = (Number(b.mbBoughtBytes) / 2 ** 20).toFixed(2)
+  const cheat = b.cheat === null ? '' : ` (cheat: ${b.cheat})`
+  return `; buys MB at ≤ ${b.maxSatPerMb} sat/MB${cheat}: ${b.bids} bids, ${b.tradesCompleted} trades done, ${b.tradesAborted} aborted, paid ${b.satsPaid} sats for ${mb} MB, allowance ${b.fundedSats} sats`
+}
+
+/**
+ * `dolly world loop`: the users' trade payments to agents and the provider payments they funded
+ * (users/adapters/loop-trace.ts).
+ */
+export function renderLoop(trace: LoopTrace): string {
+  const spent = trace.tradePayments.filter((p) => p.spentBy !== null)
+  const funded = trace.purchases.reduce((n, p) => n + p.fromTrades.reduce((m, t) => m + t.sats, 0n), 0n)
+  const lines = [
+    `loop: ${trace.tradePayments.length} trade payments from users to agents, ${trace.tradeSats} sats; ${spent.length} spent; ${trace.purchases.length} provider payments funded by them (${funded} sats of trade money)`,
+  ]
+  for (const p of trace.purchases)
+    lines.push(
+      `  ${p.txid} pays ${p.providers.map((x) => `${x.wallet} ${x.sats} sats`).join(', ')} from ${p.fromTrades.map((t) => `${t.txid}:${t.vout} (${t.sats} sats)`).join(', ')}`,
+    )
+  return lines.join('\n')
 }
 
 /**

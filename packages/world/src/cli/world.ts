@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidArgumentError, Option } from 'commander'
 import {
@@ -40,6 +40,7 @@ import type { UserStats } from '../users/stats.ts'
 import {
   renderAgentMarket,
   renderAgentTraffic,
+  renderLoop,
   renderMarketSummary,
   renderUser,
   renderUsersTotal,
@@ -99,10 +100,19 @@ interface UpFlags {
   users: number
   freeRiders: number
   usersSeed?: string
+  userAllowance: string
+  cheaters: number
 }
 
 /** Users `dolly world up` starts by default (issue 16): a few, so a demo shows traffic without loading the machine. */
 const DEFAULT_USERS = 3
+/**
+ * Coins the faucet pays each paying user at its start and every world month to buy MB tokens from
+ * the agents (issue 17): the demand that keeps a family alive (users/buyers.ts).
+ */
+const DEFAULT_USER_ALLOWANCE = '0.0005'
+/** Share of the buying users that cheat (users/buyers.ts). */
+const DEFAULT_CHEATERS = 0.2
 
 /**
  * Installs the funded genesis agent in the world this process runs (`world up --genesis`, `world
@@ -197,6 +207,34 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           return n
         }),
     )
+    .addOption(
+      new Option(
+        '--user-allowance <coins>',
+        "coins the faucet pays each paying user at its start and every world month to buy MB tokens on the agents' market (0: users do not buy)",
+      )
+        .default(DEFAULT_USER_ALLOWANCE)
+        .argParser((v: string) => {
+          try {
+            parseBtc(v)
+          } catch {
+            throw new InvalidArgumentError('--user-allowance must be an amount of coins, e.g. 0.0002')
+          }
+          return v
+        }),
+    )
+    .addOption(
+      new Option(
+        '--cheaters <fraction>',
+        'share of the buying users that cheat: never pay, or stop paying mid-trade (a world knob)',
+      )
+        .default(DEFAULT_CHEATERS)
+        .argParser((v: string) => {
+          const n = Number(v)
+          if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+            throw new InvalidArgumentError('--cheaters must be a fraction from 0 to 1')
+          return n
+        }),
+    )
     .option(
       '--users-seed <seed>',
       "seed of the users' demand model (schedules, free riders); random by default",
@@ -269,6 +307,8 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           leaseDays: opts.leaseDays,
           users: opts.users,
           freeRiderFraction: opts.freeRiders,
+          userAllowanceSats: parseBtc(opts.userAllowance),
+          cheaterFraction: opts.cheaters,
           plebnetCommand: [env.selfCommand[0], resolve(env.repoDir, 'packages/plebnet/bin/plebnet.js')],
           ...(opts.usersSeed === undefined ? {} : { usersSeed: opts.usersSeed }),
         },
@@ -349,6 +389,25 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const status = await collectStatus(dirOf(cmd), env)
       emit(io, opts.json, status, () => renderStatus(status))
+    })
+
+  world
+    .command('loop')
+    .description(
+      "trace the loop on the chain: the users' market payments for MB tokens, and the agents' payments to providers they funded",
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const dir = dirOf(cmd)
+      const { rpc } = await connect(dir)
+      const { readdir } = await import('node:fs/promises')
+      const names = (await readdir(join(dir, 'users')).catch(() => [])).sort()
+      const { traceLoop } = await import('../users/adapters/loop-trace.ts')
+      const trace = await traceLoop(
+        rpc,
+        names.map((name) => ({ name, home: join(dir, 'users', name) })),
+      )
+      emit(io, opts.json, trace, () => renderLoop(trace))
     })
 
   world
@@ -681,6 +740,10 @@ async function upDetached(io: CliIo, env: WorldCliEnv, dir: string, opts: UpFlag
     String(opts.users),
     '--free-riders',
     String(opts.freeRiders),
+    '--user-allowance',
+    opts.userAllowance,
+    '--cheaters',
+    String(opts.cheaters),
     ...(opts.usersSeed === undefined ? [] : ['--users-seed', opts.usersSeed]),
     ...(opts.genesis === true ? ['--genesis', '--fund', opts.fund] : []),
   ]

@@ -14,7 +14,14 @@ import { startVpnEndpoint } from '../vpn-endpoint/index.ts'
 import { startWhoami } from '../whoami/index.ts'
 import { startControlServer } from './adapters/control-server.ts'
 import { cleanupContentLeftovers, startContentNetwork } from '../content/adapters/content-network.ts'
-import { MAX_USERS, startUserFleet, DEFAULT_USER_RATE_PER_SECOND } from '../users/adapters/user-fleet.ts'
+import {
+  MAX_USERS,
+  startUserFleet,
+  DEFAULT_USER_RATE_PER_SECOND,
+  type UserFleetDeps,
+} from '../users/adapters/user-fleet.ts'
+import { BUYER_DEFAULTS } from '../users/buyers.ts'
+import { genesisConfigText } from '../genesis/genesis-config.ts'
 import { createFamilyCensus, hostTokenReader } from '../genesis/adapters/census.ts'
 import {
   acquireLock,
@@ -24,6 +31,9 @@ import {
   writeWorldState,
 } from './adapters/world-dir.ts'
 import type { WorldState } from './world-state.ts'
+
+/** A world month (the buyers' allowance period), world ms. */
+const WORLD_MONTH_MS = 30 * 86_400_000
 
 /** Default world seconds per real second: one real second is one world minute. */
 export const DEFAULT_TIME_SCALE = 60
@@ -60,6 +70,13 @@ export interface WorldOptions {
   readonly usersSeed?: string
   /** How users run the plebnet CLI, e.g. `[node, <repo>/packages/plebnet/bin/plebnet.js]`; needed with `users`. */
   readonly plebnetCommand?: readonly string[]
+  /**
+   * Sats the faucet pays each paying user at its start and every world month, to buy MB tokens on the
+   * agents' market (issue 17, users/buyers.ts); 0: users do not buy. Default 0.
+   */
+  readonly userAllowanceSats?: bigint
+  /** Share of the buying users that cheat (never pay, or stop paying mid-trade), in [0, 1]; default 0.2. */
+  readonly cheaterFraction?: number
 }
 
 /** What `startWorld` needs from its composition root. */
@@ -106,6 +123,12 @@ function checkOptions(options: WorldOptions): void {
   if (!Number.isInteger(users) || users < 0 || users > MAX_USERS) {
     bad('--users', `must be a whole number from 0 to ${MAX_USERS}`, users)
   }
+  const cheaters = options.cheaterFraction ?? 0
+  if (!Number.isFinite(cheaters) || cheaters < 0 || cheaters > 1)
+    bad('--cheaters', 'must be in [0, 1]', cheaters)
+  const allowance = options.userAllowanceSats ?? 0n
+  if (allowance < 0n || allowance > 100_000_000n)
+    bad('--user-allowance', 'must be 0 to 1 coin', Number(allowance))
   if (users > 0 && (options.plebnetCommand?.length ?? 0) === 0) {
     bad('--users', 'needs the command that runs plebnet (plebnetCommand)', users)
   }
@@ -235,6 +258,27 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
       readToken: hostTokenReader(() => components?.provisioner.list() ?? []),
     })
     const hostIps = (): string[] => components?.provisioner.list().map((h) => h.ip) ?? []
+    /** The world's state once published (the buyers' config is written from it, after agents live). */
+    const published: { state?: WorldState } = {}
+    const allowanceSats = options.userAllowanceSats ?? 0n
+    const buyers: UserFleetDeps['buyers'] =
+      allowanceSats === 0n
+        ? undefined
+        : {
+            configText(walletPassword) {
+              const text =
+                published.state === undefined
+                  ? undefined
+                  : genesisConfigText(published.state, { walletPassword })
+              if (text === undefined)
+                throw new WorldError('WORLD_INVALID_OPTION', 'token buyers need a world with hosts', {})
+              return text
+            },
+            async fund(address, sats) {
+              await chain.faucet(address, sats)
+              await chain.mine(1)
+            },
+          }
     const users =
       components === undefined || (options.users ?? 0) === 0
         ? undefined
@@ -245,6 +289,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
               log,
               nowMs: deps.realNowMs,
               rng,
+              ...(buyers === undefined ? {} : { buyers }),
             },
             {
               users: options.users ?? 0,
@@ -255,6 +300,18 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
               contentUrl: components.content.httpUrl,
               files: components.content.files,
               ratePerSecond: DEFAULT_USER_RATE_PER_SECOND,
+              buying: {
+                model: {
+                  minSatPerMb: BUYER_DEFAULTS.minSatPerMb,
+                  maxSatPerMb: BUYER_DEFAULTS.maxSatPerMb,
+                  cheaterFraction: options.cheaterFraction ?? BUYER_DEFAULTS.cheaterFraction,
+                },
+                belowMb: BUYER_DEFAULTS.belowMb,
+                bidMb: BUYER_DEFAULTS.bidMb,
+                bidTimeoutS: BUYER_DEFAULTS.bidTimeoutS,
+                allowanceSats,
+                allowanceEveryMs: Math.max(1_000, Math.round(WORLD_MONTH_MS / options.timeScale)),
+              },
             },
           )
     if (users !== undefined) stops.push(() => users.stop())
@@ -328,6 +385,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
           }),
     }
     await writeWorldState(options.dir, state)
+    published.state = state
     log.info('world.up', { dir: options.dir, timeScale: options.timeScale, providers: options.providers })
     let stopped: Promise<void> | undefined
     return {

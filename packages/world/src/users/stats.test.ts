@@ -1,6 +1,13 @@
 import { errorCode } from '@dolly/base'
 import { describe, expect, it } from 'vitest'
-import { RECENT_REQUESTS, addRequest, emptyStats, parseProxyReady, type RequestRecord } from './stats.ts'
+import {
+  RECENT_REQUESTS,
+  addRequest,
+  emptyStats,
+  parseBuyerLine,
+  parseProxyReady,
+  type RequestRecord,
+} from './stats.ts'
 
 const req = (over: Partial<RequestRecord> = {}): RequestRecord => ({
   startedAtMs: 1,
@@ -59,5 +66,37 @@ describe('parseProxyReady', () => {
       }
       expect(code).toBe('WORLD_USERS_PROXY_START')
     }
+  })
+})
+
+describe('parseBuyerLine', () => {
+  const good = {
+    event: 'buyer',
+    bids: 3,
+    tradesCompleted: 2,
+    tradesAborted: 1,
+    satsPaid: '25600',
+    mbBoughtBytes: '536870912',
+  }
+  it("reads the proxy's buyer line", () => {
+    expect(parseBuyerLine(JSON.stringify(good))).toEqual({
+      bids: 3,
+      tradesCompleted: 2,
+      tradesAborted: 1,
+      satsPaid: '25600',
+      mbBoughtBytes: '536870912',
+    })
+  })
+  it('ignores other lines and rejects malformed ones', () => {
+    expect(parseBuyerLine('{"event":"ready","ports":{}}')).toBeUndefined()
+    expect(parseBuyerLine('not json')).toBeUndefined()
+    for (const bad of [
+      { ...good, bids: -1 },
+      { ...good, tradesCompleted: 1.5 },
+      { ...good, satsPaid: 25600 },
+      { ...good, mbBoughtBytes: '-5' },
+      { ...good, satsPaid: '1'.repeat(21) },
+    ])
+      expect(parseBuyerLine(JSON.stringify(bad))).toBeUndefined()
   })
 })

@@ -39,6 +39,50 @@ export interface UserStats {
   readonly recent: readonly RequestRecord[]
   /** Why the user is not running, when it failed. */
   readonly error: string | null
+  /** Its token buying (issue 17), absent for a free rider (it never pays, so never buys). */
+  readonly buyer?: BuyerStats
+}
+
+/** What a user's token buyer did, as its proxy reports it (`{"event":"buyer",…}` lines). */
+export interface BuyerStats {
+  /** Its bids' price, sats per MB. */
+  readonly maxSatPerMb: string
+  /** `never-pay` or `stop-paying` for the world's cheaters. */
+  readonly cheat: string | null
+  /** Sats the faucet paid it (allowances). */
+  readonly fundedSats: string
+  readonly bids: number
+  readonly tradesCompleted: number
+  readonly tradesAborted: number
+  readonly satsPaid: string
+  readonly mbBoughtBytes: string
+}
+
+const DECIMAL = /^\d{1,20}$/
+const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+
+/**
+ * Reads a `{"event":"buyer","bids":…,"tradesCompleted":…,"tradesAborted":…,"satsPaid":"…",
+ * "mbBoughtBytes":"…"}` line of `plebnet proxy --json --buy-below`; undefined for any other or a
+ * malformed line (the driver keeps the last good one).
+ */
+export function parseBuyerLine(
+  line: string,
+): Pick<BuyerStats, 'bids' | 'tradesCompleted' | 'tradesAborted' | 'satsPaid' | 'mbBoughtBytes'> | undefined {
+  let msg: unknown
+  try {
+    msg = JSON.parse(line)
+  } catch {
+    return undefined
+  }
+  if (typeof msg !== 'object' || msg === null) return undefined
+  const m = msg as Record<string, unknown>
+  if (m['event'] !== 'buyer') return undefined
+  const { bids, tradesCompleted, tradesAborted, satsPaid, mbBoughtBytes } = m
+  if (!count(bids) || !count(tradesCompleted) || !count(tradesAborted)) return undefined
+  if (typeof satsPaid !== 'string' || !DECIMAL.test(satsPaid)) return undefined
+  if (typeof mbBoughtBytes !== 'string' || !DECIMAL.test(mbBoughtBytes)) return undefined
+  return { bids, tradesCompleted, tradesAborted, satsPaid, mbBoughtBytes }
 }
 
 /** Requests each user's stats keep in full. */

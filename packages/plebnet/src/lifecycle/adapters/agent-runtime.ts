@@ -116,26 +116,34 @@ export function vpsDriversOf(config: Pick<AgentConfig, 'providers'>): Map<string
 
 export { loadAgentConfig }
 
+/** The unlocked wallet of a home and its chain connection (see {@link openHomeWallet}). */
+export interface HomeWallet {
+  readonly wallet: Wallet
+  readonly chain: ChainBackend
+  /** World time in a world, else real time (the wallet's payment records carry it). */
+  readonly clock: Clock
+  readonly params: NetworkParams
+  readonly root: HdNode
+  /** Closes the wallet's SQLite store and the chain connection. */
+  close(): void
+}
+
 /**
- * Opens the wallet (unlocked: the tick pays), the chain backend, the rate source and the cloudomate
- * drivers of the agent in `home`, all from its config: `[chain] backend`, `[rates] source` and one
- * section per provider (real mode), or the same filled in by a `[world]` section. One code path for
- * both: a world agent is a real-mode agent whose URLs point into the world.
+ * Opens the unlocked wallet of `home` (`wallet.json`, passphrase from the environment or the config)
+ * on the chain backend its config names (`[chain] backend` or `[world]`): the agent's, and a world
+ * user's that buys tokens (`plebnet proxy --buy-below`).
  *
  * @throws LifecycleError LIFECYCLE_NOT_SET_UP without a wallet or without a chain backend
- *   (`[chain] backend` or `[world]`); LIFECYCLE_CONFIG_INVALID for a bad config value
  */
-export async function openAgentRuntime(
+export async function openHomeWallet(
   deps: {
-    readonly rng: Rng
     readonly log: Logger
     readonly env: Readonly<Record<string, string | undefined>>
     readonly checkpoint?: Checkpoint
   },
   home: string,
-): Promise<AgentRuntime> {
-  const checkpoint = deps.checkpoint ?? noCheckpoint
-  const config = await loadAgentConfig(home, deps.env)
+  config: AgentConfig,
+): Promise<HomeWallet> {
   const chainBackend = config.chainBackend
   if (chainBackend === undefined) {
     throw new LifecycleError(
@@ -165,10 +173,45 @@ export async function openAgentRuntime(
   )
   const store = openSqliteWalletStore(join(home, 'wallet.sqlite'))
   const wallet = createWallet(
-    { chain: connection.chain, store, clock, logger: deps.log, checkpoint },
+    { chain: connection.chain, store, clock, logger: deps.log, checkpoint: deps.checkpoint ?? noCheckpoint },
     // World prices are a few thousand sats, so a regtest fee is a large share of them.
     { network: params, account: deriveAccount(unlocked.root, params), maxFeePercent: 100n },
   )
+  return {
+    wallet,
+    chain: connection.chain,
+    clock,
+    params,
+    root: unlocked.root,
+    close() {
+      store.close()
+      connection.close()
+    },
+  }
+}
+
+/**
+ * Opens the wallet (unlocked: the tick pays), the chain backend, the rate source and the cloudomate
+ * drivers of the agent in `home`, all from its config: `[chain] backend`, `[rates] source` and one
+ * section per provider (real mode), or the same filled in by a `[world]` section. One code path for
+ * both: a world agent is a real-mode agent whose URLs point into the world.
+ *
+ * @throws LifecycleError LIFECYCLE_NOT_SET_UP without a wallet or without a chain backend
+ *   (`[chain] backend` or `[world]`); LIFECYCLE_CONFIG_INVALID for a bad config value
+ */
+export async function openAgentRuntime(
+  deps: {
+    readonly rng: Rng
+    readonly log: Logger
+    readonly env: Readonly<Record<string, string | undefined>>
+    readonly checkpoint?: Checkpoint
+  },
+  home: string,
+): Promise<AgentRuntime> {
+  const checkpoint = deps.checkpoint ?? noCheckpoint
+  const config = await loadAgentConfig(home, deps.env)
+  const opened = await openHomeWallet({ log: deps.log, env: deps.env, checkpoint }, home, config)
+  const { wallet, clock, params } = opened
   const drivers = vpsDriversOf(config)
   const rates = rateSourceOf(config.rates, clock)
   const journal = createFileJournalStore(join(home, 'purchase_journal.jsonl'), deps.log)
@@ -180,8 +223,8 @@ export async function openAgentRuntime(
     config,
     clock,
     wallet,
-    chain: connection.chain,
-    walletRoot: unlocked.root,
+    chain: opened.chain,
+    walletRoot: opened.root,
     network: params,
     drivers,
     rates,
@@ -201,9 +244,6 @@ export async function openAgentRuntime(
       checkpoint,
     },
     checkpoint,
-    close() {
-      store.close()
-      connection.close()
-    },
+    close: () => opened.close(),
   }
 }

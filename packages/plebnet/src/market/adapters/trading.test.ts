@@ -43,7 +43,7 @@ describe('matches become trades', () => {
       expect(seller).toMatchObject({
         tradeId: '0123456789abcdef0123',
         mbMinUnit: 1n << 20n,
-        satsMinUnit: 1_000n,
+        satsMinUnit: 6_000n,
       })
     },
   )

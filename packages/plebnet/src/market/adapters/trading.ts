@@ -1,6 +1,6 @@
 import { errorCode, type Logger } from '@dolly/base'
 import type { TradeSnapshot, TradeTerms } from '@dolly/market'
-import type { OwnMatch } from '../token-market.ts'
+import { MIN_MATCH_SATS, type OwnMatch } from '../token-market.ts'
 
 /**
  * The daemon's glue from matches to trades (issue 17): a MATCH the matchmaker sent both traders
@@ -10,8 +10,12 @@ import type { OwnMatch } from '../token-market.ts'
 
 /** The smallest MB payment of a trade: 1 MiB, or the whole trade when it is smaller. */
 export const MB_MIN_UNIT_BYTES = 1n << 20n
-/** The smallest Bitcoin payment: 1 000 sats, above the dust limit of every output type; or the whole price. */
-export const SATS_MIN_UNIT = 1_000n
+/**
+ * The smallest Bitcoin payment of a trade: {@link MIN_MATCH_SATS} (6 000), above the dust limit of a
+ * p2wpkh or p2pkh output on every network the wallet pays on (a trade is never smaller: the traders
+ * decline smaller matches).
+ */
+export const SATS_MIN_UNIT = MIN_MATCH_SATS
 
 const min = (a: bigint, b: bigint): bigint => (a < b ? a : b)
 

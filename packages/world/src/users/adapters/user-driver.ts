@@ -4,11 +4,14 @@ import { mkdir } from 'node:fs/promises'
 import { realSleep, type Logger } from '@dolly/base'
 import { startReadyProcess, type ReadyProcess } from '../../content/adapters/ready-process.ts'
 import { contentSha256 } from '../../content/files.ts'
+import type { BuyerProfile } from '../buyers.ts'
 import type { PlannedRequest } from '../demand.ts'
 import {
   addRequest,
   emptyStats,
+  parseBuyerLine,
   parseProxyReady,
+  type BuyerStats,
   type ProxyPorts,
   type RequestRecord,
   type UserStats,
@@ -47,6 +50,18 @@ export interface UserDriverOptions {
   readonly proxyStartTimeoutMs: number
   /** Aborts the start (the proxy is stopped); a started driver is stopped with `stop()`. */
   readonly signal?: AbortSignal
+  /**
+   * A token buyer (issue 17): its proxy runs with `--buy-below` (its home holds a funded wallet and
+   * the world's config, users/adapters/user-wallet.ts).
+   */
+  readonly buyer?: {
+    readonly profile: BuyerProfile
+    readonly belowMb: number
+    readonly bidMb: number
+    readonly bidTimeoutS: number
+    /** Sats the faucet paid it so far. */
+    readonly fundedSats: () => bigint
+  }
 }
 
 /** A running user. */
@@ -78,6 +93,19 @@ export function proxyArgv(options: UserDriverOptions): string[] {
     String(options.basePort),
     '--json',
     ...(options.freeRider ? ['--no-pay'] : []),
+    ...(options.buyer === undefined
+      ? []
+      : [
+          '--buy-below',
+          String(options.buyer.belowMb),
+          '--buy',
+          String(options.buyer.bidMb),
+          '--max-price',
+          options.buyer.profile.maxSatPerMb.toString(),
+          '--bid-timeout',
+          String(options.buyer.bidTimeoutS),
+          ...(options.buyer.profile.cheat === undefined ? [] : ['--cheat', options.buyer.profile.cheat]),
+        ]),
   ]
 }
 
@@ -132,6 +160,26 @@ function fetchThroughProxy(
 export async function startUserDriver(deps: UserDriverDeps, options: UserDriverOptions): Promise<UserDriver> {
   const log = deps.log.child({ component: 'users', user: options.name })
   let stats: UserStats = { ...emptyStats(options.name, options.hostIp, options.freeRider), state: 'starting' }
+  const buyer = options.buyer
+  let bought: Omit<BuyerStats, 'maxSatPerMb' | 'cheat' | 'fundedSats'> = {
+    bids: 0,
+    tradesCompleted: 0,
+    tradesAborted: 0,
+    satsPaid: '0',
+    mbBoughtBytes: '0',
+  }
+  const withBuyer = (s: UserStats): UserStats =>
+    buyer === undefined
+      ? s
+      : {
+          ...s,
+          buyer: {
+            maxSatPerMb: buyer.profile.maxSatPerMb.toString(),
+            cheat: buyer.profile.cheat ?? null,
+            fundedSats: buyer.fundedSats().toString(),
+            ...bought,
+          },
+        }
   await mkdir(options.homeDir, { recursive: true, mode: 0o700 })
   let proxy: ReadyProcess<ProxyPorts>
   try {
@@ -142,7 +190,11 @@ export async function startUserDriver(deps: UserDriverDeps, options: UserDriverO
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       errorCode: 'WORLD_USERS_PROXY_START',
       what: `proxy of ${options.name}`,
-      onLine: (stream, line) => log.debug('users.proxy_output', { stream, line: line.slice(0, 500) }),
+      onLine: (stream, line) => {
+        const b = stream === 'stdout' ? parseBuyerLine(line) : undefined
+        if (b !== undefined) bought = b
+        else log.debug('users.proxy_output', { stream, line: line.slice(0, 500) })
+      },
     })
   } catch (err) {
     stats = { ...stats, state: 'failed', error: err instanceof Error ? err.message : String(err) }
@@ -197,7 +249,7 @@ export async function startUserDriver(deps: UserDriverDeps, options: UserDriverO
 
   let stopping: Promise<void> | undefined
   return {
-    stats: () => stats,
+    stats: () => withBuyer(stats),
     stop: () =>
       (stopping ??= (async () => {
         stopper.abort()

@@ -10,8 +10,10 @@ import {
   planSchedule,
   type DemandOptions,
 } from '../demand.ts'
+import { planBuyers, type BuyerModelOptions, type BuyerProfile } from '../buyers.ts'
 import { emptyStats, type UserStats } from '../stats.ts'
 import { startUserDriver, type UserDriver } from './user-driver.ts'
+import { setupUserWallet } from './user-wallet.ts'
 
 /** Ports of {@link startUserFleet}. */
 export interface UserFleetDeps {
@@ -30,6 +32,13 @@ export interface UserFleetDeps {
    * and the repository are. Tests run users on loopback.
    */
   readonly inHostNet?: (host: WorldHost, argv: readonly string[]) => string[]
+  /** What token buyers need (with `buying`): the world config of their homes and the faucet. */
+  readonly buyers?: {
+    /** The `plebnet_setup.cfg` of a buyer's home, with its wallet's passphrase. */
+    configText(walletPassword: string): string
+    /** Pays `sats` from the faucet to `address` (and mines it). */
+    fund(address: string, sats: bigint): Promise<void>
+  }
 }
 
 /** Options of {@link startUserFleet}. */
@@ -57,6 +66,21 @@ export interface UserFleetOptions {
   readonly proxyStartTimeoutMs?: number
   /** The proxies' base port P (SOCKS on P+1..P+3; default 1080, each user has a host of its own). */
   readonly basePort?: number
+  /**
+   * The paying users buy MB tokens with Bitcoin on the agents' market (issue 17, buyers.ts); absent:
+   * nobody buys.
+   */
+  readonly buying?: {
+    readonly model: BuyerModelOptions
+    readonly belowMb: number
+    readonly bidMb: number
+    /** How long a bid stands, world s. */
+    readonly bidTimeoutS: number
+    /** Sats the faucet pays each buyer at its start and every `allowanceEveryMs`. */
+    readonly allowanceSats: bigint
+    /** Real ms between two allowances (a world month). */
+    readonly allowanceEveryMs: number
+  }
 }
 
 /** The world's users. */
@@ -112,6 +136,10 @@ export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): 
   }
   const names = Array.from({ length: options.users }, (_, i) => `user${i + 1}`)
   const schedules = names.map(() => planSchedule(rng, demand, SCHEDULE_HORIZON_MS, MAX_SCHEDULED))
+  const buying = deps.buyers === undefined ? undefined : options.buying
+  const profiles: (BuyerProfile | undefined)[] =
+    buying === undefined ? names.map(() => undefined) : planBuyers(rng, freeRiders, buying.model)
+  const funded = names.map(() => 0n)
   const stats: UserStats[] = names.map((name, i) => emptyStats(name, '', freeRiders[i] === true))
   const drivers: (UserDriver | undefined)[] = names.map(() => undefined)
   const hosts: WorldHost[] = []
@@ -123,6 +151,37 @@ export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): 
     ((host: WorldHost, argv: readonly string[]) => ['nsenter', `--net=/run/netns/${host.id}`, '--', ...argv])
   const aliveAgents = async (): Promise<string[]> => bootstrapAddrs(await deps.agents().catch(() => []))
 
+  /**
+   * A buyer's wallet and config in its home, funded now and every `allowanceEveryMs` by the faucet
+   * until the fleet stops (a failed payment is logged and tried at the next allowance).
+   */
+  const startAllowance = async (
+    name: string,
+    i: number,
+    homeDir: string,
+    ports: NonNullable<UserFleetDeps['buyers']>,
+    buy: NonNullable<UserFleetOptions['buying']>,
+  ): Promise<{ readonly belowMb: number; readonly bidMb: number; readonly bidTimeoutS: number }> => {
+    const { address } = await setupUserWallet({ rng: deps.rng }, homeDir, (pw) => ports.configText(pw))
+    const pay = async (): Promise<void> => {
+      try {
+        await ports.fund(address, buy.allowanceSats)
+        funded[i] = (funded[i] ?? 0n) + buy.allowanceSats
+        log.info('users.allowance', { user: name, address, sats: buy.allowanceSats })
+      } catch (err) {
+        if (!stopper.signal.aborted) log.warn('users.allowance_failed', { user: name, error: err })
+      }
+    }
+    await pay()
+    void (async () => {
+      while (!stopper.signal.aborted) {
+        await realSleep(buy.allowanceEveryMs, { signal: stopper.signal }).catch(() => undefined)
+        if (!stopper.signal.aborted) await pay()
+      }
+    })()
+    return { belowMb: buy.belowMb, bidMb: buy.bidMb, bidTimeoutS: buy.bidTimeoutS }
+  }
+
   /** One user: its host, then its proxy and requests; a proxy that does not start is tried again until stop. */
   const runUser = async (name: string, i: number, firstBootstrap: readonly string[]): Promise<void> => {
     const host = await deps.provisioner.create(
@@ -131,6 +190,12 @@ export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): 
     )
     hosts.push(host)
     stats[i] = { ...(stats[i] as UserStats), hostIp: host.ip, state: 'starting' }
+    const homeDir = join(options.stateDir, 'users', name)
+    const profile = profiles[i]
+    const buyer =
+      profile === undefined || buying === undefined || deps.buyers === undefined
+        ? undefined
+        : await startAllowance(name, i, homeDir, deps.buyers, buying)
     let bootstrap = firstBootstrap
     for (;;) {
       stopper.signal.throwIfAborted()
@@ -140,7 +205,7 @@ export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): 
           {
             name,
             hostIp: host.ip,
-            homeDir: join(options.stateDir, 'users', name),
+            homeDir,
             plebnetCommand: options.plebnetCommand,
             bootstrap,
             freeRider: freeRiders[i] === true,
@@ -150,6 +215,17 @@ export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): 
             maxInFlight: MAX_IN_FLIGHT,
             proxyStartTimeoutMs: options.proxyStartTimeoutMs ?? PROXY_START_TIMEOUT_MS,
             signal: stopper.signal,
+            ...(buyer === undefined || profile === undefined
+              ? {}
+              : {
+                  buyer: {
+                    profile,
+                    belowMb: buyer.belowMb,
+                    bidMb: buyer.bidMb,
+                    bidTimeoutS: buyer.bidTimeoutS,
+                    fundedSats: () => funded[i] ?? 0n,
+                  },
+                }),
           },
         )
         return

@@ -1,0 +1,50 @@
+import { access } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createSystemClock, writeFileAtomic, type Rng } from '@dolly/base'
+import {
+  createKeystore,
+  deriveAccount,
+  deriveAddress,
+  keystoreAccount,
+  readKeystoreFile,
+  resolvePassphrase,
+  unlockKeystore,
+  writeKeystoreFile,
+} from '@dolly/wallet'
+
+/** The config file `plebnet` reads in a home (plebnet's CONFIG_FILE). */
+const CONFIG_FILE = 'plebnet_setup.cfg'
+const WALLET_FILE = 'wallet.json'
+
+/**
+ * Makes a world user's home a token buyer's (issue 17): a world wallet (`wallet.json`, its passphrase
+ * random and written only into the home's config) and the config (`plebnet_setup.cfg`: the world's
+ * chain for users, the same `[world]` section the agents get, from `configText(password)`). A home
+ * that has a wallet keeps it and its config (a world started again reuses its users' coins). Returns
+ * the wallet's first receive address, which the faucet funds.
+ */
+export async function setupUserWallet(
+  deps: { readonly rng: Rng },
+  home: string,
+  configText: (walletPassword: string) => string,
+): Promise<{ readonly address: string }> {
+  const walletPath = join(home, WALLET_FILE)
+  const configPath = join(home, CONFIG_FILE)
+  const exists = await access(walletPath).then(
+    () => true,
+    () => false,
+  )
+  if (!exists) {
+    const password = Buffer.from(deps.rng.bytes(18)).toString('base64url')
+    await writeFileAtomic(configPath, configText(password), { mode: 0o600, dirMode: 0o700 })
+    const { document } = await createKeystore(
+      { rng: deps.rng, clock: createSystemClock() },
+      { network: 'world', passphrase: password, kdf: { n: 16384, r: 8, p: 1 } },
+    )
+    await writeKeystoreFile(walletPath, document)
+  }
+  const document = await readKeystoreFile(walletPath)
+  const { root } = await unlockKeystore(document, await resolvePassphrase({ env: {}, configPath }))
+  const { params } = keystoreAccount(document)
+  return { address: deriveAddress(deriveAccount(root, params), params, 0, 0).address }
+}

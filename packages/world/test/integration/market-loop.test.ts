@@ -1,0 +1,126 @@
+/**
+ * The loop, end to end (issue 17): a world with a genesis family and token-buying users and no
+ * buybot. Agents relay the users' traffic and earn MB tokens; the users buy MB with Bitcoin on the
+ * agents' market when their balance runs low; an agent pays a provider with Bitcoin it received in
+ * such a trade, traced on the chain through the purchase's inputs. Needs root (namespaces),
+ * litecoind and sshd; takes the world lock.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCryptoRng, createMemoryLogger } from '@dolly/base'
+import { runGenesis, startWorld, traceLoop, type LoopTrace, type WorldHandle } from '@dolly/world'
+import { REPO_ROOT, statusOf } from './genesis-helpers.ts'
+
+/** A world day is a real minute: a lease (30 world days) is half an hour. */
+const TIME_SCALE = 1440
+const USERS = 3
+/** Bootstrap coins: a few servers, so the family soon lives on what its users pay. */
+const FUND_SATS = 100_000n
+/** Bound of the whole loop (real ms). */
+const LOOP_TIMEOUT_MS = 1_200_000
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    const v = await probe().catch(() => undefined)
+    if (v !== undefined) return v
+    await new Promise((r) => setTimeout(r, 10_000))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+/** A user's trade journal: what it received (MB) and paid (sats) in each trade. */
+async function userTrades(home: string): Promise<Map<string, { mbReceived: bigint }>> {
+  const text = await readFile(join(home, 'trades.jsonl'), 'utf8').catch(() => '')
+  const trades = new Map<string, { mbReceived: bigint }>()
+  for (const line of text.split('\n')) {
+    if (line === '') continue
+    const entry = JSON.parse(line) as { kind: string; tradeId: string; amount?: string }
+    if (entry.kind !== 'received' || entry.amount === undefined) continue
+    const t = trades.get(entry.tradeId) ?? { mbReceived: 0n }
+    t.mbReceived += BigInt(entry.amount.replace(/n$/, ''))
+    trades.set(entry.tradeId, t)
+  }
+  return trades
+}
+
+describe('the loop: relay, sell tokens, buy a server with that Bitcoin', () => {
+  let dir: string
+  let world: WorldHandle | undefined
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dolly-loop-'))
+    world = await startWorld(
+      { log: createMemoryLogger(), realNowMs: () => Date.now(), pid: process.pid },
+      {
+        dir,
+        timeScale: TIME_SCALE,
+        blockIntervalMin: 10,
+        providers: 3,
+        repoDir: REPO_ROOT,
+        users: USERS,
+        freeRiderFraction: 0,
+        cheaterFraction: 0,
+        userAllowanceSats: 500_000n,
+        usersSeed: 'market-loop',
+        plebnetCommand: [process.execPath, join(REPO_ROOT, 'packages/plebnet/bin/plebnet.js')],
+      },
+    )
+  }, 180_000)
+
+  afterAll(async () => {
+    await world?.stop()
+    await rm(dir, { recursive: true, force: true })
+  }, 180_000)
+
+  it(
+    "an agent's provider payment spends Bitcoin a user paid it for MB tokens it earned relaying",
+    async () => {
+      const w = world
+      if (w?.provisioner === undefined) throw new Error('no hosts in this world')
+      await runGenesis(
+        {
+          provisioner: w.provisioner,
+          chain: w.chain,
+          log: createMemoryLogger(),
+          rng: createCryptoRng(),
+          clock: w.clock,
+        },
+        { worldDir: dir, state: w.state, repoDir: REPO_ROOT, fundSats: FUND_SATS },
+      )
+      const users = Array.from({ length: USERS }, (_, i) => ({
+        name: `user${i + 1}`,
+        home: join(dir, 'users', `user${i + 1}`),
+      }))
+      const trace: LoopTrace = await waitFor(
+        'a provider payment funded by a trade',
+        async () => {
+          const t = await traceLoop(w.chain.rpc, users)
+          return t.purchases.length > 0 ? t : undefined
+        },
+        LOOP_TIMEOUT_MS,
+      )
+      const purchase = trace.purchases[0]
+      if (purchase === undefined) throw new Error('unreachable')
+      expect(purchase.providers.length).toBeGreaterThan(0)
+      expect(purchase.fromTrades.length).toBeGreaterThan(0)
+      // Each trade output it spends is a user's payment in a trade where that user received MB.
+      for (const spent of purchase.fromTrades) {
+        const payment = trace.tradePayments.find((p) => p.txid === spent.txid && p.vout === spent.vout)
+        expect(payment?.spentBy).toBe(purchase.txid)
+        const home = users.find((u) => u.name === payment?.user)?.home ?? ''
+        const trades = await userTrades(home)
+        const mb = [...trades.values()].reduce((sum, t) => sum + t.mbReceived, 0n)
+        expect(mb).toBeGreaterThan(0n)
+      }
+      // The sellers' tokens were earned relaying: the agents' ledgers show earnings from circuits.
+      const earned = await Promise.all(
+        (w.provisioner.list() ?? []).map(async (h) => (await statusOf(w, h.ip))?.tunnels?.payments),
+      )
+      expect(earned.some((p) => p !== undefined && BigInt(p.earned) > 0n)).toBe(true)
+    },
+    LOOP_TIMEOUT_MS + 300_000,
+  )
+})

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { MarketError } from '@dolly/market'
 
 /**
@@ -78,24 +78,30 @@ export function bloomFilterFrom(salt: Uint8Array, k: number, bits: Uint8Array): 
     throw malformed(`the bits are not ${BLOOM_MIN_BYTES}..${BLOOM_MAX_BYTES} bytes`)
   const m = bits.byteLength * 8
   const saltCopy = salt.slice()
-  const positions = (key: string): number[] => {
-    const h = createHash('sha256').update(saltCopy).update(key, 'utf8').digest()
-    const h1 = h.readUInt32BE(0)
-    const h2 = h.readUInt32BE(4) | 1
-    const out: number[] = []
-    // h1 + i·h2 < 2^32 + 16·2^32: exact in a double.
-    for (let i = 0; i < k; i++) out.push((h1 + i * (h2 >>> 0)) % m)
-    return out
+  /** The two base hashes of `key`: h1, and h2 odd. */
+  const base = (key: string): [number, number] => {
+    const h = hash('sha256', Buffer.concat([saltCopy, Buffer.from(key, 'utf8')]), 'buffer')
+    return [h.readUInt32BE(0), (h.readUInt32BE(4) | 1) >>> 0]
   }
   return {
     salt: saltCopy,
     k,
     bits,
     add(key) {
-      for (const p of positions(key)) bits[p >> 3] = (bits[p >> 3] as number) | (1 << (p & 7))
+      const [h1, h2] = base(key)
+      // h1 + i·h2 < 2^32 + 16·2^32: exact in a double.
+      for (let i = 0; i < k; i++) {
+        const p = (h1 + i * h2) % m
+        bits[p >> 3] = (bits[p >> 3] as number) | (1 << (p & 7))
+      }
     },
     has(key) {
-      return positions(key).every((p) => ((bits[p >> 3] as number) & (1 << (p & 7))) !== 0)
+      const [h1, h2] = base(key)
+      for (let i = 0; i < k; i++) {
+        const p = (h1 + i * h2) % m
+        if (((bits[p >> 3] as number) & (1 << (p & 7))) === 0) return false
+      }
+      return true
     },
   }
 }

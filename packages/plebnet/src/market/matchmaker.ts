@@ -33,11 +33,13 @@ import {
  * Book sync (Tribler PR #3512): `syncWith(peer)` sends `peer` a Bloom filter (`bloom.ts`, fresh salt)
  * of `o<id>` for every order it holds or no longer wants (filled, evicted or cancelled while live:
  * the tombstones) and `c<id>` for every signed cancel it holds; the peer answers with its live
- * orders whose `o` and `c` keys the filter lacks and its cancels whose order the filter has but
- * whose `c` key it lacks (cancels first; ≤ `SYNC_MAX_ORDERS` orders, `SYNC_MAX_CANCELS` cancels,
- * ≤ `syncScan` candidates examined per request). What comes back takes the path of ORDER and CANCEL
- * (verifyOrder, the book's limits, matching and MATCH); a cancelled id stays in the verifier's
- * replay window, so sync cannot bring a cancelled order back.
+ * orders whose `o` and `c` keys the filter lacks and its cancels whose `c` key the filter lacks
+ * (cancels first; ≤ `SYNC_MAX_ORDERS` orders, `SYNC_MAX_CANCELS` cancels, ≤ `syncScan` candidates
+ * examined per request). What comes back takes the path of ORDER and CANCEL (verifyOrder, the
+ * book's limits, matching and MATCH); a cancelled id stays in the verifier's replay window, so sync
+ * cannot bring a cancelled order back. Every verified cancel is kept (the last `maxCancels`) and
+ * passed on, also by matchmakers that never held the order: it spreads like an order and reaches
+ * the holders from many sides.
  */
 
 /** Ports of a matchmaker. */
@@ -253,7 +255,7 @@ export function createMatchmaker(deps: MatchmakerDeps, options: MatchmakerOption
   /** The `orders` answer to a peer's filter. */
   const answerSync = (request: SyncRequest, nowMs: number): MarketAnswer => {
     const filter = bloomFilterFrom(request.salt, request.k, request.bits)
-    const sentCancels = pick(cancels, SYNC_MAX_CANCELS, (id) => filter.has(`o${id}`) && !filter.has(`c${id}`))
+    const sentCancels = pick(cancels, SYNC_MAX_CANCELS, (id) => !filter.has(`c${id}`))
     const orders = pick(
       held,
       SYNC_MAX_ORDERS,

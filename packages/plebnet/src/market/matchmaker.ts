@@ -75,7 +75,19 @@ export interface MatchmakerOptions {
   readonly maxCancels?: number
   /** Held orders and cancels a `sync` answer examines at most (default 8 192, from a random start). */
   readonly syncScan?: number
+  /**
+   * Push-pull (ALGORITHMS.md §11.2): after answering a matchmaker's `sync`, pull from it in turn,
+   * unless we synced with it within `reciprocalGapMs` (default true).
+   */
+  readonly reciprocate?: boolean
+  /** World ms between two syncs with one peer that a reciprocal pull waits for (default 30 000). */
+  readonly reciprocalGapMs?: number
 }
+
+/** Reciprocal pulls: at most this many in a burst … */
+const RECIPROCAL_BURST = 4
+/** … refilled one per this many world ms. */
+const RECIPROCAL_REFILL_MS = 10_000
 
 /** What one `syncWith` brought. */
 export interface SyncResult {
@@ -108,7 +120,7 @@ export interface Matchmaker {
   readonly book: OrderBook
   /** Senders tracked by the rate limit. */
   senders(): number
-  /** Resolves when every MATCH sent so far has been answered or failed. */
+  /** Resolves when every MATCH sent and reciprocal sync so far has been answered or failed. */
   settled(): Promise<void>
   /** Counters. */
   stats(): {
@@ -150,6 +162,12 @@ export function createMatchmaker(deps: MatchmakerDeps, options: MatchmakerOption
   const maxTombstones = options.maxTombstones ?? 10_000
   const maxCancels = options.maxCancels ?? 10_000
   const syncScan = options.syncScan ?? 8192
+  const reciprocate = options.reciprocate ?? true
+  const reciprocalGapMs = options.reciprocalGapMs ?? 30_000
+  /** When we last synced with each peer (the least recently synced first; `maxSenders` at most). */
+  const lastSync = new Map<string, number>()
+  const reciprocal = new Set<Promise<void>>()
+  const reciprocalBucket: Bucket = { tokens: RECIPROCAL_BURST, atMs: Number.NEGATIVE_INFINITY }
   const log = deps.log.child({ component: 'matchmaker' })
   const buckets = new Map<string, Bucket>()
   const history: TradeRecord[] = []
@@ -349,8 +367,11 @@ export function createMatchmaker(deps: MatchmakerDeps, options: MatchmakerOption
       case 'cancel':
         takeCancel(request.cancel, nowMs)
         return { t: 'ok' }
-      case 'sync':
-        return answerSync(request, nowMs)
+      case 'sync': {
+        const answer = answerSync(request, nowMs)
+        pullBack(from, nowMs)
+        return answer
+      }
       case 'book?':
         return {
           t: 'book',
@@ -370,7 +391,36 @@ export function createMatchmaker(deps: MatchmakerDeps, options: MatchmakerOption
     return { t: 'sync', salt: filter.salt, k: filter.k, bits: filter.bits }
   }
 
-  const syncWith = async (peer: string): Promise<SyncResult> => {
+  const noteSync = (peer: string, nowMs: number): void => {
+    lastSync.delete(peer)
+    lastSync.set(peer, nowMs)
+    bounded(lastSync, maxSenders)
+  }
+
+  /** Push-pull: pulls from `peer`, which just pulled from us, unless we did lately or too often. */
+  function pullBack(peer: string, nowMs: number): void {
+    if (!reciprocate || peer === deps.channel.address) return
+    const last = lastSync.get(peer)
+    if (last !== undefined && nowMs - last < reciprocalGapMs) return
+    const b = reciprocalBucket
+    b.tokens = Math.min(RECIPROCAL_BURST, b.tokens + Math.max(0, nowMs - b.atMs) / RECIPROCAL_REFILL_MS)
+    b.atMs = nowMs
+    if (b.tokens < 1 || reciprocal.size >= RECIPROCAL_BURST) return
+    b.tokens -= 1
+    const p = syncWith(peer)
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        log.debug('market.sync_back_failed', {
+          peer,
+          error: err instanceof Error ? err.message : String(err),
+        })
+      })
+      .finally(() => reciprocal.delete(p))
+    reciprocal.add(p)
+  }
+
+  async function syncWith(peer: string): Promise<SyncResult> {
+    noteSync(peer, deps.clock.nowMs())
     const answer = await askMarket(deps.channel, peer, syncRequest())
     if (answer.t !== 'orders')
       throw new MarketError(
@@ -432,7 +482,8 @@ export function createMatchmaker(deps: MatchmakerDeps, options: MatchmakerOption
     trades: () => history,
     senders: () => buckets.size,
     async settled() {
-      for (let i = 0; i < 16 && pending.size > 0; i++) await Promise.allSettled([...pending])
+      for (let i = 0; i < 16 && pending.size + reciprocal.size > 0; i++)
+        await Promise.allSettled([...pending, ...reciprocal])
     },
     stats: () => ({
       accepted,

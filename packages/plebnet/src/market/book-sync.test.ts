@@ -398,3 +398,33 @@ describe('book sync, matching and the loop', () => {
     expect(loops.map((l) => l.rounds())).toEqual([6, 6, 6])
   })
 })
+
+describe('the sync loop on a fast world clock', () => {
+  it('waits at least minGapMs of real time between rounds, however fast world time runs', async () => {
+    const w = network()
+    const [a, b] = [w.join(0), w.join(0)] as [string, string]
+    const real = createVirtualClock(0)
+    const loop = startBookSync(
+      {
+        clock: w.clock,
+        realClock: real,
+        rng: createSeededRng('gap'),
+        log: createNullLogger(),
+        matchmaker: w.mm(a),
+        peers: () => [b],
+      },
+      { intervalMs: 30_000, minGapMs: 1000 },
+    )
+    await w.clock.advance(300_000)
+    expect(loop.rounds()).toBe(0)
+    await real.advance(1000)
+    expect(loop.rounds()).toBe(1)
+    await real.advance(999)
+    await w.clock.advance(30_000)
+    expect(loop.rounds()).toBe(1)
+    await real.advance(1)
+    expect(loop.rounds()).toBe(2)
+    await loop.stop()
+    expect(real.pending() + w.clock.pending()).toBe(0)
+  })
+})

@@ -11,6 +11,11 @@ import type { Matchmaker } from './matchmaker.ts'
 export interface BookSyncDeps {
   /** World time: the interval is slept on it. */
   readonly clock: Clock
+  /**
+   * Real time, when the world clock runs faster (a world's 1440×: 30 s world is 21 ms): each round
+   * also waits `minGapMs` of it, so the loop never syncs faster than the network should carry.
+   */
+  readonly realClock?: Clock
   readonly rng: Rng
   readonly log: Logger
   readonly matchmaker: Pick<Matchmaker, 'syncWith'>
@@ -22,6 +27,8 @@ export interface BookSyncDeps {
 export interface BookSyncOptions {
   /** World ms between rounds (default `DEFAULT_SYNC_INTERVAL_MS`). */
   readonly intervalMs?: number
+  /** Real ms between rounds at least, on `realClock` (default `DEFAULT_SYNC_MIN_GAP_MS`). */
+  readonly minGapMs?: number
 }
 
 /** A running loop. */
@@ -35,11 +42,15 @@ export interface BookSync {
 /** Default world ms between sync rounds (ALGORITHMS.md §11.2's anti-entropy period). */
 export const DEFAULT_SYNC_INTERVAL_MS = 30_000
 
+/** Default real ms between sync rounds at least (with a `realClock`). */
+export const DEFAULT_SYNC_MIN_GAP_MS = 1000
+
 /** Starts the loop; the first round is one interval from now. */
 export function startBookSync(deps: BookSyncDeps, options: BookSyncOptions = {}): BookSync {
   const intervalMs = options.intervalMs ?? DEFAULT_SYNC_INTERVAL_MS
-  if (!Number.isFinite(intervalMs) || intervalMs <= 0)
-    throw new BaseError('BASE_INVALID_OPTION', `sync interval ${intervalMs} ms is not positive`, {})
+  const minGapMs = options.minGapMs ?? DEFAULT_SYNC_MIN_GAP_MS
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0 || !Number.isFinite(minGapMs) || minGapMs < 0)
+    throw new BaseError('BASE_INVALID_OPTION', `sync interval ${intervalMs} ms / gap ${minGapMs} ms`, {})
   const log = deps.log.child({ component: 'book-sync' })
   const abort = new AbortController()
   let rounds = 0
@@ -66,7 +77,10 @@ export function startBookSync(deps: BookSyncDeps, options: BookSyncOptions = {})
   const loop = (async () => {
     while (!abort.signal.aborted) {
       try {
-        await deps.clock.sleep(intervalMs, { signal: abort.signal })
+        await Promise.all([
+          deps.clock.sleep(intervalMs, { signal: abort.signal }),
+          deps.realClock?.sleep(minGapMs, { signal: abort.signal }),
+        ])
       } catch (err) {
         if (abort.signal.aborted) return
         throw err

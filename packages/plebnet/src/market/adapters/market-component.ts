@@ -22,6 +22,8 @@ import type { Libp2pMarketChannel } from './libp2p-market-channel.ts'
 export interface MarketComponentDeps {
   /** World time (orders' timestamps and expiries). */
   readonly clock: Clock
+  /** Real time where `clock` runs faster: book sync waits at least 1 s of it between rounds. */
+  readonly realClock?: Clock
   readonly rng: Rng
   readonly log: Logger
   /** The agent's identity: signs its orders. */
@@ -176,6 +178,7 @@ export function createMarketComponent(
             : startBookSync(
                 {
                   clock: deps.clock,
+                  ...(deps.realClock === undefined ? {} : { realClock: deps.realClock }),
                   rng: deps.rng,
                   log: deps.log,
                   matchmaker,

@@ -58,6 +58,8 @@ function network(options: MatchmakerOptions = {}) {
   const neighbours = new Map<string, Set<string>>()
   const live = new Set<string>()
   let nextName = 0
+  // One verifier for all (each still checks every signature; only the parsed keys are shared).
+  const verifier = createSignatureVerifier(16_384)
 
   const connect = (a: string, b: string): void => {
     if (a === b) return
@@ -73,7 +75,7 @@ function network(options: MatchmakerOptions = {}) {
         clock,
         rng: createSeededRng(name),
         log: createNullLogger(),
-        verifier: createSignatureVerifier(),
+        verifier,
         channel,
         addressOf: (t) => t,
       },

@@ -361,7 +361,8 @@ describe('book sync, matching and the loop', () => {
   })
 
   it('refuses sync past the sender rate limit; syncWith reports it', async () => {
-    const w = network({ burst: 2, perSecond: 1 })
+    // A sync takes 4 of the sender's tokens.
+    const w = network({ burst: 9, perSecond: 1 })
     const [a, b] = [w.join(0), w.join(0)] as [string, string]
     await w.mm(a).syncWith(b)
     await w.mm(a).syncWith(b)

@@ -84,6 +84,8 @@ export interface MatchmakerOptions {
   readonly reciprocalGapMs?: number
 }
 
+/** Tokens of the sender's bucket a `sync` takes (hashing up to 2 · `syncScan` keys): 4 requests' worth. */
+const SYNC_COST = 4
 /** Reciprocal pulls: at most this many in a burst … */
 const RECIPROCAL_BURST = 4
 /** … refilled one per this many world ms. */
@@ -283,8 +285,8 @@ export function createMatchmaker(deps: MatchmakerDeps, options: MatchmakerOption
     return { t: 'orders', orders, cancels: sentCancels }
   }
 
-  /** Takes a token of `from`'s bucket; MARKET_RATE_LIMITED when it is empty. */
-  const admit = (from: string, nowMs: number): void => {
+  /** Takes `cost` tokens of `from`'s bucket; MARKET_RATE_LIMITED when it has fewer. */
+  const admit = (from: string, nowMs: number, cost: number): void => {
     let b = buckets.get(from)
     if (b === undefined) {
       if (buckets.size >= maxSenders) {
@@ -299,8 +301,9 @@ export function createMatchmaker(deps: MatchmakerDeps, options: MatchmakerOption
     buckets.set(from, b)
     b.tokens = Math.min(burst, b.tokens + (Math.max(0, nowMs - b.atMs) / 1000) * perSecond)
     b.atMs = nowMs
-    if (b.tokens < 1) throw new MarketError('MARKET_RATE_LIMITED', `${from} sends too fast`, { peer: from })
-    b.tokens -= 1
+    if (b.tokens < cost)
+      throw new MarketError('MARKET_RATE_LIMITED', `${from} sends too fast`, { peer: from })
+    b.tokens -= cost
   }
 
   const send = (to: string | undefined, notice: MatchNotice): void => {
@@ -359,7 +362,7 @@ export function createMatchmaker(deps: MatchmakerDeps, options: MatchmakerOption
 
   const handle = (from: string, request: MarketRequest): MarketAnswer => {
     const nowMs = deps.clock.nowMs()
-    admit(from, nowMs)
+    admit(from, nowMs, request.t === 'sync' ? SYNC_COST : 1)
     if (nowMs >= nextExpiry) sweep(nowMs, false)
     switch (request.t) {
       case 'order':

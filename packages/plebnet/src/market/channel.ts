@@ -23,7 +23,7 @@ export interface MarketChannel {
 
 /** Who answers which request on one agent: its matchmaker and its trader side. */
 export interface MarketHandlers {
-  /** ORDER, CANCEL, BOOK_QUERY, TRADES_QUERY. */
+  /** ORDER, CANCEL, BOOK_QUERY, TRADES_QUERY, BOOK_SYNC. */
   readonly matchmaker?: (from: string, request: MarketRequest) => MarketAnswer
   /** MATCH. */
   readonly trader?: (from: string, request: MarketRequest & { readonly t: 'match' }) => MarketAnswer
@@ -70,6 +70,8 @@ export async function askMarket(
 /** Channels in one process (tests, the simulator): each address one handler, requests answered in a microtask. */
 export interface MemoryMarketNet {
   channel(address: string): MarketChannel
+  /** Takes `address` off the network (a stopped agent): requests to it fail from now on. */
+  leave(address: string): void
   /** Requests delivered so far. */
   delivered(): number
 }
@@ -94,6 +96,9 @@ export function createMemoryMarketNet(): MemoryMarketNet {
           handlers.set(address, handler)
         },
       }
+    },
+    leave(address) {
+      handlers.delete(address)
     },
     delivered: () => delivered,
   }

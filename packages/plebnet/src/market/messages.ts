@@ -1,4 +1,5 @@
-import { MarketError, type OrderSide } from '@dolly/market'
+import { CANCEL_BYTES, MarketError, ORDER_BYTES, type OrderSide } from '@dolly/market'
+import { BLOOM_MAX_BYTES, BLOOM_MAX_K, BLOOM_MIN_BYTES, BLOOM_SALT_BYTES } from './bloom.ts'
 
 /**
  * Messages of the market channel between agents (ALGORITHMS.md §10 phases 1–2): one request, one
@@ -7,8 +8,10 @@ import { MarketError, type OrderSide } from '@dolly/market'
  * counts; anything else is MARKET_MESSAGE_MALFORMED.
  *
  * Requests: `order` (ORDER: a signed order), `cancel` (CANCEL), `match` (MATCH, a matchmaker to
- * each trader), `book?` (BOOK_QUERY), `trades?` (the matchmaker's recent trades). Answers: `ok`,
- * `err` (a coded refusal), `accept` / `decline` (MATCH_ACCEPT / MATCH_DECLINE), `book`, `trades`.
+ * each trader), `book?` (BOOK_QUERY), `trades?` (the matchmaker's recent trades), `sync` (BOOK_SYNC:
+ * a Bloom filter of the ids a matchmaker holds). Answers: `ok`, `err` (a coded refusal), `accept` /
+ * `decline` (MATCH_ACCEPT / MATCH_DECLINE), `book`, `trades`, `orders` (the signed orders and
+ * cancels a `sync` filter lacks).
  */
 
 /** Largest message either way, bytes (a full BOOK or TRADES answer fits). */
@@ -17,6 +20,10 @@ export const MARKET_MAX_MESSAGE_BYTES = 64 * 1024
 export const BOOK_MAX_ENTRIES = 100
 /** Trades in a TRADES answer at most. */
 export const TRADES_MAX_ENTRIES = 256
+/** Signed orders in an `orders` answer at most (200 · 265 bytes of JSON). */
+export const SYNC_MAX_ORDERS = 200
+/** Signed cancels in an `orders` answer at most (with the orders, under 64 KiB). */
+export const SYNC_MAX_CANCELS = 32
 
 /** A resting order as a BOOK answer lists it. */
 export interface BookEntry {
@@ -60,6 +67,21 @@ export type MarketRequest =
   | ({ readonly t: 'match' } & MatchNotice)
   | { readonly t: 'book?'; readonly limit: number }
   | { readonly t: 'trades?'; readonly limit: number }
+  | SyncRequest
+
+/**
+ * BOOK_SYNC: a Bloom filter (`bloom.ts`) of what the sender holds: `o<order id>` for the orders it
+ * has or no longer wants, `c<order id>` for the cancels it has.
+ */
+export interface SyncRequest {
+  readonly t: 'sync'
+  /** `BLOOM_SALT_BYTES` bytes, fresh each round. */
+  readonly salt: Uint8Array
+  /** Hash functions, 1..`BLOOM_MAX_K`. */
+  readonly k: number
+  /** The bit array, `BLOOM_MIN_BYTES`..`BLOOM_MAX_BYTES` bytes. */
+  readonly bits: Uint8Array
+}
 
 /** An answer on the market channel. */
 export type MarketAnswer =
@@ -69,6 +91,13 @@ export type MarketAnswer =
   | { readonly t: 'decline'; readonly code: string }
   | { readonly t: 'book'; readonly bids: readonly BookEntry[]; readonly asks: readonly BookEntry[] }
   | { readonly t: 'trades'; readonly trades: readonly TradeRecord[] }
+  | {
+      readonly t: 'orders'
+      /** Canonical signed orders (`ORDER_BYTES` each), at most `SYNC_MAX_ORDERS`. */
+      readonly orders: readonly Uint8Array[]
+      /** Canonical signed cancels (`CANCEL_BYTES` each), at most `SYNC_MAX_CANCELS`. */
+      readonly cancels: readonly Uint8Array[]
+    }
 
 const KEYS: Readonly<Record<string, readonly string[]>> = {
   order: ['t', 'order'],
@@ -88,14 +117,16 @@ const KEYS: Readonly<Record<string, readonly string[]>> = {
   ],
   'book?': ['t', 'limit'],
   'trades?': ['t', 'limit'],
+  sync: ['t', 'salt', 'k', 'bits'],
   ok: ['t'],
   err: ['t', 'code'],
   accept: ['t'],
   decline: ['t', 'code'],
   book: ['t', 'bids', 'asks'],
   trades: ['t', 'trades'],
+  orders: ['t', 'orders', 'cancels'],
 }
-const REQUESTS = new Set(['order', 'cancel', 'match', 'book?', 'trades?'])
+const REQUESTS = new Set(['order', 'cancel', 'match', 'book?', 'trades?', 'sync'])
 const ENTRY_KEYS = ['id', 'trader', 'mbBytes', 'sats', 'remaining']
 const TRADE_KEYS = ['timeMs', 'mbBytes', 'sats']
 
@@ -123,6 +154,7 @@ export function encodeMarketMessage(message: MarketRequest | MarketAnswer): Uint
     else if (typeof v === 'bigint') out[k] = v.toString()
     else if (k === 'bids' || k === 'asks') out[k] = (v as readonly BookEntry[]).map(entryJson)
     else if (k === 'trades') out[k] = (v as readonly TradeRecord[]).map(tradeJson)
+    else if (k === 'orders' || k === 'cancels') out[k] = (v as readonly Uint8Array[]).map(hex)
     else out[k] = v
   }
   const bytes = new TextEncoder().encode(JSON.stringify(out))
@@ -209,6 +241,20 @@ function bytesOf(o: Record<string, unknown>, k: string, max: number): Uint8Array
   return Uint8Array.from(Buffer.from(v, 'hex'))
 }
 
+/** Hex of `min`..`max` bytes. */
+function exactBytes(v: unknown, k: string, min: number, max: number): Uint8Array {
+  if (typeof v !== 'string' || v.length < 2 * min || v.length > 2 * max || !HEX.test(v))
+    throw bad(`${k} is not ${min}..${max} bytes of hex`)
+  return Uint8Array.from(Buffer.from(v, 'hex'))
+}
+
+/** A list of at most `max` hex strings of exactly `size` bytes each. */
+function hexList(o: Record<string, unknown>, k: string, max: number, size: number): Uint8Array[] {
+  const v = o[k]
+  if (!Array.isArray(v) || v.length > max) throw bad(`${k} is not a list of at most ${max}`)
+  return v.map((x: unknown) => exactBytes(x, k, size, size))
+}
+
 function list<T>(
   o: Record<string, unknown>,
   k: string,
@@ -250,6 +296,19 @@ function decodeFields(o: Record<string, unknown>): MarketRequest | MarketAnswer 
       return { t: 'book?', limit: int(o, 'limit', BOOK_MAX_ENTRIES) }
     case 'trades?':
       return { t: 'trades?', limit: int(o, 'limit', TRADES_MAX_ENTRIES) }
+    case 'sync': {
+      const salt = exactBytes(o.salt, 'salt', BLOOM_SALT_BYTES, BLOOM_SALT_BYTES)
+      const k = o.k
+      if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1 || k > BLOOM_MAX_K)
+        throw bad('k is malformed')
+      return { t: 'sync', salt, k, bits: exactBytes(o.bits, 'bits', BLOOM_MIN_BYTES, BLOOM_MAX_BYTES) }
+    }
+    case 'orders':
+      return {
+        t: 'orders',
+        orders: hexList(o, 'orders', SYNC_MAX_ORDERS, ORDER_BYTES),
+        cancels: hexList(o, 'cancels', SYNC_MAX_CANCELS, CANCEL_BYTES),
+      }
     case 'ok':
       return { t: 'ok' }
     case 'accept':

@@ -153,6 +153,8 @@ export async function buildDaemon(
   if (config.marketEnabled) {
     const running = createMarketComponent({
       clock: marketClock,
+      // Book sync is network gossip: at least 1 s real between rounds (30 s world is 21 ms at 1440×).
+      realClock: deps.clock,
       rng: createCryptoRng(),
       log: deps.log,
       signer: identity,

@@ -9,6 +9,7 @@ import {
 import type { AgentNetwork, Libp2pHost } from '@dolly/overlay'
 import type { TokenMarket } from '../../agent/ports.ts'
 import { peerIdOfHex } from '../../tunnels/directory.ts'
+import type { BookSync } from '../book-sync.ts'
 import type { Matchmaker, MatchmakerOptions } from '../matchmaker.ts'
 import type { AgentTokenMarket, AgentTokenMarketOptions, OwnMatch } from '../token-market.ts'
 import type { Libp2pMarketChannel } from './libp2p-market-channel.ts'
@@ -21,6 +22,8 @@ import type { Libp2pMarketChannel } from './libp2p-market-channel.ts'
 export interface MarketComponentDeps {
   /** World time (orders' timestamps and expiries). */
   readonly clock: Clock
+  /** Real time where `clock` runs faster: book sync waits at least 1 s of it between rounds. */
+  readonly realClock?: Clock
   readonly rng: Rng
   readonly log: Logger
   /** The agent's identity: signs its orders. */
@@ -39,6 +42,8 @@ export interface MarketComponentOptions {
   readonly matchmaker?: boolean
   readonly matchmakerOptions?: MatchmakerOptions
   readonly marketOptions?: AgentTokenMarketOptions
+  /** World ms between the matchmaker's book-sync rounds with a random contact (default 30 000). */
+  readonly syncIntervalMs?: number
 }
 
 /** The token market as a daemon component (`DaemonComponent` of daemon/daemon.ts). */
@@ -84,6 +89,7 @@ export function createMarketComponent(
         readonly channel: Libp2pMarketChannel
         readonly market: AgentTokenMarket
         readonly matchmaker: Matchmaker | undefined
+        readonly sync: BookSync | undefined
       }
     | undefined
   let starting: Promise<void> | undefined
@@ -124,12 +130,14 @@ export function createMarketComponent(
             'the market component starts after the network component',
             {},
           )
-        const [{ createMatchmaker }, { createAgentTokenMarket }, ch, { serveMarket }] = await Promise.all([
-          import('../matchmaker.ts'),
-          import('../token-market.ts'),
-          import('./libp2p-market-channel.ts'),
-          import('../channel.ts'),
-        ])
+        const [{ createMatchmaker }, { createAgentTokenMarket }, ch, { serveMarket }, { startBookSync }] =
+          await Promise.all([
+            import('../matchmaker.ts'),
+            import('../token-market.ts'),
+            import('./libp2p-market-channel.ts'),
+            import('../channel.ts'),
+            import('../book-sync.ts'),
+          ])
         const channel = ch.createLibp2pMarketChannel({ host, log: deps.log })
         const matchmaker =
           options.matchmaker === false
@@ -164,7 +172,21 @@ export function createMarketComponent(
           trader: (from, r) => agentMarket.handleMatch(from, r),
         })
         await channel.start()
-        running = { channel, market: agentMarket, matchmaker }
+        const sync =
+          matchmaker === undefined
+            ? undefined
+            : startBookSync(
+                {
+                  clock: deps.clock,
+                  ...(deps.realClock === undefined ? {} : { realClock: deps.realClock }),
+                  rng: deps.rng,
+                  log: deps.log,
+                  matchmaker,
+                  peers: () => matchmakersOf(network).filter((a) => a !== channel.address),
+                },
+                options.syncIntervalMs === undefined ? {} : { intervalMs: options.syncIntervalMs },
+              )
+        running = { channel, market: agentMarket, matchmaker, sync }
         log.info('market.started', { address: channel.address, matchmaker: matchmaker !== undefined })
       })()
       try {
@@ -178,6 +200,7 @@ export function createMarketComponent(
       const r = running
       if (r === undefined) return
       running = undefined
+      await r.sync?.stop()
       await r.channel.stop()
       await r.matchmaker?.settled()
       log.info('market.stopped', {})

@@ -32,7 +32,7 @@ import {
 import type { ChainBackend, Wallet } from '@dolly/wallet'
 import { MODEL0_DEFAULTS, type Model0Params } from '../../trust/model0.ts'
 import { createLedgerTokens, keyBytes, type LedgerAccess } from './ledger-tokens.ts'
-import { openSettlementIndex, SETTLEMENT_INDEX_FILE } from './settlement-index.ts'
+import { openSettlementIndex, SETTLEMENT_INDEX_FILE, type SettlementIndex } from './settlement-index.ts'
 import type { TradeChannel } from './trade-channel.ts'
 import { createModel0Admission } from './trade-trust.ts'
 import { createWalletPayer } from './wallet-payer.ts'
@@ -57,6 +57,10 @@ export interface SettlementDeps {
   readonly channel: TradeChannel
   /** Answers proposals; default: accept the match's terms. */
   readonly negotiator?: Negotiator
+  /** The trade journal; default the file journal `<home>/trades.jsonl` (fault injection in tests). */
+  readonly journal?: TradeJournal
+  /** The settlement index; default `<home>/market-settlement.jsonl` (fault injection in tests). */
+  readonly index?: SettlementIndex
 }
 
 /** Options of the settlement. */
@@ -146,8 +150,8 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
   const engineOptions: TradeEngineOptions = { ...TRADE_ENGINE_DEFAULTS, ...options.engine }
   const intervalMs = options.checkIntervalMs ?? Math.max(1, Math.floor(engineOptions.roundTimeoutMs / 4))
   const ttlMs = options.expectationTtlMs ?? DAY_MS
-  const index = openSettlementIndex(join(deps.home, SETTLEMENT_INDEX_FILE), log)
-  const file = createFileTradeJournal(join(deps.home, TRADES_FILE), log)
+  const index = deps.index ?? openSettlementIndex(join(deps.home, SETTLEMENT_INDEX_FILE), log)
+  const file = deps.journal ?? createFileTradeJournal(join(deps.home, TRADES_FILE), log)
   /** Open trades (negotiating or settling) by id. */
   const seen = new Map<string, Seen>()
   const closedTotals: Totals = {

@@ -29,7 +29,9 @@ import {
 import {
   createFileTradeJournal,
   decodeTradeMessage,
+  maxExposure,
   paymentSchedule,
+  TRADE_TRUST_DEFAULTS,
   type JournalEntry,
   type Negotiator,
   type TradeJournal,
@@ -892,6 +894,89 @@ describe('kill -9 at every named trade step', () => {
     },
     30_000,
   )
+})
+
+describe('Model 0 across restarts', () => {
+  /** Terms where `buyer` proposes to buy 1 000 MB from `seller` for `sats`. */
+  const bigTerms = (seller: Agent, buyer: Agent, tradeId: string, sats: bigint): TradeTerms => ({
+    ...terms(seller, buyer, tradeId),
+    sats,
+  })
+
+  it('a seller that completed three trades before a restart is still known: a trade above the strangers cap is proposed', async () => {
+    const net = newNet()
+    const seller = newAgent(net, SELLER_WORDS)
+    const buyer = newAgent(net, BUYER_WORDS)
+    const stranger = newAgent(net, SELLER_WORDS)
+    // 1 000 MB for 1 000 000 sats: the buyer's exposure is above a stranger's cap, within a known peer's.
+    const big = bigTerms(seller, buyer, 'BIG', 1_000_000n)
+    const exposure = maxExposure(
+      {
+        first: { total: big.mbBytes, minUnit: big.mbMinUnit },
+        second: { total: big.sats, minUnit: big.satsMinUnit },
+      },
+      'second',
+      big.sats,
+    )
+    expect(exposure).toBeGreaterThan(TRADE_TRUST_DEFAULTS.strangerMaxExposureSats)
+    expect(exposure).toBeLessThanOrEqual(TRADE_TRUST_DEFAULTS.maxExposureSats)
+    // The buyer's journal from before the restart: three trades with the seller, each paid in full.
+    const history = createFileTradeJournal(join(buyer.home, TRADES_FILE))
+    for (let i = 1; i <= 3; i++) {
+      const t = terms(seller, buyer, `H${i}`)
+      const at = NOW - 10 * 3_600_000 + i * 60_000
+      await history.append({ kind: 'offered', terms: t, atMs: at })
+      await history.append({
+        kind: 'open',
+        terms: t,
+        acceptedBy: 'peer',
+        zeroConfSats: 50_000n,
+        atMs: at + 1_000,
+      })
+      await history.append({
+        kind: 'closed',
+        tradeId: t.tradeId,
+        outcome: 'completed',
+        reason: 'completed',
+        atMs: at + 30_000,
+      })
+    }
+    expect(await buyer.settlement.start()).toBe(0)
+    expect(buyer.settlement.stats()).toMatchObject({ completed: 3, open: 0 })
+    await buyer.settlement.onMatch(big)
+    expect(buyer.settlement.snapshot('BIG')?.phase).toBe('negotiating')
+    // A peer with no history is a stranger: the same trade is refused.
+    await expect(
+      buyer.settlement.onMatch(bigTerms(stranger, buyer, 'BIG2', 1_000_000n)),
+    ).rejects.toMatchObject({
+      code: 'MARKET_TRADE_UNTRUSTED',
+    })
+    await buyer.settlement.stop()
+  })
+
+  it('a known seller that then defaulted is a stranger again after the restart', async () => {
+    const net = newNet()
+    const seller = newAgent(net, SELLER_WORDS)
+    const buyer = newAgent(net, BUYER_WORDS)
+    const history = createFileTradeJournal(join(buyer.home, TRADES_FILE))
+    for (let i = 1; i <= 4; i++) {
+      const t = terms(seller, buyer, `H${i}`)
+      const at = NOW - 10 * 3_600_000 + i * 60_000
+      await history.append({ kind: 'open', terms: t, acceptedBy: 'peer', zeroConfSats: 50_000n, atMs: at })
+      await history.append({
+        kind: 'closed',
+        tradeId: t.tradeId,
+        outcome: i === 4 ? 'aborted' : 'completed',
+        reason: i === 4 ? 'MARKET_TRADE_TIMEOUT' : 'completed',
+        atMs: at + 30_000,
+      })
+    }
+    await buyer.settlement.start()
+    await expect(buyer.settlement.onMatch(bigTerms(seller, buyer, 'BIG', 1_000_000n))).rejects.toMatchObject({
+      code: 'MARKET_TRADE_UNTRUSTED',
+    })
+    await buyer.settlement.stop()
+  })
 })
 
 describe('settlement input', () => {

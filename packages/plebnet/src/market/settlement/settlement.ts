@@ -20,6 +20,7 @@ import {
   TRADE_TRUST_DEFAULTS,
   type JournalEntry,
   type Negotiator,
+  type StrangerAdmission,
   type TokenLedger,
   type TradeEngine,
   type TradeEngineOptions,
@@ -123,6 +124,8 @@ interface Seen {
   readonly role: TradeRole
   readonly peer: string
   phase: 'negotiating' | 'settling' | 'completed' | 'aborted'
+  /** When the trade opened (its `open` entry), ms. */
+  openedMs: number
   paid: bigint
   received: bigint
 }
@@ -196,9 +199,18 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       if (role === undefined) return
       const peer = e.terms.proposer === me ? e.terms.responder : e.terms.proposer
       const prev = seen.get(e.terms.tradeId)
-      const s: Seen = prev ?? { terms: e.terms, role, peer, phase: 'negotiating', paid: 0n, received: 0n }
+      const s: Seen = prev ?? {
+        terms: e.terms,
+        role,
+        peer,
+        phase: 'negotiating',
+        openedMs: 0,
+        paid: 0n,
+        received: 0n,
+      }
       s.terms = e.terms
       s.phase = e.kind === 'open' ? 'settling' : 'negotiating'
+      if (e.kind === 'open') s.openedMs = e.atMs
       seen.set(e.terms.tradeId, s)
       expectRest(s)
       return
@@ -210,6 +222,9 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       s.received += e.amount
       if (s.role === 'btc') claimed.add(`${s.peer}:${e.ref}`)
     } else if (e.kind === 'closed') {
+      // Replaying: Model 0 learns again what the engine told it when the trade closed (trade.ts close()).
+      if (replaying && s.phase === 'settling')
+        model0.settle(s.peer, e.outcome === 'completed', e.atMs - s.openedMs)
       s.phase = e.outcome
       expectRest(s)
       // A closed trade lives on in the totals only: the map holds open trades, so it stays bounded.
@@ -241,7 +256,14 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
     },
   }
 
-  const strangers = createModel0Admission(deps.clock.nowMs(), options.model0 ?? MODEL0_DEFAULTS)
+  const model0Params = options.model0 ?? MODEL0_DEFAULTS
+  /** Model 0 of strangers: rebuilt at start() from the journal's closed trades, so it survives restarts. */
+  let model0 = createModel0Admission(deps.clock.nowMs(), model0Params)
+  const strangers: StrangerAdmission = {
+    isKnown: (peer) => model0.isKnown(peer),
+    accept: (peer, nowMs) => model0.accept(peer, nowMs),
+    settle: (peer, ok, exposedMs) => model0.settle(peer, ok, exposedMs),
+  }
   const trust = createTradeTrustPolicy(
     {
       strangers,
@@ -296,10 +318,16 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
     async start() {
       if (loop !== undefined) return 0
       await index.load()
-      // Replay the journal, then expect of each open trade's seller only the MB it still owes.
+      // Replay the journal, then expect of each open trade's seller only the MB it still owes. Model 0's
+      // window starts at our first journaled trade; replaying the closed trades gives back β, τ and who is known.
+      const entries = await file.readAll()
+      const first = entries.find((e) => e.kind === 'offered' || e.kind === 'open' || e.kind === 'closed')
+      const now = deps.clock.nowMs()
+      const t0 = first !== undefined && 'atMs' in first ? Math.min(first.atMs, now) : now
+      model0 = createModel0Admission(t0, model0Params)
       replaying = true
       try {
-        for (const e of await file.readAll()) observe(e)
+        for (const e of entries) observe(e)
       } finally {
         replaying = false
       }

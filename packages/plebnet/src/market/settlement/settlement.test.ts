@@ -29,12 +29,14 @@ import {
 import {
   createFileTradeJournal,
   decodeTradeMessage,
+  encodeTradeMessage,
   maxExposure,
   paymentSchedule,
   TRADE_TRUST_DEFAULTS,
   type JournalEntry,
   type Negotiator,
   type TradeJournal,
+  type TradeMessage,
   type TradeTerms,
 } from '@dolly/market'
 import {
@@ -647,6 +649,8 @@ const CRASH_STEPS: Record<'seller' | 'buyer', readonly (readonly [string, number
     ['send:done', 1],
   ],
   buyer: [
+    ['index:trade-floor:before', 1],
+    ['index:trade-floor:after', 1],
     ['journal:offered:before', 1],
     ['journal:offered:after', 1],
     ['send:propose', 1],
@@ -677,8 +681,12 @@ const CRASH_CASES = (['seller', 'buyer'] as const).flatMap((victim) =>
   ),
 )
 
-/** The one crash after which the trade never existed: the buyer dies before its proposal is journaled. */
-const NEVER_STARTED = 'buyer journal:offered:before#1'
+/** The crashes after which the trade never existed: the buyer dies before its proposal is journaled. */
+const NEVER_STARTED = new Set([
+  'buyer index:trade-floor:before#1',
+  'buyer index:trade-floor:after#1',
+  'buyer journal:offered:before#1',
+])
 
 /**
  * Runs both agents until `done()`: whenever nothing is in flight and nothing happened since the last
@@ -889,7 +897,7 @@ describe('kill -9 at every named trade step', () => {
       const { outcomes } = await crashRun(victim, { step, at })
       // Every crash resumes to completion, except the buyer dying before its proposal is journaled:
       // then nothing was sent and the trade never existed on either side.
-      const expected = `${victim} ${step}#${at}` === NEVER_STARTED ? 'none/none' : 'completed/completed'
+      const expected = NEVER_STARTED.has(`${victim} ${step}#${at}`) ? 'none/none' : 'completed/completed'
       expect(outcomes, outcomes === expected ? '' : logTail(80)).toBe(expected)
     },
     30_000,
@@ -977,6 +985,50 @@ describe('Model 0 across restarts', () => {
     })
     await buyer.settlement.stop()
   })
+})
+
+describe('claimed transfer refs', () => {
+  it('are dropped once no open trade could count them, and an old block announced in a new trade is refused', async () => {
+    const net = newNet()
+    const seller = newAgent(net, SELLER_WORDS)
+    const buyer = newAgent(net, BUYER_WORDS)
+    await earn(net, seller, 2_000n * MiB)
+    await fund(net, buyer, 12, 30_000n)
+    await seller.settlement.start()
+    await buyer.settlement.start()
+    const t1 = terms(seller, buyer, 'C1')
+    await seller.settlement.onMatch(t1)
+    await buyer.settlement.onMatch(t1)
+    expect((await mineWhile(net, buyer.settlement.settled('C1'))).phase).toBe('completed')
+    // Four transfers were counted; with no trade open with the seller none of them can count again.
+    expect(buyer.settlement.claimedRefs()).toBe(0)
+    const [old] = transfersTo(buyer.store, seller.identity.publicKey, buyer.identity.publicKey)
+    if (old === undefined) throw new Error('no transfer')
+    await seller.settlement.stop()
+    // A second trade, the seller's side played by hand: it accepts, gives an address and announces
+    // the first trade's first block as its first payment.
+    const t2 = terms(seller, buyer, 'C2')
+    await buyer.settlement.onMatch(t2)
+    const from = net.hub.channelFor(seller.key)
+    const say = async (body: Record<string, unknown>): Promise<void> => {
+      const m = { ...body, tradeId: 'C2', from: seller.key, to: buyer.key } as TradeMessage
+      from.transport.send(buyer.key, encodeTradeMessage(m, seller.identity))
+      await realSleep(20)
+    }
+    await say({ type: 'accept', terms: t2 })
+    await say({ type: 'wallet', address: tradeAddress(seller, 'C1') })
+    expect(buyer.settlement.snapshot('C2')?.phase).toBe('settling')
+    await say({ type: 'payment', n: 1, amount: 10n * MiB, ref: `block:${old.sequenceNumber}` })
+    expect(buyer.settlement.snapshot('C2')?.received).toBe(0n)
+    expect(logger.entries.some((e) => e.fields.code === 'MARKET_TRADE_PAYMENT_UNVERIFIED')).toBe(true)
+    // A fresh transfer of the same amount counts (the floor refuses old blocks only), once.
+    const proposal = seller.ledger.proposeBandwidth(buyer.identity.publicKey, 0n, 10n * MiB)
+    expect((await seller.protocol.requestSignature(buyer.identity.publicKey, proposal)).ok).toBe(true)
+    await say({ type: 'payment', n: 1, amount: 10n * MiB, ref: `block:${proposal.sequenceNumber}` })
+    expect(buyer.settlement.snapshot('C2')?.received).toBe(10n * MiB)
+    expect(buyer.settlement.claimedRefs()).toBe(1)
+    await buyer.settlement.stop()
+  }, 30_000)
 })
 
 describe('settlement input', () => {

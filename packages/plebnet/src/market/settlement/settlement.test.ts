@@ -828,7 +828,8 @@ async function crashRun(
   let buyer = newAgent(net, BUYER_WORDS, { probe: probes.buyer })
   const earned = 2_000n * MiB
   await earn(net, seller, earned)
-  await fund(net, buyer, 12, 30_000n)
+  // Six confirmed coins: each of the four payments finds a confirmed coin even if no block came between.
+  await fund(net, buyer, 6, 40_000n)
   await seller.settlement.start()
   await buyer.settlement.start()
   const offer = { ...terms(seller, buyer, 'TK'), sats: 90_000n }

@@ -1011,22 +1011,33 @@ describe('claimed transfer refs', () => {
     const t2 = terms(seller, buyer, 'C2')
     await buyer.settlement.onMatch(t2)
     const from = net.hub.channelFor(seller.key)
-    const say = async (body: Record<string, unknown>): Promise<void> => {
+    const say = (body: Record<string, unknown>): void => {
       const m = { ...body, tradeId: 'C2', from: seller.key, to: buyer.key } as TradeMessage
       from.transport.send(buyer.key, encodeTradeMessage(m, seller.identity))
-      await realSleep(20)
     }
-    await say({ type: 'accept', terms: t2 })
-    await say({ type: 'wallet', address: tradeAddress(seller, 'C1') })
-    expect(buyer.settlement.snapshot('C2')?.phase).toBe('settling')
-    await say({ type: 'payment', n: 1, amount: 10n * MiB, ref: `block:${old.sequenceNumber}` })
+    const journaled = (what: string): boolean =>
+      readFileSync(join(buyer.home, TRADES_FILE), 'utf8')
+        .split('\n')
+        .some((l) => l.includes('"tradeId":"C2"') && l.includes(what))
+    say({ type: 'accept', terms: t2 })
+    await waitFor(() => buyer.settlement.snapshot('C2')?.phase === 'settling', 'the buyer to open C2')
+    say({ type: 'wallet', address: tradeAddress(seller, 'C1') })
+    await waitFor(() => journaled('"kind":"address"'), 'the buyer to journal the address')
+    const logged = logger.entries.length
+    say({ type: 'payment', n: 1, amount: 10n * MiB, ref: `block:${old.sequenceNumber}` })
+    await waitFor(
+      () => logger.entries.slice(logged).some((e) => e.fields.code === 'MARKET_TRADE_PAYMENT_UNVERIFIED'),
+      'the old block to be refused',
+    )
     expect(buyer.settlement.snapshot('C2')?.received).toBe(0n)
-    expect(logger.entries.some((e) => e.fields.code === 'MARKET_TRADE_PAYMENT_UNVERIFIED')).toBe(true)
     // A fresh transfer of the same amount counts (the floor refuses old blocks only), once.
     const proposal = seller.ledger.proposeBandwidth(buyer.identity.publicKey, 0n, 10n * MiB)
     expect((await seller.protocol.requestSignature(buyer.identity.publicKey, proposal)).ok).toBe(true)
-    await say({ type: 'payment', n: 1, amount: 10n * MiB, ref: `block:${proposal.sequenceNumber}` })
-    expect(buyer.settlement.snapshot('C2')?.received).toBe(10n * MiB)
+    say({ type: 'payment', n: 1, amount: 10n * MiB, ref: `block:${proposal.sequenceNumber}` })
+    await waitFor(
+      () => buyer.settlement.snapshot('C2')?.received === 10n * MiB,
+      'the fresh transfer to count',
+    )
     expect(buyer.settlement.claimedRefs()).toBe(1)
     await buyer.settlement.stop()
   }, 30_000)

@@ -8,6 +8,8 @@ import { SettlementError } from './errors.ts'
  * its proposal is signed (`transfer-intent`, with our chain's latest seq then), the proposal's seq as
  * soon as it is stored (`transfer-proposed`), and its countersigned ref after (`transfer-done`). A
  * trade's receive address is journaled once handed out (`address`), so it stays the trade's address.
+ * A trade where we buy MB gets a floor before its first journal entry (`trade-floor`: our chain's
+ * latest seq then): a transfer counts for it only if we countersigned it after that.
  */
 export type SettlementIndexEntry =
   | {
@@ -22,6 +24,7 @@ export type SettlementIndexEntry =
   | { readonly kind: 'transfer-proposed'; readonly key: string; readonly seq: number }
   | { readonly kind: 'transfer-done'; readonly key: string; readonly ref: string }
   | { readonly kind: 'address'; readonly tradeId: string; readonly address: string }
+  | { readonly kind: 'trade-floor'; readonly tradeId: string; readonly seq: number }
 
 /** A transfer as the index knows it. */
 export interface IndexedTransfer {
@@ -43,6 +46,8 @@ export interface SettlementIndex {
   /** Whether own seq `seq` is claimed by a transfer other than `key`. */
   seqClaimed(seq: number, key: string): boolean
   address(tradeId: string): string | undefined
+  /** Our chain's latest seq before the trade's first journal entry, if recorded. */
+  floor(tradeId: string): number | undefined
 }
 
 /** Settlement index file name in the agent's home. */
@@ -92,6 +97,8 @@ function decode(line: string, where: string): SettlementIndexEntry {
       return { kind: 'transfer-done', key: str('key'), ref: str('ref') }
     case 'address':
       return { kind: 'address', tradeId: str('tradeId'), address: str('address') }
+    case 'trade-floor':
+      return { kind: 'trade-floor', tradeId: str('tradeId'), seq: int('seq') }
     default:
       return corrupt(where, `unknown kind ${String(o.kind)}`)
   }
@@ -103,6 +110,7 @@ export function openSettlementIndex(file: string, log: Logger = createNullLogger
   const transfers = new Map<string, IndexedTransfer>()
   const seqs = new Map<number, string>()
   const addresses = new Map<string, string>()
+  const floors = new Map<string, number>()
   let loaded: Promise<void> | undefined
 
   const fold = (e: SettlementIndexEntry): void => {
@@ -131,6 +139,9 @@ export function openSettlementIndex(file: string, log: Logger = createNullLogger
       }
       case 'address':
         if (!addresses.has(e.tradeId)) addresses.set(e.tradeId, e.address)
+        return
+      case 'trade-floor':
+        if (!floors.has(e.tradeId)) floors.set(e.tradeId, e.seq)
     }
   }
 
@@ -151,5 +162,6 @@ export function openSettlementIndex(file: string, log: Logger = createNullLogger
       return owner !== undefined && owner !== key
     },
     address: (tradeId) => addresses.get(tradeId),
+    floor: (tradeId) => floors.get(tradeId),
   }
 }

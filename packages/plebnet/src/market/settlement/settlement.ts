@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import {
+  bytesEqual,
   bytesToHex,
   createSignatureVerifier,
   type BlockSigner,
@@ -20,6 +21,7 @@ import {
   TRADE_TRUST_DEFAULTS,
   type JournalEntry,
   type Negotiator,
+  type StrangerAdmission,
   type TokenLedger,
   type TradeEngine,
   type TradeEngineOptions,
@@ -31,8 +33,8 @@ import {
 } from '@dolly/market'
 import type { ChainBackend, Wallet } from '@dolly/wallet'
 import { MODEL0_DEFAULTS, type Model0Params } from '../../trust/model0.ts'
-import { createLedgerTokens, keyBytes, type LedgerAccess } from './ledger-tokens.ts'
-import { openSettlementIndex, SETTLEMENT_INDEX_FILE } from './settlement-index.ts'
+import { createLedgerTokens, keyBytes, seqOfRef, type LedgerAccess } from './ledger-tokens.ts'
+import { openSettlementIndex, SETTLEMENT_INDEX_FILE, type SettlementIndex } from './settlement-index.ts'
 import type { TradeChannel } from './trade-channel.ts'
 import { createModel0Admission } from './trade-trust.ts'
 import { createWalletPayer } from './wallet-payer.ts'
@@ -57,6 +59,10 @@ export interface SettlementDeps {
   readonly channel: TradeChannel
   /** Answers proposals; default: accept the match's terms. */
   readonly negotiator?: Negotiator
+  /** The trade journal; default the file journal `<home>/trades.jsonl` (fault injection in tests). */
+  readonly journal?: TradeJournal
+  /** The settlement index; default `<home>/market-settlement.jsonl` (fault injection in tests). */
+  readonly index?: SettlementIndex
 }
 
 /** Options of the settlement. */
@@ -110,6 +116,11 @@ export interface Settlement {
    */
   settled(tradeId: string): Promise<TradeSnapshot>
   stats(): SettlementStats
+  /**
+   * Transfer refs held as counted (so a seller cannot announce one block in two trades): only those a
+   * trade still open with their seller could accept; the rest is refused by the trades' floors.
+   */
+  claimedRefs(): number
   /** Stops the loop, the channel and any confirmation wait. */
   stop(): Promise<void>
 }
@@ -119,6 +130,8 @@ interface Seen {
   readonly role: TradeRole
   readonly peer: string
   phase: 'negotiating' | 'settling' | 'completed' | 'aborted'
+  /** When the trade opened (its `open` entry), ms. */
+  openedMs: number
   paid: bigint
   received: bigint
 }
@@ -146,8 +159,8 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
   const engineOptions: TradeEngineOptions = { ...TRADE_ENGINE_DEFAULTS, ...options.engine }
   const intervalMs = options.checkIntervalMs ?? Math.max(1, Math.floor(engineOptions.roundTimeoutMs / 4))
   const ttlMs = options.expectationTtlMs ?? DAY_MS
-  const index = openSettlementIndex(join(deps.home, SETTLEMENT_INDEX_FILE), log)
-  const file = createFileTradeJournal(join(deps.home, TRADES_FILE), log)
+  const index = deps.index ?? openSettlementIndex(join(deps.home, SETTLEMENT_INDEX_FILE), log)
+  const file = deps.journal ?? createFileTradeJournal(join(deps.home, TRADES_FILE), log)
   /** Open trades (negotiating or settling) by id. */
   const seen = new Map<string, Seen>()
   const closedTotals: Totals = {
@@ -167,8 +180,45 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       for (const wake of waiting.splice(0)) wake()
     }
   }
-  /** Transfer refs counted as received, per payer (`payer:ref`): a ref pays one payment of one trade. */
-  const claimed = new Set<string>()
+  /**
+   * Transfer refs counted as received, per payer: ref → the seq of our agreement to it (Infinity when
+   * unknown). A ref pays one payment of one trade. Bounded: a trade counts a transfer only if we
+   * countersigned it after the trade's floor (our latest seq before its first entry, in the index),
+   * so a claim at or below the lowest floor of the payer's open trades — or below our latest seq when
+   * none is open — can never be accepted again and is dropped.
+   */
+  const claimed = new Map<string, Map<string, number>>()
+  const claim = (peer: string, ref: string, at: number): void => {
+    const refs = claimed.get(peer) ?? new Map<string, number>()
+    refs.set(ref, at)
+    claimed.set(peer, refs)
+  }
+  /** Seq of our agreement to `from`'s transfer `ref`, if stored. */
+  const agreementSeq = (from: string, ref: string): number | undefined => {
+    const seq = seqOfRef(ref)
+    const ledger = deps.ledger.ledger()
+    const store = deps.ledger.store()
+    if (seq === undefined || ledger === undefined || store === undefined) return undefined
+    return store.agreementsOf(keyBytes(from), seq).find((a) => bytesEqual(a.publicKey, ledger.publicKey))
+      ?.sequenceNumber
+  }
+  /** The lowest floor of our open trades buying MB from `peer` (0 for a trade without one), or undefined. */
+  const floorOf = (peer: string): number | undefined => {
+    let floor: number | undefined
+    for (const s of seen.values()) {
+      if (s.role !== 'btc' || s.peer !== peer) continue
+      const f = index.floor(s.terms.tradeId) ?? 0
+      if (floor === undefined || f < floor) floor = f
+    }
+    return floor
+  }
+  const prune = (peer: string): void => {
+    const refs = claimed.get(peer)
+    if (refs === undefined) return
+    const floor = floorOf(peer) ?? deps.ledger.ledger()?.latest()?.sequenceNumber ?? 0
+    for (const [ref, at] of refs) if (at <= floor) refs.delete(ref)
+    if (refs.size === 0) claimed.delete(peer)
+  }
 
   /** What the ledger may countersign for a trade where we buy MB: the rest of its MB, from its seller. */
   let replaying = false
@@ -192,9 +242,18 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       if (role === undefined) return
       const peer = e.terms.proposer === me ? e.terms.responder : e.terms.proposer
       const prev = seen.get(e.terms.tradeId)
-      const s: Seen = prev ?? { terms: e.terms, role, peer, phase: 'negotiating', paid: 0n, received: 0n }
+      const s: Seen = prev ?? {
+        terms: e.terms,
+        role,
+        peer,
+        phase: 'negotiating',
+        openedMs: 0,
+        paid: 0n,
+        received: 0n,
+      }
       s.terms = e.terms
       s.phase = e.kind === 'open' ? 'settling' : 'negotiating'
+      if (e.kind === 'open') s.openedMs = e.atMs
       seen.set(e.terms.tradeId, s)
       expectRest(s)
       return
@@ -204,8 +263,11 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
     if (e.kind === 'pay-done') s.paid += e.amount
     else if (e.kind === 'received') {
       s.received += e.amount
-      if (s.role === 'btc') claimed.add(`${s.peer}:${e.ref}`)
+      if (s.role === 'btc') claim(s.peer, e.ref, agreementSeq(s.peer, e.ref) ?? Infinity)
     } else if (e.kind === 'closed') {
+      // Replaying: Model 0 learns again what the engine told it when the trade closed (trade.ts close()).
+      if (replaying && s.phase === 'settling')
+        model0.settle(s.peer, e.outcome === 'completed', e.atMs - s.openedMs)
       s.phase = e.outcome
       expectRest(s)
       // A closed trade lives on in the totals only: the map holds open trades, so it stays bounded.
@@ -213,11 +275,19 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       else closedTotals.aborted++
       add(closedTotals, s)
       seen.delete(e.tradeId)
+      if (!replaying) prune(s.peer)
     }
   }
 
   const journal: TradeJournal = {
     async append(entry) {
+      // A trade where we buy MB: its floor before its first entry (from then on we may countersign its transfers).
+      if (entry.kind === 'offered' || entry.kind === 'open') {
+        const id = entry.terms.tradeId
+        const ledger = deps.ledger.ledger()
+        if (roleOf(entry.terms, me) === 'btc' && !seen.has(id) && index.floor(id) === undefined && ledger)
+          await index.append({ kind: 'trade-floor', tradeId: id, seq: ledger.latest()?.sequenceNumber ?? 0 })
+      }
       await file.append(entry)
       observe(entry)
     },
@@ -230,14 +300,25 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
     findTransfer: (key) => ledgerTokens.findTransfer(key),
     async received(from, ref) {
       // A transfer counts for one payment only: a seller cannot announce one block in two trades.
-      if (claimed.has(`${from}:${ref}`)) return undefined
+      if (claimed.get(from)?.has(ref) === true) return undefined
       const bytes = await ledgerTokens.received(from, ref)
-      if (bytes !== undefined) claimed.add(`${from}:${ref}`)
+      if (bytes === undefined) return undefined
+      // Countersigned after the floor of a trade open with `from`: older blocks belong to no trade of theirs.
+      const at = agreementSeq(from, ref)
+      if (at === undefined || at <= (floorOf(from) ?? Infinity)) return undefined
+      claim(from, ref, at)
       return bytes
     },
   }
 
-  const strangers = createModel0Admission(deps.clock.nowMs(), options.model0 ?? MODEL0_DEFAULTS)
+  const model0Params = options.model0 ?? MODEL0_DEFAULTS
+  /** Model 0 of strangers: rebuilt at start() from the journal's closed trades, so it survives restarts. */
+  let model0 = createModel0Admission(deps.clock.nowMs(), model0Params)
+  const strangers: StrangerAdmission = {
+    isKnown: (peer) => model0.isKnown(peer),
+    accept: (peer, nowMs) => model0.accept(peer, nowMs),
+    settle: (peer, ok, exposedMs) => model0.settle(peer, ok, exposedMs),
+  }
   const trust = createTradeTrustPolicy(
     {
       strangers,
@@ -292,13 +373,20 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
     async start() {
       if (loop !== undefined) return 0
       await index.load()
-      // Replay the journal, then expect of each open trade's seller only the MB it still owes.
+      // Replay the journal, then expect of each open trade's seller only the MB it still owes. Model 0's
+      // window starts at our first journaled trade; replaying the closed trades gives back β, τ and who is known.
+      const entries = await file.readAll()
+      const first = entries.find((e) => e.kind === 'offered' || e.kind === 'open' || e.kind === 'closed')
+      const now = deps.clock.nowMs()
+      const t0 = first !== undefined && 'atMs' in first ? Math.min(first.atMs, now) : now
+      model0 = createModel0Admission(t0, model0Params)
       replaying = true
       try {
-        for (const e of await file.readAll()) observe(e)
+        for (const e of entries) observe(e)
       } finally {
         replaying = false
       }
+      for (const peer of [...claimed.keys()]) prune(peer)
       for (const s of seen.values()) expectRest(s)
       deps.channel.onMessage((bytes, fromKey) => {
         engine.receive(bytes).then(wakeArrived, (err: unknown) => {
@@ -335,6 +423,11 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       }
       awaited.delete(tradeId)
       return engine.settled(tradeId)
+    },
+    claimedRefs() {
+      let n = 0
+      for (const refs of claimed.values()) n += refs.size
+      return n
     },
     stats() {
       const t = { ...closedTotals, open: 0 }

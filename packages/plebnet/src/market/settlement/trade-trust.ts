@@ -14,7 +14,8 @@ import {
  * Model 0 (ALGORITHMS.md §7) as the market's {@link StrangerAdmission}, in ms of unpaid Bitcoin
  * exposure: unknown traders share one budget, a trade's work is the time our exposure was
  * outstanding, and a trader that paid `knownAfter` trades in full is known. Held in memory from
- * `t0` (a restart starts a fresh window, as the tunnels' admission does).
+ * `t0`; the settlement rebuilds it at start from its trade journal (every closed trade settled once
+ * more, with the exposure time the engine gave it), so β, τ and who is known survive restarts.
  */
 export function createModel0Admission(
   t0Ms: number,

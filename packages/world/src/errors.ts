@@ -15,6 +15,7 @@ export type WorldErrorCode =
   | 'WORLD_STATE_MALFORMED'
   | 'WORLD_CONTENT_START'
   | 'WORLD_USERS_PROXY_START'
+  | 'WORLD_BUYBOT_FAILED'
 
 /** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
 export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
@@ -31,6 +32,7 @@ export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
   WORLD_STATE_MALFORMED: EXIT.FAILURE,
   WORLD_CONTENT_START: EXIT.FAILURE,
   WORLD_USERS_PROXY_START: EXIT.FAILURE,
+  WORLD_BUYBOT_FAILED: EXIT.FAILURE,
 })
 
 /** Errors of `@dolly/world`. */

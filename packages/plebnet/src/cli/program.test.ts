@@ -28,6 +28,7 @@ const COMMANDS = [
   'check',
   'proxy',
   'market',
+  'buybot',
 ]
 
 /** Packages no light path may load: the overlay, ssh, the wallet's crypto, cloudomate's scraping, logging. */
@@ -113,6 +114,19 @@ describe('plebnet program', () => {
     expect(bad.err).toContain('--port 65533')
     expect((await run(['proxy'])).code).toBe(2)
     expect(help.output).toContain('--hops 3 --warm 1')
+    const buybotHelp = await loadedModules(BIN, ['buybot', '--help'])
+    expect(buybotHelp.output).toContain('mirrors every ask priced at or below <limit>')
+    expect(buybotHelp.modules.filter((m) => HEAVY.test(m))).toEqual([])
+    for (const args of [
+      ['buybot', 'cheap', '--bootstrap', '/ip4/127.0.0.1/tcp/1'],
+      ['buybot', '0', '--bootstrap', '/ip4/127.0.0.1/tcp/1'],
+      ['buybot', '0.000001', '--bootstrap', '/ip4/127.0.0.1/tcp/1', '--every', '0'],
+      ['proxy', '--bootstrap', '/ip4/127.0.0.1/tcp/1', '--buy-below', '64', '--cheat', 'sometimes'],
+      ['proxy', '--bootstrap', '/ip4/127.0.0.1/tcp/1', '--buy-below', 'lots'],
+    ]) {
+      const r = await run(args)
+      expect(r.code).toBe(2)
+    }
     for (const [flag, value] of [
       ['--hops', '4'],
       ['--hops', '3,3'],

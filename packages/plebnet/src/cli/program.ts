@@ -9,6 +9,7 @@ import { registerConfCommands } from './conf.ts'
 import { registerDaemonCommands } from './daemon.ts'
 import { registerCreateChildCommands } from './create-child.ts'
 import { registerCheckCommands } from './check.ts'
+import { registerBuybotCommands } from './buybot.ts'
 import { registerProxyCommands } from './proxy.ts'
 import { registerMarketCommands } from './market.ts'
 
@@ -45,5 +46,6 @@ export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Comm
   registerCheckCommands(program, io)
   registerProxyCommands(program, io)
   registerMarketCommands(program, io)
+  registerBuybotCommands(program, io)
   return program
 }

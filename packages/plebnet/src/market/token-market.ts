@@ -11,7 +11,7 @@ import {
 import type { AskRequest, TokenMarket } from '../agent/ports.ts'
 import type { Trade } from '../strategies/types.ts'
 import { askMarket, type MarketChannel } from './channel.ts'
-import type { MarketAnswer, MarketRequest, MatchNotice, TradeRecord } from './messages.ts'
+import type { BookEntry, MarketAnswer, MarketRequest, MatchNotice, TradeRecord } from './messages.ts'
 
 /**
  * The agent's `TokenMarket` over matchmakers (ALGORITHMS.md §10): it signs its orders with the
@@ -105,6 +105,11 @@ export interface AgentTokenMarket extends TokenMarket {
   matchSettled(match: OwnMatch, ok: boolean): void
   /** Polls BOOK and TRADES now if the last poll is older than the interval. */
   refresh(): Promise<void>
+  /**
+   * The matchmakers' books merged (the buybot reads the asks): every order once, with the least
+   * remaining any matchmaker reports (the one that saw most fills); others' orders only, best first.
+   */
+  book(limit: number): Promise<{ readonly asks: readonly BookEntry[]; readonly bids: readonly BookEntry[] }>
   /** Our orders by number. */
   orders(): ReadonlyMap<number, OwnOrder>
 }
@@ -318,6 +323,29 @@ export function createAgentTokenMarket(
       for (const o of orders.values()) await disseminate(o)
     },
     orders: () => orders,
+    async book(limit) {
+      const answers = await Promise.allSettled(
+        targets().map((mm) => askMarket(deps.channel, mm, { t: 'book?', limit })),
+      )
+      const merge = (side: 'asks' | 'bids'): BookEntry[] => {
+        const byId = new Map<string, BookEntry>()
+        for (const a of answers) {
+          if (a.status !== 'fulfilled' || a.value.t !== 'book') continue
+          for (const e of a.value[side]) {
+            if (e.trader === me || e.mbBytes <= 0n) continue
+            const known = byId.get(e.id)
+            if (known === undefined || e.remaining < known.remaining) byId.set(e.id, e)
+          }
+        }
+        // Best first: asks cheapest, bids dearest (exact cross-multiplied prices), then by id.
+        const sign = side === 'asks' ? 1n : -1n
+        return [...byId.values()].sort((x, y) => {
+          const d = (x.sats * y.mbBytes - y.sats * x.mbBytes) * sign
+          return d < 0n ? -1 : d > 0n ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0
+        })
+      }
+      return { asks: merge('asks'), bids: merge('bids') }
+    },
   }
   return market
 }

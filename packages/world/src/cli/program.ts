@@ -3,6 +3,7 @@ import type { CliIo } from '@dolly/base'
 import { registerWorldCommands, type WorldCliEnv } from './world.ts'
 import { registerSimulateCommands } from './simulate.ts'
 import { registerGenesisCommands } from './genesis.ts'
+import { registerBuybotCommand } from './buybot.ts'
 
 /**
  * Builds the `dolly` operator command tree. Each area registers its subcommands from its own file,
@@ -15,5 +16,6 @@ export function buildDollyProgram(io: CliIo, env: WorldCliEnv): Command {
   registerWorldCommands(program, io, env)
   registerSimulateCommands(program, io)
   registerGenesisCommands(program, io, env)
+  registerBuybotCommand(program, io, env)
   return program
 }

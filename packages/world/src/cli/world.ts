@@ -448,7 +448,8 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
     })
 }
 
-async function connect(dir: string): Promise<{ state: WorldState; rpc: CoreRpcCall }> {
+/** The running world of `dir`: its state and an admin RPC to its chain (WORLD_NOT_RUNNING otherwise). */
+export async function connect(dir: string): Promise<{ state: WorldState; rpc: CoreRpcCall }> {
   const holder = await readLock(dir)
   const state = holder.kind === 'live' ? await readWorldState(dir) : undefined
   if (state === undefined) {
@@ -494,7 +495,7 @@ interface WorldStatus {
 }
 
 /** What the world process's control endpoint reports. */
-interface WorldComponents {
+export interface WorldComponents {
   /** The family: every agent seen on the world's hosts (absent from worlds older than issue 8). */
   readonly agents?: readonly FamilyAgent[]
   readonly shops: ReadonlyArray<{
@@ -596,7 +597,8 @@ async function recentFaucetPayments(rpc: CoreRpcCall, wanted: number): Promise<F
   return found
 }
 
-async function readComponents(controlUrl: string): Promise<WorldComponents> {
+/** The running world's components, from its control endpoint. */
+export async function readComponents(controlUrl: string): Promise<WorldComponents> {
   let response: Response
   try {
     response = await fetch(new URL('status', controlUrl), { signal: AbortSignal.timeout(10_000) })

@@ -12,7 +12,7 @@ import {
 import type { LedgerComponent } from '@dolly/ledger'
 import type { AgentNetwork, Libp2pHost } from '@dolly/overlay'
 import type { ChainBackend, Wallet } from '@dolly/wallet'
-import { createMarketComponent } from './market-component.ts'
+import { createMarketComponent, type MarketComponent } from './market-component.ts'
 import { tradeMatch } from './trading.ts'
 import { createSettlement, type Settlement } from '../settlement/settlement.ts'
 import { createLibp2pTradeChannel } from '../settlement/trade-channel.ts'
@@ -79,20 +79,25 @@ async function readCounter(home: string): Promise<number> {
   return next
 }
 
+/** A node's market and settlement without a matchmaker: it trades its own orders' matches. */
+export interface TradingNode {
+  readonly market: MarketComponent
+  readonly settlement: Settlement
+  stop(): Promise<void>
+}
+
 /**
- * Starts a token buyer on a running node: the market (no matchmaker: a buyer only places bids on
- * the neighbours' matchmakers), the settlement of its matches (sats from `wallet`, MB onto its
- * ledger) and a loop that bids by `policy` whenever the MB balance is low. Every bid's number is
- * journaled before the bid is placed; a match is traded as the agents trade theirs (trading.ts).
+ * The market (no matchmaker: the node only places orders on the neighbours' matchmakers) and the
+ * settlement of its matches (sats from `wallet`, MB onto its ledger) of a node that is no agent: a
+ * world user's proxy, the buybot. A match is traded as the agents trade theirs (trading.ts).
  */
-export async function startMarketBuyer(
-  deps: MarketBuyerDeps,
-  options: MarketBuyerOptions,
-): Promise<MarketBuyer> {
-  const log = deps.log.child({ component: 'buyer' })
+export async function startTradingNode(
+  deps: Omit<MarketBuyerDeps, 'wallet'> & { readonly wallet: Wallet },
+): Promise<TradingNode> {
   const market = createMarketComponent(
     {
       clock: deps.marketClock,
+      realClock: deps.clock,
       rng: createCryptoRng(),
       log: deps.log,
       signer: deps.identity,
@@ -103,24 +108,52 @@ export async function startMarketBuyer(
   )
   const host = deps.network.host()
   if (host === undefined) throw new BaseError('BASE_INVALID_OPTION', 'the buyer starts after the network', {})
-  const wallet = options.cheat === undefined ? deps.wallet : limitPayments(deps.wallet, options.cheat)
   const settlement: Settlement = createSettlement({
     home: deps.home,
     identity: deps.identity,
     clock: deps.clock,
     log: deps.log,
     ledger: deps.ledger,
-    wallet,
+    wallet: deps.wallet,
     chain: deps.chain,
     channel: createLibp2pTradeChannel({ host, log: deps.log }),
   })
-  let bids = 0
-  let next = await readCounter(deps.home)
   market.onMatch((match) => {
     void tradeMatch(match, settlement, (m, ok) => market.agentMarket()?.matchSettled(m, ok), deps.log)
   })
   await settlement.start()
   await market.start()
+  return {
+    market,
+    settlement,
+    async stop() {
+      await market.stop()
+      await settlement.stop()
+    },
+  }
+}
+
+/** Journals the next bid number in `<home>/buyer.json` before the bid is placed; returns it. */
+export async function nextBidNumber(home: string): Promise<number> {
+  const number = await readCounter(home)
+  await writeFileAtomic(join(home, COUNTER_FILE), `${JSON.stringify({ next: number + 1 })}\n`, {
+    mode: 0o600,
+  })
+  return number
+}
+
+/**
+ * Starts a token buyer on a running node: a trading node (startTradingNode) and a loop that bids by
+ * `policy` whenever the MB balance is low. Every bid's number is journaled before the bid is placed.
+ */
+export async function startMarketBuyer(
+  deps: MarketBuyerDeps,
+  options: MarketBuyerOptions,
+): Promise<MarketBuyer> {
+  const log = deps.log.child({ component: 'buyer' })
+  const wallet = options.cheat === undefined ? deps.wallet : limitPayments(deps.wallet, options.cheat)
+  const { market, settlement, stop: stopTrading } = await startTradingNode({ ...deps, wallet })
+  let bids = 0
   let checking: Promise<void> | undefined
   const check = async (): Promise<void> => {
     const agentMarket = market.agentMarket()
@@ -140,9 +173,7 @@ export async function startMarketBuyer(
     const { spendableSats } = await deps.wallet.balance()
     const decision = decideBuy(options.policy, { balanceBytes: balance, spendableSats, bids: own })
     if (decision.kind === 'wait') return
-    const number = next
-    next += 1
-    await writeFileAtomic(join(deps.home, COUNTER_FILE), `${JSON.stringify({ next })}\n`, { mode: 0o600 })
+    const number = await nextBidNumber(deps.home)
     bids += 1
     log.info('buyer.bid', {
       number,
@@ -194,8 +225,7 @@ export async function startMarketBuyer(
     async stop() {
       stopper.abort()
       await loop
-      await market.stop()
-      await settlement.stop()
+      await stopTrading()
     },
   }
 }

@@ -133,9 +133,11 @@ export function registerBuybotCommands(
       }, REPORT_MS)
       const { promise: stopped, resolve } = Promise.withResolvers<void>()
       const stop = (): void => resolve()
+      // `on`, not `once`: Ctrl-C reaches the whole process group, so a parent (dolly buybot) that
+      // forwards it makes a second signal, which must not kill the buybot mid-stop.
       if (overrides.onStarted === undefined) {
-        process.once('SIGTERM', stop)
-        process.once('SIGINT', stop)
+        process.on('SIGTERM', stop)
+        process.on('SIGINT', stop)
       } else overrides.onStarted(stop)
       await stopped
       clearInterval(report)

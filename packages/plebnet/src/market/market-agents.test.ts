@@ -12,6 +12,8 @@ import { createRootGenome, type Genome } from '@dolly/learning'
 import { describe, expect, it } from 'vitest'
 import { createMemoryAgentStore } from '../agent/adapters/memory-store.ts'
 import { MB_BYTES, sellStep } from '../agent/effects/sell.ts'
+import type { BuybotState } from '../strategies/buybot.ts'
+import { buybotRound } from './adapters/buybot.ts'
 import { createMemoryMarketNet, serveMarket, type MemoryMarketNet } from './channel.ts'
 import { createMatchmaker, type Matchmaker } from './matchmaker.ts'
 import {
@@ -205,5 +207,57 @@ describe('the market between agents (memory channel)', () => {
     const before = b.mm.stats()
     await a.market.refresh()
     expect(b.mm.stats()).toEqual(before)
+  })
+})
+
+describe('the buybot against real matchmakers (memory channel)', () => {
+  it('mirrors each ask at or below its limit once, cheapest first, and skips dust-sized asks', async () => {
+    const clock = createVirtualClock(NOW)
+    const net = createMemoryMarketNet()
+    const keys: string[] = []
+    const others = (me: number) => () => keys.filter((_, i) => i !== me)
+    const a = agent(net, clock, 'agent-a', others(0), 1_000n * MB_BYTES)
+    const c = agent(net, clock, 'agent-c', others(1), 1_000n * MB_BYTES)
+    const d = agent(net, clock, 'agent-d', others(2), 1_000n * MB_BYTES)
+    const bot = agent(net, clock, 'buybot', others(3), 0n)
+    keys.push(a.key, c.key, d.key, bot.key)
+    // 100 sat/MB (mirrored), 500 sat/MB (above the limit), 100 sat/MB but 1 000 sats (dust-sized).
+    await a.market.placeAsk({ number: 1, mbBytes: 200n * MB_BYTES, sats: 20_000n, timeoutS: 3600 })
+    await c.market.placeAsk({ number: 1, mbBytes: 100n * MB_BYTES, sats: 50_000n, timeoutS: 3600 })
+    await d.market.placeAsk({ number: 1, mbBytes: 10n * MB_BYTES, sats: 1_000n, timeoutS: 3600 })
+    const numbers = [7, 8, 9]
+    const slept: number[] = []
+    const round = (state: BuybotState) =>
+      buybotRound(
+        {
+          market: bot.market,
+          me: bot.key,
+          nowMs: clock.nowMs(),
+          sleep: (ms) => Promise.resolve(void slept.push(ms)),
+          nextNumber: () => Promise.resolve(numbers.shift() ?? -1),
+          log: bot.log,
+          aborted: () => false,
+        },
+        state,
+        { limitBtcPerMb: '0.000002', gapMs: 10_000, bidTimeoutS: 86_400 },
+      )
+    const first = await round({ mirrored: {} })
+    expect(first.placed).toBe(1)
+    expect(bot.market.orders().get(BID_NUMBER_BASE + 7)).toMatchObject({
+      side: 'bid',
+      mbBytes: 200n * MB_BYTES,
+      sats: 20_000n,
+    })
+    await Promise.all([a.mm.settled(), c.mm.settled(), d.mm.settled()])
+    // The mirrored bid matched A's ask: both traders accepted one MATCH of 200 MB for 20 000 sats.
+    expect(a.matches).toHaveLength(1)
+    expect(a.matches[0]).toMatchObject({ counterparty: bot.key, mbBytes: 200n * MB_BYTES, sats: 20_000n })
+    expect(bot.matches).toHaveLength(1)
+    expect(c.matches).toHaveLength(0)
+    expect(d.matches).toHaveLength(0)
+    // Next round: A's ask is gone or remembered, C's is too dear, D's too small: nothing placed.
+    const second = await round(first.state)
+    expect(second.placed).toBe(0)
+    expect(slept).toEqual([])
   })
 })

@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { createCryptoRng, formatBtc, parseBtc, type CliIo } from '@dolly/base'
+import { FAUCET_WALLET } from '../chain/adapters/litecoind.ts'
 import { WorldError } from '../errors.ts'
 import { genesisConfigText } from '../genesis/genesis-config.ts'
 import { bootstrapAddrs } from '../users/bootstrap.ts'
 import { setupUserWallet } from '../users/adapters/user-wallet.ts'
 import { connect, readComponents, type WorldCliEnv } from './world.ts'
 
-/** Coins the faucet pays the buybot's wallet when it has less (default `--budget`). */
+/** Coins the faucet pays the buybot's new wallet (default `--budget`). */
 const DEFAULT_BUDGET = '0.001'
 
 interface BuybotOptions {
@@ -22,8 +23,8 @@ interface BuybotOptions {
 
 /**
  * Registers `dolly buybot <limit>`: the original's buybot (ALGORITHMS.md §5.7) against the running
- * world. Its home is `<world dir>/buybot` (identity, ledger, a world wallet funded from the faucet up
- * to `--budget`); it joins the overlay through the agents alive now and runs `plebnet buybot` until
+ * world. Its home is `<world dir>/buybot` (identity, ledger, a world wallet the faucet funds with
+ * `--budget` when it is created); it joins the overlay through the agents alive now and runs `plebnet buybot` until
  * Ctrl-C.
  */
 export function registerBuybotCommand(program: Command, io: CliIo, env: WorldCliEnv): void {
@@ -32,7 +33,7 @@ export function registerBuybotCommand(program: Command, io: CliIo, env: WorldCli
     .description("mirror the world agents' asks at or below <limit> BTC per MB with bids, until Ctrl-C")
     .argument('<limit>', 'highest price bought, BTC per MB, e.g. 0.000002 (200 sats per MB)')
     .addOption(new Option('--dir <dir>', 'world directory').default(env.defaultWorldDir))
-    .option('--budget <coins>', "the buybot's wallet is topped up from the faucet to this", DEFAULT_BUDGET)
+    .option('--budget <coins>', "coins the faucet pays the buybot's new wallet", DEFAULT_BUDGET)
     .option('--every <seconds>', 'real seconds between two rounds', '300')
     .option('--gap <seconds>', 'real seconds between two bids of a round', '10')
     .option('--bid-timeout <seconds>', 'world seconds a mirrored bid stands', '86400')
@@ -48,25 +49,30 @@ export function registerBuybotCommand(program: Command, io: CliIo, env: WorldCli
           dir,
         })
       const home = join(dir, 'buybot')
-      const { address } = await setupUserWallet({ rng: createCryptoRng() }, home, (walletPassword) => {
-        const text = genesisConfigText(state, { walletPassword })
-        if (text === undefined)
-          throw new WorldError('WORLD_INVALID_OPTION', 'the buybot needs a world with hosts', {})
-        return text
-      })
-      // Top up to the budget: what the address holds confirmed or not (scantxoutset sees the chain only).
-      const held = await rpc<{ total_amount: number }>('scantxoutset', ['start', [`addr(${address})`]])
-      const heldSats = BigInt(Math.round(held.total_amount * 1e8))
-      if (heldSats < budget) {
-        const txid = await rpc<string>('sendtoaddress', [address, formatBtc(budget - heldSats)], {
-          wallet: 'faucet',
+      const { address, created } = await setupUserWallet(
+        { rng: createCryptoRng() },
+        home,
+        (walletPassword) => {
+          const text = genesisConfigText(state, { walletPassword })
+          if (text === undefined)
+            throw new WorldError('WORLD_INVALID_OPTION', 'the buybot needs a world with hosts', {})
+          return text
+        },
+      )
+      // A new wallet gets the budget from the faucet; more later with `dolly world faucet <address> <coins>`.
+      if (created) {
+        const txid = await rpc<string>('sendtoaddress', [address, formatBtc(budget)], {
+          wallet: FAUCET_WALLET,
         })
         io.out(
           opts.json === true
-            ? JSON.stringify({ event: 'funded', address, txid })
-            : `buybot: funded ${address} (${txid})`,
+            ? JSON.stringify({ event: 'funded', address, txid, sats: String(budget) })
+            : `buybot: funded its wallet ${address} with ${formatBtc(budget)} coins (${txid})`,
         )
-      }
+      } else
+        io.out(
+          opts.json === true ? JSON.stringify({ event: 'wallet', address }) : `buybot: wallet ${address}`,
+        )
       const argv = [
         resolve(env.repoDir, 'packages/plebnet/bin/plebnet.js'),
         '--home',

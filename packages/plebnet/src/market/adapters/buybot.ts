@@ -1,4 +1,4 @@
-import { errorCode } from '@dolly/base'
+import { errorCode, type Logger } from '@dolly/base'
 import { decideBuybot, type BidTick, type BuybotState } from '../../strategies/buybot.ts'
 import type { BookEntry } from '../messages.ts'
 import { MIN_MATCH_SATS } from '../token-market.ts'
@@ -72,6 +72,64 @@ function ticksOf(asks: readonly BookEntry[], expiresMs: number): BidTick[] {
     }))
 }
 
+/** What one buybot round uses of the node's market. */
+export interface BuybotMarket {
+  hasMatchmakers(): boolean
+  book(limit: number): Promise<{ readonly asks: readonly BookEntry[] }>
+  placeBid(bid: { number: number; mbBytes: bigint; sats: bigint; timeoutS: number }): Promise<void>
+}
+
+/**
+ * One round: reads the merged book, lets the pure buybot decide (decideBuybot), and places a bid per
+ * mirrored ask of at least MIN_MATCH_SATS, `gapMs` apart; `nextNumber` journals each bid's number.
+ */
+export async function buybotRound(
+  deps: {
+    readonly market: BuybotMarket
+    readonly me: string
+    readonly nowMs: number
+    readonly sleep: (ms: number) => Promise<void>
+    readonly nextNumber: () => Promise<number>
+    readonly log: Logger
+    readonly aborted: () => boolean
+  },
+  state: BuybotState,
+  options: Pick<BuybotOptions, 'limitBtcPerMb' | 'gapMs' | 'bidTimeoutS' | 'onBid'>,
+): Promise<{ readonly state: BuybotState; readonly placed: number }> {
+  if (!deps.market.hasMatchmakers()) return { state, placed: 0 }
+  const { asks } = await deps.market.book(BOOK_LIMIT)
+  const decided = decideBuybot(state, {
+    bids: ticksOf(asks, deps.nowMs + options.bidTimeoutS * 1000),
+    coin: 'BTC',
+    traderId: deps.me,
+    limitBtcPerMb: options.limitBtcPerMb,
+    nowMs: deps.nowMs,
+  })
+  let placed = 0
+  for (const mirror of decided.asks) {
+    if (deps.aborted()) break
+    const sats = mirror.first.amount / MB
+    const mbBytes = mirror.second.amount
+    if (sats < MIN_MATCH_SATS) {
+      deps.log.info('buybot.ask_too_small', { ask: mirror.tickId, sats: sats.toString() })
+      continue
+    }
+    if (placed > 0) await deps.sleep(options.gapMs)
+    if (deps.aborted()) break
+    const number = await deps.nextNumber()
+    await deps.market.placeBid({ number, mbBytes, sats, timeoutS: options.bidTimeoutS })
+    placed += 1
+    deps.log.info('buybot.bid', {
+      number,
+      ask: mirror.tickId,
+      mbBytes: mbBytes.toString(),
+      sats: sats.toString(),
+    })
+    options.onBid?.({ number, ask: mirror.tickId, mbBytes, sats })
+  }
+  return { state: decided.state, placed }
+}
+
 /** Starts the buybot on a running node (its trading node: market without matchmaker, settlement). */
 export async function startBuybot(deps: MarketBuyerDeps, options: BuybotOptions): Promise<Buybot> {
   const log = deps.log.child({ component: 'buybot' })
@@ -83,42 +141,24 @@ export async function startBuybot(deps: MarketBuyerDeps, options: BuybotOptions)
   const stopper = new AbortController()
   const round = async (): Promise<number> => {
     const market = node.market.agentMarket()
-    if (market === undefined || !market.hasMatchmakers()) return 0
-    const { asks } = await market.book(BOOK_LIMIT)
-    const nowMs = deps.marketClock.nowMs()
-    const decided = decideBuybot(state, {
-      bids: ticksOf(asks, nowMs + options.bidTimeoutS * 1000),
-      coin: 'BTC',
-      traderId: me,
-      limitBtcPerMb: options.limitBtcPerMb,
-      nowMs,
-    })
-    state = decided.state
-    rounds += 1
-    let placed = 0
-    for (const mirror of decided.asks) {
-      if (stopper.signal.aborted) break
-      const sats = mirror.first.amount / MB
-      const mbBytes = mirror.second.amount
-      if (sats < MIN_MATCH_SATS) {
-        log.info('buybot.ask_too_small', { ask: mirror.tickId, sats: sats.toString() })
-        continue
-      }
-      if (placed > 0) await deps.clock.sleep(options.gapMs, { signal: stopper.signal }).catch(() => undefined)
-      if (stopper.signal.aborted) break
-      const number = await nextBidNumber(deps.home)
-      await market.placeBid({ number, mbBytes, sats, timeoutS: options.bidTimeoutS })
-      placed += 1
-      bids += 1
-      log.info('buybot.bid', {
-        number,
-        ask: mirror.tickId,
-        mbBytes: mbBytes.toString(),
-        sats: sats.toString(),
-      })
-      options.onBid?.({ number, ask: mirror.tickId, mbBytes, sats })
-    }
-    return placed
+    if (market === undefined) return 0
+    const result = await buybotRound(
+      {
+        market,
+        me,
+        nowMs: deps.marketClock.nowMs(),
+        sleep: (ms) => deps.clock.sleep(ms, { signal: stopper.signal }).catch(() => undefined),
+        nextNumber: () => nextBidNumber(deps.home),
+        log,
+        aborted: () => stopper.signal.aborted,
+      },
+      state,
+      options,
+    )
+    state = result.state
+    if (market.hasMatchmakers()) rounds += 1
+    bids += result.placed
+    return result.placed
   }
   const loop = (async () => {
     while (!stopper.signal.aborted) {

@@ -21,13 +21,13 @@ const WALLET_FILE = 'wallet.json'
  * random and written only into the home's config) and the config (`plebnet_setup.cfg`: the world's
  * chain for users, the same `[world]` section the agents get, from `configText(password)`). A home
  * that has a wallet keeps it and its config (a world started again reuses its users' coins). Returns
- * the wallet's first receive address, which the faucet funds.
+ * the wallet's first receive address, which the faucet funds, and whether the wallet is new.
  */
 export async function setupUserWallet(
   deps: { readonly rng: Rng },
   home: string,
   configText: (walletPassword: string) => string,
-): Promise<{ readonly address: string }> {
+): Promise<{ readonly address: string; readonly created: boolean }> {
   const walletPath = join(home, WALLET_FILE)
   const configPath = join(home, CONFIG_FILE)
   const exists = await access(walletPath).then(
@@ -46,5 +46,5 @@ export async function setupUserWallet(
   const document = await readKeystoreFile(walletPath)
   const { root } = await unlockKeystore(document, await resolvePassphrase({ env: {}, configPath }))
   const { params } = keystoreAccount(document)
-  return { address: deriveAddress(deriveAccount(root, params), params, 0, 0).address }
+  return { address: deriveAddress(deriveAccount(root, params), params, 0, 0).address, created: !exists }
 }

@@ -245,7 +245,17 @@ export function marketStatusOf(input: MarketStatusInput): MarketStatus {
             mbSoldBytes: String(s.mbSoldBytes),
             mbBoughtBytes: String(s.mbBoughtBytes),
           },
-    matchmaker: m === undefined ? null : { bids: m.bids, asks: m.asks, ...m.stats },
+    matchmaker:
+      m === undefined
+        ? null
+        : {
+            bids: m.bids,
+            asks: m.asks,
+            accepted: m.stats.accepted,
+            refused: m.stats.refused,
+            matches: m.stats.matches,
+            dropped: m.stats.dropped,
+          },
   }
 }
 

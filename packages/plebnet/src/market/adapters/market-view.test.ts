@@ -78,10 +78,10 @@ describe('the market view of the status API (issue 17)', () => {
     const b = agent(net, clock, 'view-b', () => [keys[2] ?? ''])
     const c = agent(net, clock, 'view-c', others(2))
     keys.push(a.key, b.key, c.key)
-    // A asks 100 MB for 5 000 sats (50 sat/MB) at B's and C's matchmakers; B bids 40 MB at 60 sat/MB at C only.
-    await a.market.placeAsk({ number: 1, mbBytes: 100n * MB, sats: 5_000n, timeoutS: 3600 })
-    await a.market.placeAsk({ number: 2, mbBytes: 1n * MB, sats: 70n, timeoutS: 60 })
-    await b.market.placeBid({ number: 1, mbBytes: 40n * MB, sats: 2_400n, timeoutS: 3600 })
+    // A asks 100 MB for 50 000 sats (500 sat/MB) at B's and C's matchmakers; B bids 40 MB at 600 sat/MB at C only.
+    await a.market.placeAsk({ number: 1, mbBytes: 100n * MB, sats: 50_000n, timeoutS: 3600 })
+    await a.market.placeAsk({ number: 2, mbBytes: 1n * MB, sats: 700n, timeoutS: 60 })
+    await b.market.placeBid({ number: 1, mbBytes: 40n * MB, sats: 24_000n, timeoutS: 3600 })
     await c.mm.settled()
     await a.market.cancel(2)
 
@@ -89,7 +89,7 @@ describe('the market view of the status API (issue 17)', () => {
       open: 1,
       completed: 2,
       aborted: 1,
-      satsReceived: 2_000n,
+      satsReceived: 20_000n,
       satsPaid: 0n,
       mbSoldBytes: 40n * MB,
       mbBoughtBytes: 0n,
@@ -109,8 +109,8 @@ describe('the market view of the status API (issue 17)', () => {
           number: 1,
           side: 'ask',
           mbBytes: String(100n * MB),
-          sats: '5000',
-          priceSatPerMb: '50.00',
+          sats: '50000',
+          priceSatPerMb: '500.00',
           filledBytes: String(40n * MB),
           expiresAtMs: NOW + 3_600_000,
         },
@@ -120,7 +120,7 @@ describe('the market view of the status API (issue 17)', () => {
         open: 1,
         completed: 2,
         aborted: 1,
-        satsReceived: '2000',
+        satsReceived: '20000',
         satsPaid: '0',
         mbSoldBytes: String(40n * MB),
         mbBoughtBytes: '0',
@@ -130,7 +130,7 @@ describe('the market view of the status API (issue 17)', () => {
     })
     // After A polls its matchmakers, it knows the trade's price (the maker's, 50 sat/MB).
     await a.market.refresh()
-    expect(viewA.status().lastTrade).toEqual({ priceSatPerMb: '50.00', timeMs: NOW })
+    expect(viewA.status().lastTrade).toEqual({ priceSatPerMb: '500.00', timeMs: NOW })
 
     // C matched: its book holds A's rest (60 MB of the ask) and A's cancelled ask is gone.
     const viewC = createMarketView({
@@ -144,7 +144,7 @@ describe('the market view of the status API (issue 17)', () => {
       mbBalanceBytes: null,
       orders: [],
       settlement: null,
-      lastTrade: { priceSatPerMb: '50.00', timeMs: NOW },
+      lastTrade: { priceSatPerMb: '500.00', timeMs: NOW },
       matchmaker: { bids: 0, asks: 1, matches: 1 },
     })
     expect(statusC.matchmaker?.accepted).toBeGreaterThanOrEqual(3)
@@ -166,9 +166,9 @@ describe('the market view of the status API (issue 17)', () => {
         side: 'ask',
         id: `${a.key}:1`,
         trader: a.key,
-        priceSatPerMb: '50.00',
+        priceSatPerMb: '500.00',
         mbBytes: String(100n * MB),
-        sats: '5000',
+        sats: '50000',
         remainingBytes: String(60n * MB),
         expiresAtMs: NOW + 3_600_000,
       },
@@ -180,7 +180,7 @@ describe('the market view of the status API (issue 17)', () => {
       viewC,
     )
     expect(MarketTradesSchema.parse(JSON.parse(JSON.stringify(trades.body))).trades).toEqual([
-      { timeMs: NOW, priceSatPerMb: '50.00', mbBytes: String(40n * MB), sats: '2000' },
+      { timeMs: NOW, priceSatPerMb: '500.00', mbBytes: String(40n * MB), sats: '20000' },
     ])
     expect(
       handleStatusRequest(

@@ -78,9 +78,9 @@ describe('the market channel over libp2p (loopback)', () => {
     }
     const ta = trader(a)
     const tb = trader(b)
-    await ta.market.placeAsk({ number: 1, mbBytes: 10n * MB, sats: 500n, timeoutS: 600 })
+    await ta.market.placeAsk({ number: 1, mbBytes: 10n * MB, sats: 50_000n, timeoutS: 600 })
     expect(ta.market.orders().get(1)?.sentTo).toEqual([m.channel.address])
-    await tb.market.placeBid({ number: 1, mbBytes: 10n * MB, sats: 600n, timeoutS: 600 })
+    await tb.market.placeBid({ number: 1, mbBytes: 10n * MB, sats: 60_000n, timeoutS: 600 })
     await mm.settled()
     expect(ta.matches).toHaveLength(1)
     expect(tb.matches).toHaveLength(1)
@@ -88,11 +88,11 @@ describe('the market channel over libp2p (loopback)', () => {
       matchmaker: m.channel.address,
       side: 'ask',
       mbBytes: 10n * MB,
-      sats: 500n,
+      sats: 50_000n,
     })
     expect(ta.market.fillOf(1)).toBe(1)
     await ta.market.refresh()
-    expect(ta.market.trades().map((t) => t.priceSatPerMb)).toEqual([50])
+    expect(ta.market.trades().map((t) => t.priceSatPerMb)).toEqual([5000])
     expect(m.channel.stats().failed).toBe(0)
   })
 })

@@ -1,4 +1,5 @@
 import { decode as d, type Infer } from '@dolly/base'
+import { isOpenOrder } from './open-order.ts'
 
 /**
  * The token market as the daemon's status API shows it (issue 17): the `market` block of the full
@@ -208,7 +209,7 @@ export interface MarketStatusInput {
 /** Builds the `market` block. Pure. */
 export function marketStatusOf(input: MarketStatusInput): MarketStatus {
   const orders = [...input.orders]
-    .filter((o) => !o.cancelled && input.nowMs < o.expiresAtMs && o.matchedBytes < o.mbBytes)
+    .filter((o) => isOpenOrder(o, input.nowMs))
     .sort((a, b) => a.number - b.number)
     .slice(0, MAX_STATUS_ORDERS)
     .map((o) => ({

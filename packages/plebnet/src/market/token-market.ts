@@ -11,6 +11,7 @@ import {
 import type { AskRequest, TokenMarket } from '../agent/ports.ts'
 import type { Trade } from '../strategies/types.ts'
 import { askMarket, type MarketChannel } from './channel.ts'
+import { isOpenOrder } from './open-order.ts'
 import type { BookEntry, MarketAnswer, MarketRequest, MatchNotice, TradeRecord } from './messages.ts'
 
 /**
@@ -135,15 +136,12 @@ export function createAgentTokenMarket(
   const targets = (): string[] =>
     [...new Set(deps.matchmakers())].filter((a) => a !== deps.channel.address).slice(0, maxMatchmakers)
 
-  const isOpen = (o: OwnOrder, nowMs: number): boolean =>
-    !o.cancelled && nowMs < o.expiresAtMs && o.matchedBytes < o.mbBytes
-
   /**
    * Sends an open order to the matchmakers that have not answered it yet, until `maxMatchmakers`
    * took it; one that refused it (a code) is not asked again, an unreachable one is, next time.
    */
   const disseminate = async (own: OwnOrder): Promise<void> => {
-    if (!isOpen(own, deps.clock.nowMs())) return
+    if (!isOpenOrder(own, deps.clock.nowMs())) return
     const to = targets()
       .filter((mm) => !own.answered.has(mm))
       .slice(0, Math.max(0, maxMatchmakers - own.sentTo.length))
@@ -245,7 +243,7 @@ export function createAgentTokenMarket(
       for (const o of orders.values()) {
         if (o.side !== 'ask') continue
         held += o.unsettledBytes
-        if (isOpen(o, nowMs)) held += o.mbBytes - o.matchedBytes
+        if (isOpenOrder(o, nowMs)) held += o.mbBytes - o.matchedBytes
       }
       const balance = await deps.balanceBytes()
       return balance > held ? balance - held : 0n
@@ -271,7 +269,7 @@ export function createAgentTokenMarket(
       const number = ours === undefined ? undefined : Number(ours.slice(ours.indexOf(':') + 1))
       const own = number === undefined ? undefined : orders.get(number)
       if (own === undefined || ours !== own.id) return { t: 'decline', code: 'MARKET_ORDER_UNKNOWN' }
-      if (!isOpen(own, deps.clock.nowMs())) return { t: 'decline', code: 'MARKET_ORDER_EXPIRED' }
+      if (!isOpenOrder(own, deps.clock.nowMs())) return { t: 'decline', code: 'MARKET_ORDER_EXPIRED' }
       const q = notice.mbBytes
       if (q <= 0n || own.matchedBytes + q > own.mbBytes) return { t: 'decline', code: 'MARKET_ORDER_AMOUNT' }
       if (notice.sats < MIN_MATCH_SATS) return { t: 'decline', code: 'MARKET_ORDER_AMOUNT' }

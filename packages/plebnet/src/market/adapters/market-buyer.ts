@@ -16,6 +16,7 @@ import { createMarketComponent, type MarketComponent } from './market-component.
 import { tradeMatch } from './trading.ts'
 import { createSettlement, type Settlement } from '../settlement/settlement.ts'
 import { createLibp2pTradeChannel } from '../settlement/trade-channel.ts'
+import { isOpenOrder } from '../open-order.ts'
 import { BID_NUMBER_BASE } from '../token-market.ts'
 import { decideBuy, type BidView, type BuyPolicy } from '../buyer/buy-policy.ts'
 import { limitPayments, type Cheat } from '../buyer/cheat.ts'
@@ -166,7 +167,7 @@ export async function startMarketBuyer(
         mbBytes: o.mbBytes,
         matchedBytes: o.matchedBytes,
         unsettledBytes: o.unsettledBytes,
-        open: !o.cancelled && nowMs < o.expiresAtMs && o.matchedBytes < o.mbBytes,
+        open: isOpenOrder(o, nowMs),
       }))
     const balance = deps.balanceBytes()
     if (balance === undefined || !agentMarket.hasMatchmakers()) return

@@ -1,10 +1,4 @@
-import {
-  createCryptoRng,
-  createScaledClock,
-  loadOrCreateIdentity,
-  type Clock,
-  type Logger,
-} from '@dolly/base'
+import { createCryptoRng, loadOrCreateIdentity, type Clock, type Logger } from '@dolly/base'
 import { createLedgerComponent } from '@dolly/ledger'
 import { bootstrapFromMultiaddrs, createNetworkComponent } from '@dolly/overlay'
 import {
@@ -144,7 +138,8 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
     const buyer = await startMarketBuyer(
       {
         clock,
-        marketClock: config.world === undefined ? clock : createScaledClock(config.world.timeScale),
+        // The wallet's clock: world time in a world (the matchmakers' clock), else real time.
+        marketClock: wallet.clock,
         log,
         identity,
         home: options.home,

@@ -1,4 +1,4 @@
-import { errorCode, type Logger } from '@dolly/base'
+import { bytesToHex, errorCode, type Logger } from '@dolly/base'
 import { decideBuybot, type BidTick, type BuybotState } from '../../strategies/buybot.ts'
 import type { BookEntry } from '../messages.ts'
 import { MIN_MATCH_SATS } from '../token-market.ts'
@@ -134,7 +134,7 @@ export async function buybotRound(
 export async function startBuybot(deps: MarketBuyerDeps, options: BuybotOptions): Promise<Buybot> {
   const log = deps.log.child({ component: 'buybot' })
   const node = await startTradingNode(deps)
-  const me = Buffer.from(deps.identity.publicKey).toString('hex')
+  const me = bytesToHex(deps.identity.publicKey)
   let state: BuybotState = { mirrored: {} }
   let rounds = 0
   let bids = 0

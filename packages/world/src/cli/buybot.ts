@@ -4,9 +4,8 @@ import { Option, type Command } from 'commander'
 import { createCryptoRng, formatBtc, parseBtc, type CliIo } from '@dolly/base'
 import { FAUCET_WALLET } from '../chain/adapters/litecoind.ts'
 import { WorldError } from '../errors.ts'
-import { genesisConfigText } from '../genesis/genesis-config.ts'
 import { bootstrapAddrs } from '../users/bootstrap.ts'
-import { setupUserWallet } from '../users/adapters/user-wallet.ts'
+import { setupUserWallet, userConfigText } from '../users/adapters/user-wallet.ts'
 import { connect, readComponents, type WorldCliEnv } from './world.ts'
 
 /** Coins the faucet pays the buybot's new wallet (default `--budget`). */
@@ -49,15 +48,8 @@ export function registerBuybotCommand(program: Command, io: CliIo, env: WorldCli
           dir,
         })
       const home = join(dir, 'buybot')
-      const { address, created } = await setupUserWallet(
-        { rng: createCryptoRng() },
-        home,
-        (walletPassword) => {
-          const text = genesisConfigText(state, { walletPassword })
-          if (text === undefined)
-            throw new WorldError('WORLD_INVALID_OPTION', 'the buybot needs a world with hosts', {})
-          return text
-        },
+      const { address, created } = await setupUserWallet({ rng: createCryptoRng() }, home, (walletPassword) =>
+        userConfigText(state, walletPassword),
       )
       // A new wallet gets the budget from the faucet; more later with `dolly world faucet <address> <coins>`.
       if (created) {

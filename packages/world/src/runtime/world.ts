@@ -21,7 +21,7 @@ import {
   type UserFleetDeps,
 } from '../users/adapters/user-fleet.ts'
 import { BUYER_DEFAULTS } from '../users/buyers.ts'
-import { genesisConfigText } from '../genesis/genesis-config.ts'
+import { userConfigText } from '../users/adapters/user-wallet.ts'
 import { createFamilyCensus, hostTokenReader } from '../genesis/adapters/census.ts'
 import {
   acquireLock,
@@ -265,15 +265,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
       allowanceSats === 0n
         ? undefined
         : {
-            configText(walletPassword) {
-              const text =
-                published.state === undefined
-                  ? undefined
-                  : genesisConfigText(published.state, { walletPassword })
-              if (text === undefined)
-                throw new WorldError('WORLD_INVALID_OPTION', 'token buyers need a world with hosts', {})
-              return text
-            },
+            configText: (walletPassword) => userConfigText(published.state, walletPassword),
             async fund(address, sats) {
               await chain.faucet(address, sats)
               await chain.mine(1)

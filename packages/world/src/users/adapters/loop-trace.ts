@@ -85,7 +85,9 @@ export async function traceLoop(
   rpc: CoreRpcCall,
   users: readonly { readonly name: string; readonly home: string }[],
 ): Promise<LoopTrace> {
-  const payments: TradePayment[] = []
+  const payments: Omit<TradePayment, 'spentBy'>[] = []
+  /** `txid:vout` of the payments' outputs already spent (their spenders are looked up below). */
+  const spent = new Set<string>()
   let firstHeight = Number.POSITIVE_INFINITY
   for (const user of users) {
     for (const p of await tradePaymentsOf(user.home)) {
@@ -96,29 +98,27 @@ export async function traceLoop(
         const header = await rpc<{ height: number }>('getblockheader', [tx.blockhash])
         firstHeight = Math.min(firstHeight, header.height)
       }
-      const unspent = await rpc<unknown>('gettxout', [p.txid, out.n, true])
+      if ((await rpc<unknown>('gettxout', [p.txid, out.n, true])) === null) spent.add(`${p.txid}:${out.n}`)
       payments.push({
         user: user.name,
         txid: p.txid,
         vout: out.n,
         address: p.address,
         sats: coinsToSats(out.value),
-        spentBy: unspent === null ? '' : null,
       })
     }
   }
   // Spenders: scan the blocks from the first payment's on, until every spent output is found.
-  const wanted = new Map(payments.filter((p) => p.spentBy === '').map((p) => [`${p.txid}:${p.vout}`, p]))
   const spender = new Map<string, RawTx>()
-  if (wanted.size > 0 && Number.isFinite(firstHeight)) {
+  if (spent.size > 0 && Number.isFinite(firstHeight)) {
     const tip = await rpc<number>('getblockcount')
     const last = Math.min(tip, firstHeight + MAX_SCAN_BLOCKS)
-    for (let h = firstHeight; h <= last && spender.size < wanted.size; h++) {
+    for (let h = firstHeight; h <= last && spender.size < spent.size; h++) {
       const hash = await rpc<string>('getblockhash', [h])
       const block = await rpc<{ tx: RawTx[] }>('getblock', [hash, 2])
       for (const tx of block.tx)
         for (const input of tx.vin)
-          if (input.txid !== undefined && wanted.has(`${input.txid}:${input.vout ?? -1}`))
+          if (input.txid !== undefined && spent.has(`${input.txid}:${input.vout ?? -1}`))
             spender.set(`${input.txid}:${input.vout ?? -1}`, tx)
     }
   }

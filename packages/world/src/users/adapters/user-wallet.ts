@@ -11,6 +11,21 @@ import {
   unlockKeystore,
   writeKeystoreFile,
 } from '@dolly/wallet'
+import { WorldError } from '../../errors.ts'
+import { genesisConfigText } from '../../genesis/genesis-config.ts'
+import type { WorldState } from '../../runtime/world-state.ts'
+
+/**
+ * The config of a buyer's home (`plebnet_setup.cfg`) in `state`'s world: the agents' `[world]`
+ * section with `walletPassword`. Throws WORLD_INVALID_OPTION before the world's state is published or
+ * in a world without hosts.
+ */
+export function userConfigText(state: WorldState | undefined, walletPassword: string): string {
+  const text = state === undefined ? undefined : genesisConfigText(state, { walletPassword })
+  if (text === undefined)
+    throw new WorldError('WORLD_INVALID_OPTION', 'token buyers need a running world with hosts', {})
+  return text
+}
 
 /** The config file `plebnet` reads in a home (plebnet's CONFIG_FILE). */
 const CONFIG_FILE = 'plebnet_setup.cfg'

@@ -19,6 +19,8 @@ DEB_PACKAGES=(
   "iptables:iptables"
   "openssl:openssl"
   "curl:curl"
+  "ngircd:ngircd"
+  "chromium:chromium"
 )
 
 missing=()

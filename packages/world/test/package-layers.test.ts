@@ -25,8 +25,20 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   overlay: ['base', 'learning', 'ledger'],
   tunnels: ['base'],
   market: ['base'],
+  vision: ['base'],
   plebnet: ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'tunnels', 'market'],
-  world: ['base', 'wallet', 'cloudomate', 'learning', 'ledger', 'overlay', 'tunnels', 'market', 'plebnet'],
+  world: [
+    'base',
+    'wallet',
+    'cloudomate',
+    'learning',
+    'ledger',
+    'overlay',
+    'tunnels',
+    'market',
+    'plebnet',
+    'vision',
+  ],
 }
 
 function sourceFiles(dir: string, out: string[] = []): string[] {

@@ -76,6 +76,8 @@ export interface TokenMarket {
   fillOf(number: number): number | null
   /** Whether open asks can be cancelled. */
   readonly canCancel: boolean
+  /** The smallest ask, sats, the market matches (0: no minimum); strategies never ask for less. */
+  readonly minOrderSats: bigint
 }
 
 /** Everything the agent talks to. */

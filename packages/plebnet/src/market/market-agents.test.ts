@@ -16,9 +16,9 @@ import type { BuybotState } from '../strategies/buybot.ts'
 import { buybotRound } from './adapters/buybot.ts'
 import { createMemoryMarketNet, serveMarket, type MemoryMarketNet } from './channel.ts'
 import { createMatchmaker, type Matchmaker } from './matchmaker.ts'
+import { MIN_MATCH_SATS } from './min-match.ts'
 import {
   BID_NUMBER_BASE,
-  MIN_MATCH_SATS,
   createAgentTokenMarket,
   type AgentTokenMarket,
   type OwnMatch,

@@ -11,6 +11,7 @@ import {
 import type { AskRequest, TokenMarket } from '../agent/ports.ts'
 import type { Trade } from '../strategies/types.ts'
 import { askMarket, type MarketChannel } from './channel.ts'
+import { MIN_MATCH_SATS } from './min-match.ts'
 import { isOpenOrder } from './open-order.ts'
 import type { BookEntry, MarketAnswer, MarketRequest, MatchNotice, TradeRecord } from './messages.ts'
 
@@ -24,13 +25,6 @@ import type { BookEntry, MarketAnswer, MarketRequest, MatchNotice, TradeRecord }
 
 /** Asks use the sell step's numbers; bids (the buybot) use `BID_NUMBER_BASE + n`. */
 export const BID_NUMBER_BASE = 0x8000_0000
-/**
- * The smallest match a trader accepts, sats: a Bitcoin payment must be above the dust limit of its
- * output (a p2wpkh or p2pkh output at the network's dust relay fee: world 2,940 / 5,460 sats, Bitcoin
- * 294 / 546), and a trade pays at least one such payment. A smaller MATCH is declined
- * (`MARKET_ORDER_AMOUNT`); the order stays in the other matchmakers' books.
- */
-export const MIN_MATCH_SATS = 6_000n
 /** Matchmakers an order goes to at most (ALGORITHMS.md §10). */
 export const MAX_MATCHMAKERS = 20
 
@@ -233,6 +227,7 @@ export function createAgentTokenMarket(
 
   const market: AgentTokenMarket = {
     canCancel: true,
+    minOrderSats: MIN_MATCH_SATS,
     hasMatchmakers: () => targets().length > 0,
     trades: () => trades,
     bestBidSatPerMb: () => bestBid,

@@ -58,7 +58,14 @@ export function sellParts(
   const available = Number(ctx.balances.mb)
   const gainRatePerDay = (available * MINUTES_IN_DAY) / acc.timeAccumulatedMin
   const mb = BigInt(Math.floor(Math.min(available, gainRatePerDay * bid)))
-  const placed = placeOrder(state, ctx, mb, priceFor(lastPrice, mb), Math.round(ctx.tickMs / 1000))
+  const placed = placeOrder(
+    state,
+    ctx,
+    mb,
+    priceFor(lastPrice, mb),
+    Math.round(ctx.tickMs / 1000),
+    'raise-mb',
+  )
   if (placed.actions.length === 0) return { acc, state, actions: [] }
   const timeChange = Math.min(acc.timeAccumulatedMin, MINUTES_IN_DAY * bid)
   return {

@@ -46,9 +46,21 @@ export interface OrderStep {
 }
 
 /**
+ * What an ask below the market's minimum trade (`MarketView.minOrderSats`) becomes:
+ * - `raise-sats` asks for the minimum for the same MB (an ask for the BTC still missing: the agent
+ *   needs at least that much, and the minimum is the least any trade pays);
+ * - `raise-mb` keeps the price per MB (an ask priced at the market) and offers as many more MB as
+ *   reach the minimum; when all available MB do not, nothing is placed and the MB wait.
+ */
+export type BelowMinimum = 'raise-sats' | 'raise-mb'
+
+/**
  * `placeOrder(mb, sat, timeout)` (ALGORITHMS.md §5.1): sell `mb` MB for `sat` satoshis. Nothing
  * when either is 0. Never sells more MB than available, never asks below the floor, and records
- * `last_offer` and `last_offer_date` (persisted, unlike the original).
+ * `last_offer` and `last_offer_date` (persisted, unlike the original). **[fix]** Never places an ask
+ * the market cannot match: one below `minOrderSats` is raised to it or skipped (`belowMinimum`). The
+ * original had no minimum; on a chain with a dust limit such an ask is declined by every matchmaker,
+ * and an agent whose missing BTC is small kept asking for it and never sold (a world run showed it).
  */
 export function placeOrder(
   state: StrategyState,
@@ -56,11 +68,24 @@ export function placeOrder(
   mbWanted: bigint,
   satsWanted: bigint,
   timeoutS: number,
+  belowMinimum: BelowMinimum = 'raise-sats',
 ): OrderStep {
-  const mb = mbWanted < ctx.balances.mb ? mbWanted : ctx.balances.mb
+  let mb = mbWanted < ctx.balances.mb ? mbWanted : ctx.balances.mb
   if (mb <= 0n || satsWanted <= 0n) return { state, actions: [] }
   const floor = priceFor(ctx.floorSatPerMb, mb)
-  const sats = satsWanted > floor ? satsWanted : floor
+  const min = ctx.market.minOrderSats ?? 0n
+  let sats = satsWanted > floor ? satsWanted : floor
+  if (sats < min) {
+    if (belowMinimum === 'raise-sats') sats = min
+    else {
+      const perMb = Number(sats) / Number(mb)
+      const needed = BigInt(Math.ceil(Number(min) / perMb))
+      if (needed > ctx.balances.mb) return { state, actions: [] }
+      mb = needed
+      const atPrice = priceFor(perMb, mb)
+      sats = atPrice > min ? atPrice : min
+    }
+  }
   return {
     state: { ...state, lastOffer: { mb, btcSats: sats }, lastOfferMs: ctx.nowMs },
     actions: [{ kind: 'place', mb, sats, timeoutS }],
@@ -71,9 +96,15 @@ export function placeOrder(
  * `updateOffer(mb, sat)`: acts only when the last offer is older than the order timeout; then
  * cancels the previous order (if the market can) and places the new one.
  */
-export function updateOffer(state: StrategyState, ctx: StrategyContext, mb: bigint, sats: bigint): OrderStep {
+export function updateOffer(
+  state: StrategyState,
+  ctx: StrategyContext,
+  mb: bigint,
+  sats: bigint,
+  belowMinimum: BelowMinimum = 'raise-sats',
+): OrderStep {
   if (!(ctx.nowMs - state.lastOfferMs > ctx.orderTimeoutMs)) return { state, actions: [] }
-  const placed = placeOrder(state, ctx, mb, sats, Math.round(ctx.orderTimeoutMs / 1000))
+  const placed = placeOrder(state, ctx, mb, sats, Math.round(ctx.orderTimeoutMs / 1000), belowMinimum)
   const cancel: OrderAction[] =
     state.lastOffer !== null && ctx.market.canCancel ? [{ kind: 'cancel-last' }] : []
   // A cancelled order that is not replaced is forgotten, so it is not cancelled again next time.

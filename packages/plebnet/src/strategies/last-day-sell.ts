@@ -23,6 +23,6 @@ export function lastDaySell(state: StrategyState, ctx: StrategyContext): Strateg
   const price = lastTrade(ctx.market.trades)?.priceSatPerMb ?? ctx.market.bestBidSatPerMb
   if (price === null || !(price > 0))
     return { state, actions: [], attemptPurchase: true, rule: 'last-day:no-price' }
-  const step = updateOffer(state, ctx, ctx.balances.mb, priceFor(price, ctx.balances.mb))
+  const step = updateOffer(state, ctx, ctx.balances.mb, priceFor(price, ctx.balances.mb), 'raise-mb')
   return { ...step, attemptPurchase: true, rule: 'last-day:liquidate' }
 }

@@ -75,6 +75,57 @@ describe('common rules (ALGORITHMS.md §5.1)', () => {
   })
 })
 
+describe('[fix] the market minimum (an ask below it would never match)', () => {
+  const minimum = (mb: bigint, btcSats: bigint, over: Partial<StrategyContext> = {}) =>
+    ctx({ balances: { btcSats, mb }, market: { ...ctx().market, minOrderSats: 6_000n }, ...over })
+
+  it('ConstantSell asks the minimum when the BTC still missing is smaller', () => {
+    // 460 000 − 457 421 = 2 579 sats missing: asking that would be declined by every matchmaker.
+    const d = constantSell(initialStrategyState(), minimum(40n, 457_421n))
+    expect(d.actions).toEqual([{ kind: 'place', mb: 40n, sats: 6_000n, timeoutS: 3600 }])
+  })
+
+  it('ConstantSell keeps the golden offer when it is above the minimum', () => {
+    const d = constantSell(initialStrategyState(), minimum(8_000n, 60_000n))
+    expect(d.actions).toEqual([{ kind: 'place', mb: 8_000n, sats: 400_000n, timeoutS: 3600 }])
+  })
+
+  it('a sale at the market price offers more MB to reach the minimum, at the same price', () => {
+    const state = {
+      ...initialStrategyState(),
+      sma: { timeAccumulatedMin: 2 * 1440, partsSoldToday: 0, day: '', lastOrder: null },
+    }
+    // 200 MB over two days: one day's part is 100 MB at 50 sat/MB = 5 000 < 6 000, so 120 MB are offered.
+    const sale = sellParts(state.sma, state, minimum(200n, 0n), 1, 50)
+    expect(sale.actions).toEqual([{ kind: 'place', mb: 120n, sats: 6_000n, timeoutS: 300 }])
+  })
+
+  it('a sale at the market price waits when all MB are worth less than the minimum', () => {
+    const state = {
+      ...initialStrategyState(),
+      sma: { timeAccumulatedMin: 1440, partsSoldToday: 0, day: '', lastOrder: null },
+    }
+    const sale = sellParts(state.sma, state, minimum(100n, 0n), 1, 50)
+    expect(sale.actions).toEqual([])
+    expect(sale.acc.timeAccumulatedMin).toBe(1440)
+  })
+
+  it('LastDaySell liquidates at the last price only when the MB reach the minimum', () => {
+    const lastDay = { expirationMs: T0 + 12 * HOUR + HOUR }
+    const trades = [{ priceSatPerMb: 50, timeMs: T0 }]
+    const few = lastDaySell(
+      initialStrategyState(),
+      minimum(100n, 1_000_000n, { ...lastDay, market: { ...ctx().market, trades, minOrderSats: 6_000n } }),
+    )
+    expect(few.actions).toEqual([])
+    const enough = lastDaySell(
+      initialStrategyState(),
+      minimum(130n, 1_000_000n, { ...lastDay, market: { ...ctx().market, trades, minOrderSats: 6_000n } }),
+    )
+    expect(enough.actions).toEqual([{ kind: 'place', mb: 130n, sats: 6_500n, timeoutS: 3600 }])
+  })
+})
+
 describe('ConstantSell (§5.2)', () => {
   it('offers all 8 000 MB for the 400 000 sat still missing (50 sat/MB)', () => {
     const d = constantSell(initialStrategyState(), ctx())

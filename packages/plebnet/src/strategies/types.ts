@@ -22,6 +22,11 @@ export interface MarketView {
   readonly lastOrderFill: number | null
   /** Whether open orders can be cancelled (the Tribler market can). */
   readonly canCancel: boolean
+  /**
+   * The smallest ask, sats, that the market will ever match (its dust-bound minimum trade); absent or
+   * 0 when it has none. An ask below it is declined by every matchmaker, so no strategy places one.
+   */
+  readonly minOrderSats?: bigint
 }
 
 /** The agent's balances. */

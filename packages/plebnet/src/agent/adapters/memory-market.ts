@@ -26,7 +26,7 @@ export interface MemoryTokenMarket extends TokenMarket {
 /** A memory market at `clock` time; `balanceBytes` is the agent's MB balance. */
 export function createMemoryTokenMarket(
   clock: { nowMs(): number },
-  init: { readonly balanceBytes?: bigint; readonly canCancel?: boolean } = {},
+  init: { readonly balanceBytes?: bigint; readonly canCancel?: boolean; readonly minOrderSats?: bigint } = {},
 ): MemoryTokenMarket {
   const asks = new Map<number, MemoryAsk>()
   const trades: Trade[] = []
@@ -39,6 +39,7 @@ export function createMemoryTokenMarket(
   return {
     asks,
     canCancel: init.canCancel ?? true,
+    minOrderSats: init.minOrderSats ?? 0n,
     placeCalls: () => calls,
     hasMatchmakers: () => matchmakers,
     trades: () => trades,

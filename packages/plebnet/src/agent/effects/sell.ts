@@ -70,6 +70,7 @@ export async function sellStep(
       bestBidSatPerMb: market.bestBidSatPerMb(),
       lastOrderFill: state.lastOrder === null ? null : market.fillOf(state.lastOrder),
       canCancel: market.canCancel,
+      minOrderSats: market.minOrderSats,
     },
     balances: { btcSats: input.spendableSats, mb: availableMbBytes / MB_BYTES },
     replicationPriceSats: input.replicationPriceSats,

@@ -1,7 +1,7 @@
 import { bytesToHex, errorCode, type Logger } from '@dolly/base'
 import { decideBuybot, type BidTick, type BuybotState } from '../../strategies/buybot.ts'
 import type { BookEntry } from '../messages.ts'
-import { MIN_MATCH_SATS } from '../token-market.ts'
+import { MIN_MATCH_SATS } from '../min-match.ts'
 import { nextBidNumber, startTradingNode, type MarketBuyerDeps } from './market-buyer.ts'
 
 /**

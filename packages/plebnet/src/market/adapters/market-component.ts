@@ -11,6 +11,7 @@ import type { TokenMarket } from '../../agent/ports.ts'
 import { peerIdOfHex } from '../../tunnels/directory.ts'
 import type { BookSync } from '../book-sync.ts'
 import type { Matchmaker, MatchmakerOptions } from '../matchmaker.ts'
+import { MIN_MATCH_SATS } from '../min-match.ts'
 import type { AgentTokenMarket, AgentTokenMarketOptions, OwnMatch } from '../token-market.ts'
 import type { Libp2pMarketChannel } from './libp2p-market-channel.ts'
 
@@ -96,6 +97,7 @@ export function createMarketComponent(
 
   const market: TokenMarket = {
     canCancel: true,
+    minOrderSats: MIN_MATCH_SATS,
     hasMatchmakers: () => running?.market.hasMatchmakers() ?? false,
     trades: () => running?.market.trades() ?? [],
     bestBidSatPerMb: () => running?.market.bestBidSatPerMb() ?? null,

@@ -1,6 +1,7 @@
 import { errorCode, type Logger } from '@dolly/base'
 import type { TradeSnapshot, TradeTerms } from '@dolly/market'
-import { MIN_MATCH_SATS, type OwnMatch } from '../token-market.ts'
+import { MIN_MATCH_SATS } from '../min-match.ts'
+import type { OwnMatch } from '../token-market.ts'
 
 /**
  * The daemon's glue from matches to trades (issue 17): a MATCH the matchmaker sent both traders

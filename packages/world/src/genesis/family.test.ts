@@ -77,6 +77,28 @@ describe('family census', () => {
   })
 })
 
+describe('a slow answer is not a death', () => {
+  it('keeps an excused agent as it last reported, and marks the others dead', () => {
+    const first = updateCensus(
+      [],
+      [
+        { ip: '10.77.1.3', status: status('dolly.0', 'dolly') },
+        { ip: '10.77.1.4', status: status('dolly.0.0', 'dolly.0') },
+      ],
+    )
+    const excusedId = first[1]?.id ?? ''
+    const later = updateCensus(first, [], new Set([excusedId]))
+    expect(later.map((a) => [a.tree, a.alive])).toEqual([
+      ['dolly.0', false],
+      ['dolly.0.0', true],
+    ])
+    expect(later[1]).toBe(first[1])
+    // An agent already dead stays dead even when excused.
+    const dead = updateCensus(later, [], new Set([first[0]?.id ?? '']))
+    expect(dead.map((a) => a.alive)).toEqual([false, false])
+  })
+})
+
 describe('census from public statuses (issue 14 item 12)', () => {
   it('lists an agent the world holds no token for from its public status: alive, no balance or lease', () => {
     const full = status('dolly.0', 'dolly')

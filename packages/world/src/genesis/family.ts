@@ -31,11 +31,14 @@ export interface FamilyAgent {
 
 /**
  * The census after one poll: agents that answered now are alive with their fresh status; agents seen
- * before that no longer answer are dead (their host's lease ended or it was destroyed). Pure.
+ * before that no longer answer are dead (their host's lease ended or it was destroyed), except those
+ * whose id is in `excused` (a host that still exists and missed only a poll or two: a slow answer on
+ * a busy machine is not a death), which keep what they last reported. Pure.
  */
 export function updateCensus(
   previous: readonly FamilyAgent[],
   answered: readonly { readonly ip: string; readonly status: AnyStatus }[],
+  excused: ReadonlySet<string> = new Set(),
 ): FamilyAgent[] {
   const providerOf = new Map<string, string>()
   for (const { status } of answered) {
@@ -65,7 +68,9 @@ export function updateCensus(
     }
   })
   const seen = new Set(fresh.map((a) => a.id))
-  const dead = previous.filter((a) => !seen.has(a.id)).map((a) => ({ ...a, alive: false }))
+  const dead = previous
+    .filter((a) => !seen.has(a.id))
+    .map((a) => (a.alive && excused.has(a.id) ? a : { ...a, alive: false }))
   return [...fresh, ...dead].sort((x, y) => (x.tree < y.tree ? -1 : x.tree > y.tree ? 1 : 0))
 }
 

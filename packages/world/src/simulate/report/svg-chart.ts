@@ -2,7 +2,7 @@ import { lineRuns, stackedIndices } from './downsample.ts'
 import { escapeXml, truncate } from './escape.ts'
 import { seriesColour } from './palette.ts'
 import { stackSeries } from './stack.ts'
-import { formatTick, niceTicks, type Ticks } from './ticks.ts'
+import { formatTick, niceTicks, tightTicks, type Ticks } from './ticks.ts'
 import type { ReportChart } from './types.ts'
 import { assertChart } from './validate.ts'
 
@@ -43,7 +43,7 @@ export function svgChartElement(chart: ReportChart, standalone: boolean): string
   const n = chart.x.length
   const xs = chart.x.map((x) => (Number.isFinite(x) ? x : NaN))
   const tops = chart.stacked === true ? stackSeries(chart.series, n) : []
-  const xt = niceTicks(...extent(xs))
+  const xt = tightTicks(...extent(xs))
   const yt = niceTicks(...(chart.stacked === true ? stackedExtent(tops, xs) : lineExtent(chart)))
   const toPx = (x: number): number => LEFT + ((x - xt.min) / (xt.max - xt.min)) * PLOT_WIDTH
   const toPy = (y: number): number => BOTTOM - ((y - yt.min) / (yt.max - yt.min)) * PLOT_HEIGHT

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatTick, niceTicks } from './ticks.ts'
+import { formatTick, niceTicks, tightTicks } from './ticks.ts'
 
 /** Whether `step` is 1, 2 or 5 times a power of ten. */
 function isNiceStep(step: number): boolean {
@@ -56,11 +56,31 @@ describe('niceTicks', () => {
     expect(huge.values.every(Number.isFinite)).toBe(true)
   })
 
+  it('ignores float noise at the ends: shares that sum to 1.0000000000000002 end at 1', () => {
+    expect(niceTicks(0, 0.1 + 0.2).max).toBe(0.3)
+    expect(niceTicks(0, 1 + Number.EPSILON)).toEqual({
+      min: 0,
+      max: 1,
+      step: 0.2,
+      values: [0, 0.2, 0.4, 0.6, 0.8, 1],
+    })
+  })
+
   it('has no float noise or negative zero in its values', () => {
     for (const v of niceTicks(-0.3, 0.7).values) {
       expect(String(v).length).toBeLessThan(6)
       expect(Object.is(v, -0)).toBe(false)
     }
+  })
+})
+
+describe('tightTicks', () => {
+  it('ends the axis on the data and keeps the nice ticks inside', () => {
+    expect(tightTicks(0, 365)).toEqual({ min: 0, max: 365, step: 100, values: [0, 100, 200, 300] })
+    expect(tightTicks(0, 100)).toEqual(niceTicks(0, 100))
+    expect(tightTicks(-3.5, 7.25).values).toEqual([-2, 0, 2, 4, 6])
+    expect(tightTicks(5, 5)).toEqual(niceTicks(5, 5))
+    expect(tightTicks(NaN, 1)).toEqual(niceTicks(NaN, 1))
   })
 })
 

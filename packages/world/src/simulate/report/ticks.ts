@@ -13,6 +13,7 @@ export interface Ticks {
 // Inputs beyond this are clamped, so `hi - lo` never overflows to Infinity.
 const LIMIT = 1e300
 const MAX_TICKS = 50
+const EPS = 1e-9
 
 /**
  * Ticks covering `[lo, hi]` with about `target` steps of 1, 2 or 5 times a power of ten. Non-finite
@@ -35,13 +36,38 @@ export function niceTicks(lo: number, hi: number, target = 5): Ticks {
   const raw = Math.max((b - a) / steps, Math.max(Math.abs(a), Math.abs(b)) * 1e-12, Number.MIN_VALUE)
   const magnitude = 10 ** Math.floor(Math.log10(raw))
   const norm = raw / magnitude
-  const step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * magnitude
-  const min = Math.floor(a / step) * step
-  const max = Math.ceil(b / step) * step
+  // Tolerances absorb float noise: shares summing to 1.0000000000000002 still end the axis at 1.
+  const step = (norm <= 1 + EPS ? 1 : norm <= 2 + EPS ? 2 : norm <= 5 + EPS ? 5 : 10) * magnitude
+  const min = Math.floor(a / step + EPS) * step
+  const max = Math.ceil(b / step - EPS) * step
   const count = Math.min(MAX_TICKS - 1, Math.round((max - min) / step))
   const values: number[] = []
   for (let i = 0; i <= count; i++) values.push(tidy(min + i * step))
   return { min: tidy(min), max: tidy(values[values.length - 1] ?? max), step, values }
+}
+
+/**
+ * Ticks for an axis that runs exactly from `lo` to `hi` (a time axis that ends on the last day): the
+ * nice ticks of {@link niceTicks} that fall inside the range. An empty or non-finite range falls back
+ * to {@link niceTicks}.
+ *
+ * @example tightTicks(0, 365).values // [0, 100, 200, 300]
+ */
+export function tightTicks(lo: number, hi: number, target = 5): Ticks {
+  const nice = niceTicks(lo, hi, target)
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo === hi) return nice
+  const [a, b] = lo < hi ? [lo, hi] : [hi, lo]
+  if (nice.min === a && nice.max === b) return nice
+  // Fewer than three ticks inside reads badly: then try twice as many steps.
+  let inner: Ticks = nice
+  for (const t of [target, target * 2]) {
+    inner = niceTicks(a, b, t)
+    const slack = inner.step * EPS
+    const values = inner.values.filter((v) => v >= a - slack && v <= b + slack)
+    inner = { min: a, max: b, step: inner.step, values }
+    if (values.length >= 3) break
+  }
+  return inner
 }
 
 function clamp(v: number): number {

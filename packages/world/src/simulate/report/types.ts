@@ -12,7 +12,9 @@ export interface ReportSeries {
 /**
  * One chart. `id` names its file (`<id>.svg`): letters, digits, `-` and `_`, at most 64 characters,
  * starting with a letter or digit, unique within a report. Each series has one value per `x` (or no
- * values at all). `stacked` draws the series as stacked areas (e.g. provider shares over time).
+ * values at all). `stacked` draws the series as stacked areas (e.g. provider shares over time; a
+ * non-finite value counts as 0 there, and `x` should ascend). Series of 10,000+ points are fine: each
+ * is drawn with at most four points per pixel column (first, lowest, highest, last).
  */
 export interface ReportChart {
   readonly id: string

@@ -16,7 +16,8 @@ export const PAGE_METRICS = Object.freeze([
  */
 export function renderPage(): string {
   const buttons = PAGE_METRICS.map(
-    (m) => `<button type="button" class="metric" data-metric="${m}">${m} (${METRICS[m]})</button>`,
+    (m) =>
+      `<button type="button" class="metric${m === 'uploaded' ? ' active' : ''}" data-metric="${m}">${m} (${METRICS[m]})</button>`,
   ).join('\n        ')
   return `<!doctype html>
 <html lang="en">

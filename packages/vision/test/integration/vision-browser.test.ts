@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import type { Core } from 'cytoscape'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startVision, type Observation, type VisionHandle } from '../../src/index.ts'
@@ -32,7 +33,7 @@ interface PageView {
 
 const view = (): Promise<PageView> =>
   page.evaluate(() => {
-    const cy = (window as unknown as { vision: { cy: import('cytoscape').Core } }).vision.cy
+    const cy = (window as unknown as { vision: { cy: Core } }).vision.cy
     return {
       nodes: cy
         .nodes()
@@ -101,7 +102,7 @@ describe('Vision in a real browser', () => {
 
   it("shows a node's chart when it is clicked", async () => {
     const at = await page.evaluate(() => {
-      const cy = (window as unknown as { vision: { cy: import('cytoscape').Core } }).vision.cy
+      const cy = (window as unknown as { vision: { cy: Core } }).vision.cy
       const p = cy.getElementById('plebbot1001.0').renderedPosition()
       const box = (document.getElementById('graph') as HTMLElement).getBoundingClientRect()
       return { x: box.left + p.x, y: box.top + p.y }
@@ -132,7 +133,7 @@ describe('Vision in a real browser', () => {
     vision.store.add(general(Date.now(), 'plebbot5005', 'plebbot1001.0.2', 'proxhost'))
     await page.waitForFunction(
       () =>
-        (window as unknown as { vision: { cy: import('cytoscape').Core } }).vision.cy
+        (window as unknown as { vision: { cy: Core } }).vision.cy
           .getElementById('plebbot1001.0.2')
           .nonempty(),
       undefined,

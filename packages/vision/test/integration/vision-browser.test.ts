@@ -12,6 +12,17 @@ import { startVision, type Observation, type VisionHandle } from '../../src/inde
  * kept in `<repo>/tmp/out/` (git-ignored).
  */
 
+// The page's globals, as far as the functions run in the page use them (tsconfig has no DOM lib).
+declare const window: {
+  vision?: { cy: Core; refreshed: number; state: { chart: { data: number[][] } } }
+  marker?: number
+}
+declare const document: {
+  getElementById(
+    id: string,
+  ): { textContent: string | null; getBoundingClientRect(): { left: number; top: number } } | null
+}
+
 const OUT_DIR = fileURLToPath(new URL('../../../../tmp/out/', import.meta.url))
 let vision: VisionHandle
 let browser: Browser
@@ -33,7 +44,7 @@ interface PageView {
 
 const view = (): Promise<PageView> =>
   page.evaluate(() => {
-    const cy = (window as unknown as { vision: { cy: Core } }).vision.cy
+    const cy = (window.vision as { cy: Core }).cy
     return {
       nodes: cy
         .nodes()
@@ -83,9 +94,7 @@ afterAll(async () => {
 describe('Vision in a real browser', () => {
   it('loads with no console error and draws the tree with its three edges', async () => {
     await page.goto(vision.url)
-    await page.waitForFunction(
-      () => ((window as unknown as { vision?: { refreshed: number } }).vision?.refreshed ?? 0) >= 1,
-    )
+    await page.waitForFunction(() => (window.vision?.refreshed ?? 0) >= 1)
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'live')
     const v = await view()
     expect(v.nodes).toEqual(['plebbot1001', 'plebbot1001.0', 'plebbot1001.0.1', 'plebbot1001.1'])
@@ -102,19 +111,15 @@ describe('Vision in a real browser', () => {
 
   it("shows a node's chart when it is clicked", async () => {
     const at = await page.evaluate(() => {
-      const cy = (window as unknown as { vision: { cy: Core } }).vision.cy
+      const cy = (window.vision as { cy: Core }).cy
       const p = cy.getElementById('plebbot1001.0').renderedPosition()
-      const box = (document.getElementById('graph') as HTMLElement).getBoundingClientRect()
+      const box = document.getElementById('graph')?.getBoundingClientRect() ?? { left: 0, top: 0 }
       return { x: box.left + p.x, y: box.top + p.y }
     })
     await page.mouse.click(at.x, at.y)
     await page.waitForSelector('#chart .uplot')
     expect(await page.textContent('#selected')).toBe('plebbot1001.0 — uploaded')
-    const plotted = await page.evaluate(
-      () =>
-        (window as unknown as { vision: { state: { chart: { data: number[][] } } } }).vision.state.chart
-          .data[1],
-    )
+    const plotted = await page.evaluate(() => window.vision?.state.chart.data[1])
     expect(plotted).toEqual([10, 25, 40, 70])
     await page.click('#info-button')
     await page.waitForFunction(() =>
@@ -129,13 +134,10 @@ describe('Vision in a real browser', () => {
   }, 30_000)
 
   it('adds a new child live, without reloading', async () => {
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42))
+    await page.evaluate(() => (window.marker = 42))
     vision.store.add(general(Date.now(), 'plebbot5005', 'plebbot1001.0.2', 'proxhost'))
     await page.waitForFunction(
-      () =>
-        (window as unknown as { vision: { cy: Core } }).vision.cy
-          .getElementById('plebbot1001.0.2')
-          .nonempty(),
+      () => (window.vision as { cy: Core }).cy.getElementById('plebbot1001.0.2').nonempty(),
       undefined,
       { timeout: 10_000 },
     )
@@ -144,7 +146,7 @@ describe('Vision in a real browser', () => {
     expect(v.edges).toHaveLength(4)
     expect(v.labels['plebbot1001.0.2']).toBe('plebbot5005 (proxhost)')
     // Same document: the marker set before is still there.
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42)
+    expect(await page.evaluate(() => window.marker)).toBe(42)
     // The open info panel followed: plebbot1001.0 now has two children.
     await page.waitForFunction(() =>
       (document.getElementById('info')?.textContent ?? '').includes('"children": 2'),

@@ -38,6 +38,11 @@ const VALID: readonly (readonly [string, Reply])[] = [
     'My lease ends in 0 days + 00:09:59; next child: never',
     { kind: 'life', leaseLeftS: 599, nextChildDays: null },
   ],
+  // `unknown` (the agent cannot tell yet, plebnet's bot) stores the lease and no next-child time.
+  [
+    'My lease ends in 2 days + 00:00:00; next child: unknown',
+    { kind: 'life', leaseLeftS: 172_800, nextChildDays: null },
+  ],
   ['goodbye: plebbot4521.0.1', { kind: 'goodbye', tree: 'plebbot4521.0.1' }],
 ]
 
@@ -62,6 +67,12 @@ const INVALID: readonly (readonly [string, string])[] = [
   ['!general', 'VISION_REPLY_UNKNOWN'],
   ['I am an online tracker!', 'VISION_REPLY_UNKNOWN'],
   ['No MB wallet found', 'VISION_REPLY_UNKNOWN'],
+  // A figure the agent does not know yet is no data point (and no error).
+  ['My MB balance is: unknown', 'VISION_REPLY_UNKNOWN'],
+  ['My BTC balance is:  unknown', 'VISION_REPLY_UNKNOWN'],
+  ['I currently have: unknown matchmakers', 'VISION_REPLY_UNKNOWN'],
+  ['I currently have uploaded: unknown MB', 'VISION_REPLY_UNKNOWN'],
+  ['My lease end is not known yet', 'VISION_REPLY_UNKNOWN'],
   // Anchored: a reply inside other text is not the reply.
   ['he said My MB balance is: 5', 'VISION_REPLY_UNKNOWN'],
   ['My MB balance is: 5 or so', 'VISION_REPLY_MALFORMED'],

@@ -27,11 +27,15 @@ const MATCHMAKERS = /^I\s+currently\s+have:\s*(\d+)\s+matchmakers$/
 const GENERAL = /^general:\s*(.*)$/
 const LIFE_PREFIX = /^My\s+lease\s+ends\s+in\b/
 const LIFE = new RegExp(
-  String.raw`^My\s+lease\s+ends\s+in\s+(\d+)\s+days?\s*\+\s*(\d+):([0-5]\d):([0-5]\d)\s*;\s*next\s+child(?:\s+in\s+(${NUM})\s+days?|\s*:\s*never)$`,
+  String.raw`^My\s+lease\s+ends\s+in\s+(\d+)\s+days?\s*\+\s*(\d+):([0-5]\d):([0-5]\d)\s*;\s*next\s+child(?:\s+in\s+(${NUM})\s+days?|\s*:\s*(?:never|unknown))$`,
 )
 const GOODBYE = /^goodbye:\s*(\S*)$/
 
 const malformed = (reason: string): ReplyResult => ({ ok: false, code: 'VISION_REPLY_MALFORMED', reason })
+
+// A figure the agent does not know yet (the bot answers `unknown`, e.g. before its first ledger read).
+const NOT_KNOWN =
+  /^(?:My\s+(?:MB|BM|BTC|TBTC)\s+balance\s+is:|I\s+currently\s+have(?:\s+(?:uploaded|downloaded))?:)\s*unknown\b/
 
 /** A finite number, or undefined. */
 function finite(text: string | undefined): number | undefined {
@@ -49,6 +53,12 @@ export function parseReply(input: string): ReplyResult {
   if (input.length > MAX_REPLY_CHARS)
     return malformed(`reply of ${input.length} chars is longer than an IRC line`)
   const text = input.trim()
+  if (NOT_KNOWN.test(text))
+    return {
+      ok: false,
+      code: 'VISION_REPLY_UNKNOWN',
+      reason: `the agent does not know this figure yet: ${text}`,
+    }
 
   if (BALANCE_PREFIX.test(text)) {
     const m = BALANCE.exec(text)

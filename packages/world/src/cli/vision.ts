@@ -1,6 +1,7 @@
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import { createPinoLogger, realSleep, type CliIo } from '@dolly/base'
+import { createPinoLogger, realSleep, type CliIo, type Logger } from '@dolly/base'
 import {
   DEFAULT_DEAD_AFTER_S,
   DEFAULT_IRC_CHANNEL,
@@ -142,4 +143,63 @@ export function registerVisionCommand(
         io.out(opts.json === true ? JSON.stringify({ event: 'stopped' }) : 'vision: stopped.')
       }
     })
+}
+
+/** File in the world directory that tells `dolly world status` where the world's Vision serves. */
+const WORLD_VISION_FILE = 'vision.json'
+
+/**
+ * The world's IRC server as its state publishes it (`irc.host`/`irc.port`), or undefined for a world
+ * that runs none.
+ */
+export function worldIrcAddress(state: unknown): { host: string; port: number } | undefined {
+  const irc = (state as { irc?: { host?: unknown; port?: unknown } } | undefined)?.irc
+  return typeof irc?.host === 'string' && typeof irc.port === 'number'
+    ? { host: irc.host, port: irc.port }
+    : undefined
+}
+
+/**
+ * Starts Vision for a running world (`dolly world up --vision`): its tracker on the world's IRC
+ * server, its data in `<world dir>/vision`, and its URL published in `<world dir>/vision.json` for
+ * `dolly world status`. `close` stops it and removes the file.
+ */
+export async function startWorldVision(options: {
+  readonly dir: string
+  readonly irc: { host: string; port: number } | undefined
+  readonly port: number
+  readonly logger: Logger
+}): Promise<{ url: string; close(): Promise<void> }> {
+  const vision = await startVision({
+    ...(options.irc === undefined ? {} : { irc: options.irc }),
+    port: options.port,
+    dataDir: join(options.dir, 'vision'),
+    logger: options.logger,
+  })
+  const file = join(options.dir, WORLD_VISION_FILE)
+  await writeFile(file, `${JSON.stringify({ url: vision.url, tracker: options.irc ?? null })}\n`)
+  return {
+    url: vision.url,
+    async close() {
+      await rm(file, { force: true })
+      await vision.close()
+    },
+  }
+}
+
+/** The URL the world's Vision serves on, or undefined when `world up` was not given `--vision`. */
+export async function readWorldVisionUrl(dir: string): Promise<string | undefined> {
+  const text = await readFile(join(dir, WORLD_VISION_FILE), 'utf8').catch(() => undefined)
+  if (text === undefined) return undefined
+  try {
+    const url = (JSON.parse(text) as { url?: unknown }).url
+    return typeof url === 'string' ? url : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Parses `--vision-port` (0..65535). */
+export function visionPort(text: string): number {
+  return wholeNumber('--vision-port', text, 0, 65_535)
 }

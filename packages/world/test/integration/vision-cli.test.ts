@@ -5,7 +5,13 @@ import { runCli, type CliIo } from '@dolly/base'
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { DOLLY_CLI_EXIT_STATUS } from '../../src/cli/exit-status.ts'
-import { registerVisionCommand } from '../../src/cli/vision.ts'
+import {
+  readWorldVisionUrl,
+  registerVisionCommand,
+  startWorldVision,
+  worldIrcAddress,
+} from '../../src/cli/vision.ts'
+import { createNullLogger } from '@dolly/base'
 
 describe('dolly vision on loopback', () => {
   it('serves the page and /network until stopped, and says where', async () => {
@@ -51,4 +57,29 @@ describe('dolly vision on loopback', () => {
     }
     expect(out.at(-1)).toBe('{"event":"stopped"}')
   }, 30_000)
+})
+
+describe("the world's Vision (world up --vision, world status)", () => {
+  it('publishes its URL in the world directory while it runs, and removes it when closed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vision-world-'))
+    try {
+      expect(await readWorldVisionUrl(dir)).toBeUndefined()
+      const vision = await startWorldVision({ dir, irc: undefined, port: 0, logger: createNullLogger() })
+      expect(await readWorldVisionUrl(dir)).toBe(vision.url)
+      expect((await fetch(`${vision.url}shownodes`)).status).toBe(200)
+      await vision.close()
+      expect(await readWorldVisionUrl(dir)).toBeUndefined()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
+
+  it("reads the world's IRC address from its state when it has one", () => {
+    expect(worldIrcAddress({ irc: { host: '10.78.0.1', port: 6667 } })).toEqual({
+      host: '10.78.0.1',
+      port: 6667,
+    })
+    expect(worldIrcAddress({ chain: {} })).toBeUndefined()
+    expect(worldIrcAddress(undefined)).toBeUndefined()
+  })
 })

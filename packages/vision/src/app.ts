@@ -112,8 +112,15 @@ export function createVisionApp(deps: VisionAppDeps, options: VisionAppOptions):
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         const encoder = new TextEncoder()
+        // A client gone without a cancel must not break the store's add (the tracker's recording).
         const send = (text: string): void => {
-          if (!stop.signal.aborted) controller.enqueue(encoder.encode(text))
+          if (stop.signal.aborted) return
+          try {
+            controller.enqueue(encoder.encode(text))
+          } catch {
+            stop.abort()
+            unsubscribe()
+          }
         }
         send('retry: 2000\n: vision\n\n')
         unsubscribe = store.subscribe((o) => send(eventOf(o)))

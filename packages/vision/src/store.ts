@@ -112,13 +112,19 @@ export function createMemoryStore(): VisionStore {
   }
 }
 
-/** Wraps a store so listeners hear of each observation after it is stored. */
+/** Wraps a store so listeners hear of each observation after it is stored (a listener that throws is dropped). */
 export function createLiveStore(store: VisionStore): LiveStore {
   const listeners = new Set<(o: Observation) => void>()
   return {
     add(o) {
       store.add(o)
-      for (const l of [...listeners]) l(o)
+      // The observation is stored; a failing listener (a web client) must not fail the add.
+      for (const l of [...listeners])
+        try {
+          l(o)
+        } catch {
+          listeners.delete(l)
+        }
     },
     series: (nick, metric, limit) => store.series(nick, metric, limit),
     nodes: () => store.nodes(),

@@ -149,6 +149,7 @@ describe('exit status of every error code', () => {
         "PLEBNET_OPTIONS_INVALID",
         "REPLICATION_IP_INVALID",
         "REPLICATION_USAGE",
+        "VISION_OPTIONS_INVALID",
         "WALLET_ADDRESS_INVALID",
         "WALLET_ADDRESS_WRONG_NETWORK",
         "WALLET_AMOUNT_INVALID",

@@ -1,5 +1,6 @@
 import { BASE_EXIT_STATUS, type ExitStatusMap } from '@dolly/base'
 import { PLEBNET_EXIT_STATUS } from '@dolly/plebnet'
+import { VISION_EXIT_STATUS } from '@dolly/vision'
 import { WALLET_EXIT_STATUS } from '@dolly/wallet'
 import { DOLLY_WORLD_EXIT_STATUS } from '../exit-status.ts'
 
@@ -8,5 +9,6 @@ export const DOLLY_CLI_EXIT_STATUS: ExitStatusMap = Object.freeze({
   ...BASE_EXIT_STATUS,
   ...WALLET_EXIT_STATUS,
   ...PLEBNET_EXIT_STATUS,
+  ...VISION_EXIT_STATUS,
   ...DOLLY_WORLD_EXIT_STATUS,
 })

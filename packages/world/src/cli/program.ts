@@ -4,6 +4,7 @@ import { registerWorldCommands, type WorldCliEnv } from './world.ts'
 import { registerSimulateCommands } from './simulate.ts'
 import { registerGenesisCommands } from './genesis.ts'
 import { registerBuybotCommand } from './buybot.ts'
+import { registerVisionCommand } from './vision.ts'
 
 /**
  * Builds the `dolly` operator command tree. Each area registers its subcommands from its own file,
@@ -17,5 +18,6 @@ export function buildDollyProgram(io: CliIo, env: WorldCliEnv): Command {
   registerSimulateCommands(program, io)
   registerGenesisCommands(program, io, env)
   registerBuybotCommand(program, io, env)
+  registerVisionCommand(program, io, env)
   return program
 }

@@ -49,6 +49,7 @@ import {
 } from './traffic.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 import type { FamilyAgent } from '../genesis/family.ts'
+import { readWorldVisionUrl, startWorldVision, visionPort, worldIrcAddress } from './vision.ts'
 import {
   DEFAULT_GENESIS_FUND,
   genesisInWorld,
@@ -102,6 +103,8 @@ interface UpFlags {
   usersSeed?: string
   userAllowance: string
   cheaters: number
+  vision?: boolean
+  visionPort: string
 }
 
 /** Users `dolly world up` starts by default (issue 16): a few, so a demo shows traffic without loading the machine. */
@@ -240,6 +243,8 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
       "seed of the users' demand model (schedules, free riders); random by default",
     )
     .option('--detach', 'start in the background and return once the world is up (and genesis installed)')
+    .option('--vision', "also serve Vision (family tree and charts, fed by the world's IRC) on --vision-port")
+    .option('--vision-port <port>', 'port of Vision with --vision', '5500')
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON log on stderr')
         .choices(['debug', 'info', 'warn', 'error'])
@@ -258,6 +263,7 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
           '--genesis needs a world with shops and hosts: --providers 1 to 4',
           { providers: opts.providers },
         )
+      if (opts.vision === true) visionPort(opts.visionPort)
       if (opts.detach === true) {
         await upDetached(io, env, dir, opts)
         return
@@ -327,6 +333,24 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
             `${renderStatus(status)}\n\nworld: up. Press Ctrl-C to stop (or run 'dolly world down --dir ${dir}').`,
         )
       }
+      // Vision (issue 18) watches the world's IRC; a Vision that cannot start stops the world.
+      let vision: Awaited<ReturnType<typeof startWorldVision>> | undefined
+      let visionFailure: unknown
+      if (opts.vision === true && !stopRequested) {
+        const irc = worldIrcAddress(handle.state)
+        try {
+          vision = await startWorldVision({ dir, irc, port: visionPort(opts.visionPort), logger: log })
+          const url = vision.url
+          emit(io, json, { vision: { url, tracker: irc ?? null } }, () =>
+            irc === undefined
+              ? `world: Vision at ${url} (this world runs no IRC server: no tracker)`
+              : `world: Vision at ${url} (tracker on ${irc.host}:${irc.port})`,
+          )
+        } catch (err) {
+          visionFailure = err
+          shutdown('Vision failed to start')
+        }
+      }
       let genesisFailure: unknown
       if (opts.genesis === true && !stopRequested) {
         try {
@@ -364,8 +388,10 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
         }
       }
       await stopped
+      await vision?.close()
       if (!json) io.out('world: stopped; no process, lock or port left behind.')
       if (genesisFailure !== undefined) throw genesisFailure
+      if (visionFailure !== undefined) throw visionFailure
     })
 
   world
@@ -492,6 +518,8 @@ interface WorldStatus {
   readonly components?: WorldComponents
   /** The token market over the agents' `market` blocks (issue 17); absent when no agent runs one. */
   readonly market?: WorldMarketSummary
+  /** Where the world's Vision serves (`up --vision`). */
+  readonly vision?: { readonly url: string }
 }
 
 /** What the world process's control endpoint reports. */
@@ -544,6 +572,7 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
   const clock = createScaledClock(state.timeScale, env.realNowMs)
   const components = await readComponents(state.controlUrl)
   const market = summarizeMarket(components.agents ?? [])
+  const visionUrl = await readWorldVisionUrl(dir)
   return {
     running: true,
     dir,
@@ -562,6 +591,7 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
     ...(state.content === undefined ? {} : { content: state.content }),
     components,
     ...(market === undefined ? {} : { market }),
+    ...(visionUrl === undefined ? {} : { vision: { url: visionUrl } }),
   }
 }
 
@@ -624,6 +654,7 @@ function renderStatus(s: WorldStatus): string {
     `  chain        ${s.chain.network}, height ${s.chain.height}, RPC ${s.chain.rpcUrl}`,
     `  time         ${s.worldTime} (scale ${s.timeScale}×, a block every ${s.blockIntervalWorldMinutes} world minutes)`,
     `  faucet       ${formatBtc(s.faucet.balanceSats)} coins`,
+    ...(s.vision === undefined ? [] : [`  vision       ${s.vision.url}`]),
   ]
   if (s.network !== undefined) {
     lines.push(
@@ -748,6 +779,7 @@ async function upDetached(io: CliIo, env: WorldCliEnv, dir: string, opts: UpFlag
     String(opts.cheaters),
     ...(opts.usersSeed === undefined ? [] : ['--users-seed', opts.usersSeed]),
     ...(opts.genesis === true ? ['--genesis', '--fund', opts.fund] : []),
+    ...(opts.vision === true ? ['--vision', '--vision-port', opts.visionPort] : []),
   ]
   const child = spawn(env.selfCommand[0], args, { detached: true, stdio: ['ignore', fd, fd] })
   closeSync(fd)

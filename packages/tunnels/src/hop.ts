@@ -81,6 +81,13 @@ export interface HopTable {
   destroyAll(reason: TunnelErrorCode): void
   /** Destroys the joined circuit with local handle `id` in both directions; false if there is none. */
   destroy(id: string, reason: TunnelErrorCode): boolean
+  /**
+   * The link to `peerId` is gone: destroys every joined circuit that uses it, telling the neighbour
+   * on the other side (DESTROY with `reason`). Returns how many circuits ended.
+   */
+  linkLost(peerId: string, reason: TunnelErrorCode): number
+  /** Adds the peers of every link a joined circuit uses (previous, next or being extended to) to `into`. */
+  neighbours(into: Set<string>): void
   infos(): CircuitInfo[]
   size(): number
 }
@@ -313,6 +320,23 @@ export function createHopTable(ctx: HopContext): HopTable {
         return true
       }
       return false
+    },
+    linkLost(peerId, reason) {
+      let ended = 0
+      for (const c of [...inbound.values()]) {
+        if (c.prev.peerId === peerId) destroyJoined(c, reason, 'prev')
+        else if ((c.next ?? c.extending)?.peerId === peerId) destroyJoined(c, reason, 'next')
+        else continue
+        ended++
+      }
+      return ended
+    },
+    neighbours(into) {
+      for (const c of inbound.values()) {
+        into.add(c.prev.peerId)
+        const next = c.next ?? c.extending
+        if (next !== undefined) into.add(next.peerId)
+      }
     },
     infos: () => [...inbound.values()].map(joinedInfo),
     size: () => inbound.size,

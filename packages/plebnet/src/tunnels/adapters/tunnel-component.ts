@@ -18,6 +18,7 @@ import {
   createNetExitConnector,
   createTunnelNode,
   createTunnelPayments,
+  LINK_PROBE_IDLE_MS,
   type CircuitInfo,
   type ExitPolicy,
   type Transport,
@@ -253,6 +254,7 @@ export function createTunnelComponent(
             : {
                 peerId: transport.peerId,
                 send: (to, frame) => transport.send(to, frame),
+                onLinkDown: (handler) => transport.onLinkDown(handler),
                 onFrame: (handler) =>
                   transport.onFrame((from, frame) => {
                     if (admit(from)) handler(from, frame)
@@ -268,6 +270,8 @@ export function createTunnelComponent(
             ...(options.exit ? { connector: createNetExitConnector() } : {}),
           },
           {
+            // Links to hosts that vanish without a FIN are found by probing (README "Link loss").
+            linkProbeIdleMs: LINK_PROBE_IDLE_MS,
             ...options.node,
             identitySecret: secret,
             relay: options.relay,

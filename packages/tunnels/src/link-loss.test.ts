@@ -12,7 +12,11 @@ const PROBE_ACK = 8
 async function echo(
   pool: CircuitPool,
   hops = 3,
-): Promise<{ stream: TunnelStream; received: () => string; ended: () => TunnelErrorCode | undefined | 'open' }> {
+): Promise<{
+  stream: TunnelStream
+  received: () => string
+  ended: () => TunnelErrorCode | undefined | 'open'
+}> {
   const got: Uint8Array[] = []
   let ended: TunnelErrorCode | undefined | 'open' = 'open'
   const stream = await pool.openStream(hops, 'echo.test', 80, {
@@ -39,7 +43,9 @@ async function stepUntil(h: Harness, done: () => boolean, maxMs: number): Promis
 
 /** Joined circuits still held by every hop other than `except`. */
 const joinedElsewhere = (h: Harness, except: string): number =>
-  [...h.relays, h.exit].filter((n) => n.peerId !== except).reduce((sum, n) => sum + n.stats().joinedCircuits, 0)
+  [...h.relays, h.exit]
+    .filter((n) => n.peerId !== except)
+    .reduce((sum, n) => sum + n.stats().joinedCircuits, 0)
 
 describe('link loss', () => {
   it('link frames PROBE and PROBE_ACK round-trip and carry no body', () => {
@@ -164,7 +170,8 @@ describe('link loss', () => {
     expect(circuit.isOpen()).toBe(true)
     expect(probes).toBeGreaterThan(0)
     expect(acks).toBe(probes)
-    for (const n of [h.client, ...h.relays, h.exit]) expect(n.stats().rejected.TUNNEL_LINK_TIMEOUT).toBeUndefined()
+    for (const n of [h.client, ...h.relays, h.exit])
+      expect(n.stats().rejected.TUNNEL_LINK_TIMEOUT).toBeUndefined()
     pool.stop()
     h.stop()
   })

@@ -7,12 +7,13 @@ import {
   type Logger,
   type Rng,
 } from '@dolly/base'
-import { decodeFrame, encodeFrame, type Frame } from './cells.ts'
+import { decodeFrame, encodeFrame, FRAME_HEADER_BYTES, LAYER_OVERHEAD_BYTES, type Frame } from './cells.ts'
 import {
   CIRCUIT_BUILD_TIMEOUT_MS,
   CIRCUIT_IDLE_TIMEOUT_MS,
   CIRCUIT_MAX_AGE_MS,
   DEFAULT_REPLAY_WINDOW,
+  MAX_FRAME_BYTES,
   LINK_LOST_AVOID_MS,
   LINK_PROBE_TIMEOUT_MS,
   MAX_CIRCUIT_BYTES,
@@ -115,6 +116,8 @@ type Outbound =
   | { readonly kind: 'client'; circuit: ClientCircuit | undefined }
 
 const linkKey = (peerId: string, circuitId: number): string => `${circuitId}@${peerId}`
+/** The wire type byte of RELAY_BWD (cells.ts). */
+const RELAY_BWD_TYPE = 4
 
 /** Reasons an own circuit ends for when a hop beyond the first lost a link (or could not extend). */
 const LINK_REASONS: ReadonlySet<TunnelErrorCode> = new Set([
@@ -373,6 +376,35 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     return selectPath(directory, hopCount, transport.peerId, rng)
   }
 
+  /**
+   * A frame in chunks: a RELAY_BWD of a circuit this node relays goes on as chunks (sealed without
+   * joining them); every other frame is joined and decoded as one.
+   */
+  const onFrameParts = (from: string, parts: readonly Uint8Array[]): void => {
+    if (parts.length === 1) return onFrame(from, parts[0] as Uint8Array)
+    const first = parts[0]
+    let size = 0
+    for (const p of parts) size += p.byteLength
+    if (
+      !running ||
+      first === undefined ||
+      first.byteLength < FRAME_HEADER_BYTES ||
+      first[4] !== RELAY_BWD_TYPE ||
+      size > MAX_FRAME_BYTES ||
+      size < FRAME_HEADER_BYTES + LAYER_OVERHEAD_BYTES
+    )
+      return onFrame(from, Buffer.concat(parts, size))
+    const circuitId = new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(0)
+    const entry = circuitId === 0 ? undefined : outbound.get(linkKey(from, circuitId))
+    if (entry?.kind !== 'relay') return onFrame(from, Buffer.concat(parts, size))
+    const link = links.get(from)
+    if (link !== undefined) {
+      link.lastHeardMs = clock.nowMs()
+      link.probeSentMs = undefined
+    }
+    hops.onRelayBackward(entry.circuit, [first.subarray(FRAME_HEADER_BYTES), ...parts.slice(1)])
+  }
+
   const sweep = (): void => {
     const now = clock.nowMs()
     sweepLinks(now)
@@ -409,7 +441,8 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     start() {
       if (running) return
       running = true
-      transport.onFrame(onFrame)
+      if (transport.onFrameParts !== undefined) transport.onFrameParts(onFrameParts)
+      else transport.onFrame(onFrame)
       transport.onLinkDown?.((peerId) => linkLost(peerId, 'TUNNEL_LINK_LOST'))
       sweepAbort = new AbortController()
       void sweepLoop(sweepAbort.signal)

@@ -75,6 +75,11 @@ export interface Libp2pTunnelTransport {
   /** Registers the one receiver of frames; `fromPeerId` is the peer id Noise authenticated. */
   onFrame(handler: (fromPeerId: string, frame: Uint8Array) => void): void
   /**
+   * `onFrame` for frames as the chunks they arrived in (views, no copy: a frame spans the Noise
+   * messages it came in); when registered it is used instead of `onFrame`.
+   */
+  onFrameParts(handler: (fromPeerId: string, parts: readonly Uint8Array[]) => void): void
+  /**
    * Registers the one receiver of link losses: the last open stream to a peer closed or was reset
    * (its connection closed, the peer stopped), or frames queued to it could not be delivered (no
    * stream could be opened). Not called for our own `stop`.
@@ -155,6 +160,7 @@ export function createLibp2pTunnelTransport(
   const validIds = new Map<string, boolean>()
   let handler: (from: string, frame: Uint8Array) => void = () => undefined
   let linkDown: (peerId: string) => void = () => undefined
+  let partsHandler: ((from: string, parts: readonly Uint8Array[]) => void) | undefined
   /** Open streams (ours and theirs) per peer: the link is lost when the last one closes. */
   const openStreams = new Map<string, number>()
   let unhandle: (() => Promise<void>) | undefined
@@ -228,14 +234,16 @@ export function createLibp2pTunnelTransport(
           return
         }
         if (buffer.byteLength < PREFIX_BYTES + n) return
-        const frame = buffer.subarray(PREFIX_BYTES, PREFIX_BYTES + n)
+        // A list of views, not a copy: a frame larger than a Noise message always spans two.
+        const frame = buffer.sublist(PREFIX_BYTES, PREFIX_BYTES + n)
         buffer.consume(PREFIX_BYTES + n)
         counters.framesReceived += 1
         counters.bytesReceived += PREFIX_BYTES + n
         const link = links.get(peerId)
         if (link !== undefined) link.bytesReceived += PREFIX_BYTES + n
         if (!running) return
-        handler(peerId, frame)
+        if (partsHandler !== undefined) partsHandler(peerId, [...frame])
+        else handler(peerId, frame.subarray())
       }
     })
     stream.addEventListener('close', () => {
@@ -368,6 +376,9 @@ export function createLibp2pTunnelTransport(
     sendOwned: (peerId, chunks) => enqueue(peerId, chunks, true),
     onFrame(h) {
       handler = h
+    },
+    onFrameParts(h) {
+      partsHandler = h
     },
     onLinkDown(h) {
       linkDown = h

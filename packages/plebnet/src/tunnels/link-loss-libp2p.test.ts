@@ -111,6 +111,8 @@ async function startNet(nodeOptions: Partial<TunnelNodeOptions>): Promise<Net> {
       send: (to, frame) => (peer.blackhole ? true : inner.send(to, frame)),
       onFrame: (handler) =>
         inner.onFrame((from, frame) => (peer.blackhole ? undefined : handler(from, frame))),
+      onFrameParts: (handler) =>
+        inner.onFrameParts((from, parts) => (peer.blackhole ? undefined : handler(from, parts))),
       onLinkDown: (handler) => inner.onLinkDown(handler),
     }
     const exit = name === 'exit'

@@ -255,6 +255,11 @@ export function createTunnelComponent(
                 peerId: transport.peerId,
                 send: (to, frame) => transport.send(to, frame),
                 onLinkDown: (handler) => transport.onLinkDown(handler),
+                onFrameParts: (handler) =>
+                  transport.onFrameParts((from, parts) => {
+                    if (admit(from)) handler(from, parts)
+                    else refused += 1
+                  }),
                 onFrame: (handler) =>
                   transport.onFrame((from, frame) => {
                     if (admit(from)) handler(from, frame)

@@ -17,6 +17,9 @@ export type Frame =
   | { readonly kind: 'relay-bwd'; readonly circuitId: number; readonly onion: Uint8Array }
   | { readonly kind: 'destroy-fwd'; readonly circuitId: number; readonly reason: TunnelErrorCode }
   | { readonly kind: 'destroy-bwd'; readonly circuitId: number; readonly reason: TunnelErrorCode }
+  /** Link liveness (no circuit): the circuit id field is a nonce the PROBE_ACK echoes; empty body. */
+  | { readonly kind: 'probe'; readonly circuitId: number }
+  | { readonly kind: 'probe-ack'; readonly circuitId: number }
 
 /** Bytes of a CREATE body (hop's static key B, initiator's ephemeral X) and a CREATED body (Y, AUTH). */
 export const HANDSHAKE_BODY_BYTES = 64
@@ -33,6 +36,8 @@ const TYPE_BYTE = {
   'relay-bwd': 4,
   'destroy-fwd': 5,
   'destroy-bwd': 6,
+  probe: 7,
+  'probe-ack': 8,
 } as const
 const TYPE_KIND: Readonly<Record<number, Frame['kind']>> = Object.freeze({
   1: 'create',
@@ -41,6 +46,8 @@ const TYPE_KIND: Readonly<Record<number, Frame['kind']>> = Object.freeze({
   4: 'relay-bwd',
   5: 'destroy-fwd',
   6: 'destroy-bwd',
+  7: 'probe',
+  8: 'probe-ack',
 })
 
 /**
@@ -67,6 +74,8 @@ export const DESTROY_REASONS: readonly TunnelErrorCode[] = Object.freeze([
   'TUNNEL_CELL_OVERSIZED',
   'TUNNEL_UNPAID',
   'TUNNEL_NOT_ADMITTED',
+  'TUNNEL_LINK_LOST',
+  'TUNNEL_LINK_TIMEOUT',
 ])
 
 function malformed(message: string, details: Record<string, unknown> = {}): TunnelError {
@@ -97,6 +106,10 @@ export function encodeFrame(frame: Frame): Uint8Array {
       body = Uint8Array.of(reason < 0 ? 0 : reason)
       break
     }
+    case 'probe':
+    case 'probe-ack':
+      body = new Uint8Array(0)
+      break
     default:
       return assertNever(frame)
   }
@@ -192,6 +205,10 @@ export function decodeFrame(bytes: Uint8Array): Frame {
         throw malformed(`destroy body must be one known reason byte`, { bodyBytes: body.length })
       return { kind, circuitId, reason }
     }
+    case 'probe':
+    case 'probe-ack':
+      if (body.length !== 0) throw malformed(`${kind} has no body, got ${body.length} bytes`, { kind })
+      return { kind, circuitId }
     case undefined:
       throw malformed(`unknown frame type ${type}`, { type })
     default:

@@ -54,6 +54,10 @@ const CIRCUIT_GONE = new Set<TunnelErrorCode>([
   'TUNNEL_BYTE_LIMIT',
   'TUNNEL_EXTEND_FAILED',
   'TUNNEL_HANDSHAKE_FAILED',
+  'TUNNEL_LINK_LOST',
+  'TUNNEL_LINK_TIMEOUT',
+  // A hop that stopped says so in its DESTROY; our own node stopped fails the retry's build anyway.
+  'TUNNEL_STOPPED',
 ])
 
 /** Creates a pool over `node`. */

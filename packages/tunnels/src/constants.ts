@@ -67,3 +67,10 @@ export const MAX_REPLAY_WINDOW = 4096
 
 /** Idle UDP association at the exit is closed after this long, ms (Tribler: 20 s inactivity). */
 export const UDP_IDLE_TIMEOUT_MS = 120_000
+
+/** A link to a circuit neighbour that has sent nothing for this long gets a PROBE (README "Link loss"), ms. */
+export const LINK_PROBE_IDLE_MS = 10_000
+/** A PROBE unanswered (no frame at all from the neighbour) this long: the link is lost (TUNNEL_LINK_TIMEOUT), ms. */
+export const LINK_PROBE_TIMEOUT_MS = 20_000
+/** A peer whose link was lost is left out of new paths this long (unless no path is left without it), ms. */
+export const LINK_LOST_AVOID_MS = 120_000

@@ -33,6 +33,8 @@ export type TunnelErrorCode =
   | 'TUNNEL_SOCKS_UNSUPPORTED'
   | 'TUNNEL_UNPAID'
   | 'TUNNEL_NOT_ADMITTED'
+  | 'TUNNEL_LINK_LOST'
+  | 'TUNNEL_LINK_TIMEOUT'
 
 /** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
 export const TUNNEL_EXIT_STATUS: ExitStatusMap<TunnelErrorCode> = Object.freeze({
@@ -64,6 +66,8 @@ export const TUNNEL_EXIT_STATUS: ExitStatusMap<TunnelErrorCode> = Object.freeze(
   TUNNEL_SOCKS_UNSUPPORTED: EXIT.FAILURE,
   TUNNEL_UNPAID: EXIT.FAILURE,
   TUNNEL_NOT_ADMITTED: EXIT.FAILURE,
+  TUNNEL_LINK_LOST: EXIT.FAILURE,
+  TUNNEL_LINK_TIMEOUT: EXIT.FAILURE,
 })
 
 /** Errors of `@dolly/tunnels`. */

@@ -77,10 +77,22 @@ export interface HopTable {
   onForward(from: string, frame: Frame & { kind: 'relay-fwd' | 'destroy-fwd' }): void
   /** CREATED, RELAY_BWD or DESTROY_BWD from the next hop of `c`. */
   onBackward(c: Joined, frame: Frame & { kind: 'created' | 'relay-bwd' | 'destroy-bwd' }): void
+  /**
+   * RELAY_BWD from the next hop of `c` whose onion is given as the chunks it arrived in: sealed and
+   * passed on without joining them (a relay never reads a backward onion).
+   */
+  onRelayBackward(c: Joined, onion: Uint8Array | readonly Uint8Array[]): void
   sweep(nowMs: number): void
   destroyAll(reason: TunnelErrorCode): void
   /** Destroys the joined circuit with local handle `id` in both directions; false if there is none. */
   destroy(id: string, reason: TunnelErrorCode): boolean
+  /**
+   * The link to `peerId` is gone: destroys every joined circuit that uses it, telling the neighbour
+   * on the other side (DESTROY with `reason`). Returns how many circuits ended.
+   */
+  linkLost(peerId: string, reason: TunnelErrorCode): number
+  /** Adds the peers of every link a joined circuit uses (previous, next or being extended to) to `into`. */
+  neighbours(into: Set<string>): void
   infos(): CircuitInfo[]
   size(): number
 }
@@ -232,6 +244,21 @@ export function createHopTable(ctx: HopContext): HopTable {
     if (problem !== undefined) destroyJoined(c, problem, 'self')
   }
 
+  /** Seals one layer on a backward onion (whole or as chunks) and passes it to the previous hop. */
+  const relayBackward = (c: Joined, onion: Uint8Array | readonly Uint8Array[]): void => {
+    if (c.next === undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
+    const sealed = c.layers.backward.sealParts(0, onion, FRAME_HEADER_BYTES)
+    try {
+      c.bytesBackward += BigInt(writeRelayHeader('relay-bwd', c.prev.circuitId, sealed))
+      ctx.sendEncoded(c.prev.peerId, sealed)
+    } catch (err) {
+      // A backward onion can outgrow the frame only if the far side sent an oversized one.
+      return destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_OVERSIZED', 'self')
+    }
+    checkBytes(c)
+    if (!c.closed) ctx.carried(() => joinedInfo(c))
+  }
+
   const onRelayForward = (c: Joined, onion: Uint8Array): void => {
     c.lastActiveMs = ctx.clock.nowMs()
     c.bytesForward += BigInt(onion.length + FRAME_HEADER_BYTES)
@@ -270,20 +297,8 @@ export function createHopTable(ctx: HopContext): HopTable {
           }
           return
         }
-        case 'relay-bwd': {
-          if (c.next === undefined) return destroyJoined(c, 'TUNNEL_CELL_UNEXPECTED', 'self')
-          const sealed = c.layers.backward.sealParts(0, frame.onion, FRAME_HEADER_BYTES)
-          try {
-            c.bytesBackward += BigInt(writeRelayHeader('relay-bwd', c.prev.circuitId, sealed))
-            ctx.sendEncoded(c.prev.peerId, sealed)
-          } catch (err) {
-            // A backward onion can outgrow the frame only if the far side sent an oversized one.
-            return destroyJoined(c, tunnelCodeOf(err) ?? 'TUNNEL_CELL_OVERSIZED', 'self')
-          }
-          checkBytes(c)
-          if (!c.closed) ctx.carried(() => joinedInfo(c))
-          return
-        }
+        case 'relay-bwd':
+          return relayBackward(c, frame.onion)
         case 'destroy-bwd':
           // An extend the next hop refused is an extend failure to the initiator; otherwise pass the reason on.
           return destroyJoined(c, c.extending !== undefined ? 'TUNNEL_EXTEND_FAILED' : frame.reason, 'next')
@@ -292,6 +307,10 @@ export function createHopTable(ctx: HopContext): HopTable {
           return never
         }
       }
+    },
+    onRelayBackward(c, onion) {
+      c.lastActiveMs = ctx.clock.nowMs()
+      relayBackward(c, onion)
     },
     sweep(now) {
       for (const c of [...inbound.values()]) {
@@ -313,6 +332,23 @@ export function createHopTable(ctx: HopContext): HopTable {
         return true
       }
       return false
+    },
+    linkLost(peerId, reason) {
+      let ended = 0
+      for (const c of [...inbound.values()]) {
+        if (c.prev.peerId === peerId) destroyJoined(c, reason, 'prev')
+        else if ((c.next ?? c.extending)?.peerId === peerId) destroyJoined(c, reason, 'next')
+        else continue
+        ended++
+      }
+      return ended
+    },
+    neighbours(into) {
+      for (const c of inbound.values()) {
+        into.add(c.prev.peerId)
+        const next = c.next ?? c.extending
+        if (next !== undefined) into.add(next.peerId)
+      }
     },
     infos: () => [...inbound.values()].map(joinedInfo),
     size: () => inbound.size,

@@ -33,6 +33,7 @@ export {
   type RealExitPolicyOptions,
 } from './exit-policy.ts'
 export { parseIp, type IpAddress } from './ip.ts'
+export { LINK_LOST_AVOID_MS, LINK_PROBE_IDLE_MS, LINK_PROBE_TIMEOUT_MS } from './constants.ts'
 export { createCircuitPool, type CircuitPool, type CircuitPoolOptions } from './circuit-pool.ts'
 export {
   createMemoryNetwork,

@@ -7,12 +7,15 @@ import {
   type Logger,
   type Rng,
 } from '@dolly/base'
-import { decodeFrame, encodeFrame, type Frame } from './cells.ts'
+import { decodeFrame, encodeFrame, FRAME_HEADER_BYTES, LAYER_OVERHEAD_BYTES, type Frame } from './cells.ts'
 import {
   CIRCUIT_BUILD_TIMEOUT_MS,
   CIRCUIT_IDLE_TIMEOUT_MS,
   CIRCUIT_MAX_AGE_MS,
   DEFAULT_REPLAY_WINDOW,
+  MAX_FRAME_BYTES,
+  LINK_LOST_AVOID_MS,
+  LINK_PROBE_TIMEOUT_MS,
   MAX_CIRCUIT_BYTES,
   MAX_JOINED_CIRCUITS,
   MAX_OWN_CIRCUITS,
@@ -64,6 +67,17 @@ export interface TunnelNodeOptions {
    * handshake; false answers DESTROY TUNNEL_NOT_ADMITTED. Absent: every CREATE within the cap joins.
    */
   readonly admit?: (previousPeerId: string) => boolean
+  /**
+   * Probing of links that die silently (README "Link loss"): a circuit neighbour silent this long gets
+   * a PROBE, ms (`LINK_PROBE_IDLE_MS` is the agent's value). Absent: no probes, only the transport's
+   * link-down events end circuits over a lost link (a virtual-clock test that freezes the network
+   * while time moves would see every link time out).
+   */
+  readonly linkProbeIdleMs?: number
+  /** A PROBE with no frame back from the neighbour this long ends its circuits (TUNNEL_LINK_TIMEOUT), ms. */
+  readonly linkProbeTimeoutMs?: number
+  /** A peer whose link was lost is left out of new paths this long, ms. */
+  readonly linkLostAvoidMs?: number
 }
 
 /** One agent's part in the tunnel network: initiator, relay and exit over one Transport. */
@@ -102,6 +116,15 @@ type Outbound =
   | { readonly kind: 'client'; circuit: ClientCircuit | undefined }
 
 const linkKey = (peerId: string, circuitId: number): string => `${circuitId}@${peerId}`
+/** The wire type byte of RELAY_BWD (cells.ts). */
+const RELAY_BWD_TYPE = 4
+
+/** Reasons an own circuit ends for when a hop beyond the first lost a link (or could not extend). */
+const LINK_REASONS: ReadonlySet<TunnelErrorCode> = new Set([
+  'TUNNEL_LINK_LOST',
+  'TUNNEL_LINK_TIMEOUT',
+  'TUNNEL_EXTEND_FAILED',
+])
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback
@@ -142,6 +165,12 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, CIRCUIT_BUILD_TIMEOUT_MS),
     sweepIntervalMs: positive('sweepIntervalMs', options.sweepIntervalMs, SWEEP_INTERVAL_MS),
     maxCircuitBytes: options.maxCircuitBytes ?? MAX_CIRCUIT_BYTES,
+    linkProbeIdleMs:
+      options.linkProbeIdleMs === undefined
+        ? undefined
+        : positive('linkProbeIdleMs', options.linkProbeIdleMs, 1),
+    linkProbeTimeoutMs: positive('linkProbeTimeoutMs', options.linkProbeTimeoutMs, LINK_PROBE_TIMEOUT_MS),
+    linkLostAvoidMs: positive('linkLostAvoidMs', options.linkLostAvoidMs, LINK_LOST_AVOID_MS),
   })
 
   const outbound = new Map<string, Outbound>()
@@ -152,6 +181,24 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
   const carried = (info: () => CircuitInfo): void => {
     for (const l of carriedListeners) l(info)
   }
+  /** Liveness of each link a live circuit uses: when the neighbour was last heard, and an unanswered PROBE. */
+  const links = new Map<string, { lastHeardMs: number; probeSentMs: number | undefined }>()
+  /** Peers whose link was lost, until when new paths avoid them. */
+  const lost = new Map<string, number>()
+  /**
+   * Hops after the first of own circuits that a hop further on lost (DESTROY with a link reason or an
+   * extend failure): one of them is gone, we cannot tell which, so new paths avoid them if they can.
+   */
+  const suspect = new Map<string, number>()
+  const remember = (into: Map<string, number>, peerId: string, until: number): void => {
+    into.delete(peerId)
+    into.set(peerId, until)
+    if (into.size > limits.maxJoined * 4) {
+      const oldest = into.keys().next()
+      if (oldest.done !== true) into.delete(oldest.value)
+    }
+  }
+  let losingLink = false
   let running = false
   let sweepAbort: AbortController | undefined
   let serial = 0
@@ -225,8 +272,20 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     } catch (err) {
       return reject(tunnelCodeOf(err) ?? 'TUNNEL_CELL_MALFORMED')
     }
+    const link = links.get(from)
+    if (link !== undefined) {
+      // Any frame proves the link alive; it also answers an outstanding PROBE.
+      link.lastHeardMs = clock.nowMs()
+      link.probeSentMs = undefined
+    }
     const key = linkKey(from, frame.circuitId)
     switch (frame.kind) {
+      case 'probe':
+        // Same size back, to the authenticated sender only: no amplification.
+        sendFrame(from, { kind: 'probe-ack', circuitId: frame.circuitId })
+        return
+      case 'probe-ack':
+        return
       case 'create':
         return hops.onCreate(from, frame.circuitId, frame.body)
       case 'relay-fwd':
@@ -246,8 +305,109 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     }
   }
 
+  /**
+   * The link to `peerId` is gone (the transport said so, or a PROBE went unanswered): every circuit
+   * over it ends now with `reason` — joined ones tell their other neighbour, own ones fail their
+   * streams — and new paths avoid the peer for a while.
+   */
+  const linkLost = (peerId: string, reason: 'TUNNEL_LINK_LOST' | 'TUNNEL_LINK_TIMEOUT'): void => {
+    if (!running) return
+    links.delete(peerId)
+    remember(lost, peerId, clock.nowMs() + limits.linkLostAvoidMs)
+    let ended = hops.linkLost(peerId, reason)
+    losingLink = true
+    try {
+      for (const c of [...own.values()]) {
+        if (c.path[0] !== peerId) continue
+        c.fail(reason, false)
+        ended++
+      }
+    } finally {
+      losingLink = false
+    }
+    logger.info('tunnels.link.lost', { peer: peerId, reason, circuits: ended })
+  }
+
+  /** Probes links that went quiet and declares lost the ones that did not answer in time. */
+  const sweepLinks = (now: number): void => {
+    for (const [peer, until] of lost) if (until <= now) lost.delete(peer)
+    for (const [peer, until] of suspect) if (until <= now) suspect.delete(peer)
+    const probeIdleMs = limits.linkProbeIdleMs
+    if (probeIdleMs === undefined) return
+    const peers = new Set<string>()
+    hops.neighbours(peers)
+    for (const c of own.values()) if (c.path[0] !== undefined) peers.add(c.path[0])
+    for (const peer of links.keys()) if (!peers.has(peer)) links.delete(peer)
+    for (const peer of peers) {
+      const link = links.get(peer)
+      if (link === undefined) {
+        links.set(peer, { lastHeardMs: now, probeSentMs: undefined })
+      } else if (link.probeSentMs !== undefined) {
+        if (now - link.probeSentMs >= limits.linkProbeTimeoutMs) linkLost(peer, 'TUNNEL_LINK_TIMEOUT')
+      } else if (now - link.lastHeardMs >= probeIdleMs) {
+        link.probeSentMs = now
+        sendFrame(peer, { kind: 'probe', circuitId: rng.int(0xffff_ffff) + 1 })
+      }
+    }
+  }
+
+  /**
+   * A path that avoids, as far as the directory allows, peers whose link was lost and suspects (first
+   * every one, then suspect exits kept, as exits are few, then lost ones only); else any path.
+   */
+  const pathFor = (hopCount: number): readonly HopDescriptor[] => {
+    const directory = options.directory?.() ?? []
+    const now = clock.nowMs()
+    const isLost = (h: HopDescriptor): boolean => (lost.get(h.peerId) ?? 0) > now
+    const isSuspect = (h: HopDescriptor): boolean => (suspect.get(h.peerId) ?? 0) > now
+    const tiers = [
+      directory.filter((h) => !isLost(h) && !isSuspect(h)),
+      directory.filter((h) => !isLost(h) && (h.exit || !isSuspect(h))),
+      directory.filter((h) => !isLost(h)),
+    ]
+    for (const tier of tiers) {
+      if (tier.length === directory.length) break
+      try {
+        return selectPath(tier, hopCount, transport.peerId, rng)
+      } catch {
+        // Too few hops left without them: try a wider set (a lost link may have come back).
+      }
+    }
+    return selectPath(directory, hopCount, transport.peerId, rng)
+  }
+
+  /**
+   * A frame in chunks: a RELAY_BWD of a circuit this node relays goes on as chunks (sealed without
+   * joining them); every other frame is joined and decoded as one.
+   */
+  const onFrameParts = (from: string, parts: readonly Uint8Array[]): void => {
+    if (parts.length === 1) return onFrame(from, parts[0] as Uint8Array)
+    const first = parts[0]
+    let size = 0
+    for (const p of parts) size += p.byteLength
+    if (
+      !running ||
+      first === undefined ||
+      first.byteLength < FRAME_HEADER_BYTES ||
+      first[4] !== RELAY_BWD_TYPE ||
+      size > MAX_FRAME_BYTES ||
+      size < FRAME_HEADER_BYTES + LAYER_OVERHEAD_BYTES
+    )
+      return onFrame(from, Buffer.concat(parts, size))
+    const circuitId = new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(0)
+    const entry = circuitId === 0 ? undefined : outbound.get(linkKey(from, circuitId))
+    if (entry?.kind !== 'relay') return onFrame(from, Buffer.concat(parts, size))
+    const link = links.get(from)
+    if (link !== undefined) {
+      link.lastHeardMs = clock.nowMs()
+      link.probeSentMs = undefined
+    }
+    hops.onRelayBackward(entry.circuit, [first.subarray(FRAME_HEADER_BYTES), ...parts.slice(1)])
+  }
+
   const sweep = (): void => {
     const now = clock.nowMs()
+    sweepLinks(now)
     hops.sweep(now)
     for (const circuit of [...own.values()]) {
       const info = circuit.info()
@@ -281,7 +441,9 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
     start() {
       if (running) return
       running = true
-      transport.onFrame(onFrame)
+      if (transport.onFrameParts !== undefined) transport.onFrameParts(onFrameParts)
+      else transport.onFrame(onFrame)
+      transport.onLinkDown?.((peerId) => linkLost(peerId, 'TUNNEL_LINK_LOST'))
       sweepAbort = new AbortController()
       void sweepLoop(sweepAbort.signal)
     },
@@ -290,6 +452,9 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
       sweepAbort?.abort()
       hops.destroyAll('TUNNEL_STOPPED')
       for (const c of [...own.values()]) c.fail('TUNNEL_STOPPED', true)
+      links.clear()
+      lost.clear()
+      suspect.clear()
       running = false
     },
     async buildCircuit(hops, opts = {}) {
@@ -307,7 +472,7 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
           },
         )
       }
-      const path = selectPath(options.directory?.() ?? [], hops, transport.peerId, rng)
+      const path = pathFor(hops)
       const first = path[0] as HopDescriptor
       const id = `c${++serial}`
       const entry: Outbound & { kind: 'client' } = { kind: 'client', circuit: undefined }
@@ -326,6 +491,10 @@ export function createTunnelNode(deps: TunnelNodeDeps, options: TunnelNodeOption
             own.delete(c.id)
             outbound.delete(linkKey(first.peerId, circuitId))
             if (reason !== 'TUNNEL_CIRCUIT_CLOSED') reject(reason)
+            // A first hop we lost ourselves is in `lost`; the hops after it are not to blame.
+            if (LINK_REASONS.has(reason) && !losingLink)
+              for (const hop of path.slice(1))
+                remember(suspect, hop.peerId, clock.nowMs() + limits.linkLostAvoidMs)
             emitClosed(c.info(), reason)
           },
           carried,

@@ -24,6 +24,20 @@ export interface Transport {
   sendOwned?(peerId: string, chunks: readonly Uint8Array[]): boolean
   /** Registers the one receiver of frames arriving from any peer; replaces an earlier one. */
   onFrame(handler: (fromPeerId: string, frame: Uint8Array) => void): void
+  /**
+   * Optional, used instead of `onFrame` when present: frames as the chunks they arrived in (their
+   * concatenation is the frame; views the receiver may keep), for a transport that reassembles frames
+   * from a byte stream. The node joins them only where it must read a frame whole, so a relay passes
+   * backward cells on without copying them (README "Bench").
+   */
+  onFrameParts?(handler: (fromPeerId: string, parts: readonly Uint8Array[]) => void): void
+  /**
+   * Optional: registers the one receiver of "the link to `peerId` is gone" (its connection closed or
+   * reset, or frames queued to it could not be delivered); replaces an earlier one. The node destroys
+   * every circuit over that link at once (TUNNEL_LINK_LOST). Without it the node still finds dead
+   * links by probing idle ones (TUNNEL_LINK_TIMEOUT), only later.
+   */
+  onLinkDown?(handler: (peerId: string) => void): void
 }
 
 /** A hop a circuit can go through, as the overlay advertises it. */

@@ -74,6 +74,17 @@ export interface Libp2pTunnelTransport {
   sendOwned(peerId: string, chunks: readonly Uint8Array[]): boolean
   /** Registers the one receiver of frames; `fromPeerId` is the peer id Noise authenticated. */
   onFrame(handler: (fromPeerId: string, frame: Uint8Array) => void): void
+  /**
+   * `onFrame` for frames as the chunks they arrived in (views, no copy: a frame spans the Noise
+   * messages it came in); when registered it is used instead of `onFrame`.
+   */
+  onFrameParts(handler: (fromPeerId: string, parts: readonly Uint8Array[]) => void): void
+  /**
+   * Registers the one receiver of link losses: the last open stream to a peer closed or was reset
+   * (its connection closed, the peer stopped), or frames queued to it could not be delivered (no
+   * stream could be opened). Not called for our own `stop`.
+   */
+  onLinkDown(handler: (peerId: string) => void): void
   /** Serves the protocol. Idempotent. */
   start(): Promise<void>
   /** Stops serving and closes every stream; queued frames are dropped. Idempotent. */
@@ -148,6 +159,10 @@ export function createLibp2pTunnelTransport(
   const streams = new Set<Stream>()
   const validIds = new Map<string, boolean>()
   let handler: (from: string, frame: Uint8Array) => void = () => undefined
+  let linkDown: (peerId: string) => void = () => undefined
+  let partsHandler: ((from: string, parts: readonly Uint8Array[]) => void) | undefined
+  /** Open streams (ours and theirs) per peer: the link is lost when the last one closes. */
+  const openStreams = new Map<string, number>()
   let unhandle: (() => Promise<void>) | undefined
   let running = false
   const counters = { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0 }
@@ -204,6 +219,7 @@ export function createLibp2pTunnelTransport(
   /** Reads frames from `stream` (inbound or ours) and delivers them as from `peerId`. */
   const attach = (peerId: string, stream: Stream): void => {
     streams.add(stream)
+    openStreams.set(peerId, (openStreams.get(peerId) ?? 0) + 1)
     stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, (maxFrame + PREFIX_BYTES) * 4)
     const buffer = new Uint8ArrayList()
     stream.addEventListener('message', (evt) => {
@@ -218,20 +234,28 @@ export function createLibp2pTunnelTransport(
           return
         }
         if (buffer.byteLength < PREFIX_BYTES + n) return
-        const frame = buffer.subarray(PREFIX_BYTES, PREFIX_BYTES + n)
+        // A list of views, not a copy: a frame larger than a Noise message always spans two.
+        const frame = buffer.sublist(PREFIX_BYTES, PREFIX_BYTES + n)
         buffer.consume(PREFIX_BYTES + n)
         counters.framesReceived += 1
         counters.bytesReceived += PREFIX_BYTES + n
         const link = links.get(peerId)
         if (link !== undefined) link.bytesReceived += PREFIX_BYTES + n
         if (!running) return
-        handler(peerId, frame)
+        if (partsHandler !== undefined) partsHandler(peerId, [...frame])
+        else handler(peerId, frame.subarray())
       }
     })
     stream.addEventListener('close', () => {
       streams.delete(stream)
       const link = links.get(peerId)
       if (link?.stream === stream) link.stream = undefined
+      const left = (openStreams.get(peerId) ?? 1) - 1
+      if (left > 0) return void openStreams.set(peerId, left)
+      openStreams.delete(peerId)
+      if (!running) return
+      log.debug('tunnel_transport.link_down', { peer: peerId })
+      linkDown(peerId)
     })
   }
 
@@ -265,6 +289,8 @@ export function createLibp2pTunnelTransport(
         if (stream === undefined || stream.status !== 'open' || stream.writeStatus !== 'writable') {
           if (link.stream === stream) link.stream = undefined
           dropQueue(link)
+          // Frames of circuits over this link were lost: their circuits cannot go on.
+          if (running) linkDown(link.peerId)
           return
         }
         const batch = link.queue.splice(0, BATCH_FRAMES)
@@ -351,6 +377,12 @@ export function createLibp2pTunnelTransport(
     onFrame(h) {
       handler = h
     },
+    onFrameParts(h) {
+      partsHandler = h
+    },
+    onLinkDown(h) {
+      linkDown = h
+    },
     async start() {
       if (running) return
       running = true
@@ -373,6 +405,7 @@ export function createLibp2pTunnelTransport(
       await u?.().catch(() => undefined)
       for (const s of streams) s.abort(new Error('transport stopped'))
       streams.clear()
+      openStreams.clear()
       for (const link of links.values()) dropQueue(link)
       links.clear()
     },

@@ -17,6 +17,11 @@ export interface MemoryNetwork {
   pending(): number
   /** Removes a peer: frames to it are refused from now on. */
   remove(peerId: string): void
+  /**
+   * Removes a peer as a closed connection does: besides `remove`, every peer that exchanged frames
+   * with it gets its transport's link-down event (on the next macrotask, as a socket's close).
+   */
+  crash(peerId: string): void
 }
 
 /**
@@ -30,6 +35,19 @@ export function createMemoryNetwork(): MemoryNetwork {
   let queue: { from: string; to: string; frame: Uint8Array }[] = []
   let scheduled = false
   let interceptor: FrameInterceptor | undefined
+  const linkDownHandlers = new Map<string, (peerId: string) => void>()
+  /** Who exchanged frames with whom (both directions), for `crash`. */
+  const linked = new Map<string, Set<string>>()
+  const link = (a: string, b: string): void => {
+    let set = linked.get(a)
+    if (set === undefined) linked.set(a, (set = new Set()))
+    set.add(b)
+  }
+  const remove = (peerId: string): void => {
+    known.delete(peerId)
+    handlers.delete(peerId)
+    linkDownHandlers.delete(peerId)
+  }
 
   const flush = (): void => {
     scheduled = false
@@ -45,6 +63,8 @@ export function createMemoryNetwork(): MemoryNetwork {
         peerId,
         send(to, frame) {
           if (!known.has(to)) return false
+          link(peerId, to)
+          link(to, peerId)
           // Copy: the sender may reuse its buffer, and a receiver must not see later changes.
           const frames = interceptor === undefined ? [frame] : interceptor(peerId, to, frame)
           for (const f of frames) queue.push({ from: peerId, to, frame: Uint8Array.from(f) })
@@ -57,15 +77,24 @@ export function createMemoryNetwork(): MemoryNetwork {
         onFrame(handler) {
           handlers.set(peerId, handler)
         },
+        onLinkDown(handler) {
+          linkDownHandlers.set(peerId, handler)
+        },
       }
     },
     intercept(next) {
       interceptor = next
     },
     pending: () => queue.length,
-    remove(peerId) {
-      known.delete(peerId)
-      handlers.delete(peerId)
+    remove,
+    crash(peerId) {
+      remove(peerId)
+      const peers = [...(linked.get(peerId) ?? [])]
+      linked.delete(peerId)
+      for (const p of peers) linked.get(p)?.delete(peerId)
+      setImmediate(() => {
+        for (const p of peers) linkDownHandlers.get(p)?.(peerId)
+      })
     },
   }
 }

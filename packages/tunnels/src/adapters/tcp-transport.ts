@@ -50,6 +50,8 @@ export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
   const maxQueued = options.maxQueuedFrames ?? DEFAULT_MAX_QUEUED
   const maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES
   let handler: (from: string, frame: Uint8Array) => void = () => undefined
+  let linkDown: (peerId: string) => void = () => undefined
+  let stopping = false
   const outgoing = new Map<string, Link>()
   const incoming = new Set<Socket>()
   let server: Server | undefined
@@ -80,9 +82,12 @@ export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
   const onIncoming = (socket: Socket): void => {
     incoming.add(socket)
     socket.setNoDelay(true)
-    socket.on('close', () => incoming.delete(socket))
-    socket.on('error', () => socket.destroy())
     let from: string | undefined
+    socket.on('close', () => {
+      incoming.delete(socket)
+      if (from !== undefined && !stopping) linkDown(from)
+    })
+    socket.on('error', () => socket.destroy())
     readFrames(socket, (frame) => {
       if (from === undefined) {
         from = frame.toString('latin1')
@@ -110,6 +115,7 @@ export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
     socket.on('error', () => socket.destroy())
     socket.on('close', () => {
       if (outgoing.get(peerId) === link) outgoing.delete(peerId)
+      if (!stopping) linkDown(peerId)
     })
     socket.on('data', () => undefined)
     outgoing.set(peerId, link)
@@ -141,7 +147,11 @@ export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
     onFrame(h) {
       handler = h
     },
+    onLinkDown(h) {
+      linkDown = h
+    },
     async start() {
+      stopping = false
       if (server !== undefined) {
         const a = server.address()
         return a !== null && typeof a === 'object' ? a.port : 0
@@ -156,6 +166,7 @@ export function createTcpTransport(options: TcpTransportOptions): TcpTransport {
       return a !== null && typeof a === 'object' ? a.port : 0
     },
     async stop() {
+      stopping = true
       for (const link of outgoing.values()) link.socket.destroy()
       outgoing.clear()
       for (const s of incoming) s.destroy()

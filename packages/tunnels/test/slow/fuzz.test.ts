@@ -67,6 +67,9 @@ function linkFrames(): Surface<Uint8Array> {
     { kind: 'relay-bwd', circuitId: 78, onion: rng.bytes(300) },
     { kind: 'destroy-fwd', circuitId: 9, reason: 'TUNNEL_CELL_REPLAYED' },
     { kind: 'destroy-bwd', circuitId: 10, reason: 'TUNNEL_CIRCUIT_LIMIT' },
+    { kind: 'destroy-bwd', circuitId: 11, reason: 'TUNNEL_LINK_TIMEOUT' },
+    { kind: 'probe', circuitId: 12 },
+    { kind: 'probe-ack', circuitId: 0xffff_fffe },
   ]
   return {
     name: 'link frame',

@@ -18,6 +18,7 @@ import {
   createNetExitConnector,
   createTunnelNode,
   createTunnelPayments,
+  LINK_PROBE_IDLE_MS,
   type CircuitInfo,
   type ExitPolicy,
   type Transport,
@@ -253,6 +254,12 @@ export function createTunnelComponent(
             : {
                 peerId: transport.peerId,
                 send: (to, frame) => transport.send(to, frame),
+                onLinkDown: (handler) => transport.onLinkDown(handler),
+                onFrameParts: (handler) =>
+                  transport.onFrameParts((from, parts) => {
+                    if (admit(from)) handler(from, parts)
+                    else refused += 1
+                  }),
                 onFrame: (handler) =>
                   transport.onFrame((from, frame) => {
                     if (admit(from)) handler(from, frame)
@@ -268,6 +275,8 @@ export function createTunnelComponent(
             ...(options.exit ? { connector: createNetExitConnector() } : {}),
           },
           {
+            // Links to hosts that vanish without a FIN are found by probing (README "Link loss").
+            linkProbeIdleMs: LINK_PROBE_IDLE_MS,
             ...options.node,
             identitySecret: secret,
             relay: options.relay,

@@ -7,16 +7,21 @@ import { createSmtpMailer } from './smtp-mailer.ts'
 
 /**
  * The postman of the agent in `home` from its `[postcard]` settings; undefined when postcards are
- * off (`postcard.active` 0, or no host, from or to).
- *
- * @throws LifecycleError LIFECYCLE_CONFIG_INVALID for a bad `[postcard]` value
+ * off (`postcard.active` 0, or no host, from or to) or a value is bad (logged: a postcard setting
+ * must never stop the agent from buying and installing).
  */
 export function openPostman(
   deps: { readonly clock: Clock; readonly log: Logger },
   home: string,
   ini: IniSections,
 ): Postman | undefined {
-  const config = postcardConfigOf(ini)
+  let config
+  try {
+    config = postcardConfigOf(ini)
+  } catch (err) {
+    deps.log.warn('postcard.config_invalid', { message: err instanceof Error ? err.message : String(err) })
+    return undefined
+  }
   if (!config.active) return undefined
   return createPostman(
     {

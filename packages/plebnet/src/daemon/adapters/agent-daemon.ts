@@ -70,11 +70,12 @@ export async function buildDaemon(
 ): Promise<Daemon> {
   // Every entry of every component passes the recorder: the last lines go with an error report, and
   // each error-level entry (a failed tick, a handler's exception) is reported (AGENT.md §14).
-  let reporter: Reporter | undefined
+  const reporting: { reporter?: Reporter } = {}
   const recorder = createLogRecorder(deps.log, {
     capacity: REPORT_LOG_LINES,
     nowMs: () => deps.clock.nowMs(),
-    onError: (entry) => void reporter?.report(entry.error, { component: entry.component }),
+    // Entries before the reporter exists (the daemon's first lines) are kept, not reported.
+    onError: (entry) => void reporting.reporter?.report(entry.error, { component: entry.component }),
   })
   deps = { clock: deps.clock, log: recorder.log }
   const record = await readAgentRecord(options.home)
@@ -100,12 +101,13 @@ export async function buildDaemon(
   const statusToken = await loadOrCreateStatusToken(options.home, createCryptoRng())
   // The reporter (AGENT.md §14): `reporter.onReported` is the hook of the IRC line
   // `A error occurred in <component> <message>` (reporter.ts `ircErrorLine`).
-  reporter = openReporter(
+  const reporter = openReporter(
     { clock: deps.clock, log: deps.log, recentLogLines: recorder.lines },
     options.home,
     await loadEffectiveIni(options.home, options.env ?? {}),
     { tree: record.tree, version: agentVersion(), extraSecrets: [statusToken] },
   )
+  reporting.reporter = reporter
   const genomeJson = await readJsonFile(join(options.home, GENOME_FILE))
   const gossipListen = gossipListenAddrs(options.gossipListen)
   if (gossipListen === undefined) {

@@ -53,3 +53,42 @@ export type { StrategyState, Trade } from './strategies/types.ts'
 // Exit statuses of every code (`plebnet` CLI and library).
 export { PLEBNET_EXIT_STATUS } from './exit-status.ts'
 export { PLEBNET_CLI_EXIT_STATUS } from './cli/exit-status.ts'
+
+// Postcards and error reports (issue 18, AGENT.md §14): the IRC bot hooks `Reporter.onReported`
+// (`ircErrorLine` formats the line); the world's tests drive them against its sink and tracker.
+export { effectiveIni } from './config/agent-config.ts'
+export {
+  GITHUB_API_URL,
+  configSecrets,
+  postcardConfigOf,
+  reporterConfigOf,
+  type PostcardConfig,
+  type ReporterConfig,
+} from './config/watch-config.ts'
+export {
+  isoTime,
+  postcardMessage,
+  postcardSubject,
+  type MailMessage,
+  type PostcardFacts,
+  type PostcardJournal,
+} from './postcard/postcard.ts'
+export { createPostman, type Mailer, type PostcardDelivery, type Postman } from './postcard/postman.ts'
+export { openPostman } from './postcard/adapters/open-postman.ts'
+export { createSmtpMailer } from './postcard/adapters/smtp-mailer.ts'
+export {
+  DEFAULT_ISSUE_TITLE,
+  REPORT_LOG_LINES,
+  createReporter,
+  ircErrorLine,
+  type IssueTracker,
+  type NewIssue,
+  type Reporter,
+  type ReportedError,
+  type ReportOutcome,
+} from './reporter/reporter.ts'
+export { redactReport } from './reporter/redact-report.ts'
+export { createGithubIssueTracker } from './reporter/adapters/github-issues.ts'
+export { createLogRecorder, type ErrorEntry, type LogRecorder } from './reporter/adapters/log-recorder.ts'
+export { openReporter } from './reporter/adapters/open-reporter.ts'
+export { initialLifecycle } from './lifecycle/state.ts'

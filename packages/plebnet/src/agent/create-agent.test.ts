@@ -6,6 +6,7 @@
  */
 import {
   createMemoryLogger,
+  createNullLogger,
   createSeededRng,
   createVirtualClock,
   noCheckpoint,
@@ -40,6 +41,8 @@ import { FEE_RESERVE_SATS } from './effects/offers.ts'
 import { createMemoryAgentStore, type MemoryAgentStore } from './adapters/memory-store.ts'
 import { createAgent } from './create-agent.ts'
 import type { AgentPorts, InstallTarget } from './ports.ts'
+import { createPostman, type Postman } from '../postcard/postman.ts'
+import type { MailMessage, PostcardJournal } from '../postcard/postcard.ts'
 
 const world = networkParams('world')
 const NOW = 1_800_000_000_000
@@ -102,6 +105,7 @@ async function life(opts: {
   record?: AgentRecord
   funded?: bigint
   market?: MemoryTokenMarket
+  postman?: (clock: VirtualClock) => Postman
 }) {
   const self = opts.record ?? record
   const clock: VirtualClock = createVirtualClock(NOW)
@@ -171,6 +175,7 @@ async function life(opts: {
     store,
     checkpoint: noCheckpoint,
     ...(opts.market === undefined ? {} : { market: opts.market }),
+    ...(opts.postman === undefined ? {} : { postman: opts.postman(clock) }),
   }
   const options = agentOptionsFrom({ ...readAgentConfig('', {}), btcGlobal: undefined })
   return {
@@ -188,6 +193,44 @@ async function life(opts: {
 }
 
 describe('createAgent: a whole life in memory', () => {
+  it('mails one postcard for the installed child, beside the tick, and not again after a restart', async () => {
+    const mails: MailMessage[] = []
+    let journal: PostcardJournal | undefined
+    const postman = (clock: VirtualClock): Postman =>
+      createPostman(
+        {
+          mailer: { send: (m) => Promise.resolve(void mails.push(m)) },
+          childFacts: { facts: () => Promise.resolve({ rootPassword: 'child-root-pw-1' }) },
+          journal: {
+            load: () => Promise.resolve(journal),
+            save: (j) => Promise.resolve(void (journal = j)),
+          },
+          clock,
+          log: createNullLogger(),
+        },
+        { includeSecrets: false },
+      )
+    const { clock, chain, agent, shop, ports, options } = await life({ childAnswers: true, postman })
+    await agent.tick()
+    await agent.settled()
+    expect(mails).toEqual([])
+    chain.mine(1)
+    clock.advance(2 * 60_000)
+    const second = await agent.tick()
+    expect(second.effects).toContain('install')
+    await agent.settled()
+    expect(mails).toHaveLength(1)
+    expect(mails[0]?.subject).toBe('PlebNet child 0.0 is alive')
+    expect(mails[0]?.text).toContain(`IP:            ${shop.servers()[0]?.ip ?? '?'}`)
+    expect(mails[0]?.text).not.toContain('child-root-pw-1')
+    // The same home after a restart: a new agent over the same journal sends nothing more.
+    const again = createAgent({ ...ports, postman: postman(clock) }, options)
+    await again.tick()
+    await again.settled()
+    expect(mails).toHaveLength(1)
+    expect(journal?.entries).toMatchObject([{ childTree: '0.0', attempts: 1 }])
+  })
+
   it('buys, installs, pays the dowry and hands every sat over to its child at the end of the lease', async () => {
     const started = performance.now()
     const { clock, chain, wallet, store, shop, installs, agent, options } = await life({ childAnswers: true })

@@ -41,6 +41,8 @@ export interface Agent {
   status(): LifecycleStatus | undefined
   /** Closes the store (the wallet and drivers belong to whoever opened the ports). */
   close(): void
+  /** Resolves once the work a tick left running beside it (the postcards' delivery) is done. */
+  settled(): Promise<void>
 }
 
 /**
@@ -62,6 +64,8 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
   const { store, wallet, clock, log, checkpoint } = ports
   const policy = options.policy
   let latest: LifecycleStatus | undefined
+  /** The postcards' delivery round, running beside the ticks (one at a time). */
+  let delivering: Promise<void> | undefined
 
   async function tick(): Promise<TickReport> {
     const record = await store.record.load()
@@ -143,6 +147,15 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
       earning: ports.ledger !== undefined,
       ...(sell === undefined ? {} : { sell }),
     })
+    // Postcards for installed children (AGENT.md §14): beside the tick, so a slow or dead mail
+    // server never holds up buying and installing; the postman never rejects.
+    if (ports.postman !== undefined && delivering === undefined) {
+      delivering = ports.postman.deliver(state, record.tree).then(
+        () => undefined,
+        () => undefined,
+      )
+      void delivering.then(() => (delivering = undefined))
+    }
     return { ran: true, effects, idle, state, status: latest, sell }
   }
 
@@ -150,5 +163,8 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
     tick,
     status: () => latest,
     close: () => store.close(),
+    settled: async () => {
+      await delivering
+    },
   }
 }

@@ -11,6 +11,7 @@ import type { TickPolicy } from '../lifecycle/state.ts'
 import type { Trade } from '../strategies/types.ts'
 import type { ChildHandover } from '../replication/ports.ts'
 import type { AgentStore } from './store.ts'
+import type { Postman } from '../postcard/postman.ts'
 
 /** The shops the agent buys from: cloudomate drivers by provider name and what `purchase()` needs. */
 export interface ProviderRegistry {
@@ -101,6 +102,11 @@ export interface AgentPorts {
   /** The token market the sell strategies trade on; absent: the agent does not sell (status says so). */
   readonly market?: TokenMarket
   readonly store: AgentStore
+  /**
+   * Mails the operator a postcard per installed child (AGENT.md §14, `[postcard]`); absent: none.
+   * Runs beside the tick, never in its way.
+   */
+  readonly postman?: Postman
   /** Fault injection at the tick's own steps (`KILL_POINTS`); the no-op in production. */
   readonly checkpoint: Checkpoint
 }

@@ -45,6 +45,7 @@ export const CONFIG_DEFAULTS: Readonly<Record<string, Readonly<Record<string, st
     repo: 'unset',
     token: 'unset',
     active: '0',
+    api_url: 'https://api.github.com',
   },
   wallets: {
     testnet: '0',

@@ -74,6 +74,18 @@ describe('sanitizeConfig', () => {
     expect(out).not.toContain('parent-pass')
   })
 
+  it('copies where error reports go (github.api_url), the token only with share_secrets', () => {
+    const parent =
+      '[github]\nactive = 1\napi_url = http://10.77.1.1:4100\ntoken = tok-abc\n[postcard]\nactive = 1\nsmtp_host = 10.77.1.1\n'
+    const kept = parseIni(sanitizeConfig(parent, 'c'))
+    expect(kept.get('github')?.get('api_url')).toBe('http://10.77.1.1:4100')
+    expect(kept.get('github')?.get('token')).toBeUndefined()
+    expect(kept.get('postcard')?.get('smtp_host')).toBeUndefined()
+    const shared = parseIni(sanitizeConfig(`${parent}[install]\nshare_secrets = 1\n`, 'c'))
+    expect(shared.get('github')?.get('token')).toBe('tok-abc')
+    expect(shared.get('postcard')?.get('smtp_host')).toBe('10.77.1.1')
+  })
+
   it('adds a wallets section to a config without one', () => {
     expect(sanitizeConfig('', 'pw')).toBe('[wallets]\npassword = pw\n')
     expect(sanitizeConfig('[wallets]\ntestnet = 0\n', 'pw')).toBe('[wallets]\ntestnet = 0\npassword = pw\n')

@@ -48,6 +48,7 @@ const CHILD_CONFIG: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
     owner: 'copy',
     repo: 'copy',
     active: 'copy',
+    api_url: 'copy',
   },
   wallets: {
     testnet: 'copy',

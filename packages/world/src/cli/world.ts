@@ -57,6 +57,7 @@ import {
   type GenesisResult,
 } from '../genesis/adapters/genesis.ts'
 import { GenesisError } from '../genesis/errors.ts'
+import { registerWatchCommands } from './watch.ts'
 
 /** What the world commands need from the composition root. */
 export interface WorldCliEnv {
@@ -472,6 +473,8 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
       })
       emit(io, opts.json, { txid, address, amountSats }, () => txid)
     })
+
+  registerWatchCommands(world, io, dirOf)
 }
 
 /** The running world of `dir`: its state and an admin RPC to its chain (WORLD_NOT_RUNNING otherwise). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readAgentConfig } from '@dolly/plebnet'
+import { effectiveIni, postcardConfigOf, readAgentConfig, reporterConfigOf } from '@dolly/plebnet'
 import type { WorldState } from '../runtime/world-state.ts'
 import { genesisConfigText } from './genesis-config.ts'
 
@@ -72,6 +72,45 @@ describe('the family config genesis writes', () => {
     expect(readAgentConfig(genesisConfigText(STATE, { walletPassword: 'pw' }) ?? '').tunnelExitNetworks).toBe(
       undefined,
     )
+  })
+
+  it("points every agent's postcards at the world's mail sink and its error reports at its tracker", () => {
+    const text =
+      genesisConfigText(
+        {
+          ...STATE,
+          mail: { host: '10.77.1.1', port: 2525, dir: '/w/mail' },
+          issues: {
+            url: 'http://10.77.1.1:4100',
+            owner: 'dollynator',
+            repo: 'dollynator',
+            token: 'tok123',
+            dir: '/w/issues',
+          },
+        },
+        { walletPassword: 'pw' },
+      ) ?? ''
+    const ini = effectiveIni(text, {})
+    expect(postcardConfigOf(ini)).toMatchObject({
+      active: true,
+      smtpHost: '10.77.1.1',
+      smtpPort: 2525,
+      to: 'operator@world.test',
+      includeSecrets: false,
+    })
+    expect(reporterConfigOf(ini)).toEqual({
+      active: true,
+      apiUrl: 'http://10.77.1.1:4100',
+      owner: 'dollynator',
+      repo: 'dollynator',
+      token: 'tok123',
+      maxIssuesPerDay: 5,
+    })
+    // Children get the sink's and tracker's settings only through share_secrets (AGENT.md §4).
+    expect(ini.get('install')?.get('share_secrets')).toBe('1')
+    expect(readAgentConfig(text).leaseMs).toBe(2_592_000_000)
+    // Without them (an older world.json) nothing of the kind is written.
+    expect(genesisConfigText(STATE, { walletPassword: 'pw' })).not.toContain('[postcard]')
   })
 
   it('is undefined for a world without hosts', () => {

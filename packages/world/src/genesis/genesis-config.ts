@@ -2,6 +2,47 @@ import { SATS_PER_USD } from '../providers/constants.ts'
 import type { WorldState } from '../runtime/world-state.ts'
 import { GenesisError } from './errors.ts'
 
+/** The repository the world's issue tracker files the family's error reports under (issue 18). */
+export const WORLD_ISSUES_OWNER = 'dollynator'
+export const WORLD_ISSUES_REPO = 'dollynator'
+/** Where the family's postcards go, and whom they come from (the `.test` domain is reserved, RFC 2606). */
+export const WORLD_OPERATOR_EMAIL = 'operator@world.test'
+export const WORLD_AGENT_EMAIL = 'plebnet@world.test'
+
+/**
+ * `[postcard]`, `[github]` and `[install] share_secrets` of a world with a mail sink and an issue
+ * tracker (issue 18): every agent mails its postcards to the sink and files error reports with the
+ * tracker. Children get the SMTP settings and the tracker's token only with `install.share_secrets =
+ * 1` (AGENT.md §4), so the world sets it: its only shared secrets are these world-local ones (no
+ * provider account or anti-captcha key is configured in a world).
+ */
+export function watchConfigLines(state: Pick<WorldState, 'mail' | 'issues'>): string[] {
+  const lines: string[] = []
+  if (state.mail !== undefined)
+    lines.push(
+      '[postcard]',
+      'active = 1',
+      `smtp_host = ${state.mail.host}`,
+      `smtp_port = ${state.mail.port}`,
+      `from = ${WORLD_AGENT_EMAIL}`,
+      `to = ${WORLD_OPERATOR_EMAIL}`,
+      'include_secrets = 0',
+      '',
+    )
+  if (state.issues !== undefined)
+    lines.push(
+      '[github]',
+      'active = 1',
+      `api_url = ${state.issues.url}`,
+      `owner = ${state.issues.owner}`,
+      `repo = ${state.issues.repo}`,
+      `token = ${state.issues.token}`,
+      '',
+    )
+  if (lines.length > 0) lines.push('[install]', 'share_secrets = 1', '')
+  return lines
+}
+
 /** Options of the family's shared config. */
 export interface GenesisConfigOptions {
   /** The operator's wallet passphrase (each child gets its own through the sanitised copy). */
@@ -65,5 +106,6 @@ export function genesisConfigText(state: WorldState, options: GenesisConfigOptio
     `epoch_world_ms = ${state.timeScale.epochWorldMs}`,
     '',
     ...(state.content === undefined ? [] : ['[tunnels]', `exit_networks = ${state.content.subnetCidr}`, '']),
+    ...watchConfigLines(state),
   ].join('\n')
 }

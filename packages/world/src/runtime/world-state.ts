@@ -71,6 +71,25 @@ export const WorldStateSchema = z
       })
       .strict()
       .optional(),
+    /** The SMTP sink agents mail their postcards to (issue 18), where hosts reach it; its messages are in `dir`. */
+    mail: z
+      .object({ host: z.string(), port: z.number().int().min(1).max(65_535), dir: z.string() })
+      .strict()
+      .optional(),
+    /**
+     * The GitHub-compatible issue tracker agents file error reports with (issue 18): the API base URL
+     * (`github.api_url`), the repository and the one token it accepts; its issues are in `dir`.
+     */
+    issues: z
+      .object({
+        url: z.string().url(),
+        owner: z.string(),
+        repo: z.string(),
+        token: z.string(),
+        dir: z.string(),
+      })
+      .strict()
+      .optional(),
     /**
      * The genesis agent once `world up --genesis` installed and funded it (absent before and without
      * genesis): `up --detach` returns when it is published, so the fund is on the faucet's books by then.

@@ -13,6 +13,9 @@ import { startReleaseServer } from '../release/index.ts'
 import { startVpnEndpoint } from '../vpn-endpoint/index.ts'
 import { startWhoami } from '../whoami/index.ts'
 import { startControlServer } from './adapters/control-server.ts'
+import { mailDir, startMailSink } from '../mail/adapters/mail-sink.ts'
+import { issuesDir, startIssueTracker } from '../issues/adapters/issue-tracker.ts'
+import { WORLD_ISSUES_OWNER, WORLD_ISSUES_REPO } from '../genesis/genesis-config.ts'
 import { cleanupContentLeftovers, startContentNetwork } from '../content/adapters/content-network.ts'
 import {
   MAX_USERS,
@@ -209,6 +212,28 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
     stops.push(() => producer.stop())
     stopProducer = () => producer.stop()
 
+    // Postcards and error reports (issue 18): an SMTP sink and a GitHub-compatible tracker where
+    // hosts reach them (the bridge's gateway, as the shops), on loopback in a chain-only world.
+    const watchHost = network?.gatewayIp ?? '127.0.0.1'
+    const mail = await startMailSink({
+      host: watchHost,
+      port: 0,
+      dir: mailDir(options.dir),
+      log,
+      nowMs: deps.realNowMs,
+    })
+    stops.push(() => mail.stop())
+    const trackerToken = bytesToHex(rng.bytes(20))
+    const tracker = await startIssueTracker({
+      host: watchHost,
+      port: 0,
+      dir: issuesDir(options.dir),
+      token: trackerToken,
+      log,
+      nowMs: deps.realNowMs,
+    })
+    stops.push(() => tracker.stop())
+
     const components = network === undefined ? undefined : await startHostedComponents()
     async function startHostedComponents() {
       if (network === undefined) throw new WorldError('WORLD_INVALID_OPTION', 'no host network', {})
@@ -340,6 +365,14 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
         pid: chain.pid,
       },
       controlUrl: control.url,
+      mail: { host: mail.host, port: mail.port, dir: mailDir(options.dir) },
+      issues: {
+        url: tracker.url,
+        owner: WORLD_ISSUES_OWNER,
+        repo: WORLD_ISSUES_REPO,
+        token: trackerToken,
+        dir: issuesDir(options.dir),
+      },
       providers:
         components === undefined
           ? []

@@ -35,6 +35,7 @@ function opener(failFirst: number) {
       tick: () => Promise.resolve(((counts.ticks += 1), IDLE)),
       status: () => undefined,
       close: () => undefined,
+      settled: () => Promise.resolve(),
     }
     return Promise.resolve({ agent, close: () => void (counts.closes += 1) })
   }

@@ -47,14 +47,31 @@ export async function openHomeAgent(
   },
   home: string,
 ): Promise<OpenedAgent> {
-  const [{ openAgentRuntime }, { createAgent }, { agentOptionsFrom, portsFromRuntime }] = await Promise.all([
+  const [
+    { openAgentRuntime },
+    { createAgent },
+    { agentOptionsFrom, portsFromRuntime },
+    { openPostman },
+    { loadEffectiveIni },
+  ] = await Promise.all([
     import('../../lifecycle/adapters/agent-runtime.ts'),
     import('../create-agent.ts'),
     import('./ports-from-runtime.ts'),
+    import('../../postcard/adapters/open-postman.ts'),
+    import('../../config/adapters/load-watch-config.ts'),
   ])
   const rt = await openAgentRuntime({ rng: deps.rng, log: deps.log, env: deps.env }, home)
   try {
-    const agent = createAgent(portsFromRuntime(rt, deps), agentOptionsFrom(rt.config))
+    // Postcards (AGENT.md §14) in world time: a postcard's purchase and install times are the tick's.
+    const postman = openPostman(
+      { clock: rt.clock, log: deps.log },
+      home,
+      await loadEffectiveIni(home, deps.env),
+    )
+    const agent = createAgent(
+      portsFromRuntime(rt, { ...deps, ...(postman === undefined ? {} : { postman }) }),
+      agentOptionsFrom(rt.config),
+    )
     const stopWithWallet = await deps.withWallet?.(rt).catch((err: unknown) => {
       deps.log.warn('agent.with_wallet_failed', { code: errorCode(err) ?? 'error' })
       return undefined

@@ -7,6 +7,7 @@ import { fileRemoteTables } from '@dolly/overlay'
 import { leaseWindows } from '../../lifecycle/state.ts'
 import { FEE_RESERVE_SATS } from '../effects/offers.ts'
 import type { AgentOptions, AgentPorts, AgentProbe, TokenMarket } from '../ports.ts'
+import type { Postman } from '../../postcard/postman.ts'
 import { openFileAgentStore } from './file-store.ts'
 import { createSshInstaller } from './ssh-installer.ts'
 import { probeAgentStatus } from './status-probe.ts'
@@ -22,6 +23,8 @@ export interface RuntimePortsDeps {
   readonly agentAlive?: AgentProbe
   /** The token market (the daemon's market component); absent: the agent does not sell. */
   readonly market?: TokenMarket
+  /** Mails a postcard per installed child (`[postcard]`, postcard/adapters/open-postman.ts); absent: none. */
+  readonly postman?: Postman
 }
 
 /** The world's time scale (world ms per real ms), 1 for an agent on the real Internet. */
@@ -89,5 +92,6 @@ export function portsFromRuntime(
     }),
     checkpoint: rt.checkpoint,
     ...(deps.market === undefined ? {} : { market: deps.market }),
+    ...(deps.postman === undefined ? {} : { postman: deps.postman }),
   }
 }

@@ -31,6 +31,10 @@ import { hostAddress } from './host-address.ts'
 import { serveStatusHttp } from './status-server.ts'
 import { loadOrCreateStatusToken } from './status-token.ts'
 import { agentVersion } from './version.ts'
+import { loadEffectiveIni } from '../../config/adapters/load-watch-config.ts'
+import { createLogRecorder } from '../../reporter/adapters/log-recorder.ts'
+import { openReporter } from '../../reporter/adapters/open-reporter.ts'
+import { REPORT_LOG_LINES, type Reporter } from '../../reporter/reporter.ts'
 
 /**
  * The composition root of `plebnet daemon` (DESIGN.md §4): the status API and heartbeat, the overlay,
@@ -64,6 +68,16 @@ export async function buildDaemon(
     env?: Readonly<Record<string, string | undefined>>
   },
 ): Promise<Daemon> {
+  // Every entry of every component passes the recorder: the last lines go with an error report, and
+  // each error-level entry (a failed tick, a handler's exception) is reported (AGENT.md §14).
+  const reporting: { reporter?: Reporter } = {}
+  const recorder = createLogRecorder(deps.log, {
+    capacity: REPORT_LOG_LINES,
+    nowMs: () => deps.clock.nowMs(),
+    // Entries before the reporter exists (the daemon's first lines) are kept, not reported.
+    onError: (entry) => void reporting.reporter?.report(entry.error, { component: entry.component }),
+  })
+  deps = { clock: deps.clock, log: recorder.log }
   const record = await readAgentRecord(options.home)
   if (record === undefined) {
     throw new ReplicationError(
@@ -85,6 +99,15 @@ export async function buildDaemon(
   const identity = await loadOrCreateIdentity(options.home, createCryptoRng())
   // Peers read only the public status; the rest needs loopback or this token (daemon README).
   const statusToken = await loadOrCreateStatusToken(options.home, createCryptoRng())
+  // The reporter (AGENT.md §14): `reporter.onReported` is the hook of the IRC line
+  // `A error occurred in <component> <message>` (reporter.ts `ircErrorLine`).
+  const reporter = openReporter(
+    { clock: deps.clock, log: deps.log, recentLogLines: recorder.lines },
+    options.home,
+    await loadEffectiveIni(options.home, options.env ?? {}),
+    { tree: record.tree, version: agentVersion(), extraSecrets: [statusToken] },
+  )
+  reporting.reporter = reporter
   const genomeJson = await readJsonFile(join(options.home, GENOME_FILE))
   const gossipListen = gossipListenAddrs(options.gossipListen)
   if (gossipListen === undefined) {

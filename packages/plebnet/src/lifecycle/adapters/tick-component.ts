@@ -49,6 +49,8 @@ export function createTickComponent(
         log.error('tick.failed', {
           code: errorCode(err) ?? 'error',
           message: err instanceof Error ? err.message : String(err),
+          // The thrown error itself: the error reporter takes its stack (AGENT.md §14).
+          err,
         })
       }
     }

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { writeFileAtomic } from '@dolly/base'
+import { parseGenome, serializeGenome } from '@dolly/learning'
+import { createChildRecordFiles } from '../../replication/adapters/child-record-files.ts'
+import { PAYLOAD_DIR } from '../../replication/constants.ts'
+import { PAYLOAD_FILE } from '../../replication/payload.ts'
+import { parsePostcardJournal } from '../postcard.ts'
+import type { ChildFactsSource, PostcardJournalStore } from '../postman.ts'
+
+/** The postcard journal in the agent home. */
+export const POSTCARD_JOURNAL_FILE = 'postcards.json'
+
+/**
+ * `<home>/postcards.json`, written atomically (0600). A file that is not a journal rejects: the
+ * postman then sends nothing rather than every postcard again.
+ */
+export function createPostcardJournalFile(home: string): PostcardJournalStore {
+  const path = join(home, POSTCARD_JOURNAL_FILE)
+  return {
+    async load() {
+      let text: string
+      try {
+        text = await readFile(path, 'utf8')
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'ENOENT') return undefined
+        throw err
+      }
+      const journal = parsePostcardJournal(JSON.parse(text))
+      if (journal === undefined) throw new Error(`${path} is not a postcard journal`)
+      return journal
+    },
+    save: (journal) =>
+      writeFileAtomic(path, `${JSON.stringify(journal, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 }),
+  }
+}
+
+/**
+ * What the parent's install files say of a child: its genome from the payload it handed over
+ * (`child_payload/<index>/payload.json`) and the root password it set (`children/<ip>.json`).
+ * The nick is the child's own choice at its setup (AGENT.md §3.1), unknown to the parent here.
+ */
+export function createChildFactsFiles(home: string): ChildFactsSource {
+  const records = createChildRecordFiles(home)
+  return {
+    async facts(item) {
+      let genome: unknown
+      if (item.childIndex !== null) {
+        const text = await readFile(
+          join(home, PAYLOAD_DIR, String(item.childIndex), PAYLOAD_FILE),
+          'utf8',
+        ).catch(() => undefined)
+        if (text !== undefined) {
+          const payload = JSON.parse(text) as { genome?: unknown }
+          genome = serializeGenome(parseGenome(payload.genome))
+        }
+      }
+      const record = item.ip === null ? undefined : await records.load(item.ip)
+      return {
+        ...(genome === undefined ? {} : { genome }),
+        ...(record?.rootPassword == null ? {} : { rootPassword: record.rootPassword }),
+      }
+    },
+  }
+}

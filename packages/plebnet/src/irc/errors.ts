@@ -6,6 +6,8 @@ export type IrcErrorCode =
   | 'IRC_TEST_ERROR'
   /** The bot could not connect to its server (refused, unreachable, timed out); it retries with backoff. */
   | 'IRC_CONNECT_FAILED'
+  /** A command came before the daemon had a status to answer from. */
+  | 'IRC_STATUS_UNAVAILABLE'
   /** An `[irc]` key of the agent's config is not usable (port, timeout, channel or nick). */
   | 'IRC_CONFIG_INVALID'
 
@@ -13,6 +15,7 @@ export type IrcErrorCode =
 export const IRC_EXIT_STATUS: ExitStatusMap<IrcErrorCode> = Object.freeze({
   IRC_TEST_ERROR: EXIT.FAILURE,
   IRC_CONNECT_FAILED: EXIT.FAILURE,
+  IRC_STATUS_UNAVAILABLE: EXIT.FAILURE,
   IRC_CONFIG_INVALID: EXIT.USAGE,
 })
 

@@ -15,7 +15,11 @@ import {
 } from '@dolly/overlay'
 import { createRealExitPolicy, createWorldExitPolicy, parseIp, type ExitPolicy } from '@dolly/tunnels'
 import { STATUS_PORT } from '../../replication/constants.ts'
-import { createMarketComponent, type MarketComponent } from '../../market/adapters/market-component.ts'
+import {
+  createMarketComponent,
+  matchmakersOf,
+  type MarketComponent,
+} from '../../market/adapters/market-component.ts'
 import { tradeMatch, type MatchSettler } from '../../market/adapters/trading.ts'
 import { createMarketView } from '../../market/adapters/market-view.ts'
 import type { MarketStatusSource } from '../../market/market-status.ts'
@@ -31,6 +35,10 @@ import { hostAddress } from './host-address.ts'
 import { serveStatusHttp } from './status-server.ts'
 import { loadOrCreateStatusToken } from './status-token.ts'
 import { agentVersion } from './version.ts'
+import { readIrcConfig } from '../../irc/irc-config.ts'
+import { createIrcComponent, type IrcComponent } from '../../irc/adapters/irc-component.ts'
+import { CONFIG_FILE } from './agent-home.ts'
+import { readFile } from 'node:fs/promises'
 
 /**
  * The composition root of `plebnet daemon` (DESIGN.md §4): the status API and heartbeat, the overlay,
@@ -231,7 +239,39 @@ export async function buildDaemon(
     components.push(ticker)
     lifecycleStatus = ticker.latest
   }
-  return createDaemon(
+  // The IRC bot (AGENT.md §11), when the config names a server: last, so it answers from a running
+  // agent; it connects in the background and never holds the daemon's start up.
+  const built: { daemon?: Daemon } = {}
+  const ircConfig = readIrcConfig(
+    await readFile(join(options.home, CONFIG_FILE), 'utf8').catch(() => ''),
+    env,
+  )
+  let irc: IrcComponent | undefined
+  if (ircConfig !== undefined) {
+    irc = createIrcComponent(
+      {
+        clock: deps.clock,
+        rng: createCryptoRng(),
+        log: deps.log,
+        status: () => built.daemon?.status(),
+        ledgerStore: () => ledger.store(),
+        publicKey: identity.publicKey,
+        matchmakers: () => {
+          const overlay = network.network()
+          return market === undefined || overlay === undefined ? 0 : matchmakersOf(overlay).length
+        },
+        worldNowMs: () => marketClock.nowMs(),
+      },
+      {
+        home: options.home,
+        config: ircConfig,
+        createdAtMs: record.createdAtMs,
+        selfState: record.selfState ?? null,
+      },
+    )
+    components.push(irc)
+  }
+  const daemon = createDaemon(
     {
       clock: deps.clock,
       log: deps.log,
@@ -259,6 +299,8 @@ export async function buildDaemon(
         : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     },
   )
+  built.daemon = daemon
+  return daemon
 }
 
 /**

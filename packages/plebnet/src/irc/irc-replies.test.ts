@@ -117,17 +117,17 @@ describe('the replies of AGENT.md §11, byte-exact', () => {
     expect(reply.gapMs).toBe(3_000)
     const pad = (s: string): string => s.padEnd(20)
     expect(reply.lines).toEqual([
-      [pad('-'), pad('linevast1'), pad('linevast2'), pad('twosync1')].join(' '),
-      [pad('linevast1'), pad('0.0'), pad('0.5'), pad('-1.0')].join(' '),
-      [pad('linevast2'), pad('1e-05'), pad('2.0'), pad('0.125')].join(' '),
-      [pad('twosync1'), pad('100.0'), pad('0.0'), pad('0.3333333333333333')].join(' '),
+      [pad('-'), pad('linevast1'), pad('linevast2'), 'twosync1'].join(' '),
+      [pad('linevast1'), pad('0.0'), pad('0.5'), '-1.0'].join(' '),
+      [pad('linevast2'), pad('1e-05'), pad('2.0'), '0.125'].join(' '),
+      [pad('twosync1'), pad('100.0'), pad('0.0'), '0.3333333333333333'].join(' '),
     ])
   })
 
   it('widens a column to its label plus two', () => {
     const rows = qtableRows({ offers: ['averyveryverylongprovider_x'], q: [[1]] })
-    expect(rows[0]).toBe(`${'-'.padEnd(28)} ${'averyveryverylongprovider1'.padEnd(28)}`)
-    expect(rows[1]).toBe(`${'averyveryverylongprovider1'.padEnd(28)} ${'1.0'.padEnd(28)}`)
+    expect(rows[0]).toBe(`${'-'.padEnd(28)} averyveryverylongprovider1`)
+    expect(rows[1]).toBe(`${'averyveryverylongprovider1'.padEnd(28)} 1.0`)
   })
 
   it('matches the commands exactly, !qtables only with the nick number', () => {

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { bytesToHex, createScaledClock, createCryptoRng, type Logger, type ScaledClock } from '@dolly/base'
 import { startChain, stopLeftoverChain, type ChainHandle } from '../chain/adapters/litecoind.ts'
 import { startBlockProducer } from '../chain/block-producer.ts'
@@ -12,6 +13,7 @@ import { startProviders, startVpnProvider } from '../providers/index.ts'
 import { startReleaseServer } from '../release/index.ts'
 import { startVpnEndpoint } from '../vpn-endpoint/index.ts'
 import { startWhoami } from '../whoami/index.ts'
+import { startIrcServer, stopLeftoverIrcServer } from '../irc/adapters/ngircd.ts'
 import { startControlServer } from './adapters/control-server.ts'
 import { cleanupContentLeftovers, startContentNetwork } from '../content/adapters/content-network.ts'
 import {
@@ -157,6 +159,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
     await stopLeftoverChain(paths.chainDir, log)
     await cleanupLeftovers(options.dir)
     await cleanupContentLeftovers(options.dir)
+    await stopLeftoverIrcServer(join(options.dir, 'irc'), log)
     await removeWorldState(options.dir)
   }
   const stops: Array<() => Promise<void>> = []
@@ -208,6 +211,14 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
     )
     stops.push(() => producer.stop())
     stopProducer = () => producer.stop()
+
+    // The family's IRC server (issue 18): on loopback for tools, and on the bridge for the hosts.
+    const irc = await startIrcServer({
+      dir: join(options.dir, 'irc'),
+      listen: network === undefined ? ['127.0.0.1'] : ['127.0.0.1', network.gatewayIp],
+      log,
+    })
+    stops.push(() => irc.stop())
 
     const components = network === undefined ? undefined : await startHostedComponents()
     async function startHostedComponents() {
@@ -340,6 +351,13 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
         pid: chain.pid,
       },
       controlUrl: control.url,
+      irc: {
+        host: network?.gatewayIp ?? irc.host,
+        localHost: irc.host,
+        port: irc.port,
+        channel: irc.channel,
+        pid: irc.pid,
+      },
       providers:
         components === undefined
           ? []

@@ -2,6 +2,7 @@ import type { ExitStatusMap } from '@dolly/base'
 import { IDENTITY_EXIT_STATUS } from '@dolly/base'
 import { DECISION_EXIT_STATUS } from '@dolly/learning/errors'
 import { LEDGER_EXIT_STATUS } from '@dolly/ledger/errors'
+import { IRC_EXIT_STATUS } from './irc/errors.ts'
 import { LIFECYCLE_EXIT_STATUS } from './lifecycle/errors.ts'
 import { NETWORK_EXIT_STATUS } from '@dolly/overlay/errors'
 import { SETTLEMENT_EXIT_STATUS } from './market/settlement/errors.ts'
@@ -12,6 +13,7 @@ import { REPLICATION_EXIT_STATUS } from './replication/errors.ts'
 export const PLEBNET_EXIT_STATUS: ExitStatusMap = Object.freeze({
   ...DECISION_EXIT_STATUS,
   ...IDENTITY_EXIT_STATUS,
+  ...IRC_EXIT_STATUS,
   ...LEDGER_EXIT_STATUS,
   ...LIFECYCLE_EXIT_STATUS,
   ...MARKET_VIEW_EXIT_STATUS,

@@ -27,6 +27,11 @@ export { openAgentRuntime, type AgentRuntime } from './lifecycle/adapters/agent-
 // Its config.
 export { readAgentConfig, type AgentConfig } from './config/agent-config.ts'
 
+// Its IRC bot (AGENT.md §11): the [irc] config, and the error line other components post (§14).
+export { readIrcConfig, type IrcConfig } from './irc/irc-config.ts'
+export { errorLine } from './irc/irc-replies.ts'
+export type { IrcComponent } from './irc/adapters/irc-component.ts'
+
 // Its status document (the daemon's API) and how the daemon runs.
 export {
   isFullStatus,

@@ -34,6 +34,14 @@ export {
   type WorldOptions,
 } from './runtime/world.ts'
 export { readWorldState } from './runtime/adapters/world-dir.ts'
+export {
+  NGIRCD_PATH,
+  startIrcServer,
+  stopLeftoverIrcServer,
+  type IrcServer,
+  type IrcServerOptions,
+} from './irc/adapters/ngircd.ts'
+export { ngircdConfigText, WORLD_IRC_CHANNEL } from './irc/ngircd-config.ts'
 export { HOST_STATUS_TOKEN_PATH, hostTokenReader } from './genesis/adapters/census.ts'
 export type { WorldState } from './runtime/world-state.ts'
 // Genesis (issue 8): the operator installs and funds the family's first agent.

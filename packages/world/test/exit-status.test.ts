@@ -143,6 +143,7 @@ describe('exit status of every error code', () => {
         "CLOUDOMATE_SHOP_ERROR",
         "CLOUDOMATE_TOPUP_OUT_OF_RANGE",
         "CLOUDOMATE_USAGE",
+        "IRC_CONFIG_INVALID",
         "LEDGER_OPTION_INVALID",
         "LIFECYCLE_CONFIG_INVALID",
         "NETWORK_OPTIONS_INVALID",

@@ -39,7 +39,12 @@ describe('lifecycle status', () => {
     )
     const s = lifecycleStatusOf(paid, 75_000n, 86_400_000, 'WAITING', POLICY)
     // C = ceil(20000 · 1.15) = 23000; 75000 sats buy 3 more.
-    expect(s.lifeExpectancy).toEqual({ childrenAffordable: '3', viable: true, daysLeft: 29 })
+    expect(s.lifeExpectancy).toEqual({
+      childrenAffordable: '3',
+      viable: true,
+      daysLeft: 29,
+      replicationCostSats: '23000',
+    })
     expect(s.pending).toBe(1)
     expect(s.vpnBought).toEqual([])
     expect(LifecycleStatusSchema.parse(s)).toEqual(s)

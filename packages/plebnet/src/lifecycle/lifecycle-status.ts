@@ -83,6 +83,8 @@ export const LifecycleStatusSchema = d.strictObject({
       childrenAffordable: sats,
       viable: d.boolean(),
       daysLeft: d.number(),
+      /** `C` of §15: the last purchase (server + VPN) · 1.15, sats; the IRC bot's `!life` predicts with it. */
+      replicationCostSats: d.optional(sats),
     }),
   ),
   events: d.array(
@@ -116,6 +118,7 @@ function lifeOf(
     childrenAffordable: life.childrenAffordable.toString(),
     viable: life.viable,
     daysLeft: life.daysLeft,
+    replicationCostSats: replicationCostSats.toString(),
   }
 }
 

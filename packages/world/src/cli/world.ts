@@ -35,6 +35,7 @@ import {
 } from '../runtime/world.ts'
 import { cleanupLeftovers } from '../hosts/index.ts'
 import { cleanupContentLeftovers } from '../content/adapters/content-network.ts'
+import { stopLeftoverIrcServer } from '../irc/adapters/ngircd.ts'
 import { DEFAULT_FREE_RIDER_FRACTION, MAX_USERS } from '../users/adapters/user-fleet.ts'
 import type { UserStats } from '../users/stats.ts'
 import {
@@ -517,6 +518,8 @@ interface WorldStatus {
   readonly network?: WorldState['network']
   /** The content network agents exit to (issue 16). */
   readonly content?: WorldState['content']
+  /** The world's IRC server and the family channel (issue 18). */
+  readonly irc?: WorldState['irc']
   /** Shops, API and VPN providers, hosts, release server, whoami, as the world process reports them. */
   readonly components?: WorldComponents
   /** The token market over the agents' `market` blocks (issue 17); absent when no agent runs one. */
@@ -592,6 +595,7 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
     faucet: { balanceSats, payments },
     ...(state.network === undefined ? {} : { network: state.network }),
     ...(state.content === undefined ? {} : { content: state.content }),
+    ...(state.irc === undefined ? {} : { irc: state.irc }),
     components,
     ...(market === undefined ? {} : { market }),
     ...(visionUrl === undefined ? {} : { vision: { url: visionUrl } }),
@@ -669,6 +673,11 @@ function renderStatus(s: WorldStatus): string {
       `  content      ${s.content.subnetCidr} (exits only): files ${s.content.httpUrl}, UDP echo ${s.content.udpEcho}`,
     )
   }
+  if (s.irc !== undefined) {
+    lines.push(
+      `  irc          ${s.irc.localHost}:${s.irc.port} ${s.irc.channel} (hosts: ${s.irc.host}:${s.irc.port}; ngircd pid ${s.irc.pid})`,
+    )
+  }
   const c = s.components
   if (c !== undefined) {
     for (const shop of c.shops) {
@@ -729,6 +738,7 @@ async function downWorld(dir: string): Promise<{ stopped: boolean; pid?: number;
     const cleaned = await stopLeftoverChain(worldPaths(dir).chainDir)
     await cleanupLeftovers(dir)
     await cleanupContentLeftovers(dir)
+    await stopLeftoverIrcServer(join(dir, 'irc'))
     await removeWorldState(dir)
     await releaseLock(dir, holder.pid)
     return { stopped: true, pid: holder.pid, cleaned }
@@ -736,9 +746,10 @@ async function downWorld(dir: string): Promise<{ stopped: boolean; pid?: number;
   const cleaned = await stopLeftoverChain(worldPaths(dir).chainDir)
   await cleanupLeftovers(dir)
   await cleanupContentLeftovers(dir)
+  const ircCleaned = await stopLeftoverIrcServer(join(dir, 'irc'))
   await removeWorldState(dir)
   if (holder.kind === 'stale') await releaseLock(dir, holder.pid)
-  return { stopped: false, cleaned: cleaned || holder.kind === 'stale' }
+  return { stopped: false, cleaned: cleaned || ircCleaned || holder.kind === 'stale' }
 }
 
 async function upDetached(io: CliIo, env: WorldCliEnv, dir: string, opts: UpFlags): Promise<void> {

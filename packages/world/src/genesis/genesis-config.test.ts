@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { effectiveIni, postcardConfigOf, readAgentConfig, reporterConfigOf } from '@dolly/plebnet'
+import {
+  effectiveIni,
+  postcardConfigOf,
+  readAgentConfig,
+  readIrcConfig,
+  reporterConfigOf,
+} from '@dolly/plebnet'
 import type { WorldState } from '../runtime/world-state.ts'
 import { genesisConfigText } from './genesis-config.ts'
 
@@ -33,6 +39,19 @@ const STATE: WorldState = {
 }
 
 describe('the family config genesis writes', () => {
+  it('points every agent’s IRC bot at the world’s server and channel (issue 18)', () => {
+    const irc = { host: '10.77.1.1', localHost: '127.0.0.1', port: 40123, channel: '#plebnet123', pid: 9 }
+    const config = readIrcConfig(genesisConfigText({ ...STATE, irc }, { walletPassword: 'pw' }) ?? '')
+    expect(config).toMatchObject({
+      server: '10.77.1.1',
+      port: 40123,
+      channel: '#plebnet123',
+      nickDef: 'plebbot',
+    })
+    // A world without an IRC server leaves the bot off.
+    expect(readIrcConfig(genesisConfigText(STATE, { walletPassword: 'pw' }) ?? '')).toBeUndefined()
+  })
+
   it('is read back by the agent as the world’s chain, WHMCS shops and clock', () => {
     const text = genesisConfigText(STATE, { walletPassword: 'pw', leaseS: 600 })
     const config = readAgentConfig(text ?? '')

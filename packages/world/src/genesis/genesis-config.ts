@@ -62,7 +62,8 @@ export interface GenesisConfigOptions {
  * `[chain] backend` and `[<shop>] url` settings a real-mode agent writes by hand; the world's fixed
  * rate is written as `[rates] source`. In a world with a content network, `[tunnels] exit_networks`
  * is its subnet: the family's exit nodes exit there and nowhere else (a world agent without it does
- * not exit at all; children copy the setting). Returns undefined for a world without hosts (nothing
+ * not exit at all; children copy the setting). With the world's IRC server, `[irc] server`, `port` and
+ * `channel` point every agent's bot at it (children copy them). Returns undefined for a world without hosts (nothing
  * to buy).
  *
  * @throws GenesisError WORLD_GENESIS_INVALID for a world state without the agents' RPC user
@@ -107,5 +108,15 @@ export function genesisConfigText(state: WorldState, options: GenesisConfigOptio
     '',
     ...(state.content === undefined ? [] : ['[tunnels]', `exit_networks = ${state.content.subnetCidr}`, '']),
     ...watchConfigLines(state),
+    // The world's IRC server (issue 18): every descendant's bot joins the family channel there.
+    ...(state.irc === undefined
+      ? []
+      : [
+          '[irc]',
+          `server = ${state.irc.host}`,
+          `port = ${state.irc.port}`,
+          `channel = ${state.irc.channel}`,
+          '',
+        ]),
   ].join('\n')
 }

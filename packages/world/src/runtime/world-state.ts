@@ -91,6 +91,21 @@ export const WorldStateSchema = z
       .strict()
       .optional(),
     /**
+     * The world's IRC server (issue 18: Debian's ngircd): `host` is the address agents in hosts reach
+     * (the bridge gateway; loopback in a chain-only world), `localHost` what tools on this machine use.
+     * Every agent's config gets `[irc] server/port/channel` from it. Absent from older worlds.
+     */
+    irc: z
+      .object({
+        host: z.string(),
+        localHost: z.string(),
+        port: z.number().int().min(1).max(65_535),
+        channel: z.string(),
+        pid: z.number().int(),
+      })
+      .strict()
+      .optional(),
+    /**
      * The genesis agent once `world up --genesis` installed and funded it (absent before and without
      * genesis): `up --detach` returns when it is published, so the fund is on the faucet's books by then.
      */

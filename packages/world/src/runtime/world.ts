@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { bytesToHex, createScaledClock, createCryptoRng, type Logger, type ScaledClock } from '@dolly/base'
 import { startChain, stopLeftoverChain, type ChainHandle } from '../chain/adapters/litecoind.ts'
 import { startBlockProducer } from '../chain/block-producer.ts'
@@ -12,6 +13,7 @@ import { startProviders, startVpnProvider } from '../providers/index.ts'
 import { startReleaseServer } from '../release/index.ts'
 import { startVpnEndpoint } from '../vpn-endpoint/index.ts'
 import { startWhoami } from '../whoami/index.ts'
+import { startIrcServer, stopLeftoverIrcServer } from '../irc/adapters/ngircd.ts'
 import { startControlServer } from './adapters/control-server.ts'
 import { mailDir, startMailSink } from '../mail/adapters/mail-sink.ts'
 import { issuesDir, startIssueTracker } from '../issues/adapters/issue-tracker.ts'
@@ -160,6 +162,7 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
     await stopLeftoverChain(paths.chainDir, log)
     await cleanupLeftovers(options.dir)
     await cleanupContentLeftovers(options.dir)
+    await stopLeftoverIrcServer(join(options.dir, 'irc'), log)
     await removeWorldState(options.dir)
   }
   const stops: Array<() => Promise<void>> = []
@@ -233,6 +236,14 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
       nowMs: deps.realNowMs,
     })
     stops.push(() => tracker.stop())
+
+    // The family's IRC server (issue 18): on loopback for tools, and on the bridge for the hosts.
+    const irc = await startIrcServer({
+      dir: join(options.dir, 'irc'),
+      listen: network === undefined ? ['127.0.0.1'] : ['127.0.0.1', network.gatewayIp],
+      log,
+    })
+    stops.push(() => irc.stop())
 
     const components = network === undefined ? undefined : await startHostedComponents()
     async function startHostedComponents() {
@@ -372,6 +383,13 @@ export async function startWorld(deps: WorldDeps, options: WorldOptions): Promis
         repo: WORLD_ISSUES_REPO,
         token: trackerToken,
         dir: issuesDir(options.dir),
+      },
+      irc: {
+        host: network?.gatewayIp ?? irc.host,
+        localHost: irc.host,
+        port: irc.port,
+        channel: irc.channel,
+        pid: irc.pid,
       },
       providers:
         components === undefined

@@ -4,11 +4,50 @@
  * everything. Bad flag combinations are refused before anything starts.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { realSleep } from '@dolly/base'
 import { dolly as runDolly } from './dolly-cli.ts'
 import { isAlive, machineSnapshot } from './hosts-helpers.ts'
+
+/**
+ * Joins the world's IRC channel as `watcher`, asks `!general` every 5 s and returns the first reply
+ * (the PRIVMSG text) whose tree is `tree`, within `timeoutMs`.
+ */
+async function askGeneral(irc: Status['irc'], tree: string, timeoutMs: number): Promise<string> {
+  const socket = connect({ host: irc.localHost, port: irc.port })
+  let buffer = ''
+  const lines: string[] = []
+  socket.setEncoding('utf8')
+  socket.on('data', (chunk: string) => {
+    buffer += chunk
+    const parts = buffer.split('\r\n')
+    buffer = parts.pop() ?? ''
+    for (const line of parts) {
+      if (line.startsWith('PING ')) socket.write(`PONG ${line.slice(5)}\r\n`)
+      lines.push(line)
+    }
+  })
+  socket.on('error', () => undefined)
+  socket.write(`NICK watcher\r\nUSER watcher 0 * :test\r\nJOIN ${irc.channel}\r\n`)
+  try {
+    for (let waited = 0; waited < timeoutMs; waited += 5_000) {
+      socket.write(`PRIVMSG ${irc.channel} :!general\r\n`)
+      await realSleep(5_000)
+      const reply = lines
+        .map((l) => /^:[^ !]+![^ ]+ PRIVMSG [^ ]+ :(general: .*)$/.exec(l)?.[1])
+        .find((text) => text?.includes(`'tree': '${tree}'`))
+      if (reply !== undefined) return reply
+    }
+    throw new Error(
+      `no !general reply for ${tree} in ${timeoutMs} ms; last lines:\n${lines.slice(-10).join('\n')}`,
+    )
+  } finally {
+    socket.destroy()
+  }
+}
 
 /** Genesis installs over SSH, so `up --genesis` gets more time than the default. */
 const dolly = (...args: string[]) => runDolly(args, 400_000)
@@ -16,6 +55,7 @@ const dolly = (...args: string[]) => runDolly(args, 400_000)
 interface Status {
   running: boolean
   pid: number
+  irc: { localHost: string; port: number; channel: string; pid: number }
   network: { bridge: string }
   faucet: { payments: Array<{ address: string; amountSats: string | number }> }
   components: {
@@ -84,9 +124,17 @@ describe('dolly world up --genesis (as a user runs it)', () => {
     const later = JSON.parse((await dolly('world', 'status', '--dir', dir, '--json')).stdout) as Status
     expect(later.components.agents.some((a) => a.tree === 'dolly.0' && a.alive)).toBe(true)
 
+    // The world's ngircd (issue 18): the genesis agent's bot joined the family channel and answers.
+    expect(status.irc.channel).toBe('#plebnet123')
+    const general = await askGeneral(status.irc, 'dolly.0', 60_000)
+    expect(general).toMatch(
+      /^general: \{'host': '[^']*', 'option': '[^']*', 'vpn': (True|False), 'tree': 'dolly\.0', 'exitnode': True\}$/,
+    )
+
     const down = await dolly('world', 'down', '--dir', dir)
     expect(down.code, down.stderr).toBe(0)
     expect(isAlive(status.pid)).toBe(false)
+    expect(isAlive(status.irc.pid)).toBe(false)
     // Every host of this world (genesis and what it bought) is gone with its namespace and the bridge.
     const index = status.network.bridge.replace('dollybr', '')
     const machine = machineSnapshot()

@@ -15,7 +15,11 @@ import {
 } from '@dolly/overlay'
 import { createRealExitPolicy, createWorldExitPolicy, parseIp, type ExitPolicy } from '@dolly/tunnels'
 import { STATUS_PORT } from '../../replication/constants.ts'
-import { createMarketComponent, type MarketComponent } from '../../market/adapters/market-component.ts'
+import {
+  createMarketComponent,
+  matchmakersOf,
+  type MarketComponent,
+} from '../../market/adapters/market-component.ts'
 import { tradeMatch, type MatchSettler } from '../../market/adapters/trading.ts'
 import { createMarketView } from '../../market/adapters/market-view.ts'
 import type { MarketStatusSource } from '../../market/market-status.ts'
@@ -35,6 +39,10 @@ import { loadEffectiveIni } from '../../config/adapters/load-watch-config.ts'
 import { createLogRecorder } from '../../reporter/adapters/log-recorder.ts'
 import { openReporter } from '../../reporter/adapters/open-reporter.ts'
 import { REPORT_LOG_LINES, type Reporter } from '../../reporter/reporter.ts'
+import { readIrcConfig } from '../../irc/irc-config.ts'
+import { createIrcComponent, type IrcComponent } from '../../irc/adapters/irc-component.ts'
+import { CONFIG_FILE } from './agent-home.ts'
+import { readFile } from 'node:fs/promises'
 
 /**
  * The composition root of `plebnet daemon` (DESIGN.md §4): the status API and heartbeat, the overlay,
@@ -254,7 +262,46 @@ export async function buildDaemon(
     components.push(ticker)
     lifecycleStatus = ticker.latest
   }
-  return createDaemon(
+  // The IRC bot (AGENT.md §11), when the config names a server: last, so it answers from a running
+  // agent; it connects in the background and never holds the daemon's start up.
+  const built: { daemon?: Daemon } = {}
+  const ircConfig = readIrcConfig(
+    await readFile(join(options.home, CONFIG_FILE), 'utf8').catch(() => ''),
+    env,
+  )
+  let irc: IrcComponent | undefined
+  if (ircConfig !== undefined) {
+    irc = createIrcComponent(
+      {
+        clock: deps.clock,
+        rng: createCryptoRng(),
+        log: deps.log,
+        status: () => built.daemon?.status(),
+        ledgerStore: () => ledger.store(),
+        publicKey: identity.publicKey,
+        matchmakers: () => {
+          const overlay = network.network()
+          return market === undefined || overlay === undefined ? 0 : matchmakersOf(overlay).length
+        },
+        worldNowMs: () => marketClock.nowMs(),
+      },
+      {
+        home: options.home,
+        config: ircConfig,
+        createdAtMs: record.createdAtMs,
+        selfState: record.selfState ?? null,
+      },
+    )
+    components.push(irc)
+    // Every reported error is announced in the channel (AGENT.md §14 "Error notification"). The bot's
+    // own handler errors reach the reporter through the log (`component: irc`, an error entry), and
+    // the bot has already posted their line (`A error occurred in IRCbot …`): not posted twice.
+    const bot = irc
+    reporter.onReported((e) => {
+      if (e.component !== 'irc') bot.postError(e.component, e.message)
+    })
+  }
+  const daemon = createDaemon(
     {
       clock: deps.clock,
       log: deps.log,
@@ -282,6 +329,8 @@ export async function buildDaemon(
         : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     },
   )
+  built.daemon = daemon
+  return daemon
 }
 
 /**

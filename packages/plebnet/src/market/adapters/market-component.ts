@@ -66,7 +66,7 @@ export interface MarketComponent {
 }
 
 /** Contacts whose matchmakers we use, neighbours (CYCLON view) first, as libp2p peer ids. */
-function matchmakersOf(network: AgentNetwork): string[] {
+export function matchmakersOf(network: AgentNetwork): string[] {
   const contacts = [...network.contacts()].sort((a, b) => Number(b.inView) - Number(a.inView))
   return contacts.flatMap((c) => {
     const id = peerIdOfHex(c.id)

@@ -11,7 +11,7 @@ import {
   startVision,
   VisionError,
 } from '@dolly/vision'
-import type { WorldCliEnv } from './world.ts'
+import type { WorldCliEnv } from './env.ts'
 
 interface VisionFlags {
   ircServer?: string

@@ -60,16 +60,8 @@ import {
 import { GenesisError } from '../genesis/errors.ts'
 import { registerWatchCommands } from './watch.ts'
 
-/** What the world commands need from the composition root. */
-export interface WorldCliEnv {
-  readonly defaultWorldDir: string
-  readonly realNowMs: () => number
-  readonly pid: number
-  /** How to run this CLI again (node + script), for `up --detach`. */
-  readonly selfCommand: readonly [string, string]
-  /** The repository the world's release server publishes. */
-  readonly repoDir: string
-}
+export type { WorldCliEnv } from './env.ts'
+import type { WorldCliEnv } from './env.ts'
 
 /** How long `up --detach` waits for the world to come up, and `down` for it to stop (real ms). */
 const DETACH_TIMEOUT_MS = 180_000

@@ -59,9 +59,9 @@ import {
 } from '../genesis/adapters/genesis.ts'
 import { GenesisError } from '../genesis/errors.ts'
 import { registerWatchCommands } from './watch.ts'
+import type { WorldCliEnv } from './env.ts'
 
 export type { WorldCliEnv } from './env.ts'
-import type { WorldCliEnv } from './env.ts'
 
 /** How long `up --detach` waits for the world to come up, and `down` for it to stop (real ms). */
 const DETACH_TIMEOUT_MS = 180_000

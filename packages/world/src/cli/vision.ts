@@ -12,6 +12,7 @@ import {
   VisionError,
 } from '@dolly/vision'
 import type { WorldCliEnv } from './env.ts'
+import type { WorldState } from '../runtime/world-state.ts'
 
 interface VisionFlags {
   ircServer?: string
@@ -149,14 +150,15 @@ export function registerVisionCommand(
 const WORLD_VISION_FILE = 'vision.json'
 
 /**
- * The world's IRC server as its state publishes it (`irc.host`/`irc.port`), or undefined for a world
- * that runs none.
+ * The world's IRC server as Vision on this machine reaches it (`irc.localHost`, `irc.port`,
+ * `irc.channel` of the world's state), or undefined for a world that runs none.
  */
-export function worldIrcAddress(state: unknown): { host: string; port: number } | undefined {
-  const irc = (state as { irc?: { host?: unknown; port?: unknown } } | undefined)?.irc
-  return typeof irc?.host === 'string' && typeof irc.port === 'number'
-    ? { host: irc.host, port: irc.port }
-    : undefined
+export function worldIrcAddress(
+  state: Pick<WorldState, 'irc'> | undefined,
+): { host: string; port: number; channel: string } | undefined {
+  const irc = state?.irc
+  // Vision runs on this machine: it reaches ngircd on loopback, where agents in hosts use the bridge.
+  return irc === undefined ? undefined : { host: irc.localHost, port: irc.port, channel: irc.channel }
 }
 
 /**
@@ -166,12 +168,14 @@ export function worldIrcAddress(state: unknown): { host: string; port: number } 
  */
 export async function startWorldVision(options: {
   readonly dir: string
-  readonly irc: { host: string; port: number } | undefined
+  readonly irc: { host: string; port: number; channel: string } | undefined
   readonly port: number
   readonly logger: Logger
 }): Promise<{ url: string; close(): Promise<void> }> {
   const vision = await startVision({
-    ...(options.irc === undefined ? {} : { irc: options.irc }),
+    ...(options.irc === undefined
+      ? {}
+      : { irc: { host: options.irc.host, port: options.irc.port }, channel: options.irc.channel }),
     port: options.port,
     dataDir: join(options.dir, 'vision'),
     logger: options.logger,

@@ -75,11 +75,10 @@ describe("the world's Vision (world up --vision, world status)", () => {
   }, 30_000)
 
   it("reads the world's IRC address from its state when it has one", () => {
-    expect(worldIrcAddress({ irc: { host: '10.78.0.1', port: 6667 } })).toEqual({
-      host: '10.78.0.1',
-      port: 6667,
-    })
-    expect(worldIrcAddress({ chain: {} })).toBeUndefined()
+    const irc = { host: '10.77.1.1', localHost: '127.0.0.1', port: 6667, channel: '#plebnet123', pid: 7 }
+    // Vision runs on the machine: loopback, not the bridge address the hosts use.
+    expect(worldIrcAddress({ irc })).toEqual({ host: '127.0.0.1', port: 6667, channel: '#plebnet123' })
+    expect(worldIrcAddress({})).toBeUndefined()
     expect(worldIrcAddress(undefined)).toBeUndefined()
   })
 })

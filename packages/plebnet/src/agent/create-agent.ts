@@ -1,4 +1,5 @@
 import { serializeGenome, serializeQTable } from '@dolly/learning'
+import { dustThresholdSats } from '@dolly/wallet'
 import { LifecycleError } from '../lifecycle/errors.ts'
 import { anyHeir } from '../lifecycle/heir.ts'
 import { lifecycleStatusOf, type LifecycleStatus } from '../lifecycle/lifecycle-status.ts'
@@ -16,6 +17,8 @@ import type { AgentOptions, AgentPorts } from './ports.ts'
 
 /** Effects run in one tick at most (a tick resumes, buys, checks, installs and pays the dowry). */
 const MAX_EFFECTS_PER_TICK = 6
+/** Script bytes of a p2wpkh output: a child's address (the family's key tree is native segwit). */
+const P2WPKH_SCRIPT_BYTES = 22
 
 /** What one tick did. */
 export interface TickReport {
@@ -63,6 +66,8 @@ function nextReplicationPrice(chosen: PricedOffer | undefined, state: LifecycleS
 export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
   const { store, wallet, clock, log, checkpoint } = ports
   const policy = options.policy
+  // The chain's dust limit for a child's address: a smaller dowry would be refused (tick.ts waits).
+  const childDustSats = dustThresholdSats(ports.network, P2WPKH_SCRIPT_BYTES, true)
   let latest: LifecycleStatus | undefined
   /** The postcards' delivery round, running beside the ticks (one at a time). */
   let delivering: Promise<void> | undefined
@@ -97,6 +102,7 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
         nowMs: clock.nowMs(),
         spendableSats: balance.spendableSats,
         hasHeir: anyHeir(sourcesOf(ports, options, state, record)),
+        minPaymentSats: childDustSats,
       }
       let step = decideTick(state, { ...base, chosen: undefined }, policy)
       if (step.effect.kind === 'idle' && step.effect.reason === 'NO_OFFER') {

@@ -136,6 +136,11 @@ export interface TickInputs {
   readonly chosen: PricedOffer | undefined
   /** Whether somewhere to send the remaining coins is known (a child, the parent or `btc_global`). */
   readonly hasHeir: boolean
+  /**
+   * The smallest payment the chain relays to a child's address (its dust limit), sats; 0 or absent:
+   * no limit. A dowry below it waits for more coins instead of failing every tick.
+   */
+  readonly minPaymentSats?: bigint
 }
 
 /** The one effect the shell runs this step. */

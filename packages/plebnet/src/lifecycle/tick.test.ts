@@ -72,6 +72,29 @@ describe('decideTick', () => {
     expect(decideTick(s, inputs(60_040, 30_000n), POLICY).effect).toEqual({ kind: 'buy', itemId: 'p1' })
   })
 
+  it('holds a dowry below the dust limit back (the chain would refuse it) and still buys', () => {
+    let s = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(0, 100_000n), POLICY).state
+    s = applyOutcome(s, { kind: 'bought', itemId: 'p0', purchaseId: 'x', txid: 'a'.repeat(64) }, 10, POLICY)
+    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 60_010, POLICY)
+    s = startInstall(s, 'p0')
+    s = applyOutcome(s, { kind: 'installed', itemId: 'p0', childTree: 'a.0', childIndex: 0 }, 60_030, POLICY)
+    // (10 880 − 5 000) · 50 % = 2 940: exactly the world's p2wpkh dust limit is paid, a sat less is not.
+    expect(decideTick(s, inputs(60_030, 10_880n, { minPaymentSats: 2_940n }), POLICY).effect).toEqual({
+      kind: 'dowry',
+      itemId: 'p0',
+      amountSats: 2_940n,
+    })
+    expect(decideTick(s, inputs(60_030, 10_878n, { minPaymentSats: 2_940n }), POLICY).effect).toEqual({
+      kind: 'idle',
+      reason: 'FUNDS_LOW',
+    })
+    // The child waits for its dowry; the parent buys its next child when it can.
+    expect(decideTick(s, inputs(60_030, 100_000n, { minPaymentSats: 200_000n }), POLICY).effect).toEqual({
+      kind: 'buy',
+      itemId: 'p1',
+    })
+  })
+
   it('excludes a provider after its third consecutive failure', () => {
     let s = initialLifecycle(0, 30 * DAY_MS)
     for (let n = 0; n < 3; n++) {

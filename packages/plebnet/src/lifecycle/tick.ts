@@ -74,7 +74,9 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
     if (item.stage === 'installed') {
       if (sweeping || state.heirPaid) continue
       const amountSats = ((inputs.spendableSats - policy.feeReserveSats) * policy.dowryPercent) / 100n // rounds down: never promise more than held
-      if (amountSats <= 0n) continue
+      // Below the dust limit the chain would refuse the payment (and every tick would fail on it, the
+      // agent never reaching its sell step): the dowry waits until the parent holds enough.
+      if (amountSats <= 0n || amountSats < (inputs.minPaymentSats ?? 0n)) continue
       return { state, effect: { kind: 'dowry', itemId: item.id, amountSats } }
     }
     if (item.nextTryMs > now) continue

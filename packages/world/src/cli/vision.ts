@@ -146,6 +146,9 @@ export function registerVisionCommand(
     })
 }
 
+/** Real seconds between the world tracker's rounds of questions (the original: 600). */
+export const WORLD_TRACKER_INTERVAL_S = 30
+
 /** File in the world directory that tells `dolly world status` where the world's Vision serves. */
 const WORLD_VISION_FILE = 'vision.json'
 
@@ -177,6 +180,11 @@ export async function startWorldVision(options: {
       ? {}
       : { irc: { host: options.irc.host, port: options.irc.port }, channel: options.irc.channel }),
     port: options.port,
+    // A world runs hundreds to thousands of times faster than real time: the original's 600 s between
+    // rounds would be weeks of world time, so a world's tracker asks every 30 real seconds and calls an
+    // agent dead after six silent rounds.
+    trackerIntervalS: WORLD_TRACKER_INTERVAL_S,
+    deadAfterS: 6 * WORLD_TRACKER_INTERVAL_S,
     dataDir: join(options.dir, 'vision'),
     logger: options.logger,
   })

@@ -49,6 +49,11 @@ import { readFile } from 'node:fs/promises'
  * the ledger and, where the agent knows a world to buy in, its one agent ticking.
  */
 
+/** How often the IRC bot announces the same error (by its report fingerprint), real ms: a day. */
+const ERROR_LINE_EVERY_MS = 86_400_000
+/** Error fingerprints the bot remembers announcing (then it forgets them all and starts again). */
+const MAX_ANNOUNCED_ERRORS = 256
+
 /**
  * Unpaid bytes after which an agent cuts a circuit (TUNNEL_UNPAID). Above the tunnels core's 8 MiB:
  * payments travel on the same libp2p connection as the cells they pay for, so each answer of a
@@ -296,9 +301,17 @@ export async function buildDaemon(
     // Every reported error is announced in the channel (AGENT.md §14 "Error notification"). The bot's
     // own handler errors reach the reporter through the log (`component: irc`, an error entry), and
     // the bot has already posted their line (`A error occurred in IRCbot …`): not posted twice.
+    // An error that recurs every tick is announced once a day, not every tick.
     const bot = irc
+    const announced = new Map<string, number>()
     reporter.onReported((e) => {
-      if (e.component !== 'irc') bot.postError(e.component, e.message)
+      if (e.component === 'irc') return
+      const now = deps.clock.nowMs()
+      const last = announced.get(e.outcome.fingerprint)
+      if (last !== undefined && now - last < ERROR_LINE_EVERY_MS) return
+      if (announced.size >= MAX_ANNOUNCED_ERRORS) announced.clear()
+      announced.set(e.outcome.fingerprint, now)
+      bot.postError(e.component, e.message)
     })
   }
   const daemon = createDaemon(

@@ -17,6 +17,7 @@ export type WorldErrorCode =
   | 'WORLD_USERS_PROXY_START'
   | 'WORLD_BUYBOT_FAILED'
   | 'WORLD_SCENARIO_INVALID'
+  | 'WORLD_SIMULATION_FAILED'
 
 /** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
 export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
@@ -35,6 +36,7 @@ export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
   WORLD_USERS_PROXY_START: EXIT.FAILURE,
   WORLD_BUYBOT_FAILED: EXIT.FAILURE,
   WORLD_SCENARIO_INVALID: EXIT.USAGE,
+  WORLD_SIMULATION_FAILED: EXIT.FAILURE,
 })
 
 /** Errors of `@dolly/world`. */

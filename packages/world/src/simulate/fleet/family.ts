@@ -159,8 +159,8 @@ export interface FamilyOptions {
   readonly family: number
   readonly days: number
   readonly recordEvents: boolean
-  /** Called with each tick's report (the agreement test watches the agents through it). */
-  readonly onTick?: (tree: string, atMs: number, report: TickReport) => void
+  /** Called with each tick's report, or the code of its error (the agreement test watches the agents through it). */
+  readonly onTick?: (tree: string, atMs: number, report: TickReport | { readonly error: string }) => void
 }
 
 /** Piecewise-linear MB earned per agent since the start, as the demand changes. */
@@ -709,6 +709,7 @@ export async function runFamily(scenario: FleetScenario, o: FamilyOptions): Prom
         // The daemon logs a failed tick and ticks again after its interval: so does the simulator.
         const code = errorCode(err) ?? 'error'
         summary.tickErrors[code] = (summary.tickErrors[code] ?? 0) + 1
+        o.onTick?.(a.tree, clock.nowMs(), { error: code })
         summary.ticks++
         dirty = true
         schedule(a, clock.nowMs() + tickMs)

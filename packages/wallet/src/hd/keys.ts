@@ -91,7 +91,31 @@ export function parseExtendedKey(text: string, params: NetworkParams): HdNode {
 
 /** The BIP84 account node m/84'/coin'/account' (BIP84 "Public key derivation"). */
 export function deriveAccount(root: HdNode, params: NetworkParams, account = 0): HdNode {
-  return root.deriveHardened(BIP84_PURPOSE).deriveHardened(params.coinType).deriveHardened(account)
+  return memoDerived(root, `account/${params.coinType}/${account}`, () =>
+    root.deriveHardened(BIP84_PURPOSE).deriveHardened(params.coinType).deriveHardened(account),
+  )
+}
+
+/**
+ * Nodes derived from a node, kept as long as it lives: the same node object for the same path, so
+ * the addresses cached per account node (below) are found again when the account is derived anew
+ * (the agent derives each child's account on every tick, for its heir list).
+ */
+const derivedNodes = new WeakMap<HdNode, Map<string, HdNode>>()
+
+/** `derive()` under `key`, once per `from` node (bounded). */
+export function memoDerived(from: HdNode, key: string, derive: () => HdNode): HdNode {
+  let cache = derivedNodes.get(from)
+  if (cache === undefined) {
+    cache = new Map()
+    derivedNodes.set(from, cache)
+  }
+  const known = cache.get(key)
+  if (known !== undefined) return known
+  const node = derive()
+  if (cache.size >= MAX_CACHED_PER_ACCOUNT) cache.clear()
+  cache.set(key, node)
+  return node
 }
 
 /**

@@ -562,10 +562,14 @@ export function nextTickMs(
     return last > nowMs + MINUTE_MS ? last : null
   }
   let next = nowMs + tickMs
-  if (report.effects.length > 0 || report.idle === 'WAITING') next = nowMs + BUSY_RETRY_MS
-  const open = state.items.filter((i) => i.stage !== 'dowered' && i.stage !== 'failed')
-  for (const i of open)
-    if (i.nextTryMs > nowMs) next = Math.min(next, Math.max(i.nextTryMs, nowMs + MINUTE_MS))
+  if (report.effects.length > 0 || report.idle === 'WAITING') {
+    // Waiting on an item: wake when its own backoff ends (the agent's retry schedule), else soon.
+    let due = Infinity
+    for (const i of state.items)
+      if (i.stage !== 'dowered' && i.stage !== 'failed' && i.nextTryMs > nowMs)
+        due = Math.min(due, i.nextTryMs)
+    next = due === Infinity ? nowMs + BUSY_RETRY_MS : Math.min(next, Math.max(due, nowMs + MINUTE_MS))
+  }
   // The hand-over must run inside the sweep window: wake at its start.
   if (nowMs < sweepAt) next = Math.min(next, sweepAt + MINUTE_MS)
   return next

@@ -701,7 +701,9 @@ export async function runFamily(scenario: FleetScenario, o: FamilyOptions): Prom
     if (h.kind === 'tick') {
       const a = h.agent
       if (!a.alive || next.seq !== a.tickSeq) continue
+      const owed = Math.floor(a.pendingSats)
       const paid = world.payFills(a)
+      if (paid) strategyOf(a.strategy).satsEarned += owed
       if (paid || dirty) {
         chain.mine(1)
         dirty = false

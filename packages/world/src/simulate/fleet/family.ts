@@ -286,6 +286,8 @@ export function createFamilyWorld(scenario: FleetScenario, seed: number, family:
   /** The family's gossip board: each agent's latest Q-table, newest last. */
   const board = new Map<string, { table: QTable; atMs: number }>()
   const maxRemotes = 8
+  /** Market trader numbers of the family's agents (0 is the buyers'). */
+  let traders = 0
 
   const boardEntries = (self: string): RemoteEntry[] => {
     const out: RemoteEntry[] = []
@@ -412,7 +414,7 @@ export function createFamilyWorld(scenario: FleetScenario, seed: number, family:
     const pay = deriveAddress(account, network, 0, 0)
     const birthMs = clock.nowMs()
     const self: SimAgent = {
-      trader: alive.size + 1,
+      trader: ++traders,
       earnedBytes: () => curve.at(clock.nowMs()) - curve.at(birthMs),
       soldBytes: 0,
       pendingSats: 0,

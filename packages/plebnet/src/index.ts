@@ -16,7 +16,10 @@ export type {
   ChildInstaller,
   InstallTarget,
   ProviderRegistry,
+  TokenMarket,
+  AskRequest,
 } from './agent/ports.ts'
+export { childTreePath, type AgentRecord } from './daemon/agent-record.ts'
 export type { AgentStore } from './agent/store.ts'
 export { createMemoryAgentStore, type MemoryAgentStore } from './agent/adapters/memory-store.ts'
 export { openFileAgentStore } from './agent/adapters/file-store.ts'

@@ -19,6 +19,8 @@ export type WorldErrorCode =
   | 'WORLD_REPORT_INVALID_INPUT'
   /** The world's IRC server (ngircd) did not start or listen. */
   | 'WORLD_IRC_START'
+  | 'WORLD_SCENARIO_INVALID'
+  | 'WORLD_SIMULATION_FAILED'
 
 /** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
 export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
@@ -38,6 +40,8 @@ export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
   WORLD_BUYBOT_FAILED: EXIT.FAILURE,
   WORLD_REPORT_INVALID_INPUT: EXIT.USAGE,
   WORLD_IRC_START: EXIT.FAILURE,
+  WORLD_SCENARIO_INVALID: EXIT.USAGE,
+  WORLD_SIMULATION_FAILED: EXIT.FAILURE,
 })
 
 /** Errors of `@dolly/world`. */

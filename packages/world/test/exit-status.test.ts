@@ -171,6 +171,7 @@ describe('exit status of every error code', () => {
         "WORLD_PROVIDER_INVALID_OPTION",
         "WORLD_RELEASE_INVALID_OPTION",
         "WORLD_REPORT_INVALID_INPUT",
+        "WORLD_SCENARIO_INVALID",
         "WORLD_VPN_INVALID_KEY",
         "WORLD_VPN_INVALID_OPTION",
       ]

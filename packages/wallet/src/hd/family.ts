@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { FAMILY_PURPOSE_INDEX } from '../constants.ts'
 import { WalletError } from '../errors.ts'
 import { NETWORK_NAMES, networkParams, type NetworkName, type NetworkParams } from '../network.ts'
-import { parseExtendedKey, type HdNode } from './keys.ts'
+import { memoDerived, parseExtendedKey, type HdNode } from './keys.ts'
 
 /**
  * The family key tree (DESIGN.md §4): child i's wallet root is root/FAMILY'/i', a hardened step, so an
@@ -49,7 +49,9 @@ export function deriveChildRoot(root: HdNode, index: number): HdNode {
       {},
     )
   }
-  return root.deriveHardened(FAMILY_PURPOSE_INDEX).deriveHardened(index)
+  return memoDerived(root, `family/${index}`, () =>
+    root.deriveHardened(FAMILY_PURPOSE_INDEX).deriveHardened(index),
+  )
 }
 
 /**

@@ -91,11 +91,63 @@ export function parseExtendedKey(text: string, params: NetworkParams): HdNode {
 
 /** The BIP84 account node m/84'/coin'/account' (BIP84 "Public key derivation"). */
 export function deriveAccount(root: HdNode, params: NetworkParams, account = 0): HdNode {
-  return root.deriveHardened(BIP84_PURPOSE).deriveHardened(params.coinType).deriveHardened(account)
+  return memoDerived(root, `account/${params.coinType}/${account}`, () =>
+    root.deriveHardened(BIP84_PURPOSE).deriveHardened(params.coinType).deriveHardened(account),
+  )
 }
+
+/**
+ * Nodes derived from a node, kept as long as it lives: the same node object for the same path, so
+ * the addresses cached per account node (below) are found again when the account is derived anew
+ * (the agent derives each child's account on every tick, for its heir list).
+ */
+const derivedNodes = new WeakMap<HdNode, Map<string, HdNode>>()
+
+/** `derive()` under `key`, once per `from` node (bounded). */
+export function memoDerived(from: HdNode, key: string, derive: () => HdNode): HdNode {
+  let cache = derivedNodes.get(from)
+  if (cache === undefined) {
+    cache = new Map()
+    derivedNodes.set(from, cache)
+  }
+  const known = cache.get(key)
+  if (known !== undefined) return known
+  const node = derive()
+  if (cache.size >= MAX_CACHED_PER_ACCOUNT) cache.clear()
+  cache.set(key, node)
+  return node
+}
+
+/**
+ * Addresses already derived, per account node: derivation is two EC point multiplications and a
+ * wallet derives the same gap window on every scan (a balance, a reconcile), so the agent's tick
+ * paid for it again and again. The result is a pure function of its inputs; bounded per account.
+ */
+const derived = new WeakMap<HdNode, Map<string, DerivedAddress>>()
+const MAX_CACHED_PER_ACCOUNT = 4096
 
 /** The P2WPKH address at account/chain/index (BIP84 "Address derivation"). Works on a neutered account too. */
 export function deriveAddress(
+  account: HdNode,
+  params: NetworkParams,
+  chain: AddressChain,
+  index: number,
+): DerivedAddress {
+  let cache = derived.get(account)
+  if (cache === undefined) {
+    cache = new Map()
+    derived.set(account, cache)
+  }
+  const key = `${params.bitcoinjs.bech32}/${chain}/${index}`
+  const known = cache.get(key)
+  if (known !== undefined) return known
+  const fresh = deriveAddressUncached(account, params, chain, index)
+  if (cache.size >= MAX_CACHED_PER_ACCOUNT) cache.clear()
+  cache.set(key, fresh)
+  return fresh
+}
+
+function deriveAddressUncached(
   account: HdNode,
   params: NetworkParams,
   chain: AddressChain,
@@ -110,7 +162,13 @@ export function deriveAddress(
       { chain, index },
     )
   }
-  return { chain, index, address: payment.address, script: payment.output, publicKey: node.publicKey }
+  return Object.freeze({
+    chain,
+    index,
+    address: payment.address,
+    script: payment.output,
+    publicKey: node.publicKey,
+  })
 }
 
 /** The private key node that signs for account/chain/index. */

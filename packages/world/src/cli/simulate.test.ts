@@ -50,3 +50,58 @@ describe('dolly simulate learning', () => {
     expect(r.err).toContain('WORLD_INVALID_OPTION')
   })
 })
+
+describe('dolly simulate fleet', () => {
+  it('runs the default scenario and prints the summary as JSON, with files in --out', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = await mkdtemp(join(tmpdir(), 'fleet-cli-'))
+    try {
+      const r = await dolly([
+        'simulate',
+        'fleet',
+        '--agents',
+        '1',
+        '--days',
+        '3',
+        '--workers',
+        '1',
+        '--json',
+        '--out',
+        dir,
+      ])
+      expect(r.code).toBe(0)
+      const summary = JSON.parse(r.out) as { format: string; families: number; born: number }
+      expect(summary).toMatchObject({ format: 'dolly-fleet-summary', families: 1 })
+      expect(summary.born).toBeGreaterThanOrEqual(1)
+      expect(JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'))).toEqual(summary)
+      const events = (await readFile(join(dir, 'events.jsonl'), 'utf8')).trim().split('\n')
+      expect(JSON.parse(events[0] ?? '{}')).toMatchObject({ event: 'birth', tree: 'f0' })
+      const report = JSON.parse(await readFile(join(dir, 'report-input.json'), 'utf8')) as {
+        charts: unknown[]
+      }
+      expect(report.charts.length).toBeGreaterThan(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+
+  it('exits 2 with WORLD_SCENARIO_INVALID on a bad scenario file', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = await mkdtemp(join(tmpdir(), 'fleet-bad-'))
+    try {
+      const file = join(dir, 'bad.json')
+      await writeFile(file, '{"format":"dolly-fleet-scenario","version":2}')
+      const r = await dolly(['simulate', 'fleet', '--scenario', file, '--agents', '1', '--days', '1'])
+      expect(r.code).toBe(2)
+      expect(r.err).toContain('WORLD_SCENARIO_INVALID')
+      const missing = await dolly(['simulate', 'fleet', '--scenario', join(dir, 'none.json')])
+      expect(missing.code).toBe(2)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -1,3 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
 import { createSeededRng, toJsonSafe, type CliIo } from '@dolly/base'
 import type { Command } from 'commander'
 import { z } from 'zod'
@@ -8,6 +11,12 @@ import {
   type DemoEvent,
   type DemoSummary,
 } from '../simulate/learning-demo.ts'
+import { runFleet } from '../simulate/fleet/adapters/run-fleet.ts'
+import { parseScenario } from '../simulate/fleet/scenario.ts'
+import { summaryJson, summaryToReport, type FleetSummary } from '../simulate/fleet/summary.ts'
+
+/** The scenario in the repo that `simulate fleet` runs without `--scenario`. */
+export const DEFAULT_SCENARIO_PATH = new URL('../../scenarios/default.json', import.meta.url)
 
 const intArg = (min: number, max: number) =>
   z
@@ -25,6 +34,42 @@ const learningArgs = z.strictObject({
   json: z.boolean().optional(),
   summaryOnly: z.boolean().optional(),
 })
+
+const fleetArgs = z.strictObject({
+  agents: intArg(1, 1_000_000),
+  days: intArg(1, 3650),
+  seed: intArg(0, 4_294_967_295),
+  workers: intArg(1, 256),
+  scenario: z.string().min(1).optional(),
+  out: z.string().min(1).optional(),
+  json: z.boolean().optional(),
+})
+
+function invalidOption(command: string, error: z.ZodError): WorldError {
+  const issue = error.issues[0]
+  return new WorldError(
+    'WORLD_INVALID_OPTION',
+    `simulate ${command}: --${String(issue?.path[0] ?? '?')}: ${issue?.message ?? 'invalid'}`,
+    { issues: error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) },
+  )
+}
+
+/** The fleet summary for people: the headline numbers and the deaths by cause. */
+function humanFleet(s: FleetSummary): string {
+  const causes = Object.entries(s.deathsByCause)
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ')
+  const errors = Object.entries(s.tickErrors)
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ')
+  return [
+    `fleet ${s.scenario}: ${s.families} founders, ${s.days} days, seed ${s.seed}`,
+    `  ${s.born} born, ${s.died} died (${causes || 'none'}), ${s.alive} alive, max generation ${s.maxGeneration}`,
+    `  ${Math.round(s.agentDays)} agent-days, ${s.ticks} ticks${errors === '' ? '' : ` (failed: ${errors})`}`,
+    `  purchases ${s.purchases} (${s.purchaseFailures} never active), spent ${s.satsSpent} sat`,
+    `  MB earned ${Math.round(s.mbEarned)}, sold ${Math.round(s.mbSold)} for ${s.satsEarned} sat`,
+  ].join('\n')
+}
 
 function human(e: DemoEvent | DemoSummary): string {
   switch (e.event) {
@@ -116,5 +161,58 @@ export function registerSimulateCommands(program: Command, io: CliIo): void {
         },
       )
       print(summary)
+    })
+
+  simulate
+    .command('fleet')
+    .description(
+      'Families of real agents (createAgent over memory adapters) in a modelled environment for simulated days.',
+    )
+    .option('--agents <n>', 'founders at the start (one family each)', '100')
+    .option('--days <n>', 'simulated days', '365')
+    .option('--seed <n>', 'seed of the run (same seed, same output)', '1')
+    .option(
+      '--workers <n>',
+      'worker threads (families are sharded over them)',
+      String(Math.min(2, availableParallelism())),
+    )
+    .option('--scenario <file>', 'scenario JSON (default: packages/world/scenarios/default.json)')
+    .option('--out <dir>', 'write events.jsonl, summary.json and report-input.json there')
+    .option('--json', 'print the summary as JSON')
+    .action(async (raw: Record<string, unknown>) => {
+      const parsed = fleetArgs.safeParse(raw)
+      if (!parsed.success) throw invalidOption('fleet', parsed.error)
+      const args = parsed.data
+      const source = args.scenario ?? DEFAULT_SCENARIO_PATH.pathname
+      let text: string
+      try {
+        text = readFileSync(args.scenario ?? DEFAULT_SCENARIO_PATH, 'utf8')
+      } catch (err) {
+        throw new WorldError('WORLD_SCENARIO_INVALID', `${source}: ${(err as Error).message}`, {})
+      }
+      const scenario = parseScenario(text, source)
+      const started = performance.now()
+      let lastShown = 0
+      const summary = await runFleet({
+        scenario,
+        seed: args.seed,
+        days: args.days,
+        founders: args.agents,
+        workers: args.workers,
+        ...(args.out === undefined ? {} : { outDir: args.out }),
+        onProgress: (done, total) => {
+          const now = performance.now()
+          if (now - lastShown < 1000 && done !== total) return
+          lastShown = now
+          io.err(`simulate fleet: ${done}/${total} families, ${((now - started) / 1000).toFixed(1)} s`)
+        },
+      })
+      if (args.out !== undefined) {
+        const report = summaryToReport(summary)
+        writeFileSync(join(args.out, 'report-input.json'), JSON.stringify(report) + '\n')
+        // INTEGRATOR: once packages/world/src/simulate/report/ lands, render the pictures here:
+        //   await writeReport(args.out, report)   // from '../simulate/report/index.ts'
+      }
+      io.out(args.json === true ? JSON.stringify(summaryJson(summary)) : humanFleet(summary))
     })
 }

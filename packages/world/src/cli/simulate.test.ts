@@ -82,6 +82,12 @@ describe('dolly simulate fleet', () => {
         charts: unknown[]
       }
       expect(report.charts.length).toBeGreaterThan(0)
+      // The pictures: a page that opens offline with every chart inline, and an SVG file per chart.
+      const page = await readFile(join(dir, 'index.html'), 'utf8')
+      expect(page.match(/<svg/g)?.length).toBe(report.charts.length)
+      expect(page).not.toMatch(/https?:\/\//)
+      for (const chart of report.charts as { id: string }[])
+        expect(await readFile(join(dir, `${chart.id}.svg`), 'utf8')).toMatch(/^<\?xml|^<svg/)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -13,6 +13,7 @@ import {
 } from '../simulate/learning-demo.ts'
 import { runFleet } from '../simulate/fleet/adapters/run-fleet.ts'
 import { parseScenario } from '../simulate/fleet/scenario.ts'
+import { writeReport } from '../simulate/report/index.ts'
 import { summaryJson, summaryToReport, type FleetSummary } from '../simulate/fleet/summary.ts'
 
 /** The scenario in the repo that `simulate fleet` runs without `--scenario`. */
@@ -210,8 +211,8 @@ export function registerSimulateCommands(program: Command, io: CliIo): void {
       if (args.out !== undefined) {
         const report = summaryToReport(summary)
         writeFileSync(join(args.out, 'report-input.json'), JSON.stringify(report) + '\n')
-        // INTEGRATOR: once packages/world/src/simulate/report/ lands, render the pictures here:
-        //   await writeReport(args.out, report)   // from '../simulate/report/index.ts'
+        const written = await writeReport(args.out, report)
+        io.err(`simulate fleet: report ${join(args.out, 'index.html')} (${written.files.length} files)`)
       }
       io.out(args.json === true ? JSON.stringify(summaryJson(summary)) : humanFleet(summary))
     })

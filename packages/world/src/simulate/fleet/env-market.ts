@@ -107,6 +107,8 @@ export function createEnvMarket(scenario: Pick<Scenario, 'market'>, rng: Rng): E
     portOf(seller, nowMs) {
       return {
         canCancel: true,
+        // The modelled market settles fills without trade payments on a chain, so no dust minimum.
+        minOrderSats: 0n,
         hasMatchmakers: () => true,
         trades: () => (trades.length > MAX_TRADES ? trades.slice(-MAX_TRADES) : trades),
         bestBidSatPerMb: bestBid,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import type { Clock, Logger, Rng } from '@dolly/base'
 import { createSystemClock, writeFileAtomic } from '@dolly/base'
 import {
@@ -99,6 +100,10 @@ function runPlebnet(
   })
 }
 
+/** Attempts to destroy the genesis host when its lease ends, and the real ms between them. */
+const LEASE_END_DESTROY_ATTEMPTS = 5
+const LEASE_END_RETRY_REAL_MS = 30_000
+
 /**
  * The original's first node, by hand (DESIGN.md §6): an operator root with a world wallet and the
  * family's config, one host provisioned from the operator side, `plebnet create-child` run on it,
@@ -178,7 +183,19 @@ export async function runGenesis(deps: GenesisDeps, options: GenesisOptions): Pr
     void deps.clock.sleep(leaseEndMs - deps.clock.nowMs(), { signal }).then(
       async () => {
         log.info('genesis.lease_ended', { id: host.id, ip: host.ip })
-        await host.destroy()
+        // A teardown can fail on an overloaded machine (a process slow to die); it must not take the
+        // world down with it: retried a few times, then left to `world down`, which cleans up hosts.
+        for (let attempt = 1; attempt <= LEASE_END_DESTROY_ATTEMPTS; attempt++) {
+          try {
+            await host.destroy()
+            return
+          } catch (err) {
+            log.error('genesis.host_destroy_failed', { id: host.id, attempt, err })
+            if (attempt < LEASE_END_DESTROY_ATTEMPTS)
+              await delay(LEASE_END_RETRY_REAL_MS, undefined, { signal }).catch(() => undefined)
+            if (signal.aborted) return
+          }
+        }
       },
       () => undefined, // the world stopped first; it destroys its hosts itself
     )

@@ -132,8 +132,19 @@ export function createFleet(
   const destroy = async (id: string, reason: string): Promise<void> => {
     const host = hosts.get(id)
     hosts.delete(id)
-    await host?.destroy()
-    deps.log.info('api.server_destroyed', { serverId: id, reason })
+    try {
+      await host?.destroy()
+      deps.log.info('api.server_destroyed', { serverId: id, reason })
+    } catch (err) {
+      // As the shops do: a failed teardown (a process slow to die on a busy machine) is logged, not
+      // thrown into a timer where it would end the world; `world down` cleans the host up.
+      deps.log.error('api.server_destroy_failed', {
+        serverId: id,
+        reason,
+        code: errorCode(err) ?? 'unknown',
+        err,
+      })
+    }
   }
   return {
     launch(input) {

@@ -1,3 +1,4 @@
+import { civilFromDays } from '@dolly/base'
 import { parseQTable } from '@dolly/learning'
 import type { AgentStatus } from '../daemon/status.ts'
 import { predictLife } from '../lifecycle/life-expectancy.ts'
@@ -36,18 +37,7 @@ export function initDateText(ms: number): string {
   const two = (n: number): string => String(n).padStart(2, '0')
   const days = Math.floor(ms / DAY_MS)
   const s = Math.floor((ms - days * DAY_MS) / 1000)
-  // Civil date of a day count (H. Hinnant, "chrono-compatible low-level date algorithms").
-  const z = days + 719_468
-  const era = Math.floor(z / 146_097)
-  const doe = z - era * 146_097
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  )
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const month = mp < 10 ? mp + 3 : mp - 9
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+  const { year, month, day } = civilFromDays(days)
   return `${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)} ${two(day)}-${two(month)}-${year}`
 }
 

@@ -1,3 +1,4 @@
+import { civilFromDays } from '@dolly/base'
 import type { LifecycleState } from '../lifecycle/state.ts'
 
 /**
@@ -40,17 +41,7 @@ export function isoTime(ms: number): string {
   const totalS = Math.floor(ms / 1000)
   const days = Math.floor(totalS / 86_400)
   const secs = totalS - days * 86_400
-  const z = days + 719_468
-  const era = Math.floor(z / 146_097)
-  const doe = z - era * 146_097
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  )
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const m = mp < 10 ? mp + 3 : mp - 9
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+  const { year: y, month: m, day: d } = civilFromDays(days)
   const p2 = (n: number): string => String(n).padStart(2, '0')
   return `${String(y).padStart(4, '0')}-${p2(m)}-${p2(d)}T${p2(Math.floor(secs / 3600))}:${p2(Math.floor((secs % 3600) / 60))}:${p2(secs % 60)}Z`
 }

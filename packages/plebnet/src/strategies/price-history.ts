@@ -1,3 +1,4 @@
+import { civilFromDays } from '@dolly/base'
 import type { Trade } from './types.ts'
 
 /** Milliseconds per UTC day. */
@@ -18,17 +19,7 @@ export function utcHour(ms: number): number {
  * Hinnant's `civil_from_days`, proleptic Gregorian).
  */
 export function dayString(day: number): string {
-  const z = day + 719_468
-  const era = Math.floor(z / 146_097)
-  const doe = z - era * 146_097
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  )
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const m = mp < 10 ? mp + 3 : mp - 9
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+  const { year: y, month: m, day: d } = civilFromDays(day)
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`
 }
 

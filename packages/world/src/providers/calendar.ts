@@ -1,3 +1,4 @@
+import { civilFromDays } from '@dolly/base'
 /** Civil date parts of a Unix ms instant in UTC, without `Date` (the core may not read the clock type). */
 export interface CivilTime {
   readonly year: number
@@ -28,17 +29,7 @@ export function civilFromMs(ms: number): CivilTime {
   const totalSeconds = Math.floor(ms / 1000)
   const days = Math.floor(totalSeconds / 86_400)
   const secs = totalSeconds - days * 86_400
-  const z = days + 719_468
-  const era = Math.floor(z / 146_097)
-  const doe = z - era * 146_097
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  )
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const month = mp < 10 ? mp + 3 : mp - 9
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+  const { year, month, day } = civilFromDays(days)
   return {
     year,
     month,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { civilFromDays } from './civil-date.ts'
+import { civilFromDays, daysFromCivil } from './civil-date.ts'
 
 const DAY_MS = 86_400_000
 
@@ -15,6 +15,13 @@ describe('civilFromDays', () => {
           month: t.getUTCMonth() + 1,
           day: t.getUTCDate(),
         })
+    }
+  })
+
+  it('inverts itself: daysFromCivil(civilFromDays(d)) = d', () => {
+    for (let d = -800_000; d <= 800_000; d += 37) {
+      const c = civilFromDays(d)
+      if (daysFromCivil(c.year, c.month, c.day) !== d) expect(daysFromCivil(c.year, c.month, c.day)).toBe(d)
     }
   })
 

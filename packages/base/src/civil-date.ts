@@ -24,3 +24,17 @@ export function civilFromDays(days: number): CivilDate {
   const month = mp < 10 ? mp + 3 : mp - 9
   return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day }
 }
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`), the inverse of
+ * {@link civilFromDays}; `month` 1–12.
+ * @example daysFromCivil(2000, 2, 29) → 11016
+ */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
+  return era * 146_097 + doe - 719_468
+}

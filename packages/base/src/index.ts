@@ -32,7 +32,7 @@ export {
   type LogEntry,
   type MemoryLogger,
 } from './logger.ts'
-export { civilFromDays, type CivilDate } from './civil-date.ts'
+export { civilFromDays, daysFromCivil, type CivilDate } from './civil-date.ts'
 export { parseIni, iniValue, iniName, formatIni, MAX_INI_CHARS, type IniSections } from './ini.ts'
 export { isSecretFieldName, normaliseFieldName, scrubSecrets } from './redact.ts'
 export { createPinoLogger, type PinoLoggerOptions } from './adapters/pino-logger.ts'

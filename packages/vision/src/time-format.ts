@@ -3,32 +3,9 @@
  * `tracker.data` stamp `YYYY-MM-DD HH:MM:SS,mmm` and the routes' `YYYY-MM-DD HH:MM:SS.mmm`.
  */
 
+import { civilFromDays, daysFromCivil } from '@dolly/base'
+
 const MS_PER_DAY = 86_400_000
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year
-  const era = Math.floor(y / 400)
-  const yoe = y - era * 400
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
-  return era * 146_097 + doe - 719_468
-}
-
-/** The date of `days` since 1970-01-01 (civil_from_days). */
-function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const z = days + 719_468
-  const era = Math.floor(z / 146_097)
-  const doe = z - era * 146_097
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  )
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const month = mp + (mp < 10 ? 3 : -9)
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day }
-}
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0')
 

@@ -7,6 +7,7 @@ import { PAYLOAD_DIR } from '../../replication/constants.ts'
 import { PAYLOAD_FILE } from '../../replication/payload.ts'
 import { parsePostcardJournal } from '../postcard.ts'
 import type { ChildFactsSource, PostcardJournalStore } from '../postman.ts'
+import { readJsonFile } from '../../daemon/adapters/agent-home.ts'
 
 /** The postcard journal in the agent home. */
 export const POSTCARD_JOURNAL_FILE = 'postcards.json'
@@ -19,14 +20,9 @@ export function createPostcardJournalFile(home: string): PostcardJournalStore {
   const path = join(home, POSTCARD_JOURNAL_FILE)
   return {
     async load() {
-      let text: string
-      try {
-        text = await readFile(path, 'utf8')
-      } catch (err) {
-        if ((err as { code?: unknown }).code === 'ENOENT') return undefined
-        throw err
-      }
-      const journal = parsePostcardJournal(JSON.parse(text))
+      const json = await readJsonFile(path)
+      if (json === undefined) return undefined
+      const journal = parsePostcardJournal(json)
       if (journal === undefined) throw new Error(`${path} is not a postcard journal`)
       return journal
     },

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '@dolly/base'
 import type { ReporterState, ReporterStateStore } from '../reporter.ts'
+import { readJsonFile } from '../../daemon/adapters/agent-home.ts'
 
 /** The reporter's state in the agent home. */
 export const REPORTER_STATE_FILE = 'reporter.json'
@@ -28,15 +28,9 @@ export function createReporterFile(home: string): ReporterStateStore {
   const path = join(home, REPORTER_STATE_FILE)
   return {
     async load() {
-      let text: string
       try {
-        text = await readFile(path, 'utf8')
-      } catch (err) {
-        if ((err as { code?: unknown }).code === 'ENOENT') return undefined
-        throw err
-      }
-      try {
-        return parseState(JSON.parse(text))
+        const json = await readJsonFile(path)
+        return json === undefined ? undefined : parseState(json)
       } catch {
         return undefined
       }

@@ -47,6 +47,9 @@ describe('the family config genesis writes', () => {
       port: 40123,
       channel: '#plebnet123',
       nickDef: 'plebbot',
+      // The genesis agent's `!general` names the operator's host, as the census does, not the
+      // config default (linevast/Basic) it said before.
+      bootstrapState: 'operator/genesis',
     })
     // A world without an IRC server leaves the bot off.
     expect(readIrcConfig(genesisConfigText(STATE, { walletPassword: 'pw' }) ?? '')).toBeUndefined()

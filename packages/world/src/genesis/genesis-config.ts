@@ -95,6 +95,9 @@ export function genesisConfigText(state: WorldState, options: GenesisConfigOptio
     '',
     '[lease]',
     `time_alive = ${options.leaseS ?? 2_592_000}`,
+    // What the genesis agent (installed by hand on the operator's host, not bought) tells IRC's
+    // `!general`, as the world's census names it; children say what their parent bought.
+    'bootstrap_state = operator/genesis',
     '',
     '[rates]',
     `source = fixed ${SATS_PER_USD}`,

@@ -59,6 +59,8 @@ import {
 } from '../genesis/adapters/genesis.ts'
 import { GenesisError } from '../genesis/errors.ts'
 import { registerWatchCommands } from './watch.ts'
+import { readMailbox } from '../mail/adapters/mail-sink.ts'
+import { readIssues } from '../issues/adapters/issue-tracker.ts'
 import type { WorldCliEnv } from './env.ts'
 
 export type { WorldCliEnv } from './env.ts'
@@ -518,6 +520,13 @@ interface WorldStatus {
   readonly market?: WorldMarketSummary
   /** Where the world's Vision serves (`up --vision`). */
   readonly vision?: { readonly url: string }
+  /** Postcards in the world's mail sink and error reports in its issue tracker (issue 18). */
+  readonly watch?: {
+    readonly smtp: string
+    readonly postcards: number
+    readonly issuesUrl: string
+    readonly issues: number
+  }
 }
 
 /** What the world process's control endpoint reports. */
@@ -571,6 +580,15 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
   const components = await readComponents(state.controlUrl)
   const market = summarizeMarket(components.agents ?? [])
   const visionUrl = await readWorldVisionUrl(dir)
+  const watch =
+    state.mail === undefined || state.issues === undefined
+      ? undefined
+      : {
+          smtp: `${state.mail.host}:${state.mail.port}`,
+          postcards: (await readMailbox(state.mail.dir)).length,
+          issuesUrl: `${state.issues.url}/repos/${state.issues.owner}/${state.issues.repo}/issues`,
+          issues: (await readIssues(state.issues.dir)).length,
+        }
   return {
     running: true,
     dir,
@@ -591,6 +609,7 @@ async function collectStatus(dir: string, env: WorldCliEnv): Promise<WorldStatus
     components,
     ...(market === undefined ? {} : { market }),
     ...(visionUrl === undefined ? {} : { vision: { url: visionUrl } }),
+    ...(watch === undefined ? {} : { watch }),
   }
 }
 
@@ -668,6 +687,12 @@ function renderStatus(s: WorldStatus): string {
   if (s.irc !== undefined) {
     lines.push(
       `  irc          ${s.irc.localHost}:${s.irc.port} ${s.irc.channel} (hosts: ${s.irc.host}:${s.irc.port}; ngircd pid ${s.irc.pid})`,
+    )
+  }
+  if (s.watch !== undefined) {
+    lines.push(
+      `  mail         ${s.watch.smtp}: ${s.watch.postcards} postcard(s) (dolly world mail)`,
+      `  issues       ${s.watch.issuesUrl}: ${s.watch.issues} error report(s) (dolly world issues)`,
     )
   }
   const c = s.components

@@ -13,7 +13,7 @@ import { dolly as runDolly } from './dolly-cli.ts'
 import { isAlive, machineSnapshot } from './hosts-helpers.ts'
 
 /**
- * Joins the world's IRC channel as `watcher`, asks `!general` every 5 s and returns the first reply
+ * Joins the world's IRC channel as `tester` (Vision's tracker is `watcher`), asks `!general` every 5 s and returns the first reply
  * (the PRIVMSG text) whose tree is `tree`, within `timeoutMs`.
  */
 async function askGeneral(irc: Status['irc'], tree: string, timeoutMs: number): Promise<string> {
@@ -31,7 +31,7 @@ async function askGeneral(irc: Status['irc'], tree: string, timeoutMs: number): 
     }
   })
   socket.on('error', () => undefined)
-  socket.write(`NICK watcher\r\nUSER watcher 0 * :test\r\nJOIN ${irc.channel}\r\n`)
+  socket.write(`NICK tester\r\nUSER tester 0 * :test\r\nJOIN ${irc.channel}\r\n`)
   try {
     for (let waited = 0; waited < timeoutMs; waited += 5_000) {
       socket.write(`PRIVMSG ${irc.channel} :!general\r\n`)
@@ -56,6 +56,8 @@ interface Status {
   running: boolean
   pid: number
   irc: { localHost: string; port: number; channel: string; pid: number }
+  vision: { url: string }
+  watch: { smtp: string; postcards: number; issuesUrl: string; issues: number }
   network: { bridge: string }
   faucet: { payments: Array<{ address: string; amountSats: string | number }> }
   components: {
@@ -108,6 +110,9 @@ describe('dolly world up --genesis (as a user runs it)', () => {
       '1',
       '--time-scale',
       '3600',
+      '--vision',
+      '--vision-port',
+      '0',
       '--json',
     )
     expect(up.code, up.stderr).toBe(0)
@@ -127,9 +132,19 @@ describe('dolly world up --genesis (as a user runs it)', () => {
     // The world's ngircd (issue 18): the genesis agent's bot joined the family channel and answers.
     expect(status.irc.channel).toBe('#plebnet123')
     const general = await askGeneral(status.irc, 'dolly.0', 60_000)
+    // Installed by hand on the operator's host: `host` is the operator, as the census says.
     expect(general).toMatch(
-      /^general: \{'host': '[^']*', 'option': '[^']*', 'vpn': (True|False), 'tree': 'dolly\.0', 'exitnode': True\}$/,
+      /^general: \{'host': 'operator', 'option': 'genesis', 'vpn': (True|False), 'tree': 'dolly\.0', 'exitnode': True\}$/,
     )
+    // Vision (`--vision`) tracks the same channel: the genesis agent shows in its family tree.
+    let network: { nodes: { id: string; label: string; group: string }[] } = { nodes: [] }
+    for (let i = 0; i < 60 && !network.nodes.some((n) => n.id === 'dolly.0'); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 1_000))
+      network = (await (await fetch(new URL('network', status.vision.url))).json()) as typeof network
+    }
+    expect(network.nodes.find((n) => n.id === 'dolly.0')).toMatchObject({ group: 'operator' })
+    // The mail sink and the issue tracker are listed; no child yet, so no postcard.
+    expect(later.watch).toMatchObject({ postcards: 0 })
 
     const down = await dolly('world', 'down', '--dir', dir)
     expect(down.code, down.stderr).toBe(0)
@@ -144,5 +159,5 @@ describe('dolly world up --genesis (as a user runs it)', () => {
     expect(machine.links).not.toContain(`dollycbr${index}`)
     expect(machine.links.filter((l) => l.startsWith(`dc${index}h`) || l === `dcs${index}`)).toEqual([])
     expect(machine.netns).not.toContain(`dollyc${index}`)
-  })
+  }, 300_000) // world up with genesis and Vision, IRC and the tracker: about 2–3 minutes
 })

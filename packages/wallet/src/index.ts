@@ -8,6 +8,7 @@ export * as walletDefaults from './constants.ts'
 export {
   networkParams,
   dustThresholdSats,
+  P2WPKH_SCRIPT_BYTES,
   NETWORK_NAMES,
   type NetworkName,
   type NetworkParams,

@@ -109,6 +109,9 @@ export function networkParams(name: string): NetworkParams {
   return PARAMS[name as NetworkName]
 }
 
+/** Script bytes of a p2wpkh output (`OP_0 <20-byte hash>`): the wallet's change and the family's addresses. */
+export const P2WPKH_SCRIPT_BYTES = 22
+
 /**
  * The dust threshold of an output in sats: the cost of creating and later spending it at the dust relay
  * fee (Bitcoin Core policy.cpp GetDustThreshold: output size + 67 vbytes for a witness spend, rounded down).

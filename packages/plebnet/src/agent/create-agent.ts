@@ -1,5 +1,5 @@
 import { serializeGenome, serializeQTable } from '@dolly/learning'
-import { dustThresholdSats } from '@dolly/wallet'
+import { dustThresholdSats, P2WPKH_SCRIPT_BYTES } from '@dolly/wallet'
 import { LifecycleError } from '../lifecycle/errors.ts'
 import { anyHeir } from '../lifecycle/heir.ts'
 import { lifecycleStatusOf, type LifecycleStatus } from '../lifecycle/lifecycle-status.ts'
@@ -17,8 +17,6 @@ import type { AgentOptions, AgentPorts } from './ports.ts'
 
 /** Effects run in one tick at most (a tick resumes, buys, checks, installs and pays the dowry). */
 const MAX_EFFECTS_PER_TICK = 6
-/** Script bytes of a p2wpkh output: a child's address (the family's key tree is native segwit). */
-const P2WPKH_SCRIPT_BYTES = 22
 
 /** What one tick did. */
 export interface TickReport {

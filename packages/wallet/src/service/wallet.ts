@@ -12,7 +12,7 @@ import {
 } from '../constants.ts'
 import { WalletError } from '../errors.ts'
 import { deriveAddress, deriveSigner, type HdNode } from '../hd/keys.ts'
-import { dustThresholdSats } from '../network.ts'
+import { dustThresholdSats, P2WPKH_SCRIPT_BYTES } from '../network.ts'
 import type { PaymentRecord } from '../ports.ts'
 import { buildSignedTransaction, type SigningInput, type TxOutput } from '../spend/build-transaction.ts'
 import { selectAll, selectCoins } from '../spend/coin-selection.ts'
@@ -24,7 +24,6 @@ import type { Wallet, WalletDeps, WalletOptions } from './wallet-types.ts'
 
 const ISSUED_RECEIVE = 'issued.receive'
 const USED_CHANGE = 'used.change'
-const P2WPKH_SCRIPT_BYTES = 22
 
 /** Builds a wallet over its ports. */
 export function createWallet(deps: WalletDeps, options: WalletOptions): Wallet {

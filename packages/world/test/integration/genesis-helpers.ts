@@ -1,7 +1,7 @@
 /** What the genesis tests share: a world at the demo's pace, agents' status, the operator's wallet. */
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { createMemoryLogger } from '@dolly/base'
+import { createMemoryLogger, type MemoryLogger } from '@dolly/base'
 import { parseStatus, type AgentStatus } from '@dolly/plebnet'
 import {
   keystoreAccount,
@@ -16,10 +16,17 @@ export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..', '..')
 /** One real second is one world hour: a block every 10 world minutes, a tick floor of 1 s. */
 export const TIME_SCALE = 3600
 
-/** A world with 3 shops at {@link TIME_SCALE} in `dir` (`leaseDays`: the shops' billing month). */
-export function startGenesisWorld(dir: string, leaseDays?: number): Promise<WorldHandle> {
+/**
+ * A world with 3 shops at {@link TIME_SCALE} in `dir` (`leaseDays`: the shops' billing month); `log`
+ * collects what the world's components log (the shops' `shop.host_active` carries each lease end).
+ */
+export function startGenesisWorld(
+  dir: string,
+  leaseDays?: number,
+  log: MemoryLogger = createMemoryLogger(),
+): Promise<WorldHandle> {
   return startWorld(
-    { log: createMemoryLogger(), realNowMs: () => Date.now(), pid: process.pid },
+    { log, realNowMs: () => Date.now(), pid: process.pid },
     {
       dir,
       timeScale: TIME_SCALE,

@@ -99,6 +99,10 @@ describe('tunnel component on the overlay (loopback libp2p)', () => {
     const user = await agent({ relay: false, exit: false }, [addr])
     const userNet = user.network.network()
     expect(await until(() => (userNet?.hops().length ?? 0) === 2)).toBe(true)
+    // Gossip reaches each agent in its own time: wait until the relay and the exit know a hop too.
+    const relayNet = relay.network.network()
+    expect(await until(() => (relayNet?.hops().length ?? 0) >= 1)).toBe(true)
+    expect(await until(() => (exit.tunnels.status()?.hopsKnown ?? 0) >= 1)).toBe(true)
     // The user advertises nothing: no agent lists it as a hop.
     expect(
       relay.network

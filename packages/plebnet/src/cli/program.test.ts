@@ -28,6 +28,7 @@ const COMMANDS = [
   'check',
   'proxy',
   'market',
+  'irc',
   'buybot',
 ]
 

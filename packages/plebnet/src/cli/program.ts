@@ -12,6 +12,7 @@ import { registerCheckCommands } from './check.ts'
 import { registerBuybotCommands } from './buybot.ts'
 import { registerProxyCommands } from './proxy.ts'
 import { registerMarketCommands } from './market.ts'
+import { registerIrcCommands } from './irc.ts'
 
 /** Options every plebnet command shares. */
 export interface PlebnetGlobalOptions {
@@ -46,6 +47,7 @@ export function buildPlebnetProgram(io: CliIo, defaults: { home: string }): Comm
   registerCheckCommands(program, io)
   registerProxyCommands(program, io)
   registerMarketCommands(program, io)
+  registerIrcCommands(program, io)
   registerBuybotCommands(program, io)
   return program
 }

@@ -15,16 +15,7 @@ export async function showStatus(
   opts: { readonly home: string; readonly host?: string; readonly json?: boolean },
 ): Promise<void> {
   const { home } = opts
-  const target = parseListenAddress(opts.host ?? '127.0.0.1', STATUS_PORT)
-  if (target === undefined || target.host === undefined) {
-    throw new ReplicationError('REPLICATION_USAGE', `--host ${opts.host ?? ''} is not IP[:port]`, {})
-  }
-  const host = target.host.includes(':') ? `[${target.host}]` : target.host
-  const url = `http://${host}:${target.port}`
-  // Local tools hold the agent's token (0600 in its home): the full status even when the
-  // daemon listens on a non-loopback address only.
-  const token = await readStatusToken(home)
-  const status = await fetchStatus(url, token === undefined ? {} : { token })
+  const { url, status } = await readAgentStatus(home, opts.host)
   if (status !== undefined) {
     emit(io, opts.json, status, () => renderStatus(status, Date.now()))
     return
@@ -39,6 +30,27 @@ export async function showStatus(
       : `agent ${record.tree} (${join(home, 'agent.json')}) is set up but its daemon does not answer ${url}/status; start it with plebnet daemon`,
     { url },
   )
+}
+
+/**
+ * Reads an agent's status API: this machine's daemon (`127.0.0.1:8480`) or `host` (`IP[:port]`),
+ * presenting the status token from `home` (local tools hold it, 0600: the full status even when the
+ * daemon listens on a non-loopback address only). `status` is undefined when nothing answers.
+ *
+ * @throws ReplicationError REPLICATION_USAGE when `host` is not `IP[:port]`
+ */
+export async function readAgentStatus(
+  home: string,
+  hostOption: string | undefined,
+): Promise<{ url: string; status: AnyStatus | undefined }> {
+  const target = parseListenAddress(hostOption ?? '127.0.0.1', STATUS_PORT)
+  if (target === undefined || target.host === undefined) {
+    throw new ReplicationError('REPLICATION_USAGE', `--host ${hostOption ?? ''} is not IP[:port]`, {})
+  }
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host
+  const url = `http://${host}:${target.port}`
+  const token = await readStatusToken(home)
+  return { url, status: await fetchStatus(url, token === undefined ? {} : { token }) }
 }
 
 /** Renders a status for people. */
@@ -60,6 +72,7 @@ export function renderStatus(status: AnyStatus, nowMs: number): string {
     `started: ${new Date(status.startedAtMs).toISOString()}; heartbeat ${age} (${status.heartbeats} beats)`,
     `mode: ${status.testnet ? 'testnet' : 'mainnet'}${status.exitNode ? ', exit node' : ''}`,
     ...tunnelLines(status),
+    ...(status.irc === undefined ? [] : [ircLine(status.irc)]),
     ...marketLines(status),
     ...lifecycleLines(status),
   ].join('\n')
@@ -92,6 +105,18 @@ function marketLines(status: AgentStatus): string[] {
           `  matchmaker: book ${mm.bids} bid(s), ${mm.asks} ask(s); ${mm.matches} match(es); orders accepted ${mm.accepted}, refused ${mm.refused}`,
         ]),
   ]
+}
+
+/** The IRC bot's line (issue 18): where it talks and whether it is in its channel. */
+export function ircLine(irc: NonNullable<AgentStatus['irc']>): string {
+  const state = !irc.running
+    ? 'stopped by the operator (plebnet irc start)'
+    : irc.joined
+      ? 'in the channel'
+      : irc.connected
+        ? 'connected, joining'
+        : 'connecting'
+  return `irc: ${irc.nick} on ${irc.server} ${irc.channel}: ${state}; ${irc.sessions} session(s), ${irc.commandsAnswered} command(s) answered, ${irc.commandsDropped} dropped`
 }
 
 function tunnelLines(status: AgentStatus): string[] {

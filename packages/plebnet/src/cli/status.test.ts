@@ -107,6 +107,32 @@ describe('renderStatus', () => {
     expect(text).not.toContain('tokens')
   })
 
+  it("shows the IRC bot's line: in the channel, joining, or held stopped by the operator", async () => {
+    const { renderStatus } = await import('./status-run.ts')
+    expect(renderStatus(status, 6000)).not.toContain('irc:')
+    const irc = {
+      server: '10.77.3.1:6667',
+      channel: '#plebnet123',
+      nick: 'plebbot4521',
+      running: true,
+      connected: true,
+      joined: true,
+      sessions: 1,
+      commandsAnswered: 14,
+      commandsDropped: 2,
+      linesDropped: 0,
+    }
+    expect(renderStatus({ ...status, irc }, 6000)).toContain(
+      'irc: plebbot4521 on 10.77.3.1:6667 #plebnet123: in the channel; 1 session(s), 14 command(s) answered, 2 dropped',
+    )
+    expect(renderStatus({ ...status, irc: { ...irc, joined: false } }, 6000)).toContain(
+      ': connected, joining;',
+    )
+    expect(
+      renderStatus({ ...status, irc: { ...irc, running: false, connected: false, joined: false } }, 6000),
+    ).toContain(': stopped by the operator (plebnet irc start);')
+  })
+
   it('shows the token line when the node runs tunnel payments', async () => {
     const { renderStatus } = await import('./status-run.ts')
     const text = renderStatus(

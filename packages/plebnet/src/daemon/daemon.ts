@@ -1,6 +1,7 @@
 import type { Clock, Logger } from '@dolly/base'
 import type { LifecycleStatus } from '../lifecycle/lifecycle-status.ts'
 import type { TunnelsStatus } from '../tunnels/tunnel-status.ts'
+import type { IrcStatus } from '../irc/irc-status.ts'
 import type { MarketStatusSource } from '../market/market-status.ts'
 import { handleStatusRequest, type AgentStatus, type StatusRequest, type StatusResponse } from './status.ts'
 
@@ -40,12 +41,14 @@ export interface DaemonDeps {
   readonly tunnelsStatus?: () => TunnelsStatus | undefined
   /** The token market (`[market] enabled`): the status's `market` block and the `/market/*` queries. */
   readonly market?: MarketStatusSource
+  /** The IRC bot's block of the full status (`[irc] server` set). */
+  readonly ircStatus?: () => IrcStatus
 }
 
 /** Who the agent is, as the status API shows it; everything but the clock-driven fields. */
 export type AgentDescription = Omit<
   AgentStatus,
-  'format' | 'version' | 'startedAtMs' | 'heartbeatAtMs' | 'heartbeats' | 'lifecycle' | 'market'
+  'format' | 'version' | 'startedAtMs' | 'heartbeatAtMs' | 'heartbeats' | 'lifecycle' | 'market' | 'irc'
 >
 
 /** Options of the daemon. */
@@ -93,6 +96,7 @@ export function createDaemon(deps: DaemonDeps, options: DaemonOptions): Daemon {
     const lifecycle = deps.lifecycleStatus?.()
     const tunnels = deps.tunnelsStatus?.()
     const market = deps.market?.status()
+    const irc = deps.ircStatus?.()
     return {
       format: 'dolly-status',
       version: 1,
@@ -103,6 +107,7 @@ export function createDaemon(deps: DaemonDeps, options: DaemonOptions): Daemon {
       ...(lifecycle === undefined ? {} : { lifecycle }),
       ...(tunnels === undefined ? {} : { tunnels }),
       ...(market === undefined ? {} : { market }),
+      ...(irc === undefined ? {} : { irc }),
     }
   }
   const beat = (): void => {

@@ -10,13 +10,29 @@ export type IrcErrorCode =
   | 'IRC_STATUS_UNAVAILABLE'
   /** An `[irc]` key of the agent's config is not usable (port, timeout, channel or nick). */
   | 'IRC_CONFIG_INVALID'
+  /** `plebnet irc status`: the bot is not in its channel (stopped, connecting, or no daemon answers). */
+  | 'IRC_NOT_RUNNING'
+  /** The agent's daemon runs no bot: its config names no IRC server (`[irc] server`). */
+  | 'IRC_NOT_CONFIGURED'
+  /** `plebnet irc start|stop|restart`: the agent's daemon does not answer; the bot lives in it. */
+  | 'IRC_DAEMON_DOWN'
+  /** The daemon did not follow the operator's switch within the wait (`--timeout`). */
+  | 'IRC_SWITCH_TIMEOUT'
 
-/** Exit status per code (STYLE.md §1.7): a bad config value is bad input. */
+/**
+ * Exit status per code (STYLE.md §1.7): a bad config value is bad input; `plebnet irc` keeps the LSB
+ * init-script statuses AGENT.md §2 asks for (3: not running, 6: not configured, 7: not running for
+ * an action that needs it).
+ */
 export const IRC_EXIT_STATUS: ExitStatusMap<IrcErrorCode> = Object.freeze({
   IRC_TEST_ERROR: EXIT.FAILURE,
   IRC_CONNECT_FAILED: EXIT.FAILURE,
   IRC_STATUS_UNAVAILABLE: EXIT.FAILURE,
   IRC_CONFIG_INVALID: EXIT.USAGE,
+  IRC_NOT_RUNNING: 3,
+  IRC_NOT_CONFIGURED: 6,
+  IRC_DAEMON_DOWN: 7,
+  IRC_SWITCH_TIMEOUT: EXIT.FAILURE,
 })
 
 /** Errors of the IRC bot. */

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,12 +7,12 @@ import { startIrcServer, type IrcServer } from '@dolly/world'
 import { createIrcBot, type IrcBot } from '../../src/irc/irc-bot.ts'
 import type { IrcSnapshot } from '../../src/irc/irc-replies.ts'
 import { connectTcpLink } from '../../src/irc/adapters/tcp-link.ts'
+import { CHANNEL, Client } from './irc-client.ts'
 
 // The bot against a real ngircd (Debian's) on 127.0.0.1: a test client in the channel sends the
 // commands of AGENT.md §11 and reads the bot's PRIVMSGs off the wire, byte for byte. Loopback only,
 // but ngircd is a system binary: run it under the world lock like the other world tests.
 
-const CHANNEL = '#plebnet123'
 const MB = 2n ** 20n
 
 const snapshot: IrcSnapshot = {
@@ -60,75 +59,6 @@ const EXPECTED: Array<[string, string]> = [
   ],
   ['!life', 'My lease ends in 2 days + 01:02:03; next child in 1.3 days'],
 ]
-
-/** A raw IRC client for the test: registers, joins, and keeps every line it reads. */
-class Client {
-  readonly lines: string[] = []
-  private buffer = ''
-  private readonly socket: Socket
-  readonly nick: string
-  private constructor(socket: Socket, nick: string) {
-    this.socket = socket
-    this.nick = nick
-    socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk
-      let nl = this.buffer.indexOf('\r\n')
-      while (nl >= 0) {
-        const line = this.buffer.slice(0, nl)
-        this.buffer = this.buffer.slice(nl + 2)
-        if (line.startsWith('PING ')) socket.write(`PONG ${line.slice(5)}\r\n`)
-        this.lines.push(line)
-        nl = this.buffer.indexOf('\r\n')
-      }
-    })
-    socket.on('error', () => undefined)
-  }
-
-  static async open(port: number, nick: string, join = true): Promise<Client> {
-    const socket = connect({ host: '127.0.0.1', port })
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve)
-      socket.once('error', reject)
-    })
-    const client = new Client(socket, nick)
-    client.send(`NICK ${nick}`)
-    client.send(`USER ${nick} 0 * :test client`)
-    await client.waitFor((l) => / (376|422) /.test(l), 10_000)
-    if (join) {
-      client.send(`JOIN ${CHANNEL}`)
-      await client.waitFor((l) => l.includes(` 366 ${nick} `), 10_000)
-    }
-    return client
-  }
-
-  send(line: string): void {
-    this.socket.write(`${line}\r\n`)
-  }
-
-  /** Waits for a line after index `from` matching `test`; returns it. */
-  async waitFor(test: (line: string) => boolean, timeoutMs: number, from = 0): Promise<string> {
-    for (let waited = 0; waited <= timeoutMs; waited += 25) {
-      const found = this.lines.slice(from).find(test)
-      if (found !== undefined) return found
-      await realSleep(25)
-    }
-    throw new Error(`no matching line in ${timeoutMs} ms; last lines:\n${this.lines.slice(-10).join('\n')}`)
-  }
-
-  /** Texts the nick `from` said in the channel, in order. */
-  said(from: string, after = 0): string[] {
-    const prefix = new RegExp(`^:${from}![^ ]+ PRIVMSG ${CHANNEL} :`)
-    return this.lines
-      .slice(after)
-      .filter((l) => prefix.test(l))
-      .map((l) => l.replace(prefix, ''))
-  }
-
-  close(): void {
-    this.socket.destroy()
-  }
-}
 
 let dir: string
 let server: IrcServer

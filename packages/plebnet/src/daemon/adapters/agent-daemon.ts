@@ -323,6 +323,7 @@ export async function buildDaemon(
       ...(lifecycleStatus === undefined ? {} : { lifecycleStatus }),
       tunnelsStatus: () => tunnels.status(),
       ...(marketView === undefined ? {} : { market: marketView }),
+      ...(irc === undefined ? {} : { ircStatus: irc.status }),
     },
     {
       agent: {

@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os'
-import { readFile } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic, type Clock, type Logger, type Rng } from '@dolly/base'
 import type { LedgerStore } from '@dolly/ledger'
@@ -9,6 +9,7 @@ import type { AgentStatus } from '../../daemon/status.ts'
 import { createIrcBot, type IrcBot } from '../irc-bot.ts'
 import type { IrcConfig } from '../irc-config.ts'
 import { IrcError } from '../errors.ts'
+import { IRC_STOP_FILE, type IrcStatus } from '../irc-status.ts'
 import { collisionNick } from '../irc-protocol.ts'
 import { ircSnapshotOf } from '../irc-snapshot.ts'
 import { ledgerFigures } from '../ledger-figures.ts'
@@ -20,6 +21,8 @@ const MAX_EARLY_LINES = 100
 const WATCH_INTERVAL_MS = 5_000
 /** World ms before the lease ends at which the bot says goodbye (AGENT.md §3.6: < 600 s). */
 const GOODBYE_BEFORE_MS = 600_000
+/** Real ms between looks at the operator's switch file (`plebnet irc stop|start` wait for it). */
+export const IRC_SWITCH_POLL_MS = 1_000
 
 /** What the daemon gives the bot. */
 export interface IrcComponentDeps {
@@ -47,8 +50,14 @@ export interface IrcComponentOptions {
   readonly selfState: { readonly provider: string; readonly option: string } | null
 }
 
-/** The bot as a daemon component; `postError` and `post` work from construction (lines wait for the join). */
-export type IrcComponent = Pick<IrcBot, 'name' | 'start' | 'stop' | 'postError' | 'post' | 'state'>
+/**
+ * The bot as a daemon component; `postError` and `post` work from construction (lines wait for the
+ * join, and are dropped while the operator holds the bot stopped). `status` is the status document's
+ * `irc` block.
+ */
+export interface IrcComponent extends Pick<IrcBot, 'name' | 'start' | 'stop' | 'postError' | 'post'> {
+  status(): IrcStatus
+}
 
 /** Writes `irc.nick` to the agent's config file (AGENT.md §11: a nick chosen after a collision is persisted). */
 async function persistNick(home: string, nick: string): Promise<void> {
@@ -129,66 +138,131 @@ export function createIrcComponent(deps: IrcComponentDeps, options: IrcComponent
     }
   }
 
+  const stopFile = join(options.home, IRC_STOP_FILE)
+  const held = (): Promise<boolean> =>
+    access(stopFile).then(
+      () => true,
+      () => false,
+    )
+  /** Counters of the bots stopped before (the operator's `irc stop` / `irc start` make new ones). */
+  const before = { sessions: 0, commandsAnswered: 0, commandsDropped: 0, linesDropped: 0 }
+  let nick = cfg.nick
+  let heldStopped = false
+  let switchLoop: AbortController | undefined
+  let switching: Promise<void> = Promise.resolve()
+
+  const startBot = async (): Promise<void> => {
+    if (nick === cfg.nickDef) {
+      nick = collisionNick(cfg.nickDef, deps.rng)
+      await persistNick(options.home, nick).catch((err: unknown) =>
+        log.warn('irc.nick_persist_failed', { err }),
+      )
+    }
+    const running = createIrcBot(
+      {
+        clock: deps.clock,
+        rng: deps.rng,
+        log: deps.log,
+        connect: connectTcpLink,
+        snapshot,
+        persistNick: (next) => persistNick(options.home, next),
+        ...(deps.reportError === undefined ? {} : { reportError: deps.reportError }),
+      },
+      {
+        host: cfg.server,
+        port: cfg.port,
+        channel: cfg.channel,
+        nick,
+        nickDef: cfg.nickDef,
+        heartbeatMs: cfg.heartbeatMs,
+      },
+    )
+    bot = running
+    for (const f of early.splice(0)) f(running)
+    await running.start()
+    watch = new AbortController()
+    watching = watchFamily(watch.signal, running)
+  }
+
+  const stopBot = async (): Promise<void> => {
+    watch?.abort()
+    await watching
+    const running = bot
+    bot = undefined
+    if (running === undefined) return
+    await running.stop()
+    const s = running.state()
+    nick = s.nick
+    before.sessions += s.sessions
+    before.commandsAnswered += s.commandsAnswered
+    before.commandsDropped += s.commandsDropped
+    before.linesDropped += s.linesDropped
+  }
+
+  /** Follows the operator's switch: the file there stops the bot, its removal starts it again. */
+  const followSwitch = async (signal: AbortSignal): Promise<void> => {
+    while (!signal.aborted) {
+      await deps.clock.sleep(IRC_SWITCH_POLL_MS, { signal }).catch(() => undefined)
+      if (signal.aborted) return
+      const now = await held()
+      if (now === heldStopped) continue
+      heldStopped = now
+      try {
+        if (now) {
+          log.info('irc.stopped_by_operator', { file: stopFile })
+          early.length = 0
+          await stopBot()
+        } else {
+          log.info('irc.started_by_operator', { file: stopFile })
+          await startBot()
+        }
+      } catch (err) {
+        log.error('irc.switch_failed', { err })
+      }
+    }
+  }
+
+  const queue = (f: (b: IrcBot) => void): void => {
+    if (bot !== undefined) f(bot)
+    else if (!heldStopped && early.length < MAX_EARLY_LINES) early.push(f)
+  }
+
   return {
     name: 'irc',
     async start() {
-      if (bot !== undefined) return
-      let nick = cfg.nick
-      if (nick === cfg.nickDef) {
-        nick = collisionNick(cfg.nickDef, deps.rng)
-        await persistNick(options.home, nick).catch((err: unknown) =>
-          log.warn('irc.nick_persist_failed', { err }),
-        )
-      }
-      const running = createIrcBot(
-        {
-          clock: deps.clock,
-          rng: deps.rng,
-          log: deps.log,
-          connect: connectTcpLink,
-          snapshot,
-          persistNick: (next) => persistNick(options.home, next),
-          ...(deps.reportError === undefined ? {} : { reportError: deps.reportError }),
-        },
-        {
-          host: cfg.server,
-          port: cfg.port,
-          channel: cfg.channel,
-          nick,
-          nickDef: cfg.nickDef,
-          heartbeatMs: cfg.heartbeatMs,
-        },
-      )
-      bot = running
-      for (const f of early.splice(0)) f(running)
-      await running.start()
-      watch = new AbortController()
-      watching = watchFamily(watch.signal, running)
+      if (switchLoop !== undefined) return
+      switchLoop = new AbortController()
+      heldStopped = await held()
+      if (heldStopped) log.info('irc.held_stopped', { file: stopFile })
+      else await startBot()
+      switching = followSwitch(switchLoop.signal)
     },
     async stop() {
-      watch?.abort()
-      await watching
-      await bot?.stop()
+      switchLoop?.abort()
+      await switching
+      switchLoop = undefined
+      await stopBot()
     },
     postError(component, message) {
-      if (bot === undefined) {
-        if (early.length < MAX_EARLY_LINES) early.push((b) => b.postError(component, message))
-      } else bot.postError(component, message)
+      queue((b) => b.postError(component, message))
     },
     post(text) {
-      if (bot === undefined) {
-        if (early.length < MAX_EARLY_LINES) early.push((b) => b.post(text))
-      } else bot.post(text)
+      queue((b) => b.post(text))
     },
-    state: () =>
-      bot?.state() ?? {
-        connected: false,
-        joined: false,
-        nick: cfg.nick,
-        sessions: 0,
-        commandsAnswered: 0,
-        commandsDropped: 0,
-        linesDropped: 0,
-      },
+    status() {
+      const s = bot?.state()
+      return {
+        server: `${cfg.server}:${cfg.port}`,
+        channel: cfg.channel,
+        nick: s?.nick ?? nick,
+        running: bot !== undefined,
+        connected: s?.connected ?? false,
+        joined: s?.joined ?? false,
+        sessions: before.sessions + (s?.sessions ?? 0),
+        commandsAnswered: before.commandsAnswered + (s?.commandsAnswered ?? 0),
+        commandsDropped: before.commandsDropped + (s?.commandsDropped ?? 0),
+        linesDropped: before.linesDropped + (s?.linesDropped ?? 0),
+      }
+    },
   }
 }

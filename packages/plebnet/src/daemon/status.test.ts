@@ -159,6 +159,34 @@ describe('status API handler', () => {
     expect(parseStatus({ ...status, tunnels: { ...tunnels, circuits: { relayedNow: -1 } } })).toBeUndefined()
   })
 
+  it('carries the IRC bot block in the full document only, strictly parsed (issue 18)', () => {
+    const irc = {
+      server: '10.77.3.1:6667',
+      channel: '#plebnet123',
+      nick: 'plebbot4521',
+      running: true,
+      connected: true,
+      joined: false,
+      sessions: 2,
+      commandsAnswered: 14,
+      commandsDropped: 0,
+      linesDropped: 1,
+    }
+    const full = { ...status, irc }
+    expect(parseStatus(JSON.parse(JSON.stringify(full)))).toEqual(full)
+    // Peers see the nick only (it is public in the channel anyway): a parent's postcard names it.
+    const reply = handleStatusRequest({ method: 'GET', path: '/status' }, full, 6000)
+    expect(reply.body).toMatchObject({ access: 'public', nick: 'plebbot4521' })
+    expect(JSON.stringify(reply.body)).not.toContain('6667')
+    expect(parseAnyStatus(JSON.parse(JSON.stringify(reply.body)))).toEqual(reply.body)
+    expect(handleStatusRequest({ method: 'GET', path: '/status' }, status, 6000).body).not.toHaveProperty(
+      'nick',
+    )
+    expect(parseStatus({ ...status, irc: { ...irc, joined: 'yes' } })).toBeUndefined()
+    expect(parseStatus({ ...status, irc: { ...irc, sessions: -1 } })).toBeUndefined()
+    expect(parseStatus({ ...status, irc: { ...irc, password: 'x' } })).toBeUndefined()
+  })
+
   it('carries the token figures of a node that runs tunnel payments, strictly parsed', () => {
     const payments = {
       rule: '2017',

@@ -1,6 +1,7 @@
 import { decode as d, type Infer } from '@dolly/base'
 import { LifecycleStatusSchema } from '../lifecycle/lifecycle-status.ts'
 import { ReplicationError } from '../replication/errors.ts'
+import { IrcStatusSchema } from '../irc/irc-status.ts'
 import { TunnelsStatusSchema } from '../tunnels/tunnel-status.ts'
 import {
   DEFAULT_MARKET_LIMIT,
@@ -52,6 +53,8 @@ export const StatusSchema = d.strictObject({
   tunnels: d.optional(TunnelsStatusSchema),
   /** The token market (issue 17): balance, own open orders, last price, settlement, matchmaker; only with `[market] enabled`. */
   market: d.optional(MarketStatusSchema),
+  /** The IRC bot (issue 18): server, channel, nick, running/connected/joined, counters; only with `[irc] server`. */
+  irc: d.optional(IrcStatusSchema),
 })
 
 /** A status document. */
@@ -76,6 +79,8 @@ export const PublicStatusSchema = d.strictObject({
   heartbeats: d.number({ int: true, min: 0 }),
   /** True from the agent's sweep time on: it is sending its coins away and must not be chosen as an heir. */
   handingOver: d.boolean(),
+  /** The IRC bot's nick (public in its channel anyway; the parent's postcard names it); absent without a bot. */
+  nick: d.optional(d.string({ min: 1, max: 64 })),
 })
 
 /** The public part of a status document. */
@@ -111,6 +116,7 @@ export function publicStatusOf(status: AgentStatus): PublicStatus {
     heartbeatAtMs: status.heartbeatAtMs,
     heartbeats: status.heartbeats,
     handingOver: isHandingOver(status),
+    ...(status.irc === undefined ? {} : { nick: status.irc.nick }),
   }
 }
 

@@ -32,11 +32,15 @@ export function createPostcardJournalFile(home: string): PostcardJournalStore {
 }
 
 /**
- * What the parent's install files say of a child: its genome from the payload it handed over
- * (`child_payload/<index>/payload.json`) and the root password it set (`children/<ip>.json`).
- * The nick is the child's own choice at its setup (AGENT.md §3.1), unknown to the parent here.
+ * What the parent knows of a child: its genome from the payload it handed over
+ * (`child_payload/<index>/payload.json`), the root password it set (`children/<ip>.json`), and the
+ * nick the child's bot chose (AGENT.md §11), read from the child's public status when `nickOf` is
+ * given and the child answers.
  */
-export function createChildFactsFiles(home: string): ChildFactsSource {
+export function createChildFactsFiles(
+  home: string,
+  nickOf?: (ip: string) => Promise<string | undefined>,
+): ChildFactsSource {
   const records = createChildRecordFiles(home)
   return {
     async facts(item) {
@@ -52,7 +56,9 @@ export function createChildFactsFiles(home: string): ChildFactsSource {
         }
       }
       const record = item.ip === null ? undefined : await records.load(item.ip)
+      const nick = item.ip === null ? undefined : await nickOf?.(item.ip).catch(() => undefined)
       return {
+        ...(nick === undefined ? {} : { nick }),
         ...(genome === undefined ? {} : { genome }),
         ...(record?.rootPassword == null ? {} : { rootPassword: record.rootPassword }),
       }

@@ -31,6 +31,7 @@ export interface EnvServer {
 /** What the scenario's events may change while the family runs. */
 export interface ProviderBehaviour {
   failureRate: number
+  refusalRate?: number | undefined
   banRatePerDay: number
   priceDriftPerDay: number
   activationHours: number
@@ -73,6 +74,7 @@ export function createEnvShop(
 ): EnvShop {
   const behaviour: ProviderBehaviour = {
     failureRate: provider.failureRate,
+    refusalRate: provider.refusalRate,
     banRatePerDay: provider.banRatePerDay,
     priceDriftPerDay: provider.priceDriftPerDay,
     activationHours: provider.activationHours,
@@ -121,6 +123,12 @@ export function createEnvShop(
     requiredSettings: () => [],
     options: () => Promise.resolve(plans),
     order: (_ctx, option, account) => {
+      // Drawn only when the shop refuses some orders, so scenarios without refusals keep their draws.
+      const refusal = behaviour.refusalRate ?? 0
+      if (refusal > 0 && deps.rng.float() < refusal)
+        return Promise.reject(
+          new CloudomateError('CLOUDOMATE_SHOP_ERROR', `${provider.name} refused the order`, {}),
+        )
       const n = invoices.length
       const to = deps.invoiceAddress(n)
       const amountSats = centsToSats(option.price.cents, satsPerUsd)

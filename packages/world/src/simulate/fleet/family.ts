@@ -65,7 +65,7 @@ import { createEnvShop, type EnvServer, type EnvShop } from './env-shop.ts'
 import { createEventQueue } from './event-queue.ts'
 import type { FleetScenario, Scenario } from './scenario.ts'
 export type { FleetScenario } from './scenario.ts'
-import { emptySummary, type FleetSummary } from './summary.ts'
+import { countOrder, emptySummary, type FleetSummary } from './summary.ts'
 
 /** Virtual start of every run: a fixed instant, so runs do not depend on the host's clock. */
 export const FLEET_START_MS = 1_800_000_000_000
@@ -110,6 +110,18 @@ export type FleetEvent =
       handedOver: boolean
     }
   | { event: 'scenario'; day: number; family: number; change: string }
+
+/**
+ * A purchase item whose stage changed: paid (`ok`), or failed (`ok` false; `paid` tells whether
+ * the order had been paid before it failed, or failed before any payment, e.g. refused).
+ */
+export interface PurchaseSeen {
+  provider: string
+  option: string
+  priceSats: bigint
+  ok: boolean
+  paid: boolean
+}
 
 /** One simulated agent: the real agent and what the environment keeps about it. */
 interface SimAgent extends Seller {
@@ -233,7 +245,7 @@ export interface FamilyWorld {
   /** Pays fills to the agent's wallet; true when a payment was made. */
   payFills(a: SimAgent): boolean
   /** The agent's purchase items whose stage changed since last seen. */
-  purchasesOf(a: SimAgent): { provider: string; option: string; priceSats: bigint; ok: boolean }[]
+  purchasesOf(a: SimAgent): PurchaseSeen[]
   /** Puts the agent's Q-table on the family's gossip board when it changed. */
   publish(a: SimAgent): void
 }
@@ -361,7 +373,7 @@ export function createFamilyWorld(scenario: FleetScenario, seed: number, family:
     },
     purchasesOf(a) {
       const state: LifecycleState | undefined = a.store.lifecycle.load()
-      const out: { provider: string; option: string; priceSats: bigint; ok: boolean }[] = []
+      const out: PurchaseSeen[] = []
       for (const item of state?.items ?? []) {
         const before = a.seen.get(item.id)
         if (before === item.stage) continue
@@ -369,9 +381,21 @@ export function createFamilyWorld(scenario: FleetScenario, seed: number, family:
         const paid = item.stage !== 'buying' && item.stage !== 'failed'
         const wasPaid = before !== undefined && before !== 'buying' && before !== 'failed'
         if (paid && !wasPaid)
-          out.push({ provider: item.provider, option: item.option, priceSats: item.priceSats, ok: true })
+          out.push({
+            provider: item.provider,
+            option: item.option,
+            priceSats: item.priceSats,
+            ok: true,
+            paid: true,
+          })
         if (item.stage === 'failed' && before !== 'failed')
-          out.push({ provider: item.provider, option: item.option, priceSats: item.priceSats, ok: false })
+          out.push({
+            provider: item.provider,
+            option: item.option,
+            priceSats: item.priceSats,
+            ok: false,
+            paid: item.txid !== null,
+          })
       }
       return out
     },
@@ -728,6 +752,7 @@ export async function runFamily(scenario: FleetScenario, o: FamilyOptions): Prom
       o.onTick?.(a.tree, clock.nowMs(), report)
       world.publish(a)
       for (const p of world.purchasesOf(a)) {
+        countOrder(summary, p, dayOf(clock.nowMs()))
         if (p.ok) {
           summary.purchases++
           summary.satsSpent += p.priceSats

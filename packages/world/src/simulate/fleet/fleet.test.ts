@@ -13,7 +13,7 @@ import type { TickReport } from '@dolly/plebnet'
 import { runFleet } from './adapters/run-fleet.ts'
 import { createFamilyWorld, FLEET_START_MS, runFamily } from './family.ts'
 import { parseScenario, worldPlans, type FleetScenario } from './scenario.ts'
-import { summaryJson, summaryToReport } from './summary.ts'
+import { countOrder, emptySummary, mergeInto, orderShares, summaryJson, summaryToReport } from './summary.ts'
 
 const DEFAULT_TEXT = readFileSync(new URL('../../../scenarios/default.json', import.meta.url), 'utf8')
 const scenario = parseScenario(DEFAULT_TEXT, 'default.json')
@@ -125,7 +125,30 @@ describe('simulate fleet', () => {
     expect(report.charts.map((c) => c.id)).toEqual(['population', 'generations', 'providers', 'money'])
     for (const c of report.charts) for (const series of c.series) expect(series.values).toHaveLength(10)
     expect(report.facts.find((f) => f.label === 'Agents born')?.value).toBe(String(s.born))
+    // Every paid order is an attempt; refused ones are the other attempts.
+    const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0)
+    const orders = Object.values(s.orders)
+    expect(sum(orders.map((o) => sum(o.attempts) - sum(o.refused)))).toBe(s.purchases)
   }, 60_000)
+
+  it('counts purchase attempts per provider and day, merges them, and gives shares', () => {
+    const head = { scenario: 't', seed: 1, days: 3, families: 1 }
+    const a = emptySummary(head, ['x', 'y'])
+    countOrder(a, { provider: 'x', ok: true, paid: true }, 0)
+    countOrder(a, { provider: 'x', ok: false, paid: false }, 0)
+    // A paid order that fails later was counted when it was paid.
+    countOrder(a, { provider: 'x', ok: false, paid: true }, 1)
+    countOrder(a, { provider: 'y', ok: true, paid: true }, 2)
+    expect(a.orders['x']).toEqual({ attempts: [2, 0, 0], refused: [1, 0, 0] })
+    expect(a.orders['y']).toEqual({ attempts: [0, 0, 1], refused: [0, 0, 0] })
+    const b = emptySummary(head, ['x', 'y'])
+    countOrder(b, { provider: 'y', ok: true, paid: true }, 0)
+    mergeInto(a, b)
+    expect(a.orders['y']?.attempts).toEqual([1, 0, 1])
+    expect(orderShares(a, 'x', 0, 0)).toEqual({ attempts: 3, share: 2 / 3, refusedShare: 1 / 3 })
+    expect(orderShares(a, 'x', 1, 2)).toEqual({ attempts: 1, share: 0, refusedShare: 0 })
+    expect(orderShares(a, 'x', 1, 1)).toEqual({ attempts: 0, share: 0, refusedShare: 0 })
+  })
 })
 
 describe('fleet scenarios', () => {
@@ -138,6 +161,10 @@ describe('fleet scenarios', () => {
     ['a wrong format', JSON.stringify({ ...JSON.parse(DEFAULT_TEXT), format: 'other' })],
     ['an unknown field', JSON.stringify({ ...JSON.parse(DEFAULT_TEXT), extra: 1 })],
     ['a negative rate', DEFAULT_TEXT.replace('"freeRiderShare": 0.33', '"freeRiderShare": -1')],
+    [
+      'a refusal rate above 1',
+      DEFAULT_TEXT.replace('"failureRate": 0.02,', '"failureRate": 0.02, "refusalRate": 1.5,'),
+    ],
     ['an unknown strategy', DEFAULT_TEXT.replace('"constant_sell": 1', '"buy_high": 1')],
     [
       'a founder provider not listed',

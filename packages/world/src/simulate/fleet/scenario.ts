@@ -27,6 +27,11 @@ const PlanSchema = z.strictObject({
 const ProviderBehaviourSchema = z.strictObject({
   /** Share of paid orders that never become active (manual review that rejects, fraud blocks). */
   failureRate: rate,
+  /**
+   * Share of orders the shop refuses at checkout, before anything is paid (fraud screening, a
+   * closed sign-up): the agent's purchase fails and its learning sees the failure. Absent: 0.
+   */
+  refusalRate: rate.optional(),
   /** Probability per day that a running server is suspended (DMCA-strict shops, bans). */
   banRatePerDay: rate,
   /** Standard deviation of the plans' daily price change, as a fraction (random walk). */

@@ -14,6 +14,14 @@ export interface StrategyOutcome {
   satsEarned: number
 }
 
+/** A provider's purchase attempts per day (index = simulated day). */
+export interface ProviderOrders {
+  /** Attempts that ended: orders paid, and orders that failed before any payment (`refused`). */
+  attempts: number[]
+  /** Attempts that failed before paying (the shop refused the order): the agent learns a failure. */
+  refused: number[]
+}
+
 /** Per-day series, index = simulated day. */
 export interface DailySeries {
   /** Agents alive at the end of the day. */
@@ -58,6 +66,8 @@ export interface FleetSummary {
   daily: DailySeries
   /** Agents alive on each provider at the end of each day. */
   providers: Record<string, number[]>
+  /** Purchase attempts per provider and day (what the agents' offer choice picked). */
+  orders: Record<string, ProviderOrders>
   strategies: Record<string, StrategyOutcome>
 }
 
@@ -96,6 +106,7 @@ export function emptySummary(
       satsSpent: zeros(),
     },
     providers: Object.fromEntries(providers.map((p) => [p, zeros()])),
+    orders: Object.fromEntries(providers.map((p) => [p, { attempts: zeros(), refused: zeros() }])),
     strategies: {},
   }
 }
@@ -133,6 +144,11 @@ export function mergeInto(a: FleetSummary, b: FleetSummary): FleetSummary {
   addInto(d.satsEarned, b.daily.satsEarned)
   addInto(d.satsSpent, b.daily.satsSpent)
   for (const [p, series] of Object.entries(b.providers)) addInto((a.providers[p] ??= []), series)
+  for (const [p, o] of Object.entries(b.orders)) {
+    const t = (a.orders[p] ??= { attempts: [], refused: [] })
+    addInto(t.attempts, o.attempts)
+    addInto(t.refused, o.refused)
+  }
   for (const [name, o] of Object.entries(b.strategies)) {
     const t = (a.strategies[name] ??= { agents: 0, children: 0, agentDays: 0, banned: 0, satsEarned: 0 })
     t.agents += o.agents
@@ -142,6 +158,47 @@ export function mergeInto(a: FleetSummary, b: FleetSummary): FleetSummary {
     t.satsEarned += o.satsEarned
   }
   return a
+}
+
+/**
+ * Counts one purchase outcome on `day` in `s.orders`: a paid order is an attempt, a failure before
+ * payment is an attempt and a refusal, a paid order that fails later (never activated) was counted
+ * when it was paid.
+ */
+export function countOrder(
+  s: FleetSummary,
+  p: { readonly provider: string; readonly ok: boolean; readonly paid: boolean },
+  day: number,
+): void {
+  if (!p.ok && p.paid) return
+  const o = (s.orders[p.provider] ??= { attempts: [], refused: [] })
+  o.attempts[day] = (o.attempts[day] ?? 0) + 1
+  if (!p.ok) o.refused[day] = (o.refused[day] ?? 0) + 1
+}
+
+/**
+ * Share of purchase attempts on days `from`..`to` (inclusive) that went to `provider`, and the
+ * share of all attempts that were refused; both 0 when there was no attempt.
+ */
+export function orderShares(
+  s: Pick<FleetSummary, 'orders'>,
+  provider: string,
+  from: number,
+  to: number,
+): { attempts: number; share: number; refusedShare: number } {
+  let all = 0
+  let mine = 0
+  let refused = 0
+  for (const [name, o] of Object.entries(s.orders))
+    for (let d = from; d <= to; d++) {
+      const n = o.attempts[d] ?? 0
+      all += n
+      refused += o.refused[d] ?? 0
+      if (name === provider) mine += n
+    }
+  return all === 0
+    ? { attempts: 0, share: 0, refusedShare: 0 }
+    : { attempts: all, share: mine / all, refusedShare: refused / all }
 }
 
 /** The summary as JSON-safe data: bigints as decimal strings, floats rounded to 6 places. */

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { runFleet } from './adapters/run-fleet.ts'
-import { parseScenario } from './scenario.ts'
+import { parseScenario, type FleetScenario } from './scenario.ts'
+import { orderShares, type FleetSummary } from './summary.ts'
 
 const experiment = (name: string) => {
   const url = new URL(`../../../scenarios/experiments/${name}.json`, import.meta.url)
@@ -25,6 +26,18 @@ function meanShare(part: readonly number[], whole: readonly number[], from: numb
   return n === 0 ? 0 : sum / n
 }
 
+/** Attempts and `provider`'s attempts on days `from`..`to`, summed over runs. */
+function pooledShare(runs: readonly FleetSummary[], provider: string, from: number, to: number): number {
+  let all = 0
+  let mine = 0
+  for (const s of runs) {
+    const o = orderShares(s, provider, from, to)
+    all += o.attempts
+    mine += o.share * o.attempts
+  }
+  return all === 0 ? 0 : mine / all
+}
+
 describe('fleet experiments', () => {
   it('banning provider: the share of agents on crownhost falls once it starts banning on day 20', async () => {
     const s = await runFleet({
@@ -41,4 +54,28 @@ describe('fleet experiments', () => {
     expect(after).toBeLessThan(before / 2)
     expect(s.deathsByCause['banned'] ?? 0).toBeGreaterThan(0)
   }, 120_000)
+
+  it('gossip: families that merge Q-tables stop choosing the refusing provider sooner than isolated agents', async () => {
+    const family = experiment('gossip-learning')
+    const isolated: FleetScenario = { ...family, gossip: 'isolated' }
+    const run = (scenario: FleetScenario, seed: number) =>
+      runFleet({ scenario, seed, days: 40, founders: 4, workers: 1 })
+    const seeds = [1, 2]
+    const withGossip: FleetSummary[] = []
+    const alone: FleetSummary[] = []
+    for (const seed of seeds) {
+      withGossip.push(await run(family, seed))
+      alone.push(await run(isolated, seed))
+    }
+    // Day 0 is the founders' first choices (an empty table ranks the cheapest, crownhost, first).
+    const first = pooledShare(withGossip, 'crownhost', 0, 0)
+    expect(pooledShare(alone, 'crownhost', 0, 0)).toBe(first)
+    expect(first).toBeGreaterThan(0.4)
+    expect(withGossip.some((s) => orderShares(s, 'crownhost', 0, 0).refusedShare > 0)).toBe(true)
+    const gossipLate = pooledShare(withGossip, 'crownhost', 20, 39)
+    const aloneLate = pooledShare(alone, 'crownhost', 20, 39)
+    // Both learn (refusals are failures their QD-learning sees), gossip more.
+    expect(aloneLate).toBeLessThan(first)
+    expect(gossipLate).toBeLessThan(aloneLate)
+  }, 180_000)
 })

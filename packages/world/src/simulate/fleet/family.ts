@@ -794,6 +794,7 @@ export async function runFamily(scenario: FleetScenario, o: FamilyOptions): Prom
         if (a.generation > maxGen) maxGen = a.generation
       }
       summary.daily.population[d] = alive.size
+      summary.daily.families[d] = alive.size > 0 ? 1 : 0
       summary.daily.maxGeneration[d] = maxGen
       dayStartMs = now
       if (h.day >= o.days) continue

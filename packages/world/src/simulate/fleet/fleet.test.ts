@@ -41,6 +41,12 @@ describe('simulate fleet', () => {
     expect(s.born).toBeGreaterThan(3)
     expect(s.purchases).toBeGreaterThan(0)
     expect(s.daily.population[0]).toBeGreaterThanOrEqual(3)
+    // A family is alive while one of its agents is.
+    s.daily.families.forEach((f, d) => {
+      expect(f).toBeLessThanOrEqual(Math.min(3, s.daily.population[d] ?? 0))
+      expect(f > 0).toBe((s.daily.population[d] ?? 0) > 0)
+    })
+    expect(s.daily.families[0]).toBe(3)
   }, 120_000)
 
   it('gives the same summary and events with two workers as with one', async () => {

@@ -26,6 +26,8 @@ export interface ProviderOrders {
 export interface DailySeries {
   /** Agents alive at the end of the day. */
   population: number[]
+  /** Families with at least one agent alive at the end of the day. */
+  families: number[]
   births: number[]
   deaths: number[]
   /** Highest generation alive at the end of the day. */
@@ -98,6 +100,7 @@ export function emptySummary(
     bornByGeneration: [],
     daily: {
       population: zeros(),
+      families: zeros(),
       births: zeros(),
       deaths: zeros(),
       maxGeneration: zeros(),
@@ -136,6 +139,7 @@ export function mergeInto(a: FleetSummary, b: FleetSummary): FleetSummary {
   addInto(a.bornByGeneration, b.bornByGeneration)
   const d = a.daily
   addInto(d.population, b.daily.population)
+  addInto(d.families, b.daily.families)
   addInto(d.births, b.daily.births)
   addInto(d.deaths, b.daily.deaths)
   for (let i = 0; i < b.daily.maxGeneration.length; i++)
@@ -264,6 +268,7 @@ export function summaryToReport(s: FleetSummary): ReportInput {
         x,
         series: [
           { name: 'alive', values: s.daily.population },
+          { name: 'families alive', values: s.daily.families },
           { name: 'births (cumulative)', values: cumulative(s.daily.births) },
           { name: 'deaths (cumulative)', values: cumulative(s.daily.deaths) },
         ],

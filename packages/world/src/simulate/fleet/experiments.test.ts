@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { runFleet } from './adapters/run-fleet.ts'
+import { STRATEGY_NAMES, type StrategyName } from '@dolly/learning'
 import { parseScenario, type FleetScenario } from './scenario.ts'
 import { orderShares, type FleetSummary } from './summary.ts'
 
@@ -77,5 +78,25 @@ describe('fleet experiments', () => {
     // Both learn (refusals are failures their QD-learning sees), gossip more.
     expect(aloneLate).toBeLessThan(first)
     expect(gossipLate).toBeLessThan(aloneLate)
+  }, 180_000)
+
+  it('sell strategies under volatile prices: constant_sell families live longest and have the most children', async () => {
+    const scenario = experiment('sell-strategies')
+    const runs = new Map<StrategyName, FleetSummary>()
+    for (const name of STRATEGY_NAMES) {
+      const only: FleetScenario = {
+        ...scenario,
+        founders: { ...scenario.founders, strategyMix: { [name]: 1 } },
+      }
+      runs.set(name, await runFleet({ scenario: only, seed: 1, days: 60, founders: 6, workers: 1 }))
+    }
+    const constant = runs.get('constant_sell')
+    expect(constant?.strategies['constant_sell']?.agents).toBeGreaterThan(6)
+    for (const name of STRATEGY_NAMES) {
+      if (name === 'constant_sell') continue
+      const other = runs.get(name)
+      expect(constant?.agentDays).toBeGreaterThan(other?.agentDays ?? Infinity)
+      expect(constant?.born).toBeGreaterThan(other?.born ?? Infinity)
+    }
   }, 180_000)
 })

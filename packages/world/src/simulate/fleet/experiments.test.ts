@@ -99,4 +99,30 @@ describe('fleet experiments', () => {
       expect(constant?.born).toBeGreaterThan(other?.born ?? Infinity)
     }
   }, 180_000)
+
+  it('bootstrap: below the first child no founder buys at once; more buys a bigger first-day brood, no lasting family', async () => {
+    const scenario = experiment('bootstrap')
+    const founders = 4
+    const run = (bootstrapSats: number) =>
+      runFleet({
+        scenario: { ...scenario, founders: { ...scenario.founders, bootstrapSats } },
+        seed: 1,
+        days: 75,
+        founders,
+        workers: 1,
+      })
+    const poor = await run(12_500)
+    const enough = await run(scenario.founders.bootstrapSats)
+    const rich = await run(100_000)
+    // 12,500 sats is below the cheapest child (3,000) plus the fee reserve counted twice (5,000
+    // each): no founder buys on the first day (later sales may still lift one over it).
+    expect(poor.daily.births[0]).toBe(founders)
+    expect(enough.daily.births[0]).toBeGreaterThan(founders)
+    expect(poor.born).toBeLessThan(enough.born)
+    // The bootstrap goes into children on the first day...
+    expect(rich.daily.births[0]).toBeGreaterThan(2 * (enough.daily.births[0] ?? 0))
+    // ...who die at the end of their lease like their parents: no family lasts either way.
+    expect(rich.daily.families[74]).toBe(0)
+    expect(enough.daily.families[74]).toBe(0)
+  }, 180_000)
 })

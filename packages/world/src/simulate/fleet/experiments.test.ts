@@ -60,7 +60,7 @@ describe('fleet experiments', () => {
     const family = experiment('gossip-learning')
     const isolated: FleetScenario = { ...family, gossip: 'isolated' }
     const run = (scenario: FleetScenario, seed: number) =>
-      runFleet({ scenario, seed, days: 40, founders: 4, workers: 1 })
+      runFleet({ scenario, seed, days: 35, founders: 4, workers: 1 })
     const seeds = [1, 2]
     const withGossip: FleetSummary[] = []
     const alone: FleetSummary[] = []
@@ -73,8 +73,8 @@ describe('fleet experiments', () => {
     expect(pooledShare(alone, 'crownhost', 0, 0)).toBe(first)
     expect(first).toBeGreaterThan(0.4)
     expect(withGossip.some((s) => orderShares(s, 'crownhost', 0, 0).refusedShare > 0)).toBe(true)
-    const gossipLate = pooledShare(withGossip, 'crownhost', 20, 39)
-    const aloneLate = pooledShare(alone, 'crownhost', 20, 39)
+    const gossipLate = pooledShare(withGossip, 'crownhost', 20, 34)
+    const aloneLate = pooledShare(alone, 'crownhost', 20, 34)
     // Both learn (refusals are failures their QD-learning sees), gossip more.
     expect(aloneLate).toBeLessThan(first)
     expect(gossipLate).toBeLessThan(aloneLate)

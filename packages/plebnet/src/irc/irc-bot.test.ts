@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createNullLogger, createSeededRng, createVirtualClock, type VirtualClock } from '@dolly/base'
-import { createIrcBot, privmsgLine, type IrcBot, type IrcLink } from './irc-bot.ts'
+import { createIrcBot, isOwnJoin, privmsgLine, type IrcBot, type IrcLink } from './irc-bot.ts'
 import type { IrcSnapshot } from './irc-replies.ts'
 import { isDollyError } from './test-helpers.ts'
 
@@ -242,5 +242,26 @@ describe('the IRC bot over a memory link and a virtual clock', () => {
     const line = privmsgLine('#c', 'é'.repeat(600))
     expect(new TextEncoder().encode(`${line}\r\n`).length).toBeLessThanOrEqual(512)
     expect(line.startsWith('PRIVMSG #c :éé')).toBe(true)
+  })
+})
+
+describe('isOwnJoin', () => {
+  it("recognizes the server's echo of the bot's own JOIN, whatever the case, and nothing else", () => {
+    expect(
+      isOwnJoin(':plebbot4521!~plebbot4521@127.0.0.1 JOIN :#plebnet123', 'plebbot4521', '#plebnet123'),
+    ).toBe(true)
+    expect(isOwnJoin(':PlebBot4521!u@h JOIN #PlebNet123', 'plebbot4521', '#plebnet123')).toBe(true)
+    expect(isOwnJoin(':opwatch!~o@127.0.0.1 JOIN :#plebnet123', 'plebbot4521', '#plebnet123')).toBe(false)
+    expect(isOwnJoin(':plebbot4521!u@h JOIN :#other', 'plebbot4521', '#plebnet123')).toBe(false)
+    expect(
+      isOwnJoin(':plebbot4521!u@h PRIVMSG #plebnet123 :JOIN #plebnet123', 'plebbot4521', '#plebnet123'),
+    ).toBe(false)
+    expect(
+      isOwnJoin(
+        ':irc.dolly.world 366 plebbot4521 #plebnet123 :End of NAMES list',
+        'plebbot4521',
+        '#plebnet123',
+      ),
+    ).toBe(false)
   })
 })

@@ -89,7 +89,10 @@ export const MAX_LINE_BYTES = 512
 /** What the bot is doing (for the daemon's log and the tests). */
 export interface IrcBotState {
   readonly connected: boolean
+  /** JOIN went out on this connection (the bot may queue lines for the channel). */
   readonly joined: boolean
+  /** The server echoed the bot's own JOIN: it is a member of the channel and hears commands. */
+  readonly inChannel: boolean
   readonly nick: string
   /** Connections made since start. */
   readonly sessions: number
@@ -121,6 +124,14 @@ export function privmsgLine(channel: string, text: string): string {
   return head + body
 }
 
+/** Whether `line` is the server's echo of `nick` joining `channel` (`:nick!user@host JOIN :#chan`). */
+export function isOwnJoin(line: string, nick: string, channel: string): boolean {
+  const m = /^:([^ !]+)![^ ]* JOIN :?([^ ]+)/.exec(line)
+  return (
+    m !== null && m[1]?.toLowerCase() === nick.toLowerCase() && m[2]?.toLowerCase() === channel.toLowerCase()
+  )
+}
+
 const encoder = new TextEncoder()
 function utf8Bytes(text: string): number {
   return encoder.encode(text).length
@@ -145,6 +156,7 @@ export function createIrcBot(deps: IrcBotDeps, options: IrcBotOptions): IrcBot {
   let loop: Promise<void> = Promise.resolve()
   let link: IrcLink | undefined
   let joined = false
+  let inChannel = false
   let sessions = 0
   let answered = 0
   let droppedCommands = 0
@@ -280,6 +292,7 @@ export function createIrcBot(deps: IrcBotDeps, options: IrcBotOptions): IrcBot {
     }
     current.onLine((line) => {
       lastLineMs = deps.clock.nowMs()
+      if (!inChannel && isOwnJoin(line, nick, options.channel)) inChannel = true
       const step = handleLine(state, line, protocol, deps.rng)
       state = step.state
       apply(step.actions)
@@ -290,6 +303,7 @@ export function createIrcBot(deps: IrcBotDeps, options: IrcBotOptions): IrcBot {
     ended.abort()
     signal.removeEventListener('abort', stop)
     joined = false
+    inChannel = false
     link = undefined
     await loops
     return reachedJoin
@@ -345,6 +359,7 @@ export function createIrcBot(deps: IrcBotDeps, options: IrcBotOptions): IrcBot {
     state: () => ({
       connected: link !== undefined,
       joined,
+      inChannel,
       nick,
       sessions,
       commandsAnswered: answered,

@@ -14,6 +14,7 @@ export const IrcStatusSchema = d.strictObject({
   /** False while the operator's switch (`<home>/irc.stopped`, `plebnet irc stop`) holds the bot stopped. */
   running: d.boolean(),
   connected: d.boolean(),
+  /** The server confirmed the bot's JOIN: it is in the channel and hears commands. */
   joined: d.boolean(),
   /** Connections made since the daemon started (each start of the bot counts on). */
   sessions: count,

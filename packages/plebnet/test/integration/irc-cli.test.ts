@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { openSync } from 'node:fs'
 import { appendFile, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -72,7 +73,13 @@ beforeAll(async () => {
   daemon = spawn(
     process.execPath,
     [PLEBNET, '--home', home, 'daemon', '--status-listen', statusHost, '--gossip-listen', '127.0.0.1:0'],
-    { stdio: 'ignore' },
+    // DOLLY_KEEP_TEST_DIRS=1 keeps the home with the daemon's log (daemon.log) for a look after a failure.
+    {
+      stdio:
+        process.env['DOLLY_KEEP_TEST_DIRS'] === undefined
+          ? 'ignore'
+          : ['ignore', openSync(join(home, 'daemon.log'), 'a'), openSync(join(home, 'daemon.log'), 'a')],
+    },
   )
 }, 60_000)
 
@@ -87,7 +94,8 @@ afterAll(async () => {
     clearTimeout(timer)
   }
   await server?.stop()
-  await rm(dir, { recursive: true, force: true })
+  if (process.env['DOLLY_KEEP_TEST_DIRS'] === undefined) await rm(dir, { recursive: true, force: true })
+  else console.log(`irc-cli: kept ${dir}`)
 }, 30_000)
 
 describe('plebnet irc', () => {

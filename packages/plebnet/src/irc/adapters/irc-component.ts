@@ -257,7 +257,8 @@ export function createIrcComponent(deps: IrcComponentDeps, options: IrcComponent
         nick: s?.nick ?? nick,
         running: bot !== undefined,
         connected: s?.connected ?? false,
-        joined: s?.joined ?? false,
+        // In the channel once the server echoed the JOIN (the bot hears commands from then on).
+        joined: s?.inChannel ?? false,
         sessions: before.sessions + (s?.sessions ?? 0),
         commandsAnswered: before.commandsAnswered + (s?.commandsAnswered ?? 0),
         commandsDropped: before.commandsDropped + (s?.commandsDropped ?? 0),

@@ -3,9 +3,8 @@ import { join } from 'node:path'
 import { emit, realSleep, type CliIo } from '@dolly/base'
 import { isFullStatus } from '../daemon/status.ts'
 import { IrcError } from '../irc/errors.ts'
-import { IRC_STOP_FILE, type IrcStatus } from '../irc/irc-status.ts'
+import { IRC_STOP_FILE, IRC_SWITCH_WAIT_S, type IrcCliOptions, type IrcStatus } from '../irc/irc-status.ts'
 import { ReplicationError } from '../replication/errors.ts'
-import { IRC_SWITCH_WAIT_S, type IrcCliOptions } from './irc.ts'
 import { ircLine, readAgentStatus } from './status-run.ts'
 
 /** Real ms between two reads of the status while waiting for the daemon to follow the switch. */
@@ -34,8 +33,8 @@ const stopped = (irc: IrcStatus | undefined): boolean => irc?.running === false
  * The work of `plebnet irc <what>` (cli/irc.ts registers it): reads the daemon's `irc` block, and for
  * start/stop/restart sets or clears `<home>/irc.stopped`, then waits until the daemon followed.
  *
- * @throws IrcError IRC_NOT_RUNNING (status, exit 3), IRC_NOT_CONFIGURED (6), IRC_DAEMON_DOWN (7),
- *   IRC_SWITCH_TIMEOUT (1)
+ * @throws IrcError IRC_NOT_RUNNING and IRC_NOT_CONFIGURED (exit 3), IRC_DAEMON_DOWN and
+ *   IRC_SWITCH_TIMEOUT (exit 1)
  */
 export async function runIrcCommand(
   io: CliIo,

@@ -1,16 +1,7 @@
 import type { Command } from 'commander'
 import type { CliIo } from '@dolly/base'
+import { IRC_SWITCH_WAIT_S, type IrcCliOptions } from '../irc/irc-status.ts'
 import { STATUS_PORT } from '../replication/constants.ts'
-
-/** Seconds `irc start|stop|restart` wait for the daemon to follow by default. */
-export const IRC_SWITCH_WAIT_S = 30
-
-/** What every `plebnet irc` subcommand takes. */
-export interface IrcCliOptions {
-  readonly host?: string
-  readonly json?: boolean
-  readonly timeout?: string
-}
 
 /**
  * Registers `plebnet irc {status,start,stop,restart}` (AGENT.md §2, §11). The bot is a component of

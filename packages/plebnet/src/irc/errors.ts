@@ -20,9 +20,9 @@ export type IrcErrorCode =
   | 'IRC_SWITCH_TIMEOUT'
 
 /**
- * Exit status per code (STYLE.md §1.7): a bad config value is bad input; `plebnet irc` keeps the LSB
- * init-script statuses AGENT.md §2 asks for (3: not running, 6: not configured, 7: not running for
- * an action that needs it).
+ * Exit status per code (STYLE.md §1.7): a bad config value is bad input; `plebnet irc status` keeps
+ * the LSB status AGENT.md §2 asks for: 3 when the bot is not running (stopped, joining, or the agent
+ * has no IRC server). An action the daemon cannot take because none answers is a plain failure.
  */
 export const IRC_EXIT_STATUS: ExitStatusMap<IrcErrorCode> = Object.freeze({
   IRC_TEST_ERROR: EXIT.FAILURE,
@@ -30,8 +30,8 @@ export const IRC_EXIT_STATUS: ExitStatusMap<IrcErrorCode> = Object.freeze({
   IRC_STATUS_UNAVAILABLE: EXIT.FAILURE,
   IRC_CONFIG_INVALID: EXIT.USAGE,
   IRC_NOT_RUNNING: 3,
-  IRC_NOT_CONFIGURED: 6,
-  IRC_DAEMON_DOWN: 7,
+  IRC_NOT_CONFIGURED: 3,
+  IRC_DAEMON_DOWN: EXIT.FAILURE,
   IRC_SWITCH_TIMEOUT: EXIT.FAILURE,
 })
 

@@ -28,3 +28,13 @@ export type IrcStatus = Infer<typeof IrcStatusSchema>
 
 /** The operator's switch in the agent's home: while this file exists the daemon keeps its bot stopped. */
 export const IRC_STOP_FILE = 'irc.stopped'
+
+/** Seconds `plebnet irc start|stop|restart` wait for the daemon to follow by default. */
+export const IRC_SWITCH_WAIT_S = 30
+
+/** What every `plebnet irc` subcommand takes (cli/irc.ts registers them, cli/irc-run.ts runs them). */
+export interface IrcCliOptions {
+  readonly host?: string
+  readonly json?: boolean
+  readonly timeout?: string
+}

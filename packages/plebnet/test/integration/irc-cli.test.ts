@@ -161,7 +161,7 @@ describe('plebnet irc', () => {
     expect(status.code).toBe(3)
     expect(status.err).toContain('IRC_NOT_RUNNING')
     const stop = await plebnet(['irc', 'stop', '--host', nowhere])
-    expect(stop.code).toBe(7)
+    expect(stop.code).toBe(1)
     expect(stop.err).toContain('IRC_DAEMON_DOWN')
     const bad = await irc('start', '--timeout', 'soon')
     expect(bad.code).toBe(2)

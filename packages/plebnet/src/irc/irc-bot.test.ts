@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createNullLogger, createSeededRng, createVirtualClock, type VirtualClock } from '@dolly/base'
-import { createIrcBot, isOwnJoin, privmsgLine, type IrcBot, type IrcLink } from './irc-bot.ts'
+import { createIrcBot, privmsgLine, type IrcBot, type IrcLink } from './irc-bot.ts'
+import { isOwnJoin } from './irc-protocol.ts'
 import type { IrcSnapshot } from './irc-replies.ts'
 import { isDollyError } from './test-helpers.ts'
 

@@ -124,14 +124,6 @@ export function privmsgLine(channel: string, text: string): string {
   return head + body
 }
 
-/** Whether `line` is the server's echo of `nick` joining `channel` (`:nick!user@host JOIN :#chan`). */
-export function isOwnJoin(line: string, nick: string, channel: string): boolean {
-  const m = /^:([^ !]+)![^ ]* JOIN :?([^ ]+)/.exec(line)
-  return (
-    m !== null && m[1]?.toLowerCase() === nick.toLowerCase() && m[2]?.toLowerCase() === channel.toLowerCase()
-  )
-}
-
 const encoder = new TextEncoder()
 function utf8Bytes(text: string): number {
   return encoder.encode(text).length
@@ -243,6 +235,9 @@ export function createIrcBot(deps: IrcBotDeps, options: IrcBotOptions): IrcBot {
             poke()
             void heartbeat()
             break
+          case 'in-channel':
+            inChannel = true
+            break
           case 'command':
             if (pending.length >= maxPending) {
               droppedCommands += 1
@@ -292,7 +287,6 @@ export function createIrcBot(deps: IrcBotDeps, options: IrcBotOptions): IrcBot {
     }
     current.onLine((line) => {
       lastLineMs = deps.clock.nowMs()
-      if (!inChannel && isOwnJoin(line, nick, options.channel)) inChannel = true
       const step = handleLine(state, line, protocol, deps.rng)
       state = step.state
       apply(step.actions)

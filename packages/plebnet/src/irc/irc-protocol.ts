@@ -34,6 +34,8 @@ export type IrcAction =
   | { readonly kind: 'nick'; readonly nick: string }
   /** JOIN went out: the bot may talk in the channel. */
   | { readonly kind: 'joined' }
+  /** The server echoed the bot's own JOIN: it is a member of the channel and hears commands. */
+  | { readonly kind: 'in-channel' }
   /** Someone asked a command (word 3 was `:!<command>`). */
   | { readonly kind: 'command'; readonly command: IrcCommand; readonly from: string }
 
@@ -68,10 +70,18 @@ export function qtablesSuffixOf(nick: string, nickDef: string): string {
   return /^\d+$/.test(rest) ? rest : ''
 }
 
+/** Whether `line` is the server's echo of `nick` joining `channel` (`:nick!user@host JOIN :#chan`). */
+export function isOwnJoin(line: string, nick: string, channel: string): boolean {
+  const m = /^:([^ !]+)![^ ]* JOIN :?([^ ]+)/.exec(line)
+  return (
+    m !== null && m[1]?.toLowerCase() === nick.toLowerCase() && m[2]?.toLowerCase() === channel.toLowerCase()
+  )
+}
+
 /**
  * Handles one line from the server (without its CR LF), in the original's order: `PING x` → `PONG x`;
  * a line containing `433 * <nick>` → a new nick (`collisionNick`), persisted, and NICK/USER again; a
- * line containing `376 <nick>` or `422 <nick>` (end of, or no, MOTD) → `JOIN <channel>` once; else a
+ * line containing `376 <nick>` or `422 <nick>` (end of, or no, MOTD) → `JOIN <channel>` once; the server's echo of its own JOIN → `in-channel`; else a
  * PRIVMSG whose word 3 (split on single spaces) is `:!<command>` of the table runs the command. The
  * sender is the text between `:` and `!`.
  */
@@ -101,6 +111,7 @@ export function handleLine(
       actions: [{ kind: 'send', line: `JOIN ${options.channel}` }, { kind: 'joined' }],
     }
   }
+  if (isOwnJoin(line, state.nick, options.channel)) return { state, actions: [{ kind: 'in-channel' }] }
   const words = line.split(' ')
   const word = words[3]
   if (words[1] !== 'PRIVMSG' || word === undefined || !word.startsWith(':!')) return { state, actions: [] }

@@ -380,22 +380,10 @@ export function createFamilyWorld(scenario: FleetScenario, seed: number, family:
         a.seen.set(item.id, item.stage)
         const paid = item.stage !== 'buying' && item.stage !== 'failed'
         const wasPaid = before !== undefined && before !== 'buying' && before !== 'failed'
-        if (paid && !wasPaid)
-          out.push({
-            provider: item.provider,
-            option: item.option,
-            priceSats: item.priceSats,
-            ok: true,
-            paid: true,
-          })
+        const order = { provider: item.provider, option: item.option, priceSats: item.priceSats }
+        if (paid && !wasPaid) out.push({ ...order, ok: true, paid: true })
         if (item.stage === 'failed' && before !== 'failed')
-          out.push({
-            provider: item.provider,
-            option: item.option,
-            priceSats: item.priceSats,
-            ok: false,
-            paid: item.txid !== null,
-          })
+          out.push({ ...order, ok: false, paid: item.txid !== null })
       }
       return out
     },

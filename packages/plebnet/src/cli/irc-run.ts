@@ -5,17 +5,18 @@ import { isFullStatus } from '../daemon/status.ts'
 import { IrcError } from '../irc/errors.ts'
 import { IRC_STOP_FILE, IRC_SWITCH_WAIT_S, type IrcCliOptions, type IrcStatus } from '../irc/irc-status.ts'
 import { ReplicationError } from '../replication/errors.ts'
-import { ircLine, readAgentStatus } from './status-run.ts'
+import { agentStatusReader, ircLine } from './status-run.ts'
 
 /** Real ms between two reads of the status while waiting for the daemon to follow the switch. */
 const POLL_MS = 500
 
-/** The `irc` block of this machine's agent, or why there is none. */
+/** The `irc` block of the agent `reader` reads, or why there is none. */
 async function ircOf(
+  reader: Awaited<ReturnType<typeof agentStatusReader>>,
   home: string,
-  host: string | undefined,
 ): Promise<{ url: string; irc: IrcStatus | undefined; down: boolean }> {
-  const { url, status } = await readAgentStatus(home, host)
+  const { url } = reader
+  const status = await reader.read()
   if (status === undefined) return { url, irc: undefined, down: true }
   if (!isFullStatus(status))
     throw new IrcError(
@@ -44,7 +45,8 @@ export async function runIrcCommand(
   const timeoutS = Number(opts.timeout ?? String(IRC_SWITCH_WAIT_S))
   if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 3_600)
     throw new ReplicationError('REPLICATION_USAGE', `--timeout ${opts.timeout ?? ''} must be 1..3600 s`, {})
-  const first = await ircOf(opts.home, opts.host)
+  const reader = await agentStatusReader(opts.home, opts.host)
+  const first = await ircOf(reader, opts.home)
   if (first.down) {
     const text = `no agent daemon answers ${first.url}/status; the bot runs inside it: start it with plebnet daemon`
     throw new IrcError(what === 'status' ? 'IRC_NOT_RUNNING' : 'IRC_DAEMON_DOWN', text, { url: first.url })
@@ -69,7 +71,7 @@ export async function runIrcCommand(
   ): Promise<IrcStatus> => {
     const end = Date.now() + timeoutS * 1_000
     for (;;) {
-      const { irc, down } = await ircOf(opts.home, opts.host)
+      const { irc, down } = await ircOf(reader, opts.home)
       if (!down && irc !== undefined && done(irc)) return irc
       if (Date.now() >= end)
         throw new IrcError(

@@ -15,7 +15,9 @@ export async function showStatus(
   opts: { readonly home: string; readonly host?: string; readonly json?: boolean },
 ): Promise<void> {
   const { home } = opts
-  const { url, status } = await readAgentStatus(home, opts.host)
+  const reader = await agentStatusReader(home, opts.host)
+  const { url } = reader
+  const status = await reader.read()
   if (status !== undefined) {
     emit(io, opts.json, status, () => renderStatus(status, Date.now()))
     return
@@ -33,16 +35,17 @@ export async function showStatus(
 }
 
 /**
- * Reads an agent's status API: this machine's daemon (`127.0.0.1:8480`) or `host` (`IP[:port]`),
- * presenting the status token from `home` (local tools hold it, 0600: the full status even when the
- * daemon listens on a non-loopback address only). `status` is undefined when nothing answers.
+ * A reader of an agent's status API: this machine's daemon (`127.0.0.1:8480`) or `host`
+ * (`IP[:port]`), presenting the status token from `home` (local tools hold it, 0600: the full status
+ * even when the daemon listens on a non-loopback address only). The token is read once; `read()`
+ * is undefined when nothing answers.
  *
  * @throws ReplicationError REPLICATION_USAGE when `host` is not `IP[:port]`
  */
-export async function readAgentStatus(
+export async function agentStatusReader(
   home: string,
   hostOption: string | undefined,
-): Promise<{ url: string; status: AnyStatus | undefined }> {
+): Promise<{ url: string; read(): Promise<AnyStatus | undefined> }> {
   const target = parseListenAddress(hostOption ?? '127.0.0.1', STATUS_PORT)
   if (target === undefined || target.host === undefined) {
     throw new ReplicationError('REPLICATION_USAGE', `--host ${hostOption ?? ''} is not IP[:port]`, {})
@@ -50,7 +53,7 @@ export async function readAgentStatus(
   const host = target.host.includes(':') ? `[${target.host}]` : target.host
   const url = `http://${host}:${target.port}`
   const token = await readStatusToken(home)
-  return { url, status: await fetchStatus(url, token === undefined ? {} : { token }) }
+  return { url, read: () => fetchStatus(url, token === undefined ? {} : { token }) }
 }
 
 /** Renders a status for people. */

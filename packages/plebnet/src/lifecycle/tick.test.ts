@@ -38,10 +38,15 @@ describe('decideTick', () => {
     expect(step.state.items[0]?.stage).toBe('buying')
   })
 
-  it('waits when the wallet cannot cover price and fee reserve', () => {
-    const step = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(1000, 24_999n), POLICY)
+  it('waits when the wallet cannot cover the price (which carries its fee reserve), and buys at exactly it', () => {
+    const step = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(1000, 19_999n), POLICY)
     expect(step.effect).toEqual({ kind: 'idle', reason: 'FUNDS_LOW' })
     expect(step.state.items).toHaveLength(0)
+    // The offer's price already holds the payment's fee reserve (offers.ts): no second reserve on top.
+    expect(decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(1000, 20_000n), POLICY).effect).toEqual({
+      kind: 'buy',
+      itemId: 'p0',
+    })
   })
 
   it('resumes an unfinished purchase instead of starting a second one', () => {
@@ -209,16 +214,16 @@ describe('decideTick with a VPN (AGENT.md §3.4 steps 3–9, §9)', () => {
 
   it('stops when the wallet covers the server but not its VPN too', () => {
     const s = initialLifecycle(0, 30 * DAY_MS)
-    // 20,000 + 10,000 + the 5,000 reserve.
-    expect(decideTick(s, inputs(0, 34_999n, { chosen: WITH_VPN }), POLICY).effect).toEqual({
+    // 20,000 + 10,000 (each price carries its own payment's fee reserve).
+    expect(decideTick(s, inputs(0, 29_999n, { chosen: WITH_VPN }), POLICY).effect).toEqual({
       kind: 'idle',
       reason: 'FUNDS_LOW',
     })
-    const step = decideTick(s, inputs(0, 35_000n, { chosen: WITH_VPN }), POLICY)
+    const step = decideTick(s, inputs(0, 30_000n, { chosen: WITH_VPN }), POLICY)
     expect(step.effect).toEqual({ kind: 'buy', itemId: 'p0' })
     expect(step.state.items[0]?.vpn).toMatchObject({ ...VPN, stage: 'planned', txid: null })
     // Without a VPN the same wallet buys the server alone, and the item carries none.
-    const alone = decideTick(s, inputs(0, 25_000n), POLICY)
+    const alone = decideTick(s, inputs(0, 20_000n), POLICY)
     expect(alone.effect.kind).toBe('buy')
     expect(alone.state.items[0]?.vpn).toBeUndefined()
   })

@@ -94,7 +94,8 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
   const offer = inputs.chosen
   if (offer === undefined) return { state, effect: { kind: 'idle', reason: 'NO_OFFER' } }
   // The server and its VPN are paid from what the wallet holds now (§3.4 step 4: stop if btc < vps + vpn).
-  if (inputs.spendableSats < offer.priceSats + (offer.vpn?.priceSats ?? 0n) + policy.feeReserveSats) {
+  // Each price already carries its payment's fee reserve (`offers.ts`, `vpn.ts`): no second one here.
+  if (inputs.spendableSats < offer.priceSats + (offer.vpn?.priceSats ?? 0n)) {
     return { state, effect: { kind: 'idle', reason: 'FUNDS_LOW' } }
   }
   const item: PurchaseItem = {

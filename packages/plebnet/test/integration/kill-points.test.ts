@@ -36,8 +36,13 @@ const TIME_SCALE = 3600
  * install's SSH copy on two cores shared by a dozen busy processes.
  */
 const LEASE_REAL_S = 300
-/** The agent's only income: enough for one server and a dowry, not for a second server (offer + 5,000 sats fee reserve, twice). */
-const BOOTSTRAP_SATS = 25_000n
+/**
+ * The agent's only income: enough for one server and a dowry, not for a second server. bluecloud's
+ * cheapest plan is about 5,000 sats, and an offer's price carries its payment's 5,000-sat fee
+ * reserve, so a purchase needs about 10,000 sats; after it (about 15,000 left, less the fee) the 60 %
+ * dowry of what exceeds the reserve leaves the parent about 8,500 and gives the child about 5,800.
+ */
+const BOOTSTRAP_SATS = 20_000n
 /** Real ms one kill point may take: the first heir point waits for the sweep window, up to a whole lease after a fast dowry. */
 const POINT_MS = LEASE_REAL_S * 1000
 /** Real ms of one `plebnet check` run (an install over SSH is the longest). */

@@ -645,11 +645,18 @@ async function recentFaucetPayments(rpc: CoreRpcCall, wanted: number): Promise<F
   return found
 }
 
+/**
+ * Real ms `dolly world status` waits for the world's control endpoint. It polls every agent (each
+ * gets 5 s) and reads new agents' status tokens from their hosts; a world of a dozen daemons on two
+ * cores took 50 s to answer.
+ */
+const CONTROL_TIMEOUT_MS = 60_000
+
 /** The running world's components, from its control endpoint. */
 export async function readComponents(controlUrl: string): Promise<WorldComponents> {
   let response: Response
   try {
-    response = await fetch(new URL('status', controlUrl), { signal: AbortSignal.timeout(10_000) })
+    response = await fetch(new URL('status', controlUrl), { signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) })
   } catch (err) {
     throw new WorldError(
       'WORLD_NOT_RUNNING',

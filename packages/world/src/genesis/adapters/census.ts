@@ -5,13 +5,20 @@ import { updateCensus, type FamilyAgent } from '../family.ts'
 /** The agents' status port (plebnet's STATUS_PORT). */
 const STATUS_PORT = 8480
 /** Real ms an agent gets to answer one poll. */
-const POLL_TIMEOUT_MS = 2_000
+const POLL_TIMEOUT_MS = 5_000
 /**
  * Polls in a row an agent whose host still exists may miss before the census calls it dead: under
  * load (a 2-core machine running a world, its users and tests) a status answer can take longer than
  * the poll's timeout, and one slow answer once marked a whole living family dead.
  */
 export const MAX_MISSED_POLLS = 3
+/**
+ * Real ms an agent whose host still exists must also have been silent before the census calls it
+ * dead. The world polls from several places (the user fleet, `dolly world status`, genesis), so a
+ * count of misses alone shrinks with every extra caller: in a three-month world at 2,880× with a
+ * dozen daemons on two cores, all thirteen living agents were called dead within a world month.
+ */
+export const MIN_SILENCE_MS = 60_000
 /** Where an agent installed on a world host keeps its status token (its home is CHILD_HOME). */
 export const HOST_STATUS_TOKEN_PATH = `${replicationConstants.CHILD_HOME}/${STATUS_TOKEN_FILE}`
 
@@ -40,11 +47,20 @@ export interface FamilyCensus {
  * it fails) the agent is listed from its public status: alive, tree, no balance or lease.
  */
 export function createFamilyCensus(
-  options: { readonly readToken?: (ip: string) => Promise<string | undefined> } = {},
+  options: {
+    readonly readToken?: (ip: string) => Promise<string | undefined>
+    /** Real time, ms (tests pass their own). */
+    readonly nowMs?: () => number
+  } = {},
 ): FamilyCensus {
+  const nowMs = options.nowMs ?? Date.now
   let agents: readonly FamilyAgent[] = []
-  // Consecutive polls each living agent (by id) did not answer while its host still existed.
+  // Consecutive polls each living agent (by id) did not answer while its host still existed, and
+  // when it last answered (real ms).
   const missed = new Map<string, number>()
+  const lastAnswerMs = new Map<string, number>()
+  // Callers polling at the same time share one poll (one miss each, not one per caller).
+  let inflight: Promise<readonly FamilyAgent[]> | undefined
   // A token never changes once written; a host id is reused only after its host is gone.
   const tokens = new Map<string, string>()
   const tokenOf = async (ip: string): Promise<string | undefined> => {
@@ -54,27 +70,39 @@ export function createFamilyCensus(
     if (token !== undefined) tokens.set(ip, token)
     return token
   }
-  return {
-    async poll(hostIps) {
-      const answered = (
-        await Promise.all(
-          hostIps.map(async (ip) => ({ ip, status: await fetchStatus(ip, await tokenOf(ip)) })),
-        )
-      ).flatMap((r) => (r.status === undefined ? [] : [{ ip: r.ip, status: r.status }]))
-      for (const ip of tokens.keys()) if (!hostIps.includes(ip)) tokens.delete(ip)
-      const answeredIps = new Set(answered.map((a) => a.ip))
-      const excused = new Set<string>()
-      for (const a of agents) {
-        if (!a.alive || answeredIps.has(a.hostIp)) {
-          missed.delete(a.id)
-          continue
-        }
-        const n = (missed.get(a.id) ?? 0) + 1
-        missed.set(a.id, n)
-        if (hostIps.includes(a.hostIp) && n < MAX_MISSED_POLLS) excused.add(a.id)
+  async function pollOnce(hostIps: readonly string[]): Promise<readonly FamilyAgent[]> {
+    const answered = (
+      await Promise.all(hostIps.map(async (ip) => ({ ip, status: await fetchStatus(ip, await tokenOf(ip)) })))
+    ).flatMap((r) => (r.status === undefined ? [] : [{ ip: r.ip, status: r.status }]))
+    for (const ip of tokens.keys()) if (!hostIps.includes(ip)) tokens.delete(ip)
+    const answeredIps = new Set(answered.map((a) => a.ip))
+    const now = nowMs()
+    const excused = new Set<string>()
+    for (const a of agents) {
+      if (!a.alive || answeredIps.has(a.hostIp)) {
+        missed.delete(a.id)
+        continue
       }
-      agents = updateCensus(agents, answered, excused)
-      return agents
+      const n = (missed.get(a.id) ?? 0) + 1
+      missed.set(a.id, n)
+      const silentMs = now - (lastAnswerMs.get(a.id) ?? now)
+      if (hostIps.includes(a.hostIp) && (n < MAX_MISSED_POLLS || silentMs < MIN_SILENCE_MS)) excused.add(a.id)
+    }
+    agents = updateCensus(agents, answered, excused)
+    for (const a of agents) {
+      if (!a.alive) {
+        missed.delete(a.id)
+        lastAnswerMs.delete(a.id)
+      } else if (answeredIps.has(a.hostIp)) lastAnswerMs.set(a.id, now)
+    }
+    return agents
+  }
+  return {
+    poll(hostIps) {
+      inflight ??= pollOnce(hostIps).finally(() => {
+        inflight = undefined
+      })
+      return inflight
     },
     agents: () => agents,
   }
@@ -87,7 +115,8 @@ export function hostTokenReader(
   return async (ip) => {
     const host = hosts().find((h) => h.ip === ip)
     if (host === undefined) return undefined
-    const read = await host.exec(['cat', HOST_STATUS_TOKEN_PATH])
+    // Bounded: a host being torn down (its processes dying under load) must not hold up every poll.
+    const read = await host.exec(['cat', HOST_STATUS_TOKEN_PATH], { timeoutMs: POLL_TIMEOUT_MS })
     const token = read.stdout.trim()
     return read.exitCode === 0 && /^[0-9a-f]{64}$/.test(token) ? token : undefined
   }

@@ -177,6 +177,15 @@ export function createLedgerProtocol(
       )
       return reply
     } catch (err) {
+      // The request's deadline passed or the peer hung up (a loaded host): nothing for a human to fix.
+      if (opts.signal?.aborted === true) {
+        logger.warn('ledger.handler_aborted', {
+          peer: bytesToHex(peer),
+          kind: request.kind,
+          reason: String(opts.signal.reason),
+        })
+        return refused('LEDGER_PROPOSAL_REFUSED', 'the request was aborted before it was handled')
+      }
       // A peer must never be able to crash us; our own failure is logged for a human and refused.
       logger.error('ledger.handler_failed', {
         peer: bytesToHex(peer),

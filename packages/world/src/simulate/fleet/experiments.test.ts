@@ -68,15 +68,19 @@ describe('fleet experiments', () => {
       withGossip.push(await run(family, seed))
       alone.push(await run(isolated, seed))
     }
-    // Day 0 is the founders' first choices (an empty table ranks the cheapest, crownhost, first).
+    // Day 0 starts with the founders' first choices (an empty table ranks the cheapest, crownhost,
+    // first); a founder that can afford more children buys again the same day, when gossip already
+    // acts on what the refusals taught, so the two day-0 shares need not be equal.
     const first = pooledShare(withGossip, 'crownhost', 0, 0)
-    expect(pooledShare(alone, 'crownhost', 0, 0)).toBe(first)
+    const aloneFirst = pooledShare(alone, 'crownhost', 0, 0)
     expect(first).toBeGreaterThan(0.4)
+    expect(aloneFirst).toBeGreaterThan(0.4)
     expect(withGossip.some((s) => orderShares(s, 'crownhost', 0, 0).refusedShare > 0)).toBe(true)
     const gossipLate = pooledShare(withGossip, 'crownhost', 20, 34)
     const aloneLate = pooledShare(alone, 'crownhost', 20, 34)
     // Both learn (refusals are failures their QD-learning sees), gossip more.
-    expect(aloneLate).toBeLessThan(first)
+    expect(aloneLate).toBeLessThan(aloneFirst)
+    expect(gossipLate).toBeLessThan(first)
     expect(gossipLate).toBeLessThan(aloneLate)
   }, 180_000)
 
@@ -111,11 +115,11 @@ describe('fleet experiments', () => {
         founders,
         workers: 1,
       })
-    const poor = await run(12_500)
+    const poor = await run(7_500)
     const enough = await run(scenario.founders.bootstrapSats)
     const rich = await run(100_000)
-    // 12,500 sats is below the cheapest child (3,000) plus the fee reserve counted twice (5,000
-    // each): no founder buys on the first day (later sales may still lift one over it).
+    // 7,500 sats is below the cheapest child (3,000) plus its payment's 5,000-sat fee reserve: no
+    // founder buys on the first day (later sales may still lift one over it).
     expect(poor.daily.births[0]).toBe(founders)
     expect(enough.daily.births[0]).toBeGreaterThan(founders)
     expect(poor.born).toBeLessThan(enough.born)

@@ -61,6 +61,8 @@ const ReceiptRow = z.object({
   first_seen_ms: z.number().int(),
 })
 const Inputs = z.array(z.string())
+/** A kv row; built once (a zod object schema is costly to construct, and the wallet reads kv on every scan). */
+const KvRow = z.object({ value: z.number().int() })
 
 /**
  * The wallet's journal in SQLite (`node:sqlite`): WAL with synchronous=FULL, so a payment intent written
@@ -178,7 +180,7 @@ export function openSqliteWalletStore(path: string): WalletStore {
     getNumber(key) {
       const row = getKv.get(key)
       if (row === undefined) return undefined
-      const parsed = z.object({ value: z.number().int() }).safeParse(row)
+      const parsed = KvRow.safeParse(row)
       if (!parsed.success) throw corrupt(path, parsed.error.message)
       return parsed.data.value
     },

@@ -61,6 +61,8 @@ const ReceiptRow = z.object({
   first_seen_ms: z.number().int(),
 })
 const Inputs = z.array(z.string())
+/** A kv row; built once (a zod object schema is costly to construct, and the wallet reads kv on every scan). */
+const KvRow = z.object({ value: z.number().int() })
 
 /**
  * The wallet's journal in SQLite (`node:sqlite`): WAL with synchronous=FULL, so a payment intent written
@@ -91,11 +93,19 @@ export function openSqliteWalletStore(path: string): WalletStore {
     'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
   )
 
+  // Rows decoded before, by key, with the raw row they came from: the wallet lists its whole journal
+  // several times a tick (pending payments, history), and a row read again unchanged (every column
+  // equal) gives the same frozen record without decoding it again. A changed row is decoded anew.
+  const payments = new Map<string, Decoded<PaymentRecord>>()
+  const receipts = new Map<string, Decoded<ReceiptRecord>>()
+
   const toPayment = (row: unknown): PaymentRecord => {
+    const known = reuse(payments, row, 'id')
+    if (known !== undefined) return known
     const parsed = PaymentRow.safeParse(row)
     if (!parsed.success) throw corrupt(path, parsed.error.message)
     const r = parsed.data
-    return {
+    return remember(payments, r.id, row, {
       id: r.id,
       txid: r.txid,
       txHex: r.tx_hex,
@@ -104,14 +114,14 @@ export function openSqliteWalletStore(path: string): WalletStore {
       feeSats: r.fee_sats,
       changeSats: r.change_sats,
       purpose: r.purpose,
-      inputs: Inputs.parse(JSON.parse(r.inputs)),
+      inputs: Object.freeze(Inputs.parse(JSON.parse(r.inputs))),
       ...(r.change_index === null ? {} : { changeIndex: r.change_index }),
       state: r.state,
       confirmations: r.confirmations,
       createdAtMs: r.created_at_ms,
       updatedAtMs: r.updated_at_ms,
       ...(r.failure_reason === null ? {} : { failureReason: r.failure_reason }),
-    }
+    })
   }
 
   return {
@@ -163,22 +173,24 @@ export function openSqliteWalletStore(path: string): WalletStore {
     },
     listReceipts() {
       return listReceipts.all().map((row) => {
+        const known = reuse(receipts, row, 'outpoint')
+        if (known !== undefined) return known
         const parsed = ReceiptRow.safeParse(row)
         if (!parsed.success) throw corrupt(path, parsed.error.message)
         const r = parsed.data
-        return {
+        return remember(receipts, r.outpoint, row, {
           outpoint: r.outpoint,
           address: r.address,
           valueSats: r.value_sats,
           height: r.height,
           firstSeenMs: r.first_seen_ms,
-        }
+        })
       })
     },
     getNumber(key) {
       const row = getKv.get(key)
       if (row === undefined) return undefined
-      const parsed = z.object({ value: z.number().int() }).safeParse(row)
+      const parsed = KvRow.safeParse(row)
       if (!parsed.success) throw corrupt(path, parsed.error.message)
       return parsed.data.value
     },
@@ -189,6 +201,33 @@ export function openSqliteWalletStore(path: string): WalletStore {
       if (db.isOpen) db.close()
     },
   }
+}
+
+/** A decoded row and the raw row it was decoded from. */
+interface Decoded<T> {
+  readonly row: Readonly<Record<string, unknown>>
+  readonly record: T
+}
+
+/** The record decoded before from a row equal in every column to `row`, if any. */
+function reuse<T>(cache: Map<string, Decoded<T>>, row: unknown, keyColumn: string): T | undefined {
+  if (typeof row !== 'object' || row === null) return undefined
+  const raw = row as Readonly<Record<string, unknown>>
+  const key = raw[keyColumn]
+  if (typeof key !== 'string') return undefined
+  const known = cache.get(key)
+  if (known === undefined) return undefined
+  const columns = Object.keys(raw)
+  if (columns.length !== Object.keys(known.row).length) return undefined
+  for (const c of columns) if (raw[c] !== known.row[c]) return undefined
+  return known.record
+}
+
+/** Keeps `record`, frozen, as the decoding of `row` under `key`, and returns it. */
+function remember<T extends object>(cache: Map<string, Decoded<T>>, key: string, row: unknown, record: T): T {
+  const frozen = Object.freeze(record)
+  cache.set(key, { row: row as Readonly<Record<string, unknown>>, record: frozen })
+  return frozen
 }
 
 function corrupt(path: string, reason: string): WalletError {

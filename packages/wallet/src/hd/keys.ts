@@ -153,7 +153,7 @@ function deriveAddressUncached(
   chain: AddressChain,
   index: number,
 ): DerivedAddress {
-  const node = account.derive(chain).derive(index)
+  const node = chainNode(account, chain).derive(index)
   const payment = payments.p2wpkh({ pubkey: node.publicKey, network: params.bitcoinjs })
   if (payment.address === undefined || payment.output === undefined) {
     throw new WalletError(
@@ -173,5 +173,13 @@ function deriveAddressUncached(
 
 /** The private key node that signs for account/chain/index. */
 export function deriveSigner(account: HdNode, chain: AddressChain, index: number): HdNode {
-  return account.derive(chain).derive(index)
+  return chainNode(account, chain).derive(index)
+}
+
+/**
+ * The account's external (0) or change (1) chain node, derived once per account node: deriving an
+ * index from it needs its public key, an EC point multiplication the node computes once and keeps.
+ */
+function chainNode(account: HdNode, chain: AddressChain): HdNode {
+  return memoDerived(account, `chain/${chain}`, () => account.derive(chain))
 }

@@ -55,7 +55,7 @@ export async function scanAccount(
       scannedTo[c] = Math.max(scannedTo[c], end)
     }
     if (batch.length === 0) break
-    const byScript = new Map(batch.map((a) => [bytesToHex(a.script), a]))
+    const byScript = new Map(batch.map((a) => [scriptHexOf(a), a]))
     const utxos = await chain.listUnspent([...byScript.keys()], options)
     for (const utxo of utxos) {
       const owner = byScript.get(utxo.scriptHex)
@@ -65,6 +65,20 @@ export async function scanAccount(
     }
   }
   return { coins, lastUsed }
+}
+
+/**
+ * The hex of an address's output script, kept per derived address (the addresses are cached and
+ * the same window is scanned on every balance, so the tick hex-encoded the same scripts again).
+ */
+const scriptHexes = new WeakMap<DerivedAddress, string>()
+function scriptHexOf(a: DerivedAddress): string {
+  let hex = scriptHexes.get(a)
+  if (hex === undefined) {
+    hex = bytesToHex(a.script)
+    scriptHexes.set(a, hex)
+  }
+  return hex
 }
 
 /** "txid:vout" of a coin. */

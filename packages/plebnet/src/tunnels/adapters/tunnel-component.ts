@@ -254,6 +254,9 @@ export function createTunnelComponent(
             : {
                 peerId: transport.peerId,
                 send: (to, frame) => transport.send(to, frame),
+                // Sealed cells go out as their chunks: without it the node joins each (a copy) and
+                // `send` copies it again behind its length prefix.
+                sendOwned: (to, chunks) => transport.sendOwned(to, chunks),
                 onLinkDown: (handler) => transport.onLinkDown(handler),
                 onFrameParts: (handler) =>
                   transport.onFrameParts((from, parts) => {

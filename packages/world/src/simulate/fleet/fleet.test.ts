@@ -128,13 +128,31 @@ describe('simulate fleet', () => {
   it('turns a summary into the report renderer input', async () => {
     const s = await runFleet({ scenario, seed: 1, days: 10, founders: 1, workers: 1 })
     const report = summaryToReport(s)
-    expect(report.charts.map((c) => c.id)).toEqual(['population', 'generations', 'providers', 'money'])
+    expect(report.charts.map((c) => c.id)).toEqual([
+      'population',
+      'generations',
+      'providers',
+      'money',
+      'orders',
+      'refusals',
+    ])
     for (const c of report.charts) for (const series of c.series) expect(series.values).toHaveLength(10)
     expect(report.facts.find((f) => f.label === 'Agents born')?.value).toBe(String(s.born))
     // Every paid order is an attempt; refused ones are the other attempts.
     const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0)
     const orders = Object.values(s.orders)
     expect(sum(orders.map((o) => sum(o.attempts) - sum(o.refused)))).toBe(s.purchases)
+    // The report's per-provider table and charts carry the same counts, provider by provider.
+    const table = report.tables.find((t) => t.title === 'Purchase attempts by provider')
+    const attemptsChart = report.charts.find((c) => c.id === 'orders')
+    const refusalsChart = report.charts.find((c) => c.id === 'refusals')
+    for (const [name, o] of Object.entries(s.orders)) {
+      const row = table?.rows.find((r) => r[0] === name)
+      expect(row?.slice(1, 3)).toEqual([sum(o.attempts), sum(o.refused)])
+      expect(sum(attemptsChart?.series.find((x) => x.name === name)?.values ?? [])).toBe(sum(o.attempts))
+      expect(sum(refusalsChart?.series.find((x) => x.name === name)?.values ?? [])).toBe(sum(o.refused))
+    }
+    expect(sum(table?.rows.map((r) => Number(r[1])) ?? [])).toBeGreaterThan(0)
   }, 60_000)
 
   it('counts purchase attempts per provider and day, merges them, and gives shares', () => {

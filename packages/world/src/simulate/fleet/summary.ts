@@ -245,6 +245,15 @@ export function summaryToReport(s: FleetSummary): ReportInput {
     return values.map((v) => (sum += v))
   }
   const strategies = Object.entries(s.strategies).sort(([a], [b]) => (a < b ? -1 : 1))
+  // Per provider and day, dense (a provider first seen mid-run has holes before it).
+  const orders = Object.entries(s.orders)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, o]) => ({
+      name,
+      attempts: x.map((_, d) => o.attempts[d] ?? 0),
+      refused: x.map((_, d) => o.refused[d] ?? 0),
+    }))
+  const total = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0)
   return {
     title: `Fleet simulation: ${s.scenario}`,
     subtitle: `${s.families} founders, ${s.days} days, seed ${s.seed}`,
@@ -303,6 +312,24 @@ export function summaryToReport(s: FleetSummary): ReportInput {
           { name: 'spent (servers)', values: s.daily.satsSpent },
         ],
       },
+      {
+        id: 'orders',
+        title: 'Purchase attempts by provider',
+        xLabel: 'day',
+        yLabel: 'attempts per day',
+        x,
+        stacked: true,
+        series: orders.map((o) => ({ name: o.name, values: o.attempts })),
+      },
+      {
+        id: 'refusals',
+        title: 'Purchase attempts refused by provider',
+        xLabel: 'day',
+        yLabel: 'refusals per day',
+        x,
+        stacked: true,
+        series: orders.map((o) => ({ name: o.name, values: o.refused })),
+      },
     ],
     tables: [
       {
@@ -318,6 +345,15 @@ export function summaryToReport(s: FleetSummary): ReportInput {
         rows: Object.entries(s.tickErrors)
           .sort(([a], [b]) => (a < b ? -1 : 1))
           .map(([code, n]) => [code, n]),
+      },
+      {
+        title: 'Purchase attempts by provider',
+        columns: ['provider', 'attempts', 'refused', 'refusal rate'],
+        rows: orders.map((o) => {
+          const attempts = total(o.attempts)
+          const refused = total(o.refused)
+          return [o.name, attempts, refused, attempts === 0 ? 0 : round(refused / attempts, 3)]
+        }),
       },
       {
         title: 'Births by generation',

@@ -27,7 +27,9 @@ import {
   mnemonicToRoot,
   networkParams,
   openSqliteWalletStore,
+  WalletError,
   type MemoryChain,
+  type Wallet,
 } from '@dolly/wallet'
 import { describe, expect, it } from 'vitest'
 import { readAgentConfig } from '../config/agent-config.ts'
@@ -40,6 +42,7 @@ import { MB_BYTES } from './effects/sell.ts'
 import { FEE_RESERVE_SATS } from './effects/offers.ts'
 import { createMemoryAgentStore, type MemoryAgentStore } from './adapters/memory-store.ts'
 import { createAgent } from './create-agent.ts'
+import { DOWRY_RETRY_MS } from '../lifecycle/state.ts'
 import type { AgentPorts, InstallTarget } from './ports.ts'
 import { createPostman, type Postman } from '../postcard/postman.ts'
 import type { MailMessage, PostcardJournal } from '../postcard/postcard.ts'
@@ -106,6 +109,8 @@ async function life(opts: {
   funded?: bigint
   market?: MemoryTokenMarket
   postman?: (clock: VirtualClock) => Postman
+  /** Wraps the agent's wallet (the test's own view stays the real one). */
+  wrapWallet?: (wallet: Wallet) => Wallet
 }) {
   const self = opts.record ?? record
   const clock: VirtualClock = createVirtualClock(NOW)
@@ -140,7 +145,7 @@ async function life(opts: {
     clock,
     rng,
     log,
-    wallet,
+    wallet: opts.wrapWallet?.(wallet) ?? wallet,
     walletRoot: agentRoot,
     network: world,
     providers: {
@@ -293,6 +298,53 @@ describe('createAgent: a whole life in memory', () => {
     expect(chain.allUnspent().reduce((sum, u) => sum + u.valueSats, 0n)).toBe(FUNDED - fees)
     // No world, no network: the whole life runs in well under a few seconds of real time.
     expect(performance.now() - started).toBeLessThan(5_000)
+  })
+
+  it('defers a dowry its wallet finds too costly, goes on to sell in the same tick, and pays it on a later tick', async () => {
+    let refusals = 0
+    const market = createMemoryTokenMarket(createVirtualClock(NOW), { balanceBytes: 300n * MB_BYTES })
+    const { clock, chain, wallet, agent } = await life({
+      childAnswers: true,
+      market,
+      // The world run's case: a parent whose coins are many small trade payments (the fee of
+      // spending them all is more than the dowry). The wallet refuses before it journals anything.
+      wrapWallet: (w) => ({
+        ...w,
+        send: (request) => {
+          if (!request.purpose.startsWith('dowry') || refusals > 0) return w.send(request)
+          refusals++
+          return Promise.reject(
+            new WalletError(
+              'WALLET_FEE_TOO_HIGH',
+              'fee 4884 sats is more than 100% of the 3763 sats amount',
+              {},
+            ),
+          )
+        },
+      }),
+    })
+    await agent.tick()
+    chain.mine(1)
+    clock.advance(2 * 60_000)
+    const second = await agent.tick()
+    // The dowry was tried and deferred; the tick did not throw but went on (here to buy again with
+    // the coins the dowry left, as with a dowry below the dust limit), and its sell step ran.
+    expect(second.effects.slice(0, 3)).toEqual(['check-active', 'install', 'dowry'])
+    expect(refusals).toBe(1)
+    expect(second.state?.items[0]).toMatchObject({ stage: 'installed', childTree: '0.0' })
+    expect(second.state?.events.some((e) => e.kind === 'dowry-deferred')).toBe(true)
+    expect(second.sell).toBeDefined()
+    // Not tried again before its retry time...
+    clock.advance(60_000)
+    expect((await agent.tick()).effects).not.toContain('dowry')
+    // ...and paid after it, once the parent holds coins again (it spent the rest on a second server).
+    const topUp = await wallet.receiveAddress()
+    chain.fund(Buffer.from(topUp.script).toString('hex'), 50_000n)
+    chain.mine(1)
+    clock.advance(DOWRY_RETRY_MS)
+    const later = await agent.tick()
+    expect(later.effects).toContain('dowry')
+    expect(later.state?.items[0]).toMatchObject({ stage: 'dowered' })
   })
 
   it('hands over to its parent when its child does not answer at the end of the lease', async () => {

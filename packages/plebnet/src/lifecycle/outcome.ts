@@ -5,6 +5,7 @@
 import {
   BACKOFF_MAX_MS,
   BACKOFF_MIN_MS,
+  DOWRY_RETRY_MS,
   replaceItem,
   withEvent,
   type EffectOutcome,
@@ -130,6 +131,18 @@ export function applyOutcome(
         'install-failed',
         `installing on ${item.ip ?? '?'} failed (${attempts}): ${outcome.reason}`,
       )
+    }
+    case 'dowry-deferred': {
+      const next = replaceItem(state, { ...item, nextTryMs: nowMs + DOWRY_RETRY_MS })
+      // One event per run of deferrals, not one per retry (the event list is short).
+      return state.events.at(-1)?.kind === 'dowry-deferred'
+        ? next
+        : withEvent(
+            next,
+            nowMs,
+            'dowry-deferred',
+            `dowry to ${item.childTree ?? '?'} deferred: ${outcome.reason}`,
+          )
     }
     case 'dowry-paid':
       return withEvent(

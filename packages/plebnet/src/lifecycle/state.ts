@@ -76,6 +76,11 @@ export const VPN_MAX_POLLS = 10
 export const VPN_MAX_WAIT_MS = 86_400_000
 /** World ms between tries of a VPN waiting for the server payment's change to be mined. */
 export const VPN_FUNDS_RETRY_MS = 60_000
+/**
+ * World ms a dowry the wallet would not send (its fee above the fee-share limit: the parent's coins
+ * sit in many small trade payments) waits before it is tried again; the tick goes on meanwhile.
+ */
+export const DOWRY_RETRY_MS = 3_600_000
 /** The error event of a child installed without its VPN (AGENT.md §3.3 step 3). */
 export const VPN_MISSING_TEXT = '!!! VPN is not installed, child may get banned !!!'
 
@@ -181,6 +186,11 @@ export type EffectOutcome =
     }
   | { readonly kind: 'install-failed'; readonly itemId: string; readonly reason: string }
   | { readonly kind: 'dowry-paid'; readonly itemId: string; readonly txid: string }
+  /**
+   * The wallet would not send the dowry now (`WALLET_FEE_TOO_HIGH`: spending the parent's many small
+   * coins costs more than the dowry): tried again after {@link DOWRY_RETRY_MS}, the tick goes on.
+   */
+  | { readonly kind: 'dowry-deferred'; readonly itemId: string; readonly reason: string }
   | {
       readonly kind: 'vpn-bought'
       readonly itemId: string

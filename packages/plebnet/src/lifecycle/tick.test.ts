@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { applyOutcome, startInstall } from './outcome.ts'
 import {
+  DOWRY_RETRY_MS,
   VPN_MAX_POLLS,
   VPN_MAX_WAIT_MS,
   initialLifecycle,
@@ -98,6 +99,50 @@ describe('decideTick', () => {
       kind: 'buy',
       itemId: 'p1',
     })
+  })
+
+  it('defers a dowry the wallet found too costly to send, goes on meanwhile, and tries it again later', () => {
+    let s = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(0, 100_000n), POLICY).state
+    s = applyOutcome(s, { kind: 'bought', itemId: 'p0', purchaseId: 'x', txid: 'a'.repeat(64) }, 10, POLICY)
+    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 60_010, POLICY)
+    s = startInstall(s, 'p0')
+    s = applyOutcome(s, { kind: 'installed', itemId: 'p0', childTree: 'a.0', childIndex: 0 }, 60_030, POLICY)
+    expect(decideTick(s, inputs(60_030, 12_000n), POLICY).effect).toMatchObject({
+      kind: 'dowry',
+      itemId: 'p0',
+    })
+    const reason = 'fee 4884 sats is more than 100% of the 3763 sats amount'
+    s = applyOutcome(s, { kind: 'dowry-deferred', itemId: 'p0', reason }, 60_040, POLICY)
+    expect(s.items[0]?.stage).toBe('installed')
+    expect(s.events.at(-1)).toEqual({
+      atMs: 60_040,
+      kind: 'dowry-deferred',
+      text: `dowry to a.0 deferred: ${reason}`,
+    })
+    // Until the retry time the tick does not try the dowry again (it idles here, below the next price)...
+    expect(decideTick(s, inputs(60_040 + DOWRY_RETRY_MS - 1, 12_000n), POLICY).effect).toEqual({
+      kind: 'idle',
+      reason: 'FUNDS_LOW',
+    })
+    // ...then it does; a second deferral in a row adds no second event.
+    expect(decideTick(s, inputs(60_040 + DOWRY_RETRY_MS, 12_000n), POLICY).effect).toMatchObject({
+      kind: 'dowry',
+    })
+    const again = applyOutcome(
+      s,
+      { kind: 'dowry-deferred', itemId: 'p0', reason },
+      60_040 + DOWRY_RETRY_MS,
+      POLICY,
+    )
+    expect(again.events).toEqual(s.events)
+    expect(again.items[0]?.nextTryMs).toBe(60_040 + 2 * DOWRY_RETRY_MS)
+    s = applyOutcome(
+      again,
+      { kind: 'dowry-paid', itemId: 'p0', txid: 'b'.repeat(64) },
+      60_040 + 2 * DOWRY_RETRY_MS,
+      POLICY,
+    )
+    expect(s.items[0]?.stage).toBe('dowered')
   })
 
   it('excludes a provider after its third consecutive failure', () => {

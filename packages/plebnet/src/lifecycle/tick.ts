@@ -72,7 +72,8 @@ export function decideTick(state: LifecycleState, inputs: TickInputs, policy: Ti
   if (installing !== undefined) return { state, effect: { kind: 'install', itemId: installing.id } }
   for (const item of openItems(state)) {
     if (item.stage === 'installed') {
-      if (sweeping || state.heirPaid) continue
+      // A deferred dowry (the wallet found its fee too high) waits for its retry time.
+      if (sweeping || state.heirPaid || item.nextTryMs > now) continue
       const amountSats = ((inputs.spendableSats - policy.feeReserveSats) * policy.dowryPercent) / 100n // rounds down: never promise more than held
       // Below the dust limit the chain would refuse the payment (and every tick would fail on it, the
       // agent never reaching its sell step): the dowry waits until the parent holds enough.

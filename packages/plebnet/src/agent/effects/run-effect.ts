@@ -216,9 +216,22 @@ async function payDowry(
     throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', 'dowry before install', {})
   const purpose = dowryPurpose(item)
   const to = childAddress(ports, item.childIndex)
-  const txid = await payOnce(ports, purpose, () =>
-    ports.wallet.send({ to, amountSats: effect.amountSats, purpose }),
-  )
+  let txid: string
+  try {
+    txid = await payOnce(ports, purpose, () =>
+      ports.wallet.send({ to, amountSats: effect.amountSats, purpose }),
+    )
+  } catch (err) {
+    // Refused before anything was journaled or broadcast: the tick goes on to its sell step (which
+    // brings the coins that make the dowry worth its fee) instead of failing at this step every tick.
+    if (errorCode(err) === 'WALLET_FEE_TOO_HIGH')
+      return {
+        kind: 'dowry-deferred',
+        itemId: item.id,
+        reason: err instanceof Error ? err.message : String(err),
+      }
+    throw err
+  }
   ports.checkpoint('dowry')
   return { kind: 'dowry-paid', itemId: item.id, txid }
 }

@@ -432,7 +432,8 @@ async function mineWhile<T>(net: Net, until: Promise<T>): Promise<T> {
   const result = until.finally(() => {
     done = true
   })
-  for (let i = 0; i < 1_000 && !done; i++) {
+  // Bounded: about 20 real s (a loaded 2-core machine needed more than 5 s for the longest trade).
+  for (let i = 0; i < 4_000 && !done; i++) {
     await realSleep(5)
     net.chain.mine(1)
   }

@@ -300,52 +300,52 @@ describe('createAgent: a whole life in memory', () => {
     expect(performance.now() - started).toBeLessThan(5_000)
   })
 
-  it('defers a dowry its wallet finds too costly, goes on to sell in the same tick, and pays it on a later tick', async () => {
-    let refusals = 0
-    const market = createMemoryTokenMarket(createVirtualClock(NOW), { balanceBytes: 300n * MB_BYTES })
-    const { clock, chain, wallet, agent } = await life({
-      childAnswers: true,
-      market,
-      // The world run's case: a parent whose coins are many small trade payments (the fee of
-      // spending them all is more than the dowry). The wallet refuses before it journals anything.
-      wrapWallet: (w) => ({
-        ...w,
-        send: (request) => {
-          if (!request.purpose.startsWith('dowry') || refusals > 0) return w.send(request)
-          refusals++
-          return Promise.reject(
-            new WalletError(
-              'WALLET_FEE_TOO_HIGH',
-              'fee 4884 sats is more than 100% of the 3763 sats amount',
-              {},
-            ),
-          )
-        },
-      }),
-    })
-    await agent.tick()
-    chain.mine(1)
-    clock.advance(2 * 60_000)
-    const second = await agent.tick()
-    // The dowry was tried and deferred; the tick did not throw but went on (here to buy again with
-    // the coins the dowry left, as with a dowry below the dust limit), and its sell step ran.
-    expect(second.effects.slice(0, 3)).toEqual(['check-active', 'install', 'dowry'])
-    expect(refusals).toBe(1)
-    expect(second.state?.items[0]).toMatchObject({ stage: 'installed', childTree: '0.0' })
-    expect(second.state?.events.some((e) => e.kind === 'dowry-deferred')).toBe(true)
-    expect(second.sell).toBeDefined()
-    // Not tried again before its retry time...
-    clock.advance(60_000)
-    expect((await agent.tick()).effects).not.toContain('dowry')
-    // ...and paid after it, once the parent holds coins again (it spent the rest on a second server).
-    const topUp = await wallet.receiveAddress()
-    chain.fund(Buffer.from(topUp.script).toString('hex'), 50_000n)
-    chain.mine(1)
-    clock.advance(DOWRY_RETRY_MS)
-    const later = await agent.tick()
-    expect(later.effects).toContain('dowry')
-    expect(later.state?.items[0]).toMatchObject({ stage: 'dowered' })
-  })
+  it.each([
+    ['WALLET_FEE_TOO_HIGH', 'fee 4884 sats is more than 100% of the 3763 sats amount'],
+    ['WALLET_INSUFFICIENT_FUNDS', 'need 9182 sats including about 5860 sats fee, 9008 spendable'],
+  ] as const)(
+    'defers a dowry its wallet refuses as too costly (%s), goes on to sell in the same tick, and pays it on a later tick',
+    async (code, message) => {
+      let refusals = 0
+      const market = createMemoryTokenMarket(createVirtualClock(NOW), { balanceBytes: 300n * MB_BYTES })
+      const { clock, chain, wallet, agent } = await life({
+        childAnswers: true,
+        market,
+        // The world run's case: a parent whose coins are many small trade payments (the fee of
+        // spending them all is more than the dowry). The wallet refuses before it journals anything.
+        wrapWallet: (w) => ({
+          ...w,
+          send: (request) => {
+            if (!request.purpose.startsWith('dowry') || refusals > 0) return w.send(request)
+            refusals++
+            return Promise.reject(new WalletError(code, message, {}))
+          },
+        }),
+      })
+      await agent.tick()
+      chain.mine(1)
+      clock.advance(2 * 60_000)
+      const second = await agent.tick()
+      // The dowry was tried and deferred; the tick did not throw but went on (here to buy again with
+      // the coins the dowry left, as with a dowry below the dust limit), and its sell step ran.
+      expect(second.effects.slice(0, 3)).toEqual(['check-active', 'install', 'dowry'])
+      expect(refusals).toBe(1)
+      expect(second.state?.items[0]).toMatchObject({ stage: 'installed', childTree: '0.0' })
+      expect(second.state?.events.some((e) => e.kind === 'dowry-deferred')).toBe(true)
+      expect(second.sell).toBeDefined()
+      // Not tried again before its retry time...
+      clock.advance(60_000)
+      expect((await agent.tick()).effects).not.toContain('dowry')
+      // ...and paid after it, once the parent holds coins again (it spent the rest on a second server).
+      const topUp = await wallet.receiveAddress()
+      chain.fund(Buffer.from(topUp.script).toString('hex'), 50_000n)
+      chain.mine(1)
+      clock.advance(DOWRY_RETRY_MS)
+      const later = await agent.tick()
+      expect(later.effects).toContain('dowry')
+      expect(later.state?.items[0]).toMatchObject({ stage: 'dowered' })
+    },
+  )
 
   it('hands over to its parent when its child does not answer at the end of the lease', async () => {
     const parentAddress = deriveAddress(deriveAccount(shopRoot, world), world, 0, 99)

@@ -187,8 +187,9 @@ export type EffectOutcome =
   | { readonly kind: 'install-failed'; readonly itemId: string; readonly reason: string }
   | { readonly kind: 'dowry-paid'; readonly itemId: string; readonly txid: string }
   /**
-   * The wallet would not send the dowry now (`WALLET_FEE_TOO_HIGH`: spending the parent's many small
-   * coins costs more than the dowry): tried again after {@link DOWRY_RETRY_MS}, the tick goes on.
+   * The wallet would not send the dowry now (`WALLET_FEE_TOO_HIGH` or `WALLET_INSUFFICIENT_FUNDS`:
+   * spending the parent's many small coins costs more than the dowry, or than the fee reserve it
+   * leaves): tried again after {@link DOWRY_RETRY_MS}, the tick goes on.
    */
   | { readonly kind: 'dowry-deferred'; readonly itemId: string; readonly reason: string }
   | {

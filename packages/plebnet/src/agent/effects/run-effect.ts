@@ -222,9 +222,12 @@ async function payDowry(
       ports.wallet.send({ to, amountSats: effect.amountSats, purpose }),
     )
   } catch (err) {
-    // Refused before anything was journaled or broadcast: the tick goes on to its sell step (which
-    // brings the coins that make the dowry worth its fee) instead of failing at this step every tick.
-    if (errorCode(err) === 'WALLET_FEE_TOO_HIGH')
+    // Refused at coin selection, before anything was journaled or broadcast: spending the parent's
+    // many small coins costs more than the dowry (FEE_TOO_HIGH) or more than the fee reserve the
+    // dowry leaves (INSUFFICIENT_FUNDS). The tick goes on to its sell step (which brings the coins
+    // that make the dowry worth its fee) instead of failing at this step every tick.
+    const code = errorCode(err)
+    if (code === 'WALLET_FEE_TOO_HIGH' || code === 'WALLET_INSUFFICIENT_FUNDS')
       return {
         kind: 'dowry-deferred',
         itemId: item.id,

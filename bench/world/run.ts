@@ -13,7 +13,7 @@
 //        [--dir /tmp/dolly-world-run] [--out tmp/out/world-run] [--json]
 //      node bench/world/run.ts --analyze tmp/out/world-run [--json]
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -90,10 +90,11 @@ const worldNowMs = (ts: TimeScale, realMs: number): number =>
 const coinsToSats = (coins: number): bigint => BigInt(Math.round(Math.abs(coins) * 1e8))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-function dolly(args: readonly string[]): void {
+/** Runs the repository's `dolly`; true when it exited 0. */
+function dolly(args: readonly string[]): boolean {
   const bin = fileURLToPath(new URL('../../packages/world/bin/dolly.js', import.meta.url))
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
-  if (r.status !== 0) throw new Error(`dolly ${args.join(' ')} exited ${r.status ?? r.signal}`)
+  return r.status === 0
 }
 
 async function rpc<T>(state: WorldJson, method: string, params: unknown[], wallet?: string): Promise<T> {
@@ -139,7 +140,7 @@ async function run(): Promise<void> {
   mkdirSync(OUT, { recursive: true })
   const samplesFile = join(OUT, 'samples.jsonl')
   writeFileSync(samplesFile, '')
-  dolly([
+  const up = dolly([
     'world',
     'up',
     '--detach',
@@ -154,6 +155,7 @@ async function run(): Promise<void> {
     dir,
   ])
   try {
+    if (!up) throw new Error(`dolly world up failed (see above); nothing was sampled`)
     const state = JSON.parse(readFileSync(join(dir, 'world.json'), 'utf8')) as WorldJson
     const endAt = Date.now() + minutes * 60_000
     while (Date.now() < endAt) {
@@ -179,12 +181,18 @@ async function run(): Promise<void> {
     const capture: Capture = { state, payments: await capturePayments(state) }
     writeFileSync(join(OUT, 'chain.json'), JSON.stringify(capture) + '\n')
   } finally {
-    dolly(['world', 'down', '--dir', dir])
+    // Also after a failed start: down stops whatever part of the world came up.
+    if (!dolly(['world', 'down', '--dir', dir])) process.stderr.write(`world down failed in ${dir}\n`)
   }
 }
 
 /** The report of a kept run (`samples.jsonl` and `chain.json` in OUT). */
 function analyze(): Record<string, unknown> {
+  for (const f of ['chain.json', 'samples.jsonl'])
+    if (!existsSync(join(OUT, f))) {
+      process.stderr.write(`no ${f} in ${OUT}: not a finished world run (run without --analyze first)\n`)
+      process.exit(2)
+    }
   const capture = JSON.parse(readFileSync(join(OUT, 'chain.json'), 'utf8')) as Capture
   const samples = readFileSync(join(OUT, 'samples.jsonl'), 'utf8')
     .split('\n')

@@ -31,6 +31,16 @@ function inputs(nowMs: number, spendableSats: bigint, extra: Partial<TickInputs>
   return { nowMs, spendableSats, chosen: OFFER, hasHeir: false, ...extra }
 }
 
+/** A state whose first purchase p0 (child a.0) is installed at world ms 60,030, its dowry not yet paid. */
+function installedChild(): LifecycleState {
+  let s = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(0, 100_000n), POLICY).state
+  s = applyOutcome(s, { kind: 'bought', itemId: 'p0', purchaseId: 'x', txid: 'a'.repeat(64) }, 10, POLICY)
+  s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 60_010, POLICY)
+  s = startInstall(s, 'p0')
+  s = applyOutcome(s, { kind: 'installed', itemId: 'p0', childTree: 'a.0', childIndex: 0 }, 60_030, POLICY)
+  return s
+}
+
 describe('decideTick', () => {
   it('journals a purchase intent and buys when the wallet covers the price', () => {
     const step = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(1000, 100_000n), POLICY)
@@ -79,11 +89,7 @@ describe('decideTick', () => {
   })
 
   it('holds a dowry below the dust limit back (the chain would refuse it) and still buys', () => {
-    let s = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(0, 100_000n), POLICY).state
-    s = applyOutcome(s, { kind: 'bought', itemId: 'p0', purchaseId: 'x', txid: 'a'.repeat(64) }, 10, POLICY)
-    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 60_010, POLICY)
-    s = startInstall(s, 'p0')
-    s = applyOutcome(s, { kind: 'installed', itemId: 'p0', childTree: 'a.0', childIndex: 0 }, 60_030, POLICY)
+    const s = installedChild()
     // (10 880 − 5 000) · 50 % = 2 940: exactly the world's p2wpkh dust limit is paid, a sat less is not.
     expect(decideTick(s, inputs(60_030, 10_880n, { minPaymentSats: 2_940n }), POLICY).effect).toEqual({
       kind: 'dowry',
@@ -102,11 +108,7 @@ describe('decideTick', () => {
   })
 
   it('defers a dowry the wallet found too costly to send, goes on meanwhile, and tries it again later', () => {
-    let s = decideTick(initialLifecycle(0, 30 * DAY_MS), inputs(0, 100_000n), POLICY).state
-    s = applyOutcome(s, { kind: 'bought', itemId: 'p0', purchaseId: 'x', txid: 'a'.repeat(64) }, 10, POLICY)
-    s = applyOutcome(s, { kind: 'active', itemId: 'p0', ip: '10.77.1.5' }, 60_010, POLICY)
-    s = startInstall(s, 'p0')
-    s = applyOutcome(s, { kind: 'installed', itemId: 'p0', childTree: 'a.0', childIndex: 0 }, 60_030, POLICY)
+    let s = installedChild()
     expect(decideTick(s, inputs(60_030, 12_000n), POLICY).effect).toMatchObject({
       kind: 'dowry',
       itemId: 'p0',

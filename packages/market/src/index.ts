@@ -100,7 +100,13 @@ export {
   type OpenResponsibilities,
   type TradeTrustOptions,
 } from './trade/trust.ts'
-export { createMemoryTradeJournal, type JournalEntry, type MemoryTradeJournal } from './trade/journal.ts'
+export {
+  createMemoryTradeJournal,
+  formatJournalEntry,
+  parseJournalEntry,
+  type JournalEntry,
+  type MemoryTradeJournal,
+} from './trade/journal.ts'
 export {
   createTradeEngine,
   TRADE_ENGINE_DEFAULTS,

@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli, type CliIo } from '@dolly/base'
+import { formatJournalEntry, type TradeTerms } from '@dolly/market'
 import { afterEach, describe, expect, it } from 'vitest'
 import { handleStatusRequest, publicStatusOf, type AgentStatus } from '../daemon/status.ts'
 import {
@@ -162,9 +163,11 @@ async function daemon(
   return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, paths }
 }
 
-async function run(args: string[]) {
-  const home = await mkdtemp(join(tmpdir(), 'dolly-market-cli-'))
-  dirs.push(home)
+async function run(args: string[], home?: string) {
+  if (home === undefined) {
+    home = await mkdtemp(join(tmpdir(), 'dolly-market-cli-'))
+    dirs.push(home)
+  }
   const out: string[] = []
   const err: string[] = []
   const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t) }
@@ -329,5 +332,67 @@ describe('plebnet market (issue 17)', () => {
     )
     const json = await run(['status', '--host', d.host, '--json'])
     expect(JSON.parse(json.out).market).toEqual(market)
+  })
+
+  it('audit: a home without trades is clean; a transfer ref the ledger does not hold is a mismatch (exit 1)', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'dolly-market-audit-'))
+    dirs.push(home)
+    const empty = await run(['market', 'audit'], home)
+    expect(empty).toMatchObject({ code: 0, out: 'no trades' })
+    expect(JSON.parse((await run(['market', 'audit', '--json'], home)).out)).toEqual([])
+    // We (this home's new identity) bought MB from B; the journal counts a transfer our ledger lacks.
+    const me = JSON.parse((await run(['ledger', 'balance', '--json'], home)).out) as { publicKey: string }
+    const terms: TradeTerms = {
+      tradeId: 'T9',
+      proposer: me.publicKey,
+      responder: B,
+      mbSeller: 'responder',
+      mbBytes: 10n * MB,
+      sats: 1_000n,
+      mbMinUnit: MB,
+      satsMinUnit: 600n,
+    }
+    const lines = [
+      formatJournalEntry({ kind: 'offered', terms, atMs: NOW }),
+      formatJournalEntry({ kind: 'open', terms, acceptedBy: 'peer', zeroConfSats: 0n, atMs: NOW }),
+      formatJournalEntry({
+        kind: 'received',
+        tradeId: 'T9',
+        n: 1,
+        amount: MB,
+        ref: 'block:7',
+        zeroConf: false,
+      }),
+    ]
+    // The last line is torn (no newline yet): the audit reads complete lines only.
+    await writeFile(join(home, 'trades.jsonl'), `${lines.join('\n')}\n{"kind":"clo`)
+    const bad = await run(['market', 'audit'], home)
+    expect(bad.code).toBe(1)
+    expect(bad.out.split('\n')).toEqual([
+      'trade  side       outcome  MB terms  MB ledger  sats terms  sats chain  check',
+      'T9     bought MB  open        10.00       0.00        1000           0  1 problems',
+      '  T9: MB ref block:7: no transfer to the payee in the ledger',
+      '1 trades: 0 completed, 0 aborted, 1 open; 1 problems',
+    ])
+    expect(bad.err).toContain('SETTLEMENT_AUDIT_MISMATCH')
+    const json = await run(['market', 'audit', '--json'], home)
+    expect(json.code).toBe(1)
+    const doc = JSON.parse(json.out) as { error: { code: string; details: { trades: unknown } } }
+    expect(doc.error.code).toBe('SETTLEMENT_AUDIT_MISMATCH')
+    expect(doc.error.details.trades).toEqual([
+      {
+        tradeId: 'T9',
+        role: 'btc',
+        counterparty: B,
+        outcome: 'open',
+        termsMbBytes: String(10n * MB),
+        termsSats: '1000',
+        journalMbBytes: String(MB),
+        ledgerMbBytes: '0',
+        journalSats: '0',
+        chainSats: '0',
+        problems: ['MB ref block:7: no transfer to the payee in the ledger'],
+      },
+    ])
   })
 })

@@ -5,7 +5,8 @@ import type * as MarketRun from './market-run.ts'
 
 /**
  * `plebnet market book | orders | trades`: the token market (issue 17) of the running daemon, read
- * from its status API like `plebnet status` (loopback, or the agent's status token for `--host`).
+ * from its status API like `plebnet status` (loopback, or the agent's status token for `--host`);
+ * `plebnet market audit`: this home's trades against its ledger, wallet and chain (files, no daemon).
  * This module registers the commands; their work (market-run.ts) loads when one runs.
  */
 
@@ -57,4 +58,13 @@ export function registerMarketCommands(program: Command, io: CliIo): void {
   ).action(async (opts: MarketOptions & { limit: string }, cmd: Command) =>
     (await run()).marketTrades(io, { ...opts, home: home(cmd) }),
   )
+  market
+    .command('audit')
+    .description(
+      "this home's trades checked against its ledger, its wallet and the chain: each transfer ref a countersigned block, each payment an output to the trade's address, a completed trade exact to the byte and the satoshi (exit 1 on a mismatch)",
+    )
+    .option('--json', 'machine-readable output: an array, amounts as decimal strings')
+    .action(async (opts: { json?: boolean }, cmd: Command) =>
+      (await import('./market-audit-run.ts')).marketAudit(io, { ...opts, home: home(cmd), env: process.env }),
+    )
 }

@@ -8,12 +8,15 @@ export type SettlementErrorCode =
   | 'SETTLEMENT_TRANSFER_REFUSED'
   /** A line of the settlement index does not parse: restore the file from a backup. */
   | 'SETTLEMENT_INDEX_CORRUPT'
+  /** `plebnet market audit` found a trade whose journal, ledger and chain do not match. */
+  | 'SETTLEMENT_AUDIT_MISMATCH'
 
 /** Exit status per code (STYLE.md §1.7): none is a usage error. */
 export const SETTLEMENT_EXIT_STATUS: ExitStatusMap<SettlementErrorCode> = Object.freeze({
   SETTLEMENT_NOT_RUNNING: EXIT.FAILURE,
   SETTLEMENT_TRANSFER_REFUSED: EXIT.FAILURE,
   SETTLEMENT_INDEX_CORRUPT: EXIT.FAILURE,
+  SETTLEMENT_AUDIT_MISMATCH: EXIT.FAILURE,
 })
 
 /** Errors of the settlement adapters. */

@@ -46,7 +46,7 @@ export function seqOfRef(ref: string): number | undefined {
 }
 
 /** Bytes `block` moves from its creator to `payee`: a bandwidth proposal `{up: 0, down: bytes}` linked to it. */
-function transferBytes(block: HalfBlock, payee: Uint8Array): bigint | undefined {
+export function transferBytes(block: HalfBlock, payee: Uint8Array): bigint | undefined {
   if (
     block.type !== BANDWIDTH_TYPE ||
     block.linkSequenceNumber !== 0 ||

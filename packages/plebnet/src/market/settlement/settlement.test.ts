@@ -58,6 +58,7 @@ import {
   type SettlementIndex,
   type SettlementIndexEntry,
 } from './settlement-index.ts'
+import { auditTrades, type TradeAuditRow } from './audit.ts'
 import { createSettlement, TRADES_FILE, type Settlement } from './settlement.ts'
 import { createMemoryTradeHub, type MemoryTradeHub, type TradeChannel } from './trade-channel.ts'
 import { tradePurpose } from './wallet-payer.ts'
@@ -490,6 +491,34 @@ function tradeAddress(seller: Agent, tradeId: string): string {
   return line.address
 }
 
+/** `plebnet market audit` of one side's home: its journal against its ledger store, wallet and the chain. */
+async function auditOf(net: Net, a: Agent): Promise<TradeAuditRow[]> {
+  return auditTrades({
+    ourKey: a.identity.publicKey,
+    entries: await createFileTradeJournal(join(a.home, TRADES_FILE)).readAll(),
+    ledger: a.store,
+    payments: a.walletStore.listPayments(),
+    txHex: (txid) => Promise.resolve(net.chain.allTransactions().find((tx) => tx.txid === txid)?.hex),
+  })
+}
+
+/** Both sides' audits of trade `t`: consistent, and exact when both completed. */
+async function expectAuditClean(net: Net, seller: Agent, buyer: Agent, t: TradeTerms): Promise<void> {
+  for (const [who, a, role] of [
+    ['seller', seller, 'mb'],
+    ['buyer', buyer, 'btc'],
+  ] as const) {
+    const rows = await auditOf(net, a)
+    for (const row of rows) {
+      expect(row.problems, `${who} audit of ${row.tradeId}`).toEqual([])
+      expect(row).toMatchObject({ role, termsMbBytes: t.mbBytes, termsSats: t.sats })
+      expect(row.journalMbBytes, `${who} MB journal = ledger`).toBe(row.ledgerMbBytes)
+      if (row.outcome === 'completed')
+        expect(row).toMatchObject({ ledgerMbBytes: t.mbBytes, chainSats: t.sats, journalSats: t.sats })
+    }
+  }
+}
+
 /** Checks the ledgers and the chain against the trade, to the byte and the satoshi. */
 function expectSettledExactly(net: Net, seller: Agent, buyer: Agent, t: TradeTerms, earned: bigint): void {
   const schedule = paymentSchedule({
@@ -552,6 +581,44 @@ describe('settlement over real ledgers and wallets', () => {
     expect(buyer.expectations.outstanding(seller.identity.publicKey)).toEqual([])
     await seller.settlement.stop()
     await buyer.settlement.stop()
+    // The audit of each home matches the trade to the byte and the satoshi.
+    const exact = { outcome: 'completed', ledgerMbBytes: t.mbBytes, journalMbBytes: t.mbBytes }
+    const [sellerRow] = await auditOf(net, seller)
+    const [buyerRow] = await auditOf(net, buyer)
+    expect(sellerRow).toMatchObject({
+      ...exact,
+      role: 'mb',
+      counterparty: buyer.key,
+      chainSats: t.sats,
+      problems: [],
+    })
+    expect(buyerRow).toMatchObject({
+      ...exact,
+      role: 'btc',
+      counterparty: seller.key,
+      chainSats: t.sats,
+      problems: [],
+    })
+    // It catches what does not match: a payment the journal lost (as a double payment would look),
+    // a transfer ref that is no transfer, and a completed trade short of its terms.
+    const entries = await createFileTradeJournal(join(buyer.home, TRADES_FILE)).readAll()
+    const lastPaid = entries.findLast((e) => e.kind === 'pay-done')
+    const firstReceived = entries.find((e) => e.kind === 'received')
+    const tampered = entries
+      .filter((e) => e !== lastPaid)
+      .map((e) => (e === firstReceived ? { ...e, ref: 'block:999' } : e))
+    const [bad] = await auditTrades({
+      ourKey: buyer.identity.publicKey,
+      entries: tampered,
+      ledger: buyer.store,
+      payments: buyer.walletStore.listPayments(),
+      txHex: (txid) => Promise.resolve(net.chain.allTransactions().find((tx) => tx.txid === txid)?.hex),
+    })
+    expect(bad?.problems).toEqual([
+      'MB ref block:999: no transfer to the payee in the ledger',
+      `wallet payment ${lastPaid?.kind === 'pay-done' ? lastPaid.ref : ''} (37000 sats, market T1:btc:4) is not in the journal`,
+      `completed with ${t.mbBytes - 10n * MiB} of ${t.mbBytes} bytes`,
+    ])
   }, 60_000)
 
   for (const victim of ['seller', 'buyer'] as const) {
@@ -865,6 +932,7 @@ async function crashRun(
   const t = { ...offer, sats: 100_000n }
   const outcomes = `${outcomeOf(await journalOf(seller, 'TK'))}/${outcomeOf(await journalOf(buyer, 'TK'))}`
   await expectConserved(net, seller, buyer, t)
+  await expectAuditClean(net, seller, buyer, t)
   if (outcomes === 'completed/completed') {
     expectSettledExactly(net, seller, buyer, t, earned)
     expect(buyer.expectations.outstanding(seller.identity.publicKey)).toEqual([])

@@ -100,3 +100,7 @@ export { createGithubIssueTracker } from './reporter/adapters/github-issues.ts'
 export { createLogRecorder, type ErrorEntry, type LogRecorder } from './reporter/adapters/log-recorder.ts'
 export { openReporter } from './reporter/adapters/open-reporter.ts'
 export { initialLifecycle } from './lifecycle/state.ts'
+
+// The trade audit of a home (`plebnet market audit`; `dolly world audit` runs it on every home).
+export { auditHome, type HomeAudit } from './market/adapters/audit-home.ts'
+export type { TradeAuditRow } from './market/settlement/audit.ts'

@@ -21,6 +21,8 @@ export type WorldErrorCode =
   | 'WORLD_IRC_START'
   | 'WORLD_SCENARIO_INVALID'
   | 'WORLD_SIMULATION_FAILED'
+  /** `dolly world audit` found a trade whose journals, ledgers and chain do not match. */
+  | 'WORLD_AUDIT_MISMATCH'
 
 /** Exit status of a CLI that ends on each code (STYLE.md §1.7; 2 only for bad usage or input): every code is listed, so a new one needs a decision. */
 export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
@@ -42,6 +44,7 @@ export const WORLD_EXIT_STATUS: ExitStatusMap<WorldErrorCode> = Object.freeze({
   WORLD_IRC_START: EXIT.FAILURE,
   WORLD_SCENARIO_INVALID: EXIT.USAGE,
   WORLD_SIMULATION_FAILED: EXIT.FAILURE,
+  WORLD_AUDIT_MISMATCH: EXIT.FAILURE,
 })
 
 /** Errors of `@dolly/world`. */

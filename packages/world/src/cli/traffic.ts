@@ -6,6 +6,7 @@
  */
 import type { AgentStatus } from '@dolly/plebnet'
 import type { LoopTrace } from '../users/adapters/loop-trace.ts'
+import type { WorldTradeAudit } from '../users/trade-audit.ts'
 import type { UserStats } from '../users/stats.ts'
 
 /** An agent's `tunnels` status block. */
@@ -111,6 +112,29 @@ export function renderLoop(trace: LoopTrace): string {
     lines.push(
       `  ${p.txid} pays ${p.providers.map((x) => `${x.wallet} ${x.sats} sats`).join(', ')} from ${p.fromTrades.map((t) => `${t.txid}:${t.vout} (${t.sats} sats)`).join(', ')}`,
     )
+  return lines.join('\n')
+}
+
+/** `dolly world audit`: a line per home that traded, the problems, and the totals. */
+export function renderAudit(audit: WorldTradeAudit): string {
+  const lines: string[] = []
+  for (const h of audit.homes) {
+    if (h.trades.length === 0 && h.error === undefined) continue
+    const count = (o: string): number => h.trades.filter((t) => t.outcome === o).length
+    const sold = h.trades.filter((t) => t.role === 'mb').reduce((n, t) => n + t.ledgerMbBytes, 0n)
+    const bought = h.trades.filter((t) => t.role === 'btc').reduce((n, t) => n + t.ledgerMbBytes, 0n)
+    const sats = h.trades.reduce((n, t) => n + t.chainSats, 0n)
+    const issues = h.trades.reduce((n, t) => n + t.problems.length, 0)
+    lines.push(
+      h.error !== undefined
+        ? `${h.name} (${h.kind}): not audited: ${h.error}`
+        : `${h.name} (${h.kind}): ${h.trades.length} trades (${count('completed')} completed, ${count('aborted')} aborted, ${count('open')} open); MB on the ledger ${(Number(sold) / 2 ** 20).toFixed(2)} sold, ${(Number(bought) / 2 ** 20).toFixed(2)} bought; ${sats} sats on the chain; ${issues === 0 ? 'ok' : `${issues} problems`}`,
+    )
+  }
+  for (const p of audit.problems) lines.push(`  ${p}`)
+  lines.push(
+    `audit: ${audit.completed + audit.aborted + audit.open} trades (${audit.completed} completed, ${audit.aborted} aborted, ${audit.open} open), ${audit.pairs} seen from both sides; ${audit.problems.length} problems`,
+  )
   return lines.join('\n')
 }
 

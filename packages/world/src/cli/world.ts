@@ -41,6 +41,7 @@ import type { UserStats } from '../users/stats.ts'
 import {
   renderAgentMarket,
   renderAgentTraffic,
+  renderAudit,
   renderLoop,
   renderMarketSummary,
   renderUser,
@@ -430,6 +431,31 @@ export function registerWorldCommands(program: Command, io: CliIo, env: WorldCli
         names.map((name) => ({ name, home: join(dir, 'users', name) })),
       )
       emit(io, opts.json, trace, () => renderLoop(trace))
+    })
+
+  world
+    .command('audit')
+    .description(
+      "audit every trade in the world: each user's and each live agent's journal against its ledger, wallet and the chain (plebnet market audit), then the two sides of each trade against each other; exit 1 on a mismatch",
+    )
+    .option(
+      '--json',
+      'machine-readable output (on a mismatch: the error document, the audit in details.audit)',
+    )
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const dir = dirOf(cmd)
+      await connect(dir) // WORLD_NOT_RUNNING before any home is read: the audit needs the chain
+      const { auditWorldTrades } = await import('../users/adapters/trade-audit.ts')
+      // The homes' configs name the world's chain in their [world] section: no environment needed.
+      const audit = await auditWorldTrades(dir, {})
+      if (audit.problems.length === 0 || opts.json !== true)
+        emit(io, opts.json, audit, () => renderAudit(audit))
+      if (audit.problems.length > 0)
+        throw new WorldError(
+          'WORLD_AUDIT_MISMATCH',
+          `${audit.problems.length} problems in the world's trades`,
+          opts.json === true ? { audit } : { problems: audit.problems.length },
+        )
     })
 
   world

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCryptoRng, createMemoryLogger } from '@dolly/base'
 import { runGenesis, startWorld, traceLoop, type LoopTrace, type WorldHandle } from '@dolly/world'
+import { dolly } from './dolly-cli.ts'
 import { REPO_ROOT, statusOf } from './genesis-helpers.ts'
 
 /** A world day is a real minute: a lease (30 world days) is half an hour. */
@@ -29,6 +30,26 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
     await new Promise((r) => setTimeout(r, 10_000))
   }
   throw new Error(`timed out waiting for ${what}`)
+}
+
+/** `dolly world audit --json` (amounts as decimal strings). */
+interface WorldAudit {
+  readonly homes: readonly {
+    readonly name: string
+    readonly kind: 'user' | 'agent'
+    readonly trades: readonly {
+      readonly tradeId: string
+      readonly role: 'mb' | 'btc'
+      readonly outcome: 'open' | 'completed' | 'aborted'
+      readonly termsMbBytes: string
+      readonly termsSats: string
+      readonly journalMbBytes: string
+      readonly ledgerMbBytes: string
+      readonly chainSats: string
+    }[]
+  }[]
+  readonly pairs: number
+  readonly problems: readonly string[]
 }
 
 /** A user's trade journal: what it received (MB) and paid (sats) in each trade. */
@@ -120,6 +141,37 @@ describe('the loop: relay, sell tokens, buy a server with that Bitcoin', () => {
         (w.provisioner.list() ?? []).map(async (h) => (await statusOf(w, h.ip))?.tunnels?.payments),
       )
       expect(earned.some((p) => p !== undefined && BigInt(p.earned) > 0n)).toBe(true)
+      // Every trade in the world, audited (`dolly world audit`): each user's and each live agent's
+      // journal against its own ledger (countersigned transfer blocks), wallet and the chain (outputs
+      // to the trade's address), completed trades exact to the byte and the satoshi, then the two
+      // sides of each trade against each other. The command exits 1 on any mismatch.
+      const run = await dolly(['world', 'audit', '--dir', dir, '--json'], 300_000)
+      expect(run.code, `${run.stdout.slice(0, 4000)}\n${run.stderr.slice(0, 2000)}`).toBe(0)
+      const audit = JSON.parse(run.stdout) as WorldAudit
+      expect(audit.problems).toEqual([])
+      expect(audit.homes.filter((h) => h.kind === 'agent' && h.trades.length > 0).length).toBeGreaterThan(0)
+      expect(audit.pairs, 'trades seen from both sides').toBeGreaterThan(0)
+      let moved = 0
+      for (const h of audit.homes)
+        for (const r of h.trades) {
+          expect(r.role, `${h.name} ${r.tradeId}`).toBe(h.kind === 'user' ? 'btc' : 'mb')
+          expect(r.ledgerMbBytes, `${h.name} ${r.tradeId}`).toBe(r.journalMbBytes)
+          if (r.outcome === 'completed') {
+            expect(r.ledgerMbBytes).toBe(r.termsMbBytes)
+            expect(r.chainSats).toBe(r.termsSats)
+          }
+          if (BigInt(r.ledgerMbBytes) > 0n && BigInt(r.chainSats) > 0n) moved++
+        }
+      expect(moved).toBeGreaterThan(0)
+      // The trade payments the loop traced (read a moment earlier) are among the audited ones.
+      for (const u of users) {
+        const rows = audit.homes.find((h) => h.kind === 'user' && h.name === u.name)?.trades ?? []
+        const traced = trace.tradePayments.filter((p) => p.user === u.name).reduce((a, p) => a + p.sats, 0n)
+        expect(
+          rows.reduce((a, r) => a + BigInt(r.chainSats), 0n),
+          u.name,
+        ).toBeGreaterThanOrEqual(traced)
+      }
     },
     LOOP_TIMEOUT_MS + 300_000,
   )

@@ -4,8 +4,9 @@
 // the world and prints what the family did: births and deaths per world day, generations, the
 // population over time, what it spent on servers against its 100,000-sat bootstrap (and on which
 // world day the bootstrap was spent), births after that, and the sats its agents received in
-// market trades. The samples and the chain capture are kept in --out, and --analyze DIR prints
-// the report of a kept run again.
+// market trades; and the trade audit at the end (`dolly world audit`: every trade's journals vs
+// ledgers vs chain, both sides). The samples, the chain capture and the audit are kept in --out, and
+// --analyze DIR prints the report of a kept run again.
 //
 // At 2,880× a world day is 30 real s: 45 real minutes are three world months. On two cores a dozen
 // agent daemons saturate the machine; run nothing else beside it (it takes the world lock).
@@ -83,6 +84,16 @@ interface ProviderPayment {
 interface Capture {
   readonly state: WorldJson
   readonly payments: readonly ProviderPayment[]
+}
+
+/** What the analysis reads of `dolly world audit --json`. */
+interface AuditJson {
+  readonly homes: readonly { readonly trades: readonly unknown[] }[]
+  readonly pairs: number
+  readonly completed: number
+  readonly aborted: number
+  readonly open: number
+  readonly problems: readonly string[]
 }
 
 const worldNowMs = (ts: TimeScale, realMs: number): number =>
@@ -178,6 +189,15 @@ async function run(): Promise<void> {
       }
       await sleep(Math.max(0, SAMPLE_MS - (Date.now() - t0)))
     }
+    // Every trade audited while the world still runs (the audit reads the chain): users' homes all,
+    // agents' only on hosts still up (a dead agent's home went with its host).
+    const bin = fileURLToPath(new URL('../../packages/world/bin/dolly.js', import.meta.url))
+    const audit = spawnSync(process.execPath, [bin, 'world', 'audit', '--dir', dir, '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    writeFileSync(join(OUT, 'audit.json'), audit.stdout)
     const capture: Capture = { state, payments: await capturePayments(state) }
     writeFileSync(join(OUT, 'chain.json'), JSON.stringify(capture) + '\n')
   } finally {
@@ -252,6 +272,14 @@ function analyze(): Record<string, unknown> {
     all.reduce((sum, a) => sum + (a.settlement === null ? 0n : BigInt(pick(a.settlement))), 0n)
   const last = samples.at(-1)
   const users = last?.users ?? []
+  // `dolly world audit --json` at the end: the audit, or (exit 1) the error document carrying it.
+  const auditText = existsSync(join(OUT, 'audit.json')) ? readFileSync(join(OUT, 'audit.json'), 'utf8') : ''
+  const auditDoc =
+    auditText === ''
+      ? undefined
+      : (JSON.parse(auditText) as AuditJson | { error: { details: { audit?: AuditJson } } })
+  const audit =
+    auditDoc === undefined ? undefined : 'error' in auditDoc ? auditDoc.error.details.audit : auditDoc
   return {
     worldDays: last === undefined ? 0 : round1(dayOf(last.worldMs)),
     samples: samples.length,
@@ -273,6 +301,18 @@ function analyze(): Record<string, unknown> {
     usersSatsPaid: String(users.reduce((sum, u) => sum + BigInt(u.buyer?.satsPaid ?? '0'), 0n)),
     usersFundedSats: String(users.reduce((sum, u) => sum + BigInt(u.buyer?.fundedSats ?? '0'), 0n)),
     usersGoodBytes: users.reduce((sum, u) => sum + u.goodBytes, 0),
+    audit:
+      audit === undefined
+        ? null
+        : {
+            homes: audit.homes.filter((h) => h.trades.length > 0).length,
+            completed: audit.completed,
+            aborted: audit.aborted,
+            open: audit.open,
+            seenFromBothSides: audit.pairs,
+            problems: audit.problems.length,
+            firstProblems: audit.problems.slice(0, 5),
+          },
     populationByDay: population,
     birthsByDay: born.map((a) => round1(a.firstDay)).sort((a, b) => a - b),
     deathsByDay: all

@@ -47,6 +47,28 @@ describe('paymentSchedule', () => {
     )
   })
 
+  it('never leaves a tail below the min unit: 28 MiB for 8 092 sats at a 6 000-sat unit is paid at once', () => {
+    // Seen in the world: a 6 000-sat first payment left 2 092 sats, below the 2 940-sat dust limit;
+    // the buyer could not pay it and the trade timed out with every MB delivered.
+    const MiB = 1n << 20n
+    const steps = paymentSchedule({
+      first: { total: 28n * MiB, minUnit: MiB },
+      second: { total: 8_092n, minUnit: 6_000n },
+    })
+    expect(steps.map((s) => [s.payer, s.amount])).toEqual([
+      ['first', MiB],
+      ['second', 8_092n],
+      ['first', 27n * MiB],
+    ])
+    // The MB leg alike: 10.5 units at unit 1 end with one payment of the last 1.5, not 1 then 0.5.
+    const mb = paymentSchedule({
+      first: { total: 21n, minUnit: 2n },
+      second: { total: 1_000n, minUnit: 10n },
+    })
+    const firstPays = mb.filter((s) => s.payer === 'first').map((s) => s.amount)
+    expect(firstPays.at(-1)).toBeGreaterThanOrEqual(2n)
+  })
+
   it('rejects empty legs with a code', () => {
     expect(() => paymentSchedule({ first: { total: 0n, minUnit: 1n }, second: golden.second })).toThrow(
       expect.objectContaining({ code: 'MARKET_TRADE_TERMS_INVALID' }),
@@ -67,6 +89,8 @@ describe('paymentSchedule', () => {
           const leg = terms[s.payer]
           const isLast = paid[s.payer] === leg.total
           if (!isLast) expect(s.amount % leg.minUnit).toBe(0n)
+          // No payment below the min unit (the dust floor of a Bitcoin leg), unless the whole leg is.
+          expect(s.amount).toBeGreaterThanOrEqual(leg.total < leg.minUnit ? leg.total : leg.minUnit)
           const prev = steps[i - 1]
           // Alternation: a side pays twice in a row only when the other has nothing left.
           if (prev?.payer === s.payer) {

@@ -157,9 +157,12 @@ async function auditOne(
     )
     const journaled = new Map(satsEntries.map((e) => [e.ref, e.amount]))
     for (const p of live) {
-      // While a trade is open, a payment may be signed and not yet journaled as done.
-      if (!journaled.has(p.txid) && outcome !== 'open')
+      if (!journaled.has(p.txid)) {
+        // While a trade is open, a payment may be signed, not yet broadcast and not yet journaled as
+        // done: it is in flight, not a mismatch (and not counted until it is journaled).
+        if (outcome === 'open') continue
         problems.push(`wallet payment ${p.txid} (${p.amountSats} sats, ${p.purpose}) is not in the journal`)
+      }
       await verifyTx(p.txid, journaled.get(p.txid))
     }
     for (const e of satsEntries)

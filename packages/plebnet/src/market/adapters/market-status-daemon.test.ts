@@ -26,8 +26,9 @@ async function run(home: string, args: string[]) {
 
 /** A set-up agent's daemon on loopback, its market on or off. */
 async function startDaemon(market: boolean): Promise<{ home: string; host: string }> {
-  const home = join(await mkdtemp(join(tmpdir(), 'dolly-market-daemon-')), 'home')
-  dirs.push(home)
+  const root = await mkdtemp(join(tmpdir(), 'dolly-market-daemon-'))
+  dirs.push(root) // the temp dir itself, not only the home inside it (which left it behind)
+  const home = join(root, 'home')
   expect((await run(home, ['--home', home, 'setup', '--testnet', '--no-service'])).code).toBe(0)
   await appendFile(join(home, CONFIG_FILE), `\n[market]\nenabled = ${market ? 1 : 0}\n`)
   const daemon = await buildDaemon(

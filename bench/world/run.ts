@@ -102,9 +102,10 @@ const coinsToSats = (coins: number): bigint => BigInt(Math.round(Math.abs(coins)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Runs the repository's `dolly`; true when it exited 0. */
+const DOLLY_BIN = fileURLToPath(new URL('../../packages/world/bin/dolly.js', import.meta.url))
+
 function dolly(args: readonly string[]): boolean {
-  const bin = fileURLToPath(new URL('../../packages/world/bin/dolly.js', import.meta.url))
-  const r = spawnSync(process.execPath, [bin, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
+  const r = spawnSync(process.execPath, [DOLLY_BIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
   return r.status === 0
 }
 
@@ -191,8 +192,7 @@ async function run(): Promise<void> {
     }
     // Every trade audited while the world still runs (the audit reads the chain): users' homes all,
     // agents' only on hosts still up (a dead agent's home went with its host).
-    const bin = fileURLToPath(new URL('../../packages/world/bin/dolly.js', import.meta.url))
-    const audit = spawnSync(process.execPath, [bin, 'world', 'audit', '--dir', dir, '--json'], {
+    const audit = spawnSync(process.execPath, [DOLLY_BIN, 'world', 'audit', '--dir', dir, '--json'], {
       encoding: 'utf8',
       maxBuffer: 256 << 20,
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -2,6 +2,7 @@ import { emit, type CliIo } from '@dolly/base'
 import type { TradeAuditRow } from '../market/settlement/audit.ts'
 import { auditHome } from '../market/adapters/audit-home.ts'
 import { SettlementError } from '../market/settlement/errors.ts'
+import { formatMb, renderTable } from './market-run.ts'
 
 /**
  * `plebnet market audit`: every trade in this home's journal against its ledger, its wallet and the
@@ -9,8 +10,6 @@ import { SettlementError } from '../market/settlement/errors.ts'
  * every trade matches; SETTLEMENT_AUDIT_MISMATCH (exit 1) after the report when one does not (with
  * `--json` the error document carries the rows as `details.trades`).
  */
-
-const MB = 1n << 20n
 
 export async function marketAudit(
   io: CliIo,
@@ -32,8 +31,6 @@ export async function marketAudit(
     )
 }
 
-const mb = (bytes: bigint): string => `${bytes / MB}.${String(((bytes % MB) * 100n) / MB).padStart(2, '0')}`
-
 function renderAudit(rows: readonly TradeAuditRow[]): string {
   if (rows.length === 0) return 'no trades'
   const head = ['trade', 'side', 'outcome', 'MB terms', 'MB ledger', 'sats terms', 'sats chain', 'check']
@@ -41,22 +38,15 @@ function renderAudit(rows: readonly TradeAuditRow[]): string {
     r.tradeId.slice(0, 20),
     r.role === 'mb' ? 'sold MB' : 'bought MB',
     r.outcome,
-    mb(r.termsMbBytes),
-    mb(r.ledgerMbBytes),
+    formatMb(String(r.termsMbBytes)),
+    formatMb(String(r.ledgerMbBytes)),
     String(r.termsSats),
     String(r.chainSats),
     r.problems.length === 0 ? 'ok' : `${r.problems.length} problems`,
   ])
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)))
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (i >= 3 && i <= 6 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd()
   const count = (o: TradeAuditRow['outcome']): number => rows.filter((r) => r.outcome === o).length
   return [
-    line(head),
-    ...body.map(line),
+    renderTable(head, body, [false, false, false, true, true, true, true, false]),
     ...rows.flatMap((r) => r.problems.map((p) => `  ${r.tradeId}: ${p}`)),
     `${rows.length} trades: ${count('completed')} completed, ${count('aborted')} aborted, ${count('open')} open; ` +
       `${rows.reduce((n, r) => n + r.problems.length, 0)} problems`,

@@ -5,6 +5,7 @@ import { openSqliteLedgerStore, STATE_DB_FILE } from '@dolly/ledger'
 import { parseJournalEntry, type JournalEntry } from '@dolly/market'
 import { connectChainBackend, openSqliteWalletStore, type PaymentRecord } from '@dolly/wallet'
 import { loadAgentConfig } from '../../config/adapters/load-agent-config.ts'
+import { WALLET_DB_FILE } from '../../daemon/adapters/agent-home.ts'
 import { auditTrades, type TradeAuditRow } from '../settlement/audit.ts'
 import { SettlementError } from '../settlement/errors.ts'
 import { TRADES_FILE } from '../settlement/settlement.ts'
@@ -58,7 +59,7 @@ export async function auditHome(
   // A home that never traded has nothing to audit (and its identity is not created for it).
   if (entries.length === 0) return { key: undefined, rows: [] }
   const identity = await loadOrCreateIdentity(home, createCryptoRng())
-  const walletPath = join(home, 'wallet.sqlite')
+  const walletPath = join(home, WALLET_DB_FILE)
   const payments: PaymentRecord[] = []
   if (await exists(walletPath)) {
     const wallet = openSqliteWalletStore(walletPath)

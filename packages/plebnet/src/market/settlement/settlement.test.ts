@@ -492,10 +492,10 @@ function tradeAddress(seller: Agent, tradeId: string): string {
 }
 
 /** `plebnet market audit` of one side's home: its journal against its ledger store, wallet and the chain. */
-async function auditOf(net: Net, a: Agent): Promise<TradeAuditRow[]> {
+async function auditOf(net: Net, a: Agent, entries?: readonly JournalEntry[]): Promise<TradeAuditRow[]> {
   return auditTrades({
     ourKey: a.identity.publicKey,
-    entries: await createFileTradeJournal(join(a.home, TRADES_FILE)).readAll(),
+    entries: entries ?? (await createFileTradeJournal(join(a.home, TRADES_FILE)).readAll()),
     ledger: a.store,
     payments: a.walletStore.listPayments(),
     txHex: (txid) => Promise.resolve(net.chain.allTransactions().find((tx) => tx.txid === txid)?.hex),
@@ -607,26 +607,18 @@ describe('settlement over real ledgers and wallets', () => {
     const tampered = entries
       .filter((e) => e !== lastPaid)
       .map((e) => (e === firstReceived ? { ...e, ref: 'block:999' } : e))
-    const [bad] = await auditTrades({
-      ourKey: buyer.identity.publicKey,
-      entries: tampered,
-      ledger: buyer.store,
-      payments: buyer.walletStore.listPayments(),
-      txHex: (txid) => Promise.resolve(net.chain.allTransactions().find((tx) => tx.txid === txid)?.hex),
-    })
+    const [bad] = await auditOf(net, buyer, tampered)
     expect(bad?.problems).toEqual([
       'MB ref block:999: no transfer to the payee in the ledger',
       `wallet payment ${lastPaid?.kind === 'pay-done' ? lastPaid.ref : ''} (37000 sats, market T1:btc:4) is not in the journal`,
       `completed with ${t.mbBytes - 10n * MiB} of ${t.mbBytes} bytes`,
     ])
     // While the trade is open, a payment signed and not yet journaled is in flight, not a mismatch.
-    const [inFlight] = await auditTrades({
-      ourKey: buyer.identity.publicKey,
-      entries: entries.filter((e) => e !== lastPaid && e.kind !== 'closed'),
-      ledger: buyer.store,
-      payments: buyer.walletStore.listPayments(),
-      txHex: (txid) => Promise.resolve(net.chain.allTransactions().find((tx) => tx.txid === txid)?.hex),
-    })
+    const [inFlight] = await auditOf(
+      net,
+      buyer,
+      entries.filter((e) => e !== lastPaid && e.kind !== 'closed'),
+    )
     expect(inFlight).toMatchObject({ outcome: 'open', chainSats: t.sats - 37_000n, problems: [] })
   }, 60_000)
 

@@ -32,6 +32,7 @@ import {
   encodeTradeMessage,
   maxExposure,
   paymentSchedule,
+  TRADE_ENGINE_DEFAULTS,
   TRADE_TRUST_DEFAULTS,
   type JournalEntry,
   type Negotiator,
@@ -427,16 +428,32 @@ async function fund(net: Net, buyer: Agent, n: number, sats: bigint): Promise<vo
   net.chain.mine(1)
 }
 
-/** Mines a block every few real ms (the buyer spends confirmed coins only) until `until` settles. */
+/** Quiet looks (5 real ms each) after which `mineWhile` moves the clock. */
+const QUIET_LOOKS = 20
+
+/**
+ * Mines a block every few real ms (the buyer spends confirmed coins only) until `until` settles. When
+ * nothing was logged for a while the agents wait on the clock (a seller that looked at a payment
+ * before its block, past the 0-conf allowance, polls again a second later): the virtual clock then
+ * moves one confirmation poll. Without that the seller slept forever; CI saw that stall.
+ */
 async function mineWhile<T>(net: Net, until: Promise<T>): Promise<T> {
   let done = false
   const result = until.finally(() => {
     done = true
   })
+  let quiet = 0
+  let seen = logger.entries.length
   // Bounded: about 20 real s (a loaded 2-core machine needed more than 5 s for the longest trade).
   for (let i = 0; i < 4_000 && !done; i++) {
     await realSleep(5)
     net.chain.mine(1)
+    quiet = logger.entries.length === seen ? quiet + 1 : 0
+    seen = logger.entries.length
+    if (quiet >= QUIET_LOOKS) {
+      quiet = 0
+      await net.clock.advance(TRADE_ENGINE_DEFAULTS.confirmationPollMs)
+    }
   }
   if (!done) {
     const tail = logger.entries
@@ -572,8 +589,8 @@ describe('settlement over real ledgers and wallets', () => {
     await buyer.settlement.onMatch(t)
     const done = await mineWhile(net, buyer.settlement.settled('T1'))
     expect(done.phase).toBe('completed')
-    await waitFor(() => seller.settlement.snapshot('T1')?.phase === 'completed', 'the seller to complete')
-    expect((await sellerDone).phase).toBe('completed')
+    // The seller counts the last payment once it confirms (past the stranger's 0-conf allowance).
+    expect((await mineWhile(net, sellerDone)).phase).toBe('completed')
     expect(buyer.settlement.snapshot('T1')).toMatchObject({ paid: t.sats, received: t.mbBytes })
     expect(seller.settlement.snapshot('T1')).toMatchObject({ paid: t.mbBytes, received: t.sats })
     expectSettledExactly(net, seller, buyer, t, earned)
@@ -665,7 +682,7 @@ describe('settlement over real ledgers and wallets', () => {
       }
       const done = await mineWhile(net, buyer.settlement.settled('T2'))
       expect(done.phase).toBe('completed')
-      await waitFor(() => seller.settlement.snapshot('T2')?.phase === 'completed', 'the seller to complete')
+      expect((await mineWhile(net, seller.settlement.settled('T2'))).phase).toBe('completed')
       expectSettledExactly(net, seller, buyer, t, earned)
       await seller.settlement.stop()
       await buyer.settlement.stop()
@@ -1071,6 +1088,8 @@ describe('claimed transfer refs', () => {
     await seller.settlement.onMatch(t1)
     await buyer.settlement.onMatch(t1)
     expect((await mineWhile(net, buyer.settlement.settled('C1'))).phase).toBe('completed')
+    // C2 comes an hour later: Model 0's budget for strangers grows with time, whatever C1's exposure was.
+    await net.clock.advance(3_600_000)
     // Four transfers were counted; with no trade open with the seller none of them can count again.
     expect(buyer.settlement.claimedRefs()).toBe(0)
     const [old] = transfersTo(buyer.store, seller.identity.publicKey, buyer.identity.publicKey)

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,7 +20,7 @@ describe('world chain (litecoind -regtest)', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('starts with a faucet holding mature coins past the MWEB activation height', async () => {
+  it('starts with a faucet holding mature coins, past the height where MWEB would activate', async () => {
     expect(await chain.rpc<number>('getblockcount')).toBeGreaterThanOrEqual(532)
     expect(await chain.faucetBalance()).toBeGreaterThan(1_000n * 100_000_000n)
     expect(chain.rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
@@ -72,6 +72,30 @@ describe('world chain (litecoind -regtest)', () => {
     ])
       expect(await asAgent(method), method).toBe(403)
     expect(chain.agentRpcPassword).not.toBe(chain.rpcPassword)
+  })
+
+  it('never activates MWEB, so the flush of every scantxoutset leaves its leaf-set files alone', async () => {
+    const info = await chain.rpc<{ softforks: Record<string, unknown> }>('getblockchaininfo')
+    expect(info.softforks['mweb']).toBeUndefined()
+    const agent = createBitcoinCoreRpcChain(
+      { clock: createSystemClock() },
+      { url: chain.rpcUrl, user: chain.agentRpcUser, password: chain.agentRpcPassword, timeoutMs: 30_000 },
+    )
+    const address = await chain.rpc<string>('getnewaddress', ['', 'bech32'], { wallet: 'receiver' })
+    const { scriptPubKey } = await chain.rpc<{ scriptPubKey: string }>('getaddressinfo', [address], {
+      wallet: 'receiver',
+    })
+    await chain.faucet(address, 50_000n)
+    // With MWEB active each flush copied leafNNNNNN.dat to the next number; the node died near 9,986.
+    const leafFiles = async (): Promise<string[]> =>
+      (await readdir(join(chain.dataDir, 'regtest'))).filter((f) => f.startsWith('leaf'))
+    const before = await leafFiles()
+    for (let i = 0; i < 5; i++) {
+      await chain.mine(1)
+      expect(await agent.listUnspent([scriptPubKey])).toHaveLength(1)
+    }
+    expect(await leafFiles()).toEqual(before)
+    expect(before.length).toBeLessThanOrEqual(1)
   })
 
   it('reports a node error with its code', async () => {

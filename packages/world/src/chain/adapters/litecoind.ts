@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createHmac, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -15,6 +15,14 @@ export const FAUCET_WALLET = 'faucet'
  * spendable, about 12,900 coins with regtest's 150-block halving.
  */
 const BOOTSTRAP_HEIGHT = 532
+/**
+ * Keeps Litecoin's MWEB extension from ever activating (Core 0.21's NEVER_ACTIVE start time). The
+ * chain stands in for Bitcoin, which has no MWEB; and once MWEB is active, Litecoin 0.21.2 copies its
+ * leaf-set files on every chainstate flush and dies at about the 9,986th (`CopyTo: Failed to copy
+ * leaf009986.dat to leaf009986.dat`). Every `scantxoutset` flushes, so a world of busy wallets
+ * killed its node after ten real minutes.
+ */
+const MWEB_NEVER_ACTIVE = 'vbparams=mweb:-2:0'
 /** The node's pid file, relative to its regtest directory (set in the config, so a crashed world's node can be found). */
 const PID_FILE = 'litecoind.pid'
 /** How long the node may take to answer RPC after launch (ms). */
@@ -143,6 +151,16 @@ export async function startChain(options: ChainOptions): Promise<ChainHandle> {
   const agentSalt = randomBytes(16).toString('hex')
   const agentHash = createHmac('sha256', agentSalt).update(agentRpcPassword).digest('hex')
   const rpcPort = await freePort()
+  // A chain made before MWEB was switched off keeps it (its blocks carry MWEB data); new chains never have it.
+  const confPath = join(dataDir, 'litecoin.conf')
+  const legacyMweb =
+    existsSync(join(dataDir, 'regtest', 'blocks')) &&
+    !(await readFile(confPath, 'utf8').catch(() => '')).includes(MWEB_NEVER_ACTIVE)
+  if (legacyMweb)
+    log.warn('chain.mweb_legacy', {
+      dataDir,
+      note: 'MWEB is active on this chain; its node dies after ~9,986 flushes',
+    })
   const binds = ['127.0.0.1', ...(options.extraRpcBind ?? [])]
   const allows = ['127.0.0.1', ...(options.extraRpcAllow ?? [])]
   // Everything node-specific lives in the config file, so `litecoin-cli -datadir=…` works by hand.
@@ -168,9 +186,10 @@ export async function startChain(options: ChainOptions): Promise<ChainHandle> {
     ...binds.map((b) => `rpcbind=${b}`),
     ...allows.map((a) => `rpcallowip=${a}`),
     'rpcworkqueue=64',
+    ...(legacyMweb ? [] : [MWEB_NEVER_ACTIVE]),
     '',
   ].join('\n')
-  await writeFile(join(dataDir, 'litecoin.conf'), conf, { mode: 0o600 })
+  await writeFile(confPath, conf, { mode: 0o600 })
 
   const child = spawn('litecoind', [`-datadir=${dataDir}`, '-daemon=0', '-printtoconsole=0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -276,9 +295,9 @@ async function ensureFaucet(rpc: CoreRpcCall, log: Logger): Promise<void> {
       softforks?: Record<string, { active?: boolean; bip9?: { status?: string; since?: number } }>
     }>('getblockchaininfo')
     const mweb = info.softforks?.['mweb']?.bip9
-    // Litecoin's MWEB activates at height 432 on regtest, and its first block needs a peg-in for
-    // the HogEx transaction to have an input (as Litecoin's own functional tests do); without it
-    // no further block can be mined. Our agents never use MWEB: the chain stands in for Bitcoin.
+    // On a legacy chain (made before MWEB_NEVER_ACTIVE) MWEB activates at height 432, and its first
+    // block needs a peg-in for the HogEx transaction to have an input (as Litecoin's own functional
+    // tests do); without it no further block can be mined.
     if (mweb?.status === 'active' && mweb.since === height + 1) {
       const mwebAddress = await rpc<string>('getnewaddress', ['', 'mweb'], wallet)
       await rpc('sendtoaddress', [mwebAddress, '1'], wallet)

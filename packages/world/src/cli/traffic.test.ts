@@ -111,6 +111,9 @@ describe('users', () => {
     expect(renderUser(bob)).toBe(
       'user2    -            free rider failed   0 downloads, 0 ok, 0 failed, 0 B received  (proxy exited (1))',
     )
+    expect(renderUser({ ...alice, proxyRestarts: 2 })).toBe(
+      'user1    10.77.1.9    paying     running  3 downloads, 2 ok, 1 failed, 3.0 MiB received, proxy restarted 2×',
+    )
   })
 
   it("shows a token buyer's price, cheat, bids, trades and what it paid for how many MB", () => {

@@ -84,10 +84,11 @@ export function renderUsersTotal(users: readonly UserStats[]): string {
   return `${users.length} users (${riders} free riders): ${sum((u) => u.requests)} downloads, ${sum((u) => u.ok)} ok, ${sum((u) => u.failures)} failed, ${formatBytes(sum((u) => u.bytes))} received`
 }
 
-/** One user's line: state, downloads (ok, failed), bytes received, and why it failed when it did. */
+/** One user's line: state, downloads (ok, failed), bytes received, proxy restarts, and why it failed when it did. */
 export function renderUser(u: UserStats): string {
   const error = u.error === null ? '' : `  (${u.error.split('\n')[0]?.slice(0, 120) ?? ''})`
-  return `${u.name.padEnd(8)} ${(u.hostIp || '-').padEnd(12)} ${u.freeRider ? 'free rider' : 'paying    '} ${u.state.padEnd(8)} ${u.requests} downloads, ${u.ok} ok, ${u.failures} failed, ${formatBytes(u.bytes)} received${renderBuyer(u.buyer)}${error}`
+  const restarts = u.proxyRestarts > 0 ? `, proxy restarted ${u.proxyRestarts}×` : ''
+  return `${u.name.padEnd(8)} ${(u.hostIp || '-').padEnd(12)} ${u.freeRider ? 'free rider' : 'paying    '} ${u.state.padEnd(8)} ${u.requests} downloads, ${u.ok} ok, ${u.failures} failed, ${formatBytes(u.bytes)} received${restarts}${renderBuyer(u.buyer)}${error}`
 }
 
 /** A token buyer's part of its user line (issue 17): price, cheat, bids, trades, sats for MB. */

@@ -25,7 +25,10 @@ export interface UserStats {
   readonly name: string
   readonly hostIp: string
   readonly freeRider: boolean
-  /** `starting` until its proxy is ready, `running`, `failed` when the proxy could not start, `stopped`. */
+  /**
+   * `starting` until its proxy is ready, `running`, `failed` when the proxy could not start or kept
+   * exiting past its restarts, `stopped`.
+   */
   readonly state: 'waiting' | 'starting' | 'running' | 'failed' | 'stopped'
   readonly requests: number
   /** Requests that ended with exit 0 and the right SHA-256. */
@@ -39,6 +42,8 @@ export interface UserStats {
   readonly recent: readonly RequestRecord[]
   /** Why the user is not running, when it failed. */
   readonly error: string | null
+  /** Times its proxy exited on its own and was started again. */
+  readonly proxyRestarts: number
   /** Its token buying (issue 17), absent for a free rider (it never pays, so never buys). */
   readonly buyer?: BuyerStats
 }
@@ -102,6 +107,7 @@ export function emptyStats(name: string, hostIp: string, freeRider: boolean): Us
     goodBytes: 0,
     recent: [],
     error: null,
+    proxyRestarts: 0,
   }
 }
 

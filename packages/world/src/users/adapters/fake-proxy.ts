@@ -4,13 +4,20 @@
  * connects directly, without tunnels or payments. It accepts the real proxy's flags, writes its argv
  * to `<home>/argv.json`, serves 1 and 2 hops on P+1 and P+2 but not 3 hops (so a request over 3 hops
  * fails as with a proxy that found no circuit), and prints the real proxy's ready line.
- * Run: `node fake-proxy.ts proxy --home DIR --bootstrap M… --port P --json [--no-pay]`.
+ * Run: `node fake-proxy.ts [--crash FILE] proxy --home DIR --bootstrap M… --port P --json [--no-pay]`.
+ * With `--crash FILE` it SIGKILLs itself 200 ms after its ready line while FILE holds a positive
+ * number, counting it down (so `2` crashes the first two runs).
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 
-const args = process.argv.slice(2)
+let args = process.argv.slice(2)
+let crashFile: string | undefined
+if (args[0] === '--crash') {
+  crashFile = args[1]
+  args = args.slice(2)
+}
 const flag = (name: string): string | undefined => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : undefined
@@ -81,3 +88,8 @@ process.stdout.write(
   `${JSON.stringify({ event: 'ready', ports: { 1: base + 1, 2: base + 2, 3: base + 3 } })}\n`,
 )
 process.on('SIGTERM', () => process.exit(0))
+const crashes = crashFile !== undefined && existsSync(crashFile) ? Number(readFileSync(crashFile, 'utf8')) : 0
+if (crashFile !== undefined && crashes > 0) {
+  writeFileSync(crashFile, String(crashes - 1))
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 200)
+}

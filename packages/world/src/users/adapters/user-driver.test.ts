@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -67,6 +67,53 @@ describe('user driver (loopback, with a fake proxy: real curl, real content serv
     const argv = JSON.parse(await readFile(join(opts.homeDir, 'argv.json'), 'utf8')) as string[]
     expect(argv).toEqual(proxyArgv(opts).slice(2))
     expect(argv).toContain('--no-pay')
+  })
+
+  it('a proxy killed with SIGKILL is started again, and the next requests go through it', async () => {
+    const crashes = join(dir, 'crash-once')
+    await writeFile(crashes, '1')
+    const driver = await startUserDriver(
+      deps,
+      options({
+        homeDir: join(dir, 'home-crash'),
+        plebnetCommand: [process.execPath, FAKE_PROXY, '--crash', crashes],
+        proxyRestartWaitMs: 100,
+        // The first request comes after the crash (200 ms after ready) and the restart.
+        schedule: [
+          { atMs: 1_500, file: file('1MiB.bin'), hops: 1 },
+          { atMs: 1_600, file: file('2MiB.bin'), hops: 2 },
+        ],
+      }),
+    )
+    const deadline = Date.now() + 30_000
+    while (driver.stats().requests < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(driver.stats()).toMatchObject({ state: 'running', proxyRestarts: 1, requests: 2, ok: 2 })
+    expect(await readFile(crashes, 'utf8')).toBe('0')
+    await driver.stop()
+    expect(driver.stats().state).toBe('stopped')
+  })
+
+  it('a proxy that keeps dying fails the user after its restarts, with the reason', async () => {
+    const crashes = join(dir, 'crash-always')
+    await writeFile(crashes, '99')
+    const driver = await startUserDriver(
+      deps,
+      options({
+        homeDir: join(dir, 'home-crash-always'),
+        plebnetCommand: [process.execPath, FAKE_PROXY, '--crash', crashes],
+        proxyRestarts: 2,
+        proxyRestartWaitMs: 50,
+      }),
+    )
+    const deadline = Date.now() + 30_000
+    while (driver.stats().state !== 'failed' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50))
+    const s = driver.stats()
+    expect(s).toMatchObject({ state: 'failed', proxyRestarts: 2 })
+    expect(s.error).toMatch(/the proxy exited \(SIGKILL\) after 2 restarts/)
+    // Three runs crashed: the first and its two restarts.
+    expect(await readFile(crashes, 'utf8')).toBe('96')
+    await driver.stop()
   })
 
   it('a paying user runs the proxy without --no-pay', () => {

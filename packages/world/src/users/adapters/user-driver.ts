@@ -50,6 +50,12 @@ export interface UserDriverOptions {
   readonly proxyStartTimeoutMs: number
   /** Aborts the start (the proxy is stopped); a started driver is stopped with `stop()`. */
   readonly signal?: AbortSignal
+  /** Restarts of a proxy that exited on its own, at most (default 5); past them the user fails. */
+  readonly proxyRestarts?: number
+  /** Real ms before the first restart, doubling with each (default 1,000). */
+  readonly proxyRestartWaitMs?: number
+  /** The agents alive now, for a restarted proxy (empty or absent: the last bootstrap). */
+  readonly refreshBootstrap?: () => Promise<readonly string[]>
   /**
    * A token buyer (issue 17): its proxy runs with `--buy-below` (its home holds a funded wallet and
    * the world's config, users/adapters/user-wallet.ts).
@@ -70,6 +76,11 @@ export interface UserDriver {
   /** Stops the requests and the proxy; resolves when both ended. Idempotent. */
   stop(): Promise<void>
 }
+
+/** Restarts of a proxy that exited on its own, by default, before the user gives up. */
+const DEFAULT_PROXY_RESTARTS = 5
+/** Real ms before the first restart by default (then 2, 4, 8, 16 s). */
+const DEFAULT_PROXY_RESTART_WAIT_MS = 1_000
 
 /** Fixed part of a request's time limit (s): connection set-up through up to three hops. */
 const REQUEST_BASE_TIMEOUT_S = 60
@@ -181,13 +192,13 @@ export async function startUserDriver(deps: UserDriverDeps, options: UserDriverO
           },
         }
   await mkdir(options.homeDir, { recursive: true, mode: 0o700 })
-  let proxy: ReadyProcess<ProxyPorts>
-  try {
-    proxy = await startReadyProcess({
-      argv: deps.inUserNet(proxyArgv(options)),
+  let bootstrap = options.bootstrap
+  const startProxy = (signal: AbortSignal | undefined): Promise<ReadyProcess<ProxyPorts>> =>
+    startReadyProcess({
+      argv: deps.inUserNet(proxyArgv({ ...options, bootstrap })),
       readyFrom: parseProxyReady,
       timeoutMs: options.proxyStartTimeoutMs,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(signal === undefined ? {} : { signal }),
       errorCode: 'WORLD_USERS_PROXY_START',
       what: `proxy of ${options.name}`,
       onLine: (stream, line) => {
@@ -196,6 +207,9 @@ export async function startUserDriver(deps: UserDriverDeps, options: UserDriverO
         else log.debug('users.proxy_output', { stream, line: line.slice(0, 500) })
       },
     })
+  let proxy: ReadyProcess<ProxyPorts>
+  try {
+    proxy = await startProxy(options.signal)
   } catch (err) {
     stats = { ...stats, state: 'failed', error: err instanceof Error ? err.message : String(err) }
     throw err
@@ -203,12 +217,50 @@ export async function startUserDriver(deps: UserDriverDeps, options: UserDriverO
   stats = { ...stats, state: 'running' }
   log.info('users.proxy_ready', { ports: proxy.ready, freeRider: options.freeRider })
   const stopper = new AbortController()
-  void proxy.exited.then((code) => {
-    if (stopper.signal.aborted) return
-    stats = { ...stats, state: 'failed', error: `the proxy exited (${String(code)})` }
-    log.warn('users.proxy_exited', { code })
+  const maxRestarts = options.proxyRestarts ?? DEFAULT_PROXY_RESTARTS
+  const restartWaitMs = options.proxyRestartWaitMs ?? DEFAULT_PROXY_RESTART_WAIT_MS
+  const fail = (error: string): void => {
+    stats = { ...stats, state: 'failed', error }
     stopper.abort()
-  })
+  }
+  /**
+   * A proxy that exits on its own (a crash, a kill -9) is started again, as a user restarts its
+   * client: after a wait that doubles with each restart, with the agents alive then, at most
+   * `maxRestarts` times in all (a start that fails counts as one).
+   */
+  let restarting: Promise<void> = Promise.resolve()
+  const restart = async (code: number | string): Promise<void> => {
+    let reason = `the proxy exited (${String(code)})`
+    while (!stopper.signal.aborted) {
+      if (stats.proxyRestarts >= maxRestarts) {
+        log.warn('users.proxy_exited', { code, restarts: stats.proxyRestarts })
+        fail(`${reason} after ${stats.proxyRestarts} restarts`)
+        return
+      }
+      stats = { ...stats, proxyRestarts: stats.proxyRestarts + 1 }
+      const waitMs = restartWaitMs * 2 ** (stats.proxyRestarts - 1)
+      log.warn('users.proxy_restarting', { code, restart: stats.proxyRestarts, waitMs })
+      await realSleep(waitMs, { signal: stopper.signal }).catch(() => undefined)
+      if (stopper.signal.aborted) return
+      const fresh = (await options.refreshBootstrap?.().catch(() => undefined)) ?? []
+      if (fresh.length > 0) bootstrap = fresh
+      try {
+        proxy = await startProxy(stopper.signal)
+      } catch (err) {
+        reason = err instanceof Error ? err.message : String(err)
+        continue
+      }
+      log.info('users.proxy_ready', { ports: proxy.ready, restart: stats.proxyRestarts })
+      watch(proxy)
+      return
+    }
+  }
+  const watch = (running: ReadyProcess<ProxyPorts>): void => {
+    void running.exited.then((code) => {
+      if (!stopper.signal.aborted) restarting = restart(code)
+    })
+  }
+  watch(proxy)
 
   const inFlight = new Set<Promise<void>>()
   const runOne = async (request: PlannedRequest): Promise<void> => {
@@ -255,6 +307,7 @@ export async function startUserDriver(deps: UserDriverDeps, options: UserDriverO
         stopper.abort()
         await loop
         await Promise.allSettled([...inFlight])
+        await restarting
         await proxy.stop()
         if (stats.state === 'running') stats = { ...stats, state: 'stopped' }
       })()),

@@ -215,6 +215,7 @@ export function startUserFleet(deps: UserFleetDeps, options: UserFleetOptions): 
             maxInFlight: MAX_IN_FLIGHT,
             proxyStartTimeoutMs: options.proxyStartTimeoutMs ?? PROXY_START_TIMEOUT_MS,
             signal: stopper.signal,
+            refreshBootstrap: aliveAgents,
             ...(buyer === undefined || profile === undefined
               ? {}
               : {

@@ -56,6 +56,13 @@ describe('create-child arguments', () => {
       kind: 'branch',
       ref: 'develop',
     })
+    expect(parseCreateChildArgs(['-i', '1.2.3.4', '-p', 'x', '--strategy', 'constant_sell']).strategy).toBe(
+      'constant_sell',
+    )
+    expect(parseCreateChildArgs(['-i', '1.2.3.4', '-p', 'x']).strategy).toBeUndefined()
+    expect(() => parseCreateChildArgs(['-i', '1.2.3.4', '-p', 'x', '--strategy', 'hodl'])).toThrow(
+      /--strategy must be one of constant_sell, /,
+    )
     expect(parseCreateChildArgs(['-h']).help).toBe(true)
     expect(parseCreateChildArgs(['-i', '1.2.3.4', '-p', 'x', '--self']).source).toEqual({ kind: 'self' })
     expect(

@@ -1,3 +1,4 @@
+import { STRATEGY_NAMES, type StrategyName } from '@dolly/learning'
 import { isValidIp } from './ip.ts'
 import { ReplicationError } from './errors.ts'
 
@@ -10,6 +11,8 @@ export interface CreateChildArgs {
   readonly password: string
   readonly testnet: boolean
   readonly exitNode: boolean
+  /** `--strategy NAME`: the child sells with NAME whatever inheritance draws (the operator's choice by hand). */
+  readonly strategy?: StrategyName
   /** `-conf SRC DEST`: VPN config copied to `~/<DEST>` on the child. */
   readonly config?: { readonly src: string; readonly dest: string }
   /** `-cred SRC DEST`: VPN credentials copied to `~/<DEST>` on the child. */
@@ -35,7 +38,7 @@ export interface CreateChildArgs {
 
 /** Usage text of `create-child`. */
 export const CREATE_CHILD_USAGE = [
-  'Usage: plebnet create-child -i IP -p PASSWORD [-t|--testnet] [-e|--exitnode]',
+  'Usage: plebnet create-child -i IP -p PASSWORD [-t|--testnet] [-e|--exitnode] [--strategy NAME]',
   '         [-conf|--config SRC DEST] [-cred|--credentials SRC DEST] [-b|--branch REF | --release VERSION | --self]',
   '         [--release-url URL] [--vpn-check-url URL]',
   '         [--status-port PORT] [--heartbeat-timeout S] [--lease-end UNIX_S] [--json]',
@@ -45,6 +48,7 @@ export const CREATE_CHILD_USAGE = [
   "--lease-end tells the child when its server's lease ends (Unix seconds; in a world, world time), so it",
   'hands its coins over before; without it the child counts lease.time_alive from its first tick.',
   'A -conf DEST ending in _wg.conf is a WireGuard config: the child brings it up, keeping SSH on the public path.',
+  `--strategy pins the child's sell strategy gene (${STRATEGY_NAMES.join(', ')}); without it inheritance may flip it.`,
   'Exit codes: 0 ok, 1 usage, 2 SSH unreachable or authentication failed, 3 remote install failed, 4 setup failed.',
 ].join('\n')
 
@@ -71,6 +75,7 @@ export function parseCreateChildArgs(argv: readonly string[]): CreateChildArgs {
     'status-port': 1,
     'heartbeat-timeout': 1,
     'lease-end': 1,
+    strategy: 1,
   }
   const alias: Record<string, string> = {
     '-i': 'ip',
@@ -156,11 +161,16 @@ export function parseCreateChildArgs(argv: readonly string[]): CreateChildArgs {
   if (leaseEndText !== undefined && !/^\d{1,12}$/.test(leaseEndText))
     throw usage('--lease-end must be Unix seconds (a whole number)')
   const leaseEndS = leaseEndText === undefined ? undefined : Number(leaseEndText)
+  const strategyText = one('strategy')
+  const strategy = STRATEGY_NAMES.find((n) => n === strategyText)
+  if (strategyText !== undefined && strategy === undefined)
+    throw usage(`--strategy must be one of ${STRATEGY_NAMES.join(', ')}`)
   return {
     ip,
     password,
     testnet: flags.has('testnet'),
     exitNode: flags.has('exitnode'),
+    ...(strategy === undefined ? {} : { strategy }),
     ...(config === undefined ? {} : { config }),
     ...(credentials === undefined ? {} : { credentials }),
     source:

@@ -44,6 +44,25 @@ describe('child payload', () => {
     expect(buildChildPayload({ ...input, exitNode: true }, createSeededRng(2)).exitNode).toBe(true)
   })
 
+  it('--strategy pins the sell strategy that inheritance would flip, and keeps the other genes', () => {
+    // geneFlipP 0.5: over 40 seeds the strategy flips in some children, never in a pinned one.
+    const flipped = Array.from({ length: 40 }, (_, i) =>
+      buildChildPayload({ ...input, geneFlipP: 0.5 }, createSeededRng(i)),
+    ).filter((p) => p.genome.strategy.name !== 'constant_sell')
+    expect(flipped.length).toBeGreaterThan(0)
+    for (let i = 0; i < 40; i++) {
+      const free = buildChildPayload({ ...input, geneFlipP: 0.5 }, createSeededRng(i))
+      const pinned = buildChildPayload(
+        { ...input, geneFlipP: 0.5, strategy: 'constant_sell' },
+        createSeededRng(i),
+      )
+      expect(pinned.genome).toEqual({
+        ...free.genome,
+        strategy: { ...free.genome.strategy, name: 'constant_sell' },
+      })
+    }
+  })
+
   it("hands the child its parent's table merged with the family's gossiped tables (F = 1), strangers left out", () => {
     const offers = ['linevast/basic', 'proxhost/vps-1']
     const remote = (senderId: string, v: number, standing: 'family' | 'stranger') => ({

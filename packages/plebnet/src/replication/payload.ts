@@ -9,6 +9,7 @@ import {
   parseQTable,
   serializeQTable,
   type QTable,
+  type StrategyName,
   type RemoteEntry,
 } from '@dolly/learning'
 import type { Rng } from '@dolly/base'
@@ -105,6 +106,8 @@ export interface PayloadInput {
   readonly testnet: boolean
   /** `-e` forces exit-node mode; otherwise the child's genome decides. */
   readonly exitNode?: boolean
+  /** `--strategy` pins the child's sell strategy; otherwise inheritance decides. */
+  readonly strategy?: StrategyName
 }
 
 /**
@@ -119,6 +122,8 @@ export function buildChildPayload(input: PayloadInput, rng: Rng): ChildPayload {
     ...(input.geneFlipP === undefined ? {} : { geneFlipP: input.geneFlipP }),
   })
   const exitNode = input.exitNode ?? genome.exitNode
+  const strategy =
+    input.strategy === undefined ? genome.strategy : { ...genome.strategy, name: input.strategy }
   const walletPassword = Buffer.from(rng.bytes(24)).toString('base64url')
   return {
     format: 'dolly-child-payload',
@@ -129,7 +134,7 @@ export function buildChildPayload(input: PayloadInput, rng: Rng): ChildPayload {
     contacts: inheritedContacts(input.parentContacts, input.parentContact),
     state: input.state,
     qtable: inheritQTable(input.parentQTable, input.gossiped ?? []),
-    genome: { ...genome, exitNode },
+    genome: { ...genome, exitNode, strategy },
     purchase: input.purchase,
     parentAddress: input.parentAddress ?? null,
     leaseEndS: input.leaseEndS ?? null,

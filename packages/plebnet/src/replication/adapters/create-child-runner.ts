@@ -227,6 +227,7 @@ export async function runCreateChild(
         walletKey,
         testnet: args.testnet || parent.testnet,
         ...(args.exitNode ? { exitNode: true } : {}),
+        ...(args.strategy === undefined ? {} : { strategy: args.strategy }),
       },
       deps.rng,
     )

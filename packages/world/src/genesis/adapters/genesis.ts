@@ -111,7 +111,8 @@ const LEASE_END_RETRY_REAL_MS = 30_000
  * The genesis agent is an exit node (`create-child --exitnode`, genome `exitNode` true): a root genome
  * would otherwise say false and a family only gets exits by mutation, so users' circuits would have
  * no last hop. Its children inherit the trait (flipped now and then by mutation) and the family
- * config's `[tunnels] exit_networks`, so exits exit to the world's content network only.
+ * config's `[tunnels] exit_networks`, so exits exit to the world's content network only. It sells
+ * with `constant_sell` (`--strategy`), the shipped config's strategy, whatever inheritance draws.
  *
  * @throws GenesisError WORLD_GENESIS_FAILED; WORLD_GENESIS_INVALID in a world without hosts
  */
@@ -158,6 +159,11 @@ export async function runGenesis(deps: GenesisDeps, options: GenesisOptions): Pr
         String(Math.floor(leaseEndMs / 1000)),
         // The family's first exit (see above).
         '--exitnode',
+        // The shipped config's strategy: a history-based one (SMA, crossover) falls back to
+        // last_day_sell while the market has had no trade, so a family founded by one would sell
+        // nothing before its first lease's last day.
+        '--strategy',
+        'constant_sell',
         '--json',
       ],
       env,

@@ -2,15 +2,25 @@
  * The loop, end to end (issue 17): a world with a genesis family and token-buying users and no
  * buybot. Agents relay the users' traffic and earn MB tokens; the users buy MB with Bitcoin on the
  * agents' market when their balance runs low; an agent pays a provider with Bitcoin it received in
- * such a trade, traced on the chain through the purchase's inputs. Needs root (namespaces),
- * litecoind and sshd; takes the world lock.
+ * such a trade, traced on the chain through the purchase's inputs. Then both sides of an open
+ * trade are killed with SIGKILL at once, the user's proxy and the selling agent's daemon; the world
+ * and the agent's watchdog start them again, and the trade closes. Every trade in the world is
+ * audited at the end. Needs root (namespaces), litecoind and sshd; takes the world lock.
  */
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCryptoRng, createMemoryLogger } from '@dolly/base'
-import { runGenesis, startWorld, traceLoop, type LoopTrace, type WorldHandle } from '@dolly/world'
+import {
+  runGenesis,
+  startWorld,
+  traceLoop,
+  type LoopTrace,
+  type WorldHandle,
+  type WorldHost,
+} from '@dolly/world'
 import { dolly } from './dolly-cli.ts'
 import { REPO_ROOT, statusOf } from './genesis-helpers.ts'
 
@@ -65,6 +75,104 @@ async function userTrades(home: string): Promise<Map<string, { mbReceived: bigin
     trades.set(entry.tradeId, t)
   }
   return trades
+}
+
+/** How long to watch the users' journals for a trade to kill a proxy in (real ms). */
+const KILL_WINDOW_MS = 600_000
+
+/** What the test reads of a trade journal line. */
+interface JournalLine {
+  readonly kind: string
+  readonly tradeId?: string
+  readonly terms?: {
+    readonly tradeId: string
+    readonly proposer: string
+    readonly responder: string
+    readonly mbSeller: 'proposer' | 'responder'
+  }
+  readonly outcome?: string
+}
+
+/** Lines of a user's trade journal (complete lines only). */
+async function journal(home: string): Promise<JournalLine[]> {
+  const text = await readFile(join(home, 'trades.jsonl'), 'utf8').catch(() => '')
+  return text
+    .split('\n')
+    .slice(0, -1)
+    .map((l) => JSON.parse(l) as JournalLine)
+}
+
+/** Polls the users' journals (every 100 ms) for an open trade in which MB already moved to the user. */
+async function caughtMidTrade(
+  users: readonly { name: string; home: string }[],
+  timeoutMs: number,
+): Promise<{ name: string; home: string; tradeId: string }> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    for (const u of users) {
+      const open = new Map<string, number>()
+      for (const e of await journal(u.home)) {
+        const id = e.kind === 'open' ? e.terms?.tradeId : e.tradeId
+        if (id === undefined) continue
+        if (e.kind === 'open') open.set(id, 0)
+        else if (e.kind === 'closed') open.delete(id)
+        else if (e.kind === 'received' && open.has(id)) open.set(id, (open.get(id) ?? 0) + 1)
+      }
+      for (const [tradeId, received] of open) if (received > 0) return { ...u, tradeId }
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('no user had a trade open with MB moved')
+}
+
+/** SIGKILLs the `plebnet proxy` processes whose command line names `home`; returns their pids. */
+function killProxyOf(home: string): number[] {
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let argv: string[]
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
+    } catch {
+      continue
+    }
+    if (!argv.includes('proxy') || argv[argv.indexOf('--home') + 1] !== home) continue
+    try {
+      process.kill(Number(entry), 'SIGKILL')
+      pids.push(Number(entry))
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+  return pids
+}
+
+/** Machine-side pids of the `plebnet … daemon` node processes on a host (not its watchdog shell). */
+async function daemonPids(host: WorldHost): Promise<number[]> {
+  const pids: number[] = []
+  for (const pid of await host.pids()) {
+    let argv: string[]
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+    } catch {
+      continue
+    }
+    if (argv.some((a) => a.endsWith('plebnet.js')) && argv.includes('daemon') && !/sh$/.test(argv[0] ?? ''))
+      pids.push(pid)
+  }
+  return pids
+}
+
+/** SIGKILLs the daemon on a host; returns the pids killed. */
+async function killDaemonOf(host: WorldHost): Promise<number[]> {
+  const pids = await daemonPids(host)
+  for (const pid of pids) process.kill(pid, 'SIGKILL')
+  return pids
+}
+
+/** The outcome of a trade in a user's journal, or undefined while it is open. */
+async function tradeOutcome(home: string, tradeId: string): Promise<string | undefined> {
+  return (await journal(home)).find((e) => e.kind === 'closed' && e.tradeId === tradeId)?.outcome
 }
 
 describe('the loop: relay, sell tokens, buy a server with that Bitcoin', () => {
@@ -141,6 +249,62 @@ describe('the loop: relay, sell tokens, buy a server with that Bitcoin', () => {
         (w.provisioner.list() ?? []).map(async (h) => (await statusOf(w, h.ip))?.tunnels?.payments),
       )
       expect(earned.some((p) => p !== undefined && BigInt(p.earned) > 0n)).toBe(true)
+      // kill -9 mid-trade, both sides at once: a user's proxy (its settlement, ledger and wallet in
+      // one process) while a trade of its is open with MB already moved, and the daemon of the agent
+      // selling in that trade. The world starts the proxy again; the agent's watchdog its daemon, 2 s
+      // after. The trade resumes or aborts; the audit below finds nothing paid twice, lost or miscounted.
+      const agentsByKey = async (): Promise<Map<string, WorldHost>> => {
+        const byKey = new Map<string, WorldHost>()
+        for (const h of w.provisioner?.list() ?? []) {
+          const key = (await statusOf(w, h.ip))?.publicKey
+          if (key !== undefined) byKey.set(key, h)
+        }
+        return byKey
+      }
+      let agents = await agentsByKey()
+      const victim = await caughtMidTrade(users, KILL_WINDOW_MS)
+      const killed = killProxyOf(victim.home)
+      expect(killed.length, `no proxy process of ${victim.name}`).toBeGreaterThan(0)
+      const terms = (await journal(victim.home)).find(
+        (e) => e.kind === 'open' && e.terms?.tradeId === victim.tradeId,
+      )?.terms
+      const sellerKey = terms === undefined ? undefined : terms[terms.mbSeller]
+      let seller = sellerKey === undefined ? undefined : agents.get(sellerKey)
+      if (seller === undefined && sellerKey !== undefined)
+        seller = (agents = await agentsByKey()).get(sellerKey)
+      if (seller === undefined) throw new Error(`no live agent sells in trade ${victim.tradeId}`)
+      const sellerDaemons = await killDaemonOf(seller)
+      expect(sellerDaemons.length, `no daemon process on ${seller.ip}`).toBeGreaterThan(0)
+      const atKill = await tradeOutcome(victim.home, victim.tradeId)
+      console.log(
+        `kill -9: ${victim.name}'s proxy (pids ${killed.join(',')}) and the daemon on ${seller.ip} (pids ${sellerDaemons.join(',')}) in trade ${victim.tradeId}, ${atKill === undefined ? 'open' : `already ${atKill}`} at the kill`,
+      )
+      await waitFor(
+        `${victim.name}'s proxy restarted`,
+        async () => {
+          const st = await dolly(['world', 'status', '--dir', dir, '--json'], 60_000)
+          const user = (
+            JSON.parse(st.stdout) as {
+              components: { users: { name: string; state: string; proxyRestarts: number }[] }
+            }
+          ).components.users.find((u) => u.name === victim.name)
+          return user !== undefined && user.proxyRestarts >= 1 && user.state === 'running' ? true : undefined
+        },
+        300_000,
+      )
+      const closed = await waitFor(
+        `trade ${victim.tradeId} to close after the restart`,
+        async () => (await tradeOutcome(victim.home, victim.tradeId)) ?? undefined,
+        600_000,
+      )
+      expect(['completed', 'aborted']).toContain(closed)
+      // The seller's watchdog started its daemon again: a new process on that host.
+      const back = seller
+      await waitFor(
+        `the daemon on ${back.ip} restarted`,
+        async () => ((await daemonPids(back)).some((p) => !sellerDaemons.includes(p)) ? true : undefined),
+        120_000,
+      )
       // Every trade in the world, audited (`dolly world audit`): each user's and each live agent's
       // journal against its own ledger (countersigned transfer blocks), wallet and the chain (outputs
       // to the trade's address), completed trades exact to the byte and the satoshi, then the two
@@ -173,6 +337,6 @@ describe('the loop: relay, sell tokens, buy a server with that Bitcoin', () => {
         ).toBeGreaterThanOrEqual(traced)
       }
     },
-    LOOP_TIMEOUT_MS + 300_000,
+    LOOP_TIMEOUT_MS + KILL_WINDOW_MS + 1_200_000,
   )
 })

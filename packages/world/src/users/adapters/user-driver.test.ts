@@ -69,22 +69,30 @@ describe('user driver (loopback, with a fake proxy: real curl, real content serv
     expect(argv).toContain('--no-pay')
   })
 
-  it('a proxy killed with SIGKILL is started again, and the next requests go through it', async () => {
-    const crashes = join(dir, 'crash-once')
-    await writeFile(crashes, '1')
+  /** A driver whose fake proxy SIGKILLs itself after ready in its first `n` runs. */
+  const crashingDriver = async (name: string, n: number, over: Partial<UserDriverOptions>) => {
+    const crashes = join(dir, name)
+    await writeFile(crashes, String(n))
     const driver = await startUserDriver(
       deps,
       options({
-        homeDir: join(dir, 'home-crash'),
+        homeDir: join(dir, `home-${name}`),
         plebnetCommand: [process.execPath, FAKE_PROXY, '--crash', crashes],
-        proxyRestartWaitMs: 100,
-        // The first request comes after the crash (200 ms after ready) and the restart.
-        schedule: [
-          { atMs: 1_500, file: file('1MiB.bin'), hops: 1 },
-          { atMs: 1_600, file: file('2MiB.bin'), hops: 2 },
-        ],
+        ...over,
       }),
     )
+    return { crashes, driver }
+  }
+
+  it('a proxy killed with SIGKILL is started again, and the next requests go through it', async () => {
+    const { crashes, driver } = await crashingDriver('crash-once', 1, {
+      proxyRestartWaitMs: 100,
+      // The first request comes after the crash (200 ms after ready) and the restart.
+      schedule: [
+        { atMs: 1_500, file: file('1MiB.bin'), hops: 1 },
+        { atMs: 1_600, file: file('2MiB.bin'), hops: 2 },
+      ],
+    })
     const deadline = Date.now() + 30_000
     while (driver.stats().requests < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     expect(driver.stats()).toMatchObject({ state: 'running', proxyRestarts: 1, requests: 2, ok: 2 })
@@ -94,17 +102,10 @@ describe('user driver (loopback, with a fake proxy: real curl, real content serv
   })
 
   it('a proxy that keeps dying fails the user after its restarts, with the reason', async () => {
-    const crashes = join(dir, 'crash-always')
-    await writeFile(crashes, '99')
-    const driver = await startUserDriver(
-      deps,
-      options({
-        homeDir: join(dir, 'home-crash-always'),
-        plebnetCommand: [process.execPath, FAKE_PROXY, '--crash', crashes],
-        proxyRestarts: 2,
-        proxyRestartWaitMs: 50,
-      }),
-    )
+    const { crashes, driver } = await crashingDriver('crash-always', 99, {
+      proxyRestarts: 2,
+      proxyRestartWaitMs: 50,
+    })
     const deadline = Date.now() + 30_000
     while (driver.stats().state !== 'failed' && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50))

@@ -104,3 +104,4 @@ export { initialLifecycle } from './lifecycle/state.ts'
 // The trade audit of a home (`plebnet market audit`; `dolly world audit` runs it on every home).
 export { auditHome, type HomeAudit } from './market/adapters/audit-home.ts'
 export type { TradeAuditRow } from './market/settlement/audit.ts'
+export { TRADES_FILE } from './market/settlement/settlement.ts'

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCryptoRng, createMemoryLogger } from '@dolly/base'
+import { parseJournalEntry, type JournalEntry } from '@dolly/market'
+import { TRADES_FILE } from '@dolly/plebnet'
 import {
   runGenesis,
   startWorld,
@@ -62,45 +64,25 @@ interface WorldAudit {
   readonly problems: readonly string[]
 }
 
-/** A user's trade journal: what it received (MB) and paid (sats) in each trade. */
-async function userTrades(home: string): Promise<Map<string, { mbReceived: bigint }>> {
-  const text = await readFile(join(home, 'trades.jsonl'), 'utf8').catch(() => '')
-  const trades = new Map<string, { mbReceived: bigint }>()
-  for (const line of text.split('\n')) {
-    if (line === '') continue
-    const entry = JSON.parse(line) as { kind: string; tradeId: string; amount?: string }
-    if (entry.kind !== 'received' || entry.amount === undefined) continue
-    const t = trades.get(entry.tradeId) ?? { mbReceived: 0n }
-    t.mbReceived += BigInt(entry.amount.replace(/n$/, ''))
-    trades.set(entry.tradeId, t)
-  }
-  return trades
+/**
+ * A user's trade journal, complete lines only, read without touching the file (the journal's own
+ * reader cuts a torn last line off, and the user's proxy may be appending to it right now).
+ */
+async function journal(home: string): Promise<JournalEntry[]> {
+  const text = await readFile(join(home, TRADES_FILE), 'utf8').catch(() => '')
+  return text
+    .split('\n')
+    .slice(0, -1)
+    .map((line, i) => parseJournalEntry(line, `${home}/${TRADES_FILE}:${i + 1}`))
+}
+
+/** MB a user received in its trades, bytes. */
+async function mbReceived(home: string): Promise<bigint> {
+  return (await journal(home)).reduce((sum, e) => (e.kind === 'received' ? sum + e.amount : sum), 0n)
 }
 
 /** How long to watch the users' journals for a trade to kill a proxy in (real ms). */
 const KILL_WINDOW_MS = 600_000
-
-/** What the test reads of a trade journal line. */
-interface JournalLine {
-  readonly kind: string
-  readonly tradeId?: string
-  readonly terms?: {
-    readonly tradeId: string
-    readonly proposer: string
-    readonly responder: string
-    readonly mbSeller: 'proposer' | 'responder'
-  }
-  readonly outcome?: string
-}
-
-/** Lines of a user's trade journal (complete lines only). */
-async function journal(home: string): Promise<JournalLine[]> {
-  const text = await readFile(join(home, 'trades.jsonl'), 'utf8').catch(() => '')
-  return text
-    .split('\n')
-    .slice(0, -1)
-    .map((l) => JSON.parse(l) as JournalLine)
-}
 
 /** Polls the users' journals (every 100 ms) for an open trade in which MB already moved to the user. */
 async function caughtMidTrade(
@@ -112,8 +94,7 @@ async function caughtMidTrade(
     for (const u of users) {
       const open = new Map<string, number>()
       for (const e of await journal(u.home)) {
-        const id = e.kind === 'open' ? e.terms?.tradeId : e.tradeId
-        if (id === undefined) continue
+        const id = e.kind === 'open' || e.kind === 'offered' ? e.terms.tradeId : e.tradeId
         if (e.kind === 'open') open.set(id, 0)
         else if (e.kind === 'closed') open.delete(id)
         else if (e.kind === 'received' && open.has(id)) open.set(id, (open.get(id) ?? 0) + 1)
@@ -125,18 +106,22 @@ async function caughtMidTrade(
   throw new Error('no user had a trade open with MB moved')
 }
 
+/** A process's argv, or undefined once it exited. */
+function argvOf(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+  } catch {
+    return undefined
+  }
+}
+
 /** SIGKILLs the `plebnet proxy` processes whose command line names `home`; returns their pids. */
 function killProxyOf(home: string): number[] {
   const pids: number[] = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
-    let argv: string[]
-    try {
-      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
-    } catch {
-      continue
-    }
-    if (!argv.includes('proxy') || argv[argv.indexOf('--home') + 1] !== home) continue
+    const argv = argvOf(Number(entry))
+    if (argv === undefined || !argv.includes('proxy') || argv[argv.indexOf('--home') + 1] !== home) continue
     try {
       process.kill(Number(entry), 'SIGKILL')
       pids.push(Number(entry))
@@ -151,12 +136,7 @@ function killProxyOf(home: string): number[] {
 async function daemonPids(host: WorldHost): Promise<number[]> {
   const pids: number[] = []
   for (const pid of await host.pids()) {
-    let argv: string[]
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-    } catch {
-      continue
-    }
+    const argv = argvOf(pid) ?? []
     if (argv.some((a) => a.endsWith('plebnet.js')) && argv.includes('daemon') && !/sh$/.test(argv[0] ?? ''))
       pids.push(pid)
   }
@@ -172,7 +152,8 @@ async function killDaemonOf(host: WorldHost): Promise<number[]> {
 
 /** The outcome of a trade in a user's journal, or undefined while it is open. */
 async function tradeOutcome(home: string, tradeId: string): Promise<string | undefined> {
-  return (await journal(home)).find((e) => e.kind === 'closed' && e.tradeId === tradeId)?.outcome
+  const closed = (await journal(home)).find((e) => e.kind === 'closed' && e.tradeId === tradeId)
+  return closed?.kind === 'closed' ? closed.outcome : undefined
 }
 
 describe('the loop: relay, sell tokens, buy a server with that Bitcoin', () => {
@@ -240,9 +221,7 @@ describe('the loop: relay, sell tokens, buy a server with that Bitcoin', () => {
         const payment = trace.tradePayments.find((p) => p.txid === spent.txid && p.vout === spent.vout)
         expect(payment?.spentBy).toBe(purchase.txid)
         const home = users.find((u) => u.name === payment?.user)?.home ?? ''
-        const trades = await userTrades(home)
-        const mb = [...trades.values()].reduce((sum, t) => sum + t.mbReceived, 0n)
-        expect(mb).toBeGreaterThan(0n)
+        expect(await mbReceived(home)).toBeGreaterThan(0n)
       }
       // The sellers' tokens were earned relaying: the agents' ledgers show earnings from circuits.
       const earned = await Promise.all(
@@ -265,10 +244,10 @@ describe('the loop: relay, sell tokens, buy a server with that Bitcoin', () => {
       const victim = await caughtMidTrade(users, KILL_WINDOW_MS)
       const killed = killProxyOf(victim.home)
       expect(killed.length, `no proxy process of ${victim.name}`).toBeGreaterThan(0)
-      const terms = (await journal(victim.home)).find(
-        (e) => e.kind === 'open' && e.terms?.tradeId === victim.tradeId,
-      )?.terms
-      const sellerKey = terms === undefined ? undefined : terms[terms.mbSeller]
+      const opened = (await journal(victim.home)).find(
+        (e) => e.kind === 'open' && e.terms.tradeId === victim.tradeId,
+      )
+      const sellerKey = opened?.kind === 'open' ? opened.terms[opened.terms.mbSeller] : undefined
       let seller = sellerKey === undefined ? undefined : agents.get(sellerKey)
       if (seller === undefined && sellerKey !== undefined)
         seller = (agents = await agentsByKey()).get(sellerKey)

@@ -1,4 +1,4 @@
-import { STRATEGY_NAMES, type StrategyName } from '@dolly/learning'
+import { STRATEGY_NAMES, type StrategyName } from '@dolly/learning/genome'
 import { isValidIp } from './ip.ts'
 import { ReplicationError } from './errors.ts'
 

@@ -1,16 +1,17 @@
 /**
  * The seeds' questions as scenarios (issue 19, packages/world/scenarios/experiments/): each run is
- * small and its direction, not its numbers, is asserted.
+ * small and its direction, not its numbers, is asserted. Six minutes of one core in all, so the file
+ * sits with the slow project's simulations (two workers) rather than in unit.
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { runFleet } from './adapters/run-fleet.ts'
+import { runFleet } from '../../src/simulate/fleet/adapters/run-fleet.ts'
 import { STRATEGY_NAMES, type StrategyName } from '@dolly/learning'
-import { parseScenario, type FleetScenario } from './scenario.ts'
-import { orderShares, type FleetSummary } from './summary.ts'
+import { parseScenario, type FleetScenario } from '../../src/simulate/fleet/scenario.ts'
+import { orderShares, type FleetSummary } from '../../src/simulate/fleet/summary.ts'
 
 const experiment = (name: string) => {
-  const url = new URL(`../../../scenarios/experiments/${name}.json`, import.meta.url)
+  const url = new URL(`../../scenarios/experiments/${name}.json`, import.meta.url)
   return parseScenario(readFileSync(url, 'utf8'), name)
 }
 

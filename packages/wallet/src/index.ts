@@ -94,6 +94,7 @@ export {
   type RpcReply,
 } from './adapters/json-rpc.ts'
 export { openSqliteWalletStore } from './adapters/sqlite-store.ts'
+export { createMemoryWalletStore } from './adapters/memory-store.ts'
 export { createEsploraChain, type EsploraChainOptions, type FetchLike } from './adapters/esplora-chain.ts'
 export { scriptHashHex } from './adapters/script-hash.ts'
 export { createElectrumChain } from './adapters/electrum-chain.ts'

@@ -196,9 +196,16 @@ function earningCurve(startMs: number, bytesPerMs: number): EarningCurve {
   const bases = [0]
   const rates = [bytesPerMs]
   const at = (t: number): number => {
-    let i = starts.length - 1
-    while (i > 0 && (starts[i] ?? 0) > t) i--
-    return (bases[i] ?? 0) + (rates[i] ?? 0) * (t - (starts[i] ?? 0))
+    // The last segment starting at or before t (binary search: a capped family changes its rate
+    // at every birth and death, and agents ask from their birth).
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if ((starts[mid] ?? 0) <= t) lo = mid
+      else hi = mid - 1
+    }
+    return (bases[lo] ?? 0) + (rates[lo] ?? 0) * (t - (starts[lo] ?? 0))
   }
   return {
     at,
@@ -644,10 +651,23 @@ export async function runFamily(scenario: FleetScenario, o: FamilyOptions): Prom
   const schedule = (a: SimAgent, atMs: number): void => {
     a.tickSeq = queue.push(atMs, { kind: 'tick', agent: a }).seq
   }
+  // The family's demand: each agent earns the scenario's rate until the family outgrows its users
+  // (capacityAgents), then they share the family's traffic.
+  const capacity = scenario.demand.capacityAgents
+  let demandRate = bytesPerMs(scenario.demand.mbPerAgentDay, scenario.demand.freeRiderShare)
+  let agentRate = demandRate
+  const shareDemand = (): void => {
+    const r =
+      capacity === undefined || alive.size <= capacity ? demandRate : (demandRate * capacity) / alive.size
+    if (r === agentRate) return
+    agentRate = r
+    curve.setRate(clock.nowMs(), r)
+  }
   const earnedToday = (a: SimAgent, untilMs: number): number =>
     Math.max(0, curve.at(untilMs) - curve.at(Math.max(dayStartMs, a.birthMs))) / MB_BYTES
   world.onBirth = (child, _parent, server) => {
     born(child)
+    shareDemand()
     schedule(child, clock.nowMs() + BUSY_RETRY_MS)
     queue.push(Math.min(server.expirationMs, child.deathAtMs), {
       kind: 'death',
@@ -660,6 +680,7 @@ export async function runFamily(scenario: FleetScenario, o: FamilyOptions): Prom
     const now = clock.nowMs()
     a.alive = false
     alive.delete(a.tree)
+    shareDemand()
     market.retire(a)
     const day = dayOf(now)
     summary.daily.deaths[day] = (summary.daily.deaths[day] ?? 0) + 1
@@ -704,7 +725,9 @@ export async function runFamily(scenario: FleetScenario, o: FamilyOptions): Prom
         if (shop !== undefined) Object.assign(shop.behaviour, e.set)
         change = `${e.provider} ${JSON.stringify(e.set)}`
       } else if (e.kind === 'demand') {
-        curve.setRate(clock.nowMs(), bytesPerMs(e.mbPerAgentDay, scenario.demand.freeRiderShare))
+        demandRate = bytesPerMs(e.mbPerAgentDay, scenario.demand.freeRiderShare)
+        agentRate = Number.NaN
+        shareDemand()
         change = `demand ${e.mbPerAgentDay} MB per agent-day`
       } else {
         priceFactors.set(day, (priceFactors.get(day) ?? 1) * e.priceFactor)
@@ -776,7 +799,7 @@ export async function runFamily(scenario: FleetScenario, o: FamilyOptions): Prom
       die(h.agent, h.cause)
     } else if (h.kind === 'market') {
       const before = market.stats.satsPaid
-      market.buyers(clock.nowMs(), marketMs / HOUR_MS, alive.size)
+      market.buyers(clock.nowMs(), marketMs / HOUR_MS, Math.min(alive.size, capacity ?? alive.size))
       const paid = market.stats.satsPaid - before
       const day = dayOf(clock.nowMs())
       summary.daily.satsEarned[day] = (summary.daily.satsEarned[day] ?? 0) + paid

@@ -125,6 +125,29 @@ describe('simulate fleet', () => {
     expect(world.clock.nowMs()).toBeGreaterThan(FLEET_START_MS)
   }, 120_000)
 
+  it("shares a family's traffic past its capacity: a family that earns more than it spends stops growing", async () => {
+    // Family 125 of seed 1 earns more than its servers cost in the default scenario: uncapped it
+    // doubles every few weeks (over 400 agents by day 217).
+    const as = (capacity: number | undefined) =>
+      variant((d) => {
+        const demand = d['demand'] as Record<string, unknown>
+        if (capacity === undefined) delete demand['capacityAgents']
+        else demand['capacityAgents'] = capacity
+      })
+    const days = 150
+    const free = await runFamily(as(undefined), { seed: 1, family: 125, days, recordEvents: false })
+    const capped = await runFamily(as(8), { seed: 1, family: 125, days, recordEvents: false })
+    const perAgentDay = scenario.demand.mbPerAgentDay * (1 - scenario.demand.freeRiderShare)
+    const most = (xs: readonly number[]) => Math.max(0, ...xs)
+    expect(most(free.summary.daily.population)).toBeGreaterThan(12)
+    expect(most(capped.summary.daily.population)).toBeLessThan(most(free.summary.daily.population))
+    // The family's MB a day never passes what its users give eight agents (plus the rounding of
+    // agents dying mid-day), while the uncapped family's passes it.
+    const over = (mb: readonly number[]) => mb.filter((x) => x > 8 * perAgentDay * 1.001).length
+    expect(over(capped.summary.daily.mbEarned)).toBe(0)
+    expect(over(free.summary.daily.mbEarned)).toBeGreaterThan(0)
+  }, 120_000)
+
   it('turns a summary into the report renderer input', async () => {
     const s = await runFleet({ scenario, seed: 1, days: 10, founders: 1, workers: 1 })
     const report = summaryToReport(s)

@@ -85,6 +85,12 @@ export const ScenarioSchema = z.strictObject({
     mbPerAgentDay: z.number().min(0).max(1e7),
     /** Share of the relayed traffic that pays nothing (free riders): it earns no MB. */
     freeRiderShare: rate,
+    /**
+     * The users one family serves, in agents: past this many living agents the family's traffic
+     * (its MB) and its buyers' bids are shared among them, so a family that earns more than its
+     * servers cost grows to about this size instead of without bound. Absent: no limit.
+     */
+    capacityAgents: z.number().int().min(1).max(1_000_000).optional(),
   }),
   market: z.strictObject({
     /** Buyers' bids per living agent and day. */

@@ -1,6 +1,6 @@
 /**
  * The fleet simulator's run (issue 19): `founders` families of real agents, each run alone from its
- * own seed (family.ts), sharded by family over workers (adapters/fleet-workers.ts) and merged in
+ * own seed (family.ts), claimed one by one by workers (adapters/fleet-worker.ts) and merged in
  * family order, so a run with any number of workers gives the same summary and the same events as
  * with one.
  */
@@ -18,31 +18,17 @@ export interface FleetRunOptions {
   readonly recordEvents: boolean
 }
 
-/** A contiguous range of families, `from` inclusive, `to` exclusive. */
-export interface Shard {
-  readonly from: number
-  readonly to: number
-}
-
-/** Splits `families` into at most `workers` contiguous shards of nearly equal size. */
-export function shardsOf(families: number, workers: number): Shard[] {
-  const n = Math.max(1, Math.min(workers, families))
-  const out: Shard[] = []
-  for (let w = 0; w < n; w++) {
-    const from = Math.floor((w * families) / n)
-    const to = Math.floor(((w + 1) * families) / n)
-    if (to > from) out.push({ from, to })
-  }
-  return out
-}
-
-/** Runs the families of `shard` one after the other in this thread, handing each result on in order. */
-export async function runShard(
+/**
+ * Runs families one after the other in this thread, each taken from `claim` (undefined: none left),
+ * handing each result on as it finishes. Workers share one counter, so a worker that drew cheap
+ * families takes more of them, and every core stays busy until the last family is claimed.
+ */
+export async function runClaimed(
   o: FleetRunOptions,
-  shard: Shard,
+  claim: () => number | undefined,
   onFamily: (family: number, result: FamilyResult) => void | Promise<void>,
 ): Promise<void> {
-  for (let family = shard.from; family < shard.to; family++) {
+  for (let family = claim(); family !== undefined; family = claim()) {
     const result = await runFamily(o.scenario, {
       seed: o.seed,
       family,
@@ -50,6 +36,14 @@ export async function runShard(
       recordEvents: o.recordEvents,
     })
     await onFamily(family, result)
+  }
+}
+
+/** Claims 0, 1, … `families` − 1 from `counter` (an Int32Array over shared memory), once each. */
+export function familyClaimer(counter: Int32Array, families: number): () => number | undefined {
+  return () => {
+    const family = Atomics.add(counter, 0, 1)
+    return family < families ? family : undefined
   }
 }
 

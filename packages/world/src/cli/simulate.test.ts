@@ -93,6 +93,25 @@ describe('dolly simulate fleet', () => {
     }
   }, 60_000)
 
+  it("takes --report DIR as --out DIR (the issue's spelling), and refuses two different directories", async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = await mkdtemp(join(tmpdir(), 'fleet-report-'))
+    try {
+      const base = ['simulate', 'fleet', '--agents', '1', '--days', '2', '--workers', '1']
+      const r = await dolly([...base, '--report', dir])
+      expect(r.code).toBe(0)
+      expect(await readFile(join(dir, 'index.html'), 'utf8')).toMatch(/<svg/)
+      expect(r.out).toMatch(/^fleet default: 1 founders, 2 days, seed 1/)
+      const both = await dolly([...base, '--report', dir, '--out', join(dir, 'other')])
+      expect(both.code).toBe(2)
+      expect(both.err).toMatch(/WORLD_INVALID_OPTION/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+
   it('exits 2 with WORLD_SCENARIO_INVALID on a bad scenario file', async () => {
     const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
     const { tmpdir } = await import('node:os')

@@ -43,6 +43,7 @@ const fleetArgs = z.strictObject({
   workers: intArg(1, 256),
   scenario: z.string().min(1).optional(),
   out: z.string().min(1).optional(),
+  report: z.string().min(1).optional(),
   json: z.boolean().optional(),
 })
 
@@ -174,16 +175,27 @@ export function registerSimulateCommands(program: Command, io: CliIo): void {
     .option('--seed <n>', 'seed of the run (same seed, same output)', '1')
     .option(
       '--workers <n>',
-      'worker threads (families are sharded over them)',
+      'worker threads (each claims the next family until none is left)',
       String(Math.min(2, availableParallelism())),
     )
     .option('--scenario <file>', 'scenario JSON (default: packages/world/scenarios/default.json)')
-    .option('--out <dir>', 'write events.jsonl, summary.json and report-input.json there')
+    .option(
+      '--out <dir>',
+      'write events.jsonl, summary.json, report-input.json and the report (index.html, SVGs) there',
+    )
+    .option('--report <dir>', 'the same as --out')
     .option('--json', 'print the summary as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = fleetArgs.safeParse(raw)
       if (!parsed.success) throw invalidOption('fleet', parsed.error)
-      const args = parsed.data
+      const { report: reportDir, ...rest } = parsed.data
+      if (reportDir !== undefined && rest.out !== undefined && reportDir !== rest.out)
+        throw new WorldError(
+          'WORLD_INVALID_OPTION',
+          `simulate fleet: --report ${reportDir} and --out ${rest.out} name two directories; give one`,
+          {},
+        )
+      const args = { ...rest, ...(reportDir === undefined ? {} : { out: reportDir }) }
       const source = args.scenario ?? DEFAULT_SCENARIO_PATH.pathname
       let text: string
       try {

@@ -1,8 +1,9 @@
 import { crypto as btcCrypto, payments, script as bscript, Transaction } from 'bitcoinjs-lib'
 import * as ecc from 'tiny-secp256k1'
-import type { AbortOptions } from '@dolly/base'
+import { bytesEqual, type AbortOptions } from '@dolly/base'
 import { WalletError } from '../errors.ts'
 import { dustThresholdSats, type NetworkParams } from '../network.ts'
+import { p2wpkhKeyHash } from '../spend/build-transaction.ts'
 import type { ChainBackend } from '../ports.ts'
 import type { BroadcastResult, ChainTransaction, FeeEstimate, Utxo } from '../types.ts'
 
@@ -239,14 +240,13 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
 
 // BIP143 check of a P2WPKH spend: witness [signature, pubkey], pubkey hashing to the program, valid ECDSA.
 function verifyP2wpkhInput(tx: Transaction, index: number, coin: Coin): string | undefined {
-  const program = Buffer.from(coin.scriptHex, 'hex')
-  if (program.length !== 22 || program[0] !== 0x00 || program[1] !== 0x14)
-    return 'non-mandatory-script-verify-flag (memory chain spends P2WPKH only)'
+  const keyHash = p2wpkhKeyHash(Buffer.from(coin.scriptHex, 'hex'))
+  if (keyHash === undefined) return 'non-mandatory-script-verify-flag (memory chain spends P2WPKH only)'
   const witness = tx.ins[index]?.witness ?? []
   const [sig, pubkey] = witness
   if (witness.length !== 2 || sig === undefined || pubkey === undefined)
     return 'non-mandatory-script-verify-flag (Witness program hash mismatch)'
-  if (Buffer.compare(Buffer.from(btcCrypto.hash160(pubkey)), program.subarray(2)) !== 0)
+  if (!bytesEqual(btcCrypto.hash160(pubkey), keyHash))
     return 'non-mandatory-script-verify-flag (Witness program hash mismatch)'
   let decoded: { signature: Uint8Array; hashType: number }
   try {
@@ -254,7 +254,7 @@ function verifyP2wpkhInput(tx: Transaction, index: number, coin: Coin): string |
   } catch {
     return 'non-mandatory-script-verify-flag (Non-canonical DER signature)'
   }
-  const scriptCode = payments.p2pkh({ hash: program.subarray(2) }).output
+  const scriptCode = payments.p2pkh({ hash: keyHash }).output
   if (scriptCode === undefined) return 'script-verify-flag-failed'
   const hash = tx.hashForWitnessV0(index, scriptCode, coin.valueSats, decoded.hashType)
   return ecc.verify(hash, pubkey, decoded.signature)

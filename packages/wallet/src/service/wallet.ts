@@ -136,7 +136,6 @@ export function createWallet(deps: WalletDeps, options: WalletOptions): Wallet {
       dustSats,
     )
     const signed = buildSignedTransaction(
-      params,
       coins.map((c) => signerFor(account, c)),
       [{ script: to.script, valueSats: sweep.amountSats }],
     )
@@ -211,7 +210,6 @@ export function createWallet(deps: WalletDeps, options: WalletOptions): Wallet {
         .map((s) => byId.get(s.id))
         .filter((c): c is OwnedCoin => c !== undefined)
       const signed = buildSignedTransaction(
-        params,
         inputs.map((c) => signerFor(options.account, c)),
         outputs,
       )

@@ -53,7 +53,7 @@ describe('buildSignedTransaction', () => {
   ]
 
   it('gives byte for byte the transaction the Psbt path gives (BIP69 order, RBF, version 2, witnesses)', () => {
-    const signed = buildSignedTransaction(network, inputs, outputs)
+    const signed = buildSignedTransaction(inputs, outputs)
     expect(signed.hex).toBe(viaPsbt(inputs, outputs))
     const tx = Transaction.fromHex(signed.hex)
     expect(tx.getId()).toBe(signed.txid)
@@ -66,18 +66,18 @@ describe('buildSignedTransaction', () => {
 
   it('refuses a key that does not own its coin, a coin that is not P2WPKH and a malformed txid', () => {
     const wrongKey = { ...inputs[0]!, signer: deriveSigner(account, 0, 9) }
-    expect(() => buildSignedTransaction(network, [wrongKey], outputs.slice(0, 1))).toThrow(
+    expect(() => buildSignedTransaction([wrongKey], outputs.slice(0, 1))).toThrow(
       expect.objectContaining({ code: 'WALLET_TX_INVALID', message: expect.stringMatching(/does not own/) }),
     )
     const p2tr = { ...inputs[0]!, scriptHex: '5120' + 'ab'.repeat(32) }
-    expect(() => buildSignedTransaction(network, [p2tr], outputs.slice(0, 1))).toThrow(
+    expect(() => buildSignedTransaction([p2tr], outputs.slice(0, 1))).toThrow(
       expect.objectContaining({ code: 'WALLET_TX_INVALID', message: expect.stringMatching(/not P2WPKH/) }),
     )
     const badTxid = { ...inputs[0]!, txid: 'zz' }
-    expect(() => buildSignedTransaction(network, [badTxid], outputs.slice(0, 1))).toThrow(
+    expect(() => buildSignedTransaction([badTxid], outputs.slice(0, 1))).toThrow(
       expect.objectContaining({ code: 'WALLET_TX_INVALID' }),
     )
-    expect(() => buildSignedTransaction(network, inputs, [{ ...outputs[0]!, valueSats: 200_000n }])).toThrow(
+    expect(() => buildSignedTransaction(inputs, [{ ...outputs[0]!, valueSats: 200_000n }])).toThrow(
       expect.objectContaining({ code: 'WALLET_TX_INVALID' }),
     )
   })

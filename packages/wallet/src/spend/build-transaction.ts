@@ -1,8 +1,8 @@
 import { crypto as bcrypto, payments, script as bscript, Transaction } from 'bitcoinjs-lib'
+import { bytesEqual } from '@dolly/base'
 import { RBF_SEQUENCE } from '../constants.ts'
 import { WalletError } from '../errors.ts'
 import type { HdNode } from '../hd/keys.ts'
-import type { NetworkParams } from '../network.ts'
 
 /** An input to sign: the coin and the key that owns it. */
 export interface SigningInput {
@@ -34,7 +34,6 @@ export interface SignedTransaction {
  * @throws WalletError WALLET_TX_INVALID when a key does not match its coin or the amounts do not add up.
  */
 export function buildSignedTransaction(
-  params: NetworkParams,
   inputs: readonly SigningInput[],
   outputs: readonly TxOutput[],
 ): SignedTransaction {
@@ -63,15 +62,17 @@ export function buildSignedTransaction(
   const tx = new Transaction()
   tx.version = 2
   const sortedInputs = [...inputs].sort(compareInputs)
-  const prevScripts = sortedInputs.map((input) => hexToBytes(input.scriptHex))
   for (const input of sortedInputs) tx.addInput(txidToHash(input.txid), input.vout, RBF_SEQUENCE)
   for (const output of [...outputs].sort(compareOutputs)) tx.addOutput(output.script, output.valueSats)
   sortedInputs.forEach((input, i) => {
-    const prevScript = prevScripts[i] as Uint8Array
     try {
-      const keyHash = p2wpkhKeyHash(prevScript)
+      const keyHash = p2wpkhKeyHash(hexToBytes(input.scriptHex))
+      if (keyHash === undefined)
+        throw new Error(
+          `script ${input.scriptHex} is not P2WPKH; this wallet spends only its own P2WPKH coins`,
+        )
       const publicKey = input.signer.publicKey
-      if (!sameBytes(bcrypto.hash160(publicKey), keyHash))
+      if (!bytesEqual(bcrypto.hash160(publicKey), keyHash))
         throw new Error(`the key ${bytesToHex(publicKey)} does not own script ${input.scriptHex}`)
       const scriptCode = payments.p2pkh({ hash: keyHash }).output as Uint8Array
       const hash = tx.hashForWitnessV0(i, scriptCode, input.valueSats, Transaction.SIGHASH_ALL)
@@ -89,19 +90,9 @@ export function buildSignedTransaction(
   return { txid: tx.getId(), hex: tx.toHex(), vsize: tx.virtualSize(), feeSats: totalIn - totalOut }
 }
 
-/** The 20-byte key hash of a P2WPKH output script (`OP_0 <20 bytes>`); throws on any other script. */
-function p2wpkhKeyHash(script: Uint8Array): Uint8Array {
-  if (script.length !== 22 || script[0] !== 0x00 || script[1] !== 0x14)
-    throw new Error(
-      `script ${bytesToHex(script)} is not P2WPKH; this wallet spends only its own P2WPKH coins`,
-    )
-  return script.subarray(2)
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
+/** The 20-byte key hash of a P2WPKH output script (`OP_0 <20 bytes>`); undefined for any other script. */
+export function p2wpkhKeyHash(script: Uint8Array): Uint8Array | undefined {
+  return script.length === 22 && script[0] === 0x00 && script[1] === 0x14 ? script.subarray(2) : undefined
 }
 
 /** A txid as displayed (RPC byte order) to the internal byte order of an outpoint. */

@@ -63,7 +63,6 @@ export function chainBackendContract(name: string, setup: () => Promise<ChainHar
       feeSats: bigint,
     ) {
       return buildSignedTransaction(
-        h.network,
         [{ ...coin, signer }],
         [{ script: toScript, valueSats: coin.valueSats - feeSats }],
       )

@@ -273,7 +273,7 @@ describe('the loop: relay, sell tokens, buy a server with that Bitcoin', () => {
       )
       const closed = await waitFor(
         `trade ${victim.tradeId} to close after the restart`,
-        async () => (await tradeOutcome(victim.home, victim.tradeId)) ?? undefined,
+        () => tradeOutcome(victim.home, victim.tradeId),
         600_000,
       )
       expect(['completed', 'aborted']).toContain(closed)

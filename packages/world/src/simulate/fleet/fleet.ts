@@ -39,7 +39,7 @@ export async function runClaimed(
   }
 }
 
-/** Claims 0, 1, … `families` − 1 from `counter` (an Int32Array over shared memory), once each. */
+/** Claims 0, 1, … `families` − 1 from `counter` (an Int32Array, over shared memory for workers), once each. */
 export function familyClaimer(counter: Int32Array, families: number): () => number | undefined {
   return () => {
     const family = Atomics.add(counter, 0, 1)

@@ -17,7 +17,7 @@ import {
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { WorldError } from '../../../errors.ts'
-import { createSummaryMerger, runClaimed, type FleetRunOptions } from '../fleet.ts'
+import { createSummaryMerger, familyClaimer, runClaimed, type FleetRunOptions } from '../fleet.ts'
 import { summaryJson, type FleetSummary } from '../summary.ts'
 import type { WorkerInput, WorkerMessage } from './fleet-worker.ts'
 
@@ -46,8 +46,7 @@ export async function runFleet(o: RunFleetOptions): Promise<FleetSummary> {
   let done = 0
   const progress = (): void => o.onProgress?.(++done, o.founders)
   if (workers <= 1) {
-    let next = 0
-    const claim = () => (next < o.founders ? next++ : undefined)
+    const claim = familyClaimer(new Int32Array(1), o.founders)
     await runClaimed(options, claim, (family, result) => {
       if (eventsPath !== undefined && result.events.length > 0)
         appendFileSync(eventsPath, result.events.join('\n') + '\n')

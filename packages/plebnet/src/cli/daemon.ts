@@ -1,7 +1,9 @@
+import { setFlagsFromString } from 'node:v8'
 import type { Command } from 'commander'
 import { createPinoLogger, createSystemClock, type CliIo, type Clock, type Logger } from '@dolly/base'
 import type { Daemon } from '../daemon/daemon.ts'
 import { STATUS_PORT } from '../replication/constants.ts'
+import { DAEMON_V8_FLAGS } from '../daemon/service-files.ts'
 
 /** What `plebnet daemon` needs from outside. */
 export interface DaemonCliDeps {
@@ -9,6 +11,8 @@ export interface DaemonCliDeps {
   readonly log: Logger
   /** Called with the started daemon: the composition root wires signals to `stop`. */
   readonly onStarted: (daemon: Daemon) => void
+  /** V8 flags set when the command starts (default DAEMON_V8_FLAGS; '' sets none). */
+  readonly v8Flags: string
 }
 
 /** Flags of `plebnet daemon`. */
@@ -38,6 +42,9 @@ export function registerDaemonCommands(
     .option('--gossip-listen <ip:port>', "where the agents' overlay listens (default 0.0.0.0:8000)")
     .option('--bootstrap <multiaddr...>', 'extra peers to greet, /ip4/…/tcp/…/p2p/<peer id>')
     .action(async (opts: DaemonCommandOptions, cmd: Command) => {
+      // Before the daemon's modules load, so their code and the heap they build are already under them.
+      const v8Flags = overrides.v8Flags ?? DAEMON_V8_FLAGS
+      if (v8Flags !== '') setFlagsFromString(v8Flags)
       const clock = overrides.clock ?? createSystemClock()
       const log = overrides.log ?? createPinoLogger({ clock })
       // The daemon's code is loaded when the command runs, so registering it costs nothing.

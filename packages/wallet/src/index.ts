@@ -105,4 +105,5 @@ export {
   type ElectrumClientOptions,
 } from './adapters/electrum-client.ts'
 export { readKeystoreFile, writeKeystoreFile } from './adapters/keystore-file.ts'
+export { eccBackend, type EccBackend } from './hd/ecc.ts'
 export { satsPaidTo } from './tx-outputs.ts'

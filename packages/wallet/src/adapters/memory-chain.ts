@@ -1,5 +1,5 @@
 import { crypto as btcCrypto, payments, script as bscript, Transaction } from 'bitcoinjs-lib'
-import * as ecc from 'tiny-secp256k1'
+import { ecc } from '../hd/ecc.ts'
 import { bytesEqual, type AbortOptions } from '@dolly/base'
 import { WalletError } from '../errors.ts'
 import { dustThresholdSats, type NetworkParams } from '../network.ts'

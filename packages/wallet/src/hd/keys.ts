@@ -1,7 +1,7 @@
 import { BIP32Factory, type BIP32Interface } from 'bip32'
 import * as bip39 from 'bip39'
 import { payments } from 'bitcoinjs-lib'
-import * as ecc from 'tiny-secp256k1'
+import { ecc } from './ecc.ts'
 import type { Rng } from '@dolly/base'
 import { BIP84_PURPOSE } from '../constants.ts'
 import { WalletError } from '../errors.ts'

@@ -17,6 +17,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/test/integration/**/*.test.ts'],
+          // Two files at once: each world claims its own bridge and /24 (hosts/adapters/host-network.ts)
+          // and every service binds a free port, so two worlds coexist; most of a world test's time is
+          // world time its agents wait through, which a second file can use.
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -29,8 +34,8 @@ export default defineConfig({
           // (cores - 1 = 1 worker) runs them one after the other, past the suite's 6-minute budget.
           maxWorkers: 2,
           // A project with its own maxWorkers needs its own group: the slow files run after unit and
-          // integration (which keep one worker: world tests share the machine's namespaces and ports).
-          sequence: { groupOrder: 1 },
+          // integration.
+          sequence: { groupOrder: 2 },
           testTimeout: 600_000,
           hookTimeout: 120_000,
         },

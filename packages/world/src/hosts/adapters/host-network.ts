@@ -41,12 +41,17 @@ async function usedIndexes(): Promise<Set<number>> {
 }
 
 /**
- * Claims the first free index: `ip link add` is atomic, so two worlds starting at once never get the
- * same bridge; an index whose subnet is already configured elsewhere is skipped.
+ * Claims a free index: `ip link add` is atomic, so two worlds starting at once never get the same
+ * bridge; an index whose subnet is already configured elsewhere is skipped. The search starts at an
+ * index of this process's pid and wraps around, so a world started right after another one went down
+ * rarely takes the index just freed (two worlds at once, as the integration tests run them, each
+ * check after teardown that nothing of their index is left).
  */
 async function claimBridge(stateDir: string): Promise<{ plan: NetworkPlan; recordPath: string }> {
   const used = await usedIndexes()
-  for (let index = NETWORK_INDEX_MIN; index <= NETWORK_INDEX_MAX; index++) {
+  const count = NETWORK_INDEX_MAX - NETWORK_INDEX_MIN + 1
+  for (let i = 0; i < count; i++) {
+    const index = NETWORK_INDEX_MIN + ((process.pid + i) % count)
     if (used.has(index)) continue
     const plan = planNetwork(index)
     // The record is written first so a crash between the two steps still leaves a trace to clean.

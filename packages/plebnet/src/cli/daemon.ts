@@ -11,8 +11,6 @@ export interface DaemonCliDeps {
   readonly log: Logger
   /** Called with the started daemon: the composition root wires signals to `stop`. */
   readonly onStarted: (daemon: Daemon) => void
-  /** V8 flags set when the command starts (default DAEMON_V8_FLAGS; '' sets none). */
-  readonly v8Flags: string
 }
 
 /** Flags of `plebnet daemon`. */
@@ -43,8 +41,7 @@ export function registerDaemonCommands(
     .option('--bootstrap <multiaddr...>', 'extra peers to greet, /ip4/…/tcp/…/p2p/<peer id>')
     .action(async (opts: DaemonCommandOptions, cmd: Command) => {
       // Before the daemon's modules load, so their code and the heap they build are already under them.
-      const v8Flags = overrides.v8Flags ?? DAEMON_V8_FLAGS
-      if (v8Flags !== '') setFlagsFromString(v8Flags)
+      setFlagsFromString(DAEMON_V8_FLAGS)
       const clock = overrides.clock ?? createSystemClock()
       const log = overrides.log ?? createPinoLogger({ clock })
       // The daemon's code is loaded when the command runs, so registering it costs nothing.

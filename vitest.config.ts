@@ -22,8 +22,10 @@ export default defineConfig({
           // world time its agents wait through, which a second file can use.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          // Hang detectors, not speed goals: beside another world file a test takes up to 4× its time
+          // alone (create-child: 28 s alone, 109 s beside genesis-family).
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -21,6 +21,7 @@ export {
   bootstrapFromMultiaddrs,
   createNetworkComponent,
   gossipListenAddrs,
+  type NetworkComponent,
 } from './adapters/network-component.ts'
 export { gossipProtocol, libp2pNetworkTransport } from './adapters/network-transport.ts'
 export { fileRemoteTables, overlayRemoteTables, readRemoteEntries } from './adapters/remote-tables.ts'

@@ -51,7 +51,12 @@ export * as replicationConstants from './replication/constants.ts'
 // Its lifecycle state (the tick's table in state.sqlite) and the tick's kill points.
 export { openLifecycleStore, type LifecycleStore } from './lifecycle/adapters/state-store.ts'
 export type { LifecycleState, PurchaseItem } from './lifecycle/state.ts'
-export { KILL_POINTS, type KillPoint } from './lifecycle/kill-points.ts'
+export {
+  KILL_POINTS,
+  TRADE_KILL_POINTS,
+  type KillPoint,
+  type TradeKillPoint,
+} from './lifecycle/kill-points.ts'
 
 // The sell strategies (ALGORITHMS.md §5).
 export { applyStrategy } from './strategies/apply-strategy.ts'

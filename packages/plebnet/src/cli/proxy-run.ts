@@ -127,13 +127,17 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
   const stops: (() => Promise<void>)[] = []
   /** The wallet and the buyer's market and settlement, once circuits are ready (their code loads then). */
   const startBuyer = async (buy: NonNullable<ProxyOptions['buy']>) => {
-    const [{ loadAgentConfig }, { openHomeWallet }, { startMarketBuyer }] = await Promise.all([
-      import('../config/adapters/load-agent-config.ts'),
-      import('../lifecycle/adapters/agent-runtime.ts'),
-      import('../market/adapters/market-buyer.ts'),
-    ])
+    const [{ loadAgentConfig }, { openHomeWallet }, { startMarketBuyer }, { killCheckpointFromEnv }] =
+      await Promise.all([
+        import('../config/adapters/load-agent-config.ts'),
+        import('../lifecycle/adapters/agent-runtime.ts'),
+        import('../market/adapters/market-buyer.ts'),
+        import('../lifecycle/adapters/kill-checkpoint.ts'),
+      ])
     const config = await loadAgentConfig(options.home, buy.env)
-    const wallet = await openHomeWallet({ log, env: buy.env }, options.home, config)
+    // DOLLY_KILL_AT at a trade step or a wallet step SIGKILLs the proxy there; unset, the no-op.
+    const checkpoint = killCheckpointFromEnv(buy.env)
+    const wallet = await openHomeWallet({ log, env: buy.env, checkpoint }, options.home, config)
     stops.push(() => Promise.resolve(wallet.close()))
     const buyer = await startMarketBuyer(
       {
@@ -148,6 +152,7 @@ export async function startProxy(deps: ProxyDeps, options: ProxyOptions): Promis
         balanceBytes: () => tunnelLedger.ownBalance(),
         wallet: wallet.wallet,
         chain: wallet.chain,
+        checkpoint,
       },
       { policy: buy.policy, ...(buy.cheat === undefined ? {} : { cheat: buy.cheat }) },
     )

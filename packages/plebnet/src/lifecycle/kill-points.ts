@@ -30,14 +30,47 @@ export const KILL_POINTS = [
 /** One named step of {@link KILL_POINTS}. */
 export type KillPoint = (typeof KILL_POINTS)[number]
 
+/**
+ * The named steps of a market trade (issue 17) the settlement calls its checkpoint at, each right
+ * after its line is durable or its effect happened (market/settlement/settlement.ts):
+ * - `trade-<kind>`: the trade journal's entry of that kind is on disk (`offered`, `open`, `address`,
+ *   `pay-intent`, `pay-done`, `received`, `closed`);
+ * - `index-<kind>`: the settlement index's line (`trade-floor`, `address`, `transfer-intent`,
+ *   `transfer-proposed`, `transfer-done`);
+ * - `transfer-countersigned`: the payee's agreement to an MB transfer is in our ledger, the index does
+ *   not know it yet.
+ * A Bitcoin payment passes the wallet's own `wallet-insert` and `broadcast` (KILL_POINTS).
+ */
+export const TRADE_KILL_POINTS = [
+  'trade-offered',
+  'trade-open',
+  'trade-address',
+  'trade-pay-intent',
+  'trade-pay-done',
+  'trade-received',
+  'trade-closed',
+  'index-trade-floor',
+  'index-address',
+  'index-transfer-intent',
+  'index-transfer-proposed',
+  'index-transfer-done',
+  'transfer-countersigned',
+] as const
+
+/** One named step of {@link TRADE_KILL_POINTS}. */
+export type TradeKillPoint = (typeof TRADE_KILL_POINTS)[number]
+
 /** Where to stop: the `nth` time (from 1) the process reaches `step`. */
 export interface KillAt {
-  readonly step: KillPoint
+  readonly step: KillPoint | TradeKillPoint
   readonly nth: number
 }
 
-function isKillPoint(text: string): text is KillPoint {
-  return (KILL_POINTS as readonly string[]).includes(text)
+function isKillPoint(text: string): text is KillPoint | TradeKillPoint {
+  return (
+    (KILL_POINTS as readonly string[]).includes(text) ||
+    (TRADE_KILL_POINTS as readonly string[]).includes(text)
+  )
 }
 
 /**
@@ -52,7 +85,7 @@ export function parseKillAt(text: string): KillAt {
   if (match === null || !isKillPoint(step) || nth < 1) {
     throw new LifecycleError(
       'LIFECYCLE_CONFIG_INVALID',
-      `kill point "${text}" is not <step>[:<n>] with n ≥ 1 and step one of ${KILL_POINTS.join(', ')}`,
+      `kill point "${text}" is not <step>[:<n>] with n ≥ 1 and step one of ${[...KILL_POINTS, ...TRADE_KILL_POINTS].join(', ')}`,
       { value: text },
     )
   }

@@ -211,10 +211,13 @@ export async function buildDaemon(
   }
   // The settlement trades the market's matches: MB over the ledger, sats from the agent's wallet.
   const withWallet = async (opened: Pick<AgentRuntime, 'wallet' | 'chain'>): Promise<() => Promise<void>> => {
-    const [{ createSettlement }, { createLibp2pTradeChannel }] = await Promise.all([
-      import('../../market/settlement/settlement.ts'),
-      import('../../market/settlement/trade-channel.ts'),
-    ])
+    const [{ createSettlement }, { createLibp2pTradeChannel }, { killCheckpointFromEnv }] = await Promise.all(
+      [
+        import('../../market/settlement/settlement.ts'),
+        import('../../market/settlement/trade-channel.ts'),
+        import('../../lifecycle/adapters/kill-checkpoint.ts'),
+      ],
+    )
     const host = network.host()
     if (host === undefined) throw new ReplicationError('REPLICATION_USAGE', 'the overlay is not running', {})
     const started = createSettlement({
@@ -228,6 +231,8 @@ export async function buildDaemon(
       wallet: opened.wallet,
       chain: opened.chain,
       channel: createLibp2pTradeChannel({ host, log: deps.log }),
+      // DOLLY_KILL_AT at a trade step (TRADE_KILL_POINTS) SIGKILLs the daemon there; unset, the no-op.
+      checkpoint: killCheckpointFromEnv(env),
     })
     const open = await started.start()
     deps.log.info('market.settlement_started', { openTrades: open })

@@ -6,6 +6,7 @@ import {
   errorCode,
   writeFileAtomic,
   type BlockSigner,
+  type Checkpoint,
   type Clock,
   type Logger,
 } from '@dolly/base'
@@ -42,6 +43,8 @@ export interface MarketBuyerDeps {
   readonly balanceBytes: () => bigint | undefined
   readonly wallet: Wallet
   readonly chain: ChainBackend
+  /** Fault injection at the trade's named steps (TRADE_KILL_POINTS); default the no-op. */
+  readonly checkpoint?: Checkpoint
 }
 
 /** Options of a token buyer. */
@@ -118,6 +121,7 @@ export async function startTradingNode(
     wallet: deps.wallet,
     chain: deps.chain,
     channel: createLibp2pTradeChannel({ host, log: deps.log }),
+    ...(deps.checkpoint === undefined ? {} : { checkpoint: deps.checkpoint }),
   })
   market.onMatch((match) => {
     void tradeMatch(match, settlement, (m, ok) => market.agentMarket()?.matchSettled(m, ok), deps.log)

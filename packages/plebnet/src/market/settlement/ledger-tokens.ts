@@ -1,4 +1,4 @@
-import { bytesEqual, hexToBytes, type AbortOptions } from '@dolly/base'
+import { bytesEqual, hexToBytes, noCheckpoint, type AbortOptions, type Checkpoint } from '@dolly/base'
 import {
   BANDWIDTH_TYPE,
   decodeBandwidthTx,
@@ -74,7 +74,10 @@ export function transferBytes(block: HalfBlock, payee: Uint8Array): bigint | und
 export function createLedgerTokens(deps: {
   readonly ledger: LedgerAccess
   readonly index: SettlementIndex
+  /** Fault injection (`transfer-countersigned`, TRADE_KILL_POINTS); default the no-op. */
+  readonly checkpoint?: Checkpoint
 }): TokenLedger {
+  const checkpoint = deps.checkpoint ?? noCheckpoint
   let queue: Promise<unknown> = Promise.resolve()
   /** One transfer at a time: the intent's afterSeq and the proposal then follow each other on our chain. */
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -161,6 +164,8 @@ export function createLedgerTokens(deps: {
             `${to.slice(0, 16)}… did not countersign transfer ${key}: ${result.code} ${result.reason}`,
             { key, code: result.code },
           )
+        // The payee's agreement is in our store; the index does not know it yet.
+        checkpoint('transfer-countersigned')
         const ref = transferRef(proposal.sequenceNumber)
         await deps.index.append({ kind: 'transfer-done', key, ref })
         return ref

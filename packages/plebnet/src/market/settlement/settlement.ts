@@ -3,7 +3,9 @@ import {
   bytesEqual,
   bytesToHex,
   createSignatureVerifier,
+  noCheckpoint,
   type BlockSigner,
+  type Checkpoint,
   type Clock,
   type Logger,
   type SignatureVerifier,
@@ -63,6 +65,12 @@ export interface SettlementDeps {
   readonly journal?: TradeJournal
   /** The settlement index; default `<home>/market-settlement.jsonl` (fault injection in tests). */
   readonly index?: SettlementIndex
+  /**
+   * Fault injection at the named steps of TRADE_KILL_POINTS (each right after its line is on disk or
+   * its effect happened); production passes nothing (the no-op). The wallet's own steps
+   * (`wallet-insert`, `broadcast`) come from the wallet's checkpoint.
+   */
+  readonly checkpoint?: Checkpoint
 }
 
 /** Options of the settlement. */
@@ -159,7 +167,22 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
   const engineOptions: TradeEngineOptions = { ...TRADE_ENGINE_DEFAULTS, ...options.engine }
   const intervalMs = options.checkIntervalMs ?? Math.max(1, Math.floor(engineOptions.roundTimeoutMs / 4))
   const ttlMs = options.expectationTtlMs ?? DAY_MS
-  const index = deps.index ?? openSettlementIndex(join(deps.home, SETTLEMENT_INDEX_FILE), log)
+  const checkpoint = deps.checkpoint ?? noCheckpoint
+  const rawIndex = deps.index ?? openSettlementIndex(join(deps.home, SETTLEMENT_INDEX_FILE), log)
+  const index: SettlementIndex =
+    deps.checkpoint === undefined
+      ? rawIndex
+      : {
+          load: () => rawIndex.load(),
+          async append(entry) {
+            await rawIndex.append(entry)
+            checkpoint(`index-${entry.kind}`)
+          },
+          transfer: (key) => rawIndex.transfer(key),
+          seqClaimed: (seq, key) => rawIndex.seqClaimed(seq, key),
+          address: (tradeId) => rawIndex.address(tradeId),
+          floor: (tradeId) => rawIndex.floor(tradeId),
+        }
   const file = deps.journal ?? createFileTradeJournal(join(deps.home, TRADES_FILE), log)
   /** Open trades (negotiating or settling) by id. */
   const seen = new Map<string, Seen>()
@@ -289,12 +312,13 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
           await index.append({ kind: 'trade-floor', tradeId: id, seq: ledger.latest()?.sequenceNumber ?? 0 })
       }
       await file.append(entry)
+      checkpoint(`trade-${entry.kind}`)
       observe(entry)
     },
     readAll: () => file.readAll(),
   }
 
-  const ledgerTokens = createLedgerTokens({ ledger: deps.ledger, index })
+  const ledgerTokens = createLedgerTokens({ ledger: deps.ledger, index, checkpoint })
   const tokens: TokenLedger = {
     transfer: (to, bytes, key, opts) => ledgerTokens.transfer(to, bytes, key, opts),
     findTransfer: (key) => ledgerTokens.findTransfer(key),

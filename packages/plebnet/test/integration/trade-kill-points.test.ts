@@ -67,12 +67,12 @@ type Side = 'seller' | 'buyer'
 /**
  * Every step a side passes in one trade, at its first occurrence, and a later one where the step
  * repeats per increment (the schedule has four of each side's payments): the seller pays MB, the
- * buyer pays sats.
+ * buyer pays sats. The seller accepts the proposal as it comes, so its first line is `open` (it
+ * journals `offered` only for a counter-proposal of its own).
  */
 const CASES: readonly { readonly victim: Side; readonly step: string; readonly nth: number }[] = [
   ...(
     [
-      ['trade-offered', 1],
       ['trade-open', 1],
       ['index-address', 1],
       ['trade-address', 1],

@@ -47,8 +47,8 @@ import { startChain, type ChainHandle } from '@dolly/world'
 import { KILL_AT_ENV, KILL_LOG_ENV } from '../../src/lifecycle/adapters/kill-checkpoint.ts'
 import { TRADE_KILL_POINTS } from '../../src/lifecycle/kill-points.ts'
 import { auditTrades } from '../../src/market/settlement/audit.ts'
-import { SETTLEMENT_INDEX_FILE } from '../../src/market/settlement/settlement-index.ts'
 import { TRADES_FILE } from '../../src/market/settlement/settlement.ts'
+import { tradeAddress, transfersTo } from './trade-helpers.ts'
 import type { SideCard, SideOutcome, TradeSideConfig } from './trade-side.ts'
 
 const MiB = 1n << 20n
@@ -340,14 +340,8 @@ describe('kill -9 at every named trade step, in real processes on the world chai
       try {
         const sellerKey = Buffer.from(keys.seller, 'hex')
         const buyerKey = Buffer.from(keys.buyer, 'hex')
-        const proposals = (store: LedgerStore) => {
-          const latest = store.latest(sellerKey)?.sequenceNumber ?? 0
-          return store
-            .range(sellerKey, 1, latest, 10_000)
-            .filter((b) => b.linkSequenceNumber === 0 && Buffer.from(b.linkPublicKey).equals(buyerKey))
-        }
         // MB: each of the seller's transfers to the buyer countersigned by it, in both stores.
-        const blocks = proposals(stores.seller)
+        const blocks = transfersTo(stores.seller, sellerKey, buyerKey)
         for (const b of blocks) {
           expect(
             stores.seller.agreementsOf(b.publicKey, b.sequenceNumber).length,
@@ -413,14 +407,3 @@ describe('kill -9 at every named trade step, in real processes on the world chai
     CASE_MS + 150_000,
   )
 })
-
-/** The trade's address from the seller's settlement index, if it gave one. */
-function tradeAddress(home: string, tradeId: string): string | undefined {
-  const file = join(home, SETTLEMENT_INDEX_FILE)
-  if (!existsSync(file)) return undefined
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as { kind: string; tradeId?: string; address?: string })
-    .find((e) => e.kind === 'address' && e.tradeId === tradeId)?.address
-}

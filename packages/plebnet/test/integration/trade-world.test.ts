@@ -9,7 +9,6 @@
  * byte and the satoshi; each side's `market audit` of its home agrees. Needs litecoind (the world's
  * chain), no namespaces.
  */
-import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,13 +23,7 @@ import {
   type Identity,
   type Logger,
 } from '@dolly/base'
-import {
-  createLedgerComponent,
-  decodeBandwidthTx,
-  type HalfBlock,
-  type LedgerComponent,
-  type LedgerStore,
-} from '@dolly/ledger'
+import { createLedgerComponent, decodeBandwidthTx, type LedgerComponent } from '@dolly/ledger'
 import { createFileTradeJournal, paymentSchedule, type TradeTerms } from '@dolly/market'
 import { createNetworkComponent, type NetworkComponent } from '@dolly/overlay'
 import {
@@ -47,10 +40,10 @@ import {
 } from '@dolly/wallet'
 import { startChain, type ChainHandle } from '@dolly/world'
 import { auditTrades } from '../../src/market/settlement/audit.ts'
-import { SETTLEMENT_INDEX_FILE } from '../../src/market/settlement/settlement-index.ts'
 import { createSettlement, TRADES_FILE, type Settlement } from '../../src/market/settlement/settlement.ts'
 import { createLibp2pTradeChannel } from '../../src/market/settlement/trade-channel.ts'
 import { tradePurpose } from '../../src/market/settlement/wallet-payer.ts'
+import { tradeAddress, transfersTo } from './trade-helpers.ts'
 
 const MiB = 1n << 20n
 const world = networkParams('world')
@@ -253,6 +246,7 @@ describe('two agents trade on the world chain over libp2p', () => {
     // Sats, from the buyer's wallet and the chain: one payment per Bitcoin step under its own key,
     // each a confirmed transaction paying the step's amount to the trade's address.
     const address = tradeAddress(seller.home, t.tradeId)
+    if (address === undefined) throw new Error('no trade address in the seller index')
     const payments = buyerWallet
       .history()
       .payments.filter((p) => p.purpose.startsWith(`market ${t.tradeId}:`))
@@ -313,23 +307,4 @@ describe('two agents trade on the world chain over libp2p', () => {
 /** JSON.stringify replacer for bigints. */
 function big(_key: string, v: unknown): unknown {
   return typeof v === 'bigint' ? String(v) : v
-}
-
-/** `from`'s proposals to `to` in `store`: every MB transfer `from` made to `to`. */
-function transfersTo(store: LedgerStore, from: Uint8Array, to: Uint8Array): HalfBlock[] {
-  const latest = store.latest(from)?.sequenceNumber ?? 0
-  return store
-    .range(from, 1, latest, 10_000)
-    .filter((b) => b.linkSequenceNumber === 0 && Buffer.from(b.linkPublicKey).equals(Buffer.from(to)))
-}
-
-/** The trade's address, from the seller's settlement index. */
-function tradeAddress(home: string, tradeId: string): string {
-  const line = readFileSync(join(home, SETTLEMENT_INDEX_FILE), 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as { kind: string; tradeId?: string; address?: string })
-    .find((e) => e.kind === 'address' && e.tradeId === tradeId)
-  if (line?.address === undefined) throw new Error('no trade address in the seller index')
-  return line.address
 }

@@ -1,13 +1,12 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCoreRpc, isAlive } from '@dolly/world'
 import { DOLLY_MAIN, dolly as runDolly } from './dolly-cli.ts'
+import { machineSnapshot } from './hosts-helpers.ts'
 
-const run = promisify(execFile)
 const MAIN = DOLLY_MAIN
 const dolly = (...args: string[]) => runDolly(args)
 
@@ -143,12 +142,11 @@ describe('dolly world (as a user runs it)', () => {
     expect(JSON.parse(down.stdout)).toMatchObject({ stopped: true })
     expect(isAlive(again.world)).toBe(false)
     expect(isAlive(again.chain)).toBe(false)
-    const links = (await run('ip', ['-o', 'link', 'show'])).stdout
-    expect(links).not.toContain(bridge)
-    expect(links).not.toContain(contentBridge)
-    expect((await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0])).not.toContain(
-      contentNetns,
-    )
+    // Whole names: another world running beside this one may hold dollybr31 when ours was dollybr3.
+    const machine = machineSnapshot()
+    expect(machine.links).not.toContain(bridge)
+    expect(machine.links).not.toContain(contentBridge)
+    expect(machine.netns).not.toContain(contentNetns)
     const status = await dolly('world', 'status', '--json', '--dir', dir)
     expect(JSON.parse(status.stdout)).toMatchObject({ running: false })
   })

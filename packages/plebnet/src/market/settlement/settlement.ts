@@ -169,20 +169,13 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
   const ttlMs = options.expectationTtlMs ?? DAY_MS
   const checkpoint = deps.checkpoint ?? noCheckpoint
   const rawIndex = deps.index ?? openSettlementIndex(join(deps.home, SETTLEMENT_INDEX_FILE), log)
-  const index: SettlementIndex =
-    deps.checkpoint === undefined
-      ? rawIndex
-      : {
-          load: () => rawIndex.load(),
-          async append(entry) {
-            await rawIndex.append(entry)
-            checkpoint(`index-${entry.kind}`)
-          },
-          transfer: (key) => rawIndex.transfer(key),
-          seqClaimed: (seq, key) => rawIndex.seqClaimed(seq, key),
-          address: (tradeId) => rawIndex.address(tradeId),
-          floor: (tradeId) => rawIndex.floor(tradeId),
-        }
+  const index: SettlementIndex = {
+    ...rawIndex,
+    async append(entry) {
+      await rawIndex.append(entry)
+      checkpoint(`index-${entry.kind}`)
+    },
+  }
   const file = deps.journal ?? createFileTradeJournal(join(deps.home, TRADES_FILE), log)
   /** Open trades (negotiating or settling) by id. */
   const seen = new Map<string, Seen>()

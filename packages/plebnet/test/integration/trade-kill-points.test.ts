@@ -25,16 +25,8 @@ import {
   IDENTITY_FILE,
   realSleep,
 } from '@dolly/base'
-import {
-  createLedgerComponent,
-  decodeBandwidthTx,
-  openSqliteLedgerStore,
-  STATE_DB_FILE,
-  type LedgerComponent,
-  type LedgerStore,
-} from '@dolly/ledger'
+import { decodeBandwidthTx, openSqliteLedgerStore, STATE_DB_FILE, type LedgerStore } from '@dolly/ledger'
 import { createFileTradeJournal, paymentSchedule, type TradeTerms } from '@dolly/market'
-import { createNetworkComponent, type NetworkComponent } from '@dolly/overlay'
 import {
   createBitcoinCoreRpcChain,
   generateMnemonic,
@@ -48,7 +40,7 @@ import { KILL_AT_ENV, KILL_LOG_ENV } from '../../src/lifecycle/adapters/kill-che
 import { TRADE_KILL_POINTS } from '../../src/lifecycle/kill-points.ts'
 import { auditTrades } from '../../src/market/settlement/audit.ts'
 import { TRADES_FILE } from '../../src/market/settlement/settlement.ts'
-import { tradeAddress, transfersTo } from './trade-helpers.ts'
+import { startLedgerNode, tradeAddress, transfersTo, type LedgerNode } from './trade-helpers.ts'
 import type { SideCard, SideOutcome, TradeSideConfig } from './trade-side.ts'
 
 const MiB = 1n << 20n
@@ -114,7 +106,7 @@ describe('kill -9 at every named trade step, in real processes on the world chai
   let chain: ChainHandle
   let backend: ChainBackend
   const running = new Set<ChildProcess>()
-  const relayers: { network: NetworkComponent; ledger: LedgerComponent }[] = []
+  const relayers: LedgerNode[] = []
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'dolly-trade-kill-'))
@@ -127,10 +119,7 @@ describe('kill -9 at every named trade step, in real processes on the world chai
 
   afterAll(async () => {
     for (const child of running) child.kill('SIGKILL')
-    for (const r of relayers) {
-      await r.ledger.stop()
-      await r.network.stop()
-    }
+    for (const r of relayers) await r.stop()
     await chain?.stop()
     if (root !== undefined) await rm(root, { recursive: true, force: true })
   }, 120_000)
@@ -153,29 +142,12 @@ describe('kill -9 at every named trade step, in real processes on the world chai
       }
       // The relayer (this process) pays the seller 2,000 MB for relaying: the seller's earnings.
       const relayerIdentity = generateIdentity(createSeededRng(`${name}-relayer`))
-      const relayerHome = join(dir, 'relayer')
-      await mkdir(relayerHome)
-      const network = createNetworkComponent(
-        {
-          clock,
-          rng: createSeededRng(`${name}-relayer-rng`),
-          log: createNullLogger(),
-          identity: relayerIdentity,
-        },
-        { home: relayerHome, listen: ['/ip4/127.0.0.1/tcp/0'], network: { treePath: 'trade-relayer' } },
+      const relayer = await startLedgerNode(
+        { clock, log: createNullLogger(), identity: relayerIdentity },
+        join(dir, 'relayer'),
+        'relayer',
       )
-      await network.start()
-      const ledger = createLedgerComponent(
-        {
-          clock,
-          log: createNullLogger(),
-          identity: relayerIdentity,
-          transport: () => network.ledgerTransport(),
-        },
-        { home: relayerHome },
-      )
-      await ledger.start()
-      relayers.push({ network, ledger })
+      relayers.push(relayer)
 
       // Identities first, so the terms can name both keys: each side's identity file in its home.
       const homes: Record<Side, string> = { seller: join(dir, 'seller'), buyer: join(dir, 'buyer') }
@@ -284,13 +256,13 @@ describe('kill -9 at every named trade step, in real processes on the world chai
         join(dir, 'relayer.json'),
         JSON.stringify({
           key: bytesToHex(relayerIdentity.publicKey),
-          addrs: network.host()?.addresses() ?? [],
+          addrs: relayer.host.addresses(),
           receive: [],
           pid: process.pid,
         }),
       )
-      network.host()?.learn(Buffer.from(sellerCard.key, 'hex'), sellerCard.addrs)
-      const earned = await ledger.protocol()?.transact(Buffer.from(sellerCard.key, 'hex'), 0n, EARNED)
+      relayer.host.learn(Buffer.from(sellerCard.key, 'hex'), sellerCard.addrs)
+      const earned = await relayer.ledger.protocol()?.transact(Buffer.from(sellerCard.key, 'hex'), 0n, EARNED)
       expect(
         earned?.ok,
         JSON.stringify(earned, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
@@ -320,8 +292,7 @@ describe('kill -9 at every named trade step, in real processes on the world chai
         () => running.size === 0 || ![procs.seller, procs.buyer].some((p) => running.has(p)),
         30_000,
       )
-      await ledger.stop()
-      await network.stop()
+      await relayer.stop()
 
       // The kill happened, once, where it was armed.
       expect(readFileSync(join(dir, 'killed.log'), 'utf8'), 'kill log').toBe(`${step}:${nth}\n`)

@@ -23,20 +23,11 @@ import {
   realSleep,
   writeFileAtomic,
 } from '@dolly/base'
-import { createLedgerComponent } from '@dolly/ledger'
-import { createFileTradeJournal, type TradeTerms } from '@dolly/market'
-import { createNetworkComponent } from '@dolly/overlay'
-import {
-  createBitcoinCoreRpcChain,
-  createWallet,
-  deriveAccount,
-  mnemonicToRoot,
-  networkParams,
-  openSqliteWalletStore,
-} from '@dolly/wallet'
+import { createFileTradeJournal, type JournalEntry, type TradeTerms } from '@dolly/market'
+import { createBitcoinCoreRpcChain } from '@dolly/wallet'
 import { killCheckpointFromEnv } from '../../src/lifecycle/adapters/kill-checkpoint.ts'
-import { createSettlement, TRADES_FILE } from '../../src/market/settlement/settlement.ts'
-import { createLibp2pTradeChannel } from '../../src/market/settlement/trade-channel.ts'
+import { TRADES_FILE } from '../../src/market/settlement/settlement.ts'
+import { createTrader, startLedgerNode } from './trade-helpers.ts'
 
 /** The side's configuration (bigints as decimal strings). */
 export interface TradeSideConfig {
@@ -94,16 +85,8 @@ async function main(): Promise<void> {
   const log = createPinoLogger({ clock }, { level: 'info' })
   const checkpoint = killCheckpointFromEnv(process.env)
   const identity = await loadOrCreateIdentity(config.home, createCryptoRng())
-  const network = createNetworkComponent(
-    { clock, rng: createCryptoRng(), log, identity },
-    { home: config.home, listen: ['/ip4/127.0.0.1/tcp/0'], network: { treePath: `trade-${config.name}` } },
-  )
-  await network.start()
-  const ledger = createLedgerComponent(
-    { clock, log, identity, transport: () => network.ledgerTransport() },
-    { home: config.home },
-  )
-  await ledger.start()
+  const node = await startLedgerNode({ clock, log, identity }, config.home, config.name)
+  const { host, ledger } = node
   if (config.earnFrom !== undefined) {
     ledger.expectations.expect(Buffer.from(config.earnFrom.key, 'hex'), {
       ref: 'relay',
@@ -111,36 +94,16 @@ async function main(): Promise<void> {
       downBytes: 0n,
     })
   }
-  const world = networkParams('world')
-  const backend = createBitcoinCoreRpcChain(
+  const chain = createBitcoinCoreRpcChain(
     { clock },
     { url: config.rpc.url, user: config.rpc.user, password: config.rpc.password, timeoutMs: 30_000 },
   )
-  const walletStore = openSqliteWalletStore(join(config.home, 'wallet.sqlite'))
-  const wallet = createWallet(
-    { chain: backend, store: walletStore, clock, logger: log, checkpoint },
-    {
-      network: world,
-      account: deriveAccount(mnemonicToRoot(config.words, world), world),
-      maxFeePercent: 100n,
-    },
-  )
-  const host = network.host()
-  if (host === undefined) throw new Error('the network did not start')
-  const settlement = createSettlement(
-    {
-      home: config.home,
-      identity,
-      clock,
-      log,
-      ledger,
-      wallet,
-      chain: backend,
-      channel: createLibp2pTradeChannel({ host, log }),
-      checkpoint,
-    },
-    { engine: { roundTimeoutMs: config.roundTimeoutMs } },
-  )
+  const trader = createTrader({ clock, log, identity, chain, checkpoint }, node, {
+    home: config.home,
+    words: config.words,
+    roundTimeoutMs: config.roundTimeoutMs,
+  })
+  const { wallet, settlement } = trader
   const learned = new Map<string, string>()
   const learnPeers = (): void => {
     for (const peer of config.peers) {
@@ -163,9 +126,9 @@ async function main(): Promise<void> {
   }
   learnPeers()
   const journal = createFileTradeJournal(join(config.home, TRADES_FILE))
-  /** Whether the trade journal holds an entry of this trade. */
-  const journaled = async (): Promise<boolean> =>
-    (await journal.readAll()).some(
+  /** This trade's entries in the trade journal. */
+  const entriesOfTrade = async (): Promise<JournalEntry[]> =>
+    (await journal.readAll()).filter(
       (e) => (e.kind === 'offered' || e.kind === 'open' ? e.terms.tradeId : e.tradeId) === terms.tradeId,
     )
   await settlement.start()
@@ -187,23 +150,26 @@ async function main(): Promise<void> {
     await writeFileAtomic(entered, '', { mode: 0o644 })
     await settlement.onMatch(terms)
   }
-  const closedInJournal = async (): Promise<SideOutcome | undefined> => {
-    const closed = (await journal.readAll()).find((e) => e.kind === 'closed' && e.tradeId === terms.tradeId)
-    if (closed?.kind !== 'closed') return undefined
-    return closed.outcome === 'completed'
-      ? { outcome: 'completed' }
-      : { outcome: 'aborted', reason: closed.reason }
+  /** The trade's outcome as the journal says (read once per look); undefined while it is open. */
+  const outcomeNow = async (sinceMs: number): Promise<SideOutcome | undefined> => {
+    const entries = await entriesOfTrade()
+    const closed = entries.find((e) => e.kind === 'closed')
+    if (closed?.kind === 'closed')
+      return closed.outcome === 'completed'
+        ? { outcome: 'completed' }
+        : { outcome: 'aborted', reason: closed.reason }
+    // A trade this side never journaled two rounds after it entered or restarted: there is none
+    // (the proposer died before its proposal was on disk, so nothing was ever sent).
+    return entries.length === 0 && Date.now() - sinceMs > 2 * config.roundTimeoutMs
+      ? { outcome: 'none' }
+      : undefined
   }
   let outcome: SideOutcome | undefined
   const startedMs = Date.now()
   for (let i = 0; i < MAX_LOOPS && !existsSync(join(config.dir, 'stop')); i++) {
     learnPeers()
     if (outcome === undefined) {
-      outcome = await closedInJournal()
-      // A trade this side never journaled two rounds after it entered or restarted: there is none
-      // (the proposer died before its proposal was on disk, so nothing was ever sent).
-      if (outcome === undefined && Date.now() - startedMs > 2 * config.roundTimeoutMs && !(await journaled()))
-        outcome = { outcome: 'none' }
+      outcome = await outcomeNow(startedMs)
       if (outcome !== undefined)
         await writeFileAtomic(join(config.dir, `${config.name}.out`), JSON.stringify(outcome), {
           mode: 0o644,
@@ -211,10 +177,8 @@ async function main(): Promise<void> {
     }
     await realSleep(LOOP_MS)
   }
-  await settlement.stop()
-  await ledger.stop()
-  await network.stop()
-  walletStore.close()
+  await trader.stop()
+  await node.stop()
 }
 
 main().then(

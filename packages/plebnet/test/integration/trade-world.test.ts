@@ -9,7 +9,7 @@
  * byte and the satoshi; each side's `market audit` of its home agrees. Needs litecoind (the world's
  * chain), no namespaces.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,46 +23,37 @@ import {
   type Identity,
   type Logger,
 } from '@dolly/base'
-import { createLedgerComponent, decodeBandwidthTx, type LedgerComponent } from '@dolly/ledger'
+import { decodeBandwidthTx } from '@dolly/ledger'
 import { createFileTradeJournal, paymentSchedule, type TradeTerms } from '@dolly/market'
-import { createNetworkComponent, type NetworkComponent } from '@dolly/overlay'
-import {
-  createBitcoinCoreRpcChain,
-  createWallet,
-  deriveAccount,
-  mnemonicToRoot,
-  networkParams,
-  openSqliteWalletStore,
-  satsPaidTo,
-  type ChainBackend,
-  type Wallet,
-  type WalletStore,
-} from '@dolly/wallet'
+import { createBitcoinCoreRpcChain, satsPaidTo, type ChainBackend } from '@dolly/wallet'
 import { startChain, type ChainHandle } from '@dolly/world'
 import { auditTrades } from '../../src/market/settlement/audit.ts'
-import { createSettlement, TRADES_FILE, type Settlement } from '../../src/market/settlement/settlement.ts'
-import { createLibp2pTradeChannel } from '../../src/market/settlement/trade-channel.ts'
+import { TRADES_FILE } from '../../src/market/settlement/settlement.ts'
 import { tradePurpose } from '../../src/market/settlement/wallet-payer.ts'
-import { tradeAddress, transfersTo } from './trade-helpers.ts'
+import {
+  createTrader,
+  startLedgerNode,
+  tradeAddress,
+  transfersTo,
+  type LedgerNode,
+  type Trader,
+} from './trade-helpers.ts'
 
 const MiB = 1n << 20n
-const world = networkParams('world')
 // BIP39 vector mnemonics: test-only keys on the local regtest chain.
 const SELLER_WORDS = 'legal winner thank year wave sausage worth useful legal winner thank yellow'
 const BUYER_WORDS = 'letter advice cage absurd amount doctor acoustic avoid letter advice cage above'
 const EARNED = 2_000n * MiB
 
-/** One agent in this test: its home, identity, overlay node and ledger (and, for traders, wallet and settlement). */
+/** One agent in this test: its home, identity, ledger node (and, for traders, wallet and settlement). */
 interface Agent {
   readonly name: string
   readonly home: string
   readonly identity: Identity
   readonly key: string
   readonly log: Logger
-  readonly network: NetworkComponent
-  readonly ledger: LedgerComponent
-  walletStore?: WalletStore
-  settlement?: Settlement
+  readonly node: LedgerNode
+  trader?: Trader
 }
 
 describe('two agents trade on the world chain over libp2p', () => {
@@ -76,58 +67,28 @@ describe('two agents trade on the world chain over libp2p', () => {
   /** An agent on loopback: the network component (libp2p, overlay) and the ledger served on it. */
   const startAgent = async (name: string): Promise<Agent> => {
     const home = join(dir, name)
-    await mkdir(home, { recursive: true })
     const identity = generateIdentity(createSeededRng(`trade-world-${name}`))
     const log = logger.child({ agent: name })
-    const network = createNetworkComponent(
-      { clock, rng: createSeededRng(`trade-world-rng-${name}`), log, identity },
-      { home, listen: ['/ip4/127.0.0.1/tcp/0'], network: { treePath: `trade-${name}` } },
-    )
-    await network.start()
-    const ledger = createLedgerComponent(
-      { clock, log, identity, transport: () => network.ledgerTransport() },
-      { home },
-    )
-    await ledger.start()
-    const agent: Agent = { name, home, identity, key: bytesToHex(identity.publicKey), log, network, ledger }
+    const node = await startLedgerNode({ clock, log, identity }, home, name)
+    const agent: Agent = { name, home, identity, key: bytesToHex(identity.publicKey), log, node }
     // Every agent knows every other's address (the overlay's bootstrap would, in a few rounds).
     for (const other of agents) {
-      const a = agent.network.host()
-      const b = other.network.host()
-      if (a === undefined || b === undefined) throw new Error('host not running')
-      a.learn(other.identity.publicKey, b.addresses())
-      b.learn(identity.publicKey, a.addresses())
+      node.host.learn(other.identity.publicKey, other.node.host.addresses())
+      other.node.host.learn(identity.publicKey, node.host.addresses())
     }
     agents.push(agent)
     return agent
   }
 
   /** The trader's wallet on the world chain and its settlement (the daemon's wiring, agent-daemon.ts). */
-  const startTrader = async (
-    a: Agent,
-    words: string,
-  ): Promise<{ settlement: Settlement; wallet: Wallet; walletStore: WalletStore }> => {
-    const walletStore = openSqliteWalletStore(join(a.home, 'wallet.sqlite'))
-    a.walletStore = walletStore
-    const wallet = createWallet(
-      { chain: backend, store: walletStore, clock, logger: a.log },
-      { network: world, account: deriveAccount(mnemonicToRoot(words, world), world), maxFeePercent: 100n },
-    )
-    const host = a.network.host()
-    if (host === undefined) throw new Error('host not running')
-    const settlement = createSettlement({
+  const startTrader = async (a: Agent, words: string): Promise<Trader> => {
+    const trader = createTrader({ clock, log: a.log, identity: a.identity, chain: backend }, a.node, {
       home: a.home,
-      identity: a.identity,
-      clock,
-      log: a.log,
-      ledger: a.ledger,
-      wallet,
-      chain: backend,
-      channel: createLibp2pTradeChannel({ host, log: a.log }),
+      words,
     })
-    a.settlement = settlement
-    expect(await settlement.start()).toBe(0)
-    return { settlement, wallet, walletStore }
+    a.trader = trader
+    expect(await trader.settlement.start()).toBe(0)
+    return trader
   }
 
   beforeAll(async () => {
@@ -142,10 +103,8 @@ describe('two agents trade on the world chain over libp2p', () => {
 
   afterAll(async () => {
     for (const a of agents.reverse()) {
-      await a.settlement?.stop()
-      await a.ledger.stop()
-      await a.network.stop()
-      a.walletStore?.close()
+      await a.trader?.stop()
+      await a.node.stop()
     }
     await chain?.stop()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
@@ -175,22 +134,18 @@ describe('two agents trade on the world chain over libp2p', () => {
     // The seller earned 2,000 MB relaying for the relayer: a block the seller countersigns because it
     // expects it (its tunnels record what they measured; here the test records it).
     expect(
-      seller.ledger.expectations.expect(relayer.identity.publicKey, {
+      seller.node.ledger.expectations.expect(relayer.identity.publicKey, {
         ref: 'relay',
         upBytes: EARNED,
         downBytes: 0n,
       }).ok,
     ).toBe(true)
-    const earned = await relayer.ledger.protocol()?.transact(seller.identity.publicKey, 0n, EARNED)
+    const earned = await relayer.node.ledger.protocol()?.transact(seller.identity.publicKey, 0n, EARNED)
     expect(earned?.ok, JSON.stringify(earned, big)).toBe(true)
-    expect(seller.ledger.ledger()?.balance().bytes).toBe(EARNED)
+    expect(seller.node.ledger.ledger()?.balance().bytes).toBe(EARNED)
 
     const { settlement: sellerSettlement } = await startTrader(seller, SELLER_WORDS)
-    const {
-      settlement: buyerSettlement,
-      wallet: buyerWallet,
-      walletStore: buyerStore,
-    } = await startTrader(buyer, BUYER_WORDS)
+    const { settlement: buyerSettlement, wallet: buyerWallet } = await startTrader(buyer, BUYER_WORDS)
     // The buyer's coins: twelve confirmed outputs from the world's faucet (a payment spends confirmed coins only).
     for (let i = 0; i < 12; i++) await chain.faucet((await buyerWallet.receiveAddress()).address, 30_000n)
     await chain.mine(1)
@@ -228,7 +183,7 @@ describe('two agents trade on the world chain over libp2p', () => {
 
     // MB, from both ledgers: one countersigned transfer per MB step, of the step's amount, in order.
     for (const who of [seller, buyer]) {
-      const store = who.ledger.store()
+      const store = who.node.ledger.store()
       if (store === undefined) throw new Error('ledger not running')
       const blocks = transfersTo(store, seller.identity.publicKey, buyer.identity.publicKey)
       expect(
@@ -238,10 +193,10 @@ describe('two agents trade on the world chain over libp2p', () => {
       for (const b of blocks)
         expect(store.agreementsOf(b.publicKey, b.sequenceNumber).length, `${who.name} countersigned`).toBe(1)
     }
-    expect(seller.ledger.ledger()?.balance().bytes).toBe(EARNED - t.mbBytes)
-    expect(buyer.ledger.ledger()?.balance().bytes).toBe(t.mbBytes)
+    expect(seller.node.ledger.ledger()?.balance().bytes).toBe(EARNED - t.mbBytes)
+    expect(buyer.node.ledger.ledger()?.balance().bytes).toBe(t.mbBytes)
     // Nothing left for the seller to claim on the buyer's ledger.
-    expect(buyer.ledger.expectations.outstanding(seller.identity.publicKey)).toEqual([])
+    expect(buyer.node.ledger.expectations.outstanding(seller.identity.publicKey)).toEqual([])
 
     // Sats, from the buyer's wallet and the chain: one payment per Bitcoin step under its own key,
     // each a confirmed transaction paying the step's amount to the trade's address.
@@ -279,13 +234,13 @@ describe('two agents trade on the world chain over libp2p', () => {
       [seller, 'mb'],
       [buyer, 'btc'],
     ] as const) {
-      const store = who.ledger.store()
+      const store = who.node.ledger.store()
       if (store === undefined) throw new Error('ledger not running')
       const rows = await auditTrades({
         ourKey: who.identity.publicKey,
         entries: await createFileTradeJournal(join(who.home, TRADES_FILE)).readAll(),
         ledger: store,
-        payments: who === buyer ? buyerStore.listPayments() : (who.walletStore?.listPayments() ?? []),
+        payments: who.trader?.walletStore.listPayments() ?? [],
         txHex: async (txid) => (await backend.getTransaction(txid))?.hex,
       })
       expect(rows, who.name).toHaveLength(1)

@@ -56,7 +56,8 @@ function forward(from: Stream, to: Stream): void {
     if (to.send(evt.data)) return
     from.pause()
     to.onDrain({ signal: AbortSignal.timeout(DIAL_MS) }).then(
-      () => from.resume(),
+      // The pipe may be torn down while `to` drains: nothing is left to resume then.
+      () => void (from.readStatus === 'paused' && from.resume()),
       (err: unknown) => from.abort(err instanceof Error ? err : new Error(String(err))),
     )
   })

@@ -47,6 +47,18 @@ export interface Agent {
 }
 
 /**
+ * The wire form of a Q-table or genome, kept per object: both are immutable values (learning
+ * returns a new one on every change), and the status view serialized the same one on every tick.
+ */
+const wires = new WeakMap<object, unknown>()
+function wireOf<T extends object, W>(value: T, serialize: (value: T) => W): W {
+  if (wires.has(value)) return wires.get(value) as W
+  const wire = serialize(value)
+  wires.set(value, wire)
+  return wire
+}
+
+/**
  * `replicationPrice` (ALGORITHMS.md §5.1) of the offer the tick chose, else of the agent's last
  * purchase (its next one will cost about as much); 0 before any, when there is nothing to sell for.
  */
@@ -93,6 +105,8 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
       state = applyOutcome(state, outcome, clock.nowMs(), policy)
       store.lifecycle.save(state)
     }
+    /** The wallet's balance as the loop last read it, before a decision that ran no effect. */
+    let idleBalance: Awaited<ReturnType<typeof wallet.balance>> | undefined
     for (let n = 0; n < MAX_EFFECTS_PER_TICK; n++) {
       const balance = await wallet.balance()
       if (n === 0) store.lifecycle.recordMetric(clock.nowMs(), balance.spendableSats)
@@ -112,6 +126,7 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
       const effect = step.effect
       if (effect.kind === 'idle') {
         idle = effect.reason
+        idleBalance = balance
         break
       }
       effects.push(effect.kind)
@@ -131,7 +146,9 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
       }
       log.info('tick.outcome', { kind: outcome.kind })
     }
-    const after = await wallet.balance()
+    // A tick that ended idle read the balance after its last effect and spent nothing since; one
+    // that ran out of effects reads it again.
+    const after = idleBalance ?? (await wallet.balance())
     const qtable = await store.qtable.load()
     const genome = await store.genome.load()
     // Step 9's selling (AGENT.md §3.3): asks for what the next server costs, or, in the last day,
@@ -146,8 +163,8 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
         })
     latest = lifecycleStatusOf(state, after.spendableSats, clock.nowMs(), idle, policy, {
       self: record.selfState ?? null,
-      qtable: qtable === undefined ? null : serializeQTable(qtable),
-      genome: genome === undefined ? null : serializeGenome(genome),
+      qtable: qtable === undefined ? null : wireOf(qtable, serializeQTable),
+      genome: genome === undefined ? null : wireOf(genome, serializeGenome),
       earning: ports.ledger !== undefined,
       ...(sell === undefined ? {} : { sell }),
     })

@@ -12,6 +12,11 @@ export interface ChainBackend {
   /** Height of the best block. */
   tipHeight(options?: AbortOptions): Promise<number>
   /**
+   * Hash of the best block (hex, 64 chars). The confirmed UTXO set `listUnspent` reads can only
+   * change when it does (a new block or a reorg), so the wallet keeps a scan per tip hash.
+   */
+  tipHash(options?: AbortOptions): Promise<string>
+  /**
    * Confirmed unspent outputs paying any of the scripts (hex), as of the tip. Coins spent only in the
    * mempool are still listed: the wallet subtracts its own pending spends.
    */

@@ -61,6 +61,7 @@ function withBrokenBroadcast(chain: MemoryChain): { chain: ChainBackend; setBrok
   return {
     chain: {
       tipHeight: (o) => chain.tipHeight(o),
+      tipHash: (o) => chain.tipHash(o),
       listUnspent: (s, o) => chain.listUnspent(s, o),
       getTransaction: (t, o) => chain.getTransaction(t, o),
       estimateFee: async (t, o) => ({ ...(await chain.estimateFee(t, o)), minRelayFeeRateSatPerKvb: 1000n }),

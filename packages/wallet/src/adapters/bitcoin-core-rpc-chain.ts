@@ -7,6 +7,7 @@ import type { BroadcastResult, ChainTransaction, FeeEstimate, Utxo } from '../ty
 import { createJsonRpcClient, type JsonRpcClient, type JsonRpcConfig, type RpcReply } from './json-rpc.ts'
 import {
   BlockCountSchema,
+  BlockHashSchema,
   EstimateSmartFeeSchema,
   NetworkInfoSchema,
   RawTransactionSchema,
@@ -82,6 +83,9 @@ export function createBitcoinCoreRpcChain(
   return {
     async tipHeight(opts = {}) {
       return call('getblockcount', [], BlockCountSchema, opts)
+    },
+    async tipHash(opts = {}) {
+      return call('getbestblockhash', [], BlockHashSchema, opts)
     },
     async listUnspent(scriptsHex, opts = {}) {
       if (scriptsHex.length === 0) return []

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { Transaction } from 'bitcoinjs-lib'
 import { parseBtc, type AbortOptions } from '@dolly/base'
@@ -9,7 +10,9 @@ import type { RpcReply } from './json-rpc.ts'
 import { scriptHashHex } from './script-hash.ts'
 
 // Result shapes from the electrumx "Protocol Methods" page (protocol 1.4). Third-party: extra keys stripped.
+// `hex` is the tip's header (protocol 1.4: the raw 80 bytes); only `tipHash` reads it.
 const HeadersSubscribe = z.object({ height: z.number().int().nonnegative(), hex: z.string() })
+const HEADER_HEX = /^[0-9a-f]{160}$/i
 const ListUnspent = z.array(
   z.object({
     tx_hash: z.string().regex(/^[0-9a-f]{64}$/),
@@ -45,11 +48,24 @@ export function createElectrumChain(deps: { transport: ElectrumTransport }): Cha
     return parse(method, schema, reply.result)
   }
 
-  const tipHeight = async (opts: AbortOptions = {}): Promise<number> =>
-    (await call('blockchain.headers.subscribe', [], HeadersSubscribe, opts)).height
+  const tip = (opts: AbortOptions) => call('blockchain.headers.subscribe', [], HeadersSubscribe, opts)
+  const tipHeight = async (opts: AbortOptions = {}): Promise<number> => (await tip(opts)).height
 
   return {
     tipHeight,
+    async tipHash(opts = {}) {
+      // A block's hash is the double SHA-256 of its header, shown byte-reversed.
+      const { hex } = await tip(opts)
+      if (!HEADER_HEX.test(hex))
+        throw new WalletError(
+          'WALLET_BACKEND_PROTOCOL',
+          `electrum blockchain.headers.subscribe sent a header of ${hex.length} hex chars, not 160`,
+          { chars: hex.length },
+        )
+      const header = Buffer.from(hex, 'hex')
+      const once = createHash('sha256').update(header).digest()
+      return createHash('sha256').update(once).digest().reverse().toString('hex')
+    },
     async listUnspent(scriptsHex, opts = {}): Promise<readonly Utxo[]> {
       const out: Utxo[] = []
       for (const scriptHex of scriptsHex) {

@@ -34,6 +34,7 @@ const UtxoList = z.array(
 const FeeEstimates = z.record(z.string().regex(/^\d+$/), z.number().nonnegative())
 const Height = z.string().regex(/^\d+$/)
 const Txid = z.string().regex(/^[0-9a-f]{64}$/)
+const BlockHash = Txid
 const TxHex = z.string().regex(/^[0-9a-f]+$/)
 // Core's RPC error embedded in esplora's 400 body: `sendrawtransaction RPC error: {"code":-26,"message":"…"}`.
 const RPC_ERROR_RE = /"code"\s*:\s*(-?\d+)/
@@ -106,6 +107,7 @@ export function createEsploraChain(deps: { fetch?: FetchLike }, options: Esplora
 
   return {
     tipHeight,
+    tipHash: (opts = {}) => get('blocks/tip/hash', BlockHash, opts, true),
     async listUnspent(scriptsHex, opts = {}): Promise<readonly Utxo[]> {
       const out: Utxo[] = []
       for (const scriptHex of scriptsHex) {

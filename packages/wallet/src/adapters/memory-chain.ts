@@ -25,6 +25,8 @@ export interface MemoryChain extends ChainBackend {
   allUnspent(): readonly Utxo[]
   /** Every transaction the chain knows, with its confirmations. */
   allTransactions(): readonly ChainTransaction[]
+  /** The tip's 80-byte header (hex), whose double SHA-256 is `tipHash`: what an Electrum server sends. */
+  tipHeader(): string
 }
 
 /** Options of the memory chain. */
@@ -62,6 +64,19 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
   const spentInMempool = new Map<string, string>()
   const txs = new Map<string, StoredTx>()
   let height = 0
+  // Headers chain the blocks' hashes (version | previous hash | a root naming the height | zeros), so
+  // the tip hash changes with every block, as a node's does.
+  let header = Buffer.alloc(80)
+  let tipHash = ''
+  const nextHeader = (): void => {
+    const next = Buffer.alloc(80)
+    next.writeUInt32LE(0x20000000, 0)
+    if (tipHash !== '') Buffer.from(tipHash, 'hex').reverse().copy(next, 4)
+    Buffer.from(btcCrypto.sha256(new TextEncoder().encode(`memory-block-${height}`))).copy(next, 36)
+    header = next
+    tipHash = Buffer.from(btcCrypto.hash256(header)).reverse().toString('hex')
+  }
+  nextHeader()
   let fundCounter = 0
   let down = false
   let loseReply = false
@@ -126,6 +141,11 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
       check(opts)
       return height
     },
+    async tipHash(opts) {
+      check(opts)
+      return tipHash
+    },
+    tipHeader: () => header.toString('hex'),
     async listUnspent(scriptsHex, opts): Promise<readonly Utxo[]> {
       check(opts)
       const wanted = new Set(scriptsHex)
@@ -199,7 +219,11 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
         }
       }
       for (const coin of coins.values()) if (coin.height === 0) coin.height = height
-      height += n - 1
+      nextHeader()
+      for (let i = 1; i < n; i++) {
+        height += 1
+        nextHeader()
+      }
     },
     setDown(value) {
       down = value

@@ -5,7 +5,8 @@ import { createMemoryChain, type MemoryChain } from '../adapters/memory-chain.ts
 import { deriveChildRoot } from '../hd/family.ts'
 import { deriveAccount, deriveAddress, mnemonicToRoot, type HdNode } from '../hd/keys.ts'
 import { networkParams } from '../network.ts'
-import type { WalletStore } from '../ports.ts'
+import type { ChainBackend, WalletStore } from '../ports.ts'
+import { WalletError } from '../errors.ts'
 import { bytesToHex } from '../spend/build-transaction.ts'
 import { createWallet } from './wallet.ts'
 import type { Wallet } from './wallet-types.ts'
@@ -296,5 +297,104 @@ describe('wallet service', () => {
     const assertion = expect(timingOut).rejects.toMatchObject({ code: 'WALLET_CONFIRMATION_TIMEOUT' })
     await clock.advance(6_000)
     await assertion
+  })
+})
+
+describe('wallet scans per tip', () => {
+  /** The memory chain with its scans counted, a tip hash that can be replaced, and a switch to refuse it. */
+  function countingChain(inner: MemoryChain) {
+    let scans = 0
+    let forcedTip: string | undefined
+    let tipError: Error | undefined
+    const chain: ChainBackend = {
+      tipHeight: (o) => inner.tipHeight(o),
+      tipHash: async (o) => {
+        if (tipError !== undefined) throw tipError
+        return forcedTip ?? inner.tipHash(o)
+      },
+      listUnspent: (s, o) => {
+        scans++
+        return inner.listUnspent(s, o)
+      },
+      getTransaction: (t, o) => inner.getTransaction(t, o),
+      broadcast: (h, o) => inner.broadcast(h, o),
+      estimateFee: (t, o) => inner.estimateFee(t, o),
+    }
+    return {
+      chain,
+      scans: () => scans,
+      setTip: (hash: string | undefined) => void (forcedTip = hash),
+      failTip: (err: Error | undefined) => void (tipError = err),
+    }
+  }
+
+  function open(chain: ChainBackend) {
+    const logger = createMemoryLogger()
+    const wallet = createWallet(
+      {
+        chain,
+        store: openSqliteWalletStore(':memory:'),
+        clock: createVirtualClock(1_700_000_000_000),
+        logger,
+      },
+      { network: world, account: deriveAccount(rootA, world), gapLimit: 5 },
+    )
+    return { wallet, logger }
+  }
+
+  it('reads the chain once per tip hash and again after a block, a new address or a reorg', async () => {
+    const inner = createMemoryChain({ network: world })
+    const c = countingChain(inner)
+    const { wallet } = open(c.chain)
+    const first = await wallet.receiveAddress()
+    inner.fund(bytesToHex(first.script), 40_000n)
+    inner.mine(1)
+    expect((await wallet.balance()).confirmedSats).toBe(40_000n)
+    const afterFirst = c.scans()
+    expect((await wallet.balance()).confirmedSats).toBe(40_000n)
+    expect((await wallet.balance()).confirmedSats).toBe(40_000n)
+    expect(c.scans()).toBe(afterFirst)
+
+    // A coin confirmed in a new block is seen at once.
+    inner.fund(bytesToHex(first.script), 2_000n)
+    expect((await wallet.balance()).confirmedSats).toBe(40_000n)
+    expect(c.scans()).toBe(afterFirst)
+    inner.mine(1)
+    expect((await wallet.balance()).confirmedSats).toBe(42_000n)
+    expect(c.scans()).toBeGreaterThan(afterFirst)
+
+    // Handing out an address widens the window: the next balance scans it, and sees coins there.
+    const beforeAddress = c.scans()
+    const far = await wallet.receiveAddress()
+    expect(c.scans()).toBe(beforeAddress)
+    await wallet.balance()
+    expect(c.scans()).toBeGreaterThan(beforeAddress)
+
+    // A reorg replaces the tip at the same height (here: a hash the wallet has not seen): scan again.
+    const beforeReorg = c.scans()
+    c.setTip('ab'.repeat(32))
+    await wallet.balance()
+    expect(c.scans()).toBeGreaterThan(beforeReorg)
+    c.setTip(undefined)
+    inner.fund(bytesToHex(far.script), 7_000n)
+    inner.mine(1)
+    expect((await wallet.balance()).confirmedSats).toBe(49_000n)
+  })
+
+  it('scans on every call when the backend refuses the tip hash, and stops on a down backend', async () => {
+    const inner = createMemoryChain({ network: world })
+    const c = countingChain(inner)
+    const { wallet, logger } = open(c.chain)
+    await fund(inner, wallet, 30_000n)
+    c.failTip(new WalletError('WALLET_BACKEND_PROTOCOL', 'method not allowed by the RPC allow-list', {}))
+    const before = c.scans()
+    expect((await wallet.balance()).confirmedSats).toBe(30_000n)
+    expect((await wallet.balance()).confirmedSats).toBe(30_000n)
+    expect(c.scans()).toBe(before + 2)
+    expect(logger.entries.filter((e) => e.event === 'wallet.tip_hash_unavailable')).toHaveLength(1)
+
+    const down = countingChain(createMemoryChain({ network: world }))
+    down.failTip(new WalletError('WALLET_BACKEND_DOWN', 'connection refused', {}))
+    await expect(open(down.chain).wallet.balance()).rejects.toMatchObject({ code: 'WALLET_BACKEND_DOWN' })
   })
 })

@@ -49,12 +49,42 @@ export function createWallet(deps: WalletDeps, options: WalletOptions): Wallet {
   const pending = (): PaymentRecord[] =>
     store.listPayments().filter((p) => p.state === 'signed' || p.state === 'broadcast')
 
+  /**
+   * The last scan and what it depended on: the confirmed UTXO set (named by the tip hash it was read
+   * at, or after) and the indexes known used. Balances, sends and addresses scan on every call, and an
+   * agent's tick asks several times between two blocks: each gap window is one `scantxoutset` (a
+   * pass over the node's whole UTXO set) or one indexer request per address.
+   */
+  let lastScan: { tip: string; known: string; result: AccountScan } | undefined
+  /** False once the backend refused `tipHash` (a node whose RPC allow-list lacks it): scan every time. */
+  let tipHashWorks = true
+
+  async function tipHashOrUndefined(opts: AbortOptions): Promise<string | undefined> {
+    if (!tipHashWorks) return undefined
+    try {
+      return await chain.tipHash(opts)
+    } catch (err) {
+      if (err instanceof WalletError && err.code === 'WALLET_BACKEND_DOWN') throw err
+      tipHashWorks = false
+      log.warn('wallet.tip_hash_unavailable', {
+        code: err instanceof WalletError ? err.code : 'error',
+        message: err instanceof Error ? err.message : String(err),
+      })
+      return undefined
+    }
+  }
+
   async function scan(opts: AbortOptions): Promise<AccountScan> {
     const knownUsed = {
       0: (store.getNumber(ISSUED_RECEIVE) ?? 0) - 1,
       1: (store.getNumber(USED_CHANGE) ?? 0) - 1,
     }
+    // Read before the scan: a block that comes during it changes the hash, so the next call scans again.
+    const tip = await tipHashOrUndefined(opts)
+    const known = `${knownUsed[0]}/${knownUsed[1]}`
+    if (tip !== undefined && lastScan?.tip === tip && lastScan.known === known) return lastScan.result
     const result = await scanAccount(chain, options.account, params, { gapLimit, knownUsed, ...opts })
+    if (tip !== undefined) lastScan = { tip, known, result }
     const now = clock.nowMs()
     const added = store.upsertReceipts(
       result.coins.map((c) => ({

@@ -74,6 +74,19 @@ export function chainBackendContract(name: string, setup: () => Promise<ChainHar
       expect(await h.backend.tipHeight()).toBe(before + 2)
     })
 
+    it('reports a tip hash that stays until a block comes and changes with each block', async () => {
+      const first = await h.backend.tipHash()
+      expect(first).toMatch(/^[0-9a-f]{64}$/)
+      await h.fund(fresh().address.address, 50_000n)
+      expect(await h.backend.tipHash()).toBe(first)
+      await h.mine(1)
+      const second = await h.backend.tipHash()
+      expect(second).toMatch(/^[0-9a-f]{64}$/)
+      expect(second).not.toBe(first)
+      await h.mine(2)
+      expect(await h.backend.tipHash()).not.toBe(second)
+    })
+
     it('lists a funded output only once it is confirmed, with exact value, script and height', async () => {
       const { address } = fresh()
       await h.fund(address.address, 123_456n)

@@ -30,6 +30,7 @@ export function esploraFacade(chain: MemoryChain, base: string): FetchLike {
       )
     }
     if (path === 'blocks/tip/height') return text(String(await chain.tipHeight()))
+    if (path === 'blocks/tip/hash') return text(await chain.tipHash())
     if (path === 'fee-estimates') return json({})
     if ((m = /^scripthash\/([0-9a-f]{64})\/utxo$/.exec(path)) !== null) {
       const hash = m[1]
@@ -67,7 +68,7 @@ export function electrumFacade(chain: MemoryChain): ElectrumTransport {
         case 'server.version':
           return ok(['dolly memory facade', '1.4'])
         case 'blockchain.headers.subscribe':
-          return ok({ height: await chain.tipHeight(), hex: '' })
+          return ok({ height: await chain.tipHeight(), hex: chain.tipHeader() })
         case 'blockchain.scripthash.listunspent':
           return ok(
             chain

@@ -49,6 +49,7 @@ describe('world chain (litecoind -regtest)', () => {
       { url: chain.rpcUrl, user: chain.agentRpcUser, password: chain.agentRpcPassword, timeoutMs: 30_000 },
     )
     expect(await agent.tipHeight()).toBe(await chain.rpc<number>('getblockcount'))
+    expect(await agent.tipHash()).toBe(await chain.rpc<string>('getbestblockhash'))
     const asAgent = async (method: string, params: unknown[] = []): Promise<number> => {
       const reply = await fetch(chain.rpcUrl, {
         method: 'POST',

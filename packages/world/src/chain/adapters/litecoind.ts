@@ -48,6 +48,7 @@ export interface ChainOptions {
  */
 export const AGENT_RPC_METHODS = [
   'getblockcount',
+  'getbestblockhash',
   'getrawtransaction',
   'sendrawtransaction',
   'estimatesmartfee',

@@ -43,6 +43,8 @@ interface Coin {
   readonly scriptHex: string
   /** 0 while unconfirmed. */
   height: number
+  /** Order of arrival: `listUnspent` lists coins in it, whichever index found them. */
+  readonly seq: number
 }
 
 interface StoredTx {
@@ -50,6 +52,7 @@ interface StoredTx {
   /** 0 while in the mempool. */
   height: number
   readonly spends: readonly string[]
+  readonly outputs: number
 }
 
 /**
@@ -61,6 +64,28 @@ interface StoredTx {
 export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
   const minRelay = options.minRelayFeeRateSatPerKvb ?? 1000n
   const coins = new Map<string, Coin>()
+  // Indexes, so a scan costs the coins it asks for and a block the transactions it confirms, not the
+  // whole chain (the simulator's family chains hold thousands of coins and mine before most ticks).
+  const byScript = new Map<string, Set<Coin>>()
+  const unconfirmed = new Set<Coin>()
+  const mempool = new Map<string, StoredTx>()
+  let coinSeq = 0
+  const addCoin = (coin: Coin): void => {
+    coins.set(`${coin.txid}:${coin.vout}`, coin)
+    let set = byScript.get(coin.scriptHex)
+    if (set === undefined) byScript.set(coin.scriptHex, (set = new Set()))
+    set.add(coin)
+    if (coin.height === 0) unconfirmed.add(coin)
+  }
+  const removeCoin = (outpoint: string): void => {
+    const coin = coins.get(outpoint)
+    if (coin === undefined) return
+    coins.delete(outpoint)
+    unconfirmed.delete(coin)
+    const set = byScript.get(coin.scriptHex)
+    set?.delete(coin)
+    if (set?.size === 0) byScript.delete(coin.scriptHex)
+  }
   const spentInMempool = new Map<string, string>()
   const txs = new Map<string, StoredTx>()
   let height = 0
@@ -124,15 +149,18 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
     )
     for (const outpoint of spends) spentInMempool.set(outpoint, txid)
     tx.outs.forEach((out, vout) =>
-      coins.set(`${txid}:${vout}`, {
+      addCoin({
         txid,
         vout,
         valueSats: out.value,
         scriptHex: Buffer.from(out.script).toString('hex'),
         height: 0,
+        seq: coinSeq++,
       }),
     )
-    txs.set(txid, { hex, height: 0, spends })
+    const stored: StoredTx = { hex, height: 0, spends, outputs: tx.outs.length }
+    txs.set(txid, stored)
+    mempool.set(txid, stored)
     return txid
   }
 
@@ -148,9 +176,11 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
     tipHeader: () => header.toString('hex'),
     async listUnspent(scriptsHex, opts): Promise<readonly Utxo[]> {
       check(opts)
-      const wanted = new Set(scriptsHex)
-      return [...coins.values()]
-        .filter((c) => c.height > 0 && wanted.has(c.scriptHex))
+      const found: Coin[] = []
+      for (const scriptHex of new Set(scriptsHex))
+        for (const c of byScript.get(scriptHex) ?? []) if (c.height > 0) found.push(c)
+      return found
+        .sort((a, b) => a.seq - b.seq)
         .map((c) => ({
           txid: c.txid,
           vout: c.vout,
@@ -210,15 +240,16 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
       if (!Number.isSafeInteger(n) || n < 1)
         throw new WalletError('WALLET_OPTION_INVALID', `mine() needs a positive block count, got ${n}`, { n })
       height += 1
-      for (const tx of txs.values()) {
-        if (tx.height !== 0) continue
+      for (const tx of mempool.values()) {
         tx.height = height
         for (const outpoint of tx.spends) {
-          coins.delete(outpoint)
+          removeCoin(outpoint)
           spentInMempool.delete(outpoint)
         }
       }
-      for (const coin of coins.values()) if (coin.height === 0) coin.height = height
+      mempool.clear()
+      for (const coin of unconfirmed) coin.height = height
+      unconfirmed.clear()
       nextHeader()
       for (let i = 1; i < n; i++) {
         height += 1
@@ -235,8 +266,9 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
       const tx = txs.get(txid)
       if (tx === undefined || tx.height !== 0) return
       txs.delete(txid)
+      mempool.delete(txid)
       for (const outpoint of tx.spends) spentInMempool.delete(outpoint)
-      for (const key of [...coins.keys()]) if (key.startsWith(`${txid}:`)) coins.delete(key)
+      for (let vout = 0; vout < tx.outputs; vout++) removeCoin(`${txid}:${vout}`)
     },
     setFeeEstimate(value) {
       feeEstimate = value

@@ -382,11 +382,21 @@ describe('plebnet check killed at every named step', () => {
       const remainingSats = [...coins.values()].reduce((a, b) => a + b, 0n)
       expect(incomeSats).toBe(BOOTSTRAP_SATS)
       expect(remainingSats + shopsSats + childrenSats + feesSats).toBe(BOOTSTRAP_SATS)
-      // The remaining coins as the node's UTXO set has them (not our scan).
-      const utxo = await rpc<{ total_amount: number }>('scantxoutset', [
-        'start',
-        [...ours].map((a) => `addr(${a})`),
-      ])
+      // The remaining coins as the node's UTXO set has them (not our scan). The node runs one
+      // scantxoutset at a time and the installed child's daemon scans its own wallet now and then:
+      // wait for its scan as the wallet's Core adapter does.
+      let utxo: { total_amount: number } | undefined
+      for (let attempt = 0; utxo === undefined; attempt++) {
+        try {
+          utxo = await rpc<{ total_amount: number }>('scantxoutset', [
+            'start',
+            [...ours].map((a) => `addr(${a})`),
+          ])
+        } catch (err) {
+          if (attempt >= 100 || !/in progress/i.test(err instanceof Error ? err.message : '')) throw err
+          await sleep(200)
+        }
+      }
       expect(coinsToSats(utxo.total_amount)).toBe(remainingSats)
       // One transaction per purchase, dowry and heir payment: nothing paid twice under a new invoice.
       const shopPaidTxids = new Set([...shopAddresses.values()].flat())

@@ -242,57 +242,72 @@ describe('kill -9 at every named trade step, in real processes on the world chai
         }
       }
 
-      start('seller', victim === 'seller')
-      start('buyer', victim === 'buyer')
-      await until(
-        'both sides listening',
-        () => card('seller') !== undefined && card('buyer') !== undefined,
-        60_000,
-      )
-      const sellerCard = card('seller')
-      const buyerCard = card('buyer')
-      if (sellerCard === undefined || buyerCard === undefined) throw failure('no cards')
-      await writeFile(
-        join(dir, 'relayer.json'),
-        JSON.stringify({
-          key: bytesToHex(relayerIdentity.publicKey),
-          addrs: relayer.host.addresses(),
-          receive: [],
-          pid: process.pid,
-        }),
-      )
-      relayer.host.learn(Buffer.from(sellerCard.key, 'hex'), sellerCard.addrs)
-      const earned = await relayer.ledger.protocol()?.transact(Buffer.from(sellerCard.key, 'hex'), 0n, EARNED)
-      expect(
-        earned?.ok,
-        JSON.stringify(earned, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
-      ).toBe(true)
-      for (const address of buyerCard.receive) await chain.faucet(address, 30_000n)
-      await chain.mine(1)
-      await writeFile(join(dir, 'go'), '')
+      // Every wait below has a deadline, but an RPC or a libp2p stop can still hang under load: fail
+      // with both sides' logs before the runner's timeout cuts the case off without them.
+      let guard: NodeJS.Timeout | undefined
+      const hung = new Promise<never>((_resolve, reject) => {
+        guard = setTimeout(() => reject(failure('the case hung')), CASE_MS + 120_000)
+      })
+      const run = async (): Promise<void> => {
+        start('seller', victim === 'seller')
+        start('buyer', victim === 'buyer')
+        await until(
+          'both sides listening',
+          () => card('seller') !== undefined && card('buyer') !== undefined,
+          60_000,
+        )
+        const sellerCard = card('seller')
+        const buyerCard = card('buyer')
+        if (sellerCard === undefined || buyerCard === undefined) throw failure('no cards')
+        await writeFile(
+          join(dir, 'relayer.json'),
+          JSON.stringify({
+            key: bytesToHex(relayerIdentity.publicKey),
+            addrs: relayer.host.addresses(),
+            receive: [],
+            pid: process.pid,
+          }),
+        )
+        relayer.host.learn(Buffer.from(sellerCard.key, 'hex'), sellerCard.addrs)
+        const earned = await relayer.ledger
+          .protocol()
+          ?.transact(Buffer.from(sellerCard.key, 'hex'), 0n, EARNED)
+        expect(
+          earned?.ok,
+          JSON.stringify(earned, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+        ).toBe(true)
+        for (const address of buyerCard.receive) await chain.faucet(address, 30_000n)
+        await chain.mine(1)
+        await writeFile(join(dir, 'go'), '')
 
-      // Mine a block every 500 ms; start the victim again, unarmed, once its kill took it down.
-      let restarted = false
-      await until(
-        'both outcomes',
-        () => {
-          const dead = exits[victim].find((e) => e.signal === 'SIGKILL')
-          if (dead !== undefined && !restarted) {
-            restarted = true
-            start(victim, false)
-          }
-          return outcome('seller') !== undefined && outcome('buyer') !== undefined
-        },
-        CASE_MS,
-        true,
-      )
-      await writeFile(join(dir, 'stop'), '')
-      await until(
-        'both sides stopped',
-        () => running.size === 0 || ![procs.seller, procs.buyer].some((p) => running.has(p)),
-        30_000,
-      )
-      await relayer.stop()
+        // Mine a block every 500 ms; start the victim again, unarmed, once its kill took it down.
+        let restarted = false
+        await until(
+          'both outcomes',
+          () => {
+            const dead = exits[victim].find((e) => e.signal === 'SIGKILL')
+            if (dead !== undefined && !restarted) {
+              restarted = true
+              start(victim, false)
+            }
+            return outcome('seller') !== undefined && outcome('buyer') !== undefined
+          },
+          CASE_MS,
+          true,
+        )
+        await writeFile(join(dir, 'stop'), '')
+        await until(
+          'both sides stopped',
+          () => running.size === 0 || ![procs.seller, procs.buyer].some((p) => running.has(p)),
+          30_000,
+        )
+        await relayer.stop()
+      }
+      try {
+        await Promise.race([run(), hung])
+      } finally {
+        clearTimeout(guard)
+      }
 
       // The kill happened, once, where it was armed.
       expect(readFileSync(join(dir, 'killed.log'), 'utf8'), 'kill log').toBe(`${step}:${nth}\n`)

@@ -24,6 +24,7 @@ import {
   generateIdentity,
   IDENTITY_FILE,
   realSleep,
+  writeFileAtomic,
 } from '@dolly/base'
 import { decodeBandwidthTx, openSqliteLedgerStore, STATE_DB_FILE, type LedgerStore } from '@dolly/ledger'
 import { createFileTradeJournal, paymentSchedule, type TradeTerms } from '@dolly/market'
@@ -259,7 +260,8 @@ describe('kill -9 at every named trade step, in real processes on the world chai
         const sellerCard = card('seller')
         const buyerCard = card('buyer')
         if (sellerCard === undefined || buyerCard === undefined) throw failure('no cards')
-        await writeFile(
+        // Atomically: the seller reads the card while it waits (a half-written one is not JSON).
+        await writeFileAtomic(
           join(dir, 'relayer.json'),
           JSON.stringify({
             key: bytesToHex(relayerIdentity.publicKey),
@@ -267,6 +269,7 @@ describe('kill -9 at every named trade step, in real processes on the world chai
             receive: [],
             pid: process.pid,
           }),
+          { mode: 0o644 },
         )
         relayer.host.learn(Buffer.from(sellerCard.key, 'hex'), sellerCard.addrs)
         const earned = await relayer.ledger

@@ -111,7 +111,12 @@ async function main(): Promise<void> {
       if (!existsSync(file)) continue
       const text = readFileSync(file, 'utf8')
       if (learned.get(peer) === text) continue
-      const card = JSON.parse(text) as SideCard
+      let card: SideCard
+      try {
+        card = JSON.parse(text) as SideCard
+      } catch {
+        continue // a card being written: read it again on the next look
+      }
       host.learn(Buffer.from(card.key, 'hex'), card.addrs)
       learned.set(peer, text)
     }

@@ -241,17 +241,30 @@ describe('the loop: relay, sell tokens, buy a server with that Bitcoin', () => {
         return byKey
       }
       let agents = await agentsByKey()
-      const victim = await caughtMidTrade(users, KILL_WINDOW_MS)
+      // A trade with MB moved whose seller is a live agent: the seller of the first one caught may
+      // have died since (its lease ended) or not answered its status; then wait for another.
+      const pickBy = Date.now() + KILL_WINDOW_MS
+      const pick = async (): Promise<{
+        victim: Awaited<ReturnType<typeof caughtMidTrade>>
+        seller: WorldHost
+      }> => {
+        for (;;) {
+          const caught = await caughtMidTrade(users, Math.max(1, pickBy - Date.now()))
+          const opened = (await journal(caught.home)).find(
+            (e) => e.kind === 'open' && e.terms.tradeId === caught.tradeId,
+          )
+          const sellerKey = opened?.kind === 'open' ? opened.terms[opened.terms.mbSeller] : undefined
+          let found = sellerKey === undefined ? undefined : agents.get(sellerKey)
+          if (found === undefined && sellerKey !== undefined)
+            found = (agents = await agentsByKey()).get(sellerKey)
+          if (found !== undefined) return { victim: caught, seller: found }
+          if (Date.now() > pickBy) throw new Error(`no live agent sells in trade ${caught.tradeId}`)
+          await new Promise((r) => setTimeout(r, 1_000))
+        }
+      }
+      const { victim, seller } = await pick()
       const killed = killProxyOf(victim.home)
       expect(killed.length, `no proxy process of ${victim.name}`).toBeGreaterThan(0)
-      const opened = (await journal(victim.home)).find(
-        (e) => e.kind === 'open' && e.terms.tradeId === victim.tradeId,
-      )
-      const sellerKey = opened?.kind === 'open' ? opened.terms[opened.terms.mbSeller] : undefined
-      let seller = sellerKey === undefined ? undefined : agents.get(sellerKey)
-      if (seller === undefined && sellerKey !== undefined)
-        seller = (agents = await agentsByKey()).get(sellerKey)
-      if (seller === undefined) throw new Error(`no live agent sells in trade ${victim.tradeId}`)
       const sellerDaemons = await killDaemonOf(seller)
       expect(sellerDaemons.length, `no daemon process on ${seller.ip}`).toBeGreaterThan(0)
       const atKill = await tradeOutcome(victim.home, victim.tradeId)

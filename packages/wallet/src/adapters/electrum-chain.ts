@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { Transaction } from 'bitcoinjs-lib'
 import { parseBtc, type AbortOptions } from '@dolly/base'
@@ -7,6 +6,7 @@ import type { ChainBackend } from '../ports.ts'
 import type { BroadcastResult, ChainTransaction, FeeEstimate, Utxo } from '../types.ts'
 import type { ElectrumTransport } from './electrum-client.ts'
 import type { RpcReply } from './json-rpc.ts'
+import { blockHashHex } from './block-hash.ts'
 import { scriptHashHex } from './script-hash.ts'
 
 // Result shapes from the electrumx "Protocol Methods" page (protocol 1.4). Third-party: extra keys stripped.
@@ -54,7 +54,6 @@ export function createElectrumChain(deps: { transport: ElectrumTransport }): Cha
   return {
     tipHeight,
     async tipHash(opts = {}) {
-      // A block's hash is the double SHA-256 of its header, shown byte-reversed.
       const { hex } = await tip(opts)
       if (!HEADER_HEX.test(hex))
         throw new WalletError(
@@ -62,9 +61,7 @@ export function createElectrumChain(deps: { transport: ElectrumTransport }): Cha
           `electrum blockchain.headers.subscribe sent a header of ${hex.length} hex chars, not 160`,
           { chars: hex.length },
         )
-      const header = Buffer.from(hex, 'hex')
-      const once = createHash('sha256').update(header).digest()
-      return createHash('sha256').update(once).digest().reverse().toString('hex')
+      return blockHashHex(Buffer.from(hex, 'hex'))
     },
     async listUnspent(scriptsHex, opts = {}): Promise<readonly Utxo[]> {
       const out: Utxo[] = []

@@ -5,6 +5,7 @@ import { WalletError } from '../errors.ts'
 import { dustThresholdSats, type NetworkParams } from '../network.ts'
 import { p2wpkhKeyHash } from '../spend/build-transaction.ts'
 import type { ChainBackend } from '../ports.ts'
+import { blockHashHex } from './block-hash.ts'
 import type { BroadcastResult, ChainTransaction, FeeEstimate, Utxo } from '../types.ts'
 
 /** The in-process chain of the simulator, with the controls tests and the simulator drive it by. */
@@ -91,7 +92,7 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
   let height = 0
   // Headers chain the blocks' hashes (version | previous hash | a root naming the height | zeros), so
   // the tip hash changes with every block, as a node's does.
-  let header = Buffer.alloc(80)
+  let header: Buffer
   let tipHash = ''
   const nextHeader = (): void => {
     const next = Buffer.alloc(80)
@@ -99,7 +100,7 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
     if (tipHash !== '') Buffer.from(tipHash, 'hex').reverse().copy(next, 4)
     Buffer.from(btcCrypto.sha256(new TextEncoder().encode(`memory-block-${height}`))).copy(next, 36)
     header = next
-    tipHash = Buffer.from(btcCrypto.hash256(header)).reverse().toString('hex')
+    tipHash = blockHashHex(header)
   }
   nextHeader()
   let fundCounter = 0

@@ -50,8 +50,8 @@ export const NetworkInfoSchema = z.object({ relayfee: BtcNumber })
 /** `getblockcount` reply. */
 export const BlockCountSchema = z.number().int().nonnegative()
 
-/** A block hash reply (`getbestblockhash`). */
-export const BlockHashSchema = z.string().regex(/^[0-9a-f]{64}$/)
-
 /** A txid reply. */
 export const TxidSchema = z.string().regex(/^[0-9a-f]{64}$/)
+
+/** A block hash reply (`getbestblockhash`): 32 bytes in hex, as a txid. */
+export const BlockHashSchema = TxidSchema

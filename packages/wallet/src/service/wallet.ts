@@ -1,4 +1,4 @@
-import { noCheckpoint, type AbortOptions } from '@dolly/base'
+import { errorCode, noCheckpoint, type AbortOptions } from '@dolly/base'
 import { validateAddress } from '../address.ts'
 import {
   DEFAULT_CONFIRMATION_POLL_MS,
@@ -64,10 +64,11 @@ export function createWallet(deps: WalletDeps, options: WalletOptions): Wallet {
     try {
       return await chain.tipHash(opts)
     } catch (err) {
-      if (err instanceof WalletError && err.code === 'WALLET_BACKEND_DOWN') throw err
+      const code = errorCode(err)
+      if (code === 'WALLET_BACKEND_DOWN') throw err
       tipHashWorks = false
       log.warn('wallet.tip_hash_unavailable', {
-        code: err instanceof WalletError ? err.code : 'error',
+        code: code ?? 'error',
         message: err instanceof Error ? err.message : String(err),
       })
       return undefined

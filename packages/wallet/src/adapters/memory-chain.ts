@@ -5,8 +5,11 @@ import { WalletError } from '../errors.ts'
 import { dustThresholdSats, type NetworkParams } from '../network.ts'
 import { p2wpkhKeyHash } from '../spend/build-transaction.ts'
 import type { ChainBackend } from '../ports.ts'
-import { blockHashHex } from './block-hash.ts'
+import { hashHexOf, sha256d } from './block-hash.ts'
 import type { BroadcastResult, ChainTransaction, FeeEstimate, Utxo } from '../types.ts'
+
+/** The merkle-root field of a memory block: this tag, then the height (u32 LE). */
+const MEMORY_ROOT_TAG = 'dolly memory chain block'
 
 /** The in-process chain of the simulator, with the controls tests and the simulator drive it by. */
 export interface MemoryChain extends ChainBackend {
@@ -91,16 +94,20 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
   const txs = new Map<string, StoredTx>()
   let height = 0
   // Headers chain the blocks' hashes (version | previous hash | a root naming the height | zeros), so
-  // the tip hash changes with every block, as a node's does.
-  let header: Buffer
+  // the tip hash changes with every block, as a node's does. The simulator mines a block before most
+  // ticks, so a block costs two SHA-256 passes over 80 bytes and nothing else.
+  let header = Buffer.alloc(80)
+  /** `sha256d(header)`: the next header's previous-hash field; undefined before the first block. */
+  let tipDigest: Buffer | undefined
   let tipHash = ''
   const nextHeader = (): void => {
-    const next = Buffer.alloc(80)
-    next.writeUInt32LE(0x20000000, 0)
-    if (tipHash !== '') Buffer.from(tipHash, 'hex').reverse().copy(next, 4)
-    Buffer.from(btcCrypto.sha256(new TextEncoder().encode(`memory-block-${height}`))).copy(next, 36)
-    header = next
-    tipHash = blockHashHex(header)
+    header = Buffer.alloc(80)
+    header.writeUInt32LE(0x20000000, 0)
+    tipDigest?.copy(header, 4)
+    header.write(MEMORY_ROOT_TAG, 36, 'latin1')
+    header.writeUInt32LE(height, 64)
+    tipDigest = sha256d(header)
+    tipHash = hashHexOf(tipDigest)
   }
   nextHeader()
   let fundCounter = 0

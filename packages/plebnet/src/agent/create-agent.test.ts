@@ -375,6 +375,61 @@ describe('createAgent: a whole life in memory', () => {
   })
 })
 
+describe('createAgent: the offer refresh (AGENT.md §3.2)', () => {
+  it('reads the shops once per daemon.offer_refresh, and a purchase reads its own shop afresh', async () => {
+    const { clock, chain, wallet, agent, ports, options, shop } = await life({ childAnswers: true, funded: 2_000n })
+    expect(options.offerRefreshMs).toBe(DAY)
+    let reads = 0
+    ports.providers.drivers.set(PLAN.provider, {
+      ...shop,
+      options: (ctx) => {
+        reads += 1
+        return shop.options(ctx)
+      },
+    })
+    // Short of coins, every tick chooses its next offer: from the listing read on the first.
+    expect((await agent.tick()).idle).toBe('FUNDS_LOW')
+    expect(reads).toBe(1)
+    clock.advance(DAY / 2)
+    expect((await agent.tick()).idle).toBe('FUNDS_LOW')
+    expect(reads).toBe(1)
+    // A day after the read the shop is read again.
+    clock.advance(DAY / 2)
+    expect((await agent.tick()).idle).toBe('FUNDS_LOW')
+    expect(reads).toBe(2)
+    // Funded, the tick chooses from the listing and the purchase reads the shop's plan as it is now.
+    const funding = await wallet.receiveAddress()
+    chain.fund(Buffer.from(funding.script).toString('hex'), FUNDED)
+    chain.mine(1)
+    clock.advance(60_000)
+    const buying = await agent.tick()
+    expect(buying.effects).toContain('buy')
+    expect(buying.state?.items).toMatchObject([{ provider: PLAN.provider, stage: 'bought' }])
+    expect(reads).toBe(3)
+  })
+
+  it('re-reads a shop that did not answer on the next tick instead of keeping its silence', async () => {
+    const { clock, agent, ports, shop, log } = await life({ childAnswers: true, funded: 2_000n })
+    let reads = 0
+    ports.providers.drivers.set(PLAN.provider, {
+      ...shop,
+      options: (ctx) => {
+        reads += 1
+        return reads === 1 ? Promise.reject(new Error('connection reset')) : shop.options(ctx)
+      },
+    })
+    // Nothing listed: nothing to price, nothing chosen.
+    expect((await agent.tick()).idle).toBe('NO_OFFER')
+    expect(log.entries.some((e) => e.event === 'tick.shop_unreachable')).toBe(true)
+    clock.advance(60_000)
+    expect((await agent.tick()).idle).toBe('FUNDS_LOW')
+    expect(reads).toBe(2)
+    clock.advance(60_000)
+    await agent.tick()
+    expect(reads).toBe(2)
+  })
+})
+
 describe('createAgent: selling tokens in the tick (issue 17)', () => {
   it('an agent short of coins offers its MB for what the next server costs; its status says so', async () => {
     const market = createMemoryTokenMarket(createVirtualClock(NOW), { balanceBytes: 300n * MB_BYTES })

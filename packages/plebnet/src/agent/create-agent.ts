@@ -8,7 +8,7 @@ import { initialLifecycle, type LifecycleState, type TickEffect } from '../lifec
 import { decideTick } from '../lifecycle/tick.ts'
 import { unrecordedPayments } from '../lifecycle/unrecorded-payments.ts'
 import { sourcesOf } from './effects/heir.ts'
-import { chooseNext, learn } from './effects/offers.ts'
+import { chooseNext, createOfferListing, learn } from './effects/offers.ts'
 import { runEffect } from './effects/run-effect.ts'
 import { sellStep, type SellReport } from './effects/sell.ts'
 import { replicationPrice } from '../strategies/common.ts'
@@ -81,6 +81,8 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
   let latest: LifecycleStatus | undefined
   /** The postcards' delivery round, running beside the ticks (one at a time). */
   let delivering: Promise<void> | undefined
+  /** The shops' plans, read again every `offerRefreshMs` (AGENT.md §3.2 offer refresh). */
+  const listing = createOfferListing(clock, options.offerRefreshMs ?? 0)
 
   async function tick(): Promise<TickReport> {
     const record = await store.record.load()
@@ -118,7 +120,7 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
       }
       let step = decideTick(state, { ...base, chosen: undefined }, policy)
       if (step.effect.kind === 'idle' && step.effect.reason === 'NO_OFFER') {
-        chosen = await chooseNext(ports, options, state, record)
+        chosen = await chooseNext(ports, options, state, record, listing)
         step = decideTick(state, { ...base, chosen }, policy)
       }
       state = step.state
@@ -135,7 +137,7 @@ export function createAgent(ports: AgentPorts, options: AgentOptions): Agent {
         store.lifecycle.save(state)
       }
       log.info('tick.effect', { kind: effect.kind })
-      const outcome = await runEffect(ports, options, state, record, effect)
+      const outcome = await runEffect(ports, options, state, record, effect, listing)
       state = applyOutcome(state, outcome, clock.nowMs(), policy)
       store.lifecycle.save(state)
       if (outcome.kind === 'active') checkpoint('server-active')

@@ -128,6 +128,11 @@ export interface AgentOptions {
   readonly sell?: SellOptions
   /** `qd.selector`: how the next offer is chosen (default `qtable`, QD-learning; `dna` the legacy roulette). */
   readonly selector?: 'qtable' | 'dna'
+  /**
+   * `daemon.offer_refresh` in world ms: the shops' plans are read again once they are this old
+   * (AGENT.md §3.2); a purchase always reads its own shop afresh. Default 0: every tick reads every shop.
+   */
+  readonly offerRefreshMs?: number
 }
 
 /** `[strategy]` settings of the sell step (AGENT.md §4). */

@@ -41,6 +41,8 @@ export interface ProviderSection {
 /** The typed part of `plebnet_setup.cfg` the lifecycle uses (times in ms, money in sats). */
 export interface AgentConfig {
   readonly tickIntervalMs: number
+  /** `daemon.offer_refresh`: the shops' plans are read again once this old (AGENT.md §3.2), ms. */
+  readonly offerRefreshMs: number
   readonly leaseMs: number
   readonly liquidateBeforeMs: number
   readonly sweepBeforeMs: number
@@ -186,6 +188,7 @@ const WorldSchema = z.object({
  */
 const CoreSchema = z.object({
   tick: seconds('daemon.tick_interval'),
+  offerRefresh: seconds('daemon.offer_refresh'),
   lease: seconds('lease.time_alive'),
   liquidate: seconds('lease.liquidate_before'),
   sweep: seconds('lease.sweep_before'),
@@ -392,6 +395,7 @@ export function readAgentConfig(
   }
   const core = CoreSchema.safeParse({
     tick: get('daemon', 'tick_interval'),
+    offerRefresh: get('daemon', 'offer_refresh'),
     lease: get('lease', 'time_alive'),
     liquidate: get('lease', 'liquidate_before'),
     sweep: get('lease', 'sweep_before'),
@@ -465,6 +469,7 @@ export function readAgentConfig(
     )
   return {
     tickIntervalMs: core.data.tick,
+    offerRefreshMs: core.data.offerRefresh,
     leaseMs: core.data.lease,
     liquidateBeforeMs: core.data.liquidate,
     sweepBeforeMs: core.data.sweep,

@@ -52,6 +52,8 @@ export function agentOptionsFrom(config: AgentConfig): AgentOptions {
     selector: config.qd.selector,
     // The strategies count in world time: one tick is the daemon's interval times the time scale.
     sell: { tickMs: config.tickIntervalMs * timeScale, orderTimeoutMs: config.orderTimeoutMs },
+    // The agent's clock is world time, as the tick interval above.
+    offerRefreshMs: config.offerRefreshMs * timeScale,
     timeScale,
   }
 }

@@ -34,9 +34,64 @@ export async function loadQTable(store: Pick<AgentStore, 'qtable'>, ids: readonl
   return withOffers((await store.qtable.load()) ?? createQTable([]), ids)
 }
 
-/** Lists every shop's plans (a shop that does not answer is left out this tick) and prices them in sats. */
+/**
+ * The shops' plans as the agent last read them (AGENT.md §3.2, `daemon.offer_refresh`): each shop is
+ * read at most once per `refreshMs` of the agent's clock, so a daemon ticking every five minutes does
+ * not load every shop's pages on every tick. A shop that did not answer is read again on the next
+ * tick; a purchase reads its own shop afresh and keeps what it read (`keep`).
+ */
+export interface OfferListing {
+  /** The plans of `provider`, read now unless read less than `refreshMs` ago. */
+  plans(provider: string, read: () => Promise<readonly VpsOption[]>): Promise<readonly VpsOption[]>
+  /** Keeps a fresh read of `provider`'s plans (the purchase's own). */
+  keep(provider: string, plans: readonly VpsOption[]): void
+}
+
+/** An `OfferListing` over `clock`; `refreshMs` 0 reads every shop on every call. */
+export function createOfferListing(clock: Pick<AgentPorts['clock'], 'nowMs'>, refreshMs: number): OfferListing {
+  const read = new Map<string, { readonly atMs: number; readonly plans: readonly VpsOption[] }>()
+  const listing: OfferListing = {
+    async plans(provider, fetch) {
+      const held = read.get(provider)
+      if (held !== undefined && clock.nowMs() - held.atMs < refreshMs) return held.plans
+      const plans = await fetch()
+      listing.keep(provider, plans)
+      return plans
+    },
+    keep(provider, plans) {
+      if (refreshMs > 0) read.set(provider, { atMs: clock.nowMs(), plans })
+    },
+  }
+  return listing
+}
+
+/** The context a driver's calls run in: a new session (cookies) per call, as a browser tab. */
+function shopContext(ports: Pick<AgentPorts, 'providers' | 'network' | 'clock' | 'rng' | 'log'>) {
+  return {
+    session: ports.providers.purchase.newSession(),
+    network: ports.network,
+    clock: ports.clock,
+    rng: ports.rng,
+    log: ports.log,
+  }
+}
+
+/** Reads `provider`'s plans from its shop now (the purchase's read, never from the listing). */
+export async function readPlans(
+  ports: Pick<AgentPorts, 'providers' | 'network' | 'clock' | 'rng' | 'log'>,
+  provider: string,
+): Promise<readonly VpsOption[]> {
+  const driver = ports.providers.drivers.get(provider)
+  return driver === undefined ? [] : driver.options(shopContext(ports))
+}
+
+/**
+ * Lists every shop's plans (from `listing` when given; a shop that does not answer is left out this
+ * tick) and prices them in sats at today's rate.
+ */
 export async function catalogue(
   ports: Pick<AgentPorts, 'providers' | 'network' | 'clock' | 'rng' | 'log'>,
+  listing?: OfferListing,
 ): Promise<{ offers: OfferInfo[]; options: Map<string, VpsOption> }> {
   const offers: OfferInfo[] = []
   const options = new Map<string, VpsOption>()
@@ -47,17 +102,13 @@ export async function catalogue(
   })
   if (usd === undefined) return { offers, options }
   for (const [name, driver] of ports.providers.drivers) {
-    const ctx = {
-      session: ports.providers.purchase.newSession(),
-      network: ports.network,
-      clock: ports.clock,
-      rng: ports.rng,
-      log: ports.log,
-    }
-    const listed = await driver.options(ctx).catch((err: unknown) => {
-      ports.log.warn('tick.shop_unreachable', { provider: name, code: errorCode(err) ?? 'error' })
-      return []
-    })
+    const read = (): Promise<readonly VpsOption[]> => driver.options(shopContext(ports))
+    const listed = await (listing === undefined ? read() : listing.plans(name, read)).catch(
+      (err: unknown) => {
+        ports.log.warn('tick.shop_unreachable', { provider: name, code: errorCode(err) ?? 'error' })
+        return []
+      },
+    )
     for (const o of listed) {
       if (o.price.currency !== 'USD') continue
       // Names are free text but bounded (learning/constants.ts): a longer one would make every file
@@ -97,8 +148,9 @@ export async function chooseNext(
   options: Pick<AgentOptions, 'vpnHost' | 'selector'>,
   state: LifecycleState,
   record: AgentRecord,
+  listing?: OfferListing,
 ): Promise<PricedOffer | undefined> {
-  const { offers, options: plans } = await catalogue(ports)
+  const { offers, options: plans } = await catalogue(ports, listing)
   if (offers.length === 0) return undefined
   const filter = { excludedProviders: state.excludedProviders }
   if (options.selector === 'dna') {

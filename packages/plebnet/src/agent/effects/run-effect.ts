@@ -8,7 +8,7 @@ import { dowryPurpose, heirPurpose } from '../../lifecycle/unrecorded-payments.t
 import type { ChildHandover } from '../../replication/ports.ts'
 import type { AgentOptions, AgentPorts } from '../ports.ts'
 import { childAddress, findHeir } from './heir.ts'
-import { catalogue } from './offers.ts'
+import { readPlans, type OfferListing } from './offers.ts'
 import { childWireguard, runVpnEffect, vpnInstallFailure } from './vpn.ts'
 
 /**
@@ -72,7 +72,12 @@ async function payHeir(
 }
 
 /** Buys the item's plan, or adopts a purchase cloudomate paid before a crash. */
-async function buy(ports: AgentPorts, state: LifecycleState, item: PurchaseItem): Promise<EffectOutcome> {
+async function buy(
+  ports: AgentPorts,
+  state: LifecycleState,
+  item: PurchaseItem,
+  listing: OfferListing | undefined,
+): Promise<EffectOutcome> {
   const driver = ports.providers.drivers.get(item.provider)
   if (driver === undefined) throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', 'no driver', {})
   // A crash after cloudomate journaled `paid` but before our state recorded it: adopt that purchase.
@@ -101,8 +106,17 @@ async function buy(ports: AgentPorts, state: LifecycleState, item: PurchaseItem)
   )
   if (paid?.txid !== undefined)
     return { kind: 'bought', itemId: item.id, purchaseId: paid.purchaseId, txid: paid.txid }
-  const { options } = await catalogue(ports)
-  const option = options.get(offerId(item.provider, item.option))
+  // The shop's plans as they are now, not as the listing last read them: the price paid is today's.
+  let plans
+  try {
+    plans = await readPlans(ports, item.provider)
+  } catch (err) {
+    ports.log.warn('tick.shop_unreachable', { provider: item.provider, code: errorCode(err) ?? 'error' })
+    return { kind: 'buy-failed', itemId: item.id, reason: `${errorCode(err) ?? 'error'}: shop unreachable` }
+  }
+  listing?.keep(item.provider, plans)
+  const wanted = offerId(item.provider, item.option)
+  const option = plans.find((o) => o.price.currency === 'USD' && offerId(item.provider, o.name) === wanted)
   if (option === undefined)
     return { kind: 'buy-failed', itemId: item.id, reason: 'the plan is no longer listed' }
   try {
@@ -246,6 +260,7 @@ export async function runEffect(
   state: LifecycleState,
   record: AgentRecord,
   effect: Effect,
+  listing?: OfferListing,
 ): Promise<EffectOutcome> {
   if (effect.kind === 'pay-heir') return payHeir(ports, options, state, record, effect)
   const item = state.items.find((i) => i.id === effect.itemId)
@@ -260,7 +275,7 @@ export async function runEffect(
   }
   switch (effect.kind) {
     case 'buy':
-      return buy(ports, state, item)
+      return buy(ports, state, item, listing)
     case 'check-active':
       return checkOrInstall(ports, options, state, item, false)
     case 'install':

@@ -16,6 +16,7 @@ import {
   createFixedRateSource,
   createHttpSession,
   paymentWalletFrom,
+  type VpsDriver,
   type VpsOption,
 } from '@dolly/cloudomate'
 import {
@@ -375,12 +376,20 @@ describe('createAgent: a whole life in memory', () => {
   })
 })
 
+/** Puts `driver` in the place of the test's one shop (the agent holds the same registry). */
+function replaceShop(ports: AgentPorts, driver: VpsDriver): void {
+  ;(ports.providers.drivers as Map<string, VpsDriver>).set(PLAN.provider, driver)
+}
+
 describe('createAgent: the offer refresh (AGENT.md §3.2)', () => {
   it('reads the shops once per daemon.offer_refresh, and a purchase reads its own shop afresh', async () => {
-    const { clock, chain, wallet, agent, ports, options, shop } = await life({ childAnswers: true, funded: 2_000n })
+    const { clock, chain, wallet, agent, ports, options, shop } = await life({
+      childAnswers: true,
+      funded: 2_000n,
+    })
     expect(options.offerRefreshMs).toBe(DAY)
     let reads = 0
-    ports.providers.drivers.set(PLAN.provider, {
+    replaceShop(ports, {
       ...shop,
       options: (ctx) => {
         reads += 1
@@ -411,7 +420,7 @@ describe('createAgent: the offer refresh (AGENT.md §3.2)', () => {
   it('re-reads a shop that did not answer on the next tick instead of keeping its silence', async () => {
     const { clock, agent, ports, shop, log } = await life({ childAnswers: true, funded: 2_000n })
     let reads = 0
-    ports.providers.drivers.set(PLAN.provider, {
+    replaceShop(ports, {
       ...shop,
       options: (ctx) => {
         reads += 1

@@ -51,6 +51,33 @@ describe('plebnet_setup.cfg', () => {
     }
   })
 
+  it('reads daemon.offer_refresh (default a day) as world time, at any time scale', () => {
+    expect(readAgentConfig('').offerRefreshMs).toBe(86_400_000)
+    expect(agentOptionsFrom({ ...readAgentConfig(''), btcGlobal: undefined }).offerRefreshMs).toBe(86_400_000)
+    const world = [
+      '[daemon]',
+      'offer_refresh = 3600',
+      '[world]',
+      'chain_backend = http://u:p@10.77.1.1:18443/',
+      'providers = bluecloud=http://10.77.1.1:4001/',
+      'time_scale = 1440',
+      'epoch_real_ms = 1000',
+      'epoch_world_ms = 2000',
+    ].join('\n')
+    const c = readAgentConfig(world)
+    // The tick is a real-time timer (scaled to world ms); the refresh is counted on the world clock.
+    expect(agentOptionsFrom({ ...c, btcGlobal: undefined })).toMatchObject({
+      offerRefreshMs: 3_600_000,
+      sell: { tickMs: 300_000 * 1440 },
+    })
+    expect(() => readAgentConfig('[daemon]\noffer_refresh = daily\n')).toThrow(
+      expect.objectContaining({
+        code: 'LIFECYCLE_CONFIG_INVALID',
+        message: expect.stringContaining('daemon.offer_refresh'),
+      }),
+    )
+  })
+
   it('reads [strategy] order_timeout into the sell step (default 3600 s), and names a bad value', () => {
     expect(readAgentConfig('').orderTimeoutMs).toBe(3_600_000)
     const c = readAgentConfig('[strategy]\norder_timeout = 600\n')

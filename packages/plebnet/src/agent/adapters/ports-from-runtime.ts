@@ -52,8 +52,9 @@ export function agentOptionsFrom(config: AgentConfig): AgentOptions {
     selector: config.qd.selector,
     // The strategies count in world time: one tick is the daemon's interval times the time scale.
     sell: { tickMs: config.tickIntervalMs * timeScale, orderTimeoutMs: config.orderTimeoutMs },
-    // The agent's clock is world time, as the tick interval above.
-    offerRefreshMs: config.offerRefreshMs * timeScale,
+    // World time, as the lease windows: the shops' prices move by world days (a world running a
+    // day a minute re-reads its shops every real minute, not once a real day).
+    offerRefreshMs: config.offerRefreshMs,
     timeScale,
   }
 }

@@ -48,7 +48,10 @@ export interface OfferListing {
 }
 
 /** An `OfferListing` over `clock`; `refreshMs` 0 reads every shop on every call. */
-export function createOfferListing(clock: Pick<AgentPorts['clock'], 'nowMs'>, refreshMs: number): OfferListing {
+export function createOfferListing(
+  clock: Pick<AgentPorts['clock'], 'nowMs'>,
+  refreshMs: number,
+): OfferListing {
   const read = new Map<string, { readonly atMs: number; readonly plans: readonly VpsOption[] }>()
   const listing: OfferListing = {
     async plans(provider, fetch) {

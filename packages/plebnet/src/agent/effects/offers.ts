@@ -18,6 +18,7 @@ import {
 import type { LifecycleState, PricedOffer } from '../../lifecycle/state.ts'
 import type { AgentOptions, AgentPorts } from '../ports.ts'
 import { priceVpn } from './vpn.ts'
+import { shopContext } from './shop-context.ts'
 import type { AgentStore } from '../store.ts'
 
 /**
@@ -66,17 +67,6 @@ export function createOfferListing(
     },
   }
   return listing
-}
-
-/** The context a driver's calls run in: a new session (cookies) per call, as a browser tab. */
-function shopContext(ports: Pick<AgentPorts, 'providers' | 'network' | 'clock' | 'rng' | 'log'>) {
-  return {
-    session: ports.providers.purchase.newSession(),
-    network: ports.network,
-    clock: ports.clock,
-    rng: ports.rng,
-    log: ports.log,
-  }
 }
 
 /** Reads `provider`'s plans from its shop now (the purchase's read, never from the listing). */

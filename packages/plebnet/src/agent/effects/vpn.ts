@@ -6,13 +6,13 @@ import {
   purchase,
   renderWireguardConfig,
   wireguardFromData,
-  type DriverContext,
   type VpnDriver,
   type VpsOption,
 } from '@dolly/cloudomate'
 import { LifecycleError } from '../../lifecycle/errors.ts'
 import type { EffectOutcome, LifecycleState, PricedVpn, PurchaseItem } from '../../lifecycle/state.ts'
 import type { AgentOptions, AgentPorts } from '../ports.ts'
+import { shopContext } from './shop-context.ts'
 
 /**
  * The child's VPN (AGENT.md §3.4 steps 3 and 9, §3.5, §9) over the agent's ports: pricing the first
@@ -32,16 +32,6 @@ export type VpnPorts = Pick<AgentPorts, 'clock' | 'network' | 'rng' | 'log' | 'p
 const VPN_FEE_RESERVE_SATS = 5_000n
 /** Percent a VPN's invoice may exceed its estimate, as a server's. */
 const TOLERANCE_PCT = 3
-
-function contextOf(ports: Omit<VpnPorts, 'store' | 'wallet'>): DriverContext {
-  return {
-    session: ports.providers.purchase.newSession(),
-    network: ports.network,
-    clock: ports.clock,
-    rng: ports.rng,
-    log: ports.log,
-  }
-}
 
 function reasonOf(err: unknown): string {
   return `${errorCode(err) ?? 'error'}: ${err instanceof Error ? err.message : String(err)}`
@@ -66,7 +56,7 @@ export async function priceVpn(
     return undefined
   }
   try {
-    const [first] = await driver.options(contextOf(ports))
+    const [first] = await driver.options(shopContext(ports))
     if (first === undefined) {
       ports.log.warn('tick.vpn_unpriced', { host, code: 'NO_OPTION' })
       return undefined
@@ -147,7 +137,7 @@ async function buyVpn(
         heldSats: balance.totalSats,
       }
     }
-    const option = (await driver.options(contextOf(ports))).find((o) => o.name === vpn.option)
+    const option = (await driver.options(shopContext(ports))).find((o) => o.name === vpn.option)
     if (option === undefined) return failed(`${vpn.provider} no longer sells ${vpn.option}`)
     // The same child account as the server's (AGENT.md §3.4 step 9).
     const account = item.purchaseId === null ? undefined : await ports.store.accounts.load(item.purchaseId)
@@ -182,10 +172,10 @@ async function checkVpn(
   if (account === undefined) return failed(`VPN purchase account ${purchaseId} missing`)
   if (wireguardFromData(account.data) !== undefined) return { kind: 'vpn-ready', itemId: item.id }
   try {
-    const service = await driver.state(contextOf(ports), account)
+    const service = await driver.state(shopContext(ports), account)
     if (service.kind === 'failed') return failed(service.status)
     if (service.kind === 'pending') return { kind: 'vpn-pending', itemId: item.id, status: service.status }
-    const { data } = await driver.configuration(contextOf(ports), account)
+    const { data } = await driver.configuration(shopContext(ports), account)
     await ports.store.accounts.save({ ...account, data: { ...account.data, ...data } })
     await ports.store.journal.append({ purchaseId, state: 'active', atMs: ports.clock.nowMs() })
     ports.log.info('tick.vpn_ready', { itemId: item.id, provider: driver.name })

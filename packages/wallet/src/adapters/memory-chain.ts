@@ -96,7 +96,7 @@ export function createMemoryChain(options: MemoryChainOptions): MemoryChain {
   // Headers chain the blocks' hashes (version | previous hash | a root naming the height | zeros), so
   // the tip hash changes with every block, as a node's does. The simulator mines a block before most
   // ticks, so a block costs two SHA-256 passes over 80 bytes and nothing else.
-  let header = Buffer.alloc(80)
+  let header: Buffer
   /** `sha256d(header)`: the next header's previous-hash field; undefined before the first block. */
   let tipDigest: Buffer | undefined
   let tipHash = ''

@@ -69,15 +69,6 @@ export function createOfferListing(
   return listing
 }
 
-/** Reads `provider`'s plans from its shop now (the purchase's read, never from the listing). */
-export async function readPlans(
-  ports: Pick<AgentPorts, 'providers' | 'network' | 'clock' | 'rng' | 'log'>,
-  provider: string,
-): Promise<readonly VpsOption[]> {
-  const driver = ports.providers.drivers.get(provider)
-  return driver === undefined ? [] : driver.options(shopContext(ports))
-}
-
 /**
  * Lists every shop's plans (from `listing` when given; a shop that does not answer is left out this
  * tick) and prices them in sats at today's rate.

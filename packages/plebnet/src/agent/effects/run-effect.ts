@@ -8,7 +8,8 @@ import { dowryPurpose, heirPurpose } from '../../lifecycle/unrecorded-payments.t
 import type { ChildHandover } from '../../replication/ports.ts'
 import type { AgentOptions, AgentPorts } from '../ports.ts'
 import { childAddress, findHeir } from './heir.ts'
-import { readPlans, type OfferListing } from './offers.ts'
+import type { OfferListing } from './offers.ts'
+import { shopContext } from './shop-context.ts'
 import { childWireguard, runVpnEffect, vpnInstallFailure } from './vpn.ts'
 
 /**
@@ -76,7 +77,7 @@ async function buy(
   ports: AgentPorts,
   state: LifecycleState,
   item: PurchaseItem,
-  listing: OfferListing | undefined,
+  listing: OfferListing,
 ): Promise<EffectOutcome> {
   const driver = ports.providers.drivers.get(item.provider)
   if (driver === undefined) throw new LifecycleError('LIFECYCLE_STATE_MALFORMED', 'no driver', {})
@@ -109,12 +110,12 @@ async function buy(
   // The shop's plans as they are now, not as the listing last read them: the price paid is today's.
   let plans
   try {
-    plans = await readPlans(ports, item.provider)
+    plans = await driver.options(shopContext(ports))
   } catch (err) {
     ports.log.warn('tick.shop_unreachable', { provider: item.provider, code: errorCode(err) ?? 'error' })
     return { kind: 'buy-failed', itemId: item.id, reason: `${errorCode(err) ?? 'error'}: shop unreachable` }
   }
-  listing?.keep(item.provider, plans)
+  listing.keep(item.provider, plans)
   const wanted = offerId(item.provider, item.option)
   const option = plans.find((o) => o.price.currency === 'USD' && offerId(item.provider, o.name) === wanted)
   if (option === undefined)
@@ -260,7 +261,7 @@ export async function runEffect(
   state: LifecycleState,
   record: AgentRecord,
   effect: Effect,
-  listing?: OfferListing,
+  listing: OfferListing,
 ): Promise<EffectOutcome> {
   if (effect.kind === 'pay-heir') return payHeir(ports, options, state, record, effect)
   const item = state.items.find((i) => i.id === effect.itemId)

@@ -64,6 +64,10 @@ export interface ExitStream {
 
 /** Callbacks of an ExitStream. */
 export interface ExitStreamHandlers {
+  /**
+   * Bytes from the remote. `data` is valid only during the call: a connector may read into one
+   * buffer it reuses (the net connector does, for every socket), so keep a copy, not `data`.
+   */
   onData(data: Uint8Array): void
   /** The remote ended or the connection failed; called once. */
   onClose(hadError: boolean): void

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises'
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { connect as tcpConnect } from 'node:net'
+import { MAX_STREAM_CHUNK_BYTES } from '../constants.ts'
 import type { ConnectFailure, ExitConnector, ExitUdp } from '../ports.ts'
 
 /** Options of the exit connector. */
@@ -10,6 +11,8 @@ export interface NetExitConnectorOptions {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+/** Bytes of the shared read buffer: one DATA cell's worth (`MAX_STREAM_CHUNK_BYTES`), what libuv reads at once. */
+const READ_BUFFER_BYTES = MAX_STREAM_CHUNK_BYTES
 
 /**
  * The exit's connector over the host's network stack: DNS through the system resolver (at the exit,
@@ -18,6 +21,9 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
  */
 export function createNetExitConnector(options: NetExitConnectorOptions = {}): ExitConnector {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+  // Every socket reads into this one buffer (node's `onread`): the exit seals each read into a new
+  // cell before the next read can happen (`ExitStreamHandlers.onData`), so no buffer per read.
+  const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES)
   return {
     async resolve(host) {
       try {
@@ -29,7 +35,19 @@ export function createNetExitConnector(options: NetExitConnectorOptions = {}): E
     },
     connect(ip, port, handlers, opts = {}) {
       return new Promise((resolve) => {
-        const socket = tcpConnect({ host: ip, port, noDelay: true })
+        let deliver: (data: Uint8Array) => void = () => undefined
+        const socket = tcpConnect({
+          host: ip,
+          port,
+          noDelay: true,
+          onread: {
+            buffer: readBuffer,
+            callback: (bytes, buffer) => {
+              deliver(buffer.subarray(0, bytes))
+              return true
+            },
+          },
+        })
         let settled = false
         const fail = (reason: ConnectFailure): void => {
           if (settled) return
@@ -54,7 +72,7 @@ export function createNetExitConnector(options: NetExitConnectorOptions = {}): E
             closed = true
             handlers.onClose(hadError)
           }
-          socket.on('data', (data: Buffer) => handlers.onData(data))
+          deliver = (data) => handlers.onData(data)
           socket.on('drain', () => handlers.onDrain())
           socket.on('error', () => close(true))
           socket.on('close', (hadError) => close(hadError))

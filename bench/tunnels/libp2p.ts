@@ -50,10 +50,24 @@ export function hashMessage(hash: Hash, data: Uint8Array | Uint8ArrayList): numb
   return data.byteLength
 }
 
+/**
+ * `to.send(data)`: false when `to` is full. When `to` closed meanwhile (the bench tears a pipe down
+ * while its last messages still arrive) it calls `end` and returns true, instead of throwing out of
+ * an event listener.
+ */
+function sendUnlessClosed(to: Stream, data: Uint8Array | Uint8ArrayList, end: (err: Error) => void): boolean {
+  try {
+    return to.send(data)
+  } catch (err) {
+    end(err instanceof Error ? err : new Error(String(err)))
+    return true
+  }
+}
+
 /** Forwards `from`'s messages onto `to`, pausing `from` while `to` is full. */
 function forward(from: Stream, to: Stream): void {
   from.addEventListener('message', (evt) => {
-    if (to.send(evt.data)) return
+    if (sendUnlessClosed(to, evt.data, (err) => from.abort(err))) return
     from.pause()
     to.onDrain({ signal: AbortSignal.timeout(DIAL_MS) }).then(
       // The pipe may be torn down while `to` drains: nothing is left to resume then.
@@ -89,7 +103,7 @@ export async function plainLibp2pPipe(
           const socket = connect({ host: '127.0.0.1', port: sourcePort, noDelay: true })
           sockets.push(socket)
           socket.on('data', (d: Buffer) => {
-            if (upstream.send(d)) return
+            if (sendUnlessClosed(upstream, d, () => socket.destroy())) return
             socket.pause()
             upstream.onDrain({ signal: AbortSignal.timeout(DIAL_MS) }).then(
               () => socket.resume(),

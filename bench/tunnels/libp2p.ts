@@ -64,8 +64,22 @@ function sendUnlessClosed(to: Stream, data: Uint8Array | Uint8ArrayList, end: (e
   }
 }
 
-/** Forwards `from`'s messages onto `to`, pausing `from` while `to` is full. */
+/**
+ * Read buffer of a stream a relay pauses: more than yamux's largest receive window (16 MiB), which
+ * the sender may still fill after the pause (libp2p aborts a stream whose read buffer passes its
+ * limit, 4 MiB by default; that broke a pipe now and then).
+ */
+const PAUSED_READ_BUFFER_BYTES = 17 * 1024 * 1024
+
+/**
+ * Forwards `from`'s messages onto `to`, pausing `from` while `to` is full; a pipe that breaks on
+ * either side is aborted on the other, so the client sees the failure instead of waiting.
+ */
 function forward(from: Stream, to: Stream): void {
+  from.maxReadBufferLength = Math.max(from.maxReadBufferLength, PAUSED_READ_BUFFER_BYTES)
+  from.addEventListener('close', (evt) => {
+    if (evt.error !== undefined) to.abort(evt.error)
+  })
   from.addEventListener('message', (evt) => {
     if (sendUnlessClosed(to, evt.data, (err) => from.abort(err))) return
     from.pause()

@@ -237,6 +237,32 @@ describe('createAgent: a whole life in memory', () => {
     expect(journal?.entries).toMatchObject([{ childTree: '0.0', attempts: 1 }])
   })
 
+  it('bounds an install by a deadline that no longer waits once the install returned', async () => {
+    // AbortSignal.timeout could not be cleared: each install left a timer of up to 24.8 days behind,
+    // one per birth in a simulated fleet. The deadline now waits on the agent's clock.
+    const l = await life({ childAnswers: true })
+    const during: { signal: AbortSignal | undefined; waiting: number }[] = []
+    const agent = createAgent(
+      {
+        ...l.ports,
+        installer: (target) => {
+          during.push({ signal: target.signal, waiting: l.clock.pending() })
+          return l.ports.installer(target)
+        },
+      },
+      l.options,
+    )
+    await agent.tick()
+    l.chain.mine(1)
+    await l.clock.advance(2 * 60_000)
+    const waitingBefore = l.clock.pending()
+    expect((await agent.tick()).effects).toContain('install')
+    expect(during).toHaveLength(1)
+    expect(during[0]?.signal?.aborted).toBe(false)
+    expect(during[0]?.waiting).toBe(waitingBefore + 1)
+    expect(l.clock.pending()).toBe(waitingBefore)
+  })
+
   it('buys, installs, pays the dowry and hands every sat over to its child at the end of the lease', async () => {
     const started = performance.now()
     const { clock, chain, wallet, store, shop, installs, agent, options } = await life({ childAnswers: true })

@@ -1,4 +1,4 @@
-import { errorCode } from '@dolly/base'
+import { errorCode, type Clock } from '@dolly/base'
 import { foldJournal, generateIdentity, purchase, readServiceState } from '@dolly/cloudomate'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
 import { offerId } from '@dolly/learning'
@@ -24,12 +24,21 @@ export type Effect = Exclude<TickEffect, { kind: 'idle' }>
 
 /** Real ms an install is always given, however close the deadline (an SSH login alone takes a second). */
 const MIN_INSTALL_MS = 5_000
-/** The longest timer Node keeps (ms); a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 2_147_483_647
 
-/** Real ms until world time `worldMs` (0 when past). */
-function realMsUntil(ports: Pick<AgentPorts, 'clock'>, options: AgentOptions, worldMs: number): number {
-  return Math.max(0, Math.floor((worldMs - ports.clock.nowMs()) / options.timeScale))
+/**
+ * An AbortSignal that aborts with a TimeoutError after `ms` of `clock`'s time, and `cancel` to end
+ * the wait once the work it bounds is over. (`AbortSignal.timeout` cannot be cleared: every install
+ * left its timer behind, up to 24.8 days, which a simulated fleet paid for with one live timer and
+ * signal per birth.)
+ */
+export function clockDeadline(clock: Clock, ms: number): { readonly signal: AbortSignal; cancel(): void } {
+  const timeout = new AbortController()
+  const cancelled = new AbortController()
+  clock.sleep(ms, { signal: cancelled.signal }).then(
+    () => timeout.abort(new DOMException(`the deadline of ${ms} ms passed`, 'TimeoutError')),
+    () => undefined,
+  )
+  return { signal: timeout.signal, cancel: () => cancelled.abort() }
 }
 
 /** Runs `pay` unless the wallet's journal already holds a payment with `purpose` (a crash after the broadcast pays once). */
@@ -192,21 +201,18 @@ async function checkOrInstall(
   const sweepAtMs = state.expirationMs - options.policy.sweepBeforeMs
   const nowMs = ports.clock.nowMs()
   const until = nowMs < sweepAtMs ? sweepAtMs : nowMs < state.expirationMs ? state.expirationMs : undefined
-  const signal =
+  const wireguard = await childWireguard(ports, item)
+  const deadline =
     until === undefined
       ? undefined
-      : // A real lease (30 days) is longer than a timer can wait (2^31-1 ms): Node would abort at once.
-        AbortSignal.timeout(
-          Math.min(MAX_TIMER_MS, Math.max(MIN_INSTALL_MS, realMsUntil(ports, options, until))),
-        )
-  const wireguard = await childWireguard(ports, item)
+      : clockDeadline(ports.clock, Math.max(MIN_INSTALL_MS * options.timeScale, until - ports.clock.nowMs()))
   try {
     const child = await ports.installer({
       ip: service.ip,
       rootPassword: service.rootPassword,
       handover,
       ...(wireguard === undefined ? {} : { wireguard }),
-      ...(signal === undefined ? {} : { signal }),
+      ...(deadline === undefined ? {} : { signal: deadline.signal }),
     })
     ports.checkpoint('install')
     return { kind: 'installed', itemId: item.id, childTree: child.tree, childIndex: child.index }
@@ -218,6 +224,8 @@ async function checkOrInstall(
       itemId: item.id,
       reason: `${errorCode(err) ?? 'error'}: ${err instanceof Error ? err.message : String(err)}`,
     }
+  } finally {
+    deadline?.cancel()
   }
 }
 

@@ -17,6 +17,28 @@ export interface Clock {
   sleep(ms: number, options?: AbortOptions): Promise<void>
 }
 
+/** A signal that aborts after some of a clock's time, and the way to stop waiting for it. */
+export interface ClockDeadline {
+  /** Aborts with `reason()` once the time passed (never, once `cancel` was called). */
+  readonly signal: AbortSignal
+  /** Ends the wait: call it when the work the deadline bounds is over, so nothing is left waiting. */
+  cancel(): void
+}
+
+/**
+ * A deadline `ms` of `clock`'s time away. It waits through the Clock port, so virtual time drives it
+ * and a cancelled one leaves no sleeper and no timer behind (unlike `AbortSignal.timeout`).
+ */
+export function clockDeadline(clock: Clock, ms: number, reason: () => unknown): ClockDeadline {
+  const deadline = new AbortController()
+  const cancelled = new AbortController()
+  clock.sleep(ms, { signal: cancelled.signal }).then(
+    () => deadline.abort(reason()),
+    () => undefined,
+  )
+  return { signal: deadline.signal, cancel: () => cancelled.abort() }
+}
+
 /** The abort reason to reject with when a signal fired without one. */
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The operation was aborted', 'AbortError')

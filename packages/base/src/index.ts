@@ -12,7 +12,7 @@ export {
 } from './errors.ts'
 export { EXIT, exitStatusOf, type ExitStatus, type ExitStatusMap } from './exit-status.ts'
 export { parseBtc, formatBtc, parseSats, SATS_PER_BTC, MAX_MONEY_SATS } from './money.ts'
-export { abortReason, type Clock, type AbortOptions } from './clock.ts'
+export { abortReason, clockDeadline, type Clock, type ClockDeadline, type AbortOptions } from './clock.ts'
 export { noCheckpoint, type Checkpoint } from './checkpoint.ts'
 export { createVirtualClock, type VirtualClock } from './virtual-clock.ts'
 export { createSystemClock, realSleep } from './adapters/system-clock.ts'

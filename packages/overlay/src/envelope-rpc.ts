@@ -1,5 +1,5 @@
 import type { AbortOptions, Clock, Logger, Rng } from '@dolly/base'
-import { bytesToHex, hexToBytes, type SignatureVerifier } from '@dolly/base'
+import { bytesToHex, clockDeadline, hexToBytes, type SignatureVerifier } from '@dolly/base'
 import {
   openEnvelope,
   sealEnvelope,
@@ -75,19 +75,17 @@ export function createEnvelopeRpc(deps: EnvelopeRpcDeps, options: EnvelopeRpcOpt
       const request = sealEnvelope(identity, rng, { type, to, body }, clock.nowMs())
       stats.bytesSent += request.byteLength
       stats.messagesSent += 1
-      const timer = new AbortController()
-      const signals = [timer.signal, ...(outer.signal === undefined ? [] : [outer.signal])]
-      const signal = AbortSignal.any(signals)
-      clock.sleep(options.requestTimeoutMs, { signal: timer.signal }).then(
+      const deadline = clockDeadline(
+        clock,
+        options.requestTimeoutMs,
         () =>
-          timer.abort(
-            new NetworkError(
-              'NETWORK_PEER_UNREACHABLE',
-              `no reply from ${to.slice(0, 16)}… within ${options.requestTimeoutMs} ms`,
-            ),
+          new NetworkError(
+            'NETWORK_PEER_UNREACHABLE',
+            `no reply from ${to.slice(0, 16)}… within ${options.requestTimeoutMs} ms`,
           ),
-        () => undefined,
       )
+      const signals = [deadline.signal, ...(outer.signal === undefined ? [] : [outer.signal])]
+      const signal = AbortSignal.any(signals)
       let reply: Uint8Array
       try {
         reply = await transport.request(peer, request, { signal })
@@ -101,7 +99,7 @@ export function createEnvelopeRpc(deps: EnvelopeRpcDeps, options: EnvelopeRpcOpt
         if (outer.signal?.aborted === true) throw outer.signal.reason
         return undefined
       } finally {
-        timer.abort()
+        deadline.cancel()
       }
       stats.bytesReceived += reply.byteLength
       const opened = openEnvelope(reply, {

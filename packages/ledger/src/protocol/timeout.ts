@@ -1,4 +1,4 @@
-import type { Clock } from '@dolly/base'
+import { clockDeadline, type Clock } from '@dolly/base'
 import { LedgerError } from '../errors.ts'
 
 /**
@@ -12,26 +12,19 @@ export async function withTimeout<T>(
   what: string,
   run: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const controller = new AbortController()
-  const timer = new AbortController()
-  const onOuter = (): void => controller.abort(outer?.reason)
-  if (outer?.aborted === true) controller.abort(outer.reason)
-  outer?.addEventListener('abort', onOuter, { once: true })
-  clock.sleep(timeoutMs, { signal: timer.signal }).then(
-    () =>
-      controller.abort(
-        new LedgerError('LEDGER_TIMEOUT', `${what} got no answer within ${timeoutMs} ms`, { timeoutMs }),
-      ),
-    () => undefined,
+  const deadline = clockDeadline(
+    clock,
+    timeoutMs,
+    () => new LedgerError('LEDGER_TIMEOUT', `${what} got no answer within ${timeoutMs} ms`, { timeoutMs }),
   )
+  const signal = outer === undefined ? deadline.signal : AbortSignal.any([deadline.signal, outer])
   const aborted = new Promise<never>((_, reject) => {
-    if (controller.signal.aborted) reject(controller.signal.reason)
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })
+    if (signal.aborted) reject(signal.reason)
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
   })
   try {
-    return await Promise.race([run(controller.signal), aborted])
+    return await Promise.race([run(signal), aborted])
   } finally {
-    timer.abort()
-    outer?.removeEventListener('abort', onOuter)
+    deadline.cancel()
   }
 }

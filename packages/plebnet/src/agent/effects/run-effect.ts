@@ -1,4 +1,4 @@
-import { errorCode, type Clock } from '@dolly/base'
+import { clockDeadline, errorCode, type Clock, type ClockDeadline } from '@dolly/base'
 import { foldJournal, generateIdentity, purchase, readServiceState } from '@dolly/cloudomate'
 import type { AgentRecord } from '../../daemon/agent-record.ts'
 import { offerId } from '@dolly/learning'
@@ -26,19 +26,16 @@ export type Effect = Exclude<TickEffect, { kind: 'idle' }>
 const MIN_INSTALL_MS = 5_000
 
 /**
- * An AbortSignal that aborts with a TimeoutError after `ms` of `clock`'s time, and `cancel` to end
- * the wait once the work it bounds is over. (`AbortSignal.timeout` cannot be cleared: every install
- * left its timer behind, up to 24.8 days, which a simulated fleet paid for with one live timer and
- * signal per birth.)
+ * The install's deadline, `ms` of the agent's clock away; cancelled when the install returns.
+ * (`AbortSignal.timeout` cannot be cleared: every install left its timer behind, up to 24.8 days,
+ * which a simulated fleet paid for with one live timer and signal per birth.)
  */
-export function clockDeadline(clock: Clock, ms: number): { readonly signal: AbortSignal; cancel(): void } {
-  const timeout = new AbortController()
-  const cancelled = new AbortController()
-  clock.sleep(ms, { signal: cancelled.signal }).then(
-    () => timeout.abort(new DOMException(`the deadline of ${ms} ms passed`, 'TimeoutError')),
-    () => undefined,
+export function installDeadline(clock: Clock, ms: number): ClockDeadline {
+  return clockDeadline(
+    clock,
+    ms,
+    () => new DOMException(`the install deadline of ${ms} ms passed`, 'TimeoutError'),
   )
-  return { signal: timeout.signal, cancel: () => cancelled.abort() }
 }
 
 /** Runs `pay` unless the wallet's journal already holds a payment with `purpose` (a crash after the broadcast pays once). */
@@ -205,7 +202,10 @@ async function checkOrInstall(
   const deadline =
     until === undefined
       ? undefined
-      : clockDeadline(ports.clock, Math.max(MIN_INSTALL_MS * options.timeScale, until - ports.clock.nowMs()))
+      : installDeadline(
+          ports.clock,
+          Math.max(MIN_INSTALL_MS * options.timeScale, until - ports.clock.nowMs()),
+        )
   try {
     const child = await ports.installer({
       ip: service.ip,

@@ -200,6 +200,10 @@ describe('two agents trade on the world chain over libp2p', () => {
 
     // Sats, from the buyer's wallet and the chain: one payment per Bitcoin step under its own key,
     // each a confirmed transaction paying the step's amount to the trade's address.
+    // The world counts up to 100,000 sats of a trade unconfirmed (WORLD_CONFIRMATIONS), so the last
+    // payments may still be in the mempool when both sides settle: one more block, then every payment
+    // must be in it or an earlier one.
+    await chain.mine(1)
     const address = tradeAddress(seller.home, t.tradeId)
     if (address === undefined) throw new Error('no trade address in the seller index')
     const payments = buyerWallet

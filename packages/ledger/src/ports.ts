@@ -103,6 +103,12 @@ export interface LedgerTransport {
   request(peer: Uint8Array, request: Uint8Array, options: AbortOptions): Promise<Uint8Array>
   /** Serves incoming requests with `handler` until the returned function is called. */
   serve(handler: LedgerRequestHandler): () => void
+  /**
+   * Calls `handler` with a peer's key whenever that peer is seen again (it connected, came online
+   * or its addresses changed), until the returned function is called. Optional: without it a
+   * proposal to an unreachable peer waits out its attempt delay before it is sent again.
+   */
+  onPeerSeen?(handler: (peer: Uint8Array) => void): () => void
 }
 
 /**

@@ -19,7 +19,9 @@ export interface MemoryNetworkOptions {
 
 /**
  * A network whose messages are the encoded bytes a real transport would carry, copied on the way
- * so no agent shares memory with another. Each network is its own world: nothing is global.
+ * so no agent shares memory with another. Each network is its own world: nothing is global. An
+ * agent that starts serving is "seen" by every other transport (`onPeerSeen`), as a peer that
+ * connects is on libp2p.
  */
 export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryNetwork {
   const latencyMs = options.latencyMs ?? 0
@@ -27,6 +29,8 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
   if (latencyMs > 0 && clock === undefined)
     throw new LedgerError('LEDGER_OPTION_INVALID', 'a memory network with latency needs a clock')
   const handlers = new Map<string, LedgerRequestHandler>()
+  /** Every transport's peer-seen handlers: an agent that starts serving is seen by all the others. */
+  const seenHandlers = new Set<(peer: Uint8Array) => void>()
   const delay = async (signal: AbortSignal | undefined): Promise<void> => {
     if (latencyMs > 0 && clock !== undefined)
       await clock.sleep(latencyMs, signal === undefined ? {} : { signal })
@@ -61,9 +65,17 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
         },
         serve(handler) {
           handlers.set(id, handler)
+          for (const seen of [...seenHandlers]) seen(new Uint8Array(self))
           return () => {
             if (handlers.get(id) === handler) handlers.delete(id)
           }
+        },
+        onPeerSeen(handler) {
+          const own = (peer: Uint8Array): void => {
+            if (bytesToHex(peer) !== id) handler(peer)
+          }
+          seenHandlers.add(own)
+          return () => seenHandlers.delete(own)
         },
       }
     },

@@ -1,4 +1,10 @@
-import { createSeededRng, createVirtualClock, type VirtualClock } from '@dolly/base'
+import {
+  createMemoryLogger,
+  createSeededRng,
+  createVirtualClock,
+  type Logger,
+  type VirtualClock,
+} from '@dolly/base'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateIdentity, bytesEqual, createSignatureVerifier } from '@dolly/base'
 import { createMemoryNetwork, type MemoryNetwork } from '../adapters/memory-transport.ts'
@@ -18,19 +24,30 @@ afterEach(() => {
   for (const store of open.splice(0)) store.close()
 })
 
-function agent(name: string, network: MemoryNetwork, clock: VirtualClock) {
+function agent(
+  name: string,
+  network: MemoryNetwork,
+  clock: VirtualClock,
+  o: { readonly online?: boolean; readonly seesPeers?: boolean; readonly logger?: Logger } = {},
+) {
   const identity = generateIdentity(createSeededRng(name))
   const store = openSqliteLedgerStore(':memory:')
   open.push(store)
   const expectations = createExpectations({ clock })
   const ledger = createLedger({ store, signer: identity, clock }, { policy: expectations })
+  const transport = network.transport(identity.publicKey)
   const protocol = createLedgerProtocol({
     ledger,
     store,
-    transport: network.transport(identity.publicKey),
+    // A transport that cannot tell when a peer is back (the port's onPeerSeen is optional).
+    transport:
+      o.seesPeers === false
+        ? { request: (...args) => transport.request(...args), serve: (h) => transport.serve(h) }
+        : transport,
     clock,
+    ...(o.logger === undefined ? {} : { logger: o.logger }),
   })
-  protocol.start()
+  if (o.online !== false) protocol.start()
   return { identity, store, ledger, protocol, expectations, pk: identity.publicKey }
 }
 
@@ -270,6 +287,42 @@ describe('crawl', () => {
     )
     expect(verifies(c.store, a.pk)).toEqual([])
   })
+
+  it.each([true, false])(
+    'sends a proposal to a peer that was offline again when it is seen (transport sees peers: %s)',
+    async (seesPeers) => {
+      const clock = createVirtualClock(1_700_000_000_000)
+      const network = createMemoryNetwork()
+      const logger = createMemoryLogger()
+      const a = agent(`seen-a-${seesPeers}`, network, clock, { seesPeers, logger })
+      const b = agent(`seen-b-${seesPeers}`, network, clock, { online: false })
+      expectTx(b, a.pk, 2n * MiB, 0n)
+      const t0 = clock.nowMs()
+      let settledAt: number | undefined
+      const pending = a.protocol.transact(b.pk, 2n * MiB, 0n).then((r) => {
+        settledAt = clock.nowMs()
+        return r
+      })
+      // The first attempt finds nobody; the proposal waits its attempt delay (10 s).
+      const retried = (): boolean => logger.entries.some((e) => e.event === 'ledger.sign_retry')
+      for (let i = 0; i < 1_000 && !retried(); i++) await Promise.resolve()
+      expect(retried()).toBe(true)
+      await clock.advance(1_000)
+      expect(settledAt).toBeUndefined()
+      // b comes online: a transport that sees it wakes the proposal now, another waits out the delay.
+      b.protocol.start()
+      if (!seesPeers) {
+        await clock.advance(8_999)
+        expect(settledAt).toBeUndefined()
+        await clock.advance(1)
+      }
+      const result = await pending
+      expect(logger.entries.some((e) => e.event === 'ledger.sign_peer_seen')).toBe(seesPeers)
+      expect(result.ok).toBe(true)
+      expect(settledAt !== undefined && settledAt - t0).toBe(seesPeers ? 1_000 : 10_000)
+      expect(b.ledger.balance().bytes).toBe(-2n * MiB)
+    },
+  )
 
   it('times out on a silent peer and reports an unreachable one', async () => {
     const clock = createVirtualClock(0)

@@ -92,6 +92,9 @@ export interface LedgerProtocol {
   stats(): LedgerProtocolStats
 }
 
+/** Sends of one proposal, beyond the attempt delay's schedule, that a peer seen again may bring forward. */
+const MAX_EARLY_ATTEMPTS = 4
+
 /** Builds the protocol end of one agent. */
 export function createLedgerProtocol(
   deps: LedgerProtocolDeps,
@@ -112,6 +115,40 @@ export function createLedgerProtocol(
     return encodeResponse({ kind: 'refused', code, reason })
   }
   let unserve: (() => void) | undefined
+  let unseen: (() => void) | undefined
+  /**
+   * Proposals waiting to be sent again to a peer that did not answer, by the peer's key (hex): each
+   * ends its wait the moment the transport sees that peer again (a restarted agent is back in
+   * seconds, the attempt delay is 10).
+   */
+  const waitingFor = new Map<string, Set<() => void>>()
+  const onPeerSeen = (peer: Uint8Array): void => {
+    for (const wake of [...(waitingFor.get(bytesToHex(peer)) ?? [])]) wake()
+  }
+  /** Sleeps `ms` of clock time, less when `peerHex` is seen meanwhile; true when it was seen. */
+  const sleepUntilSeen = async (
+    peerHex: string,
+    ms: number,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> => {
+    const seen = new AbortController()
+    const wake = (): void => seen.abort()
+    const waits = waitingFor.get(peerHex) ?? new Set()
+    waitingFor.set(peerHex, waits)
+    waits.add(wake)
+    try {
+      await clock.sleep(ms, {
+        signal: signal === undefined ? seen.signal : AbortSignal.any([signal, seen.signal]),
+      })
+      return false
+    } catch (err) {
+      if (!seen.signal.aborted || signal?.aborted === true) throw err
+      return true
+    } finally {
+      waits.delete(wake)
+      if (waits.size === 0) waitingFor.delete(peerHex)
+    }
+  }
   const crawler = createCrawler({ ledger, store, transport, clock, logger }, crawlTimeoutMs)
   const { crawl } = crawler
 
@@ -204,7 +241,10 @@ export function createLedgerProtocol(
   ): Promise<SignResult> => {
     const request = encodeRequest({ kind: 'propose', proposal: proposal.bytes })
     const deadlineMs = clock.nowMs() + signTimeoutMs
-    const maxAttempts = Math.ceil(signTimeoutMs / attemptDelayMs) + 1
+    const peerHex = bytesToHex(counterparty)
+    // Attempts on the delay's schedule, plus a bounded few when the peer is seen before it is due.
+    let earlyLeft = MAX_EARLY_ATTEMPTS
+    const maxAttempts = Math.ceil(signTimeoutMs / attemptDelayMs) + 1 + MAX_EARLY_ATTEMPTS
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const remainingMs = deadlineMs - clock.nowMs()
       if (remainingMs <= 0) break
@@ -219,21 +259,28 @@ export function createLedgerProtocol(
         const code = errorCode(err)
         if (code !== 'LEDGER_TIMEOUT' && code !== 'LEDGER_PEER_UNREACHABLE') throw err
         logger.info('ledger.sign_retry', {
-          counterparty: bytesToHex(counterparty),
+          counterparty: peerHex,
           seq: proposal.sequenceNumber,
           attempt,
           code,
         })
-        // An unreachable peer fails at once: wait out the attempt delay rather than spin.
+        // An unreachable peer fails at once: wait out the attempt delay rather than spin, unless the
+        // peer is seen again first (it restarted, or we learned where it listens now).
         const leftMs = Math.min(attemptDelayMs - (clock.nowMs() - attemptStartMs), deadlineMs - clock.nowMs())
-        if (leftMs > 0) await clock.sleep(leftMs, opts.signal === undefined ? {} : { signal: opts.signal })
+        if (leftMs <= 0) continue
+        if (earlyLeft <= 0)
+          await clock.sleep(leftMs, opts.signal === undefined ? {} : { signal: opts.signal })
+        else if (await sleepUntilSeen(peerHex, leftMs, opts.signal)) {
+          earlyLeft--
+          logger.info('ledger.sign_peer_seen', { counterparty: peerHex, seq: proposal.sequenceNumber })
+        }
         continue
       }
       const response = decodeResponse(reply)
       if (response?.kind === 'refused' && response.code === 'LEDGER_RATE_LIMITED') {
         // Busy, not a no: wait out the attempt delay and propose again within the sign timeout.
         logger.info('ledger.sign_retry', {
-          counterparty: bytesToHex(counterparty),
+          counterparty: peerHex,
           seq: proposal.sequenceNumber,
           attempt,
           code: response.code,
@@ -283,10 +330,13 @@ export function createLedgerProtocol(
   return {
     start() {
       unserve ??= transport.serve(handle)
+      unseen ??= transport.onPeerSeen?.(onPeerSeen)
     },
     stop() {
       unserve?.()
       unserve = undefined
+      unseen?.()
+      unseen = undefined
     },
     requestSignature,
     transact: (counterparty, up, down, opts) =>

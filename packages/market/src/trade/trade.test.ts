@@ -464,6 +464,45 @@ describe('trade engine', () => {
     expect(net.chain.reusedKeys.length).toBe(calls - 1)
   })
 
+  it('sends a counterparty seen again what it missed at once, not half a round later; once a second at most', async () => {
+    const net = createNet()
+    const t = terms(false) // Bob, the responder, sells MB and pays first once he accepts
+    fundBoth(net, t)
+    const alice = net.start(ALICE)
+    const bob = net.start(BOB)
+    await alice.engine.propose(t)
+    // Bob gets the proposal, accepts, names his address and pays his first MB; Alice is down and
+    // loses all of it.
+    const proposal = net.queue.shift()
+    if (proposal === undefined) throw new Error('no proposal')
+    await bob.engine.receive(proposal.bytes)
+    const lost = net.queue.splice(0).map((m) => m.to)
+    expect(lost.length).toBeGreaterThanOrEqual(3)
+    expect(new Set(lost)).toEqual(new Set([hex(ALICE)]))
+    expect(alice.engine.snapshot('t1')?.phase).toBe('negotiating')
+    // Without a retransmission nothing moves.
+    await net.pump()
+    expect(alice.engine.snapshot('t1')?.phase).toBe('negotiating')
+    // Bob sees Alice again (she reconnected): he sends what she may have missed, and the trade runs
+    // to its end with no timeout check.
+    await bob.engine.peerSeen(hex(ALICE))
+    const resent = net.queue.length
+    expect(resent).toBeGreaterThanOrEqual(3)
+    await bob.engine.peerSeen(hex(ALICE))
+    expect(net.queue.length).toBe(resent)
+    // Another peer seen is none of this trade's business.
+    await bob.engine.peerSeen(hex(MALLORY))
+    expect(net.queue.length).toBe(resent)
+    await net.pump()
+    expect(alice.engine.snapshot('t1')).toMatchObject({
+      phase: 'completed',
+      paid: t.sats,
+      received: t.mbBytes,
+    })
+    expect(bob.engine.snapshot('t1')).toMatchObject({ phase: 'completed', paid: t.mbBytes, received: t.sats })
+    expect(net.chain.reusedKeys).toEqual([])
+  })
+
   it('recovers from the file journal after a kill mid-trade and completes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'trade-kill-'))
     try {

@@ -95,6 +95,13 @@ export interface TradeEngine {
   receive(bytes: Uint8Array): Promise<void>
   /** Retransmits to silent counterparties and abandons those silent past the round timeout. */
   checkTimeouts(): Promise<void>
+  /**
+   * `peer` (hex key) was seen again (it connected, or we learned where it listens now): sends it at
+   * once what it may have missed of our open trades with it, as the retransmission half a round
+   * later would. A restarted counterparty resumes in seconds, not half a round. At most once a
+   * second per trade, whatever the peer does.
+   */
+  peerSeen(peer: string): Promise<void>
   /** The trade's state, or undefined. */
   snapshot(tradeId: string): TradeSnapshot | undefined
   /** Resolves when the trade is completed or aborted. */
@@ -107,7 +114,12 @@ export interface TradeEngine {
 interface Trade extends TradeState {
   queue: Promise<void>
   readonly waiters: ((s: TradeSnapshot) => void)[]
+  /** When `peerSeen` last sent this trade's messages again (clock ms). */
+  seenResentMs: number
 }
+
+/** The least time between two resends of one trade that seeing its peer again may cause, ms. */
+const PEER_SEEN_RESEND_GAP_MS = 1_000
 
 /** Builds the engine. */
 export function createTradeEngine(
@@ -126,7 +138,8 @@ export function createTradeEngine(
   }
 
   const snap = snapshotOf
-  const wrap = (state: TradeState): Trade => Object.assign(state, { queue: Promise.resolve(), waiters: [] })
+  const wrap = (state: TradeState): Trade =>
+    Object.assign(state, { queue: Promise.resolve(), waiters: [], seenResentMs: -Infinity })
   const newTrade = (terms: TradeTerms): Trade =>
     wrap(newTradeState(terms, me, deps.clock.nowMs() + options.roundTimeoutMs))
 
@@ -487,6 +500,22 @@ export function createTradeEngine(
         reject('MARKET_TRADE_UNKNOWN', 'sender is not our counterparty in this trade', m.tradeId)
       const trade = t
       return serial(trade, () => handle(trade, m))
+    },
+
+    async peerSeen(peer) {
+      const now = deps.clock.nowMs()
+      const work: Promise<void>[] = []
+      for (const t of trades.values()) {
+        if (t.peer !== peer || (t.phase !== 'negotiating' && t.phase !== 'settling')) continue
+        if (now - t.seenResentMs < PEER_SEEN_RESEND_GAP_MS) continue
+        t.seenResentMs = now
+        work.push(
+          serial(t, async () => {
+            if (t.phase === 'negotiating' || t.phase === 'settling') resend(t)
+          }),
+        )
+      }
+      await Promise.all(work)
     },
 
     async checkTimeouts() {

@@ -58,10 +58,19 @@ export interface Libp2pHost {
   ): Promise<() => Promise<void>>
   /** Opens a long-lived stream on `protocolId` to a peer named by its libp2p peer id (an Ed25519 one). */
   openStream(protocolId: string, peerId: string, options: AbortOptions): Promise<Stream>
+  /**
+   * Calls `handler` with a peer's raw key whenever that peer is seen again: a connection to it
+   * opened (either side dialled), or `learn` gave it an address it did not have. Until the returned
+   * function is called. A wait on an unreachable peer (a countersignature, a trade message) ends here.
+   */
+  onPeerSeen(handler: (peer: Uint8Array) => void): () => void
   /** Number of open connections. */
   connections(): number
   stop(): Promise<void>
 }
+
+/** Peers whose last learned addresses the host remembers (to tell a change from a repeat). */
+const MAX_LEARNED_PEERS = 4096
 
 /** Options of the host. */
 export interface Libp2pHostOptions {
@@ -139,6 +148,23 @@ export async function startLibp2pHost(identity: Identity, options: Libp2pHostOpt
       for (const handler of broadcastHandlers) handler(evt.detail.data)
     })
   }
+  const seenHandlers = new Set<(peer: Uint8Array) => void>()
+  const seen = (peer: PeerId): void => {
+    if (peer.type !== 'Ed25519') return
+    const key = peer.publicKey.raw
+    for (const handler of [...seenHandlers]) {
+      try {
+        handler(key)
+      } catch (err) {
+        log.warn('libp2p.peer_seen_handler_failed', {
+          error: err instanceof Error ? err.message : String(err),
+        })
+      }
+    }
+  }
+  node.addEventListener('peer:connect', (evt) => seen(evt.detail))
+  /** The addresses `learn` was last given per peer (bounded), so only a change counts as seeing it. */
+  const learned = new Map<string, string>()
   const handlers = new Map<string, RequestHandler>()
   for (const protocol of options.protocols) {
     await node.handle(protocol.id, async (stream, connection) => {
@@ -177,9 +203,22 @@ export async function startLibp2pHost(identity: Identity, options: Libp2pHostOpt
         }
       })
       if (multiaddrs.length === 0) return
-      node.peerStore.merge(peerIdOfKey(peer), { multiaddrs }).catch((err: unknown) => {
-        log.debug('libp2p.learn_failed', { error: err instanceof Error ? err.message : String(err) })
-      })
+      const id = peerIdOfKey(peer)
+      const peerHex = bytesToHex(peer)
+      const listed = multiaddrs.map(String).sort().join(' ')
+      const changed = learned.get(peerHex) !== listed
+      if (changed) {
+        if (learned.size >= MAX_LEARNED_PEERS) learned.clear()
+        learned.set(peerHex, listed)
+      }
+      node.peerStore.merge(id, { multiaddrs }).then(
+        () => {
+          if (changed) seen(id)
+        },
+        (err: unknown) => {
+          log.debug('libp2p.learn_failed', { error: err instanceof Error ? err.message : String(err) })
+        },
+      )
     },
     async request(protocol, peer, request, { signal }) {
       if (signal?.aborted === true) throw signal.reason
@@ -246,6 +285,10 @@ export async function startLibp2pHost(identity: Identity, options: Libp2pHostOpt
       const target = peerIdFromString(peerId)
       if (target.type !== 'Ed25519') throw new RangeError(`${peerId} is not an Ed25519 peer id`)
       return node.dialProtocol(target, protocolId, signal === undefined ? {} : { signal })
+    },
+    onPeerSeen(handler) {
+      seenHandlers.add(handler)
+      return () => seenHandlers.delete(handler)
     },
     connections: () => node.getConnections().length,
     async stop() {

@@ -23,5 +23,6 @@ export function libp2pLedgerTransport(host: Libp2pHost): LedgerTransport {
   return {
     request: (peer, request, options) => host.request(ledgerProtocol, peer, request, options),
     serve: (handler) => host.serve(ledgerProtocol, handler),
+    onPeerSeen: (handler) => host.onPeerSeen(handler),
   }
 }

@@ -1,9 +1,23 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createNullLogger, createSeededRng, errorCode } from '@dolly/base'
+import {
+  createMemoryLogger,
+  createNullLogger,
+  createSeededRng,
+  createSystemClock,
+  errorCode,
+  realSleep,
+} from '@dolly/base'
 import { describe, expect, it } from 'vitest'
 import { generateIdentity, type Identity, bytesToHex } from '@dolly/base'
+import {
+  createExpectations,
+  createLedger,
+  createLedgerProtocol,
+  openSqliteLedgerStore,
+  type LedgerStore,
+} from '@dolly/ledger'
 import { ledgerTransportContract } from '@dolly/ledger/transport-contract'
 import { startLibp2pHost, type Libp2pHost } from '../../src/adapters/libp2p-host.ts'
 import { ledgerProtocol, libp2pLedgerTransport } from '../../src/adapters/libp2p-ledger-transport.ts'
@@ -57,6 +71,66 @@ ledgerTransportContract('libp2p (tcp + noise + yamux on loopback)', async () => 
       for (const h of hosts.splice(0)) await h.stop()
     },
   }
+})
+
+describe('a countersignature waiting on a peer that restarted', () => {
+  it('is asked again the moment the peer is learned at its new address, not after the attempt delay', async () => {
+    const clock = createSystemClock()
+    const started: Libp2pHost[] = []
+    const stores: LedgerStore[] = []
+    const agent = async (seed: string) => {
+      const identity = generateIdentity(createSeededRng(seed))
+      const host = await startLibp2pHost(identity, {
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        protocols: [ledgerProtocol],
+        log: createNullLogger(),
+      })
+      started.push(host)
+      const store = openSqliteLedgerStore(':memory:')
+      stores.push(store)
+      const expectations = createExpectations({ clock })
+      const ledger = createLedger({ store, signer: identity, clock }, { policy: expectations })
+      const logger = createMemoryLogger()
+      const protocol = createLedgerProtocol(
+        { ledger, store, transport: libp2pLedgerTransport(host), clock, logger },
+        // The delay a restarted peer would wait out without being seen: far past this test's bound.
+        { signAttemptDelayMs: 60_000, signTimeoutMs: 120_000 },
+      )
+      protocol.start()
+      return { identity, host, store, ledger, expectations, protocol, logger }
+    }
+    try {
+      const a = await agent('seen-restart-a')
+      let b = await agent('seen-restart-b')
+      a.host.learn(b.identity.publicKey, b.host.addresses())
+      const oldAddrs = b.host.addresses()
+      // b goes down before a proposes: a's first attempt finds nobody at b's address.
+      b.protocol.stop()
+      await b.host.stop()
+      const t0 = Date.now()
+      const pending = a.protocol.transact(b.identity.publicKey, 0n, 5n << 20n)
+      const retried = (): boolean => a.logger.entries.some((e) => e.event === 'ledger.sign_retry')
+      for (let i = 0; i < 200 && !retried(); i++) await realSleep(25)
+      expect(retried()).toBe(true)
+      // b is back on another port (as a restarted daemon whose port was taken would be) with its state.
+      const again = await agent('seen-restart-b')
+      expect(again.host.addresses()).not.toEqual(oldAddrs)
+      b = again
+      expect(
+        b.expectations.expect(a.identity.publicKey, { ref: 'test', upBytes: 5n << 20n, downBytes: 0n }).ok,
+      ).toBe(true)
+      // Gossip (here: the test) tells a where b listens now; a sees b and proposes at once.
+      a.host.learn(b.identity.publicKey, b.host.addresses())
+      const result = await pending
+      expect(result.ok, JSON.stringify(result)).toBe(true)
+      expect(Date.now() - t0).toBeLessThan(30_000)
+      expect(a.logger.entries.some((e) => e.event === 'ledger.sign_peer_seen')).toBe(true)
+      expect(b.ledger.balance().bytes).toBe(5n << 20n)
+    } finally {
+      for (const h of started) await h.stop().catch(() => undefined)
+      for (const s of stores) s.close()
+    }
+  }, 60_000)
 })
 
 describe('one-shot ledger transport of the CLI', () => {

@@ -322,6 +322,10 @@ function boot(
       channel.onMessage((bytes, from) => {
         if (!probe.dead()) h(bytes, from)
       }),
+    onPeerSeen: (h) =>
+      channel.onPeerSeen((key) => {
+        if (!probe.dead()) h(key)
+      }),
     start: () => channel.start(),
     stop: () => channel.stop(),
   }

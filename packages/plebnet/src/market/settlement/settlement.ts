@@ -369,6 +369,8 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
   )
 
   let loop: AbortController | undefined
+  /** Ends the channel's peer-seen subscription. */
+  let unseen: (() => void) | undefined
   let looping: Promise<void> | undefined
 
   const runLoop = async (signal: AbortSignal): Promise<void> => {
@@ -408,6 +410,12 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       deps.channel.onMessage((bytes, fromKey) => {
         engine.receive(bytes).then(wakeArrived, (err: unknown) => {
           log.debug('market.trade_message_refused', { from: fromKey, code: marketCodeOf(err) ?? String(err) })
+        })
+      })
+      // A counterparty seen again (restarted, or at a new address) gets what it may have missed now.
+      unseen = deps.channel.onPeerSeen((key) => {
+        engine.peerSeen(key).catch((err: unknown) => {
+          log.warn('market.peer_seen_failed', { peer: key, error: String(err) })
         })
       })
       await deps.channel.start()
@@ -455,6 +463,8 @@ export function createSettlement(deps: SettlementDeps, options: SettlementOption
       return t
     },
     async stop() {
+      unseen?.()
+      unseen = undefined
       loop?.abort()
       engine.stop()
       await looping

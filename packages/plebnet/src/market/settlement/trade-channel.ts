@@ -15,6 +15,8 @@ export interface TradeChannel {
   readonly transport: TradeTransport
   /** Delivers every incoming message (encoded, still unverified) with the sender's key as the network authenticated it. */
   onMessage(handler: (bytes: Uint8Array, fromKey: string) => void): void
+  /** Calls `handler` with a trader's key (hex) whenever it is seen again (connected, or learned anew), until the returned function is called. */
+  onPeerSeen(handler: (key: string) => void): () => void
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -54,6 +56,7 @@ export function createLibp2pTradeChannel(deps: {
     onMessage(h) {
       handler = h
     },
+    onPeerSeen: (h) => deps.host.onPeerSeen((key) => h(bytesToHex(key))),
     start: () => channel.start(),
     stop: () => channel.stop(),
   }
@@ -63,7 +66,7 @@ export function createLibp2pTradeChannel(deps: {
 export interface MemoryTradeHub {
   /** The channel of trader `key` (hex). */
   channelFor(key: string): TradeChannel
-  /** While a trader is cut off, messages to and from it are dropped. */
+  /** While a trader is cut off, messages to and from it are dropped; when it is let back, every other trader sees it. */
   cut(key: string, cut: boolean): void
   /** Messages delivered so far. */
   delivered(): number
@@ -73,6 +76,7 @@ export interface MemoryTradeHub {
 export function createMemoryTradeHub(): MemoryTradeHub {
   const handlers = new Map<string, (bytes: Uint8Array, fromKey: string) => void>()
   const cutOff = new Set<string>()
+  const seenHandlers = new Map<string, Set<(key: string) => void>>()
   let delivered = 0
   return {
     channelFor(key) {
@@ -94,6 +98,12 @@ export function createMemoryTradeHub(): MemoryTradeHub {
           if (running) handlers.set(key, h)
           pending = h
         },
+        onPeerSeen(h) {
+          const own = seenHandlers.get(key) ?? new Set()
+          seenHandlers.set(key, own)
+          own.add(h)
+          return () => own.delete(h)
+        },
         async start() {
           running = true
           if (pending !== undefined) handlers.set(key, pending)
@@ -105,8 +115,9 @@ export function createMemoryTradeHub(): MemoryTradeHub {
       }
     },
     cut(key, c) {
-      if (c) cutOff.add(key)
-      else cutOff.delete(key)
+      if (c) return void cutOff.add(key)
+      if (!cutOff.delete(key)) return
+      for (const [other, hs] of seenHandlers) if (other !== key) for (const h of [...hs]) h(key)
     },
     delivered: () => delivered,
   }

@@ -29,8 +29,8 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
   if (latencyMs > 0 && clock === undefined)
     throw new LedgerError('LEDGER_OPTION_INVALID', 'a memory network with latency needs a clock')
   const handlers = new Map<string, LedgerRequestHandler>()
-  /** Every transport's peer-seen handlers: an agent that starts serving is seen by all the others. */
-  const seenHandlers = new Set<(peer: Uint8Array) => void>()
+  /** Peer-seen handlers by the key (hex) of the transport that holds them: an agent that starts serving is seen by all the others. */
+  const seenHandlers = new Map<string, Set<(peer: Uint8Array) => void>>()
   const delay = async (signal: AbortSignal | undefined): Promise<void> => {
     if (latencyMs > 0 && clock !== undefined)
       await clock.sleep(latencyMs, signal === undefined ? {} : { signal })
@@ -65,17 +65,17 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
         },
         serve(handler) {
           handlers.set(id, handler)
-          for (const seen of [...seenHandlers]) seen(new Uint8Array(self))
+          for (const [holder, hs] of seenHandlers)
+            if (holder !== id) for (const seen of [...hs]) seen(new Uint8Array(self))
           return () => {
             if (handlers.get(id) === handler) handlers.delete(id)
           }
         },
         onPeerSeen(handler) {
-          const own = (peer: Uint8Array): void => {
-            if (bytesToHex(peer) !== id) handler(peer)
-          }
-          seenHandlers.add(own)
-          return () => seenHandlers.delete(own)
+          const own = seenHandlers.get(id) ?? new Set()
+          seenHandlers.set(id, own)
+          own.add(handler)
+          return () => own.delete(handler)
         },
       }
     },

@@ -123,6 +123,7 @@ export function createLedgerProtocol(
    */
   const waitingFor = new Map<string, Set<() => void>>()
   const onPeerSeen = (peer: Uint8Array): void => {
+    if (waitingFor.size === 0) return
     for (const wake of [...(waitingFor.get(bytesToHex(peer)) ?? [])]) wake()
   }
   /** Sleeps `ms` of clock time, less when `peerHex` is seen meanwhile; true when it was seen. */

@@ -20,10 +20,16 @@ describe('trade channel', () => {
       ),
     )
     const [ha, hb] = hosts as [Libp2pHost, Libp2pHost]
-    ha.learn(ids[1].publicKey, hb.addresses())
-    hb.learn(ids[0].publicKey, ha.addresses())
     const a: TradeChannel = createLibp2pTradeChannel({ host: ha, log })
     const b: TradeChannel = createLibp2pTradeChannel({ host: hb, log })
+    const seenByB: string[] = []
+    b.onPeerSeen((key) => seenByB.push(key))
+    const keyA = bytesToHex(ids[0].publicKey)
+    ha.learn(ids[1].publicKey, hb.addresses())
+    // b learns where a listens: it sees a.
+    hb.learn(ids[0].publicKey, ha.addresses())
+    await until(() => seenByB.length >= 1)
+    expect(seenByB).toEqual([keyA])
     const got: { bytes: Uint8Array; from: string }[] = []
     b.onMessage((bytes, from) => got.push({ bytes, from }))
     await a.start()
@@ -38,17 +44,29 @@ describe('trade channel', () => {
       await realSleep(100)
       expect(got.map((m) => m.bytes.byteLength).sort((x, y) => x - y)).toEqual([3, MAX_TRADE_MESSAGE_BYTES])
       expect(got.every((m) => m.from === bytesToHex(ids[0].publicKey))).toBe(true)
+      // a's first message opened a connection: b saw a again (once per connection, not per message).
+      expect(seenByB).toEqual([keyA, keyA])
+      // Learning a's addresses again is no news; a new address is.
+      hb.learn(ids[0].publicKey, ha.addresses())
+      hb.learn(ids[0].publicKey, [...ha.addresses(), '/ip4/127.0.0.2/tcp/9'])
+      await until(() => seenByB.length >= 3)
+      await realSleep(100)
+      expect(seenByB).toEqual([keyA, keyA, keyA])
     } finally {
       await Promise.all([a.stop(), b.stop()])
       await Promise.all(hosts.map((h) => h.stop()))
     }
   }, 30_000)
 
-  it('memory hub: delivers later, drops to a stopped or cut-off trader', async () => {
+  it('memory hub: delivers later, drops to a stopped or cut-off trader, and shows one let back in', async () => {
     const hub = createMemoryTradeHub()
     const a = hub.channelFor('a'.repeat(64))
     const b = hub.channelFor('b'.repeat(64))
     const got: string[] = []
+    const seenByB: string[] = []
+    const seenByA: string[] = []
+    b.onPeerSeen((key) => seenByB.push(key.slice(0, 1)))
+    a.onPeerSeen((key) => seenByA.push(key.slice(0, 1)))
     b.onMessage((bytes, from) => got.push(`${from.slice(0, 1)}:${bytes[0]}`))
     await a.start()
     a.transport.send('b'.repeat(64), Uint8Array.of(1)) // b not started yet: dropped
@@ -59,7 +77,13 @@ describe('trade channel', () => {
     await until(() => got.length === 1)
     hub.cut('a'.repeat(64), true)
     a.transport.send('b'.repeat(64), Uint8Array.of(3))
+    expect(seenByB).toEqual([])
     hub.cut('a'.repeat(64), false)
+    // Let back in, a is seen by every other trader, not by itself; letting in one never cut off is no news.
+    expect(seenByB).toEqual(['a'])
+    expect(seenByA).toEqual([])
+    hub.cut('b'.repeat(64), false)
+    expect(seenByA).toEqual([])
     await b.stop()
     a.transport.send('b'.repeat(64), Uint8Array.of(4))
     await realSleep(20)

@@ -9,7 +9,8 @@
 // new agent's BIP32 keys and addresses, every payment's signatures and the chain's checks of them).
 // A child process runs --floor founders in one thread with the wallet's secp256k1 counted, then
 // times each operation on this machine; a row's floor is its agent-days × the EC time per
-// agent-day ÷ the workers. No fleet of the real agent can run faster than its floor.
+// agent-day ÷ the workers. A fleet of these agents cannot run faster than its floor without doing
+// less secp256k1 work.
 // Run: npm run bench:simulate [-- --sizes 1000,10000 --days 365 --workers 2 --seed 1 --floor 300 --json]
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
